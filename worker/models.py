@@ -1,0 +1,199 @@
+"""Frozen value types that flow through the pipeline.
+
+``config -> schedule -> fetch -> extract -> normalize -> store -> diff -> notify``: each stage
+takes and returns these plain values, so stages stay independent of one another and every value
+can be logged, compared and serialised without surprises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+CheckOutcome = Literal["new", "unchanged", "not_modified", "changed", "error"]
+NotificationState = Literal["pending", "sending", "sent", "failed"]
+DiffTag = Literal["equal", "insert", "delete", "replace"]
+
+
+@dataclass(frozen=True, slots=True)
+class Selectors:
+    """CSS selectors that override generic extraction for one watch or one site."""
+
+    headline: str | None = None
+    body: str | None = None
+    exclude: tuple[str, ...] = ()
+    captions: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteProfile:
+    """Per-domain extraction overrides loaded from ``config/sites/*.yaml``."""
+
+    domain: str
+    selectors: Selectors = field(default_factory=Selectors)
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """One article URL to watch, as configured (or discovered from a feed)."""
+
+    url: str
+    name: str
+    interval: float  # seconds between checks
+    selectors: Selectors | None = None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP cache validators remembered from the previous fetch, sent as conditional headers."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch produced. ``not_modified`` means a 304: nothing to parse."""
+
+    url: str
+    final_url: str
+    status: int
+    content: bytes = b""
+    text: str = ""
+    content_type: str = ""
+    encoding: str = "utf-8"
+    validators: Validators = field(default_factory=Validators)
+    elapsed_ms: float = 0.0
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The parts of a news article that editwatch compares, each as its own field."""
+
+    headline: str = ""
+    subheadline: str = ""
+    byline: str = ""
+    published: str = ""
+    modified: str = ""
+    paragraphs: tuple[str, ...] = ()
+    captions: tuple[str, ...] = ()
+    canonical_url: str = ""
+    language: str = ""
+
+    @property
+    def body_text(self) -> str:
+        """The body as plain text, paragraphs separated by blank lines."""
+        return "\n\n".join(self.paragraphs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "headline": self.headline,
+            "subheadline": self.subheadline,
+            "byline": self.byline,
+            "published": self.published,
+            "modified": self.modified,
+            "paragraphs": list(self.paragraphs),
+            "captions": list(self.captions),
+            "canonical_url": self.canonical_url,
+            "language": self.language,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        return cls(
+            headline=str(data.get("headline", "")),
+            subheadline=str(data.get("subheadline", "")),
+            byline=str(data.get("byline", "")),
+            published=str(data.get("published", "")),
+            modified=str(data.get("modified", "")),
+            paragraphs=tuple(str(p) for p in data.get("paragraphs", ())),
+            captions=tuple(str(c) for c in data.get("captions", ())),
+            canonical_url=str(data.get("canonical_url", "")),
+            language=str(data.get("language", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DiffOp:
+    """One aligned operation of a word-level diff: ``old`` became ``new``."""
+
+    tag: DiffTag
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDiff:
+    """The word-level diff of one article field (``headline``, ``body``, ``captions``, ...)."""
+
+    field: str
+    ops: tuple[DiffOp, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What changed between two article states, in words people can act on."""
+
+    kinds: frozenset[str]
+    fields: tuple[FieldDiff, ...]
+    significance: str = "moderate"
+    silent: bool = False
+    words_added: int = 0
+    words_removed: int = 0
+    details: tuple[str, ...] = ()  # human sentences: "paragraph 4 moved to 2", ...
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One distinct stored state of an article."""
+
+    id: int
+    watch_id: int
+    number: int
+    fingerprint: str
+    article: Article
+    first_seen: datetime
+    last_seen: datetime
+    extractor_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of checking one watch once; what ``editwatch check --json`` prints."""
+
+    watch: str
+    url: str
+    outcome: CheckOutcome
+    kinds: tuple[str, ...] = ()
+    version: int | None = None
+    error: str | None = None
+    notifications: tuple[int, ...] = ()  # outbox row ids queued by this check
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "watch": self.watch,
+            "url": self.url,
+            "outcome": self.outcome,
+            "kinds": list(self.kinds),
+            "version": self.version,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One queued delivery of one change to one channel (an outbox row)."""
+
+    id: int
+    channel: str
+    payload: dict[str, Any]
+    state: NotificationState
+    attempts: int = 0
+    last_error: str | None = None
