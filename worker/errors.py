@@ -31,11 +31,15 @@ class FetchError(EditwatchError):
     """A fetch failed. ``status`` is the HTTP status when there was a response."""
 
     transient: bool = True
+    retry_after: float | None = None
 
-    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, url: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
+        self.retry_after = retry_after
 
 
 class TransientFetchError(FetchError):

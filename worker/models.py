@@ -14,6 +14,7 @@ from typing import Any, Literal
 CheckOutcome = Literal["new", "unchanged", "not_modified", "changed", "error"]
 NotificationState = Literal["pending", "sending", "sent", "failed"]
 DiffTag = Literal["equal", "insert", "delete", "replace"]
+BlockTag = Literal["equal", "insert", "delete", "replace", "move"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +131,35 @@ class DiffOp:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockOp:
+    """One aligned paragraph (or caption) of a list field: where it was, where it is now.
+
+    ``tag`` is ``equal``, ``insert``, ``delete``, ``replace`` (edited in place) or ``move``
+    (same text, or nearly, at another position). Indices are 0-based; ``old_index`` is None
+    for an insert and ``new_index`` None for a delete. ``old``/``new`` hold the original text
+    and ``words`` the word-level diff when the text changed.
+    """
+
+    tag: BlockTag
+    old_index: int | None
+    new_index: int | None
+    old: str = ""
+    new: str = ""
+    words: tuple[DiffOp, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FieldDiff:
-    """The word-level diff of one article field (``headline``, ``body``, ``captions``, ...)."""
+    """The word-level diff of one article field (``headline``, ``body``, ``captions``, ...).
+
+    List fields (``body``, ``captions``) also carry ``blocks``: every paragraph aligned, which is
+    what the renderers and ``worker.diff.apply`` use; their ``ops`` are the changed blocks'
+    word operations flattened, for consumers that only want highlights.
+    """
 
     field: str
     ops: tuple[DiffOp, ...]
+    blocks: tuple[BlockOp, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +173,7 @@ class Change:
     words_added: int = 0
     words_removed: int = 0
     details: tuple[str, ...] = ()  # human sentences: "paragraph 4 moved to 2", ...
+    words_changed: int = 0  # words replaced in place (counted once, not as +/-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,145 @@
+"""Extraction benchmark: editwatch's extractor vs trafilatura on the same pages, in one run.
+
+    .venv/bin/python -m bench.extraction            # both extractors, table + ratio
+    .venv/bin/python -m bench.extraction --only editwatch
+    .venv/bin/python -m bench.extraction --worst 15 # editwatch's weakest pages, to improve
+
+trafilatura is the ``bench`` extra (``pip install -e '.[bench]'``), never a runtime dependency.
+Speed counts only the extraction call on HTML already decoded in memory, like the dev set's
+README, so both extractors are timed the same way on the same machine at the same moment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # allow `python bench/extraction.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.scoring import Output, Page, Scores, load_pages, score, shingles
+from worker.extract import EXTRACTOR_VERSION, extract_article
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    name: str
+    scores: Scores
+    pages_per_second: float
+    outputs: list[Output]
+
+
+def editwatch(page: Page) -> Output:
+    """editwatch's own extractor, as the pipeline calls it."""
+    article = extract_article(page.html, page.url)
+    return Output(body=article.body_text, title=article.headline)
+
+
+def trafilatura_extractor() -> Callable[[Page], Output] | None:
+    """trafilatura with the settings of the dev set's baseline, or None when not installed."""
+    try:
+        import trafilatura
+    except ImportError:
+        return None
+
+    def run(page: Page) -> Output:
+        return Output(body=trafilatura.extract(page.html, include_comments=False) or "")
+
+    return run
+
+
+def trafilatura_titles(pages: list[Page]) -> list[str | None]:
+    """trafilatura's headline per page; untimed, since its extract() does not return one."""
+    import trafilatura
+
+    titles = []
+    for page in pages:
+        meta = trafilatura.extract_metadata(page.html)
+        titles.append(meta.title if meta else None)
+    return titles
+
+
+def measure(name: str, extractor: Callable[[Page], Output], pages: list[Page]) -> Result:
+    """Run one extractor over every page; time only the extraction calls."""
+    outputs = []
+    elapsed = 0.0
+    for page in pages:
+        start = time.perf_counter()
+        outputs.append(extractor(page))
+        elapsed += time.perf_counter() - start
+    return Result(name, score(pages, outputs), len(pages) / elapsed, outputs)
+
+
+def with_titles(result: Result, pages: list[Page], titles: list[str | None]) -> Result:
+    outputs = [Output(out.body, title) for out, title in zip(result.outputs, titles, strict=True)]
+    return Result(result.name, score(pages, outputs), result.pages_per_second, outputs)
+
+
+def table(results: list[Result]) -> str:
+    """A Markdown table, the shape the README shows."""
+    lines = [
+        "| extractor | F1 | precision | recall | with% | leak% | headline | empty | pages/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for result in results:
+        s = result.scores
+        lines.append(
+            f"| {result.name} | {s.f1:.3f} | {s.precision:.3f} | {s.recall:.3f} | "
+            f"{100 * s.with_rate:.1f} | {100 * s.leak_rate:.1f} | "
+            f"{100 * s.headline_accuracy:.1f}% | {s.empty} | {result.pages_per_second:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def worst(pages: list[Page], outputs: list[Output], count: int) -> str:
+    """The pages with the lowest shingle F1, to know where to look next."""
+    rows = []
+    for page, out in zip(pages, outputs, strict=True):
+        got, gold = shingles(out.body), shingles(page.gold_body)
+        tp = sum((got & gold).values())
+        precision = tp / max(1, sum(got.values()))
+        recall = tp / max(1, sum(gold.values()))
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        rows.append((f1, precision, recall, page))
+    rows.sort(key=lambda row: row[0])
+    return "\n".join(
+        f"{page.id}  F1={f1:.2f} P={p:.2f} R={r:.2f}  {page.url}"
+        for f1, p, r, page in rows[:count]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("editwatch", "trafilatura"))
+    parser.add_argument("--worst", type=int, default=0, help="list editwatch's N worst pages")
+    args = parser.parse_args(argv)
+    pages = load_pages()
+    results = []
+    if args.only != "trafilatura":
+        results.append(measure(f"editwatch ({EXTRACTOR_VERSION})", editwatch, pages))
+    if args.only != "editwatch":
+        traf = trafilatura_extractor()
+        if traf is None:
+            print("trafilatura is not installed: pip install -e '.[bench]'", file=sys.stderr)
+        else:
+            timed = measure("trafilatura 2.x, extract(include_comments=False)", traf, pages)
+            results.append(with_titles(timed, pages, trafilatura_titles(pages)))
+    print(f"{len(pages)} pages\n")
+    print(table(results))
+    if len(results) == 2:
+        ours, theirs = results
+        ratio = ours.pages_per_second / theirs.pages_per_second
+        print(f"\nspeed ratio editwatch / trafilatura: {ratio:.1f}x")
+        print(f"F1 difference: {ours.scores.f1 - theirs.scores.f1:+.3f}")
+    if args.worst and results and args.only != "trafilatura":
+        print(f"\nworst {args.worst} pages (editwatch):")
+        print(worst(pages, results[0].outputs, args.worst))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,165 @@
+"""Scoring for the extraction dev set, exactly as ``bench/data/extraction/README.md`` defines it.
+
+Shared by ``bench/extraction.py`` (the human-facing benchmark) and the CI quality gate
+(``tests/unit/test_extraction_gate.py``), so the numbers people read and the floor CI enforces
+are computed by one piece of code.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "extraction"
+GOLD_FILE = DATA_DIR / "gold.jsonl"
+SHINGLE_SIZE = 4
+_TOKEN = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One dev-set page: its decoded HTML and its gold fields."""
+
+    id: str
+    url: str
+    html: str
+    gold_body: str
+    gold_title: str | None
+    with_snippets: tuple[str, ...]
+    without_snippets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What an extractor produced for one page."""
+
+    body: str
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Aggregate scores over the dev set (fractions in 0..1, except ``empty``)."""
+
+    f1: float
+    precision: float
+    recall: float
+    accuracy: float
+    with_rate: float
+    leak_rate: float
+    snippet_f1: float
+    headline_accuracy: float
+    empty: int
+    pages: int
+
+    def as_floor(self) -> dict[str, float]:
+        """The subset of scores the quality gate pins, rounded for a stable JSON file."""
+        return {
+            "f1": round(self.f1, 4),
+            "with_rate": round(self.with_rate, 4),
+            "leak_rate": round(self.leak_rate, 4),
+            "headline_accuracy": round(self.headline_accuracy, 4),
+        }
+
+
+def load_pages(data_dir: Path = DATA_DIR) -> list[Page]:
+    """Read ``gold.jsonl`` and decompress every page (UTF-8, as the README promises)."""
+    pages = []
+    with (data_dir / "gold.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            html = gzip.decompress((data_dir / row["html_file"]).read_bytes())
+            pages.append(
+                Page(
+                    id=row["id"],
+                    url=row["url"],
+                    html=html.decode("utf-8", errors="replace"),
+                    gold_body=row["gold_body"],
+                    gold_title=row.get("gold_title"),
+                    with_snippets=tuple(row.get("with") or ()),
+                    without_snippets=tuple(row.get("without") or ()),
+                )
+            )
+    return pages
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    """4-token shingles as a multiset; 1-3 tokens make one short shingle."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < SHINGLE_SIZE:
+        return Counter([tuple(tokens)])
+    return Counter(
+        tuple(tokens[i : i + SHINGLE_SIZE]) for i in range(len(tokens) - SHINGLE_SIZE + 1)
+    )
+
+
+def _squash(text: str) -> str:
+    return _SPACE.sub(" ", text.lower()).strip()
+
+
+# Headline "exact match" ignores case, spacing and typographic variants (curly vs straight
+# quotes, dash kinds): the gold was typed by people and an LLM, the pages by typesetters.
+_TYPOGRAPHY = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "}
+)
+
+
+def _headline_matches(gold: str, found: str | None) -> bool:
+    return _squash(gold.translate(_TYPOGRAPHY)) == _squash((found or "").translate(_TYPOGRAPHY))
+
+
+def score(pages: Iterable[Page], outputs: Iterable[Output]) -> Scores:
+    """Score outputs against the gold, page by page, then average as the README says."""
+    precisions: list[float] = []
+    recalls: list[float] = []
+    exact = with_found = with_all = leaks = without_all = empty = n = 0
+    titled = title_hits = 0
+    for page, out in zip(pages, outputs, strict=True):
+        n += 1
+        got, gold = shingles(out.body), shingles(page.gold_body)
+        tp = sum((got & gold).values())
+        if got:
+            precisions.append(tp / sum(got.values()))
+        else:
+            empty += 1
+        if gold:
+            recalls.append(tp / sum(gold.values()))
+        exact += _TOKEN.findall(out.body) == _TOKEN.findall(page.gold_body)
+        body = _squash(out.body)
+        with_found += sum(_squash(s) in body for s in page.with_snippets)
+        with_all += len(page.with_snippets)
+        leaks += sum(_squash(s) in body for s in page.without_snippets)
+        without_all += len(page.without_snippets)
+        if page.gold_title:
+            titled += 1
+            title_hits += _headline_matches(page.gold_title, out.title)
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    missing = with_all - with_found
+    snippet_den = 2 * with_found + leaks + missing
+    return Scores(
+        f1=f1,
+        precision=precision,
+        recall=recall,
+        accuracy=exact / n if n else 0.0,
+        with_rate=with_found / with_all if with_all else 0.0,
+        leak_rate=leaks / without_all if without_all else 0.0,
+        snippet_f1=2 * with_found / snippet_den if snippet_den else 0.0,
+        headline_accuracy=title_hits / titled if titled else 0.0,
+        empty=empty,
+        pages=n,
+    )
+
+
+def run(pages: list[Page], extractor: Callable[[Page], Output]) -> list[Output]:
+    """Apply one extractor to every page, in order."""
+    return [extractor(page) for page in pages]

@@ -1,0 +1,1 @@
+pytest_plugins = ["tests.httpserver", "tests.redis_fixtures", "tests.db_fixtures"]

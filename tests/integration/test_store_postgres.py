@@ -1,0 +1,91 @@
+"""The store against real servers and real processes: PostgreSQL, and separate OS processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from tests.db_fixtures import claim_in_process, drain
+from worker.errors import StoreError
+from worker.models import Article, Watch
+from worker.store import NewChange, Store
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+PROCESSES = 4
+CHANNELS = 30
+PROCESS_TIMEOUT_S = 60
+EDIT = NewChange(kinds=("body",), significance="minor", silent=False, diff={})
+
+
+def _queue_notifications(store: Store, channels: int) -> tuple[int, ...]:
+    url = "https://news.example/race"
+    watch_id = store.sync_watches([Watch(url=url, name="race", interval=60)])[url]
+    saved = None
+    for fingerprint in ("a", "b"):
+        saved = store.save_state(
+            watch_id,
+            article=Article(headline=fingerprint),
+            fingerprint=fingerprint,
+            raw_html=b"<html></html>",
+            extractor_version="test",
+            seen_at=T0,
+            change=EDIT if fingerprint == "b" else None,
+            channels=[f"channel-{n}" for n in range(channels)],
+            payload_for=lambda change_id, new, old: {"change": change_id},
+        )
+    assert saved is not None
+    return saved.notification_ids
+
+
+@pytest.mark.slow
+def test_claims_from_separate_processes_have_exactly_one_winner(store_url: str) -> None:
+    """Celery worker processes racing for the outbox never deliver one notification twice."""
+    with Store(store_url) as setup:
+        ids = _queue_notifications(setup, CHANNELS)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES)
+    results = context.Queue()
+    workers = [
+        context.Process(target=claim_in_process, args=(store_url, ids, T0, barrier, results))
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    reports = drain(results, PROCESSES, PROCESS_TIMEOUT_S)
+    for worker in workers:
+        worker.join(PROCESS_TIMEOUT_S)
+        assert worker.exitcode == 0
+    wins = [notification_id for _pid, won in reports for notification_id in won]
+    assert Counter(wins) == Counter(ids)
+
+
+@pytest.mark.postgres
+def test_postgres_tables_live_in_the_configured_schema(
+    pg_store: Store, pg_url: str, pg_admin_engine: sa.Engine
+) -> None:
+    """With search_path in DATABASE_URL, editwatch creates and uses tables in that schema only."""
+    schema = sa.make_url(pg_url).query["options"]
+    assert isinstance(schema, str)
+    schema_name = schema.removeprefix("-csearch_path=")
+    with pg_admin_engine.connect() as connection:
+        tables = set(
+            connection.scalars(
+                sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                {"s": schema_name},
+            )
+        )
+    assert {"watches", "versions", "checks", "changes", "notifications"} <= tables
+    assert pg_store.backend == "postgresql"
+
+
+@pytest.mark.postgres
+def test_missing_postgres_database_is_explained(pg_admin_engine: sa.Engine) -> None:
+    """Pointing DATABASE_URL at a database that does not exist names it and what to check."""
+    url = pg_admin_engine.url.set(database="editwatch_no_such_database")
+    with pytest.raises(StoreError, match="editwatch_no_such_database") as raised:
+        Store(url.render_as_string(hide_password=False))
+    assert "check DATABASE_URL" in str(raised.value)

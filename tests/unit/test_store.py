@@ -1,0 +1,471 @@
+"""Behaviour of the store, run against SQLite and (when available) PostgreSQL alike."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from worker.errors import StoreError
+from worker.models import Article, Validators, Watch
+from worker.store import DEFAULT_SQLITE_FILENAME, NewChange, SavedState, Store
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+URL = "https://news.example/story"
+THREADS = 6
+THREAD_JOIN_TIMEOUT_S = 60
+EDIT = NewChange(kinds=("headline",), significance="major", silent=False, diff={"ops": [1, 2]})
+
+
+def _watch(store: Store, url: str = URL, name: str = "story") -> int:
+    return store.sync_watches([Watch(url=url, name=name, interval=300)])[url]
+
+
+def _save(
+    store: Store,
+    watch_id: int,
+    fingerprint: str,
+    *,
+    seen_at: datetime = T0,
+    change: NewChange | None = None,
+    channels: Sequence[str] = (),
+    payload_for: Any = None,
+) -> SavedState:
+    return store.save_state(
+        watch_id,
+        article=Article(headline=f"headline {fingerprint}", paragraphs=("one", "two")),
+        fingerprint=fingerprint,
+        raw_html=f"<h1>{fingerprint}</h1>".encode(),
+        extractor_version="test-1",
+        seen_at=seen_at,
+        change=change,
+        channels=channels,
+        payload_for=payload_for,
+    )
+
+
+def _payload(change_id: int, new: int, old: int | None) -> dict[str, Any]:
+    return {"change": change_id, "new": new, "old": old}
+
+
+def _queue_one(store: Store, channels: Sequence[str] = ("log",)) -> tuple[int, ...]:
+    watch_id = _watch(store)
+    _save(store, watch_id, "a")
+    saved = _save(store, watch_id, "b", change=EDIT, channels=channels, payload_for=_payload)
+    return saved.notification_ids
+
+
+def _run_threads(target: Any, count: int) -> None:
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(THREAD_JOIN_TIMEOUT_S)
+        assert not thread.is_alive(), "a worker thread hung"
+
+
+# --- watches ----------------------------------------------------------------------------------
+
+
+def test_sync_watches_upserts_by_url_and_keeps_missing(store: Store) -> None:
+    """Re-syncing the config renames known watches and never deletes one (history is kept)."""
+    first = store.sync_watches(
+        [Watch(url=URL, name="old", interval=60), Watch(url=URL + "2", name="two", interval=60)],
+        source="https://news.example/feed",
+    )
+    second = store.sync_watches([Watch(url=URL, name="new", interval=60)])
+    assert second[URL] == first[URL]
+    assert sorted(store.watch_ids()) == sorted(first.values())
+    renamed = store.get_watch(first[URL])
+    assert renamed is not None
+    assert (renamed.name, renamed.source) == ("new", "https://news.example/feed")
+
+
+def test_watch_found_by_url_or_name_and_ambiguous_names_refused(store: Store) -> None:
+    """`editwatch history NAME` finds a watch by URL or name and refuses to guess between two."""
+    watch_id = _watch(store, URL, "story")
+    _watch(store, URL + "?b", "twin")
+    _watch(store, URL + "?c", "twin")
+    by_url = store.get_watch_by_url_or_name(URL)
+    by_name = store.get_watch_by_url_or_name("story")
+    assert by_url is not None and by_name is not None
+    assert by_url.id == by_name.id == watch_id
+    assert store.get_watch_by_url_or_name("nothing") is None
+    with pytest.raises(StoreError, match="2 watches are named 'twin'"):
+        store.get_watch_by_url_or_name("twin")
+
+
+def test_list_watches_reports_last_check_and_version_count(store: Store) -> None:
+    """The watch list shows when each watch was checked, how it went and how many states it had."""
+    watch_id = _watch(store)
+    _save(store, watch_id, "a")
+    _save(store, watch_id, "b", change=EDIT)
+    store.record_check(
+        watch_id,
+        started_at=T0,
+        duration_ms=12.5,
+        status=200,
+        nbytes=900,
+        outcome="changed",
+        error=None,
+        validators=None,
+    )
+    [record] = store.list_watches()
+    assert (record.version_count, record.current_version) == (2, 2)
+    assert (record.last_checked_at, record.last_outcome) == (T0, "changed")
+
+
+# --- versions -------------------------------------------------------------------------------
+
+
+def test_same_state_twice_stores_one_version(store: Store) -> None:
+    """Seeing an unchanged article again bumps last_seen instead of storing a second copy."""
+    watch_id = _watch(store)
+    first = _save(store, watch_id, "a", seen_at=T0)
+    again = _save(store, watch_id, "a", seen_at=T0 + MINUTE)
+    assert (first.is_new_version, again.is_new_version) == (True, False)
+    assert again.version_id == first.version_id
+    [version] = store.versions(watch_id)
+    assert (version.first_seen, version.last_seen) == (T0, T0 + MINUTE)
+
+
+def test_return_to_older_state_reuses_its_version(store: Store) -> None:
+    """A -> B -> A (an edit reverted) keeps two versions and points back at version 1."""
+    watch_id = _watch(store)
+    _save(store, watch_id, "a")
+    _save(store, watch_id, "b", change=EDIT, seen_at=T0 + MINUTE)
+    back = _save(store, watch_id, "a", change=EDIT, seen_at=T0 + 2 * MINUTE)
+    assert (back.version_number, back.is_new_version) == (1, False)
+    assert [v.number for v in store.versions(watch_id)] == [1, 2]
+    current = store.current_version(watch_id)
+    assert current is not None and current.fingerprint == "a"
+    assert [(c.old_version, c.new_version) for c in store.changes(watch_id)] == [(1, 2), (2, 1)]
+
+
+def test_version_lookups_return_the_stored_article(store: Store) -> None:
+    """Versions come back by number, by fingerprint and newest-first, with article and HTML."""
+    watch_id = _watch(store)
+    for index, fingerprint in enumerate("abc"):
+        _save(store, watch_id, fingerprint, seen_at=T0 + index * MINUTE)
+    assert [v.number for v in store.recent_versions(watch_id, 2)] == [3, 2]
+    second = store.version(watch_id, 2)
+    assert second is not None
+    assert second.article == Article(headline="headline b", paragraphs=("one", "two"))
+    assert store.find_version(watch_id, "c") == store.version(watch_id, 3)
+    assert store.find_version(watch_id, "zzz") is None
+    assert store.raw_html(second.id) == b"<h1>b</h1>"
+
+
+def test_touch_version_bumps_last_seen(store: Store) -> None:
+    """A 304 or equal fingerprint records that the state was still live at that time."""
+    watch_id = _watch(store)
+    saved = _save(store, watch_id, "a")
+    store.touch_version(saved.version_id, T0 + 5 * MINUTE)
+    current = store.current_version(watch_id)
+    assert current is not None and current.last_seen == T0 + 5 * MINUTE
+
+
+def test_concurrent_saves_for_one_watch_number_versions_densely(store_url: str) -> None:
+    """Workers saving states for one watch at once get versions 1..N, none lost or duplicated."""
+    with Store(store_url) as setup:
+        watch_id = _watch(setup)
+    barrier = threading.Barrier(THREADS)
+    errors: list[BaseException] = []
+
+    def save_distinct_state() -> None:
+        with Store(store_url) as store:
+            barrier.wait(THREAD_JOIN_TIMEOUT_S)
+            try:
+                _save(store, watch_id, f"state-{threading.get_ident()}")
+            except BaseException as error:
+                errors.append(error)
+
+    _run_threads(save_distinct_state, THREADS)
+    assert errors == []
+    with Store(store_url) as check:
+        assert [v.number for v in check.versions(watch_id)] == list(range(1, THREADS + 1))
+
+
+# --- changes and the outbox commit together -----------------------------------------------
+
+
+def test_change_and_its_outbox_rows_commit_together(store: Store) -> None:
+    """A detected edit is stored with one pending notification per channel, payload included."""
+    watch_id = _watch(store)
+    _save(store, watch_id, "a")
+    saved = _save(
+        store, watch_id, "b", change=EDIT, channels=("log", "slack", "log"), payload_for=_payload
+    )
+    assert saved.change_id is not None and len(saved.notification_ids) == 2
+    [change] = store.changes(watch_id)
+    assert (change.kinds, change.significance, change.diff) == (("headline",), "major", EDIT.diff)
+    pending = store.notifications("pending")
+    assert sorted(n.channel for n in pending) == ["log", "slack"]
+    assert all(n.payload == {"change": saved.change_id, "new": 2, "old": 1} for n in pending)
+    assert store.due_notifications(T0) == list(saved.notification_ids)
+
+
+def test_failure_inside_save_state_writes_nothing(store: Store) -> None:
+    """If building a payload fails, the version, change and outbox rows are all rolled back."""
+    watch_id = _watch(store)
+    _save(store, watch_id, "a")
+
+    def broken_payload(change_id: int, new: int, old: int | None) -> dict[str, Any]:
+        raise RuntimeError("template exploded")
+
+    with pytest.raises(RuntimeError, match="template exploded"):
+        _save(store, watch_id, "b", change=EDIT, channels=("log",), payload_for=broken_payload)
+    assert [v.fingerprint for v in store.versions(watch_id)] == ["a"]
+    current = store.current_version(watch_id)
+    assert current is not None and current.fingerprint == "a"
+    assert store.changes(watch_id) == []
+    assert store.notifications() == []
+
+
+def test_unserialisable_diff_is_a_store_error_and_writes_nothing(store: Store) -> None:
+    """A diff that cannot be stored as JSON fails loudly and leaves the database untouched."""
+    watch_id = _watch(store)
+    bad = NewChange(kinds=("body",), significance="minor", silent=False, diff={"x": object()})
+    with pytest.raises(StoreError, match="change diff is not JSON-serialisable"):
+        _save(store, watch_id, "a", change=bad, channels=("log",))
+    assert store.versions(watch_id) == []
+    assert store.notifications() == []
+
+
+def test_save_state_for_unknown_watch_is_refused(store: Store) -> None:
+    """Saving against a watch id that does not exist is an error, not a silent orphan row."""
+    with pytest.raises(StoreError, match="no watch with id 999"):
+        _save(store, 999, "a")
+
+
+# --- outbox ---------------------------------------------------------------------------------
+
+
+def test_concurrent_claims_have_exactly_one_winner(store_url: str) -> None:
+    """Several workers racing for the same notifications each deliver every row exactly once."""
+    with Store(store_url) as setup:
+        ids = _queue_one(setup, channels=[f"channel-{n}" for n in range(20)])
+    barrier = threading.Barrier(THREADS)
+    wins: list[int] = []
+    lock = threading.Lock()
+
+    def claim_everything() -> None:
+        with Store(store_url) as store:
+            barrier.wait(THREAD_JOIN_TIMEOUT_S)
+            won = [i for i in ids if store.claim_notification(i, T0) is not None]
+        with lock:
+            wins.extend(won)
+
+    _run_threads(claim_everything, THREADS)
+    assert Counter(wins) == Counter(ids)
+
+
+def test_claim_waits_for_next_attempt_at(store: Store) -> None:
+    """A row scheduled for later cannot be claimed early, and a claimed row not twice."""
+    [notification_id] = _queue_one(store)
+    assert store.claim_notification(notification_id, T0 - MINUTE) is None
+    claimed = store.claim_notification(notification_id, T0)
+    assert claimed is not None and claimed.state == "sending"
+    assert store.claim_notification(notification_id, T0) is None
+
+
+def test_retry_reschedules_and_counts_attempts(store: Store) -> None:
+    """A transient failure goes back to pending, due only at its next attempt time."""
+    [notification_id] = _queue_one(store)
+    store.claim_notification(notification_id, T0)
+    assert store.mark_retry(notification_id, "HTTP 503", T0 + 5 * MINUTE)
+    assert store.due_notifications(T0 + MINUTE) == []
+    assert store.due_notifications(T0 + 5 * MINUTE) == [notification_id]
+    row = store.get_notification(notification_id)
+    assert row is not None and (row.state, row.attempts, row.last_error) == (
+        "pending",
+        1,
+        "HTTP 503",
+    )
+
+
+def test_sent_rows_are_settled(store: Store) -> None:
+    """A delivered row is sent for good: not due, not claimable, not retried."""
+    [notification_id] = _queue_one(store)
+    store.claim_notification(notification_id, T0)
+    assert store.mark_sent(notification_id, T0)
+    assert store.due_notifications(T0 + MINUTE) == []
+    assert store.claim_notification(notification_id, T0 + MINUTE) is None
+    assert not store.mark_retry(notification_id, "late", T0)
+    assert [n.state for n in store.notifications()] == ["sent"]
+
+
+def test_failed_rows_can_be_reset(store: Store) -> None:
+    """`editwatch outbox retry` gives failed rows a fresh start with attempts back at zero."""
+    first, second = _queue_one(store, channels=("log", "slack"))
+    for notification_id in (first, second):
+        store.claim_notification(notification_id, T0)
+        store.mark_failed(notification_id, "HTTP 404")
+    assert [n.attempts for n in store.notifications("failed")] == [1, 1]
+    assert store.reset_failed([first]) == 1
+    assert [n.id for n in store.notifications("pending")] == [first]
+    assert store.reset_failed() == 1
+    assert {(n.state, n.attempts, n.last_error) for n in store.notifications()} == {
+        ("pending", 0, None)
+    }
+
+
+def test_requeue_stale_returns_abandoned_claims(store: Store) -> None:
+    """A row left in `sending` by a dead worker goes back to pending after the grace period."""
+    [notification_id] = _queue_one(store)
+    store.claim_notification(notification_id, T0)
+    assert store.requeue_stale(older_than=T0 - MINUTE) == 0
+    assert store.requeue_stale(older_than=T0 + MINUTE) == 1
+    assert store.claim_notification(notification_id, datetime.now(UTC)) is not None
+
+
+def test_unknown_notification_state_is_refused(store: Store) -> None:
+    """Asking for a state that does not exist is an error rather than an empty list."""
+    with pytest.raises(StoreError, match="unknown notification state 'done'"):
+        store.notifications("done")
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _check(store: Store, watch_id: int, outcome: str, **overrides: Any) -> int:
+    values: dict[str, Any] = {
+        "started_at": T0,
+        "duration_ms": 5.0,
+        "status": 200,
+        "nbytes": 100,
+        "error": None,
+        "validators": None,
+    }
+    return store.record_check(watch_id, outcome=outcome, **(values | overrides))
+
+
+def test_record_check_counts_consecutive_failures(store: Store) -> None:
+    """Failures in a row are counted (for back-off and alerts); a success resets the count."""
+    watch_id = _watch(store)
+    for _ in range(2):
+        _check(store, watch_id, "error", status=503, error="HTTP 503")
+    failing = store.get_watch(watch_id)
+    assert failing is not None
+    assert (failing.consecutive_failures, failing.last_error) == (2, "HTTP 503")
+    _check(store, watch_id, "unchanged")
+    healed = store.get_watch(watch_id)
+    assert healed is not None
+    assert (healed.consecutive_failures, healed.last_error, healed.last_outcome) == (
+        0,
+        None,
+        "unchanged",
+    )
+    assert [c.outcome for c in store.checks(watch_id)] == ["unchanged", "error", "error"]
+
+
+def test_record_check_remembers_validators_only_when_given(store: Store) -> None:
+    """ETag/Last-Modified from a response are kept for the next conditional request."""
+    watch_id = _watch(store)
+    assert store.validators(watch_id) == Validators()
+    sent = Validators(etag='"v1"', last_modified="Wed, 01 May 2024 12:00:00 GMT")
+    _check(store, watch_id, "new", validators=sent)
+    _check(store, watch_id, "error", error="timeout")
+    assert store.validators(watch_id) == sent
+
+
+def test_record_check_rejects_unknown_outcome(store: Store) -> None:
+    """An outcome outside the known set is refused before it reaches the database."""
+    watch_id = _watch(store)
+    with pytest.raises(StoreError, match="unknown check outcome 'weird'"):
+        _check(store, watch_id, "weird")
+
+
+# --- datetimes ------------------------------------------------------------------------------
+
+
+def test_datetimes_come_back_aware_utc(store: Store) -> None:
+    """Times given in any zone are stored as the same instant and returned in UTC."""
+    watch_id = _watch(store)
+    paris = timezone(timedelta(hours=2))
+    _save(store, watch_id, "a", seen_at=T0.astimezone(paris))
+    version = store.current_version(watch_id)
+    assert version is not None
+    assert version.first_seen == T0 and version.first_seen.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    """A naive datetime is rejected instead of being silently read in some local zone."""
+    watch_id = _watch(store)
+    with pytest.raises(StoreError, match="naive datetime"):
+        _save(store, watch_id, "a", seen_at=datetime(2024, 5, 1, 12, 0))
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+def test_processes_opening_a_fresh_database_at_once_all_succeed(store_url: str) -> None:
+    """A worker, beat and the CLI starting together on an empty database all get its tables."""
+    barrier = threading.Barrier(THREADS)
+    errors: list[BaseException] = []
+
+    def open_and_use() -> None:
+        barrier.wait(THREAD_JOIN_TIMEOUT_S)
+        try:
+            with Store(store_url) as store:
+                store.list_watches()
+        except BaseException as error:
+            errors.append(error)
+
+    _run_threads(open_and_use, THREADS)
+    assert errors == []
+
+
+def test_open_defaults_to_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+    """Without DATABASE_URL the store is a WAL-mode SQLite file inside the data directory."""
+    data_dir = tmp_path / "data" / "nested"
+    with Store.open(data_dir, None) as store:
+        assert store.backend == "sqlite"
+        _watch(store)
+    path = data_dir / DEFAULT_SQLITE_FILENAME
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert connection.execute("SELECT url FROM watches").fetchall() == [(URL,)]
+    finally:
+        connection.close()
+
+
+def test_sqlite_enforces_foreign_keys(sqlite_store: Store) -> None:
+    """SQLite rejects a check for a watch that does not exist, as PostgreSQL does."""
+    with pytest.raises(StoreError, match="no watch with id 42"):
+        _check(sqlite_store, 42, "new")
+
+
+def test_open_prefers_database_url(tmp_path: Path, sqlite_url: str) -> None:
+    """DATABASE_URL wins over the data directory, which is then left alone."""
+    with Store.open(tmp_path / "unused", sqlite_url) as store:
+        _watch(store)
+    assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "not a database URL"),
+        ("nosuchdb://host/db", "unknown database kind"),
+        ("sqlite:////nonexistent-dir/editwatch.db", "directory exists and is writable"),
+        (
+            "postgresql+psycopg://editwatch:s3cret@127.0.0.1:1/editwatch",
+            "check DATABASE_URL",
+        ),
+    ],
+)
+def test_unopenable_databases_explain_how_to_fix_it(url: str, expected: str) -> None:
+    """A bad DATABASE_URL fails with the URL (password masked) and what to check."""
+    with pytest.raises(StoreError, match="cannot open database") as raised:
+        Store(url)
+    assert expected in str(raised.value)
+    assert "s3cret" not in str(raised.value)

@@ -1,0 +1,99 @@
+"""The Celery app: broker, queues, routes, reliability settings and the beat schedule.
+
+Why these settings: a check or a delivery must survive a worker dying mid-task, so tasks are
+acknowledged late and re-queued when their worker is lost (every task is idempotent), each
+worker prefetches one message so a slow site cannot hoard work, and there is no result backend
+because the database is where results live. Beat has two fixed entries whatever the number of
+watches: one tick dispatches what is due in the Redis due-queue, one sweeps the outbox.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from celery import Celery
+from celery.signals import setup_logging
+from kombu import Queue
+
+from worker import logs
+from worker.config import Settings, load_settings
+from worker.errors import ConfigError
+
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+QUEUES = ("editwatch.control", "editwatch.checks", "editwatch.notify")
+ROUTES = {
+    "editwatch.dispatch_due": {"queue": "editwatch.control"},
+    "editwatch.sweep_outbox": {"queue": "editwatch.control"},
+    "editwatch.check_batch": {"queue": "editwatch.checks"},
+    "editwatch.deliver": {"queue": "editwatch.notify"},
+}
+
+
+def settings_from_env() -> Settings:
+    """Settings for worker processes: the CLI passes its --config/--data through the env."""
+    return load_settings(
+        os.environ.get("EDITWATCH_CONFIG_DIR", "config"), os.environ.get("EDITWATCH_DATA_DIR")
+    )
+
+
+def kombu_url(url: str) -> str:
+    """redis-py's ``unix:///path`` spelling becomes kombu's ``redis+socket:///path``."""
+    return "redis+socket://" + url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    broker = settings.broker_url or DEFAULT_BROKER
+    return {
+        "broker_url": kombu_url(broker),
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": 3600},
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": 240,
+        "task_time_limit": 300,
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_queues": [Queue(name) for name in QUEUES],
+        "task_default_queue": "editwatch.control",
+        "task_routes": ROUTES,
+        "worker_hijack_root_logger": False,
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+        "beat_schedule": {
+            "dispatch-due": {"task": "editwatch.dispatch_due", "schedule": settings.schedule.tick},
+            "sweep-outbox": {"task": "editwatch.sweep_outbox", "schedule": 15.0},
+        },
+        "timezone": "UTC",
+    }
+
+
+def create_app(settings: Settings) -> Celery:
+    """Build the Celery app from settings (a factory, so tests can build their own)."""
+    celery = Celery("editwatch", include=["worker.tasks"])
+    celery.conf.update(celery_config(settings))
+    return celery
+
+
+@setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    """Celery's own logging goes through structlog's set-up instead of Celery's."""
+    try:
+        log_settings = settings_from_env().log
+        logs.configure(log_settings.format, log_settings.level)
+    except ConfigError:
+        logs.configure()
+
+
+def _load_or_exit() -> Settings:
+    try:
+        return settings_from_env()
+    except ConfigError as exc:
+        sys.stderr.write(f"editwatch: configuration error\n{exc}\n")
+        raise SystemExit(2) from None
+
+
+app = create_app(_load_or_exit())

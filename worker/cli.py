@@ -1,0 +1,336 @@
+"""The ``editwatch`` command: run the worker, check once, validate config, read history and diffs.
+
+Every subcommand loads and validates the configuration first, so a mistake in YAML is reported
+as ``file: path: problem`` and exit code 2 before anything runs. ``check`` runs the very same
+pipeline functions the Celery tasks run, without Celery, so cron users need no worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from worker import __version__, logs, pipeline
+from worker.config import Settings, load_settings
+from worker.diff import compare
+from worker.embedded import child_env, embedded_redis, run_worker
+from worker.errors import ConfigError, EditwatchError
+from worker.fetch import make_client
+from worker.models import CheckResult, Version
+from worker.notify import ChannelContext, build_channels
+from worker.render import render_html, render_json, render_markdown, render_text
+from worker.store import Store
+
+cli = typer.Typer(
+    name="editwatch",
+    help="Watch news articles and get an alert the moment one is edited.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+@dataclass
+class Options:
+    """Global options, shared by every subcommand through the typer context."""
+
+    config_dir: Path
+    data_dir: Path | None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"editwatch {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path, typer.Option("--config", help="Directory holding editwatch.yaml and watches.yaml.")
+    ] = Path("config"),
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data directory (database, alerts). [default: ./data]"),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Watch news articles and get an alert the moment one is edited."""
+    ctx.obj = Options(config, data)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    options: Options = ctx.obj
+    try:
+        settings = load_settings(options.config_dir, options.data_dir)
+    except ConfigError as exc:
+        err.print(f"[bold red]configuration error[/]\n{exc}", highlight=False)
+        raise typer.Exit(2) from None
+    logs.configure(settings.log.format, settings.log.level)
+    return settings
+
+
+def _store(settings: Settings) -> Store:
+    try:
+        return Store.open(settings.data_dir, settings.database_url)
+    except EditwatchError as exc:
+        err.print(f"[bold red]database error[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _channels(settings: Settings) -> dict[str, Any]:
+    context = ChannelContext(
+        settings.data_dir,
+        settings.fetch.allow_private_networks,
+        settings.fetch.user_agent,
+        settings.notify.timeout,
+    )
+    try:
+        return build_channels(settings.channels, context)
+    except ConfigError as exc:
+        err.print(f"[bold red]configuration error[/]\n{settings.config_dir}/editwatch.yaml: {exc}")
+        raise typer.Exit(2) from None
+
+
+@cli.command()
+def run(
+    ctx: typer.Context,
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+) -> None:
+    """Start worker and scheduler on this machine (embedded Redis unless REDIS_URL is set)."""
+    settings = _settings(ctx)
+    _channels(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.broker_url:
+        env = child_env(settings.config_dir, settings.data_dir, settings.broker_url)
+        raise typer.Exit(run_worker(env, concurrency))
+    with embedded_redis(settings.data_dir) as url:
+        env = child_env(settings.config_dir, settings.data_dir, url)
+        code = run_worker(env, concurrency)
+    raise typer.Exit(code)
+
+
+@cli.command()
+def check(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per watch.")] = False,
+    notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Deliver alerts.")] = True,
+    watch: Annotated[
+        list[str] | None, typer.Option("--watch", "-w", help="Only this watch (name or URL).")
+    ] = None,
+) -> None:
+    """Check every watch once, now, without Celery; deliver the alerts this run queued."""
+    settings = _settings(ctx)
+    channels = _channels(settings) if notify else {}
+    store = _store(settings)
+    watches = _select(settings, watch)
+    targets = pipeline.targets_for(store, watches)
+    results = _run_checks(targets, settings, store, show_progress=not as_json and out.is_terminal)
+    if notify:
+        ids = [i for r in results for i in r.notifications]
+        for notification_id in ids:
+            pipeline.deliver(store, channels, notification_id, settings.notify)
+        pipeline.deliver_pending(store, channels, settings.notify)
+    store.close()
+    if as_json:
+        for result in results:
+            sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    else:
+        _print_results(results)
+
+
+def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
+    if not keys:
+        return settings.watches
+    chosen = []
+    for key in keys:
+        watch = settings.watch_named(key)
+        if watch is None:
+            err.print(f"no watch named {key!r} in {settings.config_dir}/watches.yaml")
+            raise typer.Exit(2)
+        chosen.append(watch)
+    return tuple(chosen)
+
+
+def _run_checks(
+    targets: list[pipeline.Target], settings: Settings, store: Store, show_progress: bool
+) -> list[CheckResult]:
+    async def go(advance: Callable[[CheckResult], None] | None) -> list[CheckResult]:
+        async with make_client(settings.fetch) as client:
+            return await pipeline.check_many(targets, settings, store, client, on_done=advance)
+
+    if not show_progress:
+        return asyncio.run(go(None))
+    with Progress(console=out, transient=True) as progress:
+        task = progress.add_task("Checking", total=len(targets))
+        return asyncio.run(go(lambda _: progress.advance(task)))
+
+
+def _print_results(results: Sequence[CheckResult]) -> None:
+    table = Table(title=f"editwatch check: {len(results)} watches")
+    for column in ("watch", "outcome", "kinds", "version", "error"):
+        table.add_column(column, overflow="fold")
+    colors = {"changed": "bold yellow", "new": "green", "error": "red"}
+    for r in results:
+        style = colors.get(r.outcome, "")
+        outcome = f"[{style}]{r.outcome}[/]" if style else r.outcome
+        version = str(r.version or "")
+        table.add_row(r.watch, outcome, ", ".join(r.kinds), version, r.error or "")
+    out.print(table)
+
+
+@cli.command()
+def validate(ctx: typer.Context) -> None:
+    """Validate config/*.yaml and the environment; print what would run."""
+    settings = _settings(ctx)
+    channels = _channels(settings)
+    out.print(
+        f"[green]configuration OK[/]: {len(settings.watches)} watches, {len(channels)} channels, "
+        f"{len(settings.sites)} site profiles ({settings.config_dir})"
+    )
+
+
+@cli.command()
+def watches(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per watch.")] = False,
+) -> None:
+    """List watches with their last check and outcome."""
+    settings = _settings(ctx)
+    store = _store(settings)
+    pipeline.targets_for(store, settings.watches)
+    records = store.list_watches()
+    if as_json:
+        for r in records:
+            row = {
+                "name": r.name,
+                "url": r.url,
+                "type": "article",
+                "source": r.source,
+                "last_checked_at": r.last_checked_at.isoformat() if r.last_checked_at else None,
+                "last_outcome": r.last_outcome,
+                "versions": r.version_count,
+            }
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    table = Table(title="watches")
+    for column in ("name", "url", "last check", "outcome", "versions", "error"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        checked = r.last_checked_at.strftime("%Y-%m-%d %H:%M:%S") if r.last_checked_at else "never"
+        table.add_row(
+            r.name, r.url, checked, r.last_outcome or "", str(r.version_count), r.last_error or ""
+        )
+    out.print(table)
+
+
+def _watch_id(store: Store, settings: Settings, key: str) -> int:
+    configured = settings.watch_named(key)
+    record = store.get_watch_by_url_or_name(configured.url if configured else key)
+    if record is None:
+        err.print(f"no stored watch named {key!r}; run `editwatch check` first or check the name")
+        raise typer.Exit(2)
+    return record.id
+
+
+@cli.command()
+def history(
+    ctx: typer.Context, watch: Annotated[str, typer.Argument(help="Watch name or URL.")]
+) -> None:
+    """Versions of one article, with time, kinds and significance of each change."""
+    settings = _settings(ctx)
+    store = _store(settings)
+    watch_id = _watch_id(store, settings, watch)
+    changes = {c.new_version: c for c in store.changes(watch_id)}
+    table = Table(title=f"history of {watch}")
+    for column in ("version", "first seen", "last seen", "headline", "kinds", "significance"):
+        table.add_column(column, overflow="fold")
+    for v in store.versions(watch_id):
+        change = changes.get(v.number)
+        kinds = ", ".join(change.kinds) if change else "(first version)"
+        significance = change.significance + (" silent" if change and change.silent else "")
+        table.add_row(
+            str(v.number),
+            v.first_seen.strftime("%Y-%m-%d %H:%M:%S"),
+            v.last_seen.strftime("%Y-%m-%d %H:%M:%S"),
+            v.article.headline,
+            kinds,
+            significance if change else "",
+        )
+    out.print(table)
+
+
+def _pick_versions(
+    store: Store, watch_id: int, old: int | None, new: int | None
+) -> tuple[Version, Version]:
+    versions = {v.number: v for v in store.versions(watch_id)}
+    if len(versions) < 2 and not (old and new):
+        err.print("only one version stored so far: nothing to compare yet")
+        raise typer.Exit(1)
+    new = new or max(versions)
+    old = old or max((n for n in versions if n < new), default=new)
+    missing = [n for n in (old, new) if n not in versions]
+    if missing:
+        err.print(f"no version {missing[0]}; stored versions: {sorted(versions)}")
+        raise typer.Exit(2)
+    return versions[old], versions[new]
+
+
+@cli.command("diff")
+def diff_command(
+    ctx: typer.Context,
+    watch: Annotated[str, typer.Argument(help="Watch name or URL.")],
+    old: Annotated[int | None, typer.Option("--from", help="Old version number.")] = None,
+    new: Annotated[int | None, typer.Option("--to", help="New version number.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, markdown, html or json.")] = "text",
+) -> None:
+    """Show what changed between two versions (default: the last two)."""
+    settings = _settings(ctx)
+    store = _store(settings)
+    before, after = _pick_versions(store, _watch_id(store, settings, watch), old, new)
+    change = compare(before.article, after.article)
+    if change is None:
+        out.print(f"versions {before.number} and {after.number} read the same")
+        return
+    if fmt == "json":
+        meta = {"watch": watch, "old_version": before.number, "new_version": after.number}
+        rendered = render_json(change, old=before.article, new=after.article, meta=meta)
+        sys.stdout.write(json.dumps(rendered, indent=2) + "\n")
+    elif fmt in ("markdown", "html"):
+        renderer = render_markdown if fmt == "markdown" else render_html
+        sys.stdout.write(renderer(change, old=before.article, new=after.article) + "\n")
+    else:
+        text = render_text(change, old=before.article, new=after.article, color=out.is_terminal)
+        sys.stdout.write(text + "\n")
+
+
+@cli.command()
+def demo(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port of the local demo news site.")] = 8088,
+) -> None:
+    """Serve the seed articles locally, watch them, switch to the second capture, show the alert."""
+    from worker.demo.runner import run_demo
+
+    options: Options = ctx.obj
+    raise typer.Exit(run_demo(options.data_dir or Path("data/demo"), port))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

@@ -1,0 +1,406 @@
+"""Fetch stage: one URL -> :class:`FetchResult`, or a :class:`FetchError` saying why not.
+
+Why it looks like this:
+
+* **Async, one client per worker process.** Many pages are in flight at once on one event loop;
+  :func:`make_client` builds the shared ``httpx.AsyncClient`` and takes the transport as a
+  parameter, because httpx's default transport costs far more CPU per request than aiohttp's
+  and a benchmark may swap it (e.g. for ``httpx-aiohttp``) without touching this module.
+* **Redirects by hand.** Each hop is a new target, so each hop goes through the network guard
+  (:mod:`worker.netguard`) before it is requested; at most ``fetch.max_redirects`` hops.
+* **Bounded work per page.** Connect/read time-outs per operation *and* a total deadline (a
+  server dribbling one byte per second never trips a read time-out), plus a size cap counted
+  after decompression. gzip/deflate are decoded here with a bounded inflater, so a small
+  compressed "bomb" costs at most the cap in memory, not the expansion of a whole network read.
+* **Conditional requests.** ETag / Last-Modified from the previous fetch are sent back; a 304
+  is a result (``not_modified``), not an error, and costs no body read and no decoding.
+* **Decoding like a browser.** BOM, then the ``Content-Type`` charset, then ``<meta>`` in the
+  first 4 KiB, else UTF-8; undecodable bytes become U+FFFD instead of failing the check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import dataclasses
+import re
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Protocol
+
+import httpx
+
+from worker.config import FetchSettings
+from worker.errors import FetchError, PermanentFetchError, TransientFetchError
+from worker.models import FetchResult, Validators
+from worker.netguard import check_url, parse_retry_after
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+RETRYABLE_CLIENT_STATUSES = frozenset({408, 425, 429})  # every 5xx is retryable too
+HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+Client = httpx.AsyncClient  # the type other stages name, so they need not import httpx
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+ACCEPT_ENCODING = "gzip, deflate"  # only what the bounded inflater below can decode
+SNIFF_BYTES = 4096
+DEFAULT_ENCODING = "utf-8"
+
+# The BOMs a browser honours (WHATWG "BOM sniff"), longest first.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Labels whose WHATWG meaning is a superset of the Python codec of the same name: pages
+# labelled latin-1 are really windows-1252 (curly quotes in 0x80-0x9f), and so on.
+ENCODING_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "tis-620": "cp874",
+    "gb2312": "gbk",
+    "shift_jis": "cp932",
+    "sjis": "cp932",
+    "euc-kr": "cp949",
+}
+# A <meta charset> or <meta http-equiv content="...; charset=..."> in the document head.
+META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I)
+GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
+ZLIB_HEADER_METHOD = 8  # deflate; the low nibble of a zlib stream's first byte
+
+
+class Guard(Protocol):
+    """The check run on every URL before it is requested (default: ``netguard.check_url``)."""
+
+    def __call__(self, url: str, *, allow_private: bool) -> Awaitable[None]: ...
+
+
+def make_client(
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The one ``AsyncClient`` a worker process shares across all its fetches.
+
+    ``transport`` swaps the HTTP engine; the default is httpx's own with no retries (retrying
+    is Celery's job) and a pool sized by ``fetch.concurrency``. A custom transport brings its
+    own pool limits. Cookies are never stored: checks of unrelated sites must not leak state
+    into one another.
+    """
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        pool=settings.deadline,
+    )
+    limits = httpx.Limits(
+        max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+    )
+    return httpx.AsyncClient(
+        transport=transport or httpx.AsyncHTTPTransport(retries=0, limits=limits),
+        timeout=timeout,
+        follow_redirects=False,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
+    )
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    validators: Validators,
+    settings: FetchSettings,
+    *,
+    guard: Guard = check_url,
+) -> FetchResult:
+    """Fetch ``url`` within ``settings.deadline`` seconds, following redirects by hand.
+
+    Raises :class:`TransientFetchError` (time-outs, network errors, 5xx, 408/425/429; with
+    ``retry_after`` from the header or ``None``), :class:`PermanentFetchError` (other 4xx with
+    ``status``, not HTML, too large, too many redirects) or ``BlockedTargetError`` (guard).
+    """
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(settings.deadline):
+            result = await _follow_redirects(_Attempt(client, url, validators, settings, guard))
+    except TimeoutError as exc:
+        message = f"{url}: no complete answer within {settings.deadline:g}s (fetch.deadline)"
+        raise transient_error(message, url=url) from exc
+    except httpx.HTTPError as exc:
+        raise _network_error(url, exc) from exc
+    except httpx.InvalidURL as exc:
+        raise PermanentFetchError(f"{url}: invalid URL on the way: {exc}", url=url) from exc
+    return dataclasses.replace(result, elapsed_ms=(time.monotonic() - started) * 1000)
+
+
+def transient_error(
+    message: str, *, url: str, status: int | None = None, retry_after: float | None = None
+) -> TransientFetchError:
+    """A :class:`TransientFetchError` that always carries ``retry_after`` (seconds or ``None``)."""
+    return TransientFetchError(message, url=url, status=status, retry_after=retry_after)
+
+
+@dataclasses.dataclass
+class _Attempt:
+    """One fetch in progress: what was asked, and the hops taken so far."""
+
+    client: httpx.AsyncClient
+    url: str
+    validators: Validators
+    settings: FetchSettings
+    guard: Guard
+    hops: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def current(self) -> str:
+        return self.hops[-1] if self.hops else self.url
+
+
+async def _follow_redirects(attempt: _Attempt) -> FetchResult:
+    """Request, and while the answer is a redirect, check and request the next hop."""
+    settings = attempt.settings
+    while True:
+        await attempt.guard(attempt.current, allow_private=settings.allow_private_networks)
+        headers = _conditional_headers(attempt.validators)
+        request = attempt.client.build_request("GET", attempt.current, headers=headers)
+        response = await attempt.client.send(request, stream=True)
+        try:
+            target = _redirect_target(response, attempt.current)
+            if target is None:
+                return await _final_result(response, attempt)
+        finally:
+            await response.aclose()
+        if len(attempt.hops) >= settings.max_redirects:
+            chain = " -> ".join([attempt.url, *attempt.hops, target])
+            raise PermanentFetchError(
+                f"{attempt.url}: more than {settings.max_redirects} redirects "
+                f"(fetch.max_redirects): {chain}",
+                url=attempt.url,
+                status=response.status_code,
+            )
+        attempt.hops.append(target)
+
+
+def _conditional_headers(validators: Validators) -> dict[str, str]:
+    headers = {}
+    if validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _redirect_target(response: httpx.Response, current: str) -> str | None:
+    """The absolute URL a redirect points to, or ``None`` when this is not a redirect."""
+    location = response.headers.get("location")
+    if response.status_code not in REDIRECT_STATUSES or not location:
+        return None
+    return str(httpx.URL(current).join(location.strip()))
+
+
+async def _final_result(response: httpx.Response, attempt: _Attempt) -> FetchResult:
+    """Turn the last response of the chain into a result, reading the body only if needed."""
+    where = attempt.current
+    if response.status_code == 304:
+        validators = _merge_validators(attempt.validators, response)
+        return FetchResult(attempt.url, where, 304, validators=validators, redirects=_hops(attempt))
+    _raise_for_status(response, attempt)
+    content_type = _mime_type(response)
+    if content_type and content_type not in HTML_CONTENT_TYPES:
+        raise PermanentFetchError(
+            f"{where}: not an HTML page (Content-Type {content_type}); only HTML is watched",
+            url=attempt.url,
+            status=response.status_code,
+        )
+    content = await _read_body(response, attempt)
+    if not content_type and not looks_like_html(content):
+        raise PermanentFetchError(
+            f"{where}: no Content-Type and the body does not look like HTML",
+            url=attempt.url,
+            status=response.status_code,
+        )
+    encoding, text = decode_html(content, response.charset_encoding)
+    return FetchResult(
+        url=attempt.url,
+        final_url=where,
+        status=response.status_code,
+        content=content,
+        text=text,
+        content_type=content_type or "text/html",
+        encoding=encoding,
+        validators=_validators_from(response),
+        redirects=_hops(attempt),
+    )
+
+
+def _hops(attempt: _Attempt) -> tuple[str, ...]:
+    return tuple(attempt.hops)
+
+
+def _raise_for_status(response: httpx.Response, attempt: _Attempt) -> None:
+    """Map an unsuccessful status to the error the scheduler and the reports need."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    message = f"{attempt.current}: the server answered {status} {response.reason_phrase}".rstrip()
+    if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        raise transient_error(message, url=attempt.url, status=status, retry_after=retry_after)
+    raise PermanentFetchError(message, url=attempt.url, status=status)
+
+
+def _mime_type(response: httpx.Response) -> str:
+    header: str = response.headers.get("content-type", "")
+    return header.split(";", 1)[0].strip().lower()
+
+
+def _validators_from(response: httpx.Response) -> Validators:
+    return Validators(response.headers.get("etag"), response.headers.get("last-modified"))
+
+
+def _merge_validators(old: Validators, response: httpx.Response) -> Validators:
+    """A 304 may refresh the validators; whatever it does not resend stays as it was."""
+    fresh = _validators_from(response)
+    return Validators(fresh.etag or old.etag, fresh.last_modified or old.last_modified)
+
+
+async def _read_body(response: httpx.Response, attempt: _Attempt) -> bytes:
+    """Stream the body, decompressing and counting, and stop as soon as the cap is passed."""
+    limit = attempt.settings.max_bytes
+    declared = response.headers.get("content-length", "")
+    # The declared length is the compressed size; decompressed is never smaller in practice.
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(attempt, response.status_code)
+    inflater = BoundedInflater(response.headers.get("content-encoding", ""), limit)
+    try:
+        async for chunk in response.aiter_raw():
+            inflater.feed(chunk)
+        return inflater.finish()
+    except BodyTooLargeError:
+        raise _too_large(attempt, response.status_code) from None
+    except (zlib.error, ValueError) as exc:
+        raise PermanentFetchError(
+            f"{attempt.current}: the body cannot be decoded: {exc}",
+            url=attempt.url,
+            status=response.status_code,
+        ) from exc
+
+
+def _too_large(attempt: _Attempt, status: int) -> PermanentFetchError:
+    limit = attempt.settings.max_bytes
+    return PermanentFetchError(
+        f"{attempt.current}: the page is larger than {limit} bytes (fetch.max_bytes)",
+        url=attempt.url,
+        status=status,
+    )
+
+
+class BodyTooLargeError(Exception):
+    """Internal signal from :class:`BoundedInflater`; surfaces as a ``PermanentFetchError``."""
+
+
+class BoundedInflater:
+    """Collects a body, undoing gzip/deflate, refusing to hold more than ``limit`` bytes.
+
+    ``zlib``'s ``max_length`` stops inflation one byte past the cap, so a compressed bomb is
+    caught after at most ``limit + 1`` bytes of output, whatever the compression ratio.
+    """
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in {*GZIP_ENCODINGS, "deflate"}):
+            raise ValueError(f"unsupported Content-Encoding {content_encoding!r}")
+        self._coding = codings[0] if codings else ""
+        self._limit = limit
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._inflate: Callable[[bytes, int], bytes] | None = None
+        self._flush: Callable[[], bytes] | None = None
+
+    def feed(self, raw: bytes) -> None:
+        if not raw:
+            return
+        data = self._decode(raw) if self._coding else raw
+        self._add(data)
+
+    def finish(self) -> bytes:
+        if self._flush is not None:
+            self._add(self._flush())
+        return b"".join(self._parts)
+
+    def _decode(self, raw: bytes) -> bytes:
+        if self._inflate is None:
+            inflater = zlib.decompressobj(self._window_bits(raw))
+            self._inflate, self._flush = inflater.decompress, inflater.flush
+        return self._inflate(raw, self._limit - self._size + 1)
+
+    def _window_bits(self, first: bytes) -> int:
+        """gzip framing, zlib framing, or (from misconfigured servers) raw deflate."""
+        if self._coding in GZIP_ENCODINGS:
+            return zlib.MAX_WBITS | 16
+        is_zlib = len(first) >= 2 and first[0] & 0x0F == ZLIB_HEADER_METHOD
+        is_zlib = is_zlib and int.from_bytes(first[:2], "big") % 31 == 0
+        return zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS
+
+    def _add(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._limit:
+            raise BodyTooLargeError
+        self._parts.append(data)
+
+
+def looks_like_html(content: bytes) -> bool:
+    """For bodies sent without a Content-Type: an HTML tag near the start."""
+    return HTML_START.search(content[:1024]) is not None
+
+
+def decode_html(content: bytes, header_charset: str | None = None) -> tuple[str, str]:
+    """``(encoding, text)``: BOM, then header charset, then ``<meta>``, else UTF-8."""
+    for bom, encoding in BOMS:
+        if content.startswith(bom):
+            return encoding, content[len(bom) :].decode(encoding, errors="replace")
+    encoding = (
+        _known_encoding(header_charset) or _meta_encoding(content[:SNIFF_BYTES]) or DEFAULT_ENCODING
+    )
+    return encoding, content.decode(encoding, errors="replace")
+
+
+def _known_encoding(label: str | bytes | None) -> str | None:
+    """The Python codec for a charset label, or ``None`` when the label is unknown."""
+    if not label:
+        return None
+    name = label.decode("ascii", "replace") if isinstance(label, bytes) else label
+    name = name.strip().strip("\"'").lower()
+    try:
+        return codecs.lookup(ENCODING_ALIASES.get(name, name)).name
+    except LookupError:
+        return None
+
+
+def _meta_encoding(head: bytes) -> str | None:
+    match = META_CHARSET.search(head)
+    encoding = _known_encoding(match.group(1)) if match else None
+    # A <meta> readable as ASCII cannot be UTF-16; browsers read such pages as UTF-8.
+    if encoding and encoding.startswith("utf-16"):
+        return DEFAULT_ENCODING
+    return encoding
+
+
+def _network_error(url: str, exc: httpx.HTTPError) -> FetchError:
+    """Time-outs and connection failures are worth retrying; say which operation failed."""
+    try:
+        where = str(exc.request.url)
+    except RuntimeError:
+        where = url
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
+    detail = str(exc) or type(exc).__name__
+    return transient_error(f"{where}: {kind}: {detail}", url=url)

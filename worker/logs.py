@@ -1,0 +1,57 @@
+"""structlog set-up: JSON lines off a tty (containers, files), console rendering on a tty.
+
+Why: operators grep and ship container logs as JSON, while a person at a terminal wants colour.
+Every line of a check carries ``watch``, ``url`` and ``check_id`` through structlog's contextvars,
+so one check can be followed across stages without passing a logger around.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+import structlog
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+_LEVELS["error"] = logging.ERROR
+
+
+def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = None) -> None:
+    """Configure structlog and the stdlib root logger once per process.
+
+    ``fmt`` is ``auto`` (console on a tty, JSON otherwise), ``json`` or ``console``.
+    """
+    stream = stream or sys.stderr
+    use_console = fmt == "console" or (fmt == "auto" and stream.isatty())
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    if not use_console:
+        shared.append(structlog.processors.format_exc_info)
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=_LEVELS.get(level, logging.INFO), stream=stream, force=True)
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger tagged with the module name."""
+    return structlog.get_logger(logger_name=name)
+
+
+@contextmanager
+def bound(**values: Any) -> Iterator[None]:
+    """Bind context (watch, url, check id, task id) for every log line inside the block."""
+    with structlog.contextvars.bound_contextvars(**values):
+        yield

@@ -1,0 +1,62 @@
+"""Notification channels: the registry (kind -> class) and building channels from settings.
+
+Delivery bookkeeping (claiming outbox rows, retries) lives in ``worker.pipeline``; this package
+only knows how to send one notification through one channel, and how long to wait before the
+next attempt.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from worker.config import ChannelSettings, NotifySettings
+from worker.errors import ConfigError
+from worker.notify.base import Channel, ChannelContext, ChannelFactory
+from worker.notify.file import FileChannel
+from worker.notify.log import LogChannel
+from worker.notify.webhook import WebhookChannel
+
+REGISTRY: dict[str, ChannelFactory] = {
+    FileChannel.kind: FileChannel,
+    LogChannel.kind: LogChannel,
+    WebhookChannel.kind: WebhookChannel,
+}
+
+__all__ = ["REGISTRY", "Channel", "ChannelContext", "backoff_delay", "build_channels"]
+
+
+def build_channel(name: str, settings: ChannelSettings, context: ChannelContext) -> Channel:
+    """Validate one channel's options and construct it; errors name the channel and option."""
+    factory = REGISTRY.get(settings.type)
+    if factory is None:
+        known = ", ".join(sorted(REGISTRY))
+        raise ConfigError(f"channels.{name}.type: unknown channel type {settings.type!r} ({known})")
+    try:
+        options: Any = factory.Options.model_validate(settings.options)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: "
+            f"{str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"channels.{name}: {problems}") from None
+    return factory(name, options, context)
+
+
+def build_channels(
+    settings: Mapping[str, ChannelSettings], context: ChannelContext
+) -> dict[str, Channel]:
+    """Every configured channel, by name."""
+    return {name: build_channel(name, item, context) for name, item in settings.items()}
+
+
+def backoff_delay(attempt: int, settings: NotifySettings, retry_after: float | None = None) -> float:
+    """Seconds before attempt ``attempt + 1``: exponential with full jitter, or ``Retry-After``."""
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), settings.backoff_max)
+    ceiling = min(settings.backoff * 2 ** max(attempt - 1, 0), settings.backoff_max)
+    return random.uniform(ceiling / 2, ceiling)

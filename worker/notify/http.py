@@ -1,0 +1,106 @@
+"""The one outbound-HTTP helper notification channels use: guarded, no redirects, typed errors.
+
+Why one helper: every channel that talks HTTP (webhooks, chat services) needs the same three
+decisions, and getting any of them wrong is a security or reliability bug:
+
+* the target passes the network guard first (a webhook URL is configuration, and a private
+  address would let an alert be aimed at internal services);
+* redirects are not followed (a redirected webhook could land anywhere, including a private
+  address the guard never saw, and a POST body must not be replayed blindly);
+* failures map to ``NotifyError(permanent=...)`` so the outbox knows whether to retry: 408, 429,
+  5xx and network errors are worth retrying (honouring ``Retry-After``), other 4xx and 3xx are not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from worker.errors import BlockedTargetError, NotifyError, TransientFetchError
+from worker.netguard import check_url_sync, parse_retry_after
+
+RETRYABLE_CLIENT_STATUSES = frozenset({408, 425, 429})  # every 5xx is retryable too
+JSON_CONTENT_TYPE = "application/json"
+
+
+def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float,
+    allow_private: bool,
+    user_agent: str,
+) -> int:
+    """POST ``payload`` as JSON and return the 2xx status; raise ``NotifyError`` otherwise."""
+    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    return post_bytes(
+        url,
+        body,
+        content_type=JSON_CONTENT_TYPE,
+        headers=headers,
+        timeout=timeout,
+        allow_private=allow_private,
+        user_agent=user_agent,
+    )
+
+
+def post_bytes(
+    url: str,
+    body: bytes,
+    *,
+    content_type: str,
+    headers: Mapping[str, str] | None = None,
+    timeout: float,
+    allow_private: bool,
+    user_agent: str,
+) -> int:
+    """POST raw ``body`` (form data, text) with the same guard and error mapping as JSON."""
+    _check_target(url, allow_private=allow_private)
+    all_headers = {"Content-Type": content_type, "User-Agent": user_agent, **(headers or {})}
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            response = client.post(url, content=body, headers=all_headers)
+    except httpx.HTTPError as exc:
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
+        raise NotifyError(f"{_safe(url)}: {kind}: {exc or type(exc).__name__}") from exc
+    except httpx.InvalidURL as exc:
+        raise NotifyError(f"{_safe(url)}: invalid URL: {exc}", permanent=True) from exc
+    _raise_for_status(url, response)
+    return response.status_code
+
+
+def _check_target(url: str, *, allow_private: bool) -> None:
+    """The guard's refusals become permanent delivery failures; DNS hiccups are retried."""
+    try:
+        check_url_sync(url, allow_private=allow_private)
+    except BlockedTargetError as exc:
+        raise NotifyError(str(exc).replace(url, _safe(url)), permanent=True) from exc
+    except TransientFetchError as exc:
+        raise NotifyError(str(exc).replace(url, _safe(url))) from exc
+
+
+def _raise_for_status(url: str, response: httpx.Response) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    message = f"{_safe(url)}: answered {status} {response.reason_phrase}".rstrip()
+    if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        raise NotifyError(message, permanent=False, retry_after=retry_after)
+    if 300 <= status < 400:
+        location = response.headers.get("location", "?")
+        message += f" (redirect to {location}; redirects are not followed, configure that URL)"
+    raise NotifyError(message, permanent=True)
+
+
+def _safe(url: str) -> str:
+    """The URL without its path and query, which often hold a secret token (Slack, Discord)."""
+    parsed = httpx.URL(url) if "://" in url else None
+    if parsed is None or not parsed.host:
+        return "<webhook URL>"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}/…"

@@ -1,0 +1,296 @@
+"""One check of one watch, end to end: fetch -> extract -> normalize -> diff -> store (+ outbox).
+
+This is plain library code. ``worker.tasks`` wraps it in Celery tasks and ``editwatch check`` calls
+it directly, so both paths run exactly the same steps. Each function takes what it needs as
+arguments (settings, store, HTTP client, channels); nothing here reads globals.
+
+A check never raises for a bad site: every failure becomes a ``CheckResult`` with outcome
+``error`` and is recorded in the ``checks`` table, so one failing site never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from worker import diff as diffing
+from worker.config import NotifySettings, Settings
+from worker.errors import FetchError, NotifyError
+from worker.extract import EXTRACTOR_VERSION, extract_article
+from worker.fetch import Client, fetch
+from worker.logs import bound, get_logger
+from worker.models import (
+    Article,
+    Change,
+    CheckResult,
+    FetchResult,
+    SiteProfile,
+    Validators,
+    Version,
+    Watch,
+)
+from worker.normalize import fingerprint
+from worker.notify import Channel, backoff_delay
+from worker.render import render_json
+from worker.store import NewChange, SavedState, Store
+
+log = get_logger(__name__)
+
+DeliveryState = Literal["sent", "retry", "failed", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A configured watch paired with its database id."""
+
+    id: int
+    watch: Watch
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one delivery attempt did; ``delay`` is the wait before the next try on retry."""
+
+    notification_id: int
+    state: DeliveryState
+    delay: float = 0.0
+    error: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def targets_for(store: Store, watches: Sequence[Watch]) -> list[Target]:
+    """Register the configured watches in the store and pair each with its id."""
+    ids = store.sync_watches(watches)
+    return [Target(ids[w.url], w) for w in watches]
+
+
+async def check_many(
+    targets: Sequence[Target],
+    settings: Settings,
+    store: Store,
+    client: Client,
+    on_done: Callable[[CheckResult], None] | None = None,
+) -> list[CheckResult]:
+    """Check several watches concurrently (bounded by ``fetch.concurrency``), in input order.
+
+    ``on_done`` is called as each check finishes (the CLI's progress bar).
+    """
+    limit = asyncio.Semaphore(settings.fetch.concurrency)
+
+    async def bounded(target: Target) -> CheckResult:
+        async with limit:
+            result = await check_watch(target, settings, store, client)
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    return list(await asyncio.gather(*(bounded(t) for t in targets)))
+
+
+async def check_watch(
+    target: Target, settings: Settings, store: Store, client: Client
+) -> CheckResult:
+    """Check one watch once and record what happened. Never raises for a site's failure."""
+    watch = target.watch
+    with bound(watch=watch.name, url=watch.url, check_id=uuid.uuid4().hex[:12]):
+        started, clock = utcnow(), time.perf_counter()
+        page: FetchResult | None = None
+        error_status: int | None = None
+        try:
+            current = store.current_version(target.id)
+            validators = store.validators(target.id) if current else Validators()
+            page = await fetch(client, watch.url, validators, settings.fetch)
+            result = _process(target, page, current, settings, store)
+        except FetchError as exc:
+            result = CheckResult(watch.name, watch.url, "error", error=str(exc))
+            error_status = exc.status
+        except Exception as exc:  # one broken page or bug must not stop the other watches
+            log.exception("check_crashed")
+            result = CheckResult(watch.name, watch.url, "error", error=f"internal error: {exc!r}")
+        status = page.status if page else 0
+        nbytes = len(page.content) if page else 0
+        duration = (time.perf_counter() - clock) * 1000
+        store.record_check(
+            target.id,
+            started_at=started,
+            duration_ms=duration,
+            status=status or error_status,
+            nbytes=nbytes,
+            outcome=result.outcome,
+            error=result.error,
+            validators=page.validators if page else None,
+        )
+        _log_summary(result, duration, status or error_status or 0, nbytes)
+        return result
+
+
+def _log_summary(result: CheckResult, duration_ms: float, status: int, nbytes: int) -> None:
+    """The one canonical event per check, with its outcome and timings."""
+    event = log.warning if result.outcome == "error" else log.info
+    event(
+        "check_done",
+        outcome=result.outcome,
+        kinds=list(result.kinds),
+        version=result.version,
+        status=status or None,
+        bytes=nbytes,
+        duration_ms=round(duration_ms, 1),
+        error=result.error,
+    )
+
+
+def _process(
+    target: Target,
+    page: FetchResult,
+    current: Version | None,
+    settings: Settings,
+    store: Store,
+) -> CheckResult:
+    """Turn a fetched page into an outcome: not modified, unchanged, new or changed."""
+    watch = target.watch
+    if page.not_modified and current is not None:
+        store.touch_version(current.id, utcnow())
+        return CheckResult(watch.name, watch.url, "not_modified", version=current.number)
+    article = extract_article(page.text, page.final_url, _profile(watch, settings))
+    print_ = fingerprint(article)
+    if current is not None and current.fingerprint == print_:
+        store.touch_version(current.id, utcnow())
+        return CheckResult(watch.name, watch.url, "unchanged", version=current.number)
+    change = diffing.compare(current.article, article) if current else None
+    if current is not None and change is None:
+        store.touch_version(current.id, utcnow())
+        return CheckResult(watch.name, watch.url, "unchanged", version=current.number)
+    saved = _save(target, page, article, print_, current, change, store)
+    outcome = "changed" if change else "new"
+    kinds = tuple(sorted(change.kinds)) if change else ()
+    return CheckResult(
+        watch.name,
+        watch.url,
+        outcome,
+        kinds=kinds,
+        version=saved.version_number,
+        notifications=saved.notification_ids,
+    )
+
+
+def _profile(watch: Watch, settings: Settings) -> SiteProfile | None:
+    """The watch's own selectors win over the site profile for its domain."""
+    if watch.selectors is not None:
+        return SiteProfile(domain="", selectors=watch.selectors)
+    return settings.profile_for(watch.url)
+
+
+def _save(
+    target: Target,
+    page: FetchResult,
+    article: Article,
+    print_: str,
+    current: Version | None,
+    change: Change | None,
+    store: Store,
+) -> SavedState:
+    """Store the new state, and with a change its outbox rows, in one transaction."""
+    detected = utcnow()
+    new_change = None
+    if change is not None and current is not None:
+        rendered = render_json(change, old=current.article, new=article, meta={})
+        new_change = NewChange(tuple(sorted(change.kinds)), change.significance, change.silent, rendered)
+
+    def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
+        assert change is not None and current is not None and new_change is not None
+        return build_payload(target.watch, change, current, article, new_number, detected,
+                             new_change.diff)
+
+    return store.save_state(
+        target.id,
+        article=article,
+        fingerprint=print_,
+        raw_html=page.content or page.text.encode("utf-8"),
+        extractor_version=EXTRACTOR_VERSION,
+        seen_at=detected,
+        change=new_change,
+        channels=target.watch.channels if new_change else (),
+        payload_for=payload_for if new_change else None,
+    )
+
+
+def build_payload(
+    watch: Watch,
+    change: Change,
+    old: Version,
+    new_article: Article,
+    new_number: int,
+    detected: datetime,
+    rendered: dict[str, Any],
+) -> dict[str, Any]:
+    """The alert every channel receives: who, what kind, old/new headline, the field diffs."""
+    return {
+        "watch": watch.name,
+        "url": watch.url,
+        "detected_at": detected.isoformat(),
+        "kinds": sorted(change.kinds),
+        "significance": change.significance,
+        "silent": change.silent,
+        "old_headline": old.article.headline,
+        "new_headline": new_article.headline,
+        "old_version": old.number,
+        "new_version": new_number,
+        "diff": rendered,
+    }
+
+
+def deliver(
+    store: Store,
+    channels: dict[str, Channel],
+    notification_id: int,
+    settings: NotifySettings,
+) -> Delivery:
+    """Claim one outbox row and send it; on failure schedule a retry or mark it failed.
+
+    The claim is a conditional UPDATE, so two workers handed the same id never both send.
+    """
+    now = utcnow()
+    notification = store.claim_notification(notification_id, now)
+    if notification is None:
+        return Delivery(notification_id, "skipped")
+    with bound(notification_id=notification_id, channel=notification.channel):
+        channel = channels.get(notification.channel)
+        try:
+            if channel is None:
+                raise NotifyError(
+                    f"channel {notification.channel!r} is not configured any more", permanent=True
+                )
+            channel.send(notification)
+        except NotifyError as exc:
+            return _after_failure(store, notification.id, notification.attempts + 1, exc, settings)
+        store.mark_sent(notification.id, utcnow())
+        log.info("notification_sent", attempts=notification.attempts + 1)
+        return Delivery(notification_id, "sent")
+
+
+def _after_failure(
+    store: Store, notification_id: int, attempt: int, exc: NotifyError, settings: NotifySettings
+) -> Delivery:
+    if exc.permanent or attempt >= settings.max_attempts:
+        store.mark_failed(notification_id, str(exc))
+        log.error("notification_failed", attempts=attempt, error=str(exc))
+        return Delivery(notification_id, "failed", error=str(exc))
+    delay = backoff_delay(attempt, settings, exc.retry_after)
+    store.mark_retry(notification_id, str(exc), utcnow() + timedelta(seconds=delay))
+    log.warning("notification_retry", attempts=attempt, delay=round(delay, 1), error=str(exc))
+    return Delivery(notification_id, "retry", delay=delay, error=str(exc))
+
+
+def deliver_pending(
+    store: Store, channels: dict[str, Channel], settings: NotifySettings, limit: int = 1000
+) -> list[Delivery]:
+    """Send every outbox row that is due now (used by ``editwatch check`` and the sweeper)."""
+    return [deliver(store, channels, i, settings) for i in store.due_notifications(utcnow(), limit)]

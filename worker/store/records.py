@@ -1,0 +1,79 @@
+"""Frozen values the store hands out and takes in, beyond the shared ones in ``worker.models``.
+
+They live here rather than in ``models`` because only the store and the layers above it (the
+pipeline, the CLI) speak in rows: a ``WatchRecord`` is a watch *plus* what the database
+remembers about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class NewChange:
+    """A change to record with the state that caused it; ``diff`` must be JSON-serialisable."""
+
+    kinds: tuple[str, ...]
+    significance: str
+    silent: bool
+    diff: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedState:
+    """What :meth:`Store.save_state` wrote: the version, and the change and outbox rows if any."""
+
+    version_id: int
+    version_number: int
+    is_new_version: bool
+    change_id: int | None = None
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WatchRecord:
+    """A watch as the database knows it: identity, last check and how many states it has had."""
+
+    id: int
+    url: str
+    name: str
+    source: str | None
+    created_at: datetime
+    last_checked_at: datetime | None
+    last_outcome: str | None
+    last_error: str | None
+    consecutive_failures: int
+    current_version: int | None  # the version *number*, not the row id
+    version_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRecord:
+    """One check of one watch, successful or not."""
+
+    id: int
+    watch_id: int
+    started_at: datetime
+    duration_ms: float
+    status: int | None
+    nbytes: int
+    outcome: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """One recorded change, with version *numbers* so it reads like "v2 -> v3"."""
+
+    id: int
+    watch_id: int
+    old_version: int | None
+    new_version: int
+    kinds: tuple[str, ...]
+    significance: str
+    silent: bool
+    diff: dict[str, Any]
+    detected_at: datetime

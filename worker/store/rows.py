@@ -1,0 +1,220 @@
+"""The SQL statements behind :class:`~worker.store.sql.Store` and row -> value conversions.
+
+Each function takes an open connection and runs inside the caller's transaction, so the store
+can compose them (lock, insert version, insert change, queue notifications) into one commit.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from worker.errors import StoreError
+from worker.models import Article, Version
+from worker.store.engine import inserted_id
+from worker.store.records import ChangeRecord, CheckRecord, NewChange, WatchRecord
+from worker.store.schema import changes, versions, watches
+
+RAW_HTML_COMPRESSION_LEVEL = 6
+VERSION_COLUMNS = tuple(column for column in versions.c if column.name != "raw_html")
+"""Everything but the compressed page: listings never need to load the blobs."""
+
+
+def dumps(value: Any, what: str) -> str:
+    """JSON for a text column; sorted keys so equal values store as equal text."""
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise StoreError(f"{what} is not JSON-serialisable: {error}") from error
+
+
+def insert_watch(
+    connection: Connection, url: str, name: str, source: str | None, now: datetime
+) -> int:
+    return inserted_id(
+        connection.execute(
+            watches.insert().values(
+                url=url, name=name, source=source, created_at=now, consecutive_failures=0
+            )
+        )
+    )
+
+
+def update_existing_watch(connection: Connection, watch_id: int, values: dict[str, Any]) -> None:
+    result = connection.execute(watches.update().where(watches.c.id == watch_id).values(values))
+    if result.rowcount != 1:
+        raise StoreError(f"no watch with id {watch_id}")
+
+
+def lock_watch(connection: Connection, watch_id: int) -> int | None:
+    """Lock the watch row for this transaction; return its current version id."""
+    row = connection.execute(
+        sa.select(watches.c.current_version_id).where(watches.c.id == watch_id).with_for_update()
+    ).first()
+    if row is None:
+        raise StoreError(f"no watch with id {watch_id}")
+    current: int | None = row.current_version_id
+    return current
+
+
+def store_version(
+    connection: Connection,
+    watch_id: int,
+    *,
+    article: Article,
+    fingerprint: str,
+    raw_html: bytes,
+    extractor_version: str,
+    seen_at: datetime,
+) -> tuple[int, int, bool]:
+    """Reuse the version with this fingerprint or add the next one: (id, number, is_new)."""
+    existing = connection.execute(
+        sa.select(versions.c.id, versions.c.number).where(
+            versions.c.watch_id == watch_id, versions.c.fingerprint == fingerprint
+        )
+    ).first()
+    if existing is not None:
+        connection.execute(
+            versions.update().where(versions.c.id == existing.id).values(last_seen=seen_at)
+        )
+        return existing.id, existing.number, False
+    highest: int | None = connection.scalar(
+        sa.select(sa.func.max(versions.c.number)).where(versions.c.watch_id == watch_id)
+    )
+    number = (highest or 0) + 1
+    version_id = inserted_id(
+        connection.execute(
+            versions.insert().values(
+                watch_id=watch_id,
+                number=number,
+                fingerprint=fingerprint,
+                article=dumps(article.to_dict(), "article"),
+                raw_html=zlib.compress(raw_html, RAW_HTML_COMPRESSION_LEVEL),
+                extractor_version=extractor_version,
+                first_seen=seen_at,
+                last_seen=seen_at,
+            )
+        )
+    )
+    return version_id, number, True
+
+
+def version_number(connection: Connection, version_id: int | None) -> int | None:
+    if version_id is None:
+        return None
+    number: int | None = connection.scalar(
+        sa.select(versions.c.number).where(versions.c.id == version_id)
+    )
+    return number
+
+
+def insert_change(
+    connection: Connection,
+    watch_id: int,
+    old_version_id: int | None,
+    new_version_id: int,
+    change: NewChange,
+    detected_at: datetime,
+) -> int:
+    return inserted_id(
+        connection.execute(
+            changes.insert().values(
+                watch_id=watch_id,
+                old_version_id=old_version_id,
+                new_version_id=new_version_id,
+                kinds=dumps(list(change.kinds), "change kinds"),
+                significance=change.significance,
+                silent=change.silent,
+                diff=dumps(change.diff, "change diff"),
+                detected_at=detected_at,
+            )
+        )
+    )
+
+
+def watch_records() -> sa.Select[Any]:
+    """Watches with their current version number and version count, in id order."""
+    counts = (
+        sa.select(versions.c.watch_id, sa.func.count().label("version_count"))
+        .group_by(versions.c.watch_id)
+        .subquery()
+    )
+    current = versions.alias("current_version")
+    return (
+        sa.select(
+            watches,
+            current.c.number.label("current_number"),
+            sa.func.coalesce(counts.c.version_count, 0).label("version_count"),
+        )
+        .select_from(
+            watches.outerjoin(current, current.c.id == watches.c.current_version_id).outerjoin(
+                counts, counts.c.watch_id == watches.c.id
+            )
+        )
+        .order_by(watches.c.id)
+    )
+
+
+def versions_of(watch_id: int) -> sa.Select[Any]:
+    return sa.select(*VERSION_COLUMNS).where(versions.c.watch_id == watch_id)
+
+
+def watch_record(row: RowMapping) -> WatchRecord:
+    return WatchRecord(
+        id=row["id"],
+        url=row["url"],
+        name=row["name"],
+        source=row["source"],
+        created_at=row["created_at"],
+        last_checked_at=row["last_checked_at"],
+        last_outcome=row["last_outcome"],
+        last_error=row["last_error"],
+        consecutive_failures=row["consecutive_failures"],
+        current_version=row["current_number"],
+        version_count=row["version_count"],
+    )
+
+
+def version(row: RowMapping) -> Version:
+    return Version(
+        id=row["id"],
+        watch_id=row["watch_id"],
+        number=row["number"],
+        fingerprint=row["fingerprint"],
+        article=Article.from_dict(json.loads(row["article"])),
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        extractor_version=row["extractor_version"],
+    )
+
+
+def check_record(row: RowMapping) -> CheckRecord:
+    return CheckRecord(
+        id=row["id"],
+        watch_id=row["watch_id"],
+        started_at=row["started_at"],
+        duration_ms=row["duration_ms"],
+        status=row["status"],
+        nbytes=row["bytes"],
+        outcome=row["outcome"],
+        error=row["error"],
+    )
+
+
+def change_record(row: RowMapping) -> ChangeRecord:
+    return ChangeRecord(
+        id=row["id"],
+        watch_id=row["watch_id"],
+        old_version=row["old_number"],
+        new_version=row["new_number"],
+        kinds=tuple(json.loads(row["kinds"])),
+        significance=row["significance"],
+        silent=row["silent"],
+        diff=json.loads(row["diff"]),
+        detected_at=row["detected_at"],
+    )

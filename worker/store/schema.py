@@ -1,0 +1,149 @@
+"""The tables editwatch keeps, as SQLAlchemy Core metadata.
+
+One module holds the whole schema so a reader sees every table, key and constraint at once.
+The unique constraints carry the concurrency story: ``versions (watch_id, fingerprint)`` means
+a state is stored once however often it is seen, ``versions (watch_id, number)`` keeps version
+numbers dense and unambiguous, and ``notifications (change_id, channel)`` means a redelivered
+task can never queue the same alert twice.
+
+There is no migration tool yet: :func:`create_all` creates what is missing on open.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+OUTCOMES = ("new", "unchanged", "not_modified", "changed", "error")
+NOTIFICATION_STATES = ("pending", "sending", "sent", "failed")
+
+URL_LENGTH = 2048
+NAME_LENGTH = 512
+SHORT_LENGTH = 64
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that goes in and comes out timezone-aware UTC on every backend.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so values are stored as naive
+    UTC text of fixed width, which keeps ``<=`` comparisons in SQL correct. Naive datetimes are
+    refused on the way in: guessing their zone is how off-by-hours bugs start.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; use timezone-aware UTC")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {value!r}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+watches = sa.Table(
+    "watches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("url", sa.String(URL_LENGTH), nullable=False, unique=True),
+    sa.Column("name", sa.String(NAME_LENGTH), nullable=False),
+    sa.Column("source", sa.String(URL_LENGTH), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("etag", sa.String(NAME_LENGTH), nullable=True),
+    sa.Column("last_modified", sa.String(SHORT_LENGTH), nullable=True),
+    sa.Column("last_checked_at", UTCDateTime, nullable=True),
+    sa.Column("last_outcome", sa.String(SHORT_LENGTH), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, default=0),
+    # Not a declared foreign key: versions also point at watches, and a cycle would force
+    # use_alter / deferred constraints for no practical gain. The store alone writes it.
+    sa.Column("current_version_id", sa.Integer, nullable=True),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "watch_id", sa.Integer, sa.ForeignKey("watches.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("fingerprint", sa.String(SHORT_LENGTH * 2), nullable=False),
+    sa.Column("article", sa.Text, nullable=False),
+    sa.Column("raw_html", sa.LargeBinary, nullable=False),
+    sa.Column("extractor_version", sa.String(SHORT_LENGTH), nullable=False, default=""),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("watch_id", "fingerprint", name="uq_versions_watch_fingerprint"),
+    sa.UniqueConstraint("watch_id", "number", name="uq_versions_watch_number"),
+)
+
+checks = sa.Table(
+    "checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "watch_id", sa.Integer, sa.ForeignKey("watches.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("status", sa.Integer, nullable=True),
+    sa.Column("bytes", sa.Integer, nullable=False, default=0),
+    sa.Column("outcome", sa.String(SHORT_LENGTH), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.CheckConstraint(sa.column("outcome").in_(OUTCOMES), name="ck_checks_outcome"),
+    sa.Index("ix_checks_watch_started", "watch_id", "started_at"),
+)
+
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "watch_id", sa.Integer, sa.ForeignKey("watches.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("old_version_id", sa.Integer, sa.ForeignKey("versions.id"), nullable=True),
+    sa.Column("new_version_id", sa.Integer, sa.ForeignKey("versions.id"), nullable=False),
+    sa.Column("kinds", sa.Text, nullable=False),
+    sa.Column("significance", sa.String(SHORT_LENGTH), nullable=False),
+    sa.Column("silent", sa.Boolean, nullable=False, default=False),
+    sa.Column("diff", sa.Text, nullable=False),
+    sa.Column("detected_at", UTCDateTime, nullable=False),
+    sa.Index("ix_changes_watch_detected", "watch_id", "detected_at"),
+)
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "change_id", sa.Integer, sa.ForeignKey("changes.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("channel", sa.String(NAME_LENGTH), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("state", sa.String(SHORT_LENGTH), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("change_id", "channel", name="uq_notifications_change_channel"),
+    sa.CheckConstraint(sa.column("state").in_(NOTIFICATION_STATES), name="ck_notifications_state"),
+    sa.Index("ix_notifications_state_due", "state", "next_attempt_at"),
+)

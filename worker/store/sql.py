@@ -1,0 +1,399 @@
+"""The :class:`Store`: every read and write editwatch makes, on SQLite or PostgreSQL.
+
+Each public method is one transaction. The important one is :meth:`Store.save_state`: a new
+article state, the change it represents and the outbox rows announcing it commit together or
+not at all, so a crash can never leave an alert without its change or a change without its
+alerts. Concurrency is settled by the database (row locks, unique constraints, conditional
+UPDATEs), never by Python locks, so any number of workers and CLIs can share one database.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection
+
+from worker.errors import StoreError
+from worker.models import Article, Notification, Validators, Version, Watch
+from worker.store import outbox, rows
+from worker.store.engine import (
+    create_store_engine,
+    create_tables,
+    describe_url,
+    inserted_id,
+    sqlite_url_for,
+    transaction,
+)
+from worker.store.records import (
+    ChangeRecord,
+    CheckRecord,
+    NewChange,
+    SavedState,
+    WatchRecord,
+)
+from worker.store.schema import OUTCOMES, changes, checks, metadata, versions, watches
+
+PayloadBuilder = Callable[[int, int, int | None], dict[str, Any]]
+"""Builds a notification payload from (change id, new version number, old version number)."""
+
+DEFAULT_DUE_LIMIT = 100
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """editwatch's database: watches, versions, checks, changes and the notification outbox."""
+
+    def __init__(self, url: str) -> None:
+        self.url = describe_url(url)
+        self._engine = create_store_engine(url)
+        create_tables(self._engine, metadata)
+
+    @classmethod
+    def open(cls, data_dir: Path, database_url: str | None = None) -> Store:
+        """``database_url`` when given, else ``editwatch.db`` in ``data_dir`` (created)."""
+        if database_url:
+            return cls(database_url)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create data directory {data_dir}: {error}") from error
+        return cls(sqlite_url_for(data_dir))
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql`` (or whatever SQLAlchemy dialect the URL named)."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _read(self, action: str) -> AbstractContextManager[Connection]:
+        return transaction(self._engine, write=False, action=action)
+
+    def _write(self, action: str) -> AbstractContextManager[Connection]:
+        return transaction(self._engine, write=True, action=action)
+
+    # --- watches ---------------------------------------------------------------------------
+
+    def sync_watches(self, watches: Sequence[Watch], source: str | None = None) -> dict[str, int]:
+        """Insert new URLs, rename known ones; return url -> id.
+
+        Watches missing from ``watches`` are kept: their history outlives the config entry.
+        ``source`` (the feed that found them) is recorded when a watch is first inserted.
+        """
+        try:
+            return self._sync_watches_once(watches, source)
+        except StoreError as error:
+            if not isinstance(error.__cause__, exc.IntegrityError):
+                raise
+            # Another process inserted one of these URLs at the same moment: now it exists.
+            return self._sync_watches_once(watches, source)
+
+    def _sync_watches_once(self, configured: Sequence[Watch], source: str | None) -> dict[str, int]:
+        wanted = {watch.url: watch.name for watch in configured}
+        now = _utcnow()
+        with self._write("syncing watches") as connection:
+            known = {
+                row.url: (row.id, row.name)
+                for row in connection.execute(
+                    sa.select(watches.c.id, watches.c.url, watches.c.name).where(
+                        watches.c.url.in_(list(wanted))
+                    )
+                )
+            }
+            ids: dict[str, int] = {}
+            for url, name in wanted.items():
+                if url not in known:
+                    ids[url] = rows.insert_watch(connection, url, name, source, now)
+                    continue
+                ids[url], known_name = known[url]
+                if known_name != name:
+                    connection.execute(
+                        watches.update().where(watches.c.id == ids[url]).values(name=name)
+                    )
+            return ids
+
+    def watch_ids(self) -> list[int]:
+        with self._read("listing watch ids") as connection:
+            return list(connection.scalars(sa.select(watches.c.id).order_by(watches.c.id)))
+
+    def get_watch(self, watch_id: int) -> WatchRecord | None:
+        with self._read("reading a watch") as connection:
+            row = (
+                connection.execute(rows.watch_records().where(watches.c.id == watch_id))
+                .mappings()
+                .first()
+            )
+        return None if row is None else rows.watch_record(row)
+
+    def get_watch_by_url_or_name(self, key: str) -> WatchRecord | None:
+        """The watch with this exact URL, else the one with this name; ambiguity is an error."""
+        with self._read("finding a watch") as connection:
+            by_url = (
+                connection.execute(rows.watch_records().where(watches.c.url == key))
+                .mappings()
+                .first()
+            )
+            if by_url is not None:
+                return rows.watch_record(by_url)
+            by_name = connection.execute(rows.watch_records().where(watches.c.name == key))
+            named = list(by_name.mappings())
+        if len(named) > 1:
+            raise StoreError(f"{len(named)} watches are named {key!r}; give the URL instead")
+        return rows.watch_record(named[0]) if named else None
+
+    def list_watches(self) -> list[WatchRecord]:
+        with self._read("listing watches") as connection:
+            return [
+                rows.watch_record(row)
+                for row in connection.execute(rows.watch_records()).mappings()
+            ]
+
+    def validators(self, watch_id: int) -> Validators:
+        """The ETag / Last-Modified to send with the next fetch; empty for unknown watches."""
+        with self._read("reading validators") as connection:
+            row = connection.execute(
+                sa.select(watches.c.etag, watches.c.last_modified).where(watches.c.id == watch_id)
+            ).first()
+        if row is None:
+            return Validators()
+        return Validators(etag=row.etag, last_modified=row.last_modified)
+
+    # --- versions --------------------------------------------------------------------------
+
+    def current_version(self, watch_id: int) -> Version | None:
+        query = sa.select(*rows.VERSION_COLUMNS).join(
+            watches, watches.c.current_version_id == versions.c.id
+        )
+        with self._read("reading the current version") as connection:
+            row = connection.execute(query.where(watches.c.id == watch_id)).mappings().first()
+        return None if row is None else rows.version(row)
+
+    def recent_versions(self, watch_id: int, k: int) -> list[Version]:
+        """The ``k`` latest distinct states, newest first (for "is this an old state?")."""
+        query = rows.versions_of(watch_id).order_by(versions.c.number.desc()).limit(k)
+        return self._versions(query, "reading recent versions")
+
+    def versions(self, watch_id: int) -> list[Version]:
+        """Every stored state of a watch, oldest first."""
+        return self._versions(
+            rows.versions_of(watch_id).order_by(versions.c.number), "listing versions"
+        )
+
+    def version(self, watch_id: int, number: int) -> Version | None:
+        found = self._versions(
+            rows.versions_of(watch_id).where(versions.c.number == number), "reading a version"
+        )
+        return found[0] if found else None
+
+    def find_version(self, watch_id: int, fingerprint: str) -> Version | None:
+        found = self._versions(
+            rows.versions_of(watch_id).where(versions.c.fingerprint == fingerprint),
+            "finding a version",
+        )
+        return found[0] if found else None
+
+    def raw_html(self, version_id: int) -> bytes | None:
+        """The page as fetched when this state was first seen (for re-extraction)."""
+        with self._read("reading raw html") as connection:
+            blob = connection.scalar(
+                sa.select(versions.c.raw_html).where(versions.c.id == version_id)
+            )
+        return None if blob is None else zlib.decompress(blob)
+
+    def _versions(self, query: sa.Select[Any], action: str) -> list[Version]:
+        with self._read(action) as connection:
+            return [rows.version(row) for row in connection.execute(query).mappings()]
+
+    def touch_version(self, version_id: int, seen_at: datetime) -> None:
+        """The same state was seen again: remember when, without storing anything new."""
+        with self._write("touching a version") as connection:
+            result = connection.execute(
+                versions.update().where(versions.c.id == version_id).values(last_seen=seen_at)
+            )
+            if result.rowcount != 1:
+                raise StoreError(f"no version with id {version_id}")
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def record_check(
+        self,
+        watch_id: int,
+        *,
+        started_at: datetime,
+        duration_ms: float,
+        status: int | None,
+        nbytes: int,
+        outcome: str,
+        error: str | None,
+        validators: Validators | None,
+    ) -> int:
+        """Log one check and update the watch's last-check summary and failure streak."""
+        if outcome not in OUTCOMES:
+            raise StoreError(f"unknown check outcome {outcome!r}; one of {OUTCOMES}")
+        summary: dict[str, Any] = {
+            "last_checked_at": started_at,
+            "last_outcome": outcome,
+            "last_error": error,
+            "consecutive_failures": (
+                watches.c.consecutive_failures + 1 if outcome == "error" else 0
+            ),
+        }
+        if validators is not None:
+            summary |= {"etag": validators.etag, "last_modified": validators.last_modified}
+        with self._write("recording a check") as connection:
+            rows.update_existing_watch(connection, watch_id, summary)
+            return inserted_id(
+                connection.execute(
+                    checks.insert().values(
+                        watch_id=watch_id,
+                        started_at=started_at,
+                        duration_ms=duration_ms,
+                        status=status,
+                        bytes=nbytes,
+                        outcome=outcome,
+                        error=error,
+                    )
+                )
+            )
+
+    def checks(self, watch_id: int, limit: int | None = None) -> list[CheckRecord]:
+        """The latest checks of a watch, newest first."""
+        query = (
+            sa.select(checks)
+            .where(checks.c.watch_id == watch_id)
+            .order_by(checks.c.started_at.desc(), checks.c.id.desc())
+            .limit(limit)
+        )
+        with self._read("listing checks") as connection:
+            return [rows.check_record(row) for row in connection.execute(query).mappings()]
+
+    # --- states and changes ----------------------------------------------------------------
+
+    def save_state(
+        self,
+        watch_id: int,
+        *,
+        article: Article,
+        fingerprint: str,
+        raw_html: bytes,
+        extractor_version: str,
+        seen_at: datetime,
+        change: NewChange | None,
+        channels: Sequence[str],
+        payload_for: PayloadBuilder | None,
+    ) -> SavedState:
+        """Store a state (reusing an identical older one), its change and its outbox rows.
+
+        All in one transaction: if anything fails, including ``payload_for``, nothing is
+        written. The watch row is locked first, so concurrent saves for one watch queue up
+        instead of racing for the next version number.
+        """
+        with self._write("saving an article state") as connection:
+            previous_id = rows.lock_watch(connection, watch_id)
+            version_id, number, is_new = rows.store_version(
+                connection,
+                watch_id,
+                article=article,
+                fingerprint=fingerprint,
+                raw_html=raw_html,
+                extractor_version=extractor_version,
+                seen_at=seen_at,
+            )
+            connection.execute(
+                watches.update()
+                .where(watches.c.id == watch_id)
+                .values(current_version_id=version_id)
+            )
+            if change is None:
+                return SavedState(version_id, number, is_new)
+            old_number = rows.version_number(connection, previous_id)
+            change_id = rows.insert_change(
+                connection, watch_id, previous_id, version_id, change, seen_at
+            )
+            payloads = [
+                (channel, payload_for(change_id, number, old_number) if payload_for else {})
+                for channel in dict.fromkeys(channels)
+            ]
+            ids = outbox.queue(connection, change_id, payloads, seen_at)
+            return SavedState(version_id, number, is_new, change_id, ids)
+
+    def changes(self, watch_id: int) -> list[ChangeRecord]:
+        """Every recorded change of a watch, oldest first."""
+        old = versions.alias("old_version")
+        new = versions.alias("new_version")
+        query = (
+            sa.select(changes, old.c.number.label("old_number"), new.c.number.label("new_number"))
+            .select_from(
+                changes.outerjoin(old, old.c.id == changes.c.old_version_id).join(
+                    new, new.c.id == changes.c.new_version_id
+                )
+            )
+            .where(changes.c.watch_id == watch_id)
+            .order_by(changes.c.id)
+        )
+        with self._read("listing changes") as connection:
+            return [rows.change_record(row) for row in connection.execute(query).mappings()]
+
+    # --- outbox ----------------------------------------------------------------------------
+
+    def claim_notification(self, notification_id: int, now: datetime) -> Notification | None:
+        """Take a due row for delivery; ``None`` if another worker got it or it is not due."""
+        with self._write("claiming a notification") as connection:
+            return outbox.claim(connection, notification_id, now)
+
+    def mark_sent(self, notification_id: int, now: datetime) -> bool:
+        with self._write("marking a notification sent") as connection:
+            return outbox.mark_sent(connection, notification_id, now)
+
+    def mark_retry(self, notification_id: int, error: str, next_attempt_at: datetime) -> bool:
+        with self._write("rescheduling a notification") as connection:
+            return outbox.mark_retry(connection, notification_id, error, next_attempt_at, _utcnow())
+
+    def mark_failed(self, notification_id: int, error: str) -> bool:
+        with self._write("marking a notification failed") as connection:
+            return outbox.mark_failed(connection, notification_id, error, _utcnow())
+
+    def due_notifications(self, now: datetime, limit: int = DEFAULT_DUE_LIMIT) -> list[int]:
+        with self._read("listing due notifications") as connection:
+            return outbox.due(connection, now, limit)
+
+    def requeue_stale(self, older_than: datetime) -> int:
+        """Rows a dead worker left in ``sending`` go back to ``pending``; returns how many."""
+        with self._write("requeueing stale notifications") as connection:
+            return outbox.requeue_stale(connection, older_than, _utcnow())
+
+    def notifications(self, state: str | None = None) -> list[Notification]:
+        with self._read("listing notifications") as connection:
+            return outbox.listing(connection, state)
+
+    def get_notification(self, notification_id: int) -> Notification | None:
+        with self._read("reading a notification") as connection:
+            return outbox.get(connection, notification_id)
+
+    def reset_failed(self, ids: Sequence[int] | None = None) -> int:
+        """Failed rows (these, or all) become pending with attempts reset; returns how many."""
+        with self._write("resetting failed notifications") as connection:
+            return outbox.reset_failed(connection, ids, _utcnow())
