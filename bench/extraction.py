@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.extraction            # both extractors, table + ratio
     .venv/bin/python -m bench.extraction --only editwatch
     .venv/bin/python -m bench.extraction --worst 15 # editwatch's weakest pages, to improve
+    .venv/bin/python -m bench.extraction --only editwatch --write-floor  # raise the CI floor
 
 trafilatura is the ``bench`` extra (``pip install -e '.[bench]'``), never a runtime dependency.
 Speed counts only the extraction call on HTML already decoded in memory, like the dev set's
@@ -12,6 +13,8 @@ README, so both extractors are timed the same way on the same machine at the sam
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -23,6 +26,9 @@ if __package__ in (None, ""):  # allow `python bench/extraction.py`
 
 from bench.scoring import Output, Page, Scores, load_pages, score, shingles
 from worker.extract import EXTRACTOR_VERSION, extract_article
+
+FLOOR_FILE = Path(__file__).resolve().parent / "extraction_floor.json"
+CEILINGS = frozenset({"leak_rate"})  # lower is better; pinned rounded up, not down
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +113,32 @@ def worst(pages: list[Page], outputs: list[Output], count: int) -> str:
         rows.append((f1, precision, recall, page))
     rows.sort(key=lambda row: row[0])
     return "\n".join(
-        f"{page.id}  F1={f1:.2f} P={p:.2f} R={r:.2f}  {page.url}"
-        for f1, p, r, page in rows[:count]
+        f"{page.id}  F1={f1:.2f} P={p:.2f} R={r:.2f}  {page.url}" for f1, p, r, page in rows[:count]
     )
+
+
+def write_floor(scores: Scores, path: Path = FLOOR_FILE) -> dict[str, float]:
+    """Pin today's scores (to 3 decimals, rounded towards failing) as the floor CI enforces."""
+    floor = {}
+    for metric, value in scores.as_floor().items():
+        rounding = math.ceil if metric in CEILINGS else math.floor
+        floor[metric] = rounding(value * 1000) / 1000
+    document = {
+        "about": "Extraction quality floor on bench/data/extraction (262 pages); "
+        "tests/unit/test_extraction_gate.py fails below it. Raise it with "
+        "`python -m bench.extraction --only editwatch --write-floor`.",
+        "extractor": EXTRACTOR_VERSION,
+        "floor": floor,
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return floor
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("editwatch", "trafilatura"))
     parser.add_argument("--worst", type=int, default=0, help="list editwatch's N worst pages")
+    parser.add_argument("--write-floor", action="store_true", help="pin editwatch's scores")
     args = parser.parse_args(argv)
     pages = load_pages()
     results = []
@@ -135,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = ours.pages_per_second / theirs.pages_per_second
         print(f"\nspeed ratio editwatch / trafilatura: {ratio:.1f}x")
         print(f"F1 difference: {ours.scores.f1 - theirs.scores.f1:+.3f}")
+    if args.write_floor and results and args.only != "trafilatura":
+        print(f"\nfloor written to {FLOOR_FILE}: {write_floor(results[0].scores)}")
     if args.worst and results and args.only != "trafilatura":
         print(f"\nworst {args.worst} pages (editwatch):")
         print(worst(pages, results[0].outputs, args.worst))

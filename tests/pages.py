@@ -5,6 +5,7 @@ date, related links and an ad slot. ``noise`` changes every volatile part, so tw
 same article differ byte for byte while the article itself does not.
 """
 
+# ruff: noqa: E501  (HTML and prose lines read better unwrapped)
 from __future__ import annotations
 
 import html

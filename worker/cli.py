@@ -79,7 +79,8 @@ def _settings(ctx: typer.Context) -> Settings:
     try:
         settings = load_settings(options.config_dir, options.data_dir)
     except ConfigError as exc:
-        err.print(f"[bold red]configuration error[/]\n{exc}", highlight=False)
+        err.print("[bold red]configuration error[/]")
+        err.print(str(exc), soft_wrap=True, highlight=False, markup=False)
         raise typer.Exit(2) from None
     logs.configure(settings.log.format, settings.log.level)
     return settings
@@ -89,7 +90,7 @@ def _store(settings: Settings) -> Store:
     try:
         return Store.open(settings.data_dir, settings.database_url)
     except EditwatchError as exc:
-        err.print(f"[bold red]database error[/] {exc}", highlight=False)
+        err.print(f"database error: {exc}", soft_wrap=True, highlight=False, markup=False)
         raise typer.Exit(2) from None
 
 
@@ -103,7 +104,8 @@ def _channels(settings: Settings) -> dict[str, Any]:
     try:
         return build_channels(settings.channels, context)
     except ConfigError as exc:
-        err.print(f"[bold red]configuration error[/]\n{settings.config_dir}/editwatch.yaml: {exc}")
+        err.print("[bold red]configuration error[/]")
+        err.print(f"{settings.config_dir}/editwatch.yaml: {exc}", soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
 
 
@@ -263,14 +265,16 @@ def history(
     for v in store.versions(watch_id):
         change = changes.get(v.number)
         kinds = ", ".join(change.kinds) if change else "(first version)"
-        significance = change.significance + (" silent" if change and change.silent else "")
+        significance = ""
+        if change is not None:
+            significance = change.significance + (" silent" if change.silent else "")
         table.add_row(
             str(v.number),
             v.first_seen.strftime("%Y-%m-%d %H:%M:%S"),
             v.last_seen.strftime("%Y-%m-%d %H:%M:%S"),
             v.article.headline,
             kinds,
-            significance if change else "",
+            significance,
         )
     out.print(table)
 

@@ -32,17 +32,22 @@ from worker.models import Article, Selectors, SiteProfile
 
 EXTRACTOR_VERSION = "editwatch-extract/1.0"
 
+
+def _words(*groups: str) -> tuple[str, ...]:
+    """Word lists written as space-separated text, so the data reads like data."""
+    return tuple(word for group in groups for word in group.split())
+
+
 SITES_DIR = Path(__file__).resolve().parent.parent / "config" / "sites"
 
 # --- metadata signals -------------------------------------------------------------------------
 ARTICLE_TYPES = frozenset(
-    "NewsArticle Article ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle "
-    "BlogPosting TechArticle Report LiveBlogPosting".split()
+    _words(
+        "NewsArticle Article ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle",
+        "BlogPosting TechArticle Report LiveBlogPosting",
+    )
 )
-HEAD_QUERY = (
-    'meta[content], link[rel="canonical"], title, script[type="application/ld+json"], h1, '
-    "time[datetime]"
-)
+HEAD_QUERY = 'meta[content], link[rel="canonical"], title, script[type="application/ld+json"]'
 META_HEADLINE = ("og:title", "twitter:title", "citation_title", "parsely-title")
 META_SUBHEADLINE = ("og:description", "twitter:description", "description")
 META_BYLINE = ("author", "article:author", "parsely-author", "citation_author", "byl", "dc.creator")
@@ -57,12 +62,13 @@ META_PUBLISHED = (
 META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "last-modified")
 META_LANGUAGE = ("og:locale", "language", "content-language")
 META_SITE_NAME = ("og:site_name", "application-name")
-BYLINE_SELECTORS = '[rel="author"], .byline, .author-name, [itemprop="author"]'
-SUBHEADLINE_SELECTORS = (
-    '.standfirst, [data-gu-name="standfirst"], .article-subheadline, .subheadline, '
-    ".sub-headline, .dek, .article__dek, .article-summary, h2.subtitle"
+# Where the page itself shows the standfirst, the byline and captions: class words on a
+# paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
+# one document query returns anyway, because attribute-substring selectors are the slowest kind.
+DOM_META_WORDS = re.compile(
+    r"(?P<caption>wp-caption-text|caption)|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
+    r"|(?P<byline>byline|author-name)"
 )
-CAPTION_SELECTORS = "figcaption, .wp-caption-text"
 MAX_H1 = 3
 MIN_TITLE_CHARS = 8
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
@@ -71,44 +77,71 @@ TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–
 # --- main-content detection -------------------------------------------------------------------
 # Paragraph-like elements whose text credits their ancestors; the fallback serves pages that set
 # their text in bare <div>s and lists (menus would out-vote articles if lists always counted).
-CONTENT_QUERY = "p, pre, blockquote, a"
+# Links only inside paragraphs: they are what makes a paragraph link-dense, and the page's many
+# navigation links would otherwise all cross into Python.
+CONTENT_QUERY = "p, pre, blockquote, p a, h1, h2, time[datetime], figcaption, br"
+PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 FALLBACK_CONTENT_QUERY = "div, li, td, span"
+FALLBACK_TAGS = frozenset(FALLBACK_CONTENT_QUERY.replace(",", " ").split())
+FALLBACK_BELOW_CHARS = 2000  # so few characters in paragraphs: look at bare text containers too
 MIN_PARAGRAPH_CHARS = 40
 MAX_PARAGRAPH_LINK_DENSITY = 0.5  # while scoring containers
 MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
-CLEAN_SHARE = 0.5  # hint-free paragraphs must keep this share of the text to be trusted alone
+CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
+# A container that names itself the article body wins with a smaller share of the text.
+POSITIVE_SHARE = 0.5
+POSITIVE_HINTS = re.compile(
+    r"article-?body|article__body|article-content|entry-content|post-content|post-body|"
+    r"story-body|story-content|content-body|blog-post-content|articlebody|main-content"
+)
+POSITIVE_TAGS = frozenset({"article"})
 # A hinted subtree is kept anyway when it holds real paragraph text: this share of the winner's,
 # or this many characters (page builders put "share" or "meta" in content wrappers).
 KEEP_SHARE = 0.25
 KEEP_CHARS = 600
-WALK_QUERY = "a, br, p, div, ul, ol, table, section, article, blockquote, figure, h2, h3, h4"
-NESTED_BLOCK_TAGS = frozenset(WALK_QUERY.replace(",", " ").split()) - {"a", "br"}
-BOILERPLATE_TAGS = frozenset("nav aside header footer form menu dialog".split())
-BOILERPLATE_ROLES = frozenset("navigation complementary banner contentinfo search dialog".split())
-# Class/id words that mark boilerplate. Substrings for distinctive words, whole tokens for short
-# ones that would otherwise match inside innocent words ("ad" in "header", "head" in "thread").
-BOILERPLATE_SUBSTRINGS = (
-    "share social related comment promo newsletter subscribe sidebar breadcrumb cookie popup "
-    "modal advert sponsor recommend readmore read-more author-bio authorbio author-box signup "
-    "sign-up paywall byline tags toc table-of-contents disqus"
-).split()
-BOILERPLATE_TOKENS = "ad ads nav menu footer header meta more banner print hidden".split()
-_BOILERPLATE_HINT = re.compile(
-    "|".join(re.escape(hint) for hint in BOILERPLATE_SUBSTRINGS)
+# Elements that start a block when found inside a list item, a cell or an inline wrapper.
+NESTED_BLOCK_TAGS = frozenset(_words("p div ul ol table section article blockquote figure h2 h3 h4"))
+LEAF_BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 pre"))  # never hold blocks worth splitting
+WRAPPER_INLINE_TAGS = frozenset(_words("span font label"))  # page builders wrap blocks in these
+MAX_LINK_CHECK_CHARS = 300
+# What marks an element as chrome. Measured on the dev set: paragraphs under these ancestors are
+# almost never article text, so they do not vote for the main container.
+BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
+WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
+BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
+STRONG_HINTS = _words(
+    "comment related popup modal signup sign-up subscribe author-bio authorbio",
+    "author-box breadcrumb disqus yarpp jp-relatedposts",
+)
+# Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only
+# for subtrees that hold little paragraph text. Substrings for distinctive words, whole tokens for
+# short ones that would otherwise match inside innocent words ("ad" in "header").
+WEAK_HINTS = _words(
+    "share social promo newsletter sidebar cookie advert sponsor recommend readmore",
+    "read-more paywall byline tags toc table-of-contents author restricted",
+)
+WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
+_STRONG_HINT = re.compile("|".join(re.escape(hint) for hint in STRONG_HINTS))
+_ANY_HINT = re.compile(
+    "|".join(re.escape(hint) for hint in (*STRONG_HINTS, *WEAK_HINTS))
     + r"|(?<![a-z0-9])(?:"
-    + "|".join(BOILERPLATE_TOKENS)
+    + "|".join(WEAK_TOKENS)
     + r")(?![a-z0-9])"
 )
-BLOCK_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th".split())
+BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
 INLINE_TAGS = frozenset(
-    "a abbr b bdi bdo cite code del dfn em font i ins kbd mark q s samp small span strong sub "
-    "sup time u var label".split()
+    _words(
+        "a abbr b bdi bdo cite code del dfn em font i ins kbd mark q s samp small span",
+        "strong sub sup time u var label",
+    )
 )
 SKIP_IN_BODY = frozenset(
-    "script style noscript template svg iframe button select input textarea figure picture img "
-    "video audio canvas object h1 -comment".split()
+    _words(
+        "script style noscript template svg iframe button select input textarea figure",
+        "picture img video audio canvas object h1 -comment",
+    )
 )
 # Whole paragraphs that are site chrome, not article text: calls to action, widget titles and
 # link labels. Each pattern must match the entire paragraph, so article sentences that merely
@@ -116,28 +149,56 @@ SKIP_IN_BODY = frozenset(
 BOILERPLATE_LINE_PATTERNS = (
     r"advertisement",
     r"read (?:more|next)\b.*",
-    r"related(?: coverage| articles| posts| stories| reading)?:?",
+    r"related(?: coverage| articles| posts| stories| reading| blog posts)?:?",
     r"(?:popular|recent|latest|trending) (?:posts|articles|stories)",
-    r"share(?: this| on)?(?: article| story| post)?(?: on)?:?",
+    r"share(?: this| on)?(?: article| story| post)?(?: on)?(?: with your friends)?:?",
+    r"share your story",
     r"(?:sign up|subscribe|join)\b.{0,60}",
     r"(?:get|receive) (?:more|the latest|our)\b.{0,50}",
-    r"follow (?:us|me)\b.{0,40}",
+    r"follow\b.{0,40}",
     r"stay connected.{0,30}",
     r"(?:click|tap) here to .*",
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in).*",
     r"(?:leave|post|add) a (?:comment|reply|star rating).*",
     r"be the first to comment.*",
     r"what do you think\??",
-    r"(?:contact us|get in touch|log ?in|sign in|home|privacy policy|terms of (?:use|service))",
+    r"(?:contact us|get in touch)\b.{0,60}",
+    r"(?:log ?in|sign in|home|privacy policy|terms of (?:use|service)|in partnership with)",
     r"(?:book|shop|buy|order) now!?",
     r"(?:see|view|check) (?:price|packages|deal|on amazon)\b.{0,30}",
     r"about the author:?",
+    r"(?:article )?tags:?",
     r"pin (?:it )?for later!?",
     r"jump to (?:the )?(?:list|recipe|section).*",
+    r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
+    r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
+    r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
+    r"this (?:story|article|journalism|reporting) (?:is|was) (?:funded|supported|made possible)\b.*",
 )
 BOILERPLATE_LINES = re.compile(
-    "^(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
+    "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
 )
+# The words those lines start with: the regex only runs on paragraphs that begin with one.
+BOILERPLATE_FIRST_WORDS = frozenset(
+    _words(
+        "advertisement read related popular recent latest trending share sign subscribe",
+        "join get receive follow stay click tap you leave post add be what contact log",
+        "login home privacy terms book shop buy order see view check about pin jump",
+        "in article tags written reviewed edited fact fact-checked medically disclosure",
+        "affiliate disclaimer feature featured header cover last updated published posted this",
+    )
+)
+# Calls to action that sit inside a short paragraph rather than filling it; the markers are
+# cheap substring tests that gate the regex.
+BOILERPLATE_INSIDE_MARKERS = ("newsletter", "follow us on", "if you ", "will be ")
+BOILERPLATE_INSIDE = re.compile(
+    r"\b(?:sign up for|subscribe to) (?:our|the)\b.{0,40}\bnewsletter"
+    r"|\bfollow us on (?:facebook|instagram|twitter|x|tiktok|linkedin|youtube)\b"
+    r"|\bif you (?:liked|enjoyed) this (?:article|post|story)\b"
+    r"|\byour (?:information|data|email) will be (?:processed|used|handled)\b",
+    re.IGNORECASE,
+)
+MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
 ARTICLE_BODY_TRUST = 0.5  # use JSON-LD articleBody when the DOM found less than this share
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -170,7 +231,7 @@ def extract_article(
     """Turn one HTML document into an Article; junk input yields an empty Article, never raises."""
     try:
         text = _decode(html)
-        if not text.strip():
+        if not text or text.isspace():
             return Article(canonical_url=url or "")
         tree = LexborHTMLParser(text)
         return _extract(tree, url, profile or profile_for(url))
@@ -182,57 +243,141 @@ def extract_article(
 
 def _decode(html: bytes | str) -> str:
     """Decode bytes using the document's declared charset, falling back to UTF-8."""
-    if isinstance(html, bytes):
-        match = _CHARSET.search(html[:4096])
-        encoding = match.group(1).decode("ascii", "replace") if match else "utf-8"
-        try:
-            html = html.decode(encoding, errors="replace")
-        except LookupError:
-            html = html.decode("utf-8", errors="replace")
-    return html.replace("\x00", "") if "\x00" in html else html
+    return _decode_bytes(html) if isinstance(html, bytes) else html  # lexbor drops NULs itself
+
+
+def _decode_bytes(raw: bytes) -> str:
+    match = _CHARSET.search(raw[:4096])
+    encoding = match.group(1).decode("ascii", "replace") if match else "utf-8"
+    try:
+        return raw.decode(encoding, errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
 
 
 def _extract(tree: LexborHTMLParser, url: str | None, profile: SiteProfile | None) -> Article:
     selectors = profile.selectors if profile else Selectors()
-    signals = _read_signals(tree)
+    if selectors.exclude:
+        for node in reversed(tree.css(", ".join(selectors.exclude))):
+            node.decompose()  # reverse document order: descendants go before their ancestors
+    scan = _scan(tree, selectors)
+    signals = scan.signals
     headline = _headline(tree, signals, selectors)
-    dom = _dom_metadata(tree, selectors)
     return Article(
         headline=headline,
-        subheadline=_subheadline(dom.get("subheadline", ""), signals, headline),
-        byline=_byline(signals, dom.get("byline", "")),
+        subheadline=_subheadline(scan.subheadline, signals, headline),
+        byline=_byline(signals, scan.byline),
         published=_first(
             _ld_str(signals.ld, "datePublished"), *_metas(signals, META_PUBLISHED), signals.time
         ),
         modified=_first(_ld_str(signals.ld, "dateModified"), *_metas(signals, META_MODIFIED)),
-        paragraphs=_body(tree, selectors, signals, headline),
-        captions=tuple(dict.fromkeys(dom.get("captions", ()))),
+        paragraphs=_body(tree, selectors, scan, headline),
+        captions=tuple(dict.fromkeys(scan.captions)),
         canonical_url=_first(signals.canonical, signals.meta.get("og:url", ""), url or ""),
         language=_language(tree, signals),
     )
 
 
-# --- signals ----------------------------------------------------------------------------------
-def _read_signals(tree: LexborHTMLParser) -> _Signals:
-    """One query for everything metadata-like; each node is sorted by its tag."""
-    signals = _Signals()
+# --- one pass over the document ---------------------------------------------------------------
+@dataclass(slots=True)
+class _Scan:
+    """Everything one CSS query over the whole document tells, sorted by what each node is."""
+
+    signals: _Signals = field(default_factory=_Signals)
+    paragraphs: list[LexborNode] = field(default_factory=list)
+    linked: dict[int, int] = field(default_factory=dict)  # link text per nearby ancestor
+    texts: dict[int, str] = field(default_factory=dict)  # paragraph text, read once
+    captions: list[str] = field(default_factory=list)
+    subheadline: str = ""
+    byline: str = ""
+
+
+def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
+    """One query for metadata, paragraphs, links and captions: each query walks the whole tree,
+    so asking once and dispatching on the tag in Python is the cheap way."""
+    scan = _Scan()
     scripts: list[str] = []
-    for node in tree.css(HEAD_QUERY):
-        tag = node.tag
-        if tag == "meta":
-            _add_meta(node, signals.meta)
+    for node in tree.css(f"{HEAD_QUERY}, {CONTENT_QUERY}"):
+        tag = node.tag or ""
+        if tag in PARAGRAPH_TAGS:
+            scan.paragraphs.append(node)
+            _add_dom_meta(node, scan)
+        elif tag == "a":
+            _count_link(node, scan.linked)
+        elif tag == "br":
+            node.replace_with("\n")  # so no text() call glues the words on either side
+        elif tag == "meta":
+            _add_meta(node, scan.signals.meta)
         elif tag == "script":
             scripts.append(node.text(deep=True))
-        elif tag == "h1" and len(signals.h1s) < MAX_H1 and (text := _node_text(node)):
-            signals.h1s.append(text)
-        elif tag == "title" and not signals.title:
-            signals.title = _node_text(node)
-        elif tag == "link" and not signals.canonical:
-            signals.canonical = _clean(node.attributes.get("href") or "")
-        elif tag == "time" and not signals.time:
-            signals.time = _clean(node.attributes.get("datetime") or "")
-    signals.ld = _json_ld_article(scripts)
-    return signals
+        elif tag in ("figcaption", "h2"):
+            _add_dom_meta(node, scan)
+        else:
+            _scan_other(node, tag, scan.signals)
+    scan.signals.ld = _json_ld_article(scripts)
+    if selectors.captions:
+        scan.captions = [
+            text for node in tree.css(selectors.captions) if (text := _node_text(node))
+        ]
+    return scan
+
+
+def _scan_other(node: LexborNode, tag: str, signals: _Signals) -> None:
+    if tag == "h1" and len(signals.h1s) < MAX_H1 and (text := _node_text(node)):
+        signals.h1s.append(text)
+    elif tag == "title" and not signals.title:
+        signals.title = _node_text(node)
+    elif tag == "link" and not signals.canonical:
+        signals.canonical = _clean(node.attributes.get("href") or "")
+    elif tag == "time" and not signals.time:
+        signals.time = _clean(node.attributes.get("datetime") or "")
+
+
+def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
+    """Charge a link's text to the few elements above it (``p > em > a``)."""
+    size = len(node.text(deep=True).strip())
+    parent = node.parent
+    for _ in range(LINK_ANCESTOR_LEVELS):
+        if parent is None:
+            return
+        linked[parent.mem_id] = linked.get(parent.mem_id, 0) + size
+        parent = parent.parent
+
+
+def _add_dom_meta(node: LexborNode, scan: _Scan) -> None:
+    """Captions, the standfirst and the byline as the page shows them (see DOM_META_WORDS)."""
+    role = "caption" if node.tag == "figcaption" else _dom_meta_role(node)
+    if role is None:
+        return
+    text = _node_text(node)
+    if not text:
+        return
+    if role == "caption":
+        scan.captions.append(text)
+    elif role == "subheadline" and not scan.subheadline:
+        scan.subheadline = text
+    elif role == "byline" and not scan.byline:
+        scan.byline = text
+
+
+def _dom_meta_role(node: LexborNode) -> str | None:
+    """The role its own class words give the element, else its parent's (``div.dek > p``)."""
+    role = _class_role(node)
+    if role is None and node.parent is not None:
+        role = _class_role(node.parent)
+    return role
+
+
+def _class_role(node: LexborNode) -> str | None:
+    attrs = node.attributes
+    words = attrs.get("class") if attrs else None
+    return _role_of_words(words) if words else None
+
+
+@lru_cache(maxsize=4096)
+def _role_of_words(words: str) -> str | None:
+    match = DOM_META_WORDS.search(words.lower())
+    return match.lastgroup if match else None
 
 
 def _add_meta(node: LexborNode, found: dict[str, str]) -> None:
@@ -290,24 +435,6 @@ def _clean(text: str) -> str:
 
 def _node_text(node: LexborNode | None) -> str:
     return _clean(node.text(deep=True)) if node is not None else ""
-
-
-def _dom_metadata(tree: LexborHTMLParser, selectors: Selectors) -> dict[str, Any]:
-    """Subheadline, byline and captions from the DOM, in one query."""
-    caption_query = selectors.captions or CAPTION_SELECTORS
-    query = ", ".join((caption_query, SUBHEADLINE_SELECTORS, BYLINE_SELECTORS))
-    found: dict[str, Any] = {"captions": []}
-    for node in tree.css(query):
-        text = _node_text(node)
-        if not text:
-            continue
-        if node.tag == "figcaption" or node.css_matches(caption_query):
-            found["captions"].append(text)
-        elif "subheadline" not in found and node.css_matches(SUBHEADLINE_SELECTORS):
-            found["subheadline"] = text
-        elif "byline" not in found and node.css_matches(BYLINE_SELECTORS):
-            found["byline"] = text
-    return found
 
 
 # --- headline, subheadline, byline, language ----------------------------------------------------
@@ -390,7 +517,9 @@ def _strip_site(title: str, sites: set[str]) -> str:
 
 
 def _subheadline(dom: str, signals: _Signals, headline: str) -> str:
-    found = _first(dom, _ld_str(signals.ld, "alternativeHeadline"), *_metas(signals, META_SUBHEADLINE))
+    found = _first(
+        dom, _ld_str(signals.ld, "alternativeHeadline"), *_metas(signals, META_SUBHEADLINE)
+    )
     return "" if found == headline else found
 
 
@@ -414,176 +543,208 @@ def _ld_authors(author: Any) -> list[str]:
 def _language(tree: LexborHTMLParser, signals: _Signals) -> str:
     root = tree.root
     lang = root.attributes.get("lang") if root is not None else None
-    found = _first(_clean(lang or ""), *_metas(signals, META_LANGUAGE), _ld_str(signals.ld, "inLanguage"))
+    found = _first(
+        _clean(lang or ""), *_metas(signals, META_LANGUAGE), _ld_str(signals.ld, "inLanguage")
+    )
     return found.replace("_", "-")
 
 
 # --- body: scoring ----------------------------------------------------------------------------
 def _body(
-    tree: LexborHTMLParser, selectors: Selectors, signals: _Signals, headline: str
+    tree: LexborHTMLParser, selectors: Selectors, scan: _Scan, headline: str
 ) -> tuple[str, ...]:
     """Paragraphs from the profile's body selector, else from the best-scoring container."""
-    if selectors.exclude:
-        for node in reversed(tree.css(", ".join(selectors.exclude))):
-            node.decompose()  # reverse document order: descendants go before their ancestors
     if selectors.body and (containers := tree.css(selectors.body)):
-        blocks = [text for node in containers for text in _blocks(node, _Walk.over(node, {}), [])]
+        walks = ((node, _Walk.over(node, {}, scan)) for node in containers)
+        blocks = [text for node, walk in walks for text in _blocks(node, walk, [])]
         return _finish(blocks, headline)
-    paragraphs = _finish(_generic_body(tree), headline)
-    return _cross_check(paragraphs, _ld_str(signals.ld, "articleBody"))
+    paragraphs = _finish(_generic_body(tree, scan), headline)
+    article_body = scan.signals.ld.get("articleBody")
+    return _cross_check(paragraphs, unescape(article_body) if isinstance(article_body, str) else "")
 
 
-def _generic_body(tree: LexborHTMLParser) -> list[str]:
-    credit, nodes = _credit_ancestors(tree)
+def _generic_body(tree: LexborHTMLParser, scan: _Scan) -> list[str]:
+    """Score containers by the paragraph text they hold, then walk the winner.
+
+    Pages that set their text in bare ``<div>``/``<span>`` runs have few good ``<p>``; for them
+    the text-bearing containers are candidates too.
+    """
+    credit, nodes = _credit(scan.paragraphs, scan.linked, scan.texts)
+    if max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
+        bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
+        credit, nodes = _credit([*scan.paragraphs, *bare], scan.linked, scan.texts)
     if not credit:
         return []
     winner = _pick_winner(credit, nodes)
-    return _blocks(winner, _Walk.over(winner, credit), [])
+    return _blocks(winner, _Walk.over(winner, credit, scan), [])
 
 
-def _credit_ancestors(tree: LexborHTMLParser) -> tuple[dict[int, int], dict[int, LexborNode]]:
+@dataclass(slots=True)
+class _Ancestry:
+    """The elements above the paragraphs, each looked at once: parent, depth, chrome or not."""
+
+    nodes: dict[int, LexborNode] = field(default_factory=dict)
+    parent: dict[int, int] = field(default_factory=dict)
+    depth: dict[int, int] = field(default_factory=dict)
+    tainted: dict[int, bool] = field(default_factory=dict)  # it or an ancestor is chrome
+
+    def register(self, node: LexborNode) -> int:
+        """Record ``node`` and its unknown ancestors; return its key."""
+        path: list[LexborNode] = []
+        current: LexborNode | None = node
+        while current is not None and current.tag != "html" and current.mem_id not in self.depth:
+            path.append(current)
+            current = current.parent
+        above = current.mem_id if current is not None and current.mem_id in self.depth else None
+        for element in reversed(path):
+            key = element.mem_id
+            self.nodes[key] = element
+            chrome = _is_boilerplate(element, _STRONG_HINT, BOILERPLATE_TAGS)
+            if above is None:
+                self.depth[key], self.tainted[key] = 0, chrome
+            else:
+                self.parent[key] = above
+                self.depth[key] = self.depth[above] + 1
+                self.tainted[key] = chrome or self.tainted[above]
+            above = key
+        return node.mem_id
+
+    def totals(self, direct: dict[int, int]) -> dict[int, int]:
+        """Each element's own credit plus everything credited below it."""
+        deepest_first = sorted(self.nodes, key=self.depth.__getitem__, reverse=True)
+        total = dict.fromkeys(deepest_first, 0)  # ordered deepest first: ties go to the deeper
+        for key in deepest_first:
+            total[key] += direct.get(key, 0)
+            if key in self.parent:
+                total[self.parent[key]] += total[key]
+        return {key: size for key, size in total.items() if size}
+
+
+def _credit(
+    paragraphs: list[LexborNode], linked: Mapping[int, int], texts: dict[int, str]
+) -> tuple[dict[int, int], dict[int, LexborNode]]:
     """Credit every good paragraph's length to each of its ancestors (keyed by ``mem_id``).
 
-    Paragraphs under a boilerplate ancestor (``<nav>``, "related", "promo", ...) are left out,
-    unless that would discard most of the page's text (a theme that hints its own content).
+    Paragraphs under a boilerplate ancestor (``<nav>``, "related", "comments", ...) are left
+    out, unless that would discard most of the page's text (a theme that hints its own content).
     """
-    paragraphs, linked = _paragraphs_and_links(tree)
-    clean: dict[int, int] = {}
+    ancestry = _Ancestry()
     everything: dict[int, int] = {}
-    nodes: dict[int, LexborNode] = {}
-    hinted: dict[int, bool] = {}
+    clean: dict[int, int] = {}
     for node in paragraphs:
-        text = node.text(deep=True) if node.tag == "p" else node.text_content or ""
+        if node.tag in FALLBACK_TAGS:
+            text = _own_text(node)
+        else:
+            text = texts[node.mem_id] = node.text(deep=True)
         size = len(text.strip())
-        if size < MIN_PARAGRAPH_CHARS or linked.get(node.mem_id, 0) > MAX_PARAGRAPH_LINK_DENSITY * size:
+        if (
+            size < MIN_PARAGRAPH_CHARS
+            or linked.get(node.mem_id, 0) > MAX_PARAGRAPH_LINK_DENSITY * size
+            or node.parent is None
+        ):
             continue
-        chain = _ancestors(node, nodes)
-        tainted = any(_cached_hint(key, nodes[key], hinted) for key in chain)
-        for key in chain:
-            everything[key] = everything.get(key, 0) + size
-            if not tainted:
-                clean[key] = clean.get(key, 0) + size
-    if clean and max(clean.values()) >= CLEAN_SHARE * max(everything.values()):
-        return clean, nodes
-    return everything, nodes
+        key = ancestry.register(node.parent)
+        everything[key] = everything.get(key, 0) + size
+        if not ancestry.tainted[key]:
+            clean[key] = clean.get(key, 0) + size
+    all_totals = ancestry.totals(everything)
+    clean_totals = ancestry.totals(clean)
+    if clean_totals and max(clean_totals.values()) >= CLEAN_SHARE * max(all_totals.values()):
+        return clean_totals, ancestry.nodes
+    return all_totals, ancestry.nodes
 
 
-def _paragraphs_and_links(tree: LexborHTMLParser) -> tuple[list[LexborNode], dict[int, int]]:
-    """Paragraph candidates, and link-text characters per element a few levels above each link."""
-    paragraphs: list[LexborNode] = []
-    linked: dict[int, int] = {}
-    for node in tree.css(CONTENT_QUERY):
-        if node.tag != "a":
-            paragraphs.append(node)
-            continue
-        size = len(node.text(deep=True).strip())
-        parent = node.parent
-        for _ in range(LINK_ANCESTOR_LEVELS):
-            if parent is None:
-                break
-            linked[parent.mem_id] = linked.get(parent.mem_id, 0) + size
-            parent = parent.parent
-    if not paragraphs:
-        paragraphs = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if node.text_content]
-    return paragraphs, linked
+def _own_text(node: LexborNode) -> str:
+    """Text directly inside the element (its text nodes), not its descendants'."""
+    return str(node.text(deep=False))
 
 
-def _ancestors(node: LexborNode, nodes: dict[int, LexborNode]) -> list[int]:
-    chain = []
-    parent = node.parent
-    while parent is not None and parent.tag != "html":
-        key = parent.mem_id
-        nodes.setdefault(key, parent)
-        chain.append(key)
-        parent = parent.parent
-    return chain
-
-
-def _cached_hint(key: int, node: LexborNode, cache: dict[int, bool]) -> bool:
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = _is_boilerplate(node)
-    return found
-
-
-def _is_boilerplate(node: LexborNode) -> bool:
+def _is_boilerplate(
+    node: LexborNode,
+    hints: re.Pattern[str] = _ANY_HINT,
+    tags: frozenset[str] = WALK_BOILERPLATE_TAGS,
+) -> bool:
     """Does the element announce itself as chrome: by tag, ARIA role, or class/id words?"""
-    if node.tag in BOILERPLATE_TAGS:
+    if node.tag in tags:
         return True
     attrs = node.attributes
     if not attrs:
         return False
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
-    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    return _BOILERPLATE_HINT.search(words) is not None
+    return _hinted(f"{attrs.get('class') or ''} {attrs.get('id') or ''}", hints)
+
+
+@lru_cache(maxsize=8192)
+def _hinted(words: str, hints: re.Pattern[str]) -> bool:
+    """Cached: page builders repeat the same long class strings hundreds of times per page."""
+    return hints.search(words.lower()) is not None
 
 
 def _pick_winner(credit: dict[int, int], nodes: dict[int, LexborNode]) -> LexborNode:
     """The deepest container that still holds most of the page's good paragraph text.
 
     Containers above the share threshold are nested in one another (two disjoint ones cannot
-    both hold most of the text), so the one with the least credit is the tightest fit.
+    both hold most of the text), so the one with the least credit is the tightest fit. A
+    container that calls itself the article body needs a smaller share.
     """
     total = max(credit.values())
-    chain = [key for key, size in credit.items() if size >= WINNER_SHARE * total]
+    chain = [key for key, size in credit.items() if size >= POSITIVE_SHARE * total]
+    named = [key for key in chain if _names_itself_body(nodes[key])]
+    if named:
+        return nodes[min(named, key=credit.__getitem__)]
+    chain = [key for key in chain if credit[key] >= WINNER_SHARE * total]
     return nodes[min(chain, key=credit.__getitem__)]
+
+
+def _names_itself_body(node: LexborNode) -> bool:
+    if node.tag in POSITIVE_TAGS:
+        return True
+    attrs = node.attributes
+    if attrs.get("itemprop") == "articleBody":
+        return True
+    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    return POSITIVE_HINTS.search(words) is not None
 
 
 # --- body: walking the winner -------------------------------------------------------------------
 @dataclass(slots=True)
 class _Walk:
-    """What the body walk needs to know about the winner, computed by one query.
+    """What the body walk knows about the winner: paragraph credit, link text, texts read.
 
-    selectolax compiles a CSS selector on every call, so per-block ``css_first`` checks would
-    dominate the run time; one pass over the winner's links and blocks answers them all.
+    Nothing here runs a CSS query per block (selectolax compiles a selector on every call):
+    link text comes from the document scan, nesting from an element's direct children.
     """
 
     credit: Mapping[int, int]
     winner_credit: int
-    linked: dict[int, int]  # characters of link text inside each element
-    has_blocks: set[int]  # elements that contain a block-level descendant
+    linked: Mapping[int, int]  # link characters charged to the few elements above each link
+    texts: Mapping[int, str]  # paragraph texts already read while scoring
 
     @classmethod
-    def over(cls, winner: LexborNode, credit: Mapping[int, int]) -> _Walk:
-        top = winner.mem_id
-        walk = cls(credit, credit.get(top, 0), {}, set())
-        for node in winner.css(WALK_QUERY):
-            tag = node.tag
-            if tag == "br":
-                node.replace_with("\n")
-            elif tag == "a":
-                _add_up(node, top, len(node.text(deep=True).strip()), walk.linked)
-            else:
-                walk.mark_ancestors(node, top)
-        return walk
-
-    def mark_ancestors(self, node: LexborNode, top: int) -> None:
-        parent = node.parent
-        while parent is not None and parent.mem_id not in self.has_blocks:
-            self.has_blocks.add(parent.mem_id)
-            if parent.mem_id == top:
-                return
-            parent = parent.parent
+    def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: _Scan) -> _Walk:
+        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts)
 
     def holds_text(self, node: LexborNode) -> bool:
         size = self.credit.get(node.mem_id, 0)
         return size >= KEEP_CHARS or size >= KEEP_SHARE * self.winner_credit
 
-    def mostly_links(self, node: LexborNode, text: str) -> bool:
+    def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
         size = len(text.strip())
-        return size == 0 or self.linked.get(node.mem_id, 0) > MAX_BLOCK_LINK_DENSITY * size
+        if size == 0:
+            return True
+        if tag == "p":
+            linked = self.linked.get(node.mem_id, 0)
+        elif size > MAX_LINK_CHECK_CHARS:
+            return False  # a long list item or cell is text, whatever it links
+        else:
+            linked = sum(len(link.text(deep=True).strip()) for link in node.css("a"))
+        return linked > MAX_BLOCK_LINK_DENSITY * size
 
 
-def _add_up(node: LexborNode, top: int, size: int, into: dict[int, int]) -> None:
-    """Add ``size`` to ``node`` and each ancestor up to the element ``top``."""
-    current: LexborNode | None = node
-    while current is not None:
-        key = current.mem_id
-        into[key] = into.get(key, 0) + size
-        if key == top:
-            return
-        current = current.parent
+def _has_blocks(node: LexborNode) -> bool:
+    """Does a direct child start a new block (``li > p``, ``span > div``)?"""
+    return any(child.tag in NESTED_BLOCK_TAGS for child in node.iter())
 
 
 def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
@@ -591,24 +752,27 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
     inline: list[str] = []
     linked = 0
     for child in node.iter(include_text=True):
-        tag = child.tag
+        tag = child.tag or ""
         if tag == "-text":
-            inline.append(child.text_content or "")
+            text = child.text_content or ""
+            if inline or not text.isspace():  # indentation between blocks is not a block
+                inline.append(text)
             continue
-        if tag in INLINE_TAGS and child.mem_id not in walk.has_blocks:
-            inline.append(child.text(deep=True))
-            linked += walk.linked.get(child.mem_id, 0)
+        if tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
+            text = child.text(deep=True)
+            inline.append(text)
+            linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
         if tag in SKIP_IN_BODY:
             continue
         if inline:
             _flush(inline, linked, out)
             inline, linked = [], 0
-        if _is_boilerplate(child) and not walk.holds_text(child):
-            continue
-        if tag in BLOCK_TAGS and child.mem_id not in walk.has_blocks:
-            text = child.text(deep=True)
-            if tag == "pre" or not walk.mostly_links(child, text):
+        if tag != "p" and _is_boilerplate(child) and not walk.holds_text(child):
+            continue  # a chrome container; single paragraphs are judged by their text
+        if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
+            text = walk.texts.get(child.mem_id) or child.text(deep=True)
+            if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
         else:
             _blocks(child, walk, out)
@@ -620,7 +784,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
 def _flush(inline: list[str], linked: int, out: list[str]) -> None:
     """Emit collected inline text as one block unless it is mostly link labels."""
     text = "".join(inline)
-    if linked <= MAX_BLOCK_LINK_DENSITY * len(text.strip()):
+    if not text.isspace() and linked <= MAX_BLOCK_LINK_DENSITY * len(text.strip()):
         out.append(text)
 
 
@@ -630,9 +794,22 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
     for block in blocks:
         for line in block.split("\n\n"):
             text = _clean(line)
-            if text and text != headline and not BOILERPLATE_LINES.match(text):
+            if text == headline or not text:
+                continue
+            if len(text) > MAX_BOILERPLATE_LINE or not _is_chrome_line(text):
                 out.append(text)
     return tuple(out)
+
+
+def _is_chrome_line(text: str) -> bool:
+    lowered = text.lower()
+    first = lowered.split(maxsplit=1)[0].strip(".:!?-—–*•|")
+    if first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum():
+        if BOILERPLATE_LINES.match(text) is not None:
+            return True
+    if any(marker in lowered for marker in BOILERPLATE_INSIDE_MARKERS):
+        return BOILERPLATE_INSIDE.search(text) is not None
+    return False
 
 
 def _cross_check(paragraphs: tuple[str, ...], article_body: str) -> tuple[str, ...]:
@@ -664,7 +841,9 @@ def _parse_profile(path: Path) -> SiteProfile:
         raise ConfigError(f"{path}: domain: a site profile needs a 'domain' string")
     raw = data.get("selectors") or {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: selectors: expected a mapping of headline/body/exclude/captions")
+        raise ConfigError(
+            f"{path}: selectors: expected a mapping of headline/body/exclude/captions"
+        )
     unknown = set(raw) - {"headline", "body", "exclude", "captions"}
     if unknown:
         raise ConfigError(f"{path}: selectors: unknown keys {sorted(unknown)}")
@@ -694,7 +873,9 @@ def _check_selector(path: Path, name: str, query: Any) -> None:
     try:
         LexborHTMLParser("<p></p>").css(query)
     except SelectolaxError as exc:
-        raise ConfigError(f"{path}: selectors.{name}: {query!r} is not a valid CSS selector") from exc
+        raise ConfigError(
+            f"{path}: selectors.{name}: {query!r} is not a valid CSS selector"
+        ) from exc
 
 
 @lru_cache(maxsize=1)

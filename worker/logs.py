@@ -17,6 +17,20 @@ import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 _LEVELS["error"] = logging.ERROR
+QUIET_LIBRARIES = ("httpx", "httpcore")
+
+
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is *now*, so a swapped or closed stream is never kept."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
 
 
 def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = None) -> None:
@@ -24,8 +38,8 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
 
     ``fmt`` is ``auto`` (console on a tty, JSON otherwise), ``json`` or ``console``.
     """
-    stream = stream or sys.stderr
-    use_console = fmt == "console" or (fmt == "auto" and stream.isatty())
+    target: Any = stream or _CurrentStderr()
+    use_console = fmt == "console" or (fmt == "auto" and target.isatty())
     renderer: Any = (
         structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
     )
@@ -39,10 +53,12 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(stream),
+        logger_factory=structlog.PrintLoggerFactory(target),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=_LEVELS.get(level, logging.INFO), stream=stream, force=True)
+    logging.basicConfig(level=_LEVELS.get(level, logging.INFO), stream=target, force=True)
+    for noisy in QUIET_LIBRARIES:  # one line per request would drown the per-check summary
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> Any:

@@ -27,6 +27,7 @@ from worker.logs import bound, get_logger
 from worker.models import (
     Article,
     Change,
+    CheckOutcome,
     CheckResult,
     FetchResult,
     SiteProfile,
@@ -36,7 +37,7 @@ from worker.models import (
 )
 from worker.normalize import fingerprint
 from worker.notify import Channel, backoff_delay
-from worker.render import render_json
+from worker.render import render_html, render_json, render_markdown, render_text
 from worker.store import NewChange, SavedState, Store
 
 log = get_logger(__name__)
@@ -169,7 +170,7 @@ def _process(
         store.touch_version(current.id, utcnow())
         return CheckResult(watch.name, watch.url, "unchanged", version=current.number)
     saved = _save(target, page, article, print_, current, change, store)
-    outcome = "changed" if change else "new"
+    outcome: CheckOutcome = "changed" if change else "new"
     kinds = tuple(sorted(change.kinds)) if change else ()
     return CheckResult(
         watch.name,
@@ -202,12 +203,15 @@ def _save(
     new_change = None
     if change is not None and current is not None:
         rendered = render_json(change, old=current.article, new=article, meta={})
-        new_change = NewChange(tuple(sorted(change.kinds)), change.significance, change.silent, rendered)
+        new_change = NewChange(
+            tuple(sorted(change.kinds)), change.significance, change.silent, rendered
+        )
 
     def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
         assert change is not None and current is not None and new_change is not None
-        return build_payload(target.watch, change, current, article, new_number, detected,
-                             new_change.diff)
+        return build_payload(
+            target.watch, change, current, article, new_number, detected, new_change.diff
+        )
 
     return store.save_state(
         target.id,
@@ -232,6 +236,7 @@ def build_payload(
     rendered: dict[str, Any],
 ) -> dict[str, Any]:
     """The alert every channel receives: who, what kind, old/new headline, the field diffs."""
+    meta = {"name": watch.name, "url": watch.url}
     return {
         "watch": watch.name,
         "url": watch.url,
@@ -244,6 +249,11 @@ def build_payload(
         "old_version": old.number,
         "new_version": new_number,
         "diff": rendered,
+        # Human renderings for channels that show the diff to people (Slack, email, apprise);
+        # webhook and file bodies leave them out.
+        "text": render_text(change, old=old.article, new=new_article, meta=meta),
+        "markdown": render_markdown(change, old=old.article, new=new_article, meta=meta),
+        "html": render_html(change, old=old.article, new=new_article, meta=meta),
     }
 
 

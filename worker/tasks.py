@@ -149,7 +149,9 @@ def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
         pipeline.check_many(wanted, rt.settings, rt.store, rt.http())
     )
     now = rt.queue.now()
-    rt.queue.reschedule({t.id: next_due_for(t, r, now) for t, r in zip(wanted, results, strict=True)})
+    rt.queue.reschedule(
+        {t.id: next_due_for(t, r, now) for t, r in zip(wanted, results, strict=True)}
+    )
     for result in results:
         for notification_id in result.notifications:
             deliver.delay(notification_id)

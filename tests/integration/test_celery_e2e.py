@@ -45,15 +45,14 @@ def worker_process(
     (tmp_path / "data").mkdir()
     command = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--beat"]
     command += ["--concurrency=2", f"--schedule={tmp_path / 'data' / 'beat'}", "--loglevel=INFO"]
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (tmp_path / "worker.log").open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     yield process
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
 
 
 def test_edit_reaches_the_webhook_exactly_once(

@@ -1,4 +1,4 @@
-"""`editwatch check` end to end: local HTTP server -> pipeline -> SQLite -> outbox -> file alerts."""
+"""`editwatch check` end to end: local server -> pipeline -> SQLite -> outbox -> file alerts."""
 
 from __future__ import annotations
 
@@ -122,7 +122,11 @@ def test_bad_config_names_file_field_and_problem(tmp_path: Path) -> None:
     """A wrong URL scheme and a bad interval are both reported with file and path; exit 2."""
     config = write_config(
         tmp_path / "config",
-        [{"url": "https://example.org/a"}, {"url": "ftp://x"}, {"url": "https://e.org/b", "interval": "5 minutes"}],
+        [
+            {"url": "https://example.org/a"},
+            {"url": "ftp://x"},
+            {"url": "https://e.org/b", "interval": "5 minutes"},
+        ],
     )
     result = CliRunner().invoke(cli, ["--config", str(config), "check"])
     assert result.exit_code == 2

@@ -101,13 +101,13 @@ def services(
     data.mkdir()
     running: dict[str, subprocess.Popen[bytes]] = {}
     for name in ("worker", "beat"):
-        log = (tmp_path / f"{name}.log").open("wb")
-        running[name] = subprocess.Popen(
-            local_command(service(name)["command"], data),
-            env=local_env(name, redis_url, config, data),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (tmp_path / f"{name}.log").open("wb") as log:
+            running[name] = subprocess.Popen(
+                local_command(service(name)["command"], data),
+                env=local_env(name, redis_url, config, data),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
     yield running
     for process in running.values():
         process.send_signal(signal.SIGTERM)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from tests.httpserver import LocalHTTPServer
 from worker import pipeline
@@ -20,10 +22,14 @@ from worker.store import NewChange, Store
 NOTIFY = NotifySettings(max_attempts=3, backoff=0.0, backoff_max=0.0)
 PAYLOAD = {"watch": "story", "url": "https://example.org/story", "kinds": ["headline"]}
 EXAMPLE_OPTIONS: dict[str, dict[str, Any]] = {
+    "apprise": {"url_env": "EDITWATCH_TEST_APPRISE_URL"},
+    "email": {"host": "127.0.0.1", "from": "editwatch@example.org", "to": ["desk@example.org"]},
     "file": {"path": "out.jsonl"},
     "log": {},
-    "webhook": {"url": "http://127.0.0.1:9/hook"},
+    "slack": {"url_env": "EDITWATCH_TEST_SLACK_URL", "max_length": 2000},
+    "webhook": {"url": "http://127.0.0.1:9/hook", "secret_env": "EDITWATCH_TEST_SECRET"},
 }
+OPTIONAL_LIBRARIES = {"apprise": "apprise"}  # kinds whose library is an optional extra
 
 
 def queue_one(store: Store, channels: list[str]) -> list[int]:
@@ -59,6 +65,8 @@ def test_every_registered_channel_has_a_documented_example() -> None:
 @pytest.mark.parametrize("kind", sorted(EXAMPLE_OPTIONS))
 def test_every_channel_builds_and_rejects_unknown_options(kind: str, tmp_path: Path) -> None:
     """Channels validate their options: a typo is an error naming channel and option."""
+    if kind in OPTIONAL_LIBRARIES:
+        pytest.importorskip(OPTIONAL_LIBRARIES[kind])
     build_channel("c", ChannelSettings(type=kind, **EXAMPLE_OPTIONS[kind]), context(tmp_path))
     with pytest.raises(ConfigError, match=r"channels\.c: .*colour"):
         build_channel("c", ChannelSettings(type=kind, colour="red"), context(tmp_path))
@@ -72,7 +80,9 @@ def test_unknown_channel_type_is_a_config_error(tmp_path: Path) -> None:
 
 def test_file_channel_appends_one_json_line_per_alert(store: Store, tmp_path: Path) -> None:
     """The file channel writes the payload with its event id, one line per alert."""
-    channels = build_channels({"a": ChannelSettings(type="file", path="a.jsonl")}, context(tmp_path))
+    channels = build_channels(
+        {"a": ChannelSettings(type="file", path="a.jsonl")}, context(tmp_path)
+    )
     (nid,) = queue_one(store, ["a"])
     assert pipeline.deliver(store, channels, nid, NOTIFY).state == "sent"
     (line,) = (tmp_path / "a.jsonl").read_text().splitlines()
@@ -123,7 +133,9 @@ def test_retries_end_in_failed_after_max_attempts(
     assert http_server.count("/hook") == 3
 
 
-def test_retry_waits_for_its_backoff(store: Store, tmp_path: Path, http_server: LocalHTTPServer) -> None:
+def test_retry_waits_for_its_backoff(
+    store: Store, tmp_path: Path, http_server: LocalHTTPServer
+) -> None:
     """A row waiting for its retry time is not sent early by the pending sweep."""
     http_server.route("/hook", status=503, headers={"Retry-After": "120"})
     settings = {"h": ChannelSettings(type="webhook", url=http_server.url("/hook"))}
@@ -134,3 +146,39 @@ def test_retry_waits_for_its_backoff(store: Store, tmp_path: Path, http_server: 
     assert outcome.state == "retry" and outcome.delay == pytest.approx(120)
     assert pipeline.deliver_pending(store, channels, slow) == []
     assert store.due_notifications(datetime.now(UTC) + timedelta(seconds=121), 10) == [nid]
+
+
+def test_secrets_never_reach_logs_or_last_error(
+    store: Store, tmp_path: Path, http_server: LocalHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failing signed webhook with a secret URL logs and stores neither secret."""
+    url_token, signing_key = "T0KEN-in-the-path-7f3a", "signing-key-9c1e"
+    http_server.route(f"/hooks/{url_token}", status=503)
+    monkeypatch.setenv("HOOK_URL", http_server.url(f"/hooks/{url_token}?token={url_token}"))
+    monkeypatch.setenv("HOOK_SECRET", signing_key)
+    options = {"url_env": "HOOK_URL", "secret_env": "HOOK_SECRET"}
+    channels = build_channels({"h": ChannelSettings(type="webhook", **options)}, context(tmp_path))
+    (nid,) = queue_one(store, ["h"])
+    with capture_logs() as logs:
+        outcomes = [pipeline.deliver(store, channels, nid, NOTIFY)]  # 503
+        monkeypatch.setenv("HOOK_URL", f"http://127.0.0.1:{closed_port()}/hooks/{url_token}")
+        outcomes.append(pipeline.deliver(store, channels, nid, NOTIFY))  # connection refused
+        monkeypatch.setenv("HOOK_URL", http_server.url(f"/hooks/{url_token}"))
+        http_server.route(f"/hooks/{url_token}", status=401)
+        outcomes.append(pipeline.deliver(store, channels, nid, NOTIFY))
+    assert [o.state for o in outcomes] == ["retry", "retry", "failed"]
+    assert http_server.count(f"/hooks/{url_token}") == 2  # the secrets were really used
+    assert [e["event"] for e in logs if "error" in e] == ["notification_retry"] * 2 + [
+        "notification_failed"
+    ]
+    (row,) = store.notifications("failed")
+    seen = repr(logs) + str(row.last_error) + "".join(str(o.error) for o in outcomes)
+    assert "401" in str(row.last_error) and "network error" in str(outcomes[1].error)
+    assert url_token not in seen and signing_key not in seen
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

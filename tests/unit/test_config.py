@@ -59,7 +59,10 @@ def test_watch_defaults_fill_interval_channels_and_name(tmp_path: Path) -> None:
         ([{"url": "ftp://x"}], "watches[0].url: 'ftp://x' is not an http(s) URL"),
         ([{"url": "https://a.b/c", "intervall": "5m"}], "watches[0].intervall: unknown key"),
         ([{"url": "https://a.b/c", "channels": ["nope"]}], "unknown channel 'nope'"),
-        ([{"url": "https://a.b/c"}, {"url": "https://a.b/c"}], "watches[1].url: 'https://a.b/c' is already used"),
+        (
+            [{"url": "https://a.b/c"}, {"url": "https://a.b/c"}],
+            "watches[1].url: 'https://a.b/c' is already used",
+        ),
         ([{"name": "no url"}], "watches[0].url: Field required"),
     ],
 )
@@ -77,7 +80,7 @@ def test_bad_watches_are_reported_with_file_and_path(
 def test_invalid_yaml_syntax_is_reported(tmp_path: Path) -> None:
     """A YAML syntax error names the file rather than crashing with a traceback."""
     (tmp_path / "watches.yaml").write_text("watches: [url: {\n")
-    with pytest.raises(ConfigError, match="watches.yaml: is not valid YAML"):
+    with pytest.raises(ConfigError, match=r"watches\.yaml: is not valid YAML"):
         load_settings(tmp_path, env={})
 
 

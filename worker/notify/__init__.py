@@ -15,14 +15,20 @@ from pydantic import ValidationError
 
 from worker.config import ChannelSettings, NotifySettings
 from worker.errors import ConfigError
+from worker.notify.apprise import AppriseChannel
 from worker.notify.base import Channel, ChannelContext, ChannelFactory
 from worker.notify.file import FileChannel
 from worker.notify.log import LogChannel
+from worker.notify.mail import EmailChannel
+from worker.notify.slack import SlackChannel
 from worker.notify.webhook import WebhookChannel
 
 REGISTRY: dict[str, ChannelFactory] = {
+    AppriseChannel.kind: AppriseChannel,
+    EmailChannel.kind: EmailChannel,
     FileChannel.kind: FileChannel,
     LogChannel.kind: LogChannel,
+    SlackChannel.kind: SlackChannel,
     WebhookChannel.kind: WebhookChannel,
 }
 
@@ -54,7 +60,9 @@ def build_channels(
     return {name: build_channel(name, item, context) for name, item in settings.items()}
 
 
-def backoff_delay(attempt: int, settings: NotifySettings, retry_after: float | None = None) -> float:
+def backoff_delay(
+    attempt: int, settings: NotifySettings, retry_after: float | None = None
+) -> float:
     """Seconds before attempt ``attempt + 1``: exponential with full jitter, or ``Retry-After``."""
     if retry_after is not None:
         return min(max(retry_after, 0.0), settings.backoff_max)

@@ -7,12 +7,14 @@ others, and one parametrised test walks every registered channel.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from worker.errors import NotifyError
 from worker.models import Notification
 
 
@@ -32,6 +34,28 @@ class ChannelOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class URLOptions(ChannelOptions):
+    """Options of a channel that posts to one URL, given in YAML or, when it holds a token
+    (Slack, Discord, Apprise URLs usually do), named by ``url_env``."""
+
+    url: str | None = None
+    url_env: str | None = None  # name of an environment variable holding a secret URL
+
+    @model_validator(mode="after")
+    def _one_url(self) -> URLOptions:
+        if not (self.url or self.url_env):
+            raise ValueError("needs `url` or `url_env` (an environment variable name)")
+        if self.url and self.url_env:
+            raise ValueError("give `url` or `url_env`, not both")
+        return self
+
+    def target(self, channel: str) -> str:
+        """The URL to post to, read from the environment at send time when ``url_env``."""
+        if self.url_env:
+            return env_secret(channel, self.url_env, "the channel's URL")
+        return self.url or ""
+
+
 class Channel(Protocol):
     """A delivery target. ``send`` raises ``NotifyError(permanent=...)`` on failure."""
 
@@ -47,6 +71,30 @@ class ChannelFactory(Protocol):
     def kind(self) -> str: ...
 
     @property
-    def Options(self) -> type[ChannelOptions]: ...  # noqa: N802 - mirrors the class attribute
+    def Options(self) -> type[ChannelOptions]: ...
 
     def __call__(self, name: str, options: Any, context: ChannelContext) -> Channel: ...
+
+
+def env_secret(channel: str, variable: str, what: str) -> str:
+    """A secret named by an ``*_env`` option: the variable, or the file named by ``VARIABLE_FILE``.
+
+    Read at send time, not at start, so a rotated secret is picked up without a restart. A
+    missing secret is a permanent failure: retrying cannot make the variable appear, and the
+    message names the variable (never its value) so the operator knows what to set.
+    """
+    value = os.environ.get(variable, "").strip()
+    secret_file = os.environ.get(f"{variable}_FILE", "").strip()
+    if not value and secret_file:
+        try:
+            value = Path(secret_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise NotifyError(
+                f"channel {channel!r}: cannot read {variable}_FILE ({exc.strerror})", permanent=True
+            ) from None
+    if not value:
+        raise NotifyError(
+            f"channel {channel!r}: environment variable {variable} is empty; set it to {what}",
+            permanent=True,
+        )
+    return value

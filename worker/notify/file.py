@@ -10,6 +10,7 @@ from typing import ClassVar
 from worker.errors import NotifyError
 from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions
+from worker.notify.message import machine_payload
 
 
 class FileOptions(ChannelOptions):
@@ -17,7 +18,7 @@ class FileOptions(ChannelOptions):
 
 
 class FileChannel:
-    """Appends ``{"event_id": ..., **payload}`` lines; one write per alert keeps lines whole."""
+    """Appends the webhook JSON body (event id + payload) as lines; one write keeps lines whole."""
 
     kind: ClassVar[str] = "file"
     Options: ClassVar[type[ChannelOptions]] = FileOptions
@@ -28,7 +29,7 @@ class FileChannel:
         self.path = path if path.is_absolute() else context.data_dir / path
 
     def send(self, notification: Notification) -> None:
-        line = json.dumps({"event_id": notification.id, **notification.payload}, sort_keys=True)
+        line = json.dumps(machine_payload(notification), sort_keys=True)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

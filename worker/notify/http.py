@@ -36,16 +36,20 @@ def post_json(
     user_agent: str,
 ) -> int:
     """POST ``payload`` as JSON and return the 2xx status; raise ``NotifyError`` otherwise."""
-    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     return post_bytes(
         url,
-        body,
+        encode_json(payload),
         content_type=JSON_CONTENT_TYPE,
         headers=headers,
         timeout=timeout,
         allow_private=allow_private,
         user_agent=user_agent,
     )
+
+
+def encode_json(payload: Mapping[str, Any]) -> bytes:
+    """The exact bytes a JSON POST sends; a signing channel signs these same bytes."""
+    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
 
 
 def post_bytes(
@@ -59,28 +63,34 @@ def post_bytes(
     user_agent: str,
 ) -> int:
     """POST raw ``body`` (form data, text) with the same guard and error mapping as JSON."""
-    _check_target(url, allow_private=allow_private)
+    check_target(url, allow_private=allow_private)
     all_headers = {"Content-Type": content_type, "User-Agent": user_agent, **(headers or {})}
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
             response = client.post(url, content=body, headers=all_headers)
     except httpx.HTTPError as exc:
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
-        raise NotifyError(f"{_safe(url)}: {kind}: {exc or type(exc).__name__}") from exc
+        detail = _scrub(str(exc) or type(exc).__name__, url)
+        raise NotifyError(f"{_safe(url)}: {kind}: {detail}") from exc
     except httpx.InvalidURL as exc:
-        raise NotifyError(f"{_safe(url)}: invalid URL: {exc}", permanent=True) from exc
+        raise NotifyError(
+            f"{_safe(url)}: invalid URL: {_scrub(str(exc), url)}", permanent=True
+        ) from exc
     _raise_for_status(url, response)
     return response.status_code
 
 
-def _check_target(url: str, *, allow_private: bool) -> None:
-    """The guard's refusals become permanent delivery failures; DNS hiccups are retried."""
+def check_target(url: str, *, allow_private: bool) -> None:
+    """Refuse a private or non-http(s) target: permanent; a DNS hiccup is retried.
+
+    Error messages show the URL without its path and query (they may hold a token).
+    """
     try:
         check_url_sync(url, allow_private=allow_private)
     except BlockedTargetError as exc:
-        raise NotifyError(str(exc).replace(url, _safe(url)), permanent=True) from exc
+        raise NotifyError(_scrub(str(exc), url), permanent=True) from exc
     except TransientFetchError as exc:
-        raise NotifyError(str(exc).replace(url, _safe(url))) from exc
+        raise NotifyError(_scrub(str(exc), url)) from exc
 
 
 def _raise_for_status(url: str, response: httpx.Response) -> None:
@@ -95,6 +105,11 @@ def _raise_for_status(url: str, response: httpx.Response) -> None:
         location = response.headers.get("location", "?")
         message += f" (redirect to {location}; redirects are not followed, configure that URL)"
     raise NotifyError(message, permanent=True)
+
+
+def _scrub(message: str, url: str) -> str:
+    """``message`` with the full URL replaced by its safe form, wherever a library quoted it."""
+    return message.replace(url, _safe(url)) if url else message
 
 
 def _safe(url: str) -> str:

@@ -1,0 +1,225 @@
+"""Per-host politeness through a real Redis: in-flight cap, minimum gap, leases, breaker."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import redis
+
+from tests.httpserver import LocalHTTPServer, RecordedRequest, Response
+from tests.waiting import wait_for
+from worker.hostlimits import Busy, HostLimit, HostLimiter, Lease
+
+HOST = "127.0.0.1"
+
+# A worker process: several threads fetch one URL, each request inside a host lease.
+HAMMER = """
+import sys, threading, time, urllib.request, redis
+from worker.hostlimits import HostLimiter, Lease
+url, prefix, target, threads, each = sys.argv[1:6]
+limiter = HostLimiter(redis.Redis.from_url(url), prefix, max_in_flight=2, min_gap=0.25)
+
+def work():
+    for _ in range(int(each)):
+        while not isinstance(grant := limiter.try_acquire("127.0.0.1"), Lease):
+            time.sleep(grant.wait)
+        try:
+            urllib.request.urlopen(target, timeout=30).read()
+        finally:
+            limiter.release(grant)
+
+print("ready", flush=True)
+sys.stdin.readline()
+pool = [threading.Thread(target=work) for _ in range(int(threads))]
+for t in pool: t.start()
+for t in pool: t.join()
+print("done", flush=True)
+"""
+
+
+class ConcurrencyProbe:
+    """A slow route that remembers how many requests it was serving at once."""
+
+    def __init__(self, duration: float) -> None:
+        self.duration = duration
+        self.lock = threading.Lock()
+        self.current = 0
+        self.peak = 0
+
+    def __call__(self, request: RecordedRequest) -> Response:
+        with self.lock:
+            self.current += 1
+            self.peak = max(self.peak, self.current)
+        time.sleep(self.duration)  # simulated server latency, not a wait for a condition
+        with self.lock:
+            self.current -= 1
+        return Response(200, {"Content-Type": "text/plain"}, b"ok")
+
+
+@pytest.fixture
+def limiter(redis_client: redis.Redis) -> HostLimiter:
+    return HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+
+
+def test_in_flight_cap_and_release(limiter: HostLimiter) -> None:
+    """A third simultaneous request to a host waits until one of the two in flight ends."""
+    first, second = limiter.try_acquire(HOST), limiter.try_acquire(HOST)
+    assert isinstance(first, Lease)
+    assert isinstance(second, Lease)
+    third = limiter.try_acquire(HOST)
+    assert isinstance(third, Busy)
+    assert third.reason == "in_flight"
+    assert isinstance(limiter.try_acquire("other.example"), Lease)
+    limiter.release(first)
+    assert isinstance(limiter.try_acquire(HOST), Lease)
+    assert limiter.in_flight(HOST) == 2
+
+
+def test_minimum_gap_between_requests(redis_client: redis.Redis) -> None:
+    """Two requests to one host start at least min_gap apart."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=10, min_gap=0.3)
+    assert isinstance(limiter.try_acquire(HOST), Lease)
+    busy = limiter.try_acquire(HOST)
+    assert isinstance(busy, Busy)
+    assert busy.reason == "gap"
+    assert 0.0 < busy.wait <= 0.3
+    started = time.monotonic()
+    assert wait_for(lambda: isinstance(limiter.try_acquire(HOST), Lease), 5, 0.02)
+    assert time.monotonic() - started >= busy.wait - 0.02
+
+
+def test_leases_of_dead_workers_expire(redis_client: redis.Redis) -> None:
+    """A slot held by a worker that died frees itself after the lease time."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0, lease_ttl=0.5)
+    assert isinstance(limiter.try_acquire(HOST), Lease)  # never released
+    assert isinstance(limiter.try_acquire(HOST), Busy)
+    assert wait_for(lambda: isinstance(limiter.try_acquire(HOST), Lease), 5, 0.05)
+
+
+def test_overrides_apply_to_the_host_and_its_subdomains(redis_client: redis.Redis) -> None:
+    """A per-host override in config replaces the defaults for that site only."""
+    limiter = HostLimiter(redis_client, "test", overrides={"example.com": (1, 5.0)})
+    assert limiter.limit_for("www.Example.com") == HostLimit(1, 5.0)
+    assert limiter.limit_for("example.com") == HostLimit(1, 5.0)
+    assert limiter.limit_for("example.org") == HostLimit(2, 1.0)
+    assert isinstance(limiter.try_acquire("news.example.com"), Lease)
+    busy = limiter.try_acquire("news.example.com")
+    assert isinstance(busy, Busy)
+    assert busy.reason == "in_flight"
+
+
+def test_breaker_pauses_after_five_consecutive_failures(limiter: HostLimiter) -> None:
+    """Five failures in a row pause a host for 30 minutes; a success in between resets."""
+    for _ in range(4):
+        assert limiter.record_failure(HOST) is None
+    limiter.record_success(HOST)
+    for _ in range(4):
+        assert limiter.record_failure(HOST) is None
+    assert limiter.paused_until(HOST) is None
+    until = limiter.record_failure(HOST)
+    assert until is not None
+    assert limiter.paused_until(HOST) == until
+    busy = limiter.try_acquire(HOST)
+    assert isinstance(busy, Busy)
+    assert busy.reason == "paused"
+    assert 1790 < busy.wait <= 1800
+
+
+def test_retry_after_is_capped_at_six_hours(limiter: HostLimiter) -> None:
+    """A server asking for days of silence gets at most six hours."""
+    until = limiter.record_failure(HOST, retry_after=10 * 86400)
+    assert until is not None
+    busy = limiter.try_acquire(HOST)
+    assert isinstance(busy, Busy)
+    assert 6 * 3600 - 10 < busy.wait <= 6 * 3600
+
+
+def test_retry_after_from_a_429_is_honoured(
+    limiter: HostLimiter, http_server: LocalHTTPServer
+) -> None:
+    """After a 429 with Retry-After: 1 the host gets no request until that second is over."""
+    http_server.route("/busy", status=429, headers={"Retry-After": "1"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(http_server.url("/busy"), timeout=5)
+    retry_after = float(refused.value.headers["Retry-After"])
+    refused.value.close()
+    assert limiter.record_failure(HOST, retry_after=retry_after) is not None
+    busy = limiter.try_acquire(HOST)
+    assert isinstance(busy, Busy)
+    assert busy.reason == "paused"
+    http_server.route("/busy", body=b"ok")
+    lease = wait_for(lambda: _lease_or_none(limiter), timeout=5, interval=0.02)
+    with urllib.request.urlopen(http_server.url("/busy"), timeout=5) as response:
+        assert response.status == 200
+    limiter.release(lease)
+    first, second = http_server.requests("/busy")
+    assert second.received_at - first.received_at >= 0.95
+
+
+def _lease_or_none(limiter: HostLimiter) -> Lease | None:
+    grant = limiter.try_acquire(HOST)
+    return grant if isinstance(grant, Lease) else None
+
+
+def test_async_slot_waits_for_the_gap_but_not_for_a_pause(redis_client: redis.Redis) -> None:
+    """The async helper waits out a short gap, but reports a paused host at once."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.2)
+
+    async def scenario() -> tuple[Lease | Busy, Lease | Busy, int]:
+        async with limiter.slot(HOST, max_wait=2) as first:
+            held = limiter.in_flight(HOST)
+        async with limiter.slot(HOST, max_wait=2) as second:
+            pass
+        return first, second, held
+
+    first, second, held = asyncio.run(scenario())
+    assert isinstance(first, Lease)
+    assert isinstance(second, Lease)
+    assert held == 1
+    assert limiter.in_flight(HOST) == 0
+    limiter.record_failure(HOST, retry_after=60)
+    started = time.monotonic()
+    grant = asyncio.run(limiter.acquire(HOST, max_wait=30))
+    assert isinstance(grant, Busy)
+    assert grant.reason == "paused"
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.slow
+def test_per_host_limit_holds_across_two_worker_processes(
+    http_server: LocalHTTPServer, redis_url: str
+) -> None:
+    """Two worker processes with three threads each never exceed 2 requests or 0.25 s gaps."""
+    probe = ConcurrencyProbe(duration=0.6)
+    target = http_server.route("/slow", handler=probe)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", HAMMER, redis_url, "test", target, "3", "2"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    outputs = [proc.communicate(timeout=60)[0] for proc in procs]
+    assert [out.strip() for out in outputs] == ["done", "done"]
+    starts = sorted(r.received_at for r in http_server.requests("/slow"))
+    assert len(starts) == 12
+    assert probe.peak == 2  # the cap was reached, and never exceeded
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.2, gaps  # 0.25 s minus scheduling noise between Redis and server

@@ -1,0 +1,255 @@
+"""worker.extract: HTML -> Article on the demo site's seed pages and on small targeted pages."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from worker.demo.seed import seed_article
+from worker.demo.site import ARTICLE_SLUGS, render_article
+from worker.errors import ConfigError
+from worker.extract import (
+    EXTRACTOR_VERSION,
+    extract_article,
+    load_site_profiles,
+    profile_for,
+)
+from worker.models import Article, Selectors, SiteProfile
+
+SITES_DIR = Path(__file__).resolve().parents[2] / "config" / "sites"
+VOX = "why-russia-just-sent-troops-to-venezuela"
+
+
+def _render(slug: str, capture: int = 1, seed: int = 1) -> Article:
+    html = render_article(slug, capture, rng=random.Random(seed))
+    return extract_article(html, f"http://127.0.0.1:8088/x/{slug}")
+
+
+@pytest.mark.parametrize("slug", ARTICLE_SLUGS)
+def test_seed_page_yields_the_seed_article(slug: str) -> None:
+    """Headline, every body paragraph in order, and the captions come out of a noisy page."""
+    expected = seed_article(slug, 1)
+    article = _render(slug)
+    assert article.headline == expected.headline
+    assert article.paragraphs[0] == expected.paragraphs[0]
+    assert article.paragraphs[-1] == expected.paragraphs[-1]
+    assert article.paragraphs == expected.paragraphs
+    assert article.captions == expected.captions
+
+
+@pytest.mark.parametrize("slug", ARTICLE_SLUGS)
+def test_seed_page_body_has_no_page_furniture(slug: str) -> None:
+    """Share counters, related links, relative dates, ads and teasers stay out of the body."""
+    expected = seed_article(slug, 1)
+    body = _render(slug).body_text
+    for teaser in expected.teasers:
+        assert teaser not in body.split("\n\n")
+    for furniture in ("minutes ago", "Shares", "Advertisement", "Min Read", "Related Coverage"):
+        assert furniture not in body
+    assert "cookies" not in body
+
+
+@pytest.mark.parametrize("slug", ARTICLE_SLUGS)
+def test_seed_page_metadata(slug: str) -> None:
+    """Byline, publication date, language and canonical URL come from the page's metadata."""
+    expected = seed_article(slug, 1)
+    article = _render(slug)
+    assert article.byline
+    assert article.byline.split(",")[0].split(" in ")[0] in expected.byline
+    assert article.published == expected.published
+    assert article.language == expected.language
+    assert article.canonical_url.endswith(slug)
+
+
+def test_seed_capture_two_loses_the_vox_caption() -> None:
+    """The one real edit between the seed captures (a removed caption) is visible."""
+    assert _render(VOX, 1).captions
+    assert _render(VOX, 2).captions == ()
+    assert _render(VOX, 2).paragraphs == _render(VOX, 1).paragraphs
+
+
+def test_json_ld_graph_supplies_metadata() -> None:
+    """A NewsArticle inside @graph gives headline, authors and both dates."""
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "Example"},
+            {
+                "@type": ["NewsArticle"],
+                "headline": "Council approves the new bridge",
+                "author": [{"@type": "Person", "name": "Ana Lima"}, {"name": "Bo Chen"}],
+                "datePublished": "2025-01-02T03:04:05Z",
+                "dateModified": "2025-01-03T00:00:00Z",
+            },
+        ],
+    }
+    page = _page(
+        _paragraphs(4), head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    )
+    article = extract_article(page)
+    assert article.headline == "Council approves the new bridge"
+    assert article.byline == "Ana Lima, Bo Chen"
+    assert article.published == "2025-01-02T03:04:05Z"
+    assert article.modified == "2025-01-03T00:00:00Z"
+
+
+def test_truncated_article_body_does_not_replace_the_dom() -> None:
+    """A JSON-LD articleBody shorter than the page's text is not trusted over the DOM."""
+    ld = {"@type": "NewsArticle", "headline": "H", "articleBody": "Only the first sentence."}
+    page = _page(
+        _paragraphs(5), head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    )
+    assert len(extract_article(page).paragraphs) == 5
+
+
+def test_article_body_fills_in_when_the_dom_has_no_text() -> None:
+    """A script-rendered page with an empty DOM still yields the JSON-LD articleBody."""
+    body = "First paragraph of the story, long enough.\n\nSecond paragraph of the story."
+    ld = {"@type": "NewsArticle", "headline": "H", "articleBody": body}
+    page = _page(
+        "<div id='app'></div>", head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    )
+    assert extract_article(page).paragraphs == (
+        "First paragraph of the story, long enough.",
+        "Second paragraph of the story.",
+    )
+
+
+def test_boilerplate_inside_the_article_is_dropped() -> None:
+    """Share bars, related links, newsletter promos and 'Read more' teasers inside the winner."""
+    body = (
+        _paragraphs(3)
+        + '<div class="share-bar"><a href="#">Share on Facebook</a> 1,204 shares</div>'
+        + '<div class="related-links"><h3>Related</h3><ul><li><a href="/a">Other story one</a></li>'
+        + '<li><a href="/b">Other story two</a></li></ul></div>'
+        + '<aside class="newsletter">Sign up for our daily newsletter</aside>'
+        + "<p><a href='/c'>Read more: why bridges fall down in the winter months</a></p>"
+        + _paragraphs(2, start=3)
+    )
+    article = extract_article(_page(f"<article>{body}</article>"))
+    assert article.paragraphs == tuple(_paragraph_text(i) for i in range(5))
+
+
+def test_figure_captions_go_to_captions_not_body() -> None:
+    """Figure captions are their own field, so a caption edit is told apart from a body edit."""
+    body = _paragraphs(2) + (
+        '<figure><img src="x.jpg"><figcaption>The bridge at dawn. Photo: A. Lima</figcaption>'
+        "</figure>"
+    )
+    article = extract_article(_page(f"<article>{body}{_paragraphs(2, start=2)}</article>"))
+    assert article.captions == ("The bridge at dawn. Photo: A. Lima",)
+    assert "The bridge at dawn" not in article.body_text
+
+
+def test_subheadings_stay_in_order_within_the_body() -> None:
+    """Sub-headings are body items of their own, between the paragraphs they separate."""
+    body = _paragraphs(2) + "<h2>What happens next</h2>" + _paragraphs(2, start=2)
+    article = extract_article(_page(f"<article>{body}</article>"))
+    assert article.paragraphs[2] == "What happens next"
+    assert len(article.paragraphs) == 5
+
+
+def test_line_breaks_do_not_glue_words() -> None:
+    """``first<br>second`` reads as two words, not ``firstsecond``."""
+    body = "<p>" + _paragraph_text(0) + "<br>second line of the same paragraph here</p>"
+    article = extract_article(_page(f"<article>{body}{_paragraphs(2, start=1)}</article>"))
+    assert "number 0. second line" in article.paragraphs[0]
+
+
+def test_bytes_are_decoded_with_the_declared_charset() -> None:
+    """A latin-1 page that says so in <meta charset> keeps its accents."""
+    text = "Le café de la gare ferme après cinquante ans de service aux voyageurs pressés."
+    page = _page(f"<article><p>{text}</p>{_paragraphs(2)}</article>", charset="iso-8859-1")
+    assert extract_article(page.encode("iso-8859-1")).paragraphs[0] == text
+
+
+@given(st.binary(max_size=2000))
+@settings(max_examples=200, deadline=None)
+def test_arbitrary_bytes_never_crash(junk: bytes) -> None:
+    """Whatever the server sends, extraction returns an Article (possibly empty)."""
+    assert isinstance(extract_article(junk, "http://example.com/x"), Article)
+
+
+@given(st.text(alphabet=st.sampled_from("<>/=\"' abpdivh1&;#x\n"), max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_tag_soup_never_crashes(soup: str) -> None:
+    """Broken, half-closed markup yields an Article, never an exception."""
+    assert isinstance(extract_article(soup), Article)
+
+
+def test_empty_input_gives_an_empty_article() -> None:
+    """Nothing in, empty fields out; the URL is kept so the failure can be traced."""
+    assert extract_article(b"", "http://example.com/a") == Article(
+        canonical_url="http://example.com/a"
+    )
+
+
+def test_extractor_version_is_stored_with_versions() -> None:
+    """Versions record which extractor produced them, so a re-extraction can be explained."""
+    assert EXTRACTOR_VERSION.startswith("editwatch-extract/")
+
+
+def test_profile_selectors_override_the_generic_path() -> None:
+    """A site profile picks the body and headline and drops what it excludes."""
+    page = _page(
+        '<div class="teaser">'
+        + _paragraphs(6, start=10)
+        + '</div><div class="story"><h2 class="hed">Real headline</h2>'
+        + _paragraphs(2)
+        + '<p class="promo">Promo line that the profile excludes from the story body</p></div>'
+    )
+    selectors = Selectors(headline=".hed", body=".story", exclude=(".promo",))
+    article = extract_article(page, profile=SiteProfile("example.com", selectors))
+    assert article.headline == "Real headline"
+    assert article.paragraphs == (_paragraph_text(0), _paragraph_text(1))
+
+
+def test_profile_for_matches_parent_domains() -> None:
+    """``www.example.com`` and ``news.example.com`` use the ``example.com`` profile."""
+    profiles = {"example.com": SiteProfile("example.com")}
+    assert profile_for("https://www.example.com/a", profiles) is profiles["example.com"]
+    assert profile_for("https://news.example.com/a", profiles) is profiles["example.com"]
+    assert profile_for("https://example.org/a", profiles) is None
+    assert profile_for("http://[::1", profiles) is None
+
+
+def test_shipped_site_profiles_load() -> None:
+    """Every file under config/sites/ is a valid profile with parseable selectors."""
+    profiles = load_site_profiles(SITES_DIR)
+    assert len(profiles) == len(list(SITES_DIR.glob("*.yaml")))
+
+
+def test_bad_profile_names_the_file_and_field(tmp_path: Path) -> None:
+    """A broken profile is refused at load time with the file and the field in the message."""
+    (tmp_path / "bad.yaml").write_text("domain: x.com\nselectors:\n  body: 'div[[['\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: selectors\.body"):
+        load_site_profiles(tmp_path)
+    (tmp_path / "bad.yaml").write_text("domain: x.com\nselectors:\n  bogus: p\n")
+    with pytest.raises(ConfigError, match="unknown keys"):
+        load_site_profiles(tmp_path)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _paragraph_text(index: int) -> str:
+    return (
+        f"Paragraph {index} of the story says something specific about the council's bridge "
+        f"vote, with enough words to look like real article prose, number {index}."
+    )
+
+
+def _paragraphs(count: int, start: int = 0) -> str:
+    return "".join(f"<p>{_paragraph_text(i)}</p>" for i in range(start, start + count))
+
+
+def _page(body: str, head: str = "", charset: str = "utf-8") -> str:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="{charset}"><title>T</title>{head}'
+        '</head><body><nav><a href="/">Home</a><a href="/world">World</a></nav>'
+        f"<main>{body}</main><footer><p>© Example News, all rights reserved.</p></footer>"
+        "</body></html>"
+    )

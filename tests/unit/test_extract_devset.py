@@ -1,0 +1,54 @@
+"""worker.extract on a dozen saved real pages from the dev set (bench/data/extraction).
+
+Each page's headline is asserted here; its first and last paragraph must equal the human-reviewed
+gold body's, so extraction starts and stops exactly where the article does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.scoring import Page, load_pages
+from worker.extract import extract_article
+
+# (dev-set id, headline as the page shows it)
+PAGES = [
+    ("0027", "What Meditation Can Do for You (and How To Get Started)"),
+    ("0078", "Cybersecurity M&A Roundup: 45 Deals Announced in October 2025"),
+    ("0080", "Black Friday 2025 cybersecurity deals to explore"),
+    ("0160", "Why I Teach Plato to Plumbers"),
+    ("0329", "6 Gardening Shows to Watch for Backyard Inspiration"),
+    ("0384", "Scalable End-to-End Interpretability"),
+    ("0399", "In the garden: Three great evergreens for your plot"),
+    ("0401", "The Best Film of 2025, According to Rotten Tomatoes"),
+    ("0480", "Enterprises pivot to smaller, measurable AI projects by 2026"),
+    (
+        "4500",
+        "These Are The Best Noise Cancelling Headphones Money Can Buy, "
+        "According To Consumer Reports",
+    ),
+    ("4515", "Climate change problem solvers: Startups with solutions"),
+    ("4825", "The Best Lightweight Gaming Mice in 2026"),
+]
+
+
+@pytest.fixture(scope="module")
+def dev_set() -> dict[str, Page]:
+    return {page.id: page for page in load_pages()}
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(("page_id", "headline"), PAGES, ids=[p[0] for p in PAGES])
+def test_real_page_headline_first_and_last_paragraph(
+    dev_set: dict[str, Page], page_id: str, headline: str
+) -> None:
+    """On a saved real page the headline, first and last body paragraph are exactly right."""
+    page = dev_set[page_id]
+    gold = [part for part in page.gold_body.split("\n\n") if part.strip()]
+    article = extract_article(page.html, page.url)
+    assert article.headline == headline
+    assert _squash(article.paragraphs[0]) == _squash(gold[0])
+    assert _squash(article.paragraphs[-1]) == _squash(gold[-1])
