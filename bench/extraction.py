@@ -7,7 +7,8 @@
 
 trafilatura is the ``bench`` extra (``pip install -e '.[bench]'``), never a runtime dependency.
 Speed counts only the extraction call on HTML already decoded in memory, like the dev set's
-README, so both extractors are timed the same way on the same machine at the same moment.
+README, so both extractors are timed the same way on the same machine at the same moment; each
+runs ``--repeat`` passes (default 2) and its fastest pass counts, so neither pays for warm-up.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 if __package__ in (None, ""):  # allow `python bench/extraction.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.scoring import Output, Page, Scores, load_pages, score, shingles
-from worker.extract import EXTRACTOR_VERSION, extract_article
+from bench.scoring import Output, Page, Scores, editwatch, load_pages, score, shingles
+from worker.extract import EXTRACTOR_VERSION
 
 FLOOR_FILE = Path(__file__).resolve().parent / "extraction_floor.json"
 CEILINGS = frozenset({"leak_rate"})  # lower is better; pinned rounded up, not down
@@ -37,12 +39,6 @@ class Result:
     scores: Scores
     pages_per_second: float
     outputs: list[Output]
-
-
-def editwatch(page: Page) -> Output:
-    """editwatch's own extractor, as the pipeline calls it."""
-    article = extract_article(page.html, page.url)
-    return Output(body=article.body_text, title=article.headline)
 
 
 def trafilatura_extractor() -> Callable[[Page], Output] | None:
@@ -69,15 +65,22 @@ def trafilatura_titles(pages: list[Page]) -> list[str | None]:
     return titles
 
 
-def measure(name: str, extractor: Callable[[Page], Output], pages: list[Page]) -> Result:
-    """Run one extractor over every page; time only the extraction calls."""
-    outputs = []
-    elapsed = 0.0
-    for page in pages:
-        start = time.perf_counter()
-        outputs.append(extractor(page))
-        elapsed += time.perf_counter() - start
-    return Result(name, score(pages, outputs), len(pages) / elapsed, outputs)
+def measure(
+    name: str, extractor: Callable[[Page], Output], pages: list[Page], repeat: int = 1
+) -> Result:
+    """Run one extractor over every page ``repeat`` times; time only the extraction calls and
+    keep the fastest pass (the first one also pays for imports, caches and lazy set-up)."""
+    best = float("inf")
+    outputs: list[Output] = []
+    for _ in range(repeat):
+        outputs = []
+        elapsed = 0.0
+        for page in pages:
+            start = time.perf_counter()
+            outputs.append(extractor(page))
+            elapsed += time.perf_counter() - start
+        best = min(best, elapsed)
+    return Result(name, score(pages, outputs), len(pages) / best, outputs)
 
 
 def with_titles(result: Result, pages: list[Page], titles: list[str | None]) -> Result:
@@ -139,17 +142,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("editwatch", "trafilatura"))
     parser.add_argument("--worst", type=int, default=0, help="list editwatch's N worst pages")
     parser.add_argument("--write-floor", action="store_true", help="pin editwatch's scores")
+    parser.add_argument("--repeat", type=int, default=2, help="passes per extractor (fastest)")
+    parser.add_argument(
+        "--generic", action="store_true", help="ignore config/sites profiles (generic path only)"
+    )
     args = parser.parse_args(argv)
     pages = load_pages()
     results = []
     if args.only != "trafilatura":
-        results.append(measure(f"editwatch ({EXTRACTOR_VERSION})", editwatch, pages))
+        name = f"editwatch ({EXTRACTOR_VERSION}{', generic' if args.generic else ''})"
+        ours = partial(editwatch, use_profiles=not args.generic)
+        results.append(measure(name, ours, pages, args.repeat))
     if args.only != "editwatch":
         traf = trafilatura_extractor()
         if traf is None:
             print("trafilatura is not installed: pip install -e '.[bench]'", file=sys.stderr)
         else:
-            timed = measure("trafilatura 2.x, extract(include_comments=False)", traf, pages)
+            name = "trafilatura 2.x, extract(include_comments=False)"
+            timed = measure(name, traf, pages, args.repeat)
             results.append(with_titles(timed, pages, trafilatura_titles(pages)))
     print(f"{len(pages)} pages\n")
     print(table(results))

@@ -13,9 +13,16 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from worker.config import load_sites
+from worker.extract import extract_article
+from worker.models import SiteProfile
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "extraction"
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 GOLD_FILE = DATA_DIR / "gold.jsonl"
 SHINGLE_SIZE = 4
 _TOKEN = re.compile(r"\w+")
@@ -163,3 +170,22 @@ def score(pages: Iterable[Page], outputs: Iterable[Output]) -> Scores:
 def run(pages: list[Page], extractor: Callable[[Page], Output]) -> list[Output]:
     """Apply one extractor to every page, in order."""
     return [extractor(page) for page in pages]
+
+
+@cache
+def site_profiles() -> tuple[SiteProfile, ...]:
+    """The shipped ``config/sites/*.yaml`` profiles, loaded the way the worker loads them."""
+    return load_sites(CONFIG_DIR)
+
+
+def profile_for(url: str, profiles: tuple[SiteProfile, ...]) -> SiteProfile | None:
+    """The profile whose domain is the URL's host or a parent of it (as the pipeline does)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return next((p for p in profiles if host == p.domain or host.endswith("." + p.domain)), None)
+
+
+def editwatch(page: Page, *, use_profiles: bool = True) -> Output:
+    """editwatch's extractor as the pipeline calls it: with the page's site profile, if any."""
+    profile = profile_for(page.url, site_profiles()) if use_profiles else None
+    article = extract_article(page.html, page.url, profile)
+    return Output(body=article.body_text, title=article.headline)

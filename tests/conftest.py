@@ -1,6 +1,8 @@
-pytest_plugins = ["tests.httpserver", "tests.redis_fixtures", "tests.db_fixtures"]
+"""Shared fixtures: a local HTTP server, a real Redis, SQLite and PostgreSQL stores."""
 
 import logging
+
+pytest_plugins = ["tests.httpserver", "tests.redis_fixtures", "tests.db_fixtures"]
 
 # aiosmtpd logs every SMTP session at INFO; the email tests assert on what was received instead.
 logging.getLogger("mail.log").setLevel(logging.WARNING)

@@ -15,7 +15,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import setup_logging
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from worker import logs
 from worker.config import Settings, load_settings
@@ -24,10 +24,10 @@ from worker.errors import ConfigError
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 QUEUES = ("editwatch.control", "editwatch.checks", "editwatch.notify")
 ROUTES = {
-    "editwatch.dispatch_due": {"queue": "editwatch.control"},
-    "editwatch.sweep_outbox": {"queue": "editwatch.control"},
-    "editwatch.check_batch": {"queue": "editwatch.checks"},
-    "editwatch.deliver": {"queue": "editwatch.notify"},
+    "editwatch.dispatch_due": "editwatch.control",
+    "editwatch.sweep_outbox": "editwatch.control",
+    "editwatch.check_batch": "editwatch.checks",
+    "editwatch.deliver": "editwatch.notify",
 }
 
 
@@ -58,9 +58,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_backend": None,
         "task_serializer": "json",
         "accept_content": ["json"],
-        "task_queues": [Queue(name) for name in QUEUES],
+        # Each queue gets its own exchange and key: with one shared default binding a message
+        # would be copied into every queue and run once per queue.
+        "task_queues": [
+            Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES
+        ],
         "task_default_queue": "editwatch.control",
-        "task_routes": ROUTES,
+        "task_routes": {name: {"queue": queue} for name, queue in ROUTES.items()},
         "worker_hijack_root_logger": False,
         "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
         "beat_schedule": {

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from worker import __version__, logs, pipeline
+from worker import __version__, delivery, logs, pipeline
 from worker.config import Settings, load_settings
 from worker.diff import compare
 from worker.embedded import child_env, embedded_redis, run_worker
@@ -146,8 +146,8 @@ def check(
     if notify:
         ids = [i for r in results for i in r.notifications]
         for notification_id in ids:
-            pipeline.deliver(store, channels, notification_id, settings.notify)
-        pipeline.deliver_pending(store, channels, settings.notify)
+            delivery.deliver(store, channels, notification_id, settings.notify)
+        delivery.deliver_pending(store, channels, settings.notify)
     store.close()
     if as_json:
         for result in results:

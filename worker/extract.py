@@ -20,14 +20,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import yaml
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from worker.errors import ConfigError
 from worker.models import Article, Selectors, SiteProfile
 
 EXTRACTOR_VERSION = "editwatch-extract/1.0"
@@ -37,8 +33,6 @@ def _words(*groups: str) -> tuple[str, ...]:
     """Word lists written as space-separated text, so the data reads like data."""
     return tuple(word for group in groups for word in group.split())
 
-
-SITES_DIR = Path(__file__).resolve().parent.parent / "config" / "sites"
 
 # --- metadata signals -------------------------------------------------------------------------
 ARTICLE_TYPES = frozenset(
@@ -102,7 +96,9 @@ POSITIVE_TAGS = frozenset({"article"})
 KEEP_SHARE = 0.25
 KEEP_CHARS = 600
 # Elements that start a block when found inside a list item, a cell or an inline wrapper.
-NESTED_BLOCK_TAGS = frozenset(_words("p div ul ol table section article blockquote figure h2 h3 h4"))
+NESTED_BLOCK_TAGS = frozenset(
+    _words("p div ul ol table section article blockquote figure h2 h3 h4")
+)
 LEAF_BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 pre"))  # never hold blocks worth splitting
 WRAPPER_INLINE_TAGS = frozenset(_words("span font label"))  # page builders wrap blocks in these
 MAX_LINK_CHECK_CHARS = 300
@@ -173,7 +169,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
-    r"this (?:story|article|journalism|reporting) (?:is|was) (?:funded|supported|made possible)\b.*",
+    r"this (?:story|article|journalism|reporting) (?:is|was) "
+    r"(?:funded|supported|made possible)\b.*",
 )
 BOILERPLATE_LINES = re.compile(
     "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
@@ -234,7 +231,7 @@ def extract_article(
         if not text or text.isspace():
             return Article(canonical_url=url or "")
         tree = LexborHTMLParser(text)
-        return _extract(tree, url, profile or profile_for(url))
+        return _extract(tree, url, profile.selectors if profile else Selectors())
     except _EXTRACT_FAILURES:
         # Broken documents are a fact of the web: an empty result lets the pipeline record the
         # check as "nothing usable" instead of crashing the worker.
@@ -255,11 +252,20 @@ def _decode_bytes(raw: bytes) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
-def _extract(tree: LexborHTMLParser, url: str | None, profile: SiteProfile | None) -> Article:
-    selectors = profile.selectors if profile else Selectors()
-    if selectors.exclude:
-        for node in reversed(tree.css(", ".join(selectors.exclude))):
-            node.decompose()  # reverse document order: descendants go before their ancestors
+def _select(tree: LexborHTMLParser, query: str | None) -> list[LexborNode]:
+    """Nodes for a profile's selector; a selector lexbor rejects counts as matching nothing, so
+    a typo in a site profile degrades to the generic path instead of an empty article."""
+    if not query:
+        return []
+    try:
+        return list(tree.css(query))
+    except SelectolaxError:
+        return []
+
+
+def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> Article:
+    for node in reversed(_select(tree, ", ".join(selectors.exclude))):
+        node.decompose()  # reverse document order: descendants go before their ancestors
     scan = _scan(tree, selectors)
     signals = scan.signals
     headline = _headline(tree, signals, selectors)
@@ -287,6 +293,7 @@ class _Scan:
     paragraphs: list[LexborNode] = field(default_factory=list)
     linked: dict[int, int] = field(default_factory=dict)  # link text per nearby ancestor
     texts: dict[int, str] = field(default_factory=dict)  # paragraph text, read once
+    parent_roles: dict[int, str | None] = field(default_factory=dict)
     captions: list[str] = field(default_factory=list)
     subheadline: str = ""
     byline: str = ""
@@ -315,10 +322,8 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld = _json_ld_article(scripts)
-    if selectors.captions:
-        scan.captions = [
-            text for node in tree.css(selectors.captions) if (text := _node_text(node))
-        ]
+    if custom := _select(tree, selectors.captions):
+        scan.captions = [text for node in custom if (text := _node_text(node))]
     return scan
 
 
@@ -346,7 +351,7 @@ def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
 
 def _add_dom_meta(node: LexborNode, scan: _Scan) -> None:
     """Captions, the standfirst and the byline as the page shows them (see DOM_META_WORDS)."""
-    role = "caption" if node.tag == "figcaption" else _dom_meta_role(node)
+    role = "caption" if node.tag == "figcaption" else _dom_meta_role(node, scan.parent_roles)
     if role is None:
         return
     text = _node_text(node)
@@ -360,11 +365,17 @@ def _add_dom_meta(node: LexborNode, scan: _Scan) -> None:
         scan.byline = text
 
 
-def _dom_meta_role(node: LexborNode) -> str | None:
-    """The role its own class words give the element, else its parent's (``div.dek > p``)."""
+def _dom_meta_role(node: LexborNode, parents: dict[int, str | None]) -> str | None:
+    """The role its own class words give the element, else its parent's (``div.dek > p``).
+
+    Paragraphs share parents, so each parent's role is looked up once (``parents``)."""
     role = _class_role(node)
-    if role is None and node.parent is not None:
-        role = _class_role(node.parent)
+    parent = node.parent
+    if role is None and parent is not None:
+        key = parent.mem_id
+        if key not in parents:
+            parents[key] = _class_role(parent)
+        role = parents[key]
     return role
 
 
@@ -444,8 +455,9 @@ def _headline(tree: LexborHTMLParser, signals: _Signals, selectors: Selectors) -
     Readers see the ``<h1>``; metadata titles are written for search and social cards and often
     differ, so they only decide when the page has no single trustworthy ``<h1>``.
     """
-    if selectors.headline and (chosen := _node_text(tree.css_first(selectors.headline))):
-        return chosen
+    chosen = _select(tree, selectors.headline)
+    if chosen and (text := _node_text(chosen[0])):
+        return text
     titles = [_ld_str(signals.ld, "headline"), *_metas(signals, META_HEADLINE)]
     titles = [title for title in titles if title]
     sites = _site_names(signals, [*titles, signals.title])
@@ -554,7 +566,7 @@ def _body(
     tree: LexborHTMLParser, selectors: Selectors, scan: _Scan, headline: str
 ) -> tuple[str, ...]:
     """Paragraphs from the profile's body selector, else from the best-scoring container."""
-    if selectors.body and (containers := tree.css(selectors.body)):
+    if containers := _select(tree, selectors.body):
         walks = ((node, _Walk.over(node, {}, scan)) for node in containers)
         blocks = [text for node, walk in walks for text in _blocks(node, walk, [])]
         return _finish(blocks, headline)
@@ -804,9 +816,9 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
 def _is_chrome_line(text: str) -> bool:
     lowered = text.lower()
     first = lowered.split(maxsplit=1)[0].strip(".:!?-—–*•|")
-    if first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum():
-        if BOILERPLATE_LINES.match(text) is not None:
-            return True
+    starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
+    if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
+        return True
     if any(marker in lowered for marker in BOILERPLATE_INSIDE_MARKERS):
         return BOILERPLATE_INSIDE.search(text) is not None
     return False
@@ -820,82 +832,3 @@ def _cross_check(paragraphs: tuple[str, ...], article_body: str) -> tuple[str, .
     if sum(len(p) for p in paragraphs) >= ARTICLE_BODY_TRUST * len(article_body):
         return paragraphs
     return tuple(_clean(part) for part in ARTICLE_BODY_SPLIT.split(article_body) if part.strip())
-
-
-# --- site profiles ------------------------------------------------------------------------------
-def load_site_profiles(directory: Path = SITES_DIR) -> dict[str, SiteProfile]:
-    """Read ``config/sites/*.yaml`` into profiles keyed by domain; errors name the file."""
-    profiles: dict[str, SiteProfile] = {}
-    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else ():
-        profile = _parse_profile(path)
-        profiles[profile.domain] = profile
-    return profiles
-
-
-def _parse_profile(path: Path) -> SiteProfile:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("domain"), str):
-        raise ConfigError(f"{path}: domain: a site profile needs a 'domain' string")
-    raw = data.get("selectors") or {}
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f"{path}: selectors: expected a mapping of headline/body/exclude/captions"
-        )
-    unknown = set(raw) - {"headline", "body", "exclude", "captions"}
-    if unknown:
-        raise ConfigError(f"{path}: selectors: unknown keys {sorted(unknown)}")
-    exclude = raw.get("exclude") or ()
-    selectors = Selectors(
-        headline=raw.get("headline"),
-        body=raw.get("body"),
-        exclude=tuple([exclude] if isinstance(exclude, str) else exclude),
-        captions=raw.get("captions"),
-    )
-    for name in ("headline", "body", "captions", "exclude"):
-        for query in _as_queries(getattr(selectors, name)):
-            _check_selector(path, name, query)
-    return SiteProfile(domain=data["domain"].lower(), selectors=selectors)
-
-
-def _as_queries(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else value
-
-
-def _check_selector(path: Path, name: str, query: Any) -> None:
-    """Refuse a selector lexbor cannot parse at load time, not on the first fetch."""
-    if not isinstance(query, str) or not query.strip():
-        raise ConfigError(f"{path}: selectors.{name}: expected a CSS selector string")
-    try:
-        LexborHTMLParser("<p></p>").css(query)
-    except SelectolaxError as exc:
-        raise ConfigError(
-            f"{path}: selectors.{name}: {query!r} is not a valid CSS selector"
-        ) from exc
-
-
-@lru_cache(maxsize=1)
-def _default_profiles() -> dict[str, SiteProfile]:
-    return load_site_profiles()
-
-
-def profile_for(
-    url: str | None, profiles: Mapping[str, SiteProfile] | None = None
-) -> SiteProfile | None:
-    """The profile for the URL's domain or any parent domain (``www.x.com`` -> ``x.com``)."""
-    if not url:
-        return None
-    table = _default_profiles() if profiles is None else profiles
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return None
-    while host:
-        if host in table:
-            return table[host]
-        host = host.partition(".")[2]
-    return None

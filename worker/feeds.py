@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import feedparser  # type: ignore[import-untyped]
+import feedparser
 
 from worker.errors import ExtractError
 from worker.models import Watch

@@ -56,9 +56,22 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
         logger_factory=structlog.PrintLoggerFactory(target),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=_LEVELS.get(level, logging.INFO), stream=target, force=True)
+    _route_stdlib(target, shared, renderer, _LEVELS.get(level, logging.INFO))
     for noisy in QUIET_LIBRARIES:  # one line per request would drown the per-check summary
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _route_stdlib(target: Any, shared: list[Any], renderer: Any, level: int) -> None:
+    """Celery's and other libraries' stdlib log records get the same rendering as ours."""
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(target)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
 
 
 def get_logger(name: str) -> Any:

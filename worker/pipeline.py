@@ -1,8 +1,9 @@
 """One check of one watch, end to end: fetch -> extract -> normalize -> diff -> store (+ outbox).
 
-This is plain library code. ``worker.tasks`` wraps it in Celery tasks and ``editwatch check`` calls
-it directly, so both paths run exactly the same steps. Each function takes what it needs as
-arguments (settings, store, HTTP client, channels); nothing here reads globals.
+Delivery of the alerts it queues lives in ``worker.delivery``. This is plain library code:
+``worker.tasks`` wraps it in Celery tasks and ``editwatch check`` calls it directly, so both
+paths run exactly the same steps. Each function takes what it needs as arguments (settings,
+store, HTTP client); nothing here reads globals.
 
 A check never raises for a bad site: every failure becomes a ``CheckResult`` with outcome
 ``error`` and is recorded in the ``checks`` table, so one failing site never stops the others.
@@ -15,12 +16,12 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any
 
 from worker import diff as diffing
-from worker.config import NotifySettings, Settings
-from worker.errors import FetchError, NotifyError
+from worker.config import Settings
+from worker.errors import FetchError
 from worker.extract import EXTRACTOR_VERSION, extract_article
 from worker.fetch import Client, fetch
 from worker.logs import bound, get_logger
@@ -36,13 +37,10 @@ from worker.models import (
     Watch,
 )
 from worker.normalize import fingerprint
-from worker.notify import Channel, backoff_delay
 from worker.render import render_html, render_json, render_markdown, render_text
 from worker.store import NewChange, SavedState, Store
 
 log = get_logger(__name__)
-
-DeliveryState = Literal["sent", "retry", "failed", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +49,6 @@ class Target:
 
     id: int
     watch: Watch
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """What one delivery attempt did; ``delay`` is the wait before the next try on retry."""
-
-    notification_id: int
-    state: DeliveryState
-    delay: float = 0.0
-    error: str | None = None
 
 
 def utcnow() -> datetime:
@@ -255,52 +243,3 @@ def build_payload(
         "markdown": render_markdown(change, old=old.article, new=new_article, meta=meta),
         "html": render_html(change, old=old.article, new=new_article, meta=meta),
     }
-
-
-def deliver(
-    store: Store,
-    channels: dict[str, Channel],
-    notification_id: int,
-    settings: NotifySettings,
-) -> Delivery:
-    """Claim one outbox row and send it; on failure schedule a retry or mark it failed.
-
-    The claim is a conditional UPDATE, so two workers handed the same id never both send.
-    """
-    now = utcnow()
-    notification = store.claim_notification(notification_id, now)
-    if notification is None:
-        return Delivery(notification_id, "skipped")
-    with bound(notification_id=notification_id, channel=notification.channel):
-        channel = channels.get(notification.channel)
-        try:
-            if channel is None:
-                raise NotifyError(
-                    f"channel {notification.channel!r} is not configured any more", permanent=True
-                )
-            channel.send(notification)
-        except NotifyError as exc:
-            return _after_failure(store, notification.id, notification.attempts + 1, exc, settings)
-        store.mark_sent(notification.id, utcnow())
-        log.info("notification_sent", attempts=notification.attempts + 1)
-        return Delivery(notification_id, "sent")
-
-
-def _after_failure(
-    store: Store, notification_id: int, attempt: int, exc: NotifyError, settings: NotifySettings
-) -> Delivery:
-    if exc.permanent or attempt >= settings.max_attempts:
-        store.mark_failed(notification_id, str(exc))
-        log.error("notification_failed", attempts=attempt, error=str(exc))
-        return Delivery(notification_id, "failed", error=str(exc))
-    delay = backoff_delay(attempt, settings, exc.retry_after)
-    store.mark_retry(notification_id, str(exc), utcnow() + timedelta(seconds=delay))
-    log.warning("notification_retry", attempts=attempt, delay=round(delay, 1), error=str(exc))
-    return Delivery(notification_id, "retry", delay=delay, error=str(exc))
-
-
-def deliver_pending(
-    store: Store, channels: dict[str, Channel], settings: NotifySettings, limit: int = 1000
-) -> list[Delivery]:
-    """Send every outbox row that is due now (used by ``editwatch check`` and the sweeper)."""
-    return [deliver(store, channels, i, settings) for i in store.due_notifications(utcnow(), limit)]

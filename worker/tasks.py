@@ -25,7 +25,7 @@ import httpx
 import redis
 from celery import Task
 
-from worker import pipeline, schedule
+from worker import delivery, pipeline, schedule
 from worker.app import app, settings_from_env
 from worker.config import Settings
 from worker.duequeue import DueQueue
@@ -169,7 +169,7 @@ def next_due_for(target: pipeline.Target, result: CheckResult, now: float) -> fl
 def deliver(self: Task[Any, Any], notification_id: int) -> str:
     """Send one outbox row; a retry is re-enqueued with its backoff as countdown."""
     rt = runtime()
-    outcome = pipeline.deliver(rt.store, rt.channels, notification_id, rt.settings.notify)
+    outcome = delivery.deliver(rt.store, rt.channels, notification_id, rt.settings.notify)
     if outcome.state == "retry":
         self.apply_async((notification_id,), countdown=outcome.delay)
     return outcome.state

@@ -12,7 +12,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from tests.httpserver import LocalHTTPServer
-from worker import pipeline
+from worker import delivery
 from worker.config import ChannelSettings, NotifySettings
 from worker.errors import ConfigError
 from worker.models import Article, Watch
@@ -84,7 +84,7 @@ def test_file_channel_appends_one_json_line_per_alert(store: Store, tmp_path: Pa
         {"a": ChannelSettings(type="file", path="a.jsonl")}, context(tmp_path)
     )
     (nid,) = queue_one(store, ["a"])
-    assert pipeline.deliver(store, channels, nid, NOTIFY).state == "sent"
+    assert delivery.deliver(store, channels, nid, NOTIFY).state == "sent"
     (line,) = (tmp_path / "a.jsonl").read_text().splitlines()
     assert json.loads(line) == {**PAYLOAD, "new_version": 2, "event_id": nid}
 
@@ -97,10 +97,10 @@ def test_webhook_down_then_up_is_delivered_once(
     settings = {"h": ChannelSettings(type="webhook", url=http_server.url("/hook"))}
     channels = build_channels(settings, context(tmp_path))
     (nid,) = queue_one(store, ["h"])
-    assert pipeline.deliver(store, channels, nid, NOTIFY).state == "retry"
+    assert delivery.deliver(store, channels, nid, NOTIFY).state == "retry"
     http_server.route("/hook", status=204)
-    assert pipeline.deliver(store, channels, nid, NOTIFY).state == "sent"
-    assert pipeline.deliver(store, channels, nid, NOTIFY).state == "skipped"
+    assert delivery.deliver(store, channels, nid, NOTIFY).state == "sent"
+    assert delivery.deliver(store, channels, nid, NOTIFY).state == "skipped"
     assert http_server.count("/hook") == 2
     body = json.loads(http_server.requests("/hook")[-1].body)
     assert body["event_id"] == nid and body["kinds"] == ["headline"]
@@ -114,7 +114,7 @@ def test_webhook_400_fails_at_once_and_is_kept(
     settings = {"h": ChannelSettings(type="webhook", url=http_server.url("/hook"))}
     channels = build_channels(settings, context(tmp_path))
     (nid,) = queue_one(store, ["h"])
-    outcome = pipeline.deliver(store, channels, nid, NOTIFY)
+    outcome = delivery.deliver(store, channels, nid, NOTIFY)
     assert outcome.state == "failed" and "400" in str(outcome.error)
     (row,) = store.notifications("failed")
     assert row.id == nid and "400" in str(row.last_error)
@@ -128,7 +128,7 @@ def test_retries_end_in_failed_after_max_attempts(
     settings = {"h": ChannelSettings(type="webhook", url=http_server.url("/hook"))}
     channels = build_channels(settings, context(tmp_path))
     (nid,) = queue_one(store, ["h"])
-    states = [pipeline.deliver(store, channels, nid, NOTIFY).state for _ in range(4)]
+    states = [delivery.deliver(store, channels, nid, NOTIFY).state for _ in range(4)]
     assert states == ["retry", "retry", "failed", "skipped"]
     assert http_server.count("/hook") == 3
 
@@ -142,9 +142,9 @@ def test_retry_waits_for_its_backoff(
     channels = build_channels(settings, context(tmp_path))
     (nid,) = queue_one(store, ["h"])
     slow = NotifySettings(max_attempts=3, backoff=1.0, backoff_max=600.0)
-    outcome = pipeline.deliver(store, channels, nid, slow)
+    outcome = delivery.deliver(store, channels, nid, slow)
     assert outcome.state == "retry" and outcome.delay == pytest.approx(120)
-    assert pipeline.deliver_pending(store, channels, slow) == []
+    assert delivery.deliver_pending(store, channels, slow) == []
     assert store.due_notifications(datetime.now(UTC) + timedelta(seconds=121), 10) == [nid]
 
 
@@ -160,12 +160,12 @@ def test_secrets_never_reach_logs_or_last_error(
     channels = build_channels({"h": ChannelSettings(type="webhook", **options)}, context(tmp_path))
     (nid,) = queue_one(store, ["h"])
     with capture_logs() as logs:
-        outcomes = [pipeline.deliver(store, channels, nid, NOTIFY)]  # 503
+        outcomes = [delivery.deliver(store, channels, nid, NOTIFY)]  # 503
         monkeypatch.setenv("HOOK_URL", f"http://127.0.0.1:{closed_port()}/hooks/{url_token}")
-        outcomes.append(pipeline.deliver(store, channels, nid, NOTIFY))  # connection refused
+        outcomes.append(delivery.deliver(store, channels, nid, NOTIFY))  # connection refused
         monkeypatch.setenv("HOOK_URL", http_server.url(f"/hooks/{url_token}"))
         http_server.route(f"/hooks/{url_token}", status=401)
-        outcomes.append(pipeline.deliver(store, channels, nid, NOTIFY))
+        outcomes.append(delivery.deliver(store, channels, nid, NOTIFY))
     assert [o.state for o in outcomes] == ["retry", "retry", "failed"]
     assert http_server.count(f"/hooks/{url_token}") == 2  # the secrets were really used
     assert [e["event"] for e in logs if "error" in e] == ["notification_retry"] * 2 + [

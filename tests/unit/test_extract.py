@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,16 +11,9 @@ from hypothesis import strategies as st
 
 from worker.demo.seed import seed_article
 from worker.demo.site import ARTICLE_SLUGS, render_article
-from worker.errors import ConfigError
-from worker.extract import (
-    EXTRACTOR_VERSION,
-    extract_article,
-    load_site_profiles,
-    profile_for,
-)
+from worker.extract import EXTRACTOR_VERSION, extract_article
 from worker.models import Article, Selectors, SiteProfile
 
-SITES_DIR = Path(__file__).resolve().parents[2] / "config" / "sites"
 VOX = "why-russia-just-sent-troops-to-venezuela"
 
 
@@ -209,29 +201,13 @@ def test_profile_selectors_override_the_generic_path() -> None:
     assert article.paragraphs == (_paragraph_text(0), _paragraph_text(1))
 
 
-def test_profile_for_matches_parent_domains() -> None:
-    """``www.example.com`` and ``news.example.com`` use the ``example.com`` profile."""
-    profiles = {"example.com": SiteProfile("example.com")}
-    assert profile_for("https://www.example.com/a", profiles) is profiles["example.com"]
-    assert profile_for("https://news.example.com/a", profiles) is profiles["example.com"]
-    assert profile_for("https://example.org/a", profiles) is None
-    assert profile_for("http://[::1", profiles) is None
-
-
-def test_shipped_site_profiles_load() -> None:
-    """Every file under config/sites/ is a valid profile with parseable selectors."""
-    profiles = load_site_profiles(SITES_DIR)
-    assert len(profiles) == len(list(SITES_DIR.glob("*.yaml")))
-
-
-def test_bad_profile_names_the_file_and_field(tmp_path: Path) -> None:
-    """A broken profile is refused at load time with the file and the field in the message."""
-    (tmp_path / "bad.yaml").write_text("domain: x.com\nselectors:\n  body: 'div[[['\n")
-    with pytest.raises(ConfigError, match=r"bad\.yaml: selectors\.body"):
-        load_site_profiles(tmp_path)
-    (tmp_path / "bad.yaml").write_text("domain: x.com\nselectors:\n  bogus: p\n")
-    with pytest.raises(ConfigError, match="unknown keys"):
-        load_site_profiles(tmp_path)
+def test_a_broken_profile_selector_falls_back_to_the_generic_path() -> None:
+    """A typo in a site profile's selector degrades to generic extraction, not to nothing."""
+    page = _page(f"<article><h1>Bridge vote</h1>{_paragraphs(3)}</article>")
+    selectors = Selectors(headline="h1[[[", body="div[[[", exclude=("::nope(",))
+    article = extract_article(page, profile=SiteProfile("example.com", selectors))
+    assert article.headline == "Bridge vote"
+    assert article.paragraphs == tuple(_paragraph_text(i) for i in range(3))
 
 
 # --- helpers ---------------------------------------------------------------------------------

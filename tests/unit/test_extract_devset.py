@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.scoring import Page, load_pages
+from bench.scoring import Page, load_pages, profile_for, site_profiles
 from worker.extract import extract_article
 
 # (dev-set id, headline as the page shows it)
@@ -52,3 +52,19 @@ def test_real_page_headline_first_and_last_paragraph(
     assert article.headline == headline
     assert _squash(article.paragraphs[0]) == _squash(gold[0])
     assert _squash(article.paragraphs[-1]) == _squash(gold[-1])
+
+
+def test_slashdot_profile_picks_the_story_over_its_comments(dev_set: dict[str, Page]) -> None:
+    """config/sites/slashdot.org.yaml: the story (bare text in div.p) beats the comments."""
+    page = dev_set["0396"]
+    profile = profile_for(page.url, site_profiles())
+    assert profile is not None and profile.domain == "slashdot.org"
+    gold = [part for part in page.gold_body.split("\n\n") if part.strip()]
+    article = extract_article(page.html, page.url, profile)
+    assert article.headline == (
+        "Stanford Computer Science Grads Find Their Degrees No Longer Guarantee Jobs"
+    )
+    assert _squash(article.paragraphs[0]) == _squash(gold[0])
+    assert _squash(article.paragraphs[-1]) == _squash(gold[-1])
+    generic = extract_article(page.html, page.url)
+    assert _squash(generic.body_text) != _squash(article.body_text)

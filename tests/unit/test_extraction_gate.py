@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.scoring import Output, Page, Scores, load_pages, score
-from worker.extract import extract_article
+from bench.scoring import Page, Scores, editwatch, load_pages, score
 
 FLOOR_FILE = Path(__file__).resolve().parents[2] / "bench" / "extraction_floor.json"
 CEILINGS = frozenset({"leak_rate"})  # lower is better for these
@@ -26,11 +25,7 @@ def pages() -> list[Page]:
 
 @pytest.fixture(scope="module")
 def scores(pages: list[Page]) -> Scores:
-    outputs = []
-    for page in pages:
-        article = extract_article(page.html, page.url)
-        outputs.append(Output(body=article.body_text, title=article.headline))
-    return score(pages, outputs)
+    return score(pages, [editwatch(page) for page in pages])
 
 
 def _floor() -> dict[str, float]:
