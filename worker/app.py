@@ -69,7 +69,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
         "beat_schedule": {
             "dispatch-due": {"task": "editwatch.dispatch_due", "schedule": settings.schedule.tick},
-            "sweep-outbox": {"task": "editwatch.sweep_outbox", "schedule": 15.0},
+            "sweep-outbox": {
+                "task": "editwatch.sweep_outbox",
+                "schedule": settings.notify.sweep_interval,
+            },
         },
         "timezone": "UTC",
     }

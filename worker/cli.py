@@ -10,26 +10,30 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import redis
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, delivery, logs, pipeline
+from worker.alerts_cli import alerts_app
 from worker.config import Settings, load_settings
 from worker.diff import compare
+from worker.duequeue import DueQueue
 from worker.embedded import child_env, embedded_redis, run_worker
 from worker.errors import ConfigError, EditwatchError
 from worker.fetch import make_client
-from worker.models import CheckResult, Version
+from worker.models import CheckResult, Version, Watch
 from worker.notify import ChannelContext, build_channels
 from worker.render import render_html, render_json, render_markdown, render_text
-from worker.store import Store
+from worker.store import Store, WatchRecord
 
 cli = typer.Typer(
     name="editwatch",
@@ -38,6 +42,7 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+cli.add_typer(alerts_app, name="alerts")
 out = Console()
 err = Console(stderr=True)
 
@@ -141,8 +146,7 @@ def check(
     channels = _channels(settings) if notify else {}
     store = _store(settings)
     watches = _select(settings, watch)
-    targets = pipeline.targets_for(store, watches)
-    results = _run_checks(targets, settings, store, show_progress=not as_json and out.is_terminal)
+    results = _run_checks(watches, settings, store, show_progress=not as_json and out.is_terminal)
     if notify:
         ids = [i for r in results for i in r.notifications]
         for notification_id in ids:
@@ -170,17 +174,39 @@ def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
 
 
 def _run_checks(
-    targets: list[pipeline.Target], settings: Settings, store: Store, show_progress: bool
+    watches: Sequence[Watch], settings: Settings, store: Store, show_progress: bool
 ) -> list[CheckResult]:
-    async def go(advance: Callable[[CheckResult], None] | None) -> list[CheckResult]:
+    """Feeds first (they may discover new article watches), then every article watch."""
+
+    async def go(progress: Progress | None) -> list[CheckResult]:
         async with make_client(settings.fetch) as client:
-            return await pipeline.check_many(targets, settings, store, client, on_done=advance)
+            context = pipeline.Context(
+                settings, store, client, gate=pipeline.LocalGate(settings.politeness.max_in_flight)
+            )
+            targets = pipeline.targets_for(store, watches)
+            feeds = [t for t in targets if t.watch.kind == "feed"]
+            results = await _checks(feeds, context, progress, "Reading feeds")
+            articles = [t for t in pipeline.targets_for(store, watches) if t.watch.kind != "feed"]
+            return results + await _checks(articles, context, progress, "Checking articles")
 
     if not show_progress:
         return asyncio.run(go(None))
     with Progress(console=out, transient=True) as progress:
-        task = progress.add_task("Checking", total=len(targets))
-        return asyncio.run(go(lambda _: progress.advance(task)))
+        return asyncio.run(go(progress))
+
+
+async def _checks(
+    targets: list[pipeline.Target],
+    context: pipeline.Context,
+    progress: Progress | None,
+    label: str,
+) -> list[CheckResult]:
+    if not targets:
+        return []
+    if progress is None:
+        return await pipeline.check_many(targets, context)
+    task = progress.add_task(label, total=len(targets))
+    return await pipeline.check_many(targets, context, on_done=lambda _: progress.advance(task))
 
 
 def _print_results(results: Sequence[CheckResult]) -> None:
@@ -212,33 +238,62 @@ def watches(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per watch.")] = False,
 ) -> None:
-    """List watches with their last check and outcome."""
+    """List watches (feed-discovered ones too) with next due time and last outcome."""
     settings = _settings(ctx)
     store = _store(settings)
-    pipeline.targets_for(store, settings.watches)
-    records = store.list_watches()
+    targets = pipeline.targets_for(store, settings.watches)
+    records = {r.id: r for r in store.list_watches()}
+    due = _due_times(settings, [t.id for t in targets])
+    rows = [_watch_row(t, records.get(t.id), due.get(t.id)) for t in targets]
     if as_json:
-        for r in records:
-            row = {
-                "name": r.name,
-                "url": r.url,
-                "type": "article",
-                "source": r.source,
-                "last_checked_at": r.last_checked_at.isoformat() if r.last_checked_at else None,
-                "last_outcome": r.last_outcome,
-                "versions": r.version_count,
-            }
+        for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    table = Table(title="watches")
-    for column in ("name", "url", "last check", "outcome", "versions", "error"):
+    table = Table(title=f"{len(rows)} watches")
+    for column in ("name", "type", "next due", "last check", "outcome", "versions", "error"):
         table.add_column(column, overflow="fold")
-    for r in records:
-        checked = r.last_checked_at.strftime("%Y-%m-%d %H:%M:%S") if r.last_checked_at else "never"
+    for row in rows:
         table.add_row(
-            r.name, r.url, checked, r.last_outcome or "", str(r.version_count), r.last_error or ""
-        )
+            row["name"], row["type"], row["next_due"] or "", row["last_checked_at"] or "never",
+            row["last_outcome"] or "", str(row["versions"]), row["last_error"] or "",
+        )  # fmt: skip
     out.print(table)
+
+
+def _watch_row(
+    target: pipeline.Target, record: WatchRecord | None, due: float | None
+) -> dict[str, Any]:
+    """One line of ``editwatch watches --json``."""
+    checked = record.last_checked_at if record else None
+    return {
+        "name": target.watch.name,
+        "url": target.watch.url,
+        "type": target.watch.kind,
+        "source": target.watch.source,
+        "next_due": _iso(due),
+        "last_outcome": record.last_outcome if record else None,
+        "last_checked_at": checked.isoformat() if checked else None,
+        "last_error": record.last_error if record else None,
+        "versions": record.version_count if record else 0,
+    }
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None or epoch == float("inf"):
+        return None
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+def _due_times(settings: Settings, ids: list[int]) -> dict[int, float]:
+    """Next due times from the shared due-queue, when a Redis is configured and answers."""
+    if not settings.broker_url:
+        return {}
+    try:
+        client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=1)
+        queue = DueQueue(client, key=f"{settings.redis_prefix}:due")
+        return {i: due for i in ids if (due := queue.due_at(i)) is not None}
+    except redis.RedisError:
+        return {}
 
 
 def _watch_id(store: Store, settings: Settings, key: str) -> int:

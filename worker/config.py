@@ -37,6 +37,16 @@ _SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb":
 _SIZE_UNITS["gib"] = 2**30
 _TRUE = {"1", "true", "yes", "on"}
 
+# (younger than this many seconds since the last change, check every this many seconds);
+# past the last step checking stops. After NewsDiffs (github.com/ecprice/newsdiffs).
+DEFAULT_LADDER: tuple[tuple[float, float], ...] = (
+    (3 * 3600.0, 15 * 60.0),
+    (1 * 86400.0, 1 * 3600.0),
+    (7 * 86400.0, 3 * 3600.0),
+    (30 * 86400.0, 3 * 86400.0),
+    (365 * 86400.0, 30 * 86400.0),
+)
+
 
 def parse_duration(value: object) -> float:
     """Seconds from ``30s``, ``5m``, ``1h``, ``2d``, ``250ms`` or a bare number of seconds."""
@@ -97,25 +107,106 @@ class FetchSettings(_Frozen):
         return parse_size(value)
 
 
+class LadderStep(_Frozen):
+    """One rung of the decay ladder: younger than ``younger_than``, check ``every``."""
+
+    younger_than: float
+    every: float
+
+    _durations = _duration_field("younger_than", "every")
+
+
 class ScheduleSettings(_Frozen):
-    """How often beat looks for due watches and how many go into one check task."""
+    """How often beat looks for due watches, batch sizes, and the default interval policy.
 
-    tick: float = 5.0
+    ``mode: decay`` (the default for watches without their own ``interval``) follows the news
+    lifecycle: checks slow down as an article ages since its last real change and speed up
+    again after an edit. ``mode: fixed`` checks every ``defaults.interval``.
+    """
+
+    tick: float = 1.0  # dispatch lag is about one tick
     batch_size: int = Field(default=25, ge=1, le=1000)
+    claim_batch: int = Field(default=1000, ge=1, le=10_000)
     lease: float = 300.0
+    mode: Literal["fixed", "decay"] = "decay"
+    jitter: float = Field(default=0.10, ge=0.0, le=0.5)
+    ladder: tuple[LadderStep, ...] = tuple(
+        LadderStep(younger_than=age, every=every) for age, every in DEFAULT_LADDER
+    )
+    reload: float = 30.0  # re-read watches.yaml this often (and on SIGHUP)
 
-    _durations = _duration_field("tick", "lease")
+    _durations = _duration_field("tick", "lease", "reload")
+
+
+class HostOverride(_Frozen):
+    max_in_flight: int | None = Field(default=None, ge=1, le=100)
+    min_gap: float | None = None
+
+    _durations = _duration_field("min_gap")
+
+
+class PolitenessSettings(_Frozen):
+    """Per-host limits shared by all workers, the circuit breaker and robots.txt caching."""
+
+    max_in_flight: int = Field(default=2, ge=1, le=100)
+    min_gap: float = 1.0
+    slot_lease: float = 120.0
+    failure_threshold: int = Field(default=5, ge=1, le=100)
+    breaker_pause: float = 1800.0
+    retry_after_cap: float = 6 * 3600.0
+    robots_ttl: float = 86400.0
+    robots_error_ttl: float = 900.0
+    max_wait: float = 10.0  # how long a check waits for its host's slot before deferring
+    hosts: dict[str, HostOverride] = {}
+
+    _durations = _duration_field(
+        "min_gap", "slot_lease", "breaker_pause", "retry_after_cap", "robots_ttl",
+        "robots_error_ttl", "max_wait",
+    )  # fmt: skip
+
+    def overrides(self) -> dict[str, tuple[int, float]]:
+        return {
+            host: (
+                o.max_in_flight or self.max_in_flight,
+                self.min_gap if o.min_gap is None else o.min_gap,
+            )
+            for host, o in self.hosts.items()
+        }
+
+
+class FeedSettings(_Frozen):
+    """Feed items older than ``max_age`` are not turned into watches."""
+
+    max_age: float | None = 7 * 86400.0
+
+    _durations = _duration_field("max_age")
 
 
 class NotifySettings(_Frozen):
-    """Delivery retries: exponential backoff from ``backoff`` up to ``backoff_max``."""
+    """Delivery retries, the stale-claim timeout and how often the outbox is swept.
 
-    max_attempts: int = Field(default=6, ge=1, le=50)
-    backoff: float = 30.0
-    backoff_max: float = 3600.0
+    Why these defaults: attempt ``n`` waits a random time in ``[c/2, c]`` with
+    ``c = min(backoff * 2**(n-1), backoff_max)`` (full jitter, so many failing alerts do not
+    retry in lockstep). With ``backoff`` 3m and ``backoff_max`` 2h the seven waits between
+    eight attempts have ceilings 3+6+12+24+48+96+120 = 309 min, so the eighth attempt comes
+    2.6 to 5.2 hours after the first, about 4 hours on average (0.75 x 309 min); then the row
+    is ``dead``. A ``Retry-After`` (429/503) replaces the computed wait, capped at
+    ``backoff_max``. ``stale_after`` is how long a row may sit in ``sending`` before the
+    sweeper decides its worker died; keep it above ``timeout`` so a slow send is not repeated.
+    ``failing_after`` failed checks in a row tell the ``operator`` channels a watch is failing.
+    """
+
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    backoff: float = 180.0
+    backoff_max: float = 7200.0
     timeout: float = 15.0
+    stale_after: float = 600.0
+    sweep_interval: float = Field(default=15.0, gt=0)
+    failing_after: int = Field(default=5, ge=1)  # failed checks in a row -> operator event
 
-    _durations = _duration_field("backoff", "backoff_max", "timeout")
+    _durations = _duration_field(
+        "backoff", "backoff_max", "timeout", "stale_after", "sweep_interval"
+    )
 
 
 class ChannelSettings(BaseModel):
@@ -123,6 +214,9 @@ class ChannelSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow")
     type: str
+    digest: float | None = None  # collect changes this long, then send one merged message
+
+    _durations = _duration_field("digest")
 
     @property
     def options(self) -> dict[str, Any]:
@@ -134,8 +228,10 @@ class Defaults(_Frozen):
 
     interval: float = 3600.0
     channels: tuple[str, ...] = ()
+    alert_on: tuple[str, ...] = ("moderate",)  # kinds and/or minimum significance
+    debounce: float = 600.0  # further edits within this window make one cumulative alert
 
-    _durations = _duration_field("interval")
+    _durations = _duration_field("interval", "debounce")
 
 
 class LogSettings(_Frozen):
@@ -152,9 +248,12 @@ class SettingsFile(_Frozen):
     redis_prefix: str = "editwatch"
     fetch: FetchSettings = FetchSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    politeness: PolitenessSettings = PolitenessSettings()
+    feeds: FeedSettings = FeedSettings()
     notify: NotifySettings = NotifySettings()
     defaults: Defaults = Defaults()
     channels: dict[str, ChannelSettings] = {}
+    operator: tuple[str, ...] = ()  # channels that receive health events
     log: LogSettings = LogSettings()
 
 
@@ -173,11 +272,17 @@ class WatchModel(_Frozen):
 
     url: str
     name: str | None = None
+    type: Literal["article", "feed"] = "article"
     interval: float | None = None
+    schedule: Literal["fixed", "decay"] | None = None
     selectors: SelectorsModel | None = None
     channels: tuple[str, ...] | None = None
+    tags: tuple[str, ...] = ()
+    respect_robots: bool = True
+    alert_on: tuple[str, ...] | None = None
+    debounce: float | None = None
 
-    _durations = _duration_field("interval")
+    _durations = _duration_field("interval", "debounce")
 
     @field_validator("url")
     @classmethod
@@ -207,11 +312,14 @@ class Settings(_Frozen):
     redis_prefix: str
     fetch: FetchSettings
     schedule: ScheduleSettings
+    politeness: PolitenessSettings
+    feeds: FeedSettings
     notify: NotifySettings
     defaults: Defaults
     channels: dict[str, ChannelSettings]
     log: LogSettings
     watches: tuple[Watch, ...]
+    operator: tuple[str, ...] = ()
     sites: tuple[SiteProfile, ...] = ()
 
     def watch_named(self, key: str) -> Watch | None:
@@ -292,15 +400,27 @@ def _env_overrides(raw: SettingsFile, env: Mapping[str, str]) -> SettingsFile:
     return raw.model_copy(update=update)
 
 
-def _build_watch(model: WatchModel, defaults: Defaults) -> Watch:
+def _build_watch(model: WatchModel, raw: SettingsFile) -> Watch:
+    """A watch with every default filled in; an explicit ``interval`` means fixed scheduling."""
+    defaults = raw.defaults
     parts = urlsplit(model.url)
     name = model.name or f"{parts.hostname}{parts.path}".rstrip("/")
+    if model.interval is not None:
+        mode = model.schedule or "fixed"
+    else:
+        mode = model.schedule or raw.schedule.mode
     return Watch(
         url=model.url,
         name=name,
         interval=model.interval if model.interval is not None else defaults.interval,
         selectors=model.selectors.to_value() if model.selectors else None,
         channels=model.channels if model.channels is not None else defaults.channels,
+        kind=model.type,
+        schedule=mode,
+        tags=model.tags,
+        respect_robots=model.respect_robots,
+        alert_on=model.alert_on if model.alert_on is not None else defaults.alert_on,
+        debounce=model.debounce if model.debounce is not None else defaults.debounce,
     )
 
 
@@ -329,6 +449,9 @@ def _check_defaults(raw: SettingsFile, path: Path) -> None:
     for channel in raw.defaults.channels:
         if channel not in raw.channels:
             raise ConfigError(f"{path}: defaults.channels: unknown channel {channel!r}")
+    for channel in raw.operator:
+        if channel not in raw.channels:
+            raise ConfigError(f"{path}: operator: unknown channel {channel!r}")
 
 
 def load_sites(config_dir: Path) -> tuple[SiteProfile, ...]:
@@ -346,7 +469,7 @@ def load_watches(config_dir: Path, raw: SettingsFile) -> tuple[Watch, ...]:
     if isinstance(data, list):  # a bare list of watches is accepted too
         data = {"watches": data}
     parsed: WatchesFile = _validate(WatchesFile, data, path)
-    watches = tuple(_build_watch(model, raw.defaults) for model in parsed.watches)
+    watches = tuple(_build_watch(model, raw) for model in parsed.watches)
     _check_watches(watches, raw, path)
     return watches
 
@@ -372,12 +495,15 @@ def load_settings(
         redis_prefix=raw.redis_prefix,
         fetch=raw.fetch,
         schedule=raw.schedule,
+        politeness=raw.politeness,
+        feeds=raw.feeds,
         notify=raw.notify,
         defaults=raw.defaults,
         channels=raw.channels,
         log=raw.log,
         watches=load_watches(config_dir, raw),
         sites=load_sites(config_dir),
+        operator=raw.operator,
     )
 
 

@@ -64,6 +64,8 @@ DOM_META_WORDS = re.compile(
     r"|(?P<byline>byline|author-name)"
 )
 MAX_H1 = 3
+MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set large
+MAX_SITE_NAME_CHARS = 30  # a longer last "| segment" of a title is part of the headline
 MIN_TITLE_CHARS = 8
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
 TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
@@ -461,7 +463,11 @@ def _headline(tree: LexborHTMLParser, signals: _Signals, selectors: Selectors) -
     titles = [_ld_str(signals.ld, "headline"), *_metas(signals, META_HEADLINE)]
     titles = [title for title in titles if title]
     sites = _site_names(signals, [*titles, signals.title])
-    h1s = [_strip_site(h1, sites) for h1 in signals.h1s if _title_key(h1) not in sites]
+    h1s = [
+        _strip_site(h1, sites)
+        for h1 in signals.h1s
+        if _title_key(h1) not in sites and len(h1) <= MAX_HEADLINE_CHARS
+    ]
     keys = [_title_key(title) for title in titles]
     for h1 in h1s:
         key = _title_key(h1)
@@ -516,7 +522,7 @@ def _site_names(signals: _Signals, titles: list[str]) -> set[str]:
         names.add(publisher["name"])
     for title in titles:
         parts = TITLE_SEPARATORS.split(title)
-        if len(parts) > 1:
+        if len(parts) > 1 and len(parts[-1]) <= MAX_SITE_NAME_CHARS:
             names.add(parts[-1])
     return {_title_key(name) for name in names if name.strip()}
 

@@ -120,8 +120,12 @@ async def fetch(
     settings: FetchSettings,
     *,
     guard: Guard = check_url,
+    accept: frozenset[str] | None = HTML_CONTENT_TYPES,
 ) -> FetchResult:
     """Fetch ``url`` within ``settings.deadline`` seconds, following redirects by hand.
+
+    ``accept`` lists the content types worth reading (HTML pages by default); ``None`` takes
+    any type, for robots.txt and feeds.
 
     Raises :class:`TransientFetchError` (time-outs, network errors, 5xx, 408/425/429; with
     ``retry_after`` from the header or ``None``), :class:`PermanentFetchError` (other 4xx with
@@ -130,7 +134,8 @@ async def fetch(
     started = time.monotonic()
     try:
         async with asyncio.timeout(settings.deadline):
-            result = await _follow_redirects(_Attempt(client, url, validators, settings, guard))
+            attempt = _Attempt(client, url, validators, settings, guard, accept)
+            result = await _follow_redirects(attempt)
     except TimeoutError as exc:
         message = f"{url}: no complete answer within {settings.deadline:g}s (fetch.deadline)"
         raise transient_error(message, url=url) from exc
@@ -157,6 +162,7 @@ class _Attempt:
     validators: Validators
     settings: FetchSettings
     guard: Guard
+    accept: frozenset[str] | None = HTML_CONTENT_TYPES
     hops: list[str] = dataclasses.field(default_factory=list)
 
     @property
@@ -214,7 +220,9 @@ async def _final_result(response: httpx.Response, attempt: _Attempt) -> FetchRes
         return FetchResult(attempt.url, where, 304, validators=validators, redirects=_hops(attempt))
     _raise_for_status(response, attempt)
     content_type = _mime_type(response)
-    if content_type and content_type not in HTML_CONTENT_TYPES:
+    if attempt.accept is None:
+        return await _any_result(response, attempt, content_type)
+    if content_type and content_type not in attempt.accept:
         raise PermanentFetchError(
             f"{where}: not an HTML page (Content-Type {content_type}); only HTML is watched",
             url=attempt.url,
@@ -235,6 +243,29 @@ async def _final_result(response: httpx.Response, attempt: _Attempt) -> FetchRes
         content=content,
         text=text,
         content_type=content_type or "text/html",
+        encoding=encoding,
+        validators=_validators_from(response),
+        redirects=_hops(attempt),
+    )
+
+
+async def _any_result(
+    response: httpx.Response, attempt: _Attempt, content_type: str
+) -> FetchResult:
+    """A non-HTML resource (robots.txt, a feed): raw bytes, decoded text as a convenience."""
+    content = await _read_body(response, attempt)
+    encoding = response.charset_encoding or "utf-8"
+    try:
+        text = content.decode(encoding, errors="replace")
+    except LookupError:  # a charset name Python does not know
+        encoding, text = "utf-8", content.decode("utf-8", errors="replace")
+    return FetchResult(
+        url=attempt.url,
+        final_url=attempt.current,
+        status=response.status_code,
+        content=content,
+        text=text,
+        content_type=content_type,
         encoding=encoding,
         validators=_validators_from(response),
         redirects=_hops(attempt),

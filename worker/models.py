@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-CheckOutcome = Literal["new", "unchanged", "not_modified", "changed", "error"]
-NotificationState = Literal["pending", "sending", "sent", "failed"]
+CheckOutcome = Literal[
+    "new", "unchanged", "not_modified", "changed", "error", "blocked_robots", "deferred"
+]
+NotificationState = Literal["pending", "held", "sending", "sent", "merged", "dead"]
 DiffTag = Literal["equal", "insert", "delete", "replace"]
 BlockTag = Literal["equal", "insert", "delete", "replace", "move"]
 
@@ -41,9 +43,16 @@ class Watch:
 
     url: str
     name: str
-    interval: float  # seconds between checks
+    interval: float  # seconds between checks when ``schedule`` is fixed
     selectors: Selectors | None = None
     channels: tuple[str, ...] = ()
+    kind: Literal["article", "feed"] = "article"
+    schedule: Literal["fixed", "decay"] = "fixed"
+    tags: tuple[str, ...] = ()
+    respect_robots: bool = True
+    alert_on: tuple[str, ...] = ("moderate",)
+    debounce: float = 0.0
+    source: str | None = None  # the feed URL that discovered this watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +210,12 @@ class CheckResult:
     version: int | None = None
     error: str | None = None
     notifications: tuple[int, ...] = ()  # outbox row ids queued by this check
+    status: int | None = None  # HTTP status of the page, when there was an answer
+    retry_in: float | None = None  # deferred or Retry-After: seconds until worth trying again
+    discovered: int = 0  # feeds: new article watches found
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "watch": self.watch,
             "url": self.url,
             "outcome": self.outcome,
@@ -211,11 +223,18 @@ class CheckResult:
             "version": self.version,
             "error": self.error,
         }
+        if self.discovered:
+            data["discovered"] = self.discovered
+        return data
 
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """One queued delivery of one change to one channel (an outbox row)."""
+    """One queued delivery of one change to one channel (an outbox row).
+
+    ``kind`` is ``change`` (one change), ``digest`` (several changes merged, see ``digest_id``
+    on the merged rows) or ``operator`` (a health event for the people running editwatch).
+    """
 
     id: int
     channel: str
@@ -223,3 +242,7 @@ class Notification:
     state: NotificationState
     attempts: int = 0
     last_error: str | None = None
+    kind: str = "change"
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    digest_id: int | None = None

@@ -15,15 +15,19 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from worker import diff as diffing
+from worker import feeds, robots
 from worker.config import Settings
 from worker.errors import FetchError
 from worker.extract import EXTRACTOR_VERSION, extract_article
-from worker.fetch import Client, fetch
+from worker.fetch import HTML_CONTENT_TYPES, Client, fetch
+from worker.hostlimits import Busy, Lease
 from worker.logs import bound, get_logger
 from worker.models import (
     Article,
@@ -38,17 +42,79 @@ from worker.models import (
 )
 from worker.normalize import fingerprint
 from worker.render import render_html, render_json, render_markdown, render_text
+from worker.robots import Policy as RobotsPolicy
 from worker.store import NewChange, SavedState, Store
 
 log = get_logger(__name__)
+REMOVED_STATUSES = frozenset({404, 410})
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A configured watch paired with its database id."""
+    """A configured (or feed-discovered) watch paired with its database id."""
 
     id: int
     watch: Watch
+
+
+class RobotsSource(Protocol):
+    """Where parsed robots.txt policies are cached: Redis for workers, a dict for one run."""
+
+    def get(self, host: str) -> robots.Policy | None: ...
+
+    def put(self, host: str, policy: robots.Policy) -> None: ...
+
+
+class HostGate(Protocol):
+    """Per-host request slots and the circuit breaker (``worker.hostlimits.HostLimiter``)."""
+
+    async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy: ...
+
+    def release(self, lease: Lease) -> None: ...
+
+    def record_success(self, host: str) -> None: ...
+
+    def record_failure(self, host: str, retry_after: float | None = None) -> float | None: ...
+
+
+class MemoryRobots(dict[str, robots.Policy]):
+    """A robots.txt cache that lives as long as one ``editwatch check`` run."""
+
+    def put(self, host: str, policy: robots.Policy) -> None:
+        self[host] = policy
+
+
+class LocalGate:
+    """Per-host slots inside one process, for ``editwatch check`` without a shared Redis."""
+
+    def __init__(self, max_in_flight: int) -> None:
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._max = max_in_flight
+
+    async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy:
+        await self._slots.setdefault(host, asyncio.Semaphore(self._max)).acquire()
+        return Lease(host, "local")
+
+    def release(self, lease: Lease) -> None:
+        self._slots[lease.host].release()
+
+    def record_success(self, host: str) -> None:
+        """Nothing to remember: the breaker needs state shared across runs (Redis)."""
+
+    def record_failure(self, host: str, retry_after: float | None = None) -> float | None:
+        return None
+
+
+@dataclass
+class Context:
+    """Everything a check needs, built once per process (worker) or per run (CLI)."""
+
+    settings: Settings
+    store: Store
+    client: Client
+    robots: RobotsSource = field(default_factory=MemoryRobots)
+    gate: HostGate | None = None
+    robots_pending: dict[str, asyncio.Task[RobotsPolicy]] = field(default_factory=dict)
 
 
 def utcnow() -> datetime:
@@ -56,27 +122,42 @@ def utcnow() -> datetime:
 
 
 def targets_for(store: Store, watches: Sequence[Watch]) -> list[Target]:
-    """Register the configured watches in the store and pair each with its id."""
+    """Register the configured watches in the store and pair each with its id.
+
+    Watches that feeds discovered earlier (stored with their feed as ``source``) come along,
+    with the feed's channels and tags, as long as that feed is still configured.
+    """
     ids = store.sync_watches(watches)
-    return [Target(ids[w.url], w) for w in watches]
+    targets = [Target(ids[w.url], w) for w in watches]
+    feeds = {w.url: w for w in watches if w.kind == "feed"}
+    if feeds:
+        configured = set(ids)
+        for record in store.list_watches():
+            feed = feeds.get(record.source or "")
+            if feed is not None and record.url not in configured:
+                targets.append(Target(record.id, discovered_watch(record.url, record.name, feed)))
+    return targets
+
+
+def discovered_watch(url: str, name: str, feed: Watch) -> Watch:
+    """The article watch a feed item became, with the feed's policy, channels and tags."""
+    return dc_replace(feed, url=url, name=name, kind="article", source=feed.url)
 
 
 async def check_many(
     targets: Sequence[Target],
-    settings: Settings,
-    store: Store,
-    client: Client,
+    context: Context,
     on_done: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
     """Check several watches concurrently (bounded by ``fetch.concurrency``), in input order.
 
     ``on_done`` is called as each check finishes (the CLI's progress bar).
     """
-    limit = asyncio.Semaphore(settings.fetch.concurrency)
+    limit = asyncio.Semaphore(context.settings.fetch.concurrency)
 
     async def bounded(target: Target) -> CheckResult:
         async with limit:
-            result = await check_watch(target, settings, store, client)
+            result = await check_watch(target, context)
         if on_done is not None:
             on_done(result)
         return result
@@ -84,44 +165,226 @@ async def check_many(
     return list(await asyncio.gather(*(bounded(t) for t in targets)))
 
 
-async def check_watch(
-    target: Target, settings: Settings, store: Store, client: Client
-) -> CheckResult:
+async def check_watch(target: Target, context: Context) -> CheckResult:
     """Check one watch once and record what happened. Never raises for a site's failure."""
     watch = target.watch
     with bound(watch=watch.name, url=watch.url, check_id=uuid.uuid4().hex[:12]):
         started, clock = utcnow(), time.perf_counter()
         page: FetchResult | None = None
-        error_status: int | None = None
         try:
-            current = store.current_version(target.id)
-            validators = store.validators(target.id) if current else Validators()
-            page = await fetch(client, watch.url, validators, settings.fetch)
-            result = _process(target, page, current, settings, store)
-        except FetchError as exc:
-            result = CheckResult(watch.name, watch.url, "error", error=str(exc))
-            error_status = exc.status
+            result, page = await _guarded_check(target, context)
         except Exception as exc:  # one broken page or bug must not stop the other watches
             log.exception("check_crashed")
-            result = CheckResult(watch.name, watch.url, "error", error=f"internal error: {exc!r}")
-        status = page.status if page else 0
-        nbytes = len(page.content) if page else 0
+            result = _result(watch, "error", error=f"internal error: {exc!r}")
         duration = (time.perf_counter() - clock) * 1000
-        store.record_check(
-            target.id,
-            started_at=started,
-            duration_ms=duration,
-            status=status or error_status,
-            nbytes=nbytes,
-            outcome=result.outcome,
-            error=result.error,
-            validators=page.validators if page else None,
-        )
-        _log_summary(result, duration, status or error_status or 0, nbytes)
+        if result.outcome != "deferred":
+            context.store.record_check(
+                target.id,
+                started_at=started,
+                duration_ms=duration,
+                status=(page.status if page else None) or result.status,
+                nbytes=len(page.content) if page else 0,
+                outcome=result.outcome,
+                error=result.error,
+                validators=page.validators if page else None,
+            )
+        _log_summary(result, duration, page)
         return result
 
 
-def _log_summary(result: CheckResult, duration_ms: float, status: int, nbytes: int) -> None:
+def _result(watch: Watch, outcome: CheckOutcome, **values: Any) -> CheckResult:
+    return CheckResult(watch.name, watch.url, outcome, **values)
+
+
+async def _guarded_check(
+    target: Target, context: Context
+) -> tuple[CheckResult, FetchResult | None]:
+    """robots.txt first, then a slot on the host, then the fetch itself."""
+    watch, host = target.watch, urlsplit(target.watch.url).hostname or ""
+    if watch.respect_robots:
+        try:
+            policy = await _robots_policy(watch.url, context)
+        except FetchError as exc:  # the guard refused the host, or it does not answer at all
+            return _result(watch, "error", error=str(exc), status=exc.status), None
+        if policy.temporary:
+            message = "robots.txt answered with a server error; retrying later (RFC 9309)"
+            return _result(watch, "error", error=f"{robots.robots_url(watch.url)}: {message}"), None
+        if not policy.allows(watch.url, context.settings.fetch.user_agent):
+            return _result(watch, "blocked_robots", error="disallowed by robots.txt"), None
+    if context.gate is None:
+        return await _fetch_and_process(target, context)
+    grant = await context.gate.acquire(host, max_wait=context.settings.politeness.max_wait)
+    if isinstance(grant, Busy):
+        return _result(watch, "deferred", retry_in=grant.wait, error=grant.reason), None
+    try:
+        return await _fetch_and_process(target, context)
+    finally:
+        context.gate.release(grant)
+
+
+async def _robots_policy(url: str, context: Context) -> robots.Policy:
+    """The robots.txt policy for ``url``'s origin (fetched once per origin, then cached)."""
+    key = robots.origin(url)
+    policy = context.robots.get(key)
+    if policy is not None:
+        return policy
+    pending = context.robots_pending.get(key)
+    if pending is None:  # checks of one site running together share one robots.txt fetch
+        pending = asyncio.ensure_future(_fetch_robots(url, context))
+        context.robots_pending[key] = pending
+    try:
+        policy = await asyncio.shield(pending)
+    finally:
+        context.robots_pending.pop(key, None)
+    context.robots.put(key, policy)
+    return policy
+
+
+async def _fetch_robots(url: str, context: Context) -> robots.Policy:
+    """RFC 9309: 4xx means allow all; 5xx means disallow for now.
+
+    A host that refuses connections or is refused by the address guard raises: the page
+    itself would fail the same way, and the error says why better than "blocked".
+    """
+    try:
+        page = await fetch(
+            context.client,
+            robots.robots_url(url),
+            Validators(),
+            context.settings.fetch,
+            accept=None,
+        )
+    except FetchError as exc:
+        if exc.status is None:
+            raise
+        return robots.parse(None, exc.status)
+    return robots.parse(page.content, page.status)
+
+
+async def _fetch_and_process(
+    target: Target, context: Context
+) -> tuple[CheckResult, FetchResult | None]:
+    """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
+    store, watch = context.store, target.watch
+    current = store.current_version(target.id)
+    validators = store.validators(target.id) if current or watch.kind == "feed" else Validators()
+    host = urlsplit(watch.url).hostname or ""
+    accept = None if watch.kind == "feed" else HTML_CONTENT_TYPES
+    try:
+        page = await fetch(
+            context.client, watch.url, validators, context.settings.fetch, accept=accept
+        )
+    except FetchError as exc:
+        if exc.transient and context.gate is not None:
+            context.gate.record_failure(host, exc.retry_after)
+        return _fetch_failed(target, current, exc, context), None
+    if context.gate is not None:
+        context.gate.record_success(host)
+    if watch.kind == "feed":
+        return _process_feed(target, page, context), page
+    return _process(target, page, current, context), page
+
+
+def _fetch_failed(
+    target: Target, current: Version | None, exc: FetchError, context: Context
+) -> CheckResult:
+    """A 404/410 of an article we have seen is a removal (a change), anything else an error."""
+    watch = target.watch
+    if exc.status in REMOVED_STATUSES and current is not None and watch.kind == "article":
+        return _record_removal(target, current, exc.status or 0, context)
+    return _result(watch, "error", error=str(exc), status=exc.status, retry_in=exc.retry_after)
+
+
+def _record_removal(
+    target: Target, current: Version, status: int, context: Context, final_url: str = ""
+) -> CheckResult:
+    """Store the "removed" state once; repeated 404s are unchanged, not new removals."""
+    print_ = f"removed:{status}"
+    if current.fingerprint == print_:
+        context.store.touch_version(current.id, utcnow())
+        return _result(target.watch, "unchanged", version=current.number, status=status)
+    change = diffing.removed_change(current.article, status, final_url=final_url)
+    saved = _save(target, b"", Article(), print_, current, change, context.store)
+    return _changed(target.watch, change, saved, status=status)
+
+
+def _process(
+    target: Target, page: FetchResult, current: Version | None, context: Context
+) -> CheckResult:
+    """Turn a fetched page into an outcome: not modified, unchanged, new or changed."""
+    watch, store = target.watch, context.store
+    if page.not_modified and current is not None:
+        store.touch_version(current.id, utcnow())
+        return _result(watch, "not_modified", version=current.number)
+    if current is not None and _is_section_front(watch.url, page):
+        return _record_removal(target, current, page.status, context, page.final_url)
+    article = extract_article(page.text, page.final_url, _profile(watch, context.settings))
+    print_ = fingerprint(article)
+    if current is not None and current.fingerprint == print_:
+        store.touch_version(current.id, utcnow())
+        return _result(watch, "unchanged", version=current.number)
+    change = _change_from(target, current, article, store) if current else None
+    if current is not None and change is None:
+        store.touch_version(current.id, utcnow())
+        return _result(watch, "unchanged", version=current.number)
+    saved = _save(target, page.content, article, print_, current, change, store)
+    if change is None:
+        return _result(watch, "new", version=saved.version_number)
+    return _changed(watch, change, saved)
+
+
+def _changed(watch: Watch, change: Change, saved: SavedState, **values: Any) -> CheckResult:
+    return _result(
+        watch,
+        "changed",
+        kinds=tuple(sorted(change.kinds)),
+        version=saved.version_number,
+        notifications=saved.notification_ids,
+        **values,
+    )
+
+
+def _change_from(target: Target, current: Version, article: Article, store: Store) -> Change | None:
+    """The change from the current state: a restoration after a removal, or a plain edit."""
+    if current.fingerprint.startswith("removed:"):
+        live = next(
+            (
+                v
+                for v in store.recent_versions(target.id, 20)
+                if not v.fingerprint.startswith("removed:")
+            ),
+            None,
+        )
+        return diffing.restored_change(live.article if live else Article(), article)
+    return diffing.compare(current.article, article)
+
+
+def _is_section_front(original: str, page: FetchResult) -> bool:
+    """Redirected from an article path to a short one (``/world/``, ``/``): taken down."""
+    if not page.redirects:
+        return False
+    before = [p for p in urlsplit(original).path.split("/") if p]
+    after = [p for p in urlsplit(page.final_url).path.split("/") if p]
+    return len(before) >= 2 and len(after) <= 1
+
+
+def _process_feed(target: Target, page: FetchResult, context: Context) -> CheckResult:
+    """New feed items become article watches (stored in the database, not the YAML)."""
+    feed, store = target.watch, context.store
+    if page.not_modified:
+        return _result(feed, "not_modified")
+    items = feeds.parse_feed(
+        page.content, page.final_url, max_age=context.settings.feeds.max_age, now=utcnow()
+    )
+    known = {r.url for r in store.list_watches()}
+    fresh = feeds.new_items(items, known)
+    if fresh:
+        watches = [feeds.item_watch(item, feed=feed) for item in fresh]
+        store.sync_watches(watches, source=feed.url)
+    return _result(feed, "changed" if fresh else "unchanged", discovered=len(fresh))
+
+
+def _log_summary(result: CheckResult, duration_ms: float, page: FetchResult | None) -> None:
     """The one canonical event per check, with its outcome and timings."""
     event = log.warning if result.outcome == "error" else log.info
     event(
@@ -129,44 +392,10 @@ def _log_summary(result: CheckResult, duration_ms: float, status: int, nbytes: i
         outcome=result.outcome,
         kinds=list(result.kinds),
         version=result.version,
-        status=status or None,
-        bytes=nbytes,
+        status=page.status if page else result.status,
+        bytes=len(page.content) if page else 0,
         duration_ms=round(duration_ms, 1),
         error=result.error,
-    )
-
-
-def _process(
-    target: Target,
-    page: FetchResult,
-    current: Version | None,
-    settings: Settings,
-    store: Store,
-) -> CheckResult:
-    """Turn a fetched page into an outcome: not modified, unchanged, new or changed."""
-    watch = target.watch
-    if page.not_modified and current is not None:
-        store.touch_version(current.id, utcnow())
-        return CheckResult(watch.name, watch.url, "not_modified", version=current.number)
-    article = extract_article(page.text, page.final_url, _profile(watch, settings))
-    print_ = fingerprint(article)
-    if current is not None and current.fingerprint == print_:
-        store.touch_version(current.id, utcnow())
-        return CheckResult(watch.name, watch.url, "unchanged", version=current.number)
-    change = diffing.compare(current.article, article) if current else None
-    if current is not None and change is None:
-        store.touch_version(current.id, utcnow())
-        return CheckResult(watch.name, watch.url, "unchanged", version=current.number)
-    saved = _save(target, page, article, print_, current, change, store)
-    outcome: CheckOutcome = "changed" if change else "new"
-    kinds = tuple(sorted(change.kinds)) if change else ()
-    return CheckResult(
-        watch.name,
-        watch.url,
-        outcome,
-        kinds=kinds,
-        version=saved.version_number,
-        notifications=saved.notification_ids,
     )
 
 
@@ -179,14 +408,17 @@ def _profile(watch: Watch, settings: Settings) -> SiteProfile | None:
 
 def _save(
     target: Target,
-    page: FetchResult,
+    raw_html: bytes,
     article: Article,
     print_: str,
     current: Version | None,
     change: Change | None,
     store: Store,
 ) -> SavedState:
-    """Store the new state, and with a change its outbox rows, in one transaction."""
+    """Store the new state, and with a change its outbox rows, in one transaction.
+
+    Every change is stored; only those passing the watch's ``alert_on`` policy queue alerts.
+    """
     detected = utcnow()
     new_change = None
     if change is not None and current is not None:
@@ -194,6 +426,7 @@ def _save(
         new_change = NewChange(
             tuple(sorted(change.kinds)), change.significance, change.silent, rendered
         )
+    alert = change is not None and diffing.should_alert(change, target.watch.alert_on)
 
     def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
         assert change is not None and current is not None and new_change is not None
@@ -205,12 +438,12 @@ def _save(
         target.id,
         article=article,
         fingerprint=print_,
-        raw_html=page.content or page.text.encode("utf-8"),
+        raw_html=raw_html,
         extractor_version=EXTRACTOR_VERSION,
         seen_at=detected,
         change=new_change,
-        channels=target.watch.channels if new_change else (),
-        payload_for=payload_for if new_change else None,
+        channels=target.watch.channels if new_change and alert else (),
+        payload_for=payload_for if new_change and alert else None,
     )
 
 

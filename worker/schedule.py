@@ -22,6 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from worker.config import DEFAULT_LADDER
+
+__all__ = [
+    "DEFAULT_LADDER",
+    "SchedulePolicy",
+    "decay_interval",
+    "next_due",
+    "plan_next",
+    "retry_due",
+]
+
 JITTER = 0.10  # +-10 % spreads checks of watches configured together over time
 MIN_INTERVAL = 1.0
 MINUTE = 60.0
@@ -30,16 +41,6 @@ DAY = 24 * HOUR
 
 ScheduleMode = Literal["fixed", "decay"]
 Ladder = Sequence[tuple[float, float]]
-
-# (younger than this many seconds since the last change, check every this many seconds);
-# past the last step checking stops. After NewsDiffs (github.com/ecprice/newsdiffs).
-DEFAULT_LADDER: tuple[tuple[float, float], ...] = (
-    (3 * HOUR, 15 * MINUTE),
-    (1 * DAY, 1 * HOUR),
-    (7 * DAY, 3 * HOUR),
-    (30 * DAY, 3 * DAY),
-    (365 * DAY, 30 * DAY),
-)
 
 # Retries after a failed check: exponential from RETRY_BASE, never beyond the watch's interval.
 RETRY_BASE = 30.0

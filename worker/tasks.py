@@ -13,23 +13,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
 import redis
 from celery import Task
 
-from worker import delivery, pipeline, schedule
-from worker.app import app, settings_from_env
+from worker import delivery, pipeline, robots, schedule
+from worker.app import DEFAULT_BROKER, app, settings_from_env
 from worker.config import Settings
-from worker.duequeue import DueQueue
-from worker.fetch import make_client
+from worker.duequeue import PARKED, DueQueue, ids_version
+from worker.fetch import Client, make_client
+from worker.hostlimits import HostLimiter
 from worker.logs import bound, get_logger
 from worker.models import CheckResult
 from worker.notify import Channel, ChannelContext, build_channels
@@ -38,7 +40,6 @@ from worker.store import Store
 log = get_logger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
-STALE_SENDING = timedelta(minutes=10)
 
 
 @dataclass
@@ -47,35 +48,71 @@ class Runtime:
 
     settings: Settings
     store: Store
+    redis: redis.Redis
     queue: DueQueue
     channels: dict[str, Channel]
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
-    client: httpx.AsyncClient | None = None
+    client: Client | None = None
     pid: int = field(default_factory=os.getpid)
+    config_stamp: tuple[tuple[str, float], ...] = ()
+    loaded_at: float = field(default_factory=time.monotonic)
 
-    def http(self) -> httpx.AsyncClient:
+    def context(self) -> pipeline.Context:
+        """The pipeline context: one HTTP client per process, politeness shared via Redis."""
         if self.client is None:
             self.client = make_client(self.settings.fetch)
-        return self.client
+        return pipeline.Context(
+            self.settings,
+            self.store,
+            self.client,
+            robots=robots.RobotsCache(
+                self.redis,
+                self.settings.redis_prefix,
+                self.settings.politeness.robots_ttl,
+                error_ttl=self.settings.politeness.robots_error_ttl,
+            ),
+            gate=host_limiter(self.redis, self.settings),
+        )
+
+
+def host_limiter(client: redis.Redis, settings: Settings) -> HostLimiter:
+    """Per-host limits from ``politeness`` settings, shared by every worker."""
+    polite = settings.politeness
+    return HostLimiter(
+        client,
+        settings.redis_prefix,
+        max_in_flight=polite.max_in_flight,
+        min_gap=polite.min_gap,
+        overrides=polite.overrides(),
+        lease_ttl=polite.slot_lease,
+        failure_threshold=polite.failure_threshold,
+        breaker_pause=polite.breaker_pause,
+        retry_after_cap=polite.retry_after_cap,
+    )
 
 
 _runtime: Runtime | None = None
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Open the store, the due-queue and the channels described by ``settings``."""
-    broker = settings.broker_url or "redis://127.0.0.1:6379/0"
-    context = ChannelContext(
+def channel_context(settings: Settings) -> ChannelContext:
+    return ChannelContext(
         data_dir=settings.data_dir,
         allow_private_networks=settings.fetch.allow_private_networks,
         user_agent=settings.fetch.user_agent,
         timeout=settings.notify.timeout,
     )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Open the store, the due-queue and the channels described by ``settings``."""
+    client = redis.Redis.from_url(settings.broker_url or DEFAULT_BROKER)
     return Runtime(
         settings=settings,
         store=Store.open(settings.data_dir, settings.database_url),
-        queue=DueQueue(redis.Redis.from_url(broker), key=f"{settings.redis_prefix}:due"),
-        channels=build_channels(settings.channels, context),
+        redis=client,
+        queue=DueQueue(client, key=f"{settings.redis_prefix}:due"),
+        channels=build_channels(settings.channels, channel_context(settings)),
+        config_stamp=config_stamp(settings.config_dir),
     )
 
 
@@ -87,18 +124,30 @@ def runtime() -> Runtime:
     return _runtime
 
 
+def config_stamp(config_dir: Path) -> tuple[tuple[str, float], ...]:
+    """Modification times of every YAML file in the config dir: cheap change detection."""
+    paths = sorted(config_dir.glob("*.yaml")) + sorted(config_dir.glob("sites/*.yaml"))
+    return tuple((str(p), p.stat().st_mtime) for p in paths if p.exists())
+
+
 def reload_if_changed() -> Runtime:
-    """Pick up edited YAML (watches added or removed) without restarting the worker."""
-    global _runtime
+    """Pick up edited YAML (watches added or removed) without restarting the worker.
+
+    The files' modification times are compared on every call (a few ``stat`` calls), and the
+    whole configuration is re-read at least every ``schedule.reload`` seconds. A SIGHUP makes
+    Celery restart the worker, which reloads everything too.
+    """
     current = runtime()
+    stamp = config_stamp(current.settings.config_dir)
+    stale = time.monotonic() - current.loaded_at > current.settings.schedule.reload
+    if stamp == current.config_stamp and not stale:
+        return current
     fresh = settings_from_env()
+    current.config_stamp, current.loaded_at = stamp, time.monotonic()
     if fresh != current.settings:
         log.info("config_reloaded", watches=len(fresh.watches))
         current.settings = fresh
-        context = ChannelContext(
-            fresh.data_dir, fresh.fetch.allow_private_networks, fresh.fetch.user_agent
-        )
-        current.channels = build_channels(fresh.channels, context)
+        current.channels = build_channels(fresh.channels, channel_context(fresh))
     return current
 
 
@@ -117,11 +166,12 @@ def logged_task(func: Callable[P, R]) -> Callable[P, R]:
 @app.task(name="editwatch.dispatch_due", bind=True)
 @logged_task
 def dispatch_due(self: Task[Any, Any]) -> int:
-    """Beat tick: sync config into the queue, claim due watches, enqueue checks by host."""
+    """Beat tick: sync watches into the queue, claim due ones, enqueue checks by host."""
     rt = reload_if_changed()
     targets = pipeline.targets_for(rt.store, rt.settings.watches)
-    rt.queue.sync(t.id for t in targets)
-    claimed = rt.queue.claim(rt.settings.schedule.batch_size * 4, rt.settings.schedule.lease)
+    ids = [t.id for t in targets]
+    rt.queue.sync(ids, version=ids_version(ids))
+    claimed = rt.queue.claim(rt.settings.schedule.claim_batch, rt.settings.schedule.lease)
     urls = {t.id: t.watch.url for t in targets}
     for batch in group_by_host(claimed, urls, rt.settings.schedule.batch_size):
         check_batch.delay(batch)
@@ -143,14 +193,12 @@ def group_by_host(ids: Sequence[int], urls: dict[int, str], size: int) -> list[l
 def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
     """Check a batch of watches concurrently, then set their next due times."""
     rt = reload_if_changed()
-    targets = pipeline.targets_for(rt.store, rt.settings.watches)
-    wanted = [t for t in targets if t.id in set(watch_ids)]
-    results = rt.loop.run_until_complete(
-        pipeline.check_many(wanted, rt.settings, rt.store, rt.http())
-    )
+    wanted = set(watch_ids)
+    targets = [t for t in pipeline.targets_for(rt.store, rt.settings.watches) if t.id in wanted]
+    results = rt.loop.run_until_complete(pipeline.check_many(targets, rt.context()))
     now = rt.queue.now()
     rt.queue.reschedule(
-        {t.id: next_due_for(t, r, now) for t, r in zip(wanted, results, strict=True)}
+        {t.id: next_due_for(t, r, now, rt) for t, r in zip(targets, results, strict=True)}
     )
     for result in results:
         for notification_id in result.notifications:
@@ -158,18 +206,39 @@ def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
     return len(results)
 
 
-def next_due_for(target: pipeline.Target, result: CheckResult, now: float) -> float:
+def next_due_for(target: pipeline.Target, result: CheckResult, now: float, rt: Runtime) -> float:
+    """The next check time: backoff after errors, else the watch's fixed or decaying interval."""
+    watch, settings = target.watch, rt.settings
+    if result.outcome == "deferred":
+        return now + max(result.retry_in or 1.0, 1.0)
     if result.outcome == "error":
-        return schedule.retry_due(now, target.watch.interval, failures=1)
-    return schedule.next_due(now, target.watch.interval)
+        record = rt.store.get_watch(target.id)
+        failures = record.consecutive_failures if record else 1
+        return schedule.retry_due(now, watch.interval, failures, retry_after=result.retry_in)
+    if watch.kind == "feed" or watch.schedule == "fixed":
+        return schedule.next_due(now, watch.interval, jitter=settings.schedule.jitter)
+    current = rt.store.current_version(target.id)
+    since = (pipeline.utcnow() - current.first_seen).total_seconds() if current else 0.0
+    policy = schedule.SchedulePolicy(
+        mode="decay",
+        default_interval=watch.interval,
+        ladder=tuple((s.younger_than, s.every) for s in settings.schedule.ladder),
+        jitter=settings.schedule.jitter,
+    )
+    planned = schedule.plan_next(now, policy, since_change=since)
+    return PARKED if planned is None else planned
 
 
 @app.task(name="editwatch.deliver", bind=True)
 @logged_task
 def deliver(self: Task[Any, Any], notification_id: int) -> str:
-    """Send one outbox row; a retry is re-enqueued with its backoff as countdown."""
+    """Send one outbox row; a retry is re-enqueued with its backoff as countdown.
+
+    Idempotent: a redelivered task finds the row claimed or sent and sends nothing.
+    """
     rt = runtime()
-    outcome = delivery.deliver(rt.store, rt.channels, notification_id, rt.settings.notify)
+    routing = delivery.Routing.from_settings(rt.settings)
+    outcome = delivery.deliver(rt.store, rt.channels, notification_id, rt.settings.notify, routing)
     if outcome.state == "retry":
         self.apply_async((notification_id,), countdown=outcome.delay)
     return outcome.state
@@ -178,12 +247,15 @@ def deliver(self: Task[Any, Any], notification_id: int) -> str:
 @app.task(name="editwatch.sweep_outbox", bind=True)
 @logged_task
 def sweep_outbox(self: Task[Any, Any]) -> int:
-    """Safety net: re-enqueue due rows and rows stuck in ``sending`` by a dead worker."""
+    """Safety net and digest clock: revive rows stuck in ``sending`` by a dead worker, merge
+    digests whose window closed, and enqueue every due row (operator events included)."""
     rt = runtime()
-    revived = rt.store.requeue_stale(pipeline.utcnow() - STALE_SENDING)
+    now = pipeline.utcnow()
+    revived = rt.store.requeue_stale(now - timedelta(seconds=rt.settings.notify.stale_after))
+    digests = delivery.flush_digests(rt.store, delivery.Routing.from_settings(rt.settings), now)
     due = rt.store.due_notifications(pipeline.utcnow(), 1000)
     for notification_id in due:
         deliver.delay(notification_id)
-    if revived or due:
-        log.info("outbox_swept", revived=revived, enqueued=len(due))
+    if revived or due or digests:
+        log.info("outbox_swept", revived=revived, digests=len(digests), enqueued=len(due))
     return len(due)

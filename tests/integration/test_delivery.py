@@ -106,30 +106,30 @@ def test_webhook_down_then_up_is_delivered_once(
     assert body["event_id"] == nid and body["kinds"] == ["headline"]
 
 
-def test_webhook_400_fails_at_once_and_is_kept(
+def test_webhook_400_is_dead_at_once_and_is_kept(
     store: Store, tmp_path: Path, http_server: LocalHTTPServer
 ) -> None:
-    """A permanent error marks the row failed with the reason; the row stays in the outbox."""
+    """A permanent error marks the row dead with the reason; the row stays in the outbox."""
     http_server.route("/hook", status=400, body=b"bad payload")
     settings = {"h": ChannelSettings(type="webhook", url=http_server.url("/hook"))}
     channels = build_channels(settings, context(tmp_path))
     (nid,) = queue_one(store, ["h"])
     outcome = delivery.deliver(store, channels, nid, NOTIFY)
-    assert outcome.state == "failed" and "400" in str(outcome.error)
-    (row,) = store.notifications("failed")
+    assert outcome.state == "dead" and "400" in str(outcome.error)
+    (row,) = store.notifications("dead")
     assert row.id == nid and "400" in str(row.last_error)
 
 
-def test_retries_end_in_failed_after_max_attempts(
+def test_retries_end_in_dead_after_max_attempts(
     store: Store, tmp_path: Path, http_server: LocalHTTPServer
 ) -> None:
-    """After notify.max_attempts transient failures the alert is marked failed, not lost."""
+    """After notify.max_attempts transient failures the alert is marked dead, not lost."""
     http_server.route("/hook", status=500)
     settings = {"h": ChannelSettings(type="webhook", url=http_server.url("/hook"))}
     channels = build_channels(settings, context(tmp_path))
     (nid,) = queue_one(store, ["h"])
     states = [delivery.deliver(store, channels, nid, NOTIFY).state for _ in range(4)]
-    assert states == ["retry", "retry", "failed", "skipped"]
+    assert states == ["retry", "retry", "dead", "skipped"]
     assert http_server.count("/hook") == 3
 
 
@@ -166,12 +166,12 @@ def test_secrets_never_reach_logs_or_last_error(
         monkeypatch.setenv("HOOK_URL", http_server.url(f"/hooks/{url_token}"))
         http_server.route(f"/hooks/{url_token}", status=401)
         outcomes.append(delivery.deliver(store, channels, nid, NOTIFY))
-    assert [o.state for o in outcomes] == ["retry", "retry", "failed"]
+    assert [o.state for o in outcomes] == ["retry", "retry", "dead"]
     assert http_server.count(f"/hooks/{url_token}") == 2  # the secrets were really used
     assert [e["event"] for e in logs if "error" in e] == ["notification_retry"] * 2 + [
-        "notification_failed"
+        "notification_dead"
     ]
-    (row,) = store.notifications("failed")
+    (row,) = store.notifications("dead")
     seen = repr(logs) + str(row.last_error) + "".join(str(o.error) for o in outcomes)
     assert "401" in str(row.last_error) and "network error" in str(outcomes[1].error)
     assert url_token not in seen and signing_key not in seen

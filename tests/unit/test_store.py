@@ -302,16 +302,16 @@ def test_sent_rows_are_settled(store: Store) -> None:
     assert [n.state for n in store.notifications()] == ["sent"]
 
 
-def test_failed_rows_can_be_reset(store: Store) -> None:
-    """`editwatch outbox retry` gives failed rows a fresh start with attempts back at zero."""
+def test_dead_rows_can_be_reset(store: Store) -> None:
+    """`editwatch alerts retry` gives dead rows a fresh start with attempts back at zero."""
     first, second = _queue_one(store, channels=("log", "slack"))
     for notification_id in (first, second):
         store.claim_notification(notification_id, T0)
-        store.mark_failed(notification_id, "HTTP 404")
-    assert [n.attempts for n in store.notifications("failed")] == [1, 1]
-    assert store.reset_failed([first]) == 1
+        store.mark_dead(notification_id, "HTTP 404")
+    assert [n.attempts for n in store.notifications("dead")] == [1, 1]
+    assert store.reset_dead([first]) == 1
     assert [n.id for n in store.notifications("pending")] == [first]
-    assert store.reset_failed() == 1
+    assert store.reset_dead() == 1
     assert {(n.state, n.attempts, n.last_error) for n in store.notifications()} == {
         ("pending", 0, None)
     }

@@ -30,7 +30,7 @@ def write_demo_config(directory: Path, site: DemoSite) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     settings: dict[str, Any] = {
         "fetch": {"allow_private_networks": True},
-        "schedule": {"tick": "1s"},
+        "schedule": {"tick": "1s", "mode": "fixed"},
         "defaults": {"interval": INTERVAL, "channels": ["archive"]},
         "channels": {"archive": {"type": "file", "path": "alerts.jsonl"}},
         "log": {"format": "json"},

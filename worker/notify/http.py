@@ -22,7 +22,8 @@ import httpx
 from worker.errors import BlockedTargetError, NotifyError, TransientFetchError
 from worker.netguard import check_url_sync, parse_retry_after
 
-RETRYABLE_CLIENT_STATUSES = frozenset({408, 425, 429})  # every 5xx is retryable too
+# Every 5xx is retryable too; any other 4xx means the request itself is wrong: dead at once.
+RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 JSON_CONTENT_TYPE = "application/json"
 
 

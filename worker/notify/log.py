@@ -27,8 +27,10 @@ class LogChannel:
 
     def send(self, notification: Notification) -> None:
         payload = notification.payload
+        event = payload.get("event") or ("article_changes" if payload.get("digest") else None)
         getattr(log, self.level, log.warning)(
-            "article_changed",
+            event or "article_changed",
+            title=payload.get("title"),
             channel=self.name,
             event_id=notification.id,
             watch=payload.get("watch"),

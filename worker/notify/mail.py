@@ -149,7 +149,10 @@ class EmailChannel:
             "headline": payload.get("new_headline") or payload.get("old_headline") or "",
             "significance": payload.get("significance", ""),
         }
-        subject = " ".join(self.options.subject.format_map(values).split())  # no header breaks
+        template = self.options.subject
+        if isinstance(payload.get("title"), str):  # a digest or an operator event
+            template, values = "[editwatch] {title}", {"title": payload["title"]}
+        subject = " ".join(template.format_map(values).split())  # no header breaks
         return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
 
     def _connect(self) -> smtplib.SMTP:

@@ -34,7 +34,10 @@ def machine_payload(notification: Notification) -> dict[str, Any]:
 
 
 def title(payload: Mapping[str, Any]) -> str:
-    """One line: 'Headline changed: OLD -> NEW' (the diff's summary) or the watch name."""
+    """One line: the payload's own ``title`` (digests, operator events), else the diff's summary
+    ('Headline changed: OLD -> NEW'), else the watch name."""
+    if isinstance(payload.get("title"), str):
+        return " ".join(str(payload["title"]).split())
     diff = payload.get("diff") or {}
     summary = diff.get("summary") or f"Article changed: {payload.get('watch', '?')}"
     return " ".join(str(summary).split())

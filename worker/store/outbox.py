@@ -1,8 +1,13 @@
-"""The notification outbox: SQL for queueing, claiming and settling deliveries.
+"""The notification outbox: SQL for queueing, claiming, merging and settling deliveries.
 
-A row moves ``pending -> sending -> sent``, or back to ``pending`` for a retry, or to
-``failed`` for good. Workers agree through the database, not through Python locks: a claim is
-a conditional UPDATE whose row count says who won, so two workers never deliver one row
+A row moves ``pending -> sending -> sent``, or back to ``pending`` for a retry, or to ``dead``
+for good (kept with its last error, never deleted). Rows for a digest channel take a detour:
+``pending -> held``, and when the channel's window closes every held row is ``merged`` into one
+new ``digest`` row, which then travels the ordinary path; its members become ``sent`` in the
+same UPDATE that settles it. Operator health events are rows of kind ``operator`` with no change.
+
+Workers agree through the database, not through Python locks: a claim, a hold and a merge are
+conditional UPDATEs whose row count says who won, so two workers never deliver one row
 (healthchecks' ``sendalerts`` does the same). A worker that dies mid-delivery leaves a row in
 ``sending``; :func:`requeue_stale` hands it back after a grace period.
 
@@ -13,7 +18,7 @@ inside the same transaction as the change it announces.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +32,22 @@ from worker.store.rows import dumps
 from worker.store.schema import NOTIFICATION_STATES, notifications
 
 SETTLEABLE_AS_SENT = ("sending", "pending")  # a requeued row that got through is still sent
+DigestBuilder = Callable[[list[Notification]], dict[str, Any]]
+"""Merges the held rows of one channel into the payload of their digest."""
+
+
+class MergeRaced(StoreError):
+    """Another worker merged some of the same held rows first; this merge is rolled back."""
 
 
 def queue(
     connection: Connection,
-    change_id: int,
+    change_id: int | None,
     payloads: Iterable[tuple[str, dict[str, Any]]],
     now: datetime,
+    *,
+    kind: str = "change",
+    dedupe_key: str | None = None,
 ) -> tuple[int, ...]:
     """Insert one pending row per ``(channel, payload)``, due at once; return their ids."""
     ids: list[int] = []
@@ -41,6 +55,8 @@ def queue(
         result = connection.execute(
             notifications.insert().values(
                 change_id=change_id,
+                kind=kind,
+                dedupe_key=dedupe_key,
                 channel=channel,
                 payload=dumps(payload, f"the {channel} notification payload"),
                 state="pending",
@@ -52,6 +68,24 @@ def queue(
         )
         ids.append(inserted_id(result))
     return tuple(ids)
+
+
+def queue_event(
+    connection: Connection,
+    dedupe_key: str | None,
+    payloads: Iterable[tuple[str, dict[str, Any]]],
+    now: datetime,
+) -> tuple[int, ...]:
+    """Queue an operator event on each channel that has not had this ``dedupe_key`` yet."""
+    fresh = list(payloads)
+    if dedupe_key is not None:
+        known = set(
+            connection.scalars(
+                sa.select(notifications.c.channel).where(notifications.c.dedupe_key == dedupe_key)
+            )
+        )
+        fresh = [(channel, payload) for channel, payload in fresh if channel not in known]
+    return queue(connection, None, fresh, now, kind="operator", dedupe_key=dedupe_key)
 
 
 def claim(connection: Connection, notification_id: int, now: datetime) -> Notification | None:
@@ -70,17 +104,30 @@ def claim(connection: Connection, notification_id: int, now: datetime) -> Notifi
     return get(connection, notification_id)
 
 
+def hold(connection: Connection, notification_id: int, now: datetime) -> bool:
+    """Park a claimed change row of a digest channel until its window closes."""
+    return _settle(connection, notification_id, ("sending",), state="held", updated_at=now)
+
+
 def mark_sent(connection: Connection, notification_id: int, now: datetime) -> bool:
-    """Record a delivery; ``False`` when the row was not in flight (already settled)."""
-    return _settle(
+    """Record a delivery (and of every row merged into it); ``False`` if already settled."""
+    settled = _settle(
         connection,
         notification_id,
         SETTLEABLE_AS_SENT,
         state="sent",
+        attempts=notifications.c.attempts + 1,
         sent_at=now,
         updated_at=now,
         last_error=None,
     )
+    if settled:
+        connection.execute(
+            notifications.update()
+            .where(notifications.c.digest_id == notification_id, notifications.c.state == "merged")
+            .values(state="sent", sent_at=now, updated_at=now)
+        )
+    return settled
 
 
 def mark_retry(
@@ -103,13 +150,13 @@ def mark_retry(
     )
 
 
-def mark_failed(connection: Connection, notification_id: int, error: str, now: datetime) -> bool:
+def mark_dead(connection: Connection, notification_id: int, error: str, now: datetime) -> bool:
     """Give up on a claimed row: retrying will not help or the attempts are spent."""
     return _settle(
         connection,
         notification_id,
         ("sending",),
-        state="failed",
+        state="dead",
         attempts=notifications.c.attempts + 1,
         last_error=error,
         updated_at=now,
@@ -127,6 +174,43 @@ def due(connection: Connection, now: datetime, limit: int) -> list[int]:
     return list(connection.scalars(query))
 
 
+def held_channels(connection: Connection) -> dict[str, datetime]:
+    """Channel -> when its oldest still-held row was queued (the start of its window)."""
+    query = (
+        sa.select(notifications.c.channel, sa.func.min(notifications.c.created_at))
+        .where(notifications.c.state == "held")
+        .group_by(notifications.c.channel)
+    )
+    return {row[0]: row[1] for row in connection.execute(query)}
+
+
+def merge_held(
+    connection: Connection, channel: str, build: DigestBuilder, now: datetime
+) -> int | None:
+    """Merge every held row of ``channel`` into one new pending digest row; return its id.
+
+    The members move ``held -> merged`` with a conditional UPDATE: if another worker merged
+    any of them first, the row count falls short and :class:`MergeRaced` rolls this back.
+    """
+    query = (
+        sa.select(notifications)
+        .where(notifications.c.channel == channel, notifications.c.state == "held")
+        .order_by(notifications.c.id)
+    )
+    members = [_notification(row) for row in connection.execute(query).mappings()]
+    if not members:
+        return None
+    (digest_id,) = queue(connection, None, [(channel, build(members))], now, kind="digest")
+    result = connection.execute(
+        notifications.update()
+        .where(notifications.c.id.in_([m.id for m in members]), notifications.c.state == "held")
+        .values(state="merged", digest_id=digest_id, updated_at=now)
+    )
+    if result.rowcount != len(members):
+        raise MergeRaced(f"held rows of channel {channel!r} were merged by another worker")
+    return digest_id
+
+
 def requeue_stale(connection: Connection, older_than: datetime, now: datetime) -> int:
     """Hand rows stuck in ``sending`` since before ``older_than`` back to ``pending``."""
     result = connection.execute(
@@ -137,9 +221,9 @@ def requeue_stale(connection: Connection, older_than: datetime, now: datetime) -
     return result.rowcount
 
 
-def reset_failed(connection: Connection, ids: Sequence[int] | None, now: datetime) -> int:
-    """Give failed rows a fresh start (after fixing a webhook URL, say); ``None`` means all."""
-    query = notifications.update().where(notifications.c.state == "failed")
+def reset_dead(connection: Connection, ids: Sequence[int] | None, now: datetime) -> int:
+    """Give dead rows a fresh start (after fixing a webhook URL, say); ``None`` means all."""
+    query = notifications.update().where(notifications.c.state == "dead")
     if ids is not None:
         query = query.where(notifications.c.id.in_(list(ids)))
     result = connection.execute(
@@ -159,9 +243,12 @@ def get(connection: Connection, notification_id: int) -> Notification | None:
     return None if row is None else _notification(row)
 
 
-def listing(connection: Connection, state: str | None) -> list[Notification]:
-    """Every row, or those in one ``state``, oldest first."""
-    query = sa.select(notifications).order_by(notifications.c.id)
+def listing(
+    connection: Connection, state: str | None, limit: int | None = None, newest_first: bool = False
+) -> list[Notification]:
+    """Every row (or the ``limit`` latest), or those in one ``state``, oldest first by default."""
+    order = notifications.c.id.desc() if newest_first else notifications.c.id
+    query = sa.select(notifications).order_by(order).limit(limit)
     if state is not None:
         if state not in NOTIFICATION_STATES:
             raise StoreError(f"unknown notification state {state!r}; one of {NOTIFICATION_STATES}")
@@ -189,4 +276,8 @@ def _notification(row: RowMapping) -> Notification:
         state=state,
         attempts=row["attempts"],
         last_error=row["last_error"],
+        kind=row["kind"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        digest_id=row["digest_id"],
     )

@@ -3,8 +3,9 @@
 One module holds the whole schema so a reader sees every table, key and constraint at once.
 The unique constraints carry the concurrency story: ``versions (watch_id, fingerprint)`` means
 a state is stored once however often it is seen, ``versions (watch_id, number)`` keeps version
-numbers dense and unambiguous, and ``notifications (change_id, channel)`` means a redelivered
-task can never queue the same alert twice.
+numbers dense and unambiguous, ``notifications (change_id, channel)`` means a redelivered
+task can never queue the same alert twice, and ``notifications (dedupe_key, channel)`` does the
+same for operator health events (one per failure streak, one per site and day).
 
 There is no migration tool yet: :func:`create_all` creates what is missing on open.
 """
@@ -12,13 +13,16 @@ There is no migration tool yet: :func:`create_all` creates what is missing on op
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-OUTCOMES = ("new", "unchanged", "not_modified", "changed", "error")
-NOTIFICATION_STATES = ("pending", "sending", "sent", "failed")
+from worker.models import CheckOutcome
+
+OUTCOMES: tuple[str, ...] = get_args(CheckOutcome)
+NOTIFICATION_STATES = ("pending", "held", "sending", "sent", "merged", "dead")
+NOTIFICATION_KINDS = ("change", "digest", "operator")
 
 URL_LENGTH = 2048
 NAME_LENGTH = 512
@@ -131,10 +135,16 @@ notifications = sa.Table(
     "notifications",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
+    # NULL for digests and operator events, which announce no single change.
     sa.Column(
-        "change_id", sa.Integer, sa.ForeignKey("changes.id", ondelete="CASCADE"), nullable=False
+        "change_id", sa.Integer, sa.ForeignKey("changes.id", ondelete="CASCADE"), nullable=True
     ),
+    sa.Column("kind", sa.String(SHORT_LENGTH), nullable=False, default="change"),
     sa.Column("channel", sa.String(NAME_LENGTH), nullable=False),
+    # Set on rows merged into a digest: the digest row they are delivered with.
+    sa.Column("digest_id", sa.Integer, nullable=True),
+    # Operator events: one row per (event occurrence, channel), however often it is reported.
+    sa.Column("dedupe_key", sa.String(NAME_LENGTH), nullable=True),
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("state", sa.String(SHORT_LENGTH), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
@@ -144,6 +154,9 @@ notifications = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("change_id", "channel", name="uq_notifications_change_channel"),
+    sa.UniqueConstraint("dedupe_key", "channel", name="uq_notifications_dedupe_channel"),
     sa.CheckConstraint(sa.column("state").in_(NOTIFICATION_STATES), name="ck_notifications_state"),
+    sa.CheckConstraint(sa.column("kind").in_(NOTIFICATION_KINDS), name="ck_notifications_kind"),
     sa.Index("ix_notifications_state_due", "state", "next_attempt_at"),
+    sa.Index("ix_notifications_digest", "digest_id"),
 )

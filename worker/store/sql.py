@@ -364,7 +364,13 @@ class Store:
         with self._write("claiming a notification") as connection:
             return outbox.claim(connection, notification_id, now)
 
+    def hold_notification(self, notification_id: int, now: datetime) -> bool:
+        """Park a claimed row of a digest channel until the channel's window closes."""
+        with self._write("holding a notification for a digest") as connection:
+            return outbox.hold(connection, notification_id, now)
+
     def mark_sent(self, notification_id: int, now: datetime) -> bool:
+        """Settle a delivered row, and the rows merged into it when it is a digest."""
         with self._write("marking a notification sent") as connection:
             return outbox.mark_sent(connection, notification_id, now)
 
@@ -372,28 +378,65 @@ class Store:
         with self._write("rescheduling a notification") as connection:
             return outbox.mark_retry(connection, notification_id, error, next_attempt_at, _utcnow())
 
-    def mark_failed(self, notification_id: int, error: str) -> bool:
-        with self._write("marking a notification failed") as connection:
-            return outbox.mark_failed(connection, notification_id, error, _utcnow())
+    def mark_dead(
+        self,
+        notification_id: int,
+        error: str,
+        events: Sequence[tuple[str, dict[str, Any]]] = (),
+    ) -> bool:
+        """Give up on a claimed row; queue ``events`` (operator alerts) in the same commit."""
+        with self._write("marking a notification dead") as connection:
+            now = _utcnow()
+            dead = outbox.mark_dead(connection, notification_id, error, now)
+            if dead and events:
+                outbox.queue_event(connection, None, events, now)
+            return dead
+
+    def queue_event(
+        self, dedupe_key: str | None, payloads: Sequence[tuple[str, dict[str, Any]]]
+    ) -> tuple[int, ...]:
+        """Queue an operator event once per ``(dedupe_key, channel)``; ids of the new rows."""
+        try:
+            with self._write("queueing an operator event") as connection:
+                return outbox.queue_event(connection, dedupe_key, payloads, _utcnow())
+        except StoreError as error:
+            if isinstance(error.__cause__, exc.IntegrityError):
+                return ()  # another worker queued the same event at the same moment
+            raise
 
     def due_notifications(self, now: datetime, limit: int = DEFAULT_DUE_LIMIT) -> list[int]:
         with self._read("listing due notifications") as connection:
             return outbox.due(connection, now, limit)
+
+    def held_channels(self) -> dict[str, datetime]:
+        """Digest channels holding rows, with when the oldest of them was queued."""
+        with self._read("listing held notifications") as connection:
+            return outbox.held_channels(connection)
+
+    def merge_held(self, channel: str, build: outbox.DigestBuilder) -> int | None:
+        """Merge a channel's held rows into one pending digest row; ``None`` if none (or raced)."""
+        try:
+            with self._write("merging held notifications") as connection:
+                return outbox.merge_held(connection, channel, build, _utcnow())
+        except outbox.MergeRaced:
+            return None
 
     def requeue_stale(self, older_than: datetime) -> int:
         """Rows a dead worker left in ``sending`` go back to ``pending``; returns how many."""
         with self._write("requeueing stale notifications") as connection:
             return outbox.requeue_stale(connection, older_than, _utcnow())
 
-    def notifications(self, state: str | None = None) -> list[Notification]:
+    def notifications(
+        self, state: str | None = None, limit: int | None = None, newest_first: bool = False
+    ) -> list[Notification]:
         with self._read("listing notifications") as connection:
-            return outbox.listing(connection, state)
+            return outbox.listing(connection, state, limit, newest_first)
 
     def get_notification(self, notification_id: int) -> Notification | None:
         with self._read("reading a notification") as connection:
             return outbox.get(connection, notification_id)
 
-    def reset_failed(self, ids: Sequence[int] | None = None) -> int:
-        """Failed rows (these, or all) become pending with attempts reset; returns how many."""
-        with self._write("resetting failed notifications") as connection:
-            return outbox.reset_failed(connection, ids, _utcnow())
+    def reset_dead(self, ids: Sequence[int] | None = None) -> int:
+        """Dead rows (these, or all) become pending with attempts reset; returns how many."""
+        with self._write("resetting dead notifications") as connection:
+            return outbox.reset_dead(connection, ids, _utcnow())

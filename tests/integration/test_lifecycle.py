@@ -1,0 +1,109 @@
+"""An article's life through `editwatch check`: removal and restoration, returns to an older
+version, and the alert policy (every change stored, only some alerted)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.configs import write_config
+from tests.httpserver import LocalHTTPServer
+from tests.pages import BODY, article_page
+from worker.cli import cli
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def check(config: Path, data: Path) -> dict[str, object]:
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--data", str(data), "check", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return row  # type: ignore[no-any-return]
+
+
+def alerts(data: Path) -> list[dict[str, object]]:
+    path = data / "alerts.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def setup(http_server: LocalHTTPServer, tmp_path: Path, **watch: object) -> Path:
+    http_server.route("/story", body=article_page("Budget passes", BODY), headers=HTML)
+    return write_config(
+        tmp_path / "config", [{"url": http_server.url("/story"), "name": "story", **watch}]
+    )
+
+
+def test_takedown_and_restoration(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    """404 after a live version is `removed`, repeated 404s are not; coming back is `restored`."""
+    config, data = setup(http_server, tmp_path), tmp_path / "data"
+    assert check(config, data)["outcome"] == "new"
+    http_server.route("/story", status=404, body=b"<h1>Not found</h1>", headers=HTML)
+    removed = check(config, data)
+    assert removed["outcome"] == "changed" and removed["kinds"] == ["removed"]
+    assert check(config, data)["outcome"] == "unchanged"
+    http_server.route("/story", body=article_page("Budget passes", BODY, noise=3), headers=HTML)
+    restored = check(config, data)
+    assert restored["outcome"] == "changed" and "restored" in restored["kinds"]  # type: ignore[operator]
+    assert [a["kinds"] for a in alerts(data)] == [["removed"], ["restored"]]
+
+
+def test_redirect_to_section_front_is_a_removal(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """An article URL that starts redirecting to /world/ was taken down."""
+    http_server.route("/world/2026/story", body=article_page("Budget passes", BODY), headers=HTML)
+    config = write_config(
+        tmp_path / "config", [{"url": http_server.url("/world/2026/story"), "name": "story"}]
+    )
+    data = tmp_path / "data"
+    check(config, data)
+    http_server.route("/world/", body=article_page("World news", ("Front page.",)), headers=HTML)
+    http_server.redirect("/world/2026/story", "/world/", status=301)
+    row = check(config, data)
+    assert row["outcome"] == "changed" and row["kinds"] == ["removed"]
+
+
+def test_return_to_an_older_state_reuses_its_version(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A -> B -> A: the third state is version 1 again, not a new version 3."""
+    config, data = setup(http_server, tmp_path), tmp_path / "data"
+    check(config, data)
+    http_server.route("/story", body=article_page("Budget fails", BODY), headers=HTML)
+    assert check(config, data)["version"] == 2
+    http_server.route("/story", body=article_page("Budget passes", BODY), headers=HTML)
+    back = check(config, data)
+    assert back["outcome"] == "changed" and back["version"] == 1
+
+
+def test_minor_changes_are_stored_but_not_alerted(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A one-letter typo fix makes version 2 but, by default, no alert."""
+    config, data = setup(http_server, tmp_path), tmp_path / "data"
+    typo = (*BODY[:3], BODY[3].replace("office", "offfice"))
+    http_server.route("/story", body=article_page("Budget passes", typo), headers=HTML)
+    check(config, data)
+    http_server.route("/story", body=article_page("Budget passes", BODY), headers=HTML)
+    row = check(config, data)
+    assert row["outcome"] == "changed" and row["version"] == 2
+    assert alerts(data) == []
+
+
+def test_alert_on_limits_alerts_to_chosen_kinds(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """With `alert_on: [headline]` a paragraph edit is stored silently, a headline edit alerts."""
+    config, data = setup(http_server, tmp_path, alert_on=["headline"]), tmp_path / "data"
+    check(config, data)
+    edited = (BODY[0], "An entirely new second paragraph about something else.", *BODY[2:])
+    http_server.route("/story", body=article_page("Budget passes", edited), headers=HTML)
+    assert check(config, data)["outcome"] == "changed"
+    assert alerts(data) == []
+    http_server.route("/story", body=article_page("Budget collapses", edited), headers=HTML)
+    check(config, data)
+    assert [a["new_headline"] for a in alerts(data)] == ["Budget collapses"]

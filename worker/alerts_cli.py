@@ -1,0 +1,184 @@
+"""``editwatch alerts``: what the outbox holds, which alerts are dead and why, and resending them.
+
+Why a command of its own: an alert that could not be delivered is kept as a ``dead`` outbox
+row with its last error, never dropped; the people running editwatch need to see those rows
+and, once the cause is fixed (a rotated webhook URL, a full mailbox), send them again::
+
+    editwatch alerts                 # the latest alerts: id, channel, watch, state, attempts
+    editwatch alerts --failed        # only dead ones, with their last error
+    editwatch alerts --json          # one JSON object per line
+    editwatch alerts retry 12 13     # these dead alerts again, now
+    editwatch alerts retry --all     # every dead alert again
+
+Mounted on the main command in :mod:`worker.cli` (``cli.add_typer(alerts_app, name="alerts")``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from worker import delivery, logs
+from worker.config import Settings, load_settings
+from worker.errors import ConfigError, EditwatchError
+from worker.models import Notification
+from worker.notify import Channel, ChannelContext, build_channels
+from worker.store import Store
+
+alerts_app = typer.Typer(
+    help="List queued, sent and dead alerts; send dead ones again.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+out = Console()
+err = Console(stderr=True)
+STATE_STYLES = {"dead": "bold red", "pending": "yellow", "held": "cyan", "sent": "green"}
+ERROR_WIDTH = 200  # characters of last_error shown in the table; --json has all of it
+
+
+@alerts_app.callback()
+def alerts(
+    ctx: typer.Context,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Only dead alerts (delivery gave up), with errors.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    limit: Annotated[int, typer.Option(help="How many of the latest alerts to show.")] = 50,
+) -> None:
+    """List the latest alerts (newest first): id, channel, watch, state, attempts, last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(ctx)
+    with _store(settings) as store:
+        rows = store.notifications("dead" if failed else None, limit=limit, newest_first=True)
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row_json(row)) + "\n")
+        return
+    if not rows:
+        out.print("no dead alerts" if failed else "no alerts yet")
+        return
+    _print_table(rows, "dead alerts" if failed else f"latest {len(rows)} alerts")
+
+
+@alerts_app.command()
+def retry(
+    ctx: typer.Context,
+    ids: Annotated[list[int] | None, typer.Argument(help="Ids of dead alerts.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every dead alert.")] = False,
+) -> None:
+    """Send dead alerts again now (attempts start from zero); a running worker would too."""
+    if bool(ids) == all_:
+        err.print("give the ids of dead alerts, or --all")
+        raise typer.Exit(2)
+    settings = _settings(ctx)
+    channels = _channels(settings)
+    with _store(settings) as store:
+        wanted = None if all_ else list(ids or [])
+        chosen = [n.id for n in store.notifications("dead") if wanted is None or n.id in wanted]
+        missing = sorted(set(wanted or []) - set(chosen))
+        if missing:
+            err.print(f"not dead (or unknown): {', '.join(map(str, missing))}")
+        store.reset_dead(chosen)
+        outcomes = _send_now(store, channels, settings, chosen)
+    for outcome in outcomes:
+        detail = f": {outcome.error}" if outcome.error else ""
+        out.print(f"#{outcome.notification_id} {outcome.state}{detail}", markup=False)
+    if missing or any(o.state == "dead" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _send_now(
+    store: Store, channels: dict[str, Channel], settings: Settings, ids: Sequence[int]
+) -> list[delivery.Delivery]:
+    routing = delivery.Routing.from_settings(settings)
+    return [delivery.deliver(store, channels, i, settings.notify, routing) for i in ids]
+
+
+def row_json(row: Notification) -> dict[str, Any]:
+    """The ``--json`` line of one alert."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "channel": row.channel,
+        "watch": _subject(row),
+        "state": row.state,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "digest_id": row.digest_id,
+        "created_at": row.created_at.isoformat() if row.created_at else None,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+    }
+
+
+def _subject(row: Notification) -> str:
+    """What the alert is about: the watch, a digest's size or an operator event's name."""
+    payload = row.payload
+    if row.kind == "digest":
+        return f"digest of {payload.get('count', '?')}"
+    if row.kind == "operator":
+        return f"operator: {payload.get('event', '?')}"
+    return str(payload.get("watch", ""))
+
+
+def _print_table(rows: Sequence[Notification], title: str) -> None:
+    table = Table(title=title)
+    for column in ("id", "channel", "watch", "state", "attempts", "updated", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        style = STATE_STYLES.get(row.state, "")
+        state = row.state + (f" into #{row.digest_id}" if row.digest_id else "")
+        updated = row.updated_at.strftime("%Y-%m-%d %H:%M:%S") if row.updated_at else ""
+        table.add_row(
+            str(row.id),
+            row.channel,
+            _subject(row),
+            f"[{style}]{state}[/]" if style else state,
+            str(row.attempts),
+            updated,
+            (row.last_error or "")[:ERROR_WIDTH],
+        )
+    out.print(table)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    """Settings from the main command's ``--config``/``--data`` (exit 2 on a config error)."""
+    options = ctx.obj
+    config_dir: Path = getattr(options, "config_dir", Path("config"))
+    try:
+        settings = load_settings(config_dir, getattr(options, "data_dir", None))
+    except ConfigError as exc:
+        err.print("[bold red]configuration error[/]")
+        err.print(str(exc), soft_wrap=True, highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    logs.configure(settings.log.format, settings.log.level)
+    return settings
+
+
+def _store(settings: Settings) -> Store:
+    try:
+        return Store.open(settings.data_dir, settings.database_url)
+    except EditwatchError as exc:
+        err.print(f"database error: {exc}", soft_wrap=True, highlight=False, markup=False)
+        raise typer.Exit(2) from None
+
+
+def _channels(settings: Settings) -> dict[str, Channel]:
+    context = ChannelContext(
+        settings.data_dir,
+        settings.fetch.allow_private_networks,
+        settings.fetch.user_agent,
+        settings.notify.timeout,
+    )
+    try:
+        return build_channels(settings.channels, context)
+    except ConfigError as exc:
+        err.print(f"configuration error: {exc}", soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None

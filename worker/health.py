@@ -1,0 +1,99 @@
+"""Operator health events: a watch failing again and again, a site whose extraction broke.
+
+Why: the alerts editwatch sends are only as good as its checks, and the worst breakage is
+silent: a site redesign that makes extraction yield empty bodies (what hit NewsDiffs' parsers)
+looks like "the article was emptied" rather than an error. These functions look at what the
+store recorded after a check round and queue an ``operator`` outbox row for each configured
+operator channel, deduplicated by the database (``notifications (dedupe_key, channel)``):
+
+* ``watch_failing``: once per failure streak, when a watch's consecutive failures reach
+  ``notify.failing_after`` (the streak is named by its first failed check);
+* ``extraction_empty``: once per host and UTC day, when at least ``EMPTY_MIN_ARTICLES`` of the
+  host's articles checked in the round are stored and ``EMPTY_RATIO`` of them have no body.
+
+(``notification_dead`` is queued by :mod:`worker.delivery` with the dead row itself.)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from worker.config import Settings
+from worker.logs import get_logger
+from worker.notify.events import operator_payload
+from worker.store import Store
+
+log = get_logger(__name__)
+
+EMPTY_MIN_ARTICLES = 3  # fewer articles than this say nothing about a whole site
+EMPTY_RATIO = 0.6  # share of a host's checked articles with an empty body that means breakage
+
+
+def watch_failing(
+    store: Store, watch_id: int, threshold: int, operator: Sequence[str]
+) -> tuple[int, ...]:
+    """Queue ``watch_failing`` when the watch's failure streak has just reached ``threshold``."""
+    record = store.get_watch(watch_id)
+    if not operator or record is None or record.consecutive_failures != threshold:
+        return ()
+    streak = store.checks(watch_id, limit=threshold)
+    first_failure = streak[-1]
+    details = {
+        "watch": record.name,
+        "url": record.url,
+        "failures": record.consecutive_failures,
+        "since": first_failure.started_at.isoformat(),
+        "error": record.last_error or "",
+    }
+    title = f"Watch {record.name!r} failed {threshold} checks in a row: {record.last_error}"
+    payload = operator_payload("watch_failing", title, details)
+    key = f"watch_failing:{watch_id}:{first_failure.id}"
+    return store.queue_event(key, [(channel, payload) for channel in operator])
+
+
+def extraction_empty(
+    store: Store,
+    host: str,
+    watch_ids: Sequence[int],
+    operator: Sequence[str],
+    now: datetime | None = None,
+) -> tuple[int, ...]:
+    """Queue ``extraction_empty`` (once per host and day) when most stored bodies are empty."""
+    if not operator:
+        return ()
+    versions = [v for v in (store.current_version(i) for i in watch_ids) if v is not None]
+    empty = [v for v in versions if not any(p.strip() for p in v.article.paragraphs)]
+    if len(versions) < EMPTY_MIN_ARTICLES or len(empty) < EMPTY_RATIO * len(versions):
+        return ()
+    day = (now or datetime.now(UTC)).date().isoformat()
+    details = {"host": host, "articles": len(versions), "empty": len(empty), "day": day}
+    title = (
+        f"Extraction on {host} looks broken: {len(empty)} of {len(versions)} articles "
+        "have an empty body (site redesign? check its selectors in config/sites/)"
+    )
+    payload = operator_payload("extraction_empty", title, details)
+    return store.queue_event(f"extraction_empty:{host}:{day}", [(c, payload) for c in operator])
+
+
+def after_check_round(
+    store: Store, settings: Settings, checked: Sequence[tuple[int, str]]
+) -> tuple[int, ...]:
+    """Run every health rule over a round of ``(watch id, url)`` just checked; new row ids.
+
+    Call it after ``pipeline.check_many`` (Celery ``check_batch`` and ``editwatch check``).
+    """
+    if not settings.operator:
+        return ()
+    queued: list[int] = []
+    by_host: dict[str, list[int]] = defaultdict(list)
+    for watch_id, url in checked:
+        by_host[(urlsplit(url).hostname or "").lower()].append(watch_id)
+        queued += watch_failing(store, watch_id, settings.notify.failing_after, settings.operator)
+    for host, ids in by_host.items():
+        queued += extraction_empty(store, host, ids, settings.operator)
+    if queued:
+        log.warning("operator_events_queued", notifications=queued)
+    return tuple(queued)
