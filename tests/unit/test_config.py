@@ -9,8 +9,15 @@ import pytest
 import yaml
 
 from tests.configs import write_config
-from worker.config import load_settings, parse_duration, parse_size, validate_yaml_text
+from worker.config import (
+    SettingsFile,
+    load_settings,
+    parse_duration,
+    parse_size,
+    validate_yaml_text,
+)
 from worker.errors import ConfigError
+from worker.notify import ChannelContext, build_channels
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,3 +112,6 @@ def test_every_readme_yaml_example_validates() -> None:
         data = yaml.safe_load(block)
         kind = "watches" if "watches" in data else "site" if "domain" in data else "settings"
         validate_yaml_text(block, kind)  # type: ignore[arg-type]
+        if kind == "settings":  # channel options are checked by each channel's own model
+            parsed = SettingsFile.model_validate(data)
+            build_channels(parsed.channels, ChannelContext(data_dir=ROOT / "data"))
