@@ -107,3 +107,24 @@ def test_alert_on_limits_alerts_to_chosen_kinds(
     http_server.route("/story", body=article_page("Budget collapses", edited), headers=HTML)
     check(config, data)
     assert [a["new_headline"] for a in alerts(data)] == ["Budget collapses"]
+
+
+def test_alternating_headlines_are_one_ab_test(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """Headlines A, B, A, B, A: reported once as an A/B test with both variants, then quiet."""
+    config, data = setup(http_server, tmp_path), tmp_path / "data"
+    kinds = []
+    for headline in (
+        "Budget passes",
+        "Budget fails",
+        "Budget passes",
+        "Budget fails",
+        "Budget passes",
+    ):
+        http_server.route("/story", body=article_page(headline, BODY), headers=HTML)
+        kinds.append(check(config, data)["kinds"])
+    assert "ab_test" in kinds[3] and "ab_test_repeat" in kinds[4]  # type: ignore[operator]
+    sent = alerts(data)
+    assert len(sent) == 3  # B, back to A, then the A/B test itself; the repeat is stored only
+    assert "headline A/B test: 'Budget passes' / 'Budget fails'" in sent[-1]["diff"]["details"]  # type: ignore[index]
