@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from worker import __version__, delivery, logs, pipeline
+from worker import __version__, delivery, health, logs, pipeline
 from worker.alerts_cli import alerts_app
 from worker.config import Settings, load_settings
 from worker.diff import compare
@@ -147,11 +147,13 @@ def check(
     store = _store(settings)
     watches = _select(settings, watch)
     results = _run_checks(watches, settings, store, show_progress=not as_json and out.is_terminal)
+    checked = [(t.id, t.watch.url) for t in pipeline.targets_for(store, watches)]
+    health.after_check_round(store, settings, checked)
     if notify:
-        ids = [i for r in results for i in r.notifications]
-        for notification_id in ids:
-            delivery.deliver(store, channels, notification_id, settings.notify)
-        delivery.deliver_pending(store, channels, settings.notify)
+        routing = delivery.Routing.from_settings(settings)
+        for notification_id in [i for r in results for i in r.notifications]:
+            delivery.deliver(store, channels, notification_id, settings.notify, routing)
+        delivery.deliver_pending(store, channels, settings.notify, routing)
     store.close()
     if as_json:
         for result in results:

@@ -67,7 +67,7 @@ class StoreError(EditwatchError):
 
 
 class NotifyError(EditwatchError):
-    """A delivery failed. ``permanent`` errors go straight to the failed state."""
+    """A delivery failed. ``permanent`` errors make the alert ``dead`` at once."""
 
     def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
         super().__init__(message)

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import redis
 from celery import Task
 
-from worker import delivery, pipeline, robots, schedule
+from worker import delivery, health, pipeline, robots, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env
 from worker.config import Settings
 from worker.duequeue import PARKED, DueQueue, ids_version
@@ -200,9 +200,10 @@ def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
     rt.queue.reschedule(
         {t.id: next_due_for(t, r, now, rt) for t, r in zip(targets, results, strict=True)}
     )
-    for result in results:
-        for notification_id in result.notifications:
-            deliver.delay(notification_id)
+    checked = [(t.id, t.watch.url) for t in targets]
+    events = health.after_check_round(rt.store, rt.settings, checked)
+    for notification_id in [i for r in results for i in r.notifications] + list(events):
+        deliver.delay(notification_id)
     return len(results)
 
 

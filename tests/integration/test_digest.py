@@ -37,11 +37,6 @@ def queue_change(store: Store, url: str, channels: list[str]) -> list[int]:
     return list(saved.notification_ids)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path)
-
-
 def hold_three(store: Store, channels: dict[str, Any], routing: delivery.Routing) -> list[int]:
     ids = [queue_change(store, f"https://example.org/s{i}", ["desk"])[0] for i in range(3)]
     assert [delivery.deliver(store, channels, i, NOTIFY, routing).state for i in ids] == [
@@ -52,7 +47,7 @@ def hold_three(store: Store, channels: dict[str, Any], routing: delivery.Routing
 
 def test_digest_merges_three_changes_into_one_message(store: Store, tmp_path: Path) -> None:
     """Three changes within the window reach a digest channel as one message listing all."""
-    settings = {"desk": ChannelSettings(type="file", path="desk.jsonl", digest="10m")}
+    settings = {"desk": ChannelSettings(type="file", path="desk.jsonl", digest=WINDOW)}
     channels = build_channels(settings, ChannelContext(tmp_path))
     routing = delivery.Routing(digests=delivery.digest_windows(settings))
     ids = hold_three(store, channels, routing)
@@ -91,7 +86,7 @@ def test_digest_is_sent_once_to_a_webhook_with_its_own_event_id(
 
 def test_digest_renderings_combine_every_item(store: Store, tmp_path: Path) -> None:
     """Chat and mail see one title naming the watches and each item's own rendering."""
-    settings = {"desk": ChannelSettings(type="log", digest="5m")}
+    settings = {"desk": ChannelSettings(type="log", digest=300.0)}
     channels = build_channels(settings, ChannelContext(tmp_path))
     routing = delivery.Routing(digests=delivery.digest_windows(settings))
     hold_three(store, channels, routing)
@@ -107,7 +102,7 @@ def test_digest_renderings_combine_every_item(store: Store, tmp_path: Path) -> N
 def test_channel_without_digest_sends_at_once(store: Store, tmp_path: Path) -> None:
     """Only channels with `digest:` hold alerts; the others deliver each change immediately."""
     settings = {
-        "desk": ChannelSettings(type="file", path="desk.jsonl", digest="10m"),
+        "desk": ChannelSettings(type="file", path="desk.jsonl", digest=WINDOW),
         "now": ChannelSettings(type="file", path="now.jsonl"),
     }
     channels = build_channels(settings, ChannelContext(tmp_path))
@@ -122,7 +117,7 @@ def test_rows_held_for_a_channel_no_longer_in_digest_mode_are_flushed(
     store: Store, tmp_path: Path
 ) -> None:
     """Turning digest mode off in the config sends what was held instead of keeping it forever."""
-    settings = {"desk": ChannelSettings(type="file", path="desk.jsonl", digest="1h")}
+    settings = {"desk": ChannelSettings(type="file", path="desk.jsonl", digest=3600.0)}
     channels = build_channels(settings, ChannelContext(tmp_path))
     hold_three(store, channels, delivery.Routing(digests=delivery.digest_windows(settings)))
     assert len(delivery.flush_digests(store, delivery.Routing())) == 1
@@ -132,6 +127,6 @@ def test_digest_option_is_a_duration_in_yaml() -> None:
     """`digest: 10m` is accepted on any channel and a bad duration is refused."""
     text = "channels:\n  desk:\n    type: slack\n    url_env: SLACK_URL\n    digest: 10m\n"
     validate_yaml_text(text, "settings")
-    assert ChannelSettings(type="log", digest="10m").digest == WINDOW
+    assert ChannelSettings.model_validate({"type": "log", "digest": "10m"}).digest == WINDOW
     with pytest.raises(ConfigError, match="not a duration"):
         validate_yaml_text(text.replace("10m", "ten minutes"), "settings")

@@ -23,25 +23,27 @@ NOTIFY = NotifySettings(max_attempts=2, backoff=0.0, backoff_max=0.0)
 OPS = ("ops",)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path)
-
-
 def operator_events(store: Store) -> list[dict[str, object]]:
     return [n.payload for n in store.notifications() if n.kind == "operator"]
 
 
 def fail_check(store: Store, watch_id: int, ok: bool = False) -> None:
-    store.record_check(watch_id, started_at=datetime.now(UTC), duration_ms=1.0, status=503,
-                       nbytes=0, outcome="unchanged" if ok else "error",
-                       error=None if ok else "503 Service Unavailable", validators=None)  # fmt: skip
+    store.record_check(
+        watch_id,
+        started_at=datetime.now(UTC),
+        duration_ms=1.0,
+        status=200 if ok else 503,
+        nbytes=0,
+        outcome="unchanged" if ok else "error",
+        error=None if ok else "503 Service Unavailable",
+        validators=None,
+    )
 
 
 def test_watch_failing_is_reported_once_per_streak(store: Store) -> None:
     """The Nth failure in a row queues one event; more failures add none; a new streak does."""
     (watch_id,) = store.sync_watches([Watch("https://example.org/a", "a", 60.0)]).values()
-    queued = []
+    queued: list[int] = []
     for _ in range(7):
         fail_check(store, watch_id)
         queued += health.watch_failing(store, watch_id, 3, OPS)
@@ -138,7 +140,9 @@ def test_no_operator_channels_means_no_events(store: Store, tmp_path: Path) -> N
     """Without `operator:` in editwatch.yaml health rules stay silent."""
     settings = load_settings(write_config(tmp_path / "config", []), tmp_path / "data")
     ids = store_bodies(store, [False, False, False])
-    assert health.after_check_round(store, settings, [(i, "https://news.example/") for i in ids]) == ()
+    assert (
+        health.after_check_round(store, settings, [(i, "https://news.example/") for i in ids]) == ()
+    )
 
 
 def test_operator_channels_must_exist(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """Notification channels: the registry (kind -> class) and building channels from settings.
 
-Delivery bookkeeping (claiming outbox rows, retries) lives in ``worker.pipeline``; this package
-only knows how to send one notification through one channel, and how long to wait before the
-next attempt.
+Delivery bookkeeping (claiming outbox rows, retries, digests) lives in ``worker.delivery``; this
+package only knows how to send one notification through one channel, how long to wait before the
+next attempt, and what digests and operator events look like (``events``).
 """
 
 from __future__ import annotations
