@@ -22,7 +22,8 @@ def write_config(
     settings: dict[str, Any] = {
         "fetch": {"allow_private_networks": True, "deadline": "10s"},
         "channels": dict(channels or {"archive": {"type": "file", "path": "alerts.jsonl"}}),
-        "defaults": dict(defaults or {"interval": "1h", "channels": ["archive"]}),
+        # debounce off: these tests count one alert per edit (burst debounce has its own test)
+        "defaults": {"debounce": "0s", **(defaults or {"interval": "1h", "channels": ["archive"]})},
         "notify": {"backoff": "1s", "backoff_max": "2s"},
         **(extra or {}),
     }

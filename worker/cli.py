@@ -151,6 +151,7 @@ def check(
     health.after_check_round(store, settings, checked)
     if notify:
         routing = delivery.Routing.from_settings(settings)
+        pipeline.release_debounced(store, settings)
         for notification_id in [i for r in results for i in r.notifications]:
             delivery.deliver(store, channels, notification_id, settings.notify, routing)
         delivery.deliver_pending(store, channels, settings.notify, routing)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from worker.models import (
     CheckOutcome,
     CheckResult,
     FetchResult,
+    Notification,
     SiteProfile,
     Validators,
     Version,
@@ -449,6 +450,7 @@ def _save(
             tuple(sorted(change.kinds)), change.significance, change.silent, rendered
         )
     alert = change is not None and diffing.should_alert(change, target.watch.alert_on)
+    hold = _hold_until(target, store, detected) if alert else None
 
     def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
         assert change is not None and current is not None and new_change is not None
@@ -466,7 +468,61 @@ def _save(
         change=new_change,
         channels=target.watch.channels if new_change and alert else (),
         payload_for=payload_for if new_change and alert else None,
+        hold_until=hold,
     )
+
+
+def _hold_until(target: Target, store: Store, now: datetime) -> datetime | None:
+    """Burst debounce: the first edit alerts at once; edits within ``debounce`` of it wait.
+
+    Waiting alerts go out together, as one cumulative alert, when the window closes
+    (:func:`release_debounced`).
+    """
+    window = timedelta(seconds=target.watch.debounce)
+    if not window:
+        return None
+    last, release = store.debounce_marks(target.id)
+    if release is not None:
+        return release
+    if last is not None and now < last + window:
+        return last + window
+    return None
+
+
+def release_debounced(store: Store, settings: Settings) -> list[int]:
+    """Turn every burst whose window closed into one alert (oldest old -> newest new version).
+
+    Returns the ids of the alerts now pending, for the caller to deliver.
+    """
+    now = utcnow()
+    targets = {t.id: t for t in targets_for(store, settings.watches)}
+    released = []
+    for watch_id, _channel, ids in store.due_debounced(now):
+        rows = [n for n in (store.get_notification(i) for i in ids) if n is not None]
+        if not rows:
+            continue
+        payload = _cumulative_payload(store, targets.get(watch_id), watch_id, rows, now)
+        keep = ids[-1] if payload is not None else None
+        if store.release_debounced(keep, payload, ids[:-1] if keep else ids, now) and keep:
+            released.append(keep)
+    return released
+
+
+def _cumulative_payload(
+    store: Store, target: Target | None, watch_id: int, rows: list[Notification], now: datetime
+) -> dict[str, Any] | None:
+    """The alert for a whole burst; None when the burst cancelled itself out."""
+    newest = rows[-1].payload
+    old = store.version(watch_id, int(rows[0].payload.get("old_version") or 0))
+    new = store.version(watch_id, int(newest.get("new_version") or 0))
+    if target is None or old is None or new is None or _is_removal(old) or _is_removal(new):
+        return {**newest, "debounced": len(rows)}  # nothing better to compare: newest as is
+    change = diffing.compare(old.article, new.article)
+    if change is None:
+        return None
+    rendered = render_json(change, old=old.article, new=new.article, meta={})
+    payload = build_payload(target.watch, change, old, new.article, new.number, now, rendered)
+    return {**payload, "debounced": len(rows)}
 
 
 def build_payload(

@@ -248,11 +248,12 @@ def deliver(self: Task[Any, Any], notification_id: int) -> str:
 @app.task(name="editwatch.sweep_outbox", bind=True)
 @logged_task
 def sweep_outbox(self: Task[Any, Any]) -> int:
-    """Safety net and digest clock: revive rows stuck in ``sending`` by a dead worker, merge
-    digests whose window closed, and enqueue every due row (operator events included)."""
+    """Safety net and clock: revive rows stuck in ``sending`` by a dead worker, release bursts
+    and merge digests whose window closed, and enqueue every due row (operator events too)."""
     rt = runtime()
     now = pipeline.utcnow()
     revived = rt.store.requeue_stale(now - timedelta(seconds=rt.settings.notify.stale_after))
+    pipeline.release_debounced(rt.store, rt.settings)
     digests = delivery.flush_digests(rt.store, delivery.Routing.from_settings(rt.settings), now)
     due = rt.store.due_notifications(pipeline.utcnow(), 1000)
     for notification_id in due:

@@ -4,6 +4,7 @@ version, and the alert policy (every change stored, only some alerted)."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -128,3 +129,23 @@ def test_alternating_headlines_are_one_ab_test(
     sent = alerts(data)
     assert len(sent) == 3  # B, back to A, then the A/B test itself; the repeat is stored only
     assert "headline A/B test: 'Budget passes' / 'Budget fails'" in sent[-1]["diff"]["details"]  # type: ignore[index]
+
+
+def test_burst_of_edits_makes_one_cumulative_alert(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """First edit alerts at once; two more inside the window come later as one alert old->newest."""
+    config, data = setup(http_server, tmp_path, debounce="2s"), tmp_path / "data"
+    check(config, data)
+    for headline in ("Budget fails", "Budget stalls", "Budget collapses"):
+        http_server.route("/story", body=article_page(headline, BODY), headers=HTML)
+        check(config, data)
+    assert [a["new_headline"] for a in alerts(data)] == ["Budget fails"]
+    deadline = time.monotonic() + 10
+    while len(alerts(data)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        check(config, data)  # `editwatch check` releases bursts whose window closed
+    burst = alerts(data)[1]
+    assert (burst["old_headline"], burst["new_headline"]) == ("Budget fails", "Budget collapses")
+    assert burst["debounced"] == 2 and burst["old_version"] == 2 and burst["new_version"] == 4
+    assert len(alerts(data)) == 2

@@ -29,7 +29,7 @@ from worker.errors import StoreError
 from worker.models import Notification, NotificationState
 from worker.store.engine import inserted_id
 from worker.store.rows import dumps
-from worker.store.schema import NOTIFICATION_STATES, notifications
+from worker.store.schema import NOTIFICATION_STATES, changes, notifications
 
 SETTLEABLE_AS_SENT = ("sending", "pending")  # a requeued row that got through is still sent
 DigestBuilder = Callable[[list[Notification]], dict[str, Any]]
@@ -48,8 +48,13 @@ def queue(
     *,
     kind: str = "change",
     dedupe_key: str | None = None,
+    hold_until: datetime | None = None,
 ) -> tuple[int, ...]:
-    """Insert one pending row per ``(channel, payload)``, due at once; return their ids."""
+    """Insert one pending row per ``(channel, payload)``, due at once; return their ids.
+
+    With ``hold_until`` the rows wait as ``debounced`` until then (a burst of edits to one
+    article becomes one cumulative alert, see :func:`release_debounced`).
+    """
     ids: list[int] = []
     for channel, payload in payloads:
         result = connection.execute(
@@ -59,9 +64,9 @@ def queue(
                 dedupe_key=dedupe_key,
                 channel=channel,
                 payload=dumps(payload, f"the {channel} notification payload"),
-                state="pending",
+                state="debounced" if hold_until else "pending",
                 attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=hold_until or now,
                 created_at=now,
                 updated_at=now,
             )
@@ -209,6 +214,79 @@ def merge_held(
     if result.rowcount != len(members):
         raise MergeRaced(f"held rows of channel {channel!r} were merged by another worker")
     return digest_id
+
+
+ALERTED_STATES = ("pending", "held", "sending", "sent", "dead")
+
+
+def debounce_marks(
+    connection: Connection, watch_id: int
+) -> tuple[datetime | None, datetime | None]:
+    """(When this watch's latest alert was queued, when its waiting debounced alerts go out)."""
+    joined = notifications.join(changes, notifications.c.change_id == changes.c.id)
+    mine = (changes.c.watch_id == watch_id, notifications.c.kind == "change")
+    last = connection.execute(
+        sa.select(sa.func.max(notifications.c.created_at))
+        .select_from(joined)
+        .where(*mine, notifications.c.state.in_(ALERTED_STATES))
+    ).scalar()
+    release = connection.execute(
+        sa.select(sa.func.min(notifications.c.next_attempt_at))
+        .select_from(joined)
+        .where(*mine, notifications.c.state == "debounced")
+    ).scalar()
+    return last, release
+
+
+def due_debounced(connection: Connection, now: datetime) -> list[tuple[int, str, list[int]]]:
+    """Debounced rows whose window closed, as (watch id, channel, row ids oldest first)."""
+    query = (
+        sa.select(notifications.c.id, notifications.c.channel, changes.c.watch_id)
+        .select_from(notifications.join(changes, notifications.c.change_id == changes.c.id))
+        .where(notifications.c.state == "debounced", notifications.c.next_attempt_at <= now)
+        .order_by(notifications.c.id)
+    )
+    groups: dict[tuple[int, str], list[int]] = {}
+    for row in connection.execute(query).mappings():
+        groups.setdefault((row["watch_id"], row["channel"]), []).append(row["id"])
+    return [(watch_id, channel, ids) for (watch_id, channel), ids in groups.items()]
+
+
+def release_debounced(
+    connection: Connection,
+    keep: int | None,
+    payload: dict[str, Any] | None,
+    merged: Sequence[int],
+    now: datetime,
+) -> None:
+    """Send one cumulative alert for a burst: ``keep`` becomes pending with ``payload``.
+
+    The other rows of the burst are ``merged`` into it (settled ``sent`` with it). With
+    ``keep=None`` the burst cancelled itself out (the article is back where it was): every
+    row is merged and nothing is sent. Conditional UPDATEs: a race rolls everything back.
+    """
+    if keep is not None:
+        kept = connection.execute(
+            notifications.update()
+            .where(notifications.c.id == keep, notifications.c.state == "debounced")
+            .values(
+                state="pending",
+                payload=dumps(payload or {}, "a debounced notification payload"),
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        ).rowcount
+        if kept != 1:
+            raise MergeRaced("a debounced row was released by another worker")
+    if merged:
+        count = connection.execute(
+            notifications.update()
+            .where(notifications.c.id.in_(list(merged)), notifications.c.state == "debounced")
+            .values(state="merged", digest_id=keep, updated_at=now)
+        ).rowcount
+        if count != len(merged):
+            raise MergeRaced("debounced rows were released by another worker")
 
 
 def requeue_stale(connection: Connection, older_than: datetime, now: datetime) -> int:

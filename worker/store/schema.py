@@ -21,7 +21,7 @@ from sqlalchemy.engine import Dialect
 from worker.models import CheckOutcome
 
 OUTCOMES: tuple[str, ...] = get_args(CheckOutcome)
-NOTIFICATION_STATES = ("pending", "held", "sending", "sent", "merged", "dead")
+NOTIFICATION_STATES = ("pending", "held", "debounced", "sending", "sent", "merged", "dead")
 NOTIFICATION_KINDS = ("change", "digest", "operator")
 
 URL_LENGTH = 2048

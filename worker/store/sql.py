@@ -304,6 +304,7 @@ class Store:
         change: NewChange | None,
         channels: Sequence[str],
         payload_for: PayloadBuilder | None,
+        hold_until: datetime | None = None,
     ) -> SavedState:
         """Store a state (reusing an identical older one), its change and its outbox rows.
 
@@ -337,7 +338,7 @@ class Store:
                 (channel, payload_for(change_id, number, old_number) if payload_for else {})
                 for channel in dict.fromkeys(channels)
             ]
-            ids = outbox.queue(connection, change_id, payloads, seen_at)
+            ids = outbox.queue(connection, change_id, payloads, seen_at, hold_until=hold_until)
             return SavedState(version_id, number, is_new, change_id, ids)
 
     def changes(self, watch_id: int) -> list[ChangeRecord]:
@@ -363,6 +364,31 @@ class Store:
         """Take a due row for delivery; ``None`` if another worker got it or it is not due."""
         with self._write("claiming a notification") as connection:
             return outbox.claim(connection, notification_id, now)
+
+    def debounce_marks(self, watch_id: int) -> tuple[datetime | None, datetime | None]:
+        """When the watch last alerted, and when its waiting (debounced) alerts go out."""
+        with self._read("reading the alert window of a watch") as connection:
+            return outbox.debounce_marks(connection, watch_id)
+
+    def due_debounced(self, now: datetime) -> list[tuple[int, str, list[int]]]:
+        """Bursts whose debounce window closed: (watch id, channel, row ids oldest first)."""
+        with self._read("listing debounced notifications") as connection:
+            return outbox.due_debounced(connection, now)
+
+    def release_debounced(
+        self,
+        keep: int | None,
+        payload: dict[str, Any] | None,
+        merged: Sequence[int],
+        now: datetime,
+    ) -> bool:
+        """Turn a burst into one pending cumulative alert; False if another worker did."""
+        try:
+            with self._write("releasing debounced notifications") as connection:
+                outbox.release_debounced(connection, keep, payload, merged, now)
+        except outbox.MergeRaced:
+            return False
+        return True
 
     def hold_notification(self, notification_id: int, now: datetime) -> bool:
         """Park a claimed row of a digest channel until the channel's window closes."""
