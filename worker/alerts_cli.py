@@ -18,18 +18,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from worker import delivery, logs
-from worker.config import Settings, load_settings
-from worker.errors import ConfigError, EditwatchError
+from worker import delivery
+from worker.cli_common import build_all_channels, err, load, open_store
+from worker.config import Settings
 from worker.models import Notification
-from worker.notify import Channel, ChannelContext, build_channels
+from worker.notify import Channel
 from worker.store import Store
 
 alerts_app = typer.Typer(
@@ -38,7 +37,6 @@ alerts_app = typer.Typer(
     no_args_is_help=False,
 )
 out = Console()
-err = Console(stderr=True)
 STATE_STYLES = {"dead": "bold red", "pending": "yellow", "held": "cyan", "sent": "green"}
 ERROR_WIDTH = 200  # characters of last_error shown in the table; --json has all of it
 
@@ -55,8 +53,8 @@ def alerts(
     """List the latest alerts (newest first): id, channel, watch, state, attempts, last error."""
     if ctx.invoked_subcommand is not None:
         return
-    settings = _settings(ctx)
-    with _store(settings) as store:
+    settings = load(ctx)
+    with open_store(settings) as store:
         rows = store.notifications("dead" if failed else None, limit=limit, newest_first=True)
     if as_json:
         for row in rows:
@@ -78,9 +76,9 @@ def retry(
     if bool(ids) == all_:
         err.print("give the ids of dead alerts, or --all")
         raise typer.Exit(2)
-    settings = _settings(ctx)
-    channels = _channels(settings)
-    with _store(settings) as store:
+    settings = load(ctx)
+    channels = build_all_channels(settings)
+    with open_store(settings) as store:
         wanted = None if all_ else list(ids or [])
         chosen = [n.id for n in store.notifications("dead") if wanted is None or n.id in wanted]
         missing = sorted(set(wanted or []) - set(chosen))
@@ -146,39 +144,3 @@ def _print_table(rows: Sequence[Notification], title: str) -> None:
             (row.last_error or "")[:ERROR_WIDTH],
         )
     out.print(table)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    """Settings from the main command's ``--config``/``--data`` (exit 2 on a config error)."""
-    options = ctx.obj
-    config_dir: Path = getattr(options, "config_dir", Path("config"))
-    try:
-        settings = load_settings(config_dir, getattr(options, "data_dir", None))
-    except ConfigError as exc:
-        err.print("[bold red]configuration error[/]")
-        err.print(str(exc), soft_wrap=True, highlight=False, markup=False)
-        raise typer.Exit(2) from None
-    logs.configure(settings.log.format, settings.log.level)
-    return settings
-
-
-def _store(settings: Settings) -> Store:
-    try:
-        return Store.open(settings.data_dir, settings.database_url)
-    except EditwatchError as exc:
-        err.print(f"database error: {exc}", soft_wrap=True, highlight=False, markup=False)
-        raise typer.Exit(2) from None
-
-
-def _channels(settings: Settings) -> dict[str, Channel]:
-    context = ChannelContext(
-        settings.data_dir,
-        settings.fetch.allow_private_networks,
-        settings.fetch.user_agent,
-        settings.notify.timeout,
-    )
-    try:
-        return build_channels(settings.channels, context)
-    except ConfigError as exc:
-        err.print(f"configuration error: {exc}", soft_wrap=True, markup=False)
-        raise typer.Exit(2) from None

@@ -11,7 +11,6 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,16 +21,15 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from worker import __version__, delivery, health, logs, pipeline
+from worker import __version__, delivery, health, pipeline
 from worker.alerts_cli import alerts_app
-from worker.config import Settings, load_settings
+from worker.cli_common import Options, build_all_channels, err, load, open_store
+from worker.config import Settings
 from worker.diff import compare
 from worker.duequeue import DueQueue
 from worker.embedded import child_env, embedded_redis, run_worker
-from worker.errors import ConfigError, EditwatchError
 from worker.fetch import make_client
 from worker.models import CheckResult, Version, Watch
-from worker.notify import ChannelContext, build_channels
 from worker.render import render_html, render_json, render_markdown, render_text
 from worker.store import Store, WatchRecord
 
@@ -44,15 +42,6 @@ cli = typer.Typer(
 )
 cli.add_typer(alerts_app, name="alerts")
 out = Console()
-err = Console(stderr=True)
-
-
-@dataclass
-class Options:
-    """Global options, shared by every subcommand through the typer context."""
-
-    config_dir: Path
-    data_dir: Path | None
 
 
 def _version(value: bool) -> None:
@@ -79,49 +68,14 @@ def main_options(
     ctx.obj = Options(config, data)
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    options: Options = ctx.obj
-    try:
-        settings = load_settings(options.config_dir, options.data_dir)
-    except ConfigError as exc:
-        err.print("[bold red]configuration error[/]")
-        err.print(str(exc), soft_wrap=True, highlight=False, markup=False)
-        raise typer.Exit(2) from None
-    logs.configure(settings.log.format, settings.log.level)
-    return settings
-
-
-def _store(settings: Settings) -> Store:
-    try:
-        return Store.open(settings.data_dir, settings.database_url)
-    except EditwatchError as exc:
-        err.print(f"database error: {exc}", soft_wrap=True, highlight=False, markup=False)
-        raise typer.Exit(2) from None
-
-
-def _channels(settings: Settings) -> dict[str, Any]:
-    context = ChannelContext(
-        settings.data_dir,
-        settings.fetch.allow_private_networks,
-        settings.fetch.user_agent,
-        settings.notify.timeout,
-    )
-    try:
-        return build_channels(settings.channels, context)
-    except ConfigError as exc:
-        err.print("[bold red]configuration error[/]")
-        err.print(f"{settings.config_dir}/editwatch.yaml: {exc}", soft_wrap=True, markup=False)
-        raise typer.Exit(2) from None
-
-
 @cli.command()
 def run(
     ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
 ) -> None:
     """Start worker and scheduler on this machine (embedded Redis unless REDIS_URL is set)."""
-    settings = _settings(ctx)
-    _channels(settings)
+    settings = load(ctx)
+    build_all_channels(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.broker_url:
         env = child_env(settings.config_dir, settings.data_dir, settings.broker_url)
@@ -142,9 +96,9 @@ def check(
     ] = None,
 ) -> None:
     """Check every watch once, now, without Celery; deliver the alerts this run queued."""
-    settings = _settings(ctx)
-    channels = _channels(settings) if notify else {}
-    store = _store(settings)
+    settings = load(ctx)
+    channels = build_all_channels(settings) if notify else {}
+    store = open_store(settings)
     watches = _select(settings, watch)
     results = _run_checks(watches, settings, store, show_progress=not as_json and out.is_terminal)
     checked = [(t.id, t.watch.url) for t in pipeline.targets_for(store, watches)]
@@ -228,8 +182,8 @@ def _print_results(results: Sequence[CheckResult]) -> None:
 @cli.command()
 def validate(ctx: typer.Context) -> None:
     """Validate config/*.yaml and the environment; print what would run."""
-    settings = _settings(ctx)
-    channels = _channels(settings)
+    settings = load(ctx)
+    channels = build_all_channels(settings)
     out.print(
         f"[green]configuration OK[/]: {len(settings.watches)} watches, {len(channels)} channels, "
         f"{len(settings.sites)} site profiles ({settings.config_dir})"
@@ -242,8 +196,8 @@ def watches(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per watch.")] = False,
 ) -> None:
     """List watches (feed-discovered ones too) with next due time and last outcome."""
-    settings = _settings(ctx)
-    store = _store(settings)
+    settings = load(ctx)
+    store = open_store(settings)
     targets = pipeline.targets_for(store, settings.watches)
     records = {r.id: r for r in store.list_watches()}
     due = _due_times(settings, [t.id for t in targets])
@@ -313,8 +267,8 @@ def history(
     ctx: typer.Context, watch: Annotated[str, typer.Argument(help="Watch name or URL.")]
 ) -> None:
     """Versions of one article, with time, kinds and significance of each change."""
-    settings = _settings(ctx)
-    store = _store(settings)
+    settings = load(ctx)
+    store = open_store(settings)
     watch_id = _watch_id(store, settings, watch)
     changes = {c.new_version: c for c in store.changes(watch_id)}
     table = Table(title=f"history of {watch}")
@@ -362,8 +316,8 @@ def diff_command(
     fmt: Annotated[str, typer.Option("--format", help="text, markdown, html or json.")] = "text",
 ) -> None:
     """Show what changed between two versions (default: the last two)."""
-    settings = _settings(ctx)
-    store = _store(settings)
+    settings = load(ctx)
+    store = open_store(settings)
     before, after = _pick_versions(store, _watch_id(store, settings, watch), old, new)
     change = compare(before.article, after.article)
     if change is None:

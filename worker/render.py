@@ -23,11 +23,11 @@ from rich.console import Console
 from rich.text import Text
 
 from worker.models import Article, BlockOp, Change, DiffOp, FieldDiff
+from worker.textutil import ELLIPSIS, truncate_lines
 
 SCHEMA = "editwatch.change/1"
 SegmentTag = Literal["equal", "delete", "insert"]
 CONTEXT_WORDS = 12  # unchanged words kept on each side of an edit inside a long paragraph
-ELLIPSIS = "…"
 FIELD_LABELS: dict[str, str] = {
     "headline": "Headline",
     "subheadline": "Subheadline",
@@ -272,26 +272,6 @@ def _markdown_run(run: Segment) -> str:
     lead = " " if run.text[:1].isspace() else ""
     trail = " " if run.text[-1:].isspace() else ""
     return f"{lead}{start}{escaped}{end}{trail}"
-
-
-def truncate_lines(lines: Sequence[str], max_length: int | None) -> str:
-    """Join lines, dropping trailing ones with a '... N more lines' note to fit max_length.
-
-    The first line (the headline) always stays, cut short with an ellipsis if it must.
-    """
-    text = "\n".join(lines)
-    if max_length is None or len(text) <= max_length:
-        return text
-    for keep in range(len(lines) - 1, 0, -1):
-        candidate = "\n".join([*lines[:keep], f"... {len(lines) - keep} more lines"])
-        if len(candidate) <= max_length:
-            return candidate
-    note = f"... {len(lines) - 1} more lines"
-    room = max(max_length - len(note) - 2, 0)
-    return f"{lines[0][:room]}{ELLIPSIS}\n{note}" if room else note[:max_length]
-
-
-# --- html -----------------------------------------------------------------------------------
 
 
 def _e(text: str) -> str:

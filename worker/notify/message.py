@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from worker import textutil
 from worker.models import Notification
 
 RENDERED_KEYS = ("text", "markdown", "html")  # human renderings, left out of machine payloads
@@ -157,17 +158,5 @@ def _side(runs: Sequence[Run], side: str) -> str:
 
 
 def truncate_lines(value: str, max_length: int) -> str:
-    """Drop whole lines from the end, with a '... N more lines' note, until it fits.
-
-    The first line (the headline) always stays, cut short with an ellipsis if it must.
-    """
-    if len(value) <= max_length:
-        return value
-    lines = value.split("\n")
-    for keep in range(len(lines) - 1, 0, -1):
-        candidate = "\n".join([*lines[:keep], f"... {len(lines) - keep} more lines"])
-        if len(candidate) <= max_length:
-            return candidate
-    note = f"... {len(lines) - 1} more lines"
-    room = max(max_length - len(note) - 2, 0)
-    return f"{lines[0][:room]}…\n{note}" if room else note[:max_length]
+    """Drop whole lines from the end, with a '... N more lines' note, until it fits."""
+    return textutil.truncate_lines(value.split("\n"), max_length)
