@@ -148,6 +148,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     pages = load_pages()
+    results = run(args, pages)
+    print(f"{len(pages)} pages\n")
+    print(table(results))
+    if len(results) == 2:
+        editwatch_result, trafilatura_result = results
+        ratio = editwatch_result.pages_per_second / trafilatura_result.pages_per_second
+        print(f"\nspeed ratio editwatch / trafilatura: {ratio:.1f}x")
+        print(f"F1 difference: {editwatch_result.scores.f1 - trafilatura_result.scores.f1:+.3f}")
+    if results and args.only != "trafilatura":
+        if args.write_floor:
+            print(f"\nfloor written to {FLOOR_FILE}: {write_floor(results[0].scores)}")
+        if args.worst:
+            print(f"\nworst {args.worst} pages (editwatch):")
+            print(worst(pages, results[0].outputs, args.worst))
+    return 0
+
+
+def run(args: argparse.Namespace, pages: list[Page]) -> list[Result]:
+    """editwatch first, then trafilatura (when installed), each timed the same way."""
     results = []
     if args.only != "trafilatura":
         name = f"editwatch ({EXTRACTOR_VERSION}{', generic' if args.generic else ''})"
@@ -161,19 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             name = "trafilatura 2.x, extract(include_comments=False)"
             timed = measure(name, traf, pages, args.repeat)
             results.append(with_titles(timed, pages, trafilatura_titles(pages)))
-    print(f"{len(pages)} pages\n")
-    print(table(results))
-    if len(results) == 2:
-        ours, theirs = results
-        ratio = ours.pages_per_second / theirs.pages_per_second
-        print(f"\nspeed ratio editwatch / trafilatura: {ratio:.1f}x")
-        print(f"F1 difference: {ours.scores.f1 - theirs.scores.f1:+.3f}")
-    if args.write_floor and results and args.only != "trafilatura":
-        print(f"\nfloor written to {FLOOR_FILE}: {write_floor(results[0].scores)}")
-    if args.worst and results and args.only != "trafilatura":
-        print(f"\nworst {args.worst} pages (editwatch):")
-        print(worst(pages, results[0].outputs, args.worst))
-    return 0
+    return results
 
 
 if __name__ == "__main__":

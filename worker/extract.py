@@ -6,10 +6,17 @@ first: JSON-LD, then ``<meta>`` tags, then main-content detection over the DOM. 
 and hint word lives in a named constant below (data, not ``if`` chains), and a per-domain
 :class:`~worker.models.SiteProfile` can override the generic path with CSS selectors.
 
+How the body is found: every good paragraph credits its length to all its ancestors (paragraphs
+under chrome such as ``<nav>`` or "related"/"comments" containers are left out); the winner is
+the deepest container holding most of that text (less, if it names itself the article body);
+the winner is then walked in document order, skipping chrome subtrees that hold little text,
+and each block becomes one paragraph. JSON-LD ``articleBody`` is only a fallback for pages whose
+DOM yields clearly less text (some sites truncate it).
+
 selectolax (lexbor) is the only HTML library used at run time. Each CSS query walks the whole
-tree and costs about as much as the parse itself, so the module asks few, combined queries
-(one for the metadata, one for the paragraphs and links, one inside the winning container)
-and answers the rest from their results in Python.
+tree, so the module asks one combined query (metadata, paragraphs, links in paragraphs,
+captions) and answers the rest in Python; a second query runs only on pages with almost no
+``<p>`` text.
 """
 
 from __future__ import annotations
@@ -60,7 +67,8 @@ META_SITE_NAME = ("og:site_name", "application-name")
 # paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
 # one document query returns anyway, because attribute-substring selectors are the slowest kind.
 DOM_META_WORDS = re.compile(
-    r"(?P<caption>wp-caption-text|caption)|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
+    r"(?P<caption>wp-caption-text|caption)"
+    r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name)"
 )
 MAX_H1 = 3
@@ -95,6 +103,7 @@ POSITIVE_HINTS = re.compile(
 POSITIVE_TAGS = frozenset({"article"})
 # A hinted subtree is kept anyway when it holds real paragraph text: this share of the winner's,
 # or this many characters (page builders put "share" or "meta" in content wrappers).
+CAPTION_REACH = 2  # captions count up to this many levels above the body (lead images)
 KEEP_SHARE = 0.25
 KEEP_CHARS = 600
 # Elements that start a block when found inside a list item, a cell or an inline wrapper.
@@ -271,16 +280,17 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> A
     scan = _scan(tree, selectors)
     signals = scan.signals
     headline = _headline(tree, signals, selectors)
+    paragraphs, containers = _body(tree, selectors, scan, headline)
     return Article(
         headline=headline,
-        subheadline=_subheadline(scan.subheadline, signals, headline),
+        subheadline=_subheadline(scan.subheadline, signals, headline, paragraphs),
         byline=_byline(signals, scan.byline),
         published=_first(
             _ld_str(signals.ld, "datePublished"), *_metas(signals, META_PUBLISHED), signals.time
         ),
         modified=_first(_ld_str(signals.ld, "dateModified"), *_metas(signals, META_MODIFIED)),
-        paragraphs=_body(tree, selectors, scan, headline),
-        captions=tuple(dict.fromkeys(scan.captions)),
+        paragraphs=paragraphs,
+        captions=_captions(scan, containers),
         canonical_url=_first(signals.canonical, signals.meta.get("og:url", ""), url or ""),
         language=_language(tree, signals),
     )
@@ -296,7 +306,9 @@ class _Scan:
     linked: dict[int, int] = field(default_factory=dict)  # link text per nearby ancestor
     texts: dict[int, str] = field(default_factory=dict)  # paragraph text, read once
     parent_roles: dict[int, str | None] = field(default_factory=dict)
-    captions: list[str] = field(default_factory=list)
+    captions: list[tuple[LexborNode, str]] = field(default_factory=list)
+    custom_captions: bool = False  # a site profile chose them: keep them all
+    credit: dict[int, int] = field(default_factory=dict)  # paragraph text held per element
     subheadline: str = ""
     byline: str = ""
 
@@ -306,11 +318,12 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
     so asking once and dispatching on the tag in Python is the cheap way."""
     scan = _Scan()
     scripts: list[str] = []
+    described: list[LexborNode] = []  # may carry the standfirst, the byline or a caption
     for node in tree.css(f"{HEAD_QUERY}, {CONTENT_QUERY}"):
         tag = node.tag or ""
         if tag in PARAGRAPH_TAGS:
             scan.paragraphs.append(node)
-            _add_dom_meta(node, scan)
+            described.append(node)
         elif tag == "a":
             _count_link(node, scan.linked)
         elif tag == "br":
@@ -320,12 +333,15 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
         elif tag == "script":
             scripts.append(node.text(deep=True))
         elif tag in ("figcaption", "h2"):
-            _add_dom_meta(node, scan)
+            described.append(node)
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld = _json_ld_article(scripts)
+    for node in described:  # after the loop, so every <br> is a line break by now
+        _add_dom_meta(node, scan)
     if custom := _select(tree, selectors.captions):
-        scan.captions = [text for node in custom if (text := _node_text(node))]
+        scan.captions = [(node, text) for node in custom if (text := _node_text(node))]
+        scan.custom_captions = True
     return scan
 
 
@@ -360,7 +376,7 @@ def _add_dom_meta(node: LexborNode, scan: _Scan) -> None:
     if not text:
         return
     if role == "caption":
-        scan.captions.append(text)
+        scan.captions.append((node, text))
     elif role == "subheadline" and not scan.subheadline:
         scan.subheadline = text
     elif role == "byline" and not scan.byline:
@@ -534,11 +550,17 @@ def _strip_site(title: str, sites: set[str]) -> str:
     return title
 
 
-def _subheadline(dom: str, signals: _Signals, headline: str) -> str:
+def _subheadline(dom: str, signals: _Signals, headline: str, body: tuple[str, ...]) -> str:
+    """The standfirst as shown, else the metadata's; a description that merely repeats the
+    headline or the start of the first paragraph is not a subheadline (it would report every
+    lead edit twice)."""
     found = _first(
         dom, _ld_str(signals.ld, "alternativeHeadline"), *_metas(signals, META_SUBHEADLINE)
     )
-    return "" if found == headline else found
+    lead = found.rstrip(".… ")
+    if found == headline or (body and lead and body[0].startswith(lead)):
+        return ""
+    return found
 
 
 def _byline(signals: _Signals, dom: str) -> str:
@@ -570,18 +592,50 @@ def _language(tree: LexborHTMLParser, signals: _Signals) -> str:
 # --- body: scoring ----------------------------------------------------------------------------
 def _body(
     tree: LexborHTMLParser, selectors: Selectors, scan: _Scan, headline: str
-) -> tuple[str, ...]:
-    """Paragraphs from the profile's body selector, else from the best-scoring container."""
+) -> tuple[tuple[str, ...], list[LexborNode]]:
+    """Paragraphs from the profile's body selector, else from the best-scoring container; and
+    the container(s) they came from."""
     if containers := _select(tree, selectors.body):
         walks = ((node, _Walk.over(node, {}, scan)) for node in containers)
         blocks = [text for node, walk in walks for text in _blocks(node, walk, [])]
-        return _finish(blocks, headline)
-    paragraphs = _finish(_generic_body(tree, scan), headline)
+        return _finish(blocks, headline), containers
+    winner = _winner(tree, scan)
+    blocks = _blocks(winner, _Walk.over(winner, scan.credit, scan), []) if winner else []
     article_body = scan.signals.ld.get("articleBody")
-    return _cross_check(paragraphs, unescape(article_body) if isinstance(article_body, str) else "")
+    article_text = unescape(article_body) if isinstance(article_body, str) else ""
+    return _cross_check(_finish(blocks, headline), article_text), [winner] if winner else []
 
 
-def _generic_body(tree: LexborHTMLParser, scan: _Scan) -> list[str]:
+def _captions(scan: _Scan, containers: list[LexborNode]) -> tuple[str, ...]:
+    """Captions of the article's own figures: inside the body container or just above it (a lead
+    image), never in chrome such as a "most viewed" rail, whose teaser captions rotate."""
+    if scan.custom_captions or not containers:
+        return tuple(dict.fromkeys(text for _, text in scan.captions))
+    anchors = set()
+    for container in containers:
+        node: LexborNode | None = container
+        for _ in range(CAPTION_REACH + 1):
+            if node is None:
+                break
+            anchors.add(node.mem_id)
+            node = node.parent
+    kept = (text for node, text in scan.captions if _under(node, anchors))
+    return tuple(dict.fromkeys(kept))
+
+
+def _under(node: LexborNode, anchors: set[int]) -> bool:
+    """Is ``node`` inside one of ``anchors`` with no chrome element in between?"""
+    current = node.parent
+    while current is not None:
+        if current.mem_id in anchors:
+            return True
+        if _is_boilerplate(current, _STRONG_HINT, BOILERPLATE_TAGS):
+            return False
+        current = current.parent
+    return False
+
+
+def _winner(tree: LexborHTMLParser, scan: _Scan) -> LexborNode | None:
     """Score containers by the paragraph text they hold, then walk the winner.
 
     Pages that set their text in bare ``<div>``/``<span>`` runs have few good ``<p>``; for them
@@ -591,10 +645,8 @@ def _generic_body(tree: LexborHTMLParser, scan: _Scan) -> list[str]:
     if max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
         credit, nodes = _credit([*scan.paragraphs, *bare], scan.linked, scan.texts)
-    if not credit:
-        return []
-    winner = _pick_winner(credit, nodes)
-    return _blocks(winner, _Walk.over(winner, credit, scan), [])
+    scan.credit = credit
+    return _pick_winner(credit, nodes) if credit else None
 
 
 @dataclass(slots=True)

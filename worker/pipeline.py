@@ -36,6 +36,7 @@ from worker.models import (
     CheckResult,
     FetchResult,
     Notification,
+    Selectors,
     SiteProfile,
     Validators,
     Version,
@@ -423,10 +424,22 @@ def _log_summary(result: CheckResult, duration_ms: float, page: FetchResult | No
 
 
 def _profile(watch: Watch, settings: Settings) -> SiteProfile | None:
-    """The watch's own selectors win over the site profile for its domain."""
-    if watch.selectors is not None:
-        return SiteProfile(domain="", selectors=watch.selectors)
-    return settings.profile_for(watch.url)
+    """The site profile for the watch's domain, with the watch's own selectors on top.
+
+    Field by field: a watch that only sets ``headline`` keeps the site's ``body``; its
+    ``exclude`` list adds to the site's.
+    """
+    site = settings.profile_for(watch.url)
+    if watch.selectors is None:
+        return site
+    own, base = watch.selectors, site.selectors if site else Selectors()
+    merged = Selectors(
+        headline=own.headline or base.headline,
+        body=own.body or base.body,
+        exclude=(*base.exclude, *own.exclude),
+        captions=own.captions or base.captions,
+    )
+    return SiteProfile(domain=site.domain if site else "", selectors=merged)
 
 
 def _save(

@@ -145,3 +145,39 @@ def test_private_targets_refused_unless_allowed(tmp_path: Path, site: LocalHTTPS
     assert row["outcome"] == "error"
     assert "allow_private_networks" in str(row["error"])
     assert site.count("/story") == 0
+
+
+def odd_page(title: str, promo: str) -> bytes:
+    """A page whose real headline is not in <h1> and whose body holds a changing promo."""
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    return (
+        f"<html><body><h1>The Daily Test</h1><h2 class='story-title'>{title}</h2>"
+        f"<div class='story'>{body}<div class='promo'><p>{promo}</p></div></div></body></html>"
+    ).encode()
+
+
+def test_watch_selectors_pick_headline_and_drop_blocks(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """`selectors` from watches.yaml choose the headline and exclude a noisy block."""
+    http_server.route(
+        "/odd", body=odd_page("Council approves budget", "Subscribe now!"), headers=HTML
+    )
+    selectors = {"headline": "h2.story-title", "body": "div.story", "exclude": ["div.promo"]}
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url("/odd"), "name": "odd", "selectors": selectors}],
+    )
+    run_check(config, tmp_path / "data")
+    http_server.route(
+        "/odd", body=odd_page("Council approves budget", "Half price today!"), headers=HTML
+    )
+    (row,) = run_check(config, tmp_path / "data")
+    assert row["outcome"] == "unchanged"  # the promo is excluded
+    http_server.route(
+        "/odd", body=odd_page("Council rejects budget", "Half price today!"), headers=HTML
+    )
+    (row,) = run_check(config, tmp_path / "data")
+    assert row["outcome"] == "changed" and "headline" in row["kinds"]  # type: ignore[operator]
+    (alert,) = alerts(tmp_path / "data")
+    assert alert["new_headline"] == "Council rejects budget"

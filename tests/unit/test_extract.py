@@ -48,9 +48,10 @@ def test_seed_page_body_has_no_page_furniture(slug: str) -> None:
 
 @pytest.mark.parametrize("slug", ARTICLE_SLUGS)
 def test_seed_page_metadata(slug: str) -> None:
-    """Byline, publication date, language and canonical URL come from the page's metadata."""
+    """Standfirst, byline, publication date, language and canonical URL are found."""
     expected = seed_article(slug, 1)
     article = _render(slug)
+    assert article.subheadline == expected.dek
     assert article.byline
     assert article.byline.split(",")[0].split(" in ")[0] in expected.byline
     assert article.published == expected.published
@@ -128,14 +129,24 @@ def test_boilerplate_inside_the_article_is_dropped() -> None:
 
 
 def test_figure_captions_go_to_captions_not_body() -> None:
-    """Figure captions are their own field, so a caption edit is told apart from a body edit."""
+    """Article captions are their own field; captions in a side rail are not the article's."""
     body = _paragraphs(2) + (
         '<figure><img src="x.jpg"><figcaption>The bridge at dawn. Photo: A. Lima</figcaption>'
         "</figure>"
     )
-    article = extract_article(_page(f"<article>{body}{_paragraphs(2, start=2)}</article>"))
+    rail = (
+        '<aside class="most-viewed"><figure><img src="y.jpg"><figcaption>Teaser photo that '
+        "rotates on every load</figcaption></figure></aside>"
+    )
+    article = extract_article(_page(f"<article>{body}{_paragraphs(2, start=2)}</article>{rail}"))
     assert article.captions == ("The bridge at dawn. Photo: A. Lima",)
     assert "The bridge at dawn" not in article.body_text
+
+
+def test_caption_line_breaks_do_not_glue_words() -> None:
+    """``<br>`` inside a caption reads as a space."""
+    body = _paragraphs(3) + "<figure><figcaption>The bridge<br>at dawn</figcaption></figure>"
+    assert extract_article(_page(f"<article>{body}</article>")).captions == ("The bridge at dawn",)
 
 
 def test_subheadings_stay_in_order_within_the_body() -> None:
@@ -172,6 +183,12 @@ def test_arbitrary_bytes_never_crash(junk: bytes) -> None:
 def test_tag_soup_never_crashes(soup: str) -> None:
     """Broken, half-closed markup yields an Article, never an exception."""
     assert isinstance(extract_article(soup), Article)
+
+
+def test_absurdly_nested_markup_still_yields_the_text() -> None:
+    """Thousands of nested wrappers neither crash the walk nor hide the paragraphs."""
+    page = "<div>" * 3000 + _paragraphs(3) + "</div>" * 3000
+    assert extract_article(page).paragraphs == tuple(_paragraph_text(i) for i in range(3))
 
 
 def test_empty_input_gives_an_empty_article() -> None:
