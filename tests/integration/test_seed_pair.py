@@ -49,3 +49,18 @@ def test_second_capture_alerts_once_for_the_vox_caption(site: DemoSite, tmp_path
     alerts = (tmp_path / "data" / "alerts.jsonl").read_text().splitlines()
     assert len(alerts) == 1
     assert "Russian Air Force personnel" in alerts[0]
+
+
+@pytest.mark.postgres
+def test_seed_pair_on_postgresql(site: DemoSite, tmp_path: Path, pg_url: str) -> None:
+    """The same seed scenario with versions in PostgreSQL (DATABASE_URL in editwatch.yaml)."""
+    config = write_config(
+        tmp_path / "config",
+        [{"url": site.url_for(s), "name": s} for s in ARTICLE_SLUGS],
+        extra={"database_url": pg_url},
+    )
+    assert {r["outcome"] for r in check(config, tmp_path / "data").values()} == {"new"}
+    site.capture = 2
+    second = check(config, tmp_path / "data")
+    assert [n for n, r in second.items() if r["outcome"] == "changed"] == [VOX_SLUG]
+    assert not (tmp_path / "data" / "editwatch.db").exists()  # nothing went to SQLite
