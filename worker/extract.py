@@ -85,6 +85,7 @@ TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–
 # navigation links would otherwise all cross into Python.
 CONTENT_QUERY = "p, pre, blockquote, p a, h1, h2, time[datetime], figcaption, br"
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
+SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 FALLBACK_CONTENT_QUERY = "div, li, td, span"
 FALLBACK_TAGS = frozenset(FALLBACK_CONTENT_QUERY.replace(",", " ").split())
 FALLBACK_BELOW_CHARS = 2000  # so few characters in paragraphs: look at bare text containers too
@@ -318,12 +319,13 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
     so asking once and dispatching on the tag in Python is the cheap way."""
     scan = _Scan()
     scripts: list[str] = []
-    described: list[LexborNode] = []  # may carry the standfirst, the byline or a caption
-    for node in tree.css(f"{HEAD_QUERY}, {CONTENT_QUERY}"):
+    described: list[tuple[LexborNode, str]] = []  # the standfirst, the byline, captions
+    for node in tree.css(SCAN_QUERY):
         tag = node.tag or ""
         if tag in PARAGRAPH_TAGS:
             scan.paragraphs.append(node)
-            described.append(node)
+            if role := _dom_meta_role(node, scan.parent_roles):
+                described.append((node, role))
         elif tag == "a":
             _count_link(node, scan.linked)
         elif tag == "br":
@@ -332,13 +334,16 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
             _add_meta(node, scan.signals.meta)
         elif tag == "script":
             scripts.append(node.text(deep=True))
-        elif tag in ("figcaption", "h2"):
-            described.append(node)
+        elif tag == "figcaption":
+            described.append((node, "caption"))
+        elif tag == "h2":
+            if role := _dom_meta_role(node, scan.parent_roles):
+                described.append((node, role))
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld = _json_ld_article(scripts)
-    for node in described:  # after the loop, so every <br> is a line break by now
-        _add_dom_meta(node, scan)
+    for node, role in described:  # after the loop, so every <br> is a line break by now
+        _add_dom_meta(node, role, scan)
     if custom := _select(tree, selectors.captions):
         scan.captions = [(node, text) for node in custom if (text := _node_text(node))]
         scan.custom_captions = True
@@ -367,11 +372,8 @@ def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
         parent = parent.parent
 
 
-def _add_dom_meta(node: LexborNode, scan: _Scan) -> None:
+def _add_dom_meta(node: LexborNode, role: str, scan: _Scan) -> None:
     """Captions, the standfirst and the byline as the page shows them (see DOM_META_WORDS)."""
-    role = "caption" if node.tag == "figcaption" else _dom_meta_role(node, scan.parent_roles)
-    if role is None:
-        return
     text = _node_text(node)
     if not text:
         return
@@ -388,13 +390,15 @@ def _dom_meta_role(node: LexborNode, parents: dict[int, str | None]) -> str | No
 
     Paragraphs share parents, so each parent's role is looked up once (``parents``)."""
     role = _class_role(node)
+    if role is not None:
+        return role
     parent = node.parent
-    if role is None and parent is not None:
-        key = parent.mem_id
-        if key not in parents:
-            parents[key] = _class_role(parent)
-        role = parents[key]
-    return role
+    if parent is None:
+        return None
+    key = parent.mem_id
+    if key not in parents:
+        parents[key] = _class_role(parent)
+    return parents[key]
 
 
 def _class_role(node: LexborNode) -> str | None:
@@ -459,6 +463,10 @@ def _first(*values: str) -> str:
 
 
 def _clean(text: str) -> str:
+    """Whitespace runs to single spaces. Most text needs no change; ``isprintable`` is false
+    for every whitespace character but the plain space, so that check finds it cheaply."""
+    if text.isprintable() and "  " not in text:
+        return text.strip()
     return " ".join(text.split())
 
 
@@ -660,33 +668,44 @@ class _Ancestry:
 
     def register(self, node: LexborNode) -> int:
         """Record ``node`` and its unknown ancestors; return its key."""
-        path: list[LexborNode] = []
+        depth = self.depth
+        path: list[tuple[int, LexborNode, str]] = []
         current: LexborNode | None = node
-        while current is not None and current.tag != "html" and current.mem_id not in self.depth:
-            path.append(current)
+        above: int | None = None
+        while current is not None:
+            key = current.mem_id
+            if key in depth:
+                above = key
+                break
+            tag = current.tag or ""
+            if tag == "html":
+                break
+            path.append((key, current, tag))
             current = current.parent
-        above = current.mem_id if current is not None and current.mem_id in self.depth else None
-        for element in reversed(path):
-            key = element.mem_id
+        for key, element, tag in reversed(path):
             self.nodes[key] = element
-            chrome = _is_boilerplate(element, _STRONG_HINT, BOILERPLATE_TAGS)
+            chrome = _is_boilerplate(element, _STRONG_HINT, BOILERPLATE_TAGS, tag)
             if above is None:
-                self.depth[key], self.tainted[key] = 0, chrome
+                depth[key], self.tainted[key] = 0, chrome
             else:
                 self.parent[key] = above
-                self.depth[key] = self.depth[above] + 1
+                depth[key] = depth[above] + 1
                 self.tainted[key] = chrome or self.tainted[above]
             above = key
         return node.mem_id
 
-    def totals(self, direct: dict[int, int]) -> dict[int, int]:
-        """Each element's own credit plus everything credited below it."""
+    def totals(self, *directs: dict[int, int]) -> list[dict[int, int]]:
+        """Each element's own credit plus everything credited below it, per credit map."""
         deepest_first = sorted(self.nodes, key=self.depth.__getitem__, reverse=True)
+        return [self._sum_up(deepest_first, direct) for direct in directs]
+
+    def _sum_up(self, deepest_first: list[int], direct: dict[int, int]) -> dict[int, int]:
+        parent = self.parent
         total = dict.fromkeys(deepest_first, 0)  # ordered deepest first: ties go to the deeper
         for key in deepest_first:
             total[key] += direct.get(key, 0)
-            if key in self.parent:
-                total[self.parent[key]] += total[key]
+            if key in parent:
+                total[parent[key]] += total[key]
         return {key: size for key, size in total.items() if size}
 
 
@@ -702,23 +721,22 @@ def _credit(
     everything: dict[int, int] = {}
     clean: dict[int, int] = {}
     for node in paragraphs:
+        own = node.mem_id
         if node.tag in FALLBACK_TAGS:
             text = _own_text(node)
         else:
-            text = texts[node.mem_id] = node.text(deep=True)
+            text = texts[own] = node.text(deep=True)
         size = len(text.strip())
-        if (
-            size < MIN_PARAGRAPH_CHARS
-            or linked.get(node.mem_id, 0) > MAX_PARAGRAPH_LINK_DENSITY * size
-            or node.parent is None
-        ):
+        if size < MIN_PARAGRAPH_CHARS or linked.get(own, 0) > MAX_PARAGRAPH_LINK_DENSITY * size:
             continue
-        key = ancestry.register(node.parent)
+        parent = node.parent
+        if parent is None:
+            continue
+        key = ancestry.register(parent)
         everything[key] = everything.get(key, 0) + size
         if not ancestry.tainted[key]:
             clean[key] = clean.get(key, 0) + size
-    all_totals = ancestry.totals(everything)
-    clean_totals = ancestry.totals(clean)
+    all_totals, clean_totals = ancestry.totals(everything, clean)
     if clean_totals and max(clean_totals.values()) >= CLEAN_SHARE * max(all_totals.values()):
         return clean_totals, ancestry.nodes
     return all_totals, ancestry.nodes
@@ -733,16 +751,22 @@ def _is_boilerplate(
     node: LexborNode,
     hints: re.Pattern[str] = _ANY_HINT,
     tags: frozenset[str] = WALK_BOILERPLATE_TAGS,
+    tag: str | None = None,
 ) -> bool:
-    """Does the element announce itself as chrome: by tag, ARIA role, or class/id words?"""
-    if node.tag in tags:
+    """Does the element announce itself as chrome: by tag, ARIA role, or class/id words?
+
+    ``tag`` spares reading the tag again when the caller already has it."""
+    if (tag or node.tag) in tags:
         return True
     attrs = node.attributes
     if not attrs:
         return False
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
-    return _hinted(f"{attrs.get('class') or ''} {attrs.get('id') or ''}", hints)
+    classes, ident = attrs.get("class"), attrs.get("id")
+    if not classes and not ident:
+        return False
+    return _hinted(f"{classes or ''} {ident or ''}", hints)
 
 
 @lru_cache(maxsize=8192)
@@ -808,8 +832,22 @@ class _Walk:
         elif size > MAX_LINK_CHECK_CHARS:
             return False  # a long list item or cell is text, whatever it links
         else:
-            linked = sum(len(link.text(deep=True).strip()) for link in node.css("a"))
+            linked = _link_chars(node)
         return linked > MAX_BLOCK_LINK_DENSITY * size
+
+
+def _link_chars(node: LexborNode) -> int:
+    """Characters of link text under a short block, found by walking its few descendants
+    (``node.css("a")`` would compile a selector for every list item and cell)."""
+    total = 0
+    pending = list(node.iter())
+    while pending:
+        element = pending.pop()
+        if element.tag == "a":  # the HTML parser never nests links
+            total += len(element.text(deep=True).strip())
+        else:
+            pending.extend(element.iter())
+    return total
 
 
 def _has_blocks(node: LexborNode) -> bool:
@@ -818,17 +856,26 @@ def _has_blocks(node: LexborNode) -> bool:
 
 
 def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
-    """Walk a container in document order, appending one string per text block to ``out``."""
+    """Walk a container in document order, appending one string per text block to ``out``.
+
+    Whitespace-only text nodes (often half of all children: indentation) are skipped in C;
+    the few that separate two inline runs are read back by :func:`_skipped_gap`.
+    """
     inline: list[str] = []
     linked = 0
-    for child in node.iter(include_text=True):
+    for child in node.iter(include_text=True, skip_empty=True):
         tag = child.tag or ""
         if tag == "-text":
             text = child.text_content or ""
-            if inline or not text.isspace():  # indentation between blocks is not a block
+            if inline:
+                inline.extend(_skipped_gap(child))
+                inline.append(text)
+            elif not text.isspace():  # indentation between blocks is not a block
                 inline.append(text)
             continue
         if tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
+            if inline:
+                inline.extend(_skipped_gap(child))
             text = child.text(deep=True)
             inline.append(text)
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
@@ -838,7 +885,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
         if inline:
             _flush(inline, linked, out)
             inline, linked = [], 0
-        if tag != "p" and _is_boilerplate(child) and not walk.holds_text(child):
+        if tag != "p" and not walk.holds_text(child) and _is_boilerplate(child, tag=tag):
             continue  # a chrome container; single paragraphs are judged by their text
         if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
             text = walk.texts.get(child.mem_id) or child.text(deep=True)
@@ -849,6 +896,21 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
     if inline:
         _flush(inline, linked, out)
     return out
+
+
+def _skipped_gap(node: LexborNode) -> list[str]:
+    """The whitespace text nodes the walk skipped right before ``node`` (past skipped elements
+    such as ``<script>``), in document order: they keep ``<a>x</a> <a>y</a>`` two words."""
+    gap: list[str] = []
+    previous = node.prev
+    while previous is not None:
+        if previous.is_empty_text_node:
+            gap.append(previous.text_content or "")
+        elif (previous.tag or "") not in SKIP_IN_BODY:
+            break
+        previous = previous.prev
+    gap.reverse()
+    return gap
 
 
 def _flush(inline: list[str], linked: int, out: list[str]) -> None:
@@ -872,13 +934,14 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
 
 
 def _is_chrome_line(text: str) -> bool:
-    lowered = text.lower()
-    first = lowered.split(maxsplit=1)[0].strip(".:!?-—–*•|")
+    first = text.split(maxsplit=1)[0].strip(".:!?-—–*•|").lower()
     starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True
-    if any(marker in lowered for marker in BOILERPLATE_INSIDE_MARKERS):
-        return BOILERPLATE_INSIDE.search(text) is not None
+    lowered = text.lower()
+    for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
+        if marker in lowered:
+            return BOILERPLATE_INSIDE.search(text) is not None
     return False
 
 

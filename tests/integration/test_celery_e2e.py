@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
@@ -73,4 +74,27 @@ def test_edit_reaches_the_webhook_exactly_once(
     assert "headline" in payload["kinds"]
     assert payload["old_version"] == 1 and payload["new_version"] == 2
     assert request.headers["Idempotency-Key"] == f"editwatch-{payload['event_id']}"
+    assert worker_process.poll() is None, (tmp_path / "worker.log").read_text()
+
+
+def test_watches_added_to_yaml_join_without_restart(
+    worker_process: subprocess.Popen[bytes], http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """Editing watches.yaml while the worker runs: the new watch is checked, no restart."""
+    wait_for(lambda: http_server.count("/story") >= 1, timeout=60)
+    http_server.route("/second", body=article_page("Second story", BODY), headers=HTML)
+    watches = tmp_path / "config" / "watches.yaml"
+    entries = yaml.safe_load(watches.read_text())
+    entries["watches"].append(
+        {"url": http_server.url("/second"), "name": "second", "interval": "1s"}
+    )
+    watches.write_text(yaml.safe_dump(entries))
+    wait_for(lambda: http_server.count("/second") >= 2, timeout=60)
+    entries["watches"] = entries["watches"][:1]  # and removed again: it leaves the queue
+    watches.write_text(yaml.safe_dump(entries))
+    wait_for(lambda: http_server.count("/story") >= 3, timeout=60)  # config re-read by now
+    settled = http_server.count("/second")
+    seen = http_server.count("/story")
+    wait_for(lambda: http_server.count("/story") >= seen + 3, timeout=60)
+    assert http_server.count("/second") <= settled + 1  # at most one check already in flight
     assert worker_process.poll() is None, (tmp_path / "worker.log").read_text()
