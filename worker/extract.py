@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
@@ -131,12 +131,28 @@ WEAK_HINTS = _words(
     "read-more paywall byline tags toc table-of-contents author restricted",
 )
 WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
-_STRONG_HINT = re.compile("|".join(re.escape(hint) for hint in STRONG_HINTS))
-_ANY_HINT = re.compile(
-    "|".join(re.escape(hint) for hint in (*STRONG_HINTS, *WEAK_HINTS))
-    + r"|(?<![a-z0-9])(?:"
-    + "|".join(WEAK_TOKENS)
-    + r")(?![a-z0-9])"
+
+
+def _hint_matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """A cached search of class/id words. Page builders repeat the same long class strings
+    hundreds of times per page; the cache is per pattern because a compiled pattern in the
+    cache key would hash its whole program on every call."""
+
+    @lru_cache(maxsize=8192)
+    def hinted(words: str) -> bool:
+        return pattern.search(words.lower()) is not None
+
+    return hinted
+
+
+_STRONG_HINT = _hint_matcher(re.compile("|".join(re.escape(hint) for hint in STRONG_HINTS)))
+_ANY_HINT = _hint_matcher(
+    re.compile(
+        "|".join(re.escape(hint) for hint in (*STRONG_HINTS, *WEAK_HINTS))
+        + r"|(?<![a-z0-9])(?:"
+        + "|".join(WEAK_TOKENS)
+        + r")(?![a-z0-9])"
+    )
 )
 BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
 INLINE_TAGS = frozenset(
@@ -749,7 +765,7 @@ def _own_text(node: LexborNode) -> str:
 
 def _is_boilerplate(
     node: LexborNode,
-    hints: re.Pattern[str] = _ANY_HINT,
+    hints: Callable[[str], bool] = _ANY_HINT,
     tags: frozenset[str] = WALK_BOILERPLATE_TAGS,
     tag: str | None = None,
 ) -> bool:
@@ -766,13 +782,8 @@ def _is_boilerplate(
     classes, ident = attrs.get("class"), attrs.get("id")
     if not classes and not ident:
         return False
-    return _hinted(f"{classes or ''} {ident or ''}", hints)
+    return hints(f"{classes or ''} {ident or ''}")
 
-
-@lru_cache(maxsize=8192)
-def _hinted(words: str, hints: re.Pattern[str]) -> bool:
-    """Cached: page builders repeat the same long class strings hundreds of times per page."""
-    return hints.search(words.lower()) is not None
 
 
 def _pick_winner(credit: dict[int, int], nodes: dict[int, LexborNode]) -> LexborNode:
