@@ -16,7 +16,13 @@ DOM yields clearly less text (some sites truncate it).
 selectolax (lexbor) is the only HTML library used at run time. Each CSS query walks the whole
 tree, so the module asks one combined query (metadata, paragraphs, links in paragraphs,
 captions) and answers the rest in Python; a second query runs only on pages with almost no
-``<p>`` text.
+``<p>`` text. Per-node work stays in C where selectolax allows it: whitespace-only text nodes
+are skipped while iterating, and class-word checks are cached per distinct class string.
+
+Text is repaired where the source went one decoding step short: UTF-8 read as Latin-1/cp1252
+(``Investor\\u00e2\\u0080\\u0099s``) is re-decoded in every field when that round-trips cleanly,
+and headings also lose a twice-escaped entity (``&#x26;``), a label (``Title:``) and the glue
+between parts the page sets on lines of their own.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from worker.models import Article, Selectors, SiteProfile
 
-EXTRACTOR_VERSION = "editwatch-extract/1.0"
+EXTRACTOR_VERSION = "editwatch-extract/1.1"  # 1.1: headline and mojibake repair
 
 
 def _words(*groups: str) -> tuple[str, ...]:
@@ -72,6 +78,12 @@ DOM_META_WORDS = re.compile(
     r"|(?P<byline>byline|author-name)"
 )
 MAX_H1 = 3
+# Elements inside a heading that the page lays out as lines of their own: their words are kept
+# apart (``<span class="title">...not.</span><div>Defining...``) instead of glued together.
+HEADING_BREAK_TAGS = frozenset(_words("div p br h1 h2 h3 h4 h5 h6 li ul ol section header"))
+HEADING_SKIP_TAGS = frozenset(_words("script style noscript template svg -comment"))
+# A label set before the headline itself, as arXiv does (``<span>Title:</span>Attention...``).
+HEADLINE_LABEL = re.compile(r"^(?:title|headline)\s*:\s*", re.IGNORECASE)
 MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set large
 MAX_SITE_NAME_CHARS = 30  # a longer last "| segment" of a title is part of the headline
 MIN_TITLE_CHARS = 8
@@ -226,6 +238,17 @@ BOILERPLATE_INSIDE = re.compile(
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
 ARTICLE_BODY_TRUST = 0.5  # use JSON-LD articleBody when the DOM found less than this share
+# Text that went through one decoding step too few. An entity still visible in a heading
+# (``SQL &#x26; AI``) was escaped twice in the source; UTF-8 read as Latin-1 or cp1252 shows as a
+# lead byte (U+00C2-U+00F4) followed by a continuation byte (0x80-0xBF, as Latin-1 reads it or as
+# cp1252 does): ``Investor\u00e2\u0080\u0099s``.
+LEFTOVER_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
+MOJIBAKE_LEADS = "".join(map(chr, range(0xC2, 0xF5)))  # each a fast substring test
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _EXTRACT_FAILURES = (
     ValueError,
@@ -335,6 +358,7 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
     so asking once and dispatching on the tag in Python is the cheap way."""
     scan = _Scan()
     scripts: list[str] = []
+    headings: list[LexborNode] = []
     described: list[tuple[LexborNode, str]] = []  # the standfirst, the byline, captions
     for node in tree.css(SCAN_QUERY):
         tag = node.tag or ""
@@ -355,11 +379,17 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
         elif tag == "h2":
             if role := _dom_meta_role(node, scan.parent_roles):
                 described.append((node, role))
+        elif tag == "h1":
+            headings.append(node)
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld = _json_ld_article(scripts)
     for node, role in described:  # after the loop, so every <br> is a line break by now
         _add_dom_meta(node, role, scan)
+    h1s = scan.signals.h1s
+    for node in headings:
+        if len(h1s) < MAX_H1 and (text := _heading_text(node)):
+            h1s.append(text)
     if custom := _select(tree, selectors.captions):
         scan.captions = [(node, text) for node in custom if (text := _node_text(node))]
         scan.custom_captions = True
@@ -367,10 +397,8 @@ def _scan(tree: LexborHTMLParser, selectors: Selectors) -> _Scan:
 
 
 def _scan_other(node: LexborNode, tag: str, signals: _Signals) -> None:
-    if tag == "h1" and len(signals.h1s) < MAX_H1 and (text := _node_text(node)):
-        signals.h1s.append(text)
-    elif tag == "title" and not signals.title:
-        signals.title = _node_text(node)
+    if tag == "title" and not signals.title:
+        signals.title = _repair(_clean(_unescape_leftover(node.text(deep=True))))
     elif tag == "link" and not signals.canonical:
         signals.canonical = _clean(node.attributes.get("href") or "")
     elif tag == "time" and not signals.time:
@@ -405,8 +433,8 @@ def _dom_meta_role(node: LexborNode, parents: dict[int, str | None]) -> str | No
     """The role its own class words give the element, else its parent's (``div.dek > p``).
 
     Paragraphs share parents, so each parent's role is looked up once (``parents``)."""
-    role = _class_role(node)
-    if role is not None:
+    words = node.attributes.get("class")
+    if words and (role := _role_of_words(words)) is not None:
         return role
     parent = node.parent
     if parent is None:
@@ -434,7 +462,7 @@ def _add_meta(node: LexborNode, found: dict[str, str]) -> None:
     attrs = node.attributes
     key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
     content = attrs.get("content")
-    if key and content and (content := _clean(unescape(content))):
+    if key and content and (content := _repair(_clean(unescape(content)))):
         found.setdefault(key.strip().lower(), content)
 
 
@@ -471,7 +499,7 @@ def _ld_str(ld: Mapping[str, Any], key: str) -> str:
     value = ld.get(key)
     if isinstance(value, list) and value:
         value = value[0]
-    return _clean(unescape(value)) if isinstance(value, str) else ""
+    return _repair(_clean(unescape(value))) if isinstance(value, str) else ""
 
 
 def _first(*values: str) -> str:
@@ -487,7 +515,79 @@ def _clean(text: str) -> str:
 
 
 def _node_text(node: LexborNode | None) -> str:
-    return _clean(node.text(deep=True)) if node is not None else ""
+    return _repair(_clean(node.text(deep=True))) if node is not None else ""
+
+
+# --- text repair --------------------------------------------------------------------------------
+def _repair(text: str) -> str:
+    """Undo UTF-8 that was read as Latin-1 or cp1252, but only when the text re-encodes to bytes
+    that decode as UTF-8 without error (text that merely has accents never does)."""
+    if text.isascii() or MOJIBAKE.search(text) is None:
+        return text
+    raw = _single_byte_form(text)
+    if raw is None:
+        return text
+    try:
+        return _clean(raw.decode("utf-8"))  # a repaired NBSP is whitespace like any other
+    except UnicodeDecodeError:
+        return text
+
+
+def _repair_all(texts: list[str]) -> list[str]:
+    """:func:`_repair` for a page's worth of texts, searched once: most pages need nothing."""
+    joined = "\n".join(texts)
+    if joined.isascii() or not any(lead in joined for lead in MOJIBAKE_LEADS):
+        return texts  # ``in`` scans at memchr speed; the regex only runs when a lead is there
+    if MOJIBAKE.search(joined) is None:
+        return texts
+    return [_repair(text) for text in texts]
+
+
+def _single_byte_form(text: str) -> bytes | None:
+    """The bytes a Latin-1/cp1252 reading turned into ``text``; None when no such bytes exist."""
+    out = bytearray()
+    for char in text:
+        code = ord(char)
+        if code < 0x100:
+            out.append(code)
+            continue
+        try:
+            out += char.encode("cp1252")
+        except UnicodeEncodeError:
+            return None
+    return bytes(out)
+
+
+def _unescape_leftover(text: str) -> str:
+    """Unescape once more when an entity is still visible (the source escaped it twice)."""
+    if "&" in text and LEFTOVER_ENTITY.search(text):
+        return unescape(text)
+    return text
+
+
+def _heading_text(node: LexborNode) -> str:
+    """A heading's text as readers see it: words on separate lines stay apart, a leftover entity
+    is decoded, and a leading label such as ``Title:`` is dropped."""
+    text = _repair(_clean(_unescape_leftover("".join(_heading_parts(node)))))
+    return HEADLINE_LABEL.sub("", text, count=1) or text
+
+
+def _heading_parts(node: LexborNode) -> list[str]:
+    """The heading's text pieces in document order, a space around each line-level element
+    (a loop, not recursion: a heading may hide absurdly deep markup)."""
+    parts: list[str] = []
+    pending: list[LexborNode | str] = [*reversed(list(node.iter(include_text=True)))]
+    while pending:
+        item = pending.pop()
+        tag = item if isinstance(item, str) else item.tag or ""
+        if isinstance(item, str):
+            parts.append(item)
+        elif tag == "-text":
+            parts.append(item.text_content or "")
+        elif tag not in HEADING_SKIP_TAGS:
+            around = " " if tag in HEADING_BREAK_TAGS else ""
+            pending.extend((around, *reversed(list(item.iter(include_text=True))), around))
+    return parts
 
 
 # --- headline, subheadline, byline, language ----------------------------------------------------
@@ -498,7 +598,7 @@ def _headline(tree: LexborHTMLParser, signals: _Signals, selectors: Selectors) -
     differ, so they only decide when the page has no single trustworthy ``<h1>``.
     """
     chosen = _select(tree, selectors.headline)
-    if chosen and (text := _node_text(chosen[0])):
+    if chosen and (text := _heading_text(chosen[0])):
         return text
     titles = [_ld_str(signals.ld, "headline"), *_metas(signals, META_HEADLINE)]
     titles = [title for title in titles if title]
@@ -596,7 +696,7 @@ def _byline(signals: _Signals, dom: str) -> str:
 
 def _ld_authors(author: Any) -> list[str]:
     if isinstance(author, str):
-        return [_clean(unescape(author))] if author.strip() else []
+        return [_repair(_clean(unescape(author)))] if author.strip() else []
     if isinstance(author, dict):
         return _ld_authors(author.get("name"))
     if isinstance(author, list):
@@ -710,12 +810,16 @@ class _Ancestry:
             above = key
         return node.mem_id
 
-    def totals(self, *directs: dict[int, int]) -> list[dict[int, int]]:
-        """Each element's own credit plus everything credited below it, per credit map."""
-        deepest_first = sorted(self.nodes, key=self.depth.__getitem__, reverse=True)
-        return [self._sum_up(deepest_first, direct) for direct in directs]
+    def largest_total(self, direct: dict[int, int]) -> int:
+        """The largest of :meth:`totals`, cheaply when one element holds all the others (it
+        always does in a parsed document: ``<body>``)."""
+        if sum(1 for level in self.depth.values() if level == 0) == 1:
+            return sum(direct.values())
+        return max(self.totals(direct).values(), default=0)
 
-    def _sum_up(self, deepest_first: list[int], direct: dict[int, int]) -> dict[int, int]:
+    def totals(self, direct: dict[int, int]) -> dict[int, int]:
+        """Each element's own credit plus everything credited below it."""
+        deepest_first = sorted(self.nodes, key=self.depth.__getitem__, reverse=True)
         parent = self.parent
         total = dict.fromkeys(deepest_first, 0)  # ordered deepest first: ties go to the deeper
         for key in deepest_first:
@@ -752,10 +856,12 @@ def _credit(
         everything[key] = everything.get(key, 0) + size
         if not ancestry.tainted[key]:
             clean[key] = clean.get(key, 0) + size
-    all_totals, clean_totals = ancestry.totals(everything, clean)
-    if clean_totals and max(clean_totals.values()) >= CLEAN_SHARE * max(all_totals.values()):
+    clean_totals = ancestry.totals(clean)
+    if clean_totals and max(clean_totals.values()) >= CLEAN_SHARE * ancestry.largest_total(
+        everything
+    ):
         return clean_totals, ancestry.nodes
-    return all_totals, ancestry.nodes
+    return ancestry.totals(everything), ancestry.nodes
 
 
 def _own_text(node: LexborNode) -> str:
@@ -783,7 +889,6 @@ def _is_boilerplate(
     if not classes and not ident:
         return False
     return hints(f"{classes or ''} {ident or ''}")
-
 
 
 def _pick_winner(credit: dict[int, int], nodes: dict[int, LexborNode]) -> LexborNode:
@@ -933,23 +1038,25 @@ def _flush(inline: list[str], linked: int, out: list[str]) -> None:
 
 def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
     """Clean whitespace, split on hard breaks, drop empties, chrome lines and the headline."""
+    lines = _repair_all([_clean(line) for block in blocks for line in block.split("\n\n")])
     out: list[str] = []
-    for block in blocks:
-        for line in block.split("\n\n"):
-            text = _clean(line)
-            if text == headline or not text:
-                continue
-            if len(text) > MAX_BOILERPLATE_LINE or not _is_chrome_line(text):
-                out.append(text)
+    for text in lines:
+        if (
+            text
+            and text != headline
+            and (len(text) > MAX_BOILERPLATE_LINE or not _is_chrome_line(text))
+        ):
+            out.append(text)
     return tuple(out)
 
 
 def _is_chrome_line(text: str) -> bool:
-    first = text.split(maxsplit=1)[0].strip(".:!?-—–*•|").lower()
+    """Is this short, cleaned line (single spaces only) site chrome rather than article text?"""
+    lowered = text.lower()
+    first = lowered.partition(" ")[0].strip(".:!?-—–*•|")
     starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True
-    lowered = text.lower()
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
@@ -963,4 +1070,5 @@ def _cross_check(paragraphs: tuple[str, ...], article_body: str) -> tuple[str, .
         return paragraphs
     if sum(len(p) for p in paragraphs) >= ARTICLE_BODY_TRUST * len(article_body):
         return paragraphs
-    return tuple(_clean(part) for part in ARTICLE_BODY_SPLIT.split(article_body) if part.strip())
+    parts = ARTICLE_BODY_SPLIT.split(article_body)
+    return tuple(_repair_all([_clean(part) for part in parts if part.strip()]))

@@ -227,6 +227,79 @@ def test_a_broken_profile_selector_falls_back_to_the_generic_path() -> None:
     assert article.paragraphs == tuple(_paragraph_text(i) for i in range(3))
 
 
+@pytest.mark.parametrize(
+    "run",
+    [
+        "<b>Maria Lima</b> <i>council member</i> said the bridge vote was close",
+        "<b>Maria Lima</b>\n  <script>track()</script>\n  <i>council member</i> said the bridge "
+        "vote was close",
+    ],
+)
+def test_inline_runs_outside_paragraphs_keep_their_spaces(run: str) -> None:
+    """Text set in bare containers keeps the space between inline elements (``<b>a</b> <i>b``)."""
+    article = extract_article(_page(f"<article>{_paragraphs(3)}<div>{run}</div></article>"))
+    assert article.paragraphs[-1] == "Maria Lima council member said the bridge vote was close"
+
+
+def _headline_of(h1: str) -> str:
+    return extract_article(_page(f"<article><h1>{h1}</h1>{_paragraphs(3)}</article>")).headline
+
+
+@pytest.mark.parametrize(
+    ("h1", "shown"),
+    [
+        ("First line<br>second line", "First line second line"),
+        (
+            "<div>What it is not.</div><div>Defining a tutor</div>",
+            "What it is not. Defining a tutor",
+        ),
+        ("<span>What it is not.</span><p>Defining a tutor</p>", "What it is not. Defining a tutor"),
+        ("The <em>big</em>gest vote", "The biggest vote"),
+    ],
+)
+def test_headline_words_on_separate_lines_are_not_glued(h1: str, shown: str) -> None:
+    """Heading parts the page sets on lines of their own read as separate words; inline
+    markup inside a word does not split it."""
+    assert _headline_of(h1) == shown
+
+
+def test_headline_entity_escaped_twice_is_decoded() -> None:
+    """``&amp;#x26;`` in the source (escaped twice) shows as ``&``, not as ``&#x26;``."""
+    assert _headline_of("Tools for 2026 | Python, SQL &amp;#x26; AI") == (
+        "Tools for 2026 | Python, SQL & AI"
+    )
+
+
+def test_headline_label_prefix_is_dropped() -> None:
+    """A label set before the headline (arXiv's ``Title:``) is not part of the headline."""
+    h1 = '<span class="descriptor">Title:</span>Attention Is All You Need'
+    assert _headline_of(h1) == "Attention Is All You Need"
+
+
+@pytest.mark.parametrize(
+    "garbled",
+    ["Investor\u00e2\u0080\u0099s guide", "Investor\u00e2\u20ac\u2122s guide"],
+    ids=["latin-1", "cp1252"],
+)
+def test_utf8_read_as_a_single_byte_charset_is_repaired(garbled: str) -> None:
+    """UTF-8 shown as Latin-1/cp1252 (``Investor\\u00e2\\u0080\\u0099s``) is repaired in the
+    headline and the body."""
+    text = f"The {garbled} is " + _paragraph_text(0)
+    page = _page(f"<article><h1>A DIY {garbled}</h1><p>{text}</p>{_paragraphs(2)}</article>")
+    article = extract_article(page)
+    assert article.headline == "A DIY Investor\u2019s guide"
+    assert article.paragraphs[0] == "The Investor\u2019s guide is " + _paragraph_text(0)
+
+
+def test_accented_text_is_not_mistaken_for_garbled_text() -> None:
+    """Real accents and symbols (``à``, ``€``, ``Â``) stay as written."""
+    text = "Ça coûte 5 € à Genève, dit Âge Tendre, à l'Académie voilà\u00a0» " + _paragraph_text(0)
+    page = _page(f"<article><h1>Café à Genève</h1><p>{text}</p>{_paragraphs(2)}</article>")
+    article = extract_article(page)
+    assert article.headline == "Café à Genève"
+    assert article.paragraphs[0] == text.replace("\u00a0", " ")
+
+
 # --- helpers ---------------------------------------------------------------------------------
 def _paragraph_text(index: int) -> str:
     return (
