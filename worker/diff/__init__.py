@@ -1,0 +1,55 @@
+"""Pure diff engine: two article states in, one readable :class:`Change` out (or None).
+
+Fields are aligned one by one. The body is aligned paragraph by paragraph (difflib), moved
+paragraphs are recognised by their text, paragraphs edited in place are paired by word
+similarity, and only those pairs get a word-level diff (rapidfuzz ``Indel`` opcodes) and a
+sentence-level reading for the human summary ("sentence added to paragraph 7").
+
+Equality is decided on a canonical form (Unicode NFKC, typographic quotes and dashes folded,
+whitespace collapsed), so a re-render that only swaps ``’`` for ``'`` is no change at all, while
+every operation keeps the page's original text for display.
+
+Kinds are the edit taxonomy (``headline``, ``lede``, ``correction``, ``paragraph_moved`` ...,
+plus the coarse ``body`` whenever a paragraph changed); significance is ``minor``, ``moderate`` or
+``major``. Removal, restoration, flip-flops and headline A/B tests need history that two articles
+do not hold, so they are small separate helpers the pipeline calls with that history.
+
+Nothing here does I/O. The modules, each importing only those above it::
+
+    words     canonical text; word-level ops; typography and typo-fix tests
+    align     paragraph alignment (equal, moved, edited, added, removed); sentence alignment
+    summary   the human summary lines ("paragraph 4 moved to 2")
+    taxonomy  kinds, correction notes, significance; the Tally gathered while diffing
+    change    compare() and apply(): the Change itself and its replay
+    history   removed/restored changes, flip-flop returns, A/B tests, the alert policy
+
+Callers import from ``worker.diff`` only; the names below are the public API.
+"""
+
+from worker.diff.align import align_blocks
+from worker.diff.change import apply, compare
+from worker.diff.history import (
+    DEFAULT_ALERT_ON,
+    detect_ab_test,
+    find_return,
+    removed_change,
+    restored_change,
+    should_alert,
+)
+from worker.diff.taxonomy import SIGNIFICANCE_LEVELS
+from worker.diff.words import canonical, word_ops
+
+__all__ = [
+    "DEFAULT_ALERT_ON",
+    "SIGNIFICANCE_LEVELS",
+    "align_blocks",
+    "apply",
+    "canonical",
+    "compare",
+    "detect_ab_test",
+    "find_return",
+    "removed_change",
+    "restored_change",
+    "should_alert",
+    "word_ops",
+]

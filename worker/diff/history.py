@@ -1,0 +1,101 @@
+"""Context two articles do not hold: removal, restoration, flip-flops, A/B tests, alert policy.
+
+These need the history of a watch, so they are small helpers the pipeline calls with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+
+from worker.diff.change import compare
+from worker.diff.taxonomy import SIGNIFICANCE_LEVELS
+from worker.diff.words import canonical
+from worker.models import Article, Change
+
+RETURN_WINDOW = 5  # how many recent versions a flip-flop may return to
+AB_MIN_SWITCHES = 3  # A, B, A, B: three switches between two headlines make an A/B test
+
+DEFAULT_ALERT_ON: frozenset[str] = frozenset({"moderate"})
+ALERT_EVERYTHING = frozenset({"all", "*"})
+
+
+def removed_change(last: Article, status: int, *, final_url: str = "") -> Change:
+    """The article now answers 404/410, or redirects to a section front: always major."""
+    if 300 <= status < 400 or final_url:
+        detail = f"article now redirects to {final_url or 'another page'} (HTTP {status})"
+    else:
+        detail = f"article now answers HTTP {status}"
+    words = sum(len(canonical(p).split()) for p in last.paragraphs)
+    return Change(
+        kinds=frozenset({"removed"}),
+        fields=(),
+        significance="major",
+        words_removed=words,
+        details=(detail,),
+    )
+
+
+def restored_change(last_live: Article, restored: Article) -> Change:
+    """The article is back; also reports what differs from the last state seen before removal."""
+    inner = compare(last_live, restored)
+    if inner is None:
+        return Change(
+            kinds=frozenset({"restored"}),
+            fields=(),
+            significance="moderate",
+            details=("article is back online, unchanged",),
+        )
+    level = max(inner.significance, "moderate", key=SIGNIFICANCE_LEVELS.index)
+    return replace(
+        inner,
+        kinds=inner.kinds | {"restored"},
+        significance=level,
+        details=("article is back online", *inner.details),
+    )
+
+
+def find_return(
+    new_fingerprint: str, recent: Sequence[tuple[int, str]], *, window: int = RETURN_WINDOW
+) -> int | None:
+    """The version number among the last ``window`` whose fingerprint equals the new one.
+
+    ``recent`` holds ``(version number, fingerprint)`` pairs in any order. The newest match
+    wins. Callers check "unchanged" (equal to the latest version) before asking.
+    """
+    newest = sorted(recent, key=lambda item: item[0], reverse=True)[:window]
+    return next((number for number, fp in newest if fp == new_fingerprint), None)
+
+
+def detect_ab_test(headlines: Sequence[str]) -> tuple[str, str] | None:
+    """Two headlines alternating at the end of the history (oldest first): an A/B test.
+
+    Returns the two variants in order of first appearance once the trailing run that holds
+    only those two has switched at least ``AB_MIN_SWITCHES`` times (A, B, A, B).
+    """
+    keys = [canonical(h) for h in headlines]
+    start, seen = len(keys), set[str]()
+    while start and (keys[start - 1] in seen or len(seen) < 2):
+        start -= 1
+        seen.add(keys[start])
+    run = keys[start:]
+    switches = sum(1 for a, b in itertools.pairwise(run) if a != b)
+    if len(seen) != 2 or switches < AB_MIN_SWITCHES:
+        return None
+    second = next(i for i in range(start, len(keys)) if keys[i] != run[0])
+    return headlines[start], headlines[second]
+
+
+def should_alert(change: Change, alert_on: Collection[str] = DEFAULT_ALERT_ON) -> bool:
+    """Whether a change passes the alert policy.
+
+    ``alert_on`` holds kind names (alert when the change has that kind) and significance names
+    (alert at that level *or above*); ``"all"`` alerts on everything. The default,
+    ``{"moderate"}``, alerts on everything but minor changes.
+    """
+    wanted = set(alert_on)
+    if wanted & ALERT_EVERYTHING or wanted & change.kinds:
+        return True
+    rank = SIGNIFICANCE_LEVELS.index(change.significance)
+    return any(level in wanted for level in SIGNIFICANCE_LEVELS[: rank + 1])

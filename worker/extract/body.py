@@ -1,0 +1,242 @@
+"""The article body: the winning container walked into paragraphs, and its captions.
+
+The winner (see ``score``) is walked in document order, skipping chrome subtrees that hold
+little text, and each block becomes one paragraph. JSON-LD ``articleBody`` is only a fallback
+for pages whose DOM yields clearly less text (some sites truncate it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from html import unescape
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from worker.extract.rules import (
+    ARTICLE_BODY_SPLIT,
+    ARTICLE_BODY_TRUST,
+    BLOCK_TAGS,
+    BOILERPLATE_FIRST_WORDS,
+    BOILERPLATE_INSIDE,
+    BOILERPLATE_INSIDE_MARKERS,
+    BOILERPLATE_LINES,
+    BOILERPLATE_TAGS,
+    CAPTION_REACH,
+    INLINE_TAGS,
+    KEEP_CHARS,
+    KEEP_SHARE,
+    LEAF_BLOCK_TAGS,
+    MAX_BLOCK_LINK_DENSITY,
+    MAX_BOILERPLATE_LINE,
+    MAX_LINK_CHECK_CHARS,
+    NESTED_BLOCK_TAGS,
+    SKIP_IN_BODY,
+    WRAPPER_INLINE_TAGS,
+)
+from worker.extract.score import find_winner, has_strong_hint, is_boilerplate
+from worker.extract.signals import Scan, select
+from worker.extract.text import clean_text, repair_all
+from worker.models import Selectors
+
+
+def body_of(
+    tree: LexborHTMLParser, selectors: Selectors, scan: Scan, headline: str
+) -> tuple[tuple[str, ...], list[LexborNode]]:
+    """Paragraphs from the profile's body selector, else from the best-scoring container; and
+    the container(s) they came from."""
+    if containers := select(tree, selectors.body):
+        walks = ((node, _Walk.over(node, {}, scan)) for node in containers)
+        blocks = [text for node, walk in walks for text in _blocks(node, walk, [])]
+        return _finish(blocks, headline), containers
+    winner = find_winner(tree, scan)
+    blocks = _blocks(winner, _Walk.over(winner, scan.credit, scan), []) if winner else []
+    article_body = scan.signals.ld.get("articleBody")
+    article_text = unescape(article_body) if isinstance(article_body, str) else ""
+    return _cross_check(_finish(blocks, headline), article_text), [winner] if winner else []
+
+
+def captions_of(scan: Scan, containers: list[LexborNode]) -> tuple[str, ...]:
+    """Captions of the article's own figures: inside the body container or just above it (a lead
+    image), never in chrome such as a "most viewed" rail, whose teaser captions rotate."""
+    if scan.custom_captions or not containers:
+        return tuple(dict.fromkeys(text for _, text in scan.captions))
+    anchors = set()
+    for container in containers:
+        node: LexborNode | None = container
+        for _ in range(CAPTION_REACH + 1):
+            if node is None:
+                break
+            anchors.add(node.mem_id)
+            node = node.parent
+    kept = (text for node, text in scan.captions if _under(node, anchors))
+    return tuple(dict.fromkeys(kept))
+
+
+def _under(node: LexborNode, anchors: set[int]) -> bool:
+    """Is ``node`` inside one of ``anchors`` with no chrome element in between?"""
+    current = node.parent
+    while current is not None:
+        if current.mem_id in anchors:
+            return True
+        if is_boilerplate(current, has_strong_hint, BOILERPLATE_TAGS):
+            return False
+        current = current.parent
+    return False
+
+
+# --- walking the winner ------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Walk:
+    """What the body walk knows about the winner: paragraph credit, link text, texts read.
+
+    Nothing here runs a CSS query per block (selectolax compiles a selector on every call):
+    link text comes from the document scan, nesting from an element's direct children.
+    """
+
+    credit: Mapping[int, int]
+    winner_credit: int
+    linked: Mapping[int, int]  # link characters charged to the few elements above each link
+    texts: Mapping[int, str]  # paragraph texts already read while scoring
+
+    @classmethod
+    def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan) -> _Walk:
+        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts)
+
+    def holds_text(self, node: LexborNode) -> bool:
+        size = self.credit.get(node.mem_id, 0)
+        return size >= KEEP_CHARS or size >= KEEP_SHARE * self.winner_credit
+
+    def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
+        size = len(text.strip())
+        if size == 0:
+            return True
+        if tag == "p":
+            linked = self.linked.get(node.mem_id, 0)
+        elif size > MAX_LINK_CHECK_CHARS:
+            return False  # a long list item or cell is text, whatever it links
+        else:
+            linked = _link_chars(node)
+        return linked > MAX_BLOCK_LINK_DENSITY * size
+
+
+def _link_chars(node: LexborNode) -> int:
+    """Characters of link text under a short block, found by walking its few descendants
+    (``node.css("a")`` would compile a selector for every list item and cell)."""
+    total = 0
+    pending = list(node.iter())
+    while pending:
+        element = pending.pop()
+        if element.tag == "a":  # the HTML parser never nests links
+            total += len(element.text(deep=True).strip())
+        else:
+            pending.extend(element.iter())
+    return total
+
+
+def _has_blocks(node: LexborNode) -> bool:
+    """Does a direct child start a new block (``li > p``, ``span > div``)?"""
+    return any(child.tag in NESTED_BLOCK_TAGS for child in node.iter())
+
+
+def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
+    """Walk a container in document order, appending one string per text block to ``out``.
+
+    Whitespace-only text nodes (often half of all children: indentation) are skipped in C;
+    the few that separate two inline runs are read back by :func:`_skipped_gap`.
+    """
+    inline: list[str] = []
+    linked = 0
+    for child in node.iter(include_text=True, skip_empty=True):
+        tag = child.tag or ""
+        if tag == "-text":
+            text = child.text_content or ""
+            if inline:
+                inline.extend(_skipped_gap(child))
+                inline.append(text)
+            elif not text.isspace():  # indentation between blocks is not a block
+                inline.append(text)
+            continue
+        if tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
+            if inline:
+                inline.extend(_skipped_gap(child))
+            text = child.text(deep=True)
+            inline.append(text)
+            linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
+            continue
+        if tag in SKIP_IN_BODY:
+            continue
+        if inline:
+            _flush(inline, linked, out)
+            inline, linked = [], 0
+        if tag != "p" and not walk.holds_text(child) and is_boilerplate(child, tag=tag):
+            continue  # a chrome container; single paragraphs are judged by their text
+        if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
+            text = walk.texts.get(child.mem_id) or child.text(deep=True)
+            if tag == "pre" or not walk.mostly_links(child, tag, text):
+                out.append(text)
+        else:
+            _blocks(child, walk, out)
+    if inline:
+        _flush(inline, linked, out)
+    return out
+
+
+def _skipped_gap(node: LexborNode) -> list[str]:
+    """The whitespace text nodes the walk skipped right before ``node`` (past skipped elements
+    such as ``<script>``), in document order: they keep ``<a>x</a> <a>y</a>`` two words."""
+    gap: list[str] = []
+    previous = node.prev
+    while previous is not None:
+        if previous.is_empty_text_node:
+            gap.append(previous.text_content or "")
+        elif (previous.tag or "") not in SKIP_IN_BODY:
+            break
+        previous = previous.prev
+    gap.reverse()
+    return gap
+
+
+def _flush(inline: list[str], linked: int, out: list[str]) -> None:
+    """Emit collected inline text as one block unless it is mostly link labels."""
+    text = "".join(inline)
+    if not text.isspace() and linked <= MAX_BLOCK_LINK_DENSITY * len(text.strip()):
+        out.append(text)
+
+
+def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
+    """Clean whitespace, split on hard breaks, drop empties, chrome lines and the headline."""
+    lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
+    out: list[str] = []
+    for text in lines:
+        if (
+            text
+            and text != headline
+            and (len(text) > MAX_BOILERPLATE_LINE or not _is_chrome_line(text))
+        ):
+            out.append(text)
+    return tuple(out)
+
+
+def _is_chrome_line(text: str) -> bool:
+    """Is this short, cleaned line (single spaces only) site chrome rather than article text?"""
+    lowered = text.lower()
+    first = lowered.partition(" ")[0].strip(".:!?-—–*•|")
+    starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
+    if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
+        return True
+    for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
+        if marker in lowered:
+            return BOILERPLATE_INSIDE.search(text) is not None
+    return False
+
+
+def _cross_check(paragraphs: tuple[str, ...], article_body: str) -> tuple[str, ...]:
+    """Use JSON-LD articleBody only when the DOM found clearly less text (never blindly: some
+    sites truncate it, others fill it with the teaser)."""
+    if not article_body:
+        return paragraphs
+    if sum(len(p) for p in paragraphs) >= ARTICLE_BODY_TRUST * len(article_body):
+        return paragraphs
+    parts = ARTICLE_BODY_SPLIT.split(article_body)
+    return tuple(repair_all([clean_text(part) for part in parts if part.strip()]))

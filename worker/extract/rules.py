@@ -1,0 +1,195 @@
+"""The extractor's data: selectors, tag sets, hint words, chrome-line patterns and thresholds.
+
+Named constants rather than ``if`` chains, so a rule can be read, measured on the dev set and
+changed in one place (trafilatura keeps its XPath expressions the same way).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _words(*groups: str) -> tuple[str, ...]:
+    """Word lists written as space-separated text, so the data reads like data."""
+    return tuple(word for group in groups for word in group.split())
+
+
+# --- metadata signals -------------------------------------------------------------------------
+ARTICLE_TYPES = frozenset(
+    _words(
+        "NewsArticle Article ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle",
+        "BlogPosting TechArticle Report LiveBlogPosting",
+    )
+)
+HEAD_QUERY = 'meta[content], link[rel="canonical"], title, script[type="application/ld+json"]'
+META_HEADLINE = ("og:title", "twitter:title", "citation_title", "parsely-title")
+META_SUBHEADLINE = ("og:description", "twitter:description", "description")
+META_BYLINE = ("author", "article:author", "parsely-author", "citation_author", "byl", "dc.creator")
+META_PUBLISHED = (
+    "article:published_time",
+    "citation_publication_date",
+    "parsely-pub-date",
+    "datepublished",
+    "pubdate",
+    "dc.date",
+)
+META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "last-modified")
+META_LANGUAGE = ("og:locale", "language", "content-language")
+META_SITE_NAME = ("og:site_name", "application-name")
+# Where the page itself shows the standfirst, the byline and captions: class words on a
+# paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
+# one document query returns anyway, because attribute-substring selectors are the slowest kind.
+DOM_META_WORDS = re.compile(
+    r"(?P<caption>wp-caption-text|caption)"
+    r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
+    r"|(?P<byline>byline|author-name)"
+)
+MAX_H1 = 3
+# Elements inside a heading that the page lays out as lines of their own: their words are kept
+# apart (``<span class="title">...not.</span><div>Defining...``) instead of glued together.
+HEADING_BREAK_TAGS = frozenset(_words("div p br h1 h2 h3 h4 h5 h6 li ul ol section header"))
+HEADING_SKIP_TAGS = frozenset(_words("script style noscript template svg -comment"))
+# A label set before the headline itself, as arXiv does (``<span>Title:</span>Attention...``).
+HEADLINE_LABEL = re.compile(r"^(?:title|headline)\s*:\s*", re.IGNORECASE)
+MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set large
+MAX_SITE_NAME_CHARS = 30  # a longer last "| segment" of a title is part of the headline
+MIN_TITLE_CHARS = 8
+TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
+TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
+
+# --- main-content detection -------------------------------------------------------------------
+# Paragraph-like elements whose text credits their ancestors; the fallback serves pages that set
+# their text in bare <div>s and lists (menus would out-vote articles if lists always counted).
+# Links only inside paragraphs: they are what makes a paragraph link-dense, and the page's many
+# navigation links would otherwise all cross into Python.
+CONTENT_QUERY = "p, pre, blockquote, p a, h1, h2, time[datetime], figcaption, br"
+PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
+SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
+FALLBACK_CONTENT_QUERY = "div, li, td, span"
+FALLBACK_TAGS = frozenset(FALLBACK_CONTENT_QUERY.replace(",", " ").split())
+FALLBACK_BELOW_CHARS = 2000  # so few characters in paragraphs: look at bare text containers too
+MIN_PARAGRAPH_CHARS = 40
+MAX_PARAGRAPH_LINK_DENSITY = 0.5  # while scoring containers
+MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
+LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
+CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
+WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
+# A container that names itself the article body wins with a smaller share of the text.
+POSITIVE_SHARE = 0.5
+POSITIVE_HINTS = re.compile(
+    r"article-?body|article__body|article-content|entry-content|post-content|post-body|"
+    r"story-body|story-content|content-body|blog-post-content|articlebody|main-content"
+)
+POSITIVE_TAGS = frozenset({"article"})
+# A hinted subtree is kept anyway when it holds real paragraph text: this share of the winner's,
+# or this many characters (page builders put "share" or "meta" in content wrappers).
+CAPTION_REACH = 2  # captions count up to this many levels above the body (lead images)
+KEEP_SHARE = 0.25
+KEEP_CHARS = 600
+# Elements that start a block when found inside a list item, a cell or an inline wrapper.
+NESTED_BLOCK_TAGS = frozenset(
+    _words("p div ul ol table section article blockquote figure h2 h3 h4")
+)
+LEAF_BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 pre"))  # never hold blocks worth splitting
+WRAPPER_INLINE_TAGS = frozenset(_words("span font label"))  # page builders wrap blocks in these
+MAX_LINK_CHECK_CHARS = 300
+# What marks an element as chrome. Measured on the dev set: paragraphs under these ancestors are
+# almost never article text, so they do not vote for the main container.
+BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
+WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
+BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
+STRONG_HINTS = _words(
+    "comment related popup modal signup sign-up subscribe author-bio authorbio",
+    "author-box breadcrumb disqus yarpp jp-relatedposts",
+)
+# Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only
+# for subtrees that hold little paragraph text. Substrings for distinctive words, whole tokens for
+# short ones that would otherwise match inside innocent words ("ad" in "header").
+WEAK_HINTS = _words(
+    "share social promo newsletter sidebar cookie advert sponsor recommend readmore",
+    "read-more paywall byline tags toc table-of-contents author restricted",
+)
+WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
+BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
+INLINE_TAGS = frozenset(
+    _words(
+        "a abbr b bdi bdo cite code del dfn em font i ins kbd mark q s samp small span",
+        "strong sub sup time u var label",
+    )
+)
+SKIP_IN_BODY = frozenset(
+    _words(
+        "script style noscript template svg iframe button select input textarea figure",
+        "picture img video audio canvas object h1 -comment",
+    )
+)
+# Whole paragraphs that are site chrome, not article text: calls to action, widget titles and
+# link labels. Each pattern must match the entire paragraph, so article sentences that merely
+# contain these words are kept.
+BOILERPLATE_LINE_PATTERNS = (
+    r"advertisement",
+    r"read (?:more|next)\b.*",
+    r"related(?: coverage| articles| posts| stories| reading| blog posts)?:?",
+    r"(?:popular|recent|latest|trending) (?:posts|articles|stories)",
+    r"share(?: this| on)?(?: article| story| post)?(?: on)?(?: with your friends)?:?",
+    r"share your story",
+    r"(?:sign up|subscribe|join)\b.{0,60}",
+    r"(?:get|receive) (?:more|the latest|our)\b.{0,50}",
+    r"follow\b.{0,40}",
+    r"stay connected.{0,30}",
+    r"(?:click|tap) here to .*",
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in).*",
+    r"(?:leave|post|add) a (?:comment|reply|star rating).*",
+    r"be the first to comment.*",
+    r"what do you think\??",
+    r"(?:contact us|get in touch)\b.{0,60}",
+    r"(?:log ?in|sign in|home|privacy policy|terms of (?:use|service)|in partnership with)",
+    r"(?:book|shop|buy|order) now!?",
+    r"(?:see|view|check) (?:price|packages|deal|on amazon)\b.{0,30}",
+    r"about the author:?",
+    r"(?:article )?tags:?",
+    r"pin (?:it )?for later!?",
+    r"jump to (?:the )?(?:list|recipe|section).*",
+    r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
+    r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
+    r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
+    r"this (?:story|article|journalism|reporting) (?:is|was) "
+    r"(?:funded|supported|made possible)\b.*",
+)
+BOILERPLATE_LINES = re.compile(
+    "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
+)
+# The words those lines start with: the regex only runs on paragraphs that begin with one.
+BOILERPLATE_FIRST_WORDS = frozenset(
+    _words(
+        "advertisement read related popular recent latest trending share sign subscribe",
+        "join get receive follow stay click tap you leave post add be what contact log",
+        "login home privacy terms book shop buy order see view check about pin jump",
+        "in article tags written reviewed edited fact fact-checked medically disclosure",
+        "affiliate disclaimer feature featured header cover last updated published posted this",
+    )
+)
+# Calls to action that sit inside a short paragraph rather than filling it; the markers are
+# cheap substring tests that gate the regex.
+BOILERPLATE_INSIDE_MARKERS = ("newsletter", "follow us on", "if you ", "will be ")
+BOILERPLATE_INSIDE = re.compile(
+    r"\b(?:sign up for|subscribe to) (?:our|the)\b.{0,40}\bnewsletter"
+    r"|\bfollow us on (?:facebook|instagram|twitter|x|tiktok|linkedin|youtube)\b"
+    r"|\bif you (?:liked|enjoyed) this (?:article|post|story)\b"
+    r"|\byour (?:information|data|email) will be (?:processed|used|handled)\b",
+    re.IGNORECASE,
+)
+MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
+ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
+ARTICLE_BODY_TRUST = 0.5  # use JSON-LD articleBody when the DOM found less than this share
+# Text that went through one decoding step too few. An entity still visible in a heading
+# (``SQL &#x26; AI``) was escaped twice in the source; UTF-8 read as Latin-1 or cp1252 shows as a
+# lead byte (U+00C2-U+00F4) followed by a continuation byte (0x80-0xBF, as Latin-1 reads it or as
+# cp1252 does): ``Investor\u00e2\u0080\u0099s``.
+LEFTOVER_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
+MOJIBAKE_LEADS = "".join(map(chr, range(0xC2, 0xF5)))  # each a fast substring test

@@ -1,0 +1,216 @@
+"""Which container holds the article: paragraph text credited to ancestors, chrome left out.
+
+Every good paragraph credits its length to all its ancestors (paragraphs under chrome such as
+``<nav>`` or "related"/"comments" containers are left out); the winner is the deepest container
+holding most of that text (less, if it names itself the article body).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from worker.extract.rules import (
+    BOILERPLATE_ROLES,
+    BOILERPLATE_TAGS,
+    CLEAN_SHARE,
+    FALLBACK_BELOW_CHARS,
+    FALLBACK_CONTENT_QUERY,
+    FALLBACK_TAGS,
+    MAX_PARAGRAPH_LINK_DENSITY,
+    MIN_PARAGRAPH_CHARS,
+    POSITIVE_HINTS,
+    POSITIVE_SHARE,
+    POSITIVE_TAGS,
+    STRONG_HINTS,
+    WALK_BOILERPLATE_TAGS,
+    WEAK_HINTS,
+    WEAK_TOKENS,
+    WINNER_SHARE,
+)
+from worker.extract.signals import Scan
+
+
+def _hint_matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """A cached search of class/id words. Page builders repeat the same long class strings
+    hundreds of times per page; the cache is per pattern because a compiled pattern in the
+    cache key would hash its whole program on every call."""
+
+    @lru_cache(maxsize=8192)
+    def hinted(words: str) -> bool:
+        return pattern.search(words.lower()) is not None
+
+    return hinted
+
+
+has_strong_hint = _hint_matcher(re.compile("|".join(re.escape(hint) for hint in STRONG_HINTS)))
+has_any_hint = _hint_matcher(
+    re.compile(
+        "|".join(re.escape(hint) for hint in (*STRONG_HINTS, *WEAK_HINTS))
+        + r"|(?<![a-z0-9])(?:"
+        + "|".join(WEAK_TOKENS)
+        + r")(?![a-z0-9])"
+    )
+)
+
+
+def find_winner(tree: LexborHTMLParser, scan: Scan) -> LexborNode | None:
+    """Score containers by the paragraph text they hold, then walk the winner.
+
+    Pages that set their text in bare ``<div>``/``<span>`` runs have few good ``<p>``; for them
+    the text-bearing containers are candidates too.
+    """
+    credit, nodes = _credit(scan.paragraphs, scan.linked, scan.texts)
+    if max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
+        bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
+        credit, nodes = _credit([*scan.paragraphs, *bare], scan.linked, scan.texts)
+    scan.credit = credit
+    return _pick_winner(credit, nodes) if credit else None
+
+
+@dataclass(slots=True)
+class _Ancestry:
+    """The elements above the paragraphs, each looked at once: parent, depth, chrome or not."""
+
+    nodes: dict[int, LexborNode] = field(default_factory=dict)
+    parent: dict[int, int] = field(default_factory=dict)
+    depth: dict[int, int] = field(default_factory=dict)
+    tainted: dict[int, bool] = field(default_factory=dict)  # it or an ancestor is chrome
+
+    def register(self, node: LexborNode) -> int:
+        """Record ``node`` and its unknown ancestors; return its key."""
+        depth = self.depth
+        path: list[tuple[int, LexborNode, str]] = []
+        current: LexborNode | None = node
+        above: int | None = None
+        while current is not None:
+            key = current.mem_id
+            if key in depth:
+                above = key
+                break
+            tag = current.tag or ""
+            if tag == "html":
+                break
+            path.append((key, current, tag))
+            current = current.parent
+        for key, element, tag in reversed(path):
+            self.nodes[key] = element
+            chrome = is_boilerplate(element, has_strong_hint, BOILERPLATE_TAGS, tag)
+            if above is None:
+                depth[key], self.tainted[key] = 0, chrome
+            else:
+                self.parent[key] = above
+                depth[key] = depth[above] + 1
+                self.tainted[key] = chrome or self.tainted[above]
+            above = key
+        return node.mem_id
+
+    def largest_total(self, direct: dict[int, int]) -> int:
+        """The largest of :meth:`totals`, cheaply when one element holds all the others (it
+        always does in a parsed document: ``<body>``)."""
+        if sum(1 for level in self.depth.values() if level == 0) == 1:
+            return sum(direct.values())
+        return max(self.totals(direct).values(), default=0)
+
+    def totals(self, direct: dict[int, int]) -> dict[int, int]:
+        """Each element's own credit plus everything credited below it."""
+        deepest_first = sorted(self.nodes, key=self.depth.__getitem__, reverse=True)
+        parent = self.parent
+        total = dict.fromkeys(deepest_first, 0)  # ordered deepest first: ties go to the deeper
+        for key in deepest_first:
+            total[key] += direct.get(key, 0)
+            if key in parent:
+                total[parent[key]] += total[key]
+        return {key: size for key, size in total.items() if size}
+
+
+def _credit(
+    paragraphs: list[LexborNode], linked: Mapping[int, int], texts: dict[int, str]
+) -> tuple[dict[int, int], dict[int, LexborNode]]:
+    """Credit every good paragraph's length to each of its ancestors (keyed by ``mem_id``).
+
+    Paragraphs under a boilerplate ancestor (``<nav>``, "related", "comments", ...) are left
+    out, unless that would discard most of the page's text (a theme that hints its own content).
+    """
+    ancestry = _Ancestry()
+    everything: dict[int, int] = {}
+    clean: dict[int, int] = {}
+    for node in paragraphs:
+        own = node.mem_id
+        if node.tag in FALLBACK_TAGS:
+            text = _own_text(node)
+        else:
+            text = texts[own] = node.text(deep=True)
+        size = len(text.strip())
+        if size < MIN_PARAGRAPH_CHARS or linked.get(own, 0) > MAX_PARAGRAPH_LINK_DENSITY * size:
+            continue
+        parent = node.parent
+        if parent is None:
+            continue
+        key = ancestry.register(parent)
+        everything[key] = everything.get(key, 0) + size
+        if not ancestry.tainted[key]:
+            clean[key] = clean.get(key, 0) + size
+    clean_totals = ancestry.totals(clean)
+    if clean_totals and max(clean_totals.values()) >= CLEAN_SHARE * ancestry.largest_total(
+        everything
+    ):
+        return clean_totals, ancestry.nodes
+    return ancestry.totals(everything), ancestry.nodes
+
+
+def _own_text(node: LexborNode) -> str:
+    """Text directly inside the element (its text nodes), not its descendants'."""
+    return str(node.text(deep=False))
+
+
+def is_boilerplate(
+    node: LexborNode,
+    hints: Callable[[str], bool] = has_any_hint,
+    tags: frozenset[str] = WALK_BOILERPLATE_TAGS,
+    tag: str | None = None,
+) -> bool:
+    """Does the element announce itself as chrome: by tag, ARIA role, or class/id words?
+
+    ``tag`` spares reading the tag again when the caller already has it."""
+    if (tag or node.tag) in tags:
+        return True
+    attrs = node.attributes
+    if not attrs:
+        return False
+    if attrs.get("role") in BOILERPLATE_ROLES:
+        return True
+    classes, ident = attrs.get("class"), attrs.get("id")
+    if not classes and not ident:
+        return False
+    return hints(f"{classes or ''} {ident or ''}")
+
+
+def _pick_winner(credit: dict[int, int], nodes: dict[int, LexborNode]) -> LexborNode:
+    """The deepest container that still holds most of the page's good paragraph text.
+
+    Containers above the share threshold are nested in one another (two disjoint ones cannot
+    both hold most of the text), so the one with the least credit is the tightest fit. A
+    container that calls itself the article body needs a smaller share.
+    """
+    total = max(credit.values())
+    chain = [key for key, size in credit.items() if size >= POSITIVE_SHARE * total]
+    named = [key for key in chain if _names_itself_body(nodes[key])]
+    if named:
+        return nodes[min(named, key=credit.__getitem__)]
+    chain = [key for key in chain if credit[key] >= WINNER_SHARE * total]
+    return nodes[min(chain, key=credit.__getitem__)]
+
+
+def _names_itself_body(node: LexborNode) -> bool:
+    if node.tag in POSITIVE_TAGS:
+        return True
+    attrs = node.attributes
+    if attrs.get("itemprop") == "articleBody":
+        return True
+    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    return POSITIVE_HINTS.search(words) is not None

@@ -1,0 +1,219 @@
+"""One pass over the document: metadata signals (JSON-LD, ``<meta>``, ``<title>``, ``<h1>``) and
+the nodes the body stage needs (paragraphs, link text, captions, standfirst, byline).
+
+selectolax (lexbor) is the only HTML library used at run time. Each CSS query walks the whole
+tree, so this module asks one combined query (metadata, paragraphs, links in paragraphs,
+captions) and answers the rest in Python; a second query runs only on pages with almost no
+``<p>`` text. Per-node work stays in C where selectolax allows it: whitespace-only text nodes
+are skipped while iterating, and class-word checks are cached per distinct class string.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import unescape
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+
+from worker.extract.rules import (
+    ARTICLE_TYPES,
+    DOM_META_WORDS,
+    LINK_ANCESTOR_LEVELS,
+    MAX_H1,
+    PARAGRAPH_TAGS,
+    SCAN_QUERY,
+)
+from worker.extract.text import clean_text, heading_text, node_text, repair, unescape_leftover
+from worker.models import Selectors
+
+
+@dataclass(slots=True)
+class Signals:
+    """Metadata read in one query before the body is touched."""
+
+    ld: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    h1s: list[str] = field(default_factory=list)
+    title: str = ""
+    canonical: str = ""
+    time: str = ""
+
+
+def select(tree: LexborHTMLParser, query: str | None) -> list[LexborNode]:
+    """Nodes for a profile's selector; a selector lexbor rejects counts as matching nothing, so
+    a typo in a site profile degrades to the generic path instead of an empty article."""
+    if not query:
+        return []
+    try:
+        return list(tree.css(query))
+    except SelectolaxError:
+        return []
+
+
+@dataclass(slots=True)
+class Scan:
+    """Everything one CSS query over the whole document tells, sorted by what each node is."""
+
+    signals: Signals = field(default_factory=Signals)
+    paragraphs: list[LexborNode] = field(default_factory=list)
+    linked: dict[int, int] = field(default_factory=dict)  # link text per nearby ancestor
+    texts: dict[int, str] = field(default_factory=dict)  # paragraph text, read once
+    parent_roles: dict[int, str | None] = field(default_factory=dict)
+    captions: list[tuple[LexborNode, str]] = field(default_factory=list)
+    custom_captions: bool = False  # a site profile chose them: keep them all
+    credit: dict[int, int] = field(default_factory=dict)  # paragraph text held per element
+    subheadline: str = ""
+    byline: str = ""
+
+
+def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
+    """One query for metadata, paragraphs, links and captions: each query walks the whole tree,
+    so asking once and dispatching on the tag in Python is the cheap way."""
+    scan = Scan()
+    scripts: list[str] = []
+    headings: list[LexborNode] = []
+    described: list[tuple[LexborNode, str]] = []  # the standfirst, the byline, captions
+    for node in tree.css(SCAN_QUERY):
+        tag = node.tag or ""
+        if tag in PARAGRAPH_TAGS:
+            scan.paragraphs.append(node)
+            if role := _dom_meta_role(node, scan.parent_roles):
+                described.append((node, role))
+        elif tag == "a":
+            _count_link(node, scan.linked)
+        elif tag == "br":
+            node.replace_with("\n")  # so no text() call glues the words on either side
+        elif tag == "meta":
+            _add_meta(node, scan.signals.meta)
+        elif tag == "script":
+            scripts.append(node.text(deep=True))
+        elif tag == "figcaption":
+            described.append((node, "caption"))
+        elif tag == "h2":
+            if role := _dom_meta_role(node, scan.parent_roles):
+                described.append((node, role))
+        elif tag == "h1":
+            headings.append(node)
+        else:
+            _scan_other(node, tag, scan.signals)
+    scan.signals.ld = _json_ld_article(scripts)
+    for node, role in described:  # after the loop, so every <br> is a line break by now
+        _add_dom_meta(node, role, scan)
+    h1s = scan.signals.h1s
+    for node in headings:
+        if len(h1s) < MAX_H1 and (text := heading_text(node)):
+            h1s.append(text)
+    if custom := select(tree, selectors.captions):
+        scan.captions = [(node, text) for node in custom if (text := node_text(node))]
+        scan.custom_captions = True
+    return scan
+
+
+def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
+    if tag == "title" and not signals.title:
+        signals.title = repair(clean_text(unescape_leftover(node.text(deep=True))))
+    elif tag == "link" and not signals.canonical:
+        signals.canonical = clean_text(node.attributes.get("href") or "")
+    elif tag == "time" and not signals.time:
+        signals.time = clean_text(node.attributes.get("datetime") or "")
+
+
+def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
+    """Charge a link's text to the few elements above it (``p > em > a``)."""
+    size = len(node.text(deep=True).strip())
+    parent = node.parent
+    for _ in range(LINK_ANCESTOR_LEVELS):
+        if parent is None:
+            return
+        linked[parent.mem_id] = linked.get(parent.mem_id, 0) + size
+        parent = parent.parent
+
+
+def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
+    """Captions, the standfirst and the byline as the page shows them (see DOM_META_WORDS)."""
+    text = node_text(node)
+    if not text:
+        return
+    if role == "caption":
+        scan.captions.append((node, text))
+    elif role == "subheadline" and not scan.subheadline:
+        scan.subheadline = text
+    elif role == "byline" and not scan.byline:
+        scan.byline = text
+
+
+def _dom_meta_role(node: LexborNode, parents: dict[int, str | None]) -> str | None:
+    """The role its own class words give the element, else its parent's (``div.dek > p``).
+
+    Paragraphs share parents, so each parent's role is looked up once (``parents``)."""
+    words = node.attributes.get("class")
+    if words and (role := _role_of_words(words)) is not None:
+        return role
+    parent = node.parent
+    if parent is None:
+        return None
+    key = parent.mem_id
+    if key not in parents:
+        parents[key] = _class_role(parent)
+    return parents[key]
+
+
+def _class_role(node: LexborNode) -> str | None:
+    attrs = node.attributes
+    words = attrs.get("class") if attrs else None
+    return _role_of_words(words) if words else None
+
+
+@lru_cache(maxsize=4096)
+def _role_of_words(words: str) -> str | None:
+    match = DOM_META_WORDS.search(words.lower())
+    return match.lastgroup if match else None
+
+
+def _add_meta(node: LexborNode, found: dict[str, str]) -> None:
+    """``<meta property|name|itemprop=... content=...>``; the first occurrence of a key wins."""
+    attrs = node.attributes
+    key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
+    content = attrs.get("content")
+    if key and content and (content := repair(clean_text(unescape(content)))):
+        found.setdefault(key.strip().lower(), content)
+
+
+def _json_ld_article(scripts: Iterable[str]) -> dict[str, Any]:
+    """The first JSON-LD object whose @type is an article type (searching ``@graph`` too)."""
+    for script in scripts:
+        try:
+            data = json.loads(script, strict=False)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        for obj in _json_ld_objects(data):
+            kinds = obj.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if not kinds.isdisjoint(ARTICLE_TYPES):
+                return obj
+    return {}
+
+
+def _json_ld_objects(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _json_ld_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _json_ld_objects(data["@graph"])
+
+
+def metas(signals: Signals, keys: Iterable[str]) -> list[str]:
+    return [signals.meta.get(key, "") for key in keys]
+
+
+def ld_str(ld: Mapping[str, Any], key: str) -> str:
+    value = ld.get(key)
+    if isinstance(value, list) and value:
+        value = value[0]
+    return repair(clean_text(unescape(value))) if isinstance(value, str) else ""
