@@ -1,0 +1,122 @@
+"""What a check needs: the watch with its id, the settings, store and client, and politeness.
+
+The politeness adapters are protocols so workers can share state through Redis while
+``editwatch check`` keeps it in memory for one run (``MemoryRobots``, ``LocalGate``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from worker import robots
+from worker.config import Settings
+from worker.fetch import Client
+from worker.hostlimits import Busy, Lease
+from worker.models import CheckOutcome, CheckResult, Watch
+from worker.robots import Policy as RobotsPolicy
+from worker.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A configured (or feed-discovered) watch paired with its database id."""
+
+    id: int
+    watch: Watch
+
+
+class RobotsSource(Protocol):
+    """Where parsed robots.txt policies are cached: Redis for workers, a dict for one run."""
+
+    def get(self, host: str) -> robots.Policy | None: ...
+
+    def put(self, host: str, policy: robots.Policy) -> None: ...
+
+
+class HostGate(Protocol):
+    """Per-host request slots and the circuit breaker (``worker.hostlimits.HostLimiter``)."""
+
+    async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy: ...
+
+    def release(self, lease: Lease) -> None: ...
+
+    def record_success(self, host: str) -> None: ...
+
+    def record_failure(self, host: str, retry_after: float | None = None) -> float | None: ...
+
+
+class MemoryRobots(dict[str, robots.Policy]):
+    """A robots.txt cache that lives as long as one ``editwatch check`` run."""
+
+    def put(self, host: str, policy: robots.Policy) -> None:
+        self[host] = policy
+
+
+class LocalGate:
+    """Per-host slots inside one process, for ``editwatch check`` without a shared Redis."""
+
+    def __init__(self, max_in_flight: int) -> None:
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._max = max_in_flight
+
+    async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy:
+        await self._slots.setdefault(host, asyncio.Semaphore(self._max)).acquire()
+        return Lease(host, "local")
+
+    def release(self, lease: Lease) -> None:
+        self._slots[lease.host].release()
+
+    def record_success(self, host: str) -> None:
+        """Nothing to remember: the breaker needs state shared across runs (Redis)."""
+
+    def record_failure(self, host: str, retry_after: float | None = None) -> float | None:
+        return None
+
+
+@dataclass
+class Context:
+    """Everything a check needs, built once per process (worker) or per run (CLI)."""
+
+    settings: Settings
+    store: Store
+    client: Client
+    robots: RobotsSource = field(default_factory=MemoryRobots)
+    gate: HostGate | None = None
+    robots_pending: dict[str, asyncio.Task[RobotsPolicy]] = field(default_factory=dict)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def result_for(watch: Watch, outcome: CheckOutcome, **values: Any) -> CheckResult:
+    """A ``CheckResult`` for ``watch``: every outcome of every step is built the same way."""
+    return CheckResult(watch.name, watch.url, outcome, **values)
+
+
+def targets_for(store: Store, watches: Sequence[Watch]) -> list[Target]:
+    """Register the configured watches in the store and pair each with its id.
+
+    Watches that feeds discovered earlier (stored with their feed as ``source``) come along,
+    with the feed's channels and tags, as long as that feed is still configured.
+    """
+    ids = store.sync_watches(watches)
+    targets = [Target(ids[w.url], w) for w in watches]
+    feeds = {w.url: w for w in watches if w.kind == "feed"}
+    if feeds:
+        configured = set(ids)
+        for record in store.list_watches():
+            feed = feeds.get(record.source or "")
+            if feed is not None and record.url not in configured:
+                targets.append(Target(record.id, discovered_watch(record.url, record.name, feed)))
+    return targets
+
+
+def discovered_watch(url: str, name: str, feed: Watch) -> Watch:
+    """The article watch a feed item became, with the feed's policy, channels and tags."""
+    return dc_replace(feed, url=url, name=name, kind="article", source=feed.url)

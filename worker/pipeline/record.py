@@ -1,0 +1,87 @@
+"""Storing what a check found: a new state, with a change its outbox rows, in one transaction.
+
+A removal (a 404/410, or a redirect to a section front) is stored the same way, as a state
+with an empty article and a ``removed:<status>`` fingerprint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worker import diff as diffing
+from worker.extract import EXTRACTOR_VERSION
+from worker.models import Article, Change, CheckResult, Version, Watch
+from worker.pipeline.context import Target, result_for, utcnow
+from worker.pipeline.debounce import hold_until
+from worker.pipeline.history import removal_fingerprint
+from worker.pipeline.payload import build_payload
+from worker.render import render_json
+from worker.store import NewChange, SavedState, Store
+
+
+def record_removal(
+    target: Target, current: Version, status: int, store: Store, final_url: str = ""
+) -> CheckResult:
+    """Store the "removed" state once; repeated 404s are unchanged, not new removals."""
+    print_ = removal_fingerprint(status)
+    if current.fingerprint == print_:
+        store.touch_version(current.id, utcnow())
+        return result_for(target.watch, "unchanged", version=current.number, status=status)
+    change = diffing.removed_change(current.article, status, final_url=final_url)
+    saved = save_state(target, b"", Article(), print_, current, change, store)
+    return changed_result(target.watch, change, saved, status=status)
+
+
+def changed_result(watch: Watch, change: Change, saved: SavedState, **values: Any) -> CheckResult:
+    """The ``changed`` outcome, naming the change's kinds, the new version and queued alerts."""
+    return result_for(
+        watch,
+        "changed",
+        kinds=tuple(sorted(change.kinds)),
+        version=saved.version_number,
+        notifications=saved.notification_ids,
+        **values,
+    )
+
+
+def save_state(
+    target: Target,
+    raw_html: bytes,
+    article: Article,
+    print_: str,
+    current: Version | None,
+    change: Change | None,
+    store: Store,
+) -> SavedState:
+    """Store the new state, and with a change its outbox rows, in one transaction.
+
+    Every change is stored; only those passing the watch's ``alert_on`` policy queue alerts.
+    """
+    detected = utcnow()
+    new_change = None
+    if change is not None and current is not None:
+        rendered = render_json(change, old=current.article, new=article, meta={})
+        new_change = NewChange(
+            tuple(sorted(change.kinds)), change.significance, change.silent, rendered
+        )
+    alert = change is not None and diffing.should_alert(change, target.watch.alert_on)
+    hold = hold_until(target, store, detected) if alert else None
+
+    def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
+        assert change is not None and current is not None and new_change is not None
+        return build_payload(
+            target.watch, change, current, article, new_number, detected, new_change.diff
+        )
+
+    return store.save_state(
+        target.id,
+        article=article,
+        fingerprint=print_,
+        raw_html=raw_html,
+        extractor_version=EXTRACTOR_VERSION,
+        seen_at=detected,
+        change=new_change,
+        channels=target.watch.channels if new_change and alert else (),
+        payload_for=payload_for if new_change and alert else None,
+        hold_until=hold,
+    )
