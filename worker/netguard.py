@@ -124,15 +124,24 @@ def _dns_error(url: str, host: str, exc: Exception) -> TransientFetchError:
     return TransientFetchError(f"{url}: cannot resolve host {host!r}: {exc}", url=url)
 
 
-async def check_url(url: str, *, allow_private: bool) -> None:
-    """Refuse ``url`` unless it is http(s) and every address its host resolves to is public."""
+def _needs_lookup(url: str, *, allow_private: bool) -> tuple[str, int] | None:
+    """Checks that need no DNS: the scheme always, a literal IP at once; else (host, port)."""
     host, port = _host_and_port(url)
     if allow_private:
-        return
+        return None
     literal = _literal_address(host)
     if literal is not None:
         check_address(literal, url=url)
+        return None
+    return host, port
+
+
+async def check_url(url: str, *, allow_private: bool) -> None:
+    """Refuse ``url`` unless it is http(s) and every address its host resolves to is public."""
+    target = _needs_lookup(url, allow_private=allow_private)
+    if target is None:
         return
+    host, port = target
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -143,13 +152,10 @@ async def check_url(url: str, *, allow_private: bool) -> None:
 
 def check_url_sync(url: str, *, allow_private: bool) -> None:
     """The blocking twin of :func:`check_url`, for synchronous callers (notification channels)."""
-    host, port = _host_and_port(url)
-    if allow_private:
+    target = _needs_lookup(url, allow_private=allow_private)
+    if target is None:
         return
-    literal = _literal_address(host)
-    if literal is not None:
-        check_address(literal, url=url)
-        return
+    host, port = target
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
