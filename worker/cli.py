@@ -264,31 +264,59 @@ def _watch_id(store: Store, settings: Settings, key: str) -> int:
 
 @cli.command()
 def history(
-    ctx: typer.Context, watch: Annotated[str, typer.Argument(help="Watch name or URL.")]
+    ctx: typer.Context,
+    watch: Annotated[str, typer.Argument(help="Watch name or URL.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per state.")] = False,
 ) -> None:
-    """Versions of one article, with time, kinds and significance of each change."""
+    """Every state of one article in order: version, time, kinds, significance, silent flag.
+
+    A return to an older state shows that older version number again.
+    """
     settings = load(ctx)
     store = open_store(settings)
     watch_id = _watch_id(store, settings, watch)
-    changes = {c.new_version: c for c in store.changes(watch_id)}
+    rows = _history_rows(store, watch_id)
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
     table = Table(title=f"history of {watch}")
-    for column in ("version", "first seen", "last seen", "headline", "kinds", "significance"):
+    for column in ("version", "from", "seen", "headline", "kinds", "significance"):
         table.add_column(column, overflow="fold")
-    for v in store.versions(watch_id):
-        change = changes.get(v.number)
-        kinds = ", ".join(change.kinds) if change else "(first version)"
-        significance = ""
-        if change is not None:
-            significance = change.significance + (" silent" if change.silent else "")
+    for row in rows:
+        significance = (row["significance"] or "") + (" silent" if row["silent"] else "")
+        kinds = ", ".join(row["kinds"]) if row["from_version"] else "(first version)"
         table.add_row(
-            str(v.number),
-            v.first_seen.strftime("%Y-%m-%d %H:%M:%S"),
-            v.last_seen.strftime("%Y-%m-%d %H:%M:%S"),
-            v.article.headline,
-            kinds,
-            significance,
-        )
+            str(row["version"]), str(row["from_version"] or ""), row["seen"][:19].replace("T", " "),
+            row["headline"], kinds, significance,
+        )  # fmt: skip
     out.print(table)
+
+
+def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
+    """The first version, then one row per recorded change, oldest first."""
+    versions = {v.number: v for v in store.versions(watch_id)}
+    if not versions:
+        return []
+    first = versions[min(versions)]
+    rows: list[dict[str, Any]] = [
+        {"version": first.number, "from_version": None, "seen": first.first_seen.isoformat(),
+         "headline": first.article.headline, "kinds": [], "significance": None, "silent": False}
+    ]  # fmt: skip
+    for change in store.changes(watch_id):
+        version = versions.get(change.new_version)
+        rows.append(
+            {
+                "version": change.new_version,
+                "from_version": change.old_version,
+                "seen": change.detected_at.isoformat(),
+                "headline": version.article.headline if version else "",
+                "kinds": list(change.kinds),
+                "significance": change.significance,
+                "silent": change.silent,
+            }
+        )
+    return rows
 
 
 def _pick_versions(
