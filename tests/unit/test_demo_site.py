@@ -22,7 +22,8 @@ from tests.waiting import wait_for
 from worker.demo.seed import SeedArticle, load_seed, parse_seed, read_seed_text
 from worker.demo.site import ARTICLE_SLUGS, DemoSite, render_article, render_seed_article
 
-SEED_SOURCE = Path("/work/shared/seed/000_216fda9d4ad3e29a.txt")
+# The project's shared material sits beside the checkout (../shared), in CI too.
+SEED_SOURCE = Path(__file__).resolve().parents[3] / "shared/seed/000_216fda9d4ad3e29a.txt"
 SEED_LINES = read_seed_text().splitlines()
 VOX_CAPTION = (
     "Russian Air Force personnel stand in front of a supersonic bomber aircraft upon landing at "
