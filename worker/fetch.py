@@ -8,6 +8,8 @@ Why it looks like this:
   and a benchmark may swap it (e.g. for ``httpx-aiohttp``) without touching this module.
 * **Redirects by hand.** Each hop is a new target, so each hop goes through the network guard
   (:mod:`worker.netguard`) before it is requested; at most ``fetch.max_redirects`` hops.
+  The request goes to the address the guard checked, not to a second DNS answer for the name
+  (which could be a private address: DNS rebinding); the name stays in ``Host`` and TLS SNI.
 * **Bounded work per page.** Connect/read time-outs per operation *and* a total deadline (a
   server dribbling one byte per second never trips a read time-out), plus a size cap counted
   after decompression. gzip/deflate are decoded here with a bounded inflater, so a small
@@ -76,9 +78,12 @@ ZLIB_HEADER_METHOD = 8  # deflate; the low nibble of a zlib stream's first byte
 
 
 class Guard(Protocol):
-    """The check run on every URL before it is requested (default: ``netguard.check_url``)."""
+    """The check run on every URL before it is requested (default: ``netguard.check_url``).
 
-    def __call__(self, url: str, *, allow_private: bool) -> Awaitable[None]: ...
+    It returns the checked address to connect to, or ``None`` to request the URL as it is.
+    """
+
+    def __call__(self, url: str, *, allow_private: bool) -> Awaitable[str | None]: ...
 
 
 def make_client(
@@ -132,15 +137,15 @@ async def fetch(
     ``status``, not HTML, too large, too many redirects) or ``BlockedTargetError`` (guard).
     """
     started = time.monotonic()
+    attempt = _Attempt(client, url, validators, settings, guard, accept)
     try:
         async with asyncio.timeout(settings.deadline):
-            attempt = _Attempt(client, url, validators, settings, guard, accept)
             result = await _follow_redirects(attempt)
     except TimeoutError as exc:
         message = f"{url}: no complete answer within {settings.deadline:g}s (fetch.deadline)"
         raise transient_error(message, url=url) from exc
     except httpx.HTTPError as exc:
-        raise _network_error(url, exc) from exc
+        raise _network_error(attempt, exc) from exc
     except httpx.InvalidURL as exc:
         raise PermanentFetchError(f"{url}: invalid URL on the way: {exc}", url=url) from exc
     return dataclasses.replace(result, elapsed_ms=(time.monotonic() - started) * 1000)
@@ -174,9 +179,10 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
     """Request, and while the answer is a redirect, check and request the next hop."""
     settings = attempt.settings
     while True:
-        await attempt.guard(attempt.current, allow_private=settings.allow_private_networks)
-        headers = _conditional_headers(attempt.validators)
-        request = attempt.client.build_request("GET", attempt.current, headers=headers)
+        address = await attempt.guard(
+            attempt.current, allow_private=settings.allow_private_networks
+        )
+        request = _build_request(attempt, address)
         response = await attempt.client.send(request, stream=True)
         try:
             target = _redirect_target(response, attempt.current)
@@ -193,6 +199,23 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
                 status=response.status_code,
             )
         attempt.hops.append(target)
+
+
+def _build_request(attempt: _Attempt, address: str | None) -> httpx.Request:
+    """A GET for the current hop; plain http goes to the checked ``address``.
+
+    https is not pinned here: this client is shared and pools connections by host, so a
+    connection pinned by IP could be reused for another site on the same CDN address (421
+    Misdirected Request, and a certificate checked for the wrong name). Certificate
+    verification already defeats rebinding an https name onto an internal service, which
+    cannot present a valid certificate for the attacker's name.
+    """
+    headers = _conditional_headers(attempt.validators)
+    named = httpx.URL(attempt.current)
+    if address is None or named.scheme != "http":
+        return attempt.client.build_request("GET", attempt.current, headers=headers)
+    headers["Host"] = named.netloc.decode("ascii")  # the name[:port] virtual hosting routes by
+    return attempt.client.build_request("GET", named.copy_with(host=address), headers=headers)
 
 
 def _conditional_headers(validators: Validators) -> dict[str, str]:
@@ -426,12 +449,11 @@ def _meta_encoding(head: bytes) -> str | None:
     return encoding
 
 
-def _network_error(url: str, exc: httpx.HTTPError) -> FetchError:
-    """Time-outs and connection failures are worth retrying; say which operation failed."""
-    try:
-        where = str(exc.request.url)
-    except RuntimeError:
-        where = url
+def _network_error(attempt: _Attempt, exc: httpx.HTTPError) -> FetchError:
+    """Time-outs and connection failures are worth retrying; say which operation failed.
+
+    The hop is named by its URL, not by the request's, which may hold the pinned address.
+    """
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
     detail = str(exc) or type(exc).__name__
-    return transient_error(f"{where}: {kind}: {detail}", url=url)
+    return transient_error(f"{attempt.current}: {kind}: {detail}", url=attempt.url)

@@ -8,12 +8,21 @@ is resolved first and refused unless *every* address it resolves to is globally 
 The fetch stage calls this on the first URL and again on every redirect hop; the notification
 helper (:mod:`worker.notify.http`) calls it before every delivery.
 
+The check returns the address it approved, and the callers connect to *that* address (the
+URL's host replaced by it, the name kept in the ``Host`` header and in TLS SNI, so virtual
+hosting and certificate checks still use the name). Resolving the name a second time when
+connecting would let a DNS server answer a public address to the check and a private one to
+the connection a moment later (DNS rebinding); connecting to the checked address closes that
+window. Nothing to pin is returned for a literal IP (it cannot change) or when the guard is off.
+Page fetches over https are the one exception: their client is shared and pools connections by
+host, so they connect by name, and certificate verification stands in for pinning (an internal
+service cannot present a valid certificate for an attacker's name).
+
 Local demos and tests that serve pages from 127.0.0.1 turn the guard off with
 ``fetch.allow_private_networks: true`` or ``EDITWATCH_ALLOW_PRIVATE_NETWORKS=1``.
 
-Known limit: the address is checked, then the HTTP client resolves the name again when it
-connects, so a DNS server that answers differently within that window (DNS rebinding) is not
-caught here; pinning the connection to the checked address needs a custom transport.
+Known limit: only the first approved address is used, so a host whose first address does not
+answer fails this attempt (and is retried later) instead of falling back to its other addresses.
 """
 
 from __future__ import annotations
@@ -111,13 +120,18 @@ def _literal_address(host: str) -> IPAddress | None:
         return None
 
 
-def check_resolved(url: str, infos: Sequence[tuple[Any, ...]]) -> None:
-    """Every resolved address must pass: one private answer among public ones is enough to
-    refuse, because the client may connect to any of them."""
+def check_resolved(url: str, infos: Sequence[tuple[Any, ...]]) -> str:
+    """The address to connect to (the resolver's first); every resolved address must pass.
+
+    One private answer among public ones is enough to refuse: a name that mixes them is either
+    misconfigured or aimed at us, and a later lookup could prefer the private one.
+    """
     if not infos:
         raise TransientFetchError(f"{url}: the host name resolved to no address", url=url)
-    for _family, _kind, _proto, _canonname, sockaddr in infos:
-        check_address(str(sockaddr[0]), url=url)
+    addresses = [str(sockaddr[0]) for _family, _kind, _proto, _name, sockaddr in infos]
+    for address in addresses:
+        check_address(address, url=url)
+    return addresses[0]
 
 
 def _dns_error(url: str, host: str, exc: Exception) -> TransientFetchError:
@@ -136,31 +150,35 @@ def _needs_lookup(url: str, *, allow_private: bool) -> tuple[str, int] | None:
     return host, port
 
 
-async def check_url(url: str, *, allow_private: bool) -> None:
-    """Refuse ``url`` unless it is http(s) and every address its host resolves to is public."""
+async def check_url(url: str, *, allow_private: bool) -> str | None:
+    """Refuse ``url`` unless it is http(s) and every address its host resolves to is public.
+
+    Returns the checked address to connect to, or ``None`` when nothing was looked up (a
+    literal IP, or private networks allowed) and the URL may be requested as it is.
+    """
     target = _needs_lookup(url, allow_private=allow_private)
     if target is None:
-        return
+        return None
     host, port = target
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise _dns_error(url, host, exc) from exc
-    check_resolved(url, infos)
+    return check_resolved(url, infos)
 
 
-def check_url_sync(url: str, *, allow_private: bool) -> None:
+def check_url_sync(url: str, *, allow_private: bool) -> str | None:
     """The blocking twin of :func:`check_url`, for synchronous callers (notification channels)."""
     target = _needs_lookup(url, allow_private=allow_private)
     if target is None:
-        return
+        return None
     host, port = target
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise _dns_error(url, host, exc) from exc
-    check_resolved(url, infos)
+    return check_resolved(url, infos)
 
 
 def parse_retry_after(value: str | None) -> float | None:

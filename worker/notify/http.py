@@ -4,7 +4,8 @@ Why one helper: every channel that talks HTTP (webhooks, chat services) needs th
 decisions, and getting any of them wrong is a security or reliability bug:
 
 * the target passes the network guard first (a webhook URL is configuration, and a private
-  address would let an alert be aimed at internal services);
+  address would let an alert be aimed at internal services), and the POST goes to the address
+  the guard checked, so a second DNS answer cannot swap in a private one (DNS rebinding);
 * redirects are not followed (a redirected webhook could land anywhere, including a private
   address the guard never saw, and a POST body must not be replayed blindly);
 * failures map to ``NotifyError(permanent=...)`` so the outbox knows whether to retry: 408, 429,
@@ -64,11 +65,11 @@ def post_bytes(
     user_agent: str,
 ) -> int:
     """POST raw ``body`` (form data, text) with the same guard and error mapping as JSON."""
-    check_target(url, allow_private=allow_private)
+    address = check_target(url, allow_private=allow_private)
     all_headers = {"Content-Type": content_type, "User-Agent": user_agent, **(headers or {})}
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.post(url, content=body, headers=all_headers)
+            response = client.send(_build_request(client, url, address, body, all_headers))
     except httpx.HTTPError as exc:
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
         detail = _scrub(str(exc) or type(exc).__name__, url)
@@ -81,13 +82,30 @@ def post_bytes(
     return response.status_code
 
 
-def check_target(url: str, *, allow_private: bool) -> None:
+def _build_request(
+    client: httpx.Client, url: str, address: str | None, body: bytes, headers: dict[str, str]
+) -> httpx.Request:
+    """The POST, sent to the checked ``address`` when there is one; the name stays in ``Host``
+    and, for https, in TLS SNI, so the receiver's virtual host and certificate still match."""
+    if address is None:
+        return client.build_request("POST", url, content=body, headers=headers)
+    named = httpx.URL(url)
+    headers = {**headers, "Host": named.netloc.decode("ascii")}
+    extensions = {"sni_hostname": named.raw_host.decode("ascii")} if named.scheme == "https" else {}
+    pinned = named.copy_with(host=address)
+    return client.build_request(
+        "POST", pinned, content=body, headers=headers, extensions=extensions
+    )
+
+
+def check_target(url: str, *, allow_private: bool) -> str | None:
     """Refuse a private or non-http(s) target: permanent; a DNS hiccup is retried.
 
+    Returns the checked address to connect to (see :func:`worker.netguard.check_url`).
     Error messages show the URL without its path and query (they may hold a token).
     """
     try:
-        check_url_sync(url, allow_private=allow_private)
+        return check_url_sync(url, allow_private=allow_private)
     except BlockedTargetError as exc:
         raise NotifyError(_scrub(str(exc), url), permanent=True) from exc
     except TransientFetchError as exc:
