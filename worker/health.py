@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from worker.config import Settings
 from worker.logs import get_logger
+from worker.models import EMPTY_ARTICLE_ERROR, Version
 from worker.notify.events import operator_payload
 from worker.store import Store
 
@@ -64,8 +65,8 @@ def extraction_empty(
     """Queue ``extraction_empty`` (once per host and day) when most stored bodies are empty."""
     if not operator:
         return ()
-    versions = [v for v in (store.current_version(i) for i in watch_ids) if v is not None]
-    empty = [v for v in versions if not any(p.strip() for p in v.article.paragraphs)]
+    versions = [(i, v) for i in watch_ids if (v := store.current_version(i)) is not None]
+    empty = [i for i, v in versions if _extracts_nothing(store, i, v)]
     if len(versions) < EMPTY_MIN_ARTICLES or len(empty) < EMPTY_RATIO * len(versions):
         return ()
     day = (now or datetime.now(UTC)).date().isoformat()
@@ -76,6 +77,14 @@ def extraction_empty(
     )
     payload = operator_payload("extraction_empty", title, details)
     return store.queue_event(f"extraction_empty:{host}:{day}", [(c, payload) for c in operator])
+
+
+def _extracts_nothing(store: Store, watch_id: int, version: Version) -> bool:
+    """An empty stored body, or a last check that found no article text where there was some."""
+    if not any(p.strip() for p in version.article.paragraphs):
+        return True
+    record = store.get_watch(watch_id)
+    return bool(record and (record.last_error or "").startswith(EMPTY_ARTICLE_ERROR))
 
 
 def after_check_round(

@@ -16,6 +16,11 @@ CheckOutcome = Literal[
 ]
 NotificationState = Literal["pending", "held", "sending", "sent", "merged", "dead"]
 DiffTag = Literal["equal", "insert", "delete", "replace"]
+
+# The error a check records when a page that had article text now yields none (a redesign or a
+# consent wall): shared by the pipeline, which refuses to store such a state, and the health
+# rules, which tell the operators when most of a site's articles fail this way.
+EMPTY_ARTICLE_ERROR = "no article text found on the page"
 BlockTag = Literal["equal", "insert", "delete", "replace", "move"]
 
 

@@ -149,3 +149,44 @@ def test_burst_of_edits_makes_one_cumulative_alert(
     assert (burst["old_headline"], burst["new_headline"]) == ("Budget fails", "Budget collapses")
     assert burst["debounced"] == 2 and burst["old_version"] == 2 and burst["new_version"] == 4
     assert len(alerts(data)) == 2
+
+
+def test_a_page_that_loses_its_article_text_is_an_error_not_an_edit(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A redesign that breaks extraction alerts nobody and keeps the last good version."""
+    config, data = setup(http_server, tmp_path), tmp_path / "data"
+    check(config, data)
+    shell = b"<html><head><title>x</title></head><body><div id='app'></div></body></html>"
+    http_server.route("/story", body=shell, headers=HTML)
+    row = check(config, data)
+    assert row["outcome"] == "error" and row["version"] == 1
+    assert "no article text found" in str(row["error"]) and "config/sites" in str(row["error"])
+    assert alerts(data) == []
+    http_server.route("/story", body=article_page("Budget passes", BODY, noise=5), headers=HTML)
+    assert check(config, data)["outcome"] == "unchanged"
+
+
+def test_operators_hear_when_a_site_stops_yielding_articles(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """Three articles of one site turning into empty shells raise one extraction_empty event."""
+    paths = [f"/news/{i}" for i in range(3)]
+    for i, path in enumerate(paths):
+        http_server.route(path, body=article_page(f"Story {i}", BODY), headers=HTML)
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(p), "name": f"s{i}"} for i, p in enumerate(paths)],
+        channels={"archive": {"type": "file", "path": "alerts.jsonl"},
+                  "ops": {"type": "file", "path": "ops.jsonl"}},
+        extra={"operator": ["ops"]},
+    )  # fmt: skip
+    data = tmp_path / "data"
+    CliRunner().invoke(cli, ["--config", str(config), "--data", str(data), "check"])
+    shell = b"<html><head><title>x</title></head><body><div id='app'></div></body></html>"
+    for path in paths:
+        http_server.route(path, body=shell, headers=HTML)
+    CliRunner().invoke(cli, ["--config", str(config), "--data", str(data), "check"])
+    events = [json.loads(line) for line in (data / "ops.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events] == ["extraction_empty"]
+    assert alerts(data) == []

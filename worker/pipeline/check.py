@@ -20,6 +20,7 @@ from worker.fetch import HTML_CONTENT_TYPES, fetch
 from worker.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
+    EMPTY_ARTICLE_ERROR,
     CheckResult,
     FetchResult,
     Selectors,
@@ -160,6 +161,8 @@ def _process(
     if current is not None and _is_section_front(watch.url, page):
         return record_removal(target, current, page.status, store, page.final_url)
     article = extract_article(page.text, page.final_url, _profile(watch, context.settings))
+    if current is not None and current.article.paragraphs and not article.paragraphs:
+        return _lost_article(watch, current)
     print_ = fingerprint(article)
     if current is not None and current.fingerprint == print_:
         store.touch_version(current.id, utcnow())
@@ -172,6 +175,18 @@ def _process(
     if change is None:
         return result_for(watch, "new", version=saved.version_number)
     return changed_result(watch, change, saved)
+
+
+def _lost_article(watch: Watch, current: Version) -> CheckResult:
+    """The page answered but no article text came out: an extraction failure, not an edit.
+
+    Storing it would alert "every paragraph removed" for what is usually a redesign or a
+    consent wall; the last good version stays current and the check is an error instead.
+    """
+    hint = "the site may have changed its layout: check its selectors in config/sites/"
+    return result_for(
+        watch, "error", version=current.number, error=f"{EMPTY_ARTICLE_ERROR}; {hint}"
+    )
 
 
 def _is_section_front(original: str, page: FetchResult) -> bool:
