@@ -15,7 +15,7 @@ import asyncio
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
@@ -56,6 +56,18 @@ class Runtime:
     pid: int = field(default_factory=os.getpid)
     config_stamp: tuple[tuple[str, float], ...] = ()
     loaded_at: float = field(default_factory=time.monotonic)
+    known: dict[int, pipeline.Target] = field(default_factory=dict)
+    known_at: float = float("-inf")
+
+    def targets(self, need: Iterable[int] = ()) -> dict[int, pipeline.Target]:
+        """Every watch (feed-discovered ones too) by id, without touching the database on
+        every beat tick: re-read after a config change, every ``schedule.reload`` seconds, or
+        when asked for an id not seen yet (a watch a feed just discovered)."""
+        stale = time.monotonic() - self.known_at > self.settings.schedule.reload
+        if stale or any(i not in self.known for i in need):
+            found = pipeline.targets_for(self.store, self.settings.watches)
+            self.known, self.known_at = {t.id: t for t in found}, time.monotonic()
+        return self.known
 
     def context(self) -> pipeline.Context:
         """The pipeline context: one HTTP client per process, politeness shared via Redis."""
@@ -148,6 +160,7 @@ def reload_if_changed() -> Runtime:
         log.info("config_reloaded", watches=len(fresh.watches))
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
+        current.known_at = float("-inf")
     return current
 
 
@@ -168,11 +181,11 @@ def logged_task(func: Callable[P, R]) -> Callable[P, R]:
 def dispatch_due(self: Task[Any, Any]) -> int:
     """Beat tick: sync watches into the queue, claim due ones, enqueue checks by host."""
     rt = reload_if_changed()
-    targets = pipeline.targets_for(rt.store, rt.settings.watches)
-    ids = [t.id for t in targets]
+    targets = rt.targets()
+    ids = sorted(targets)
     rt.queue.sync(ids, version=ids_version(ids))
     claimed = rt.queue.claim(rt.settings.schedule.claim_batch, rt.settings.schedule.lease)
-    urls = {t.id: t.watch.url for t in targets}
+    urls = {i: t.watch.url for i, t in targets.items()}
     for batch in group_by_host(claimed, urls, rt.settings.schedule.batch_size):
         check_batch.delay(batch)
     if claimed:
@@ -193,8 +206,8 @@ def group_by_host(ids: Sequence[int], urls: dict[int, str], size: int) -> list[l
 def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
     """Check a batch of watches concurrently, then set their next due times."""
     rt = reload_if_changed()
-    wanted = set(watch_ids)
-    targets = [t for t in pipeline.targets_for(rt.store, rt.settings.watches) if t.id in wanted]
+    known = rt.targets(need=watch_ids)
+    targets = [known[i] for i in watch_ids if i in known]  # gone from config: dropped
     results = rt.loop.run_until_complete(pipeline.check_many(targets, rt.context()))
     now = rt.queue.now()
     rt.queue.reschedule(
