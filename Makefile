@@ -36,8 +36,9 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/extraction.py
-	$(BIN)/python bench/diff.py
+	$(BIN)/python -m bench.extraction --repeat 3
+	$(BIN)/python bench/diff.py --check
+	$(BIN)/python bench/schedule.py --sizes 100000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
