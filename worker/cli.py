@@ -372,7 +372,9 @@ def demo(
     from worker.demo.runner import run_demo
 
     options: Options = ctx.obj
-    raise typer.Exit(run_demo(options.data_dir or Path("data/demo"), port))
+    # Always a subdirectory: the demo starts from an empty database and must never touch the
+    # versions a real `--data` directory holds.
+    raise typer.Exit(run_demo((options.data_dir or Path("data")) / "demo", port))
 
 
 def main() -> None:

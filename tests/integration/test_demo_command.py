@@ -13,7 +13,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_shows_exactly_the_vox_caption_alert(tmp_path: Path) -> None:
-    """`editwatch demo` exits 0 after one alert of kind caption on the Vox article."""
+    """`editwatch demo` exits 0 after one alert of kind caption on the Vox article, and leaves
+    the database of the --data directory itself alone."""
+    (tmp_path / "editwatch.db").write_bytes(b"a user's real database")
     result = subprocess.run(
         [sys.executable, "-m", "worker", "--data", str(tmp_path), "demo", "--port", "0"],
         capture_output=True,
@@ -23,7 +25,8 @@ def test_demo_shows_exactly_the_vox_caption_alert(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 alert(s)" in result.stdout
-    (line,) = (tmp_path / "alerts.jsonl").read_text().splitlines()
+    (line,) = (tmp_path / "demo" / "alerts.jsonl").read_text().splitlines()
     alert = json.loads(line)
     assert alert["watch"] == "why-russia-just-sent-troops-to-venezuela"
     assert alert["kinds"] == ["caption"]
+    assert (tmp_path / "editwatch.db").read_bytes() == b"a user's real database"
