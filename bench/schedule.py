@@ -24,7 +24,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from worker.duequeue import DueQueue, ids_version
+from worker.schedule.duequeue import DueQueue, ids_version
 
 KEY = "bench:due"
 TARGET_CLAIMS_PER_S = 50_000

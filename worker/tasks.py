@@ -26,15 +26,16 @@ from urllib.parse import urlsplit
 import redis
 from celery import Task
 
-from worker import delivery, health, pipeline, robots, schedule
+from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env
 from worker.config import Settings
-from worker.duequeue import PARKED, DueQueue, ids_version
-from worker.fetch import Client, make_client
-from worker.hostlimits import HostLimiter
+from worker.fetch import Client, make_client, robots
+from worker.fetch.hostlimits import HostLimiter
 from worker.logs import bound, get_logger
 from worker.models import CheckResult
 from worker.notify import Channel, ChannelContext, build_channels
+from worker.pipeline import delivery, health
+from worker.schedule.duequeue import PARKED, DueQueue, ids_version
 from worker.store import Store
 
 log = get_logger(__name__)

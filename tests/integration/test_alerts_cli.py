@@ -12,10 +12,10 @@ from typer.testing import CliRunner, Result
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
 from tests.integration.test_digest import queue_change
-from worker import delivery
 from worker.cli import cli
 from worker.config import NotifySettings, load_settings
 from worker.notify import ChannelContext, build_channels
+from worker.pipeline import delivery
 from worker.store import Store
 
 

@@ -12,11 +12,11 @@ import pytest
 from structlog.testing import capture_logs
 
 from tests.httpserver import LocalHTTPServer
-from worker import delivery
 from worker.config import ChannelSettings, NotifySettings
 from worker.errors import ConfigError
 from worker.models import Article, Watch
 from worker.notify import REGISTRY, ChannelContext, build_channel, build_channels
+from worker.pipeline import delivery
 from worker.store import NewChange, Store
 
 NOTIFY = NotifySettings(max_attempts=3, backoff=0.0, backoff_max=0.0)

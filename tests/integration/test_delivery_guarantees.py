@@ -20,9 +20,9 @@ from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer, RecordedRequest, Response
 from tests.integration.test_digest import queue_change
 from tests.waiting import wait_for
-from worker import delivery
 from worker.config import ChannelSettings, NotifySettings
 from worker.notify import Channel, ChannelContext, backoff_delay, build_channels
+from worker.pipeline import delivery
 from worker.store import Store
 
 NOTIFY = NotifySettings(max_attempts=3, backoff=0.0, backoff_max=0.0)

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from tests.httpserver import LocalHTTPServer
-from worker import delivery
 from worker.config import ChannelSettings, NotifySettings, validate_yaml_text
 from worker.errors import ConfigError
 from worker.models import Article, Watch
 from worker.notify import ChannelContext, build_channels
+from worker.pipeline import delivery
 from worker.store import NewChange, Store
 
 NOTIFY = NotifySettings(max_attempts=3, backoff=0.0, backoff_max=0.0)

@@ -12,12 +12,12 @@ import pytest
 import redis
 
 from tests.waiting import wait_for
-from worker.duequeue import PARKED, DueQueue, ids_version
+from worker.schedule.duequeue import PARKED, DueQueue, ids_version
 
 # A dispatcher in its own process: claims until the queue is drained, prints what it got.
 DISPATCHER = """
 import json, sys, redis
-from worker.duequeue import DueQueue
+from worker.schedule.duequeue import DueQueue
 queue = DueQueue(redis.Redis.from_url(sys.argv[1]), key=sys.argv[2])
 print("ready", flush=True)
 sys.stdin.readline()
@@ -32,7 +32,7 @@ print(json.dumps(claimed), flush=True)
 # A worker that claims one watch and then hangs forever (the test kills it).
 DOOMED_WORKER = """
 import sys, redis, threading
-from worker.duequeue import DueQueue
+from worker.schedule.duequeue import DueQueue
 queue = DueQueue(redis.Redis.from_url(sys.argv[1]), key=sys.argv[2])
 print(queue.claim(1, float(sys.argv[3])), flush=True)
 threading.Event().wait()

@@ -16,14 +16,14 @@ import redis
 
 from tests.httpserver import LocalHTTPServer, RecordedRequest, Response
 from tests.waiting import wait_for
-from worker.hostlimits import Busy, HostLimit, HostLimiter, Lease
+from worker.fetch.hostlimits import Busy, HostLimit, HostLimiter, Lease
 
 HOST = "127.0.0.1"
 
 # A worker process: several threads fetch one URL, each request inside a host lease.
 HAMMER = """
 import sys, threading, time, urllib.request, redis
-from worker.hostlimits import HostLimiter, Lease
+from worker.fetch.hostlimits import HostLimiter, Lease
 url, prefix, target, threads, each = sys.argv[1:6]
 limiter = HostLimiter(redis.Redis.from_url(url), prefix, max_in_flight=2, min_gap=0.25)
 

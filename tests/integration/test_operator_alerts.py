@@ -12,11 +12,11 @@ import pytest
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
 from tests.integration.test_digest import queue_change
-from worker import delivery, health
 from worker.config import ChannelSettings, NotifySettings, load_settings
 from worker.errors import ConfigError
 from worker.models import Article, Watch
 from worker.notify import ChannelContext, build_channels
+from worker.pipeline import delivery, health
 from worker.store import Store
 
 NOTIFY = NotifySettings(max_attempts=2, backoff=0.0, backoff_max=0.0)

@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from tests.httpserver import LocalHTTPServer
-from worker import robots
-from worker.robots import Policy, RobotsCache
+from worker.fetch import robots
+from worker.fetch.robots import Policy, RobotsCache
 
 UA = "editwatch/0.1 (+https://github.com/editwatch/editwatch)"
 ROBOTS = b"""\

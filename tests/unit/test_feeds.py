@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from worker import feeds
 from worker.errors import ExtractError
-from worker.feeds import FeedItem
 from worker.models import Watch
+from worker.schedule import feeds
+from worker.schedule.feeds import FeedItem
 
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 BASE = "https://news.example/rss.xml"

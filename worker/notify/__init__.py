@@ -1,6 +1,7 @@
 """Notification channels: the registry (kind -> class) and building channels from settings.
 
-Delivery bookkeeping (claiming outbox rows, retries, digests) lives in ``worker.delivery``; this
+Delivery bookkeeping (claiming outbox rows, retries, digests) lives in
+``worker.pipeline.delivery``; this
 package only knows how to send one notification through one channel, how long to wait before the
 next attempt, and what digests and operator events look like (``events``).
 """

@@ -1,6 +1,6 @@
 """One check of one watch, end to end: fetch -> extract -> normalize -> diff -> store (+ outbox).
 
-Delivery of the alerts it queues lives in ``worker.delivery``. This is plain library code:
+Delivery of the alerts it queues lives in ``worker.pipeline.delivery``. This is plain library code:
 ``worker.tasks`` wraps it in Celery tasks and ``editwatch check`` calls it directly, so both
 paths run exactly the same steps. Each function takes what it needs as arguments (settings,
 store, HTTP client); nothing here reads globals.

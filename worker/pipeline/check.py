@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from worker import robots
 from worker.config import Settings
 from worker.errors import FetchError
 from worker.extract import extract_article
-from worker.fetch import HTML_CONTENT_TYPES, fetch
-from worker.hostlimits import Busy
+from worker.fetch import HTML_CONTENT_TYPES, fetch, robots
+from worker.fetch.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
     EMPTY_ARTICLE_ERROR,

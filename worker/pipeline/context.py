@@ -13,12 +13,11 @@ from dataclasses import replace as dc_replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from worker import robots
 from worker.config import Settings
-from worker.fetch import Client
-from worker.hostlimits import Busy, Lease
+from worker.fetch import Client, robots
+from worker.fetch.hostlimits import Busy, Lease
+from worker.fetch.robots import Policy as RobotsPolicy
 from worker.models import CheckOutcome, CheckResult, Watch
-from worker.robots import Policy as RobotsPolicy
 from worker.store import Store
 
 
@@ -39,7 +38,7 @@ class RobotsSource(Protocol):
 
 
 class HostGate(Protocol):
-    """Per-host request slots and the circuit breaker (``worker.hostlimits.HostLimiter``)."""
+    """Per-host request slots and the circuit breaker (``worker.fetch.hostlimits.HostLimiter``)."""
 
     async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy: ...
 

@@ -1,13 +1,13 @@
 """A fetched feed: its new items become article watches (stored in the database, not the YAML).
 
-Named ``feed_watch`` so it never reads as ``worker.feeds``, the parsing stage it calls.
+Named ``feed_watch`` so it never reads as ``worker.schedule.feeds``, the parsing stage it calls.
 """
 
 from __future__ import annotations
 
-from worker import feeds
 from worker.models import CheckResult, FetchResult
 from worker.pipeline.context import Context, Target, result_for, utcnow
+from worker.schedule import feeds
 
 
 def process_feed(target: Target, page: FetchResult, context: Context) -> CheckResult:

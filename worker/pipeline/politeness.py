@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
-from worker import robots
 from worker.errors import FetchError
-from worker.fetch import fetch
+from worker.fetch import fetch, robots
 from worker.models import Validators
 from worker.pipeline.context import Context
 

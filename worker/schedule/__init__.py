@@ -1,6 +1,7 @@
 """Pure scheduling policy: when is a watch next due.
 
-No I/O here: the Redis due-queue (``worker.duequeue``) stores the times this module computes,
+No I/O here: the Redis due-queue (``worker.schedule.duequeue``) stores the times this module
+computes,
 so the policy can be tested with plain numbers and changed without touching Redis code.
 
 Two modes:

@@ -21,16 +21,17 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from worker import __version__, delivery, health, pipeline
-from worker.alerts_cli import alerts_app
-from worker.cli_common import Options, build_all_channels, err, load, open_store
+from worker import __version__, pipeline
+from worker.cli.alerts import alerts_app
+from worker.cli.common import Options, build_all_channels, err, load, open_store
 from worker.config import Settings
 from worker.diff import compare
-from worker.duequeue import DueQueue
 from worker.embedded import child_env, embedded_redis, run_worker
 from worker.fetch import make_client
 from worker.models import CheckResult, Version, Watch
+from worker.pipeline import delivery, health
 from worker.render import render_html, render_json, render_markdown, render_text
+from worker.schedule.duequeue import DueQueue
 from worker.store import Store, WatchRecord
 
 cli = typer.Typer(

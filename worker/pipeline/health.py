@@ -11,7 +11,7 @@ operator channel, deduplicated by the database (``notifications (dedupe_key, cha
 * ``extraction_empty``: once per host and UTC day, when at least ``EMPTY_MIN_ARTICLES`` of the
   host's articles checked in the round are stored and ``EMPTY_RATIO`` of them have no body.
 
-(``notification_dead`` is queued by :mod:`worker.delivery` with the dead row itself.)
+(``notification_dead`` is queued by :mod:`worker.pipeline.delivery` with the dead row itself.)
 """
 
 from __future__ import annotations

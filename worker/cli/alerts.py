@@ -24,11 +24,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from worker import delivery
-from worker.cli_common import build_all_channels, err, load, open_store
+from worker.cli.common import build_all_channels, err, load, open_store
 from worker.config import Settings
 from worker.models import Notification
 from worker.notify import Channel
+from worker.pipeline import delivery
 from worker.store import Store
 
 alerts_app = typer.Typer(
