@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 CheckOutcome = Literal[
     "new", "unchanged", "not_modified", "changed", "error", "blocked_robots", "deferred"
 ]
+# Why a page that answered is not stored as a version: the article text is lost, not edited.
+LostArticle = Literal["paywalled", "consent_wall"]
 NotificationState = Literal["pending", "held", "sending", "sent", "merged", "dead"]
 DiffTag = Literal["equal", "insert", "delete", "replace"]
 
@@ -22,6 +24,48 @@ DiffTag = Literal["equal", "insert", "delete", "replace"]
 # rules, which tell the operators when most of a site's articles fail this way.
 EMPTY_ARTICLE_ERROR = "no article text found on the page"
 BlockTag = Literal["equal", "insert", "delete", "replace", "move"]
+
+# The edit taxonomy: every kind a Change can carry. A misspelt kind is a type error, and the
+# config's ``alert_on`` is checked against these names (and the significances) when loaded.
+ChangeKind = Literal[
+    "headline",
+    "subheadline",
+    "byline",
+    "dates",
+    "url",
+    "lede",
+    "body",
+    "paragraph_added",
+    "paragraph_removed",
+    "paragraph_edited",
+    "paragraph_moved",
+    "caption",
+    "correction",
+    "figures",
+    "quote",
+    "removed",
+    "restored",
+    "ab_test",
+    "ab_test_repeat",
+]
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+# How much a change weighs, lightest first; compare levels with SIGNIFICANCE_RANK, never by name.
+Significance = Literal["minor", "moderate", "major"]
+SIGNIFICANCES: tuple[Significance, ...] = get_args(Significance)
+SIGNIFICANCE_RANK: dict[Significance, int] = {
+    level: rank for rank, level in enumerate(SIGNIFICANCES)
+}
+# ``alert_on`` also accepts these, meaning "every change".
+ALERT_EVERYTHING: frozenset[str] = frozenset({"all", "*"})
+# A stored state is the article as read ("live") or the article gone (404, 410, or a redirect to
+# a section front): one removed state however the site said it, so 404 -> 410 is no new change.
+VersionState = Literal["live", "removed"]
+VERSION_STATES: tuple[VersionState, ...] = get_args(VersionState)
+
+
+def heavier(a: Significance, b: Significance) -> Significance:
+    """The heavier of two significance levels."""
+    return a if SIGNIFICANCE_RANK[a] >= SIGNIFICANCE_RANK[b] else b
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +224,9 @@ class FieldDiff:
 class Change:
     """What changed between two article states, in words people can act on."""
 
-    kinds: frozenset[str]
+    kinds: frozenset[ChangeKind]
     fields: tuple[FieldDiff, ...]
-    significance: str = "moderate"
+    significance: Significance = "moderate"
     silent: bool = False
     words_added: int = 0
     words_removed: int = 0
@@ -202,6 +246,12 @@ class Version:
     first_seen: datetime
     last_seen: datetime
     extractor_version: str = ""
+    state: VersionState = "live"
+
+    @property
+    def removed(self) -> bool:
+        """This state is the article gone (404/410/redirect to a section front), not a text."""
+        return self.state == "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +268,7 @@ class CheckResult:
     status: int | None = None  # HTTP status of the page, when there was an answer
     retry_in: float | None = None  # deferred or Retry-After: seconds until worth trying again
     discovered: int = 0  # feeds: new article watches found
+    detail: str | None = None  # why an unchanged check was unchanged (``history --verbose``)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -5,9 +5,11 @@ a non-breaking space, a zero-width joiner, "Updated 5 minutes ago", a share coun
 from 1,606 to 1,611. Comparing raw text would turn each of those into a false alert, so every
 field is folded to one canonical spelling and volatile noise is removed before comparing.
 
-This is for comparison only: what is stored and shown stays what the page said. The noise rules
-are data (:data:`NOISE_RULES`, :data:`INLINE_NOISE_RULES`), so a new kind of noise is one more
-pattern, not another ``if``. Pure functions only; no HTML library here.
+This is the one canonical form: the fingerprint, the diff's equality and the text the renderers
+show all come from :func:`normalize_article`, so noise kept out of one can never show in another.
+What is stored stays what the page said. The noise rules are named data (:data:`NOISE_RULES`,
+:data:`INLINE_NOISE_RULES`), so a new kind of noise is one more pattern, not another ``if``, and
+:func:`explain_noise` can say which rule dropped what. Pure functions only; no HTML library here.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from worker.models import Article
 
@@ -64,32 +66,109 @@ _UNIT = (
 )
 _COUNT = r"\d[\d,.]*\s*[km]?"
 _STAMP = r"(?:(?:last )?updated|posted|published)?:?\s*"
-# A paragraph or caption that is nothing but one of these is dropped: it is page furniture whose
-# text changes on its own (clocks, counters) or says nothing about the article.
-NOISE_RULES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(rf"^(?:{pattern})[.!:]?$", re.IGNORECASE)
-    for pattern in (
-        rf"{_STAMP}(?:about |over )?(?:\d+|an?|one) {_UNIT} ago",
-        rf"{_STAMP}(?:just now|moments ago|yesterday|today)",
-        rf"\d+\s*{_UNIT}\.? read",
-        rf"(?:{_COUNT} )?(?:shares?|comments?|views?|likes?|reactions?|responses?|replies)",
-        rf"(?:shares?|comments?|views?|likes?|reactions?|responses?|replies)\s*:?\s*\(?{_COUNT}\)?",
-        _COUNT,
-        r"related(?: coverage| content| articles| stories| posts)?",
-        r"read more(?: about this)?",
-        r"advertisement|sponsored(?: content)?|most (?:read|viewed|popular)",
-        r"share (?:this|on) (?:article|story|page|facebook|twitter|x|linkedin)",
-        r"(?:show|view|load|hide) (?:all )?(?:comments?|replies)",
-    )
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-# Volatile fragments removed from inside a field (a dateline's "/ 7 days ago", a byline's
-# "· 3 min read"), with the separator that glued them on.
-INLINE_NOISE_RULES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        rf"\s*[/|·•-]?\s*(?:(?:last )?updated:?\s*)?\b\d+\s+{_UNIT} ago\b",
-        rf"\s*[/|·•-]?\s*\b\d+\s*{_UNIT}\.? read\b",
-    )
+_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+# One token of a printed date or time: "March", "3,", "2026", "10:02", "a.m.", "GMT", "(UTC)".
+_DATE_TOKEN = (
+    rf"(?:{_MONTH}|{_WEEKDAY}|\d{{1,4}}(?:st|nd|rd|th)?,?|\d{{1,2}}[:.h]\d{{2}}(?::\d{{2}})?|"
+    r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|[ap]\.?m\.?|\(?[a-z]{2,4}\)?|at|on|-|,)"
+)
+_NAME = r"[A-Z][\w'.-]*"
+_NAMES = rf"{_NAME}(?: {_NAME}){{0,3}}"
+_SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|email|e-mail|reddit|telegram|messenger|bluesky)"
+
+
+@dataclass(frozen=True, slots=True)
+class NoiseRule:
+    """A named pattern: its name is what ``editwatch extract --noise`` says dropped a line."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.pattern.match(text)
+
+
+def _line_rule(name: str, pattern: str, flags: int = re.IGNORECASE) -> NoiseRule:
+    return NoiseRule(name, re.compile(rf"^(?:{pattern})[.!:]?$", flags))
+
+
+# A paragraph or caption that is nothing but one of these is dropped: it is page furniture whose
+# text changes on its own (clocks, counters) or that says nothing about the article. Bylines and
+# datelines belong in their own fields; when a page sets them as body lines they are dropped from
+# the body here too, so they can never shift paragraph numbers or pose as the lede.
+NOISE_RULES: tuple[NoiseRule, ...] = (
+    _line_rule("relative_time", rf"{_STAMP}(?:about |over )?(?:\d+|an?|one) {_UNIT} ago"),
+    _line_rule("relative_time", rf"{_STAMP}(?:just now|moments ago|yesterday|today)"),
+    _line_rule(
+        "dateline",
+        rf"(?:(?:last )?updated|posted|published|first published)(?: on)?:?"
+        rf"(?: {_DATE_TOKEN}){{1,9}}",
+    ),
+    _line_rule("dateline", rf"{_MONTH} \d{{1,2}},? \d{{4}}(?: {_DATE_TOKEN}){{0,6}}"),
+    _line_rule("dateline", rf"\d{{1,2}} {_MONTH},? \d{{4}}(?: {_DATE_TOKEN}){{0,6}}"),
+    _line_rule("read_time", rf"(?:about )?\d+\s*{_UNIT}\.? (?:read|listen)(?:ing time)?"),
+    _line_rule(
+        "counter",
+        rf"(?:{_COUNT} )?(?:shares?|comments?|views?|likes?|reactions?|"
+        r"responses?|replies)",
+    ),
+    _line_rule(
+        "counter",
+        r"(?:shares?|comments?|views?|likes?|reactions?|responses?|replies)"
+        rf"\s*:?\s*\(?{_COUNT}\)?",
+    ),
+    _line_rule("counter", _COUNT),
+    _line_rule(
+        "byline",
+        rf"(?:by|words by|story by|reporting by):? {_NAMES}"
+        rf"(?:(?:,| and| &) {_NAMES}){{0,3}}(?:,? {_NAME}(?: {_NAME}){{0,2}} (?:reporter|"
+        r"correspondent|editor|writer))?",
+        0,
+    ),
+    _line_rule("furniture", r"related(?: coverage| content| articles| stories| posts| topics)?"),
+    _line_rule("furniture", r"(?:read|see) more(?: about this| stories| news)?"),
+    _line_rule(
+        "furniture",
+        r"advertisement|sponsored(?: content)?|most (?:read|viewed|popular)"
+        r"|skip (?:to content|advert(?:isement)?)|listen to (?:this )?(?:article|story)",
+    ),
+    _line_rule(
+        "share",
+        rf"(?:share (?:this|on) (?:article|story|page|{_SOCIAL})|copy link|"
+        rf"share|save|follow|print)(?:[ ,|/]+(?:share (?:on )?)?(?:{_SOCIAL}|copy link|"
+        r"print|save))*",
+    ),
+    _line_rule("share", rf"{_SOCIAL}(?:[ ,|/]+{_SOCIAL}|[ ,|/]+copy link)+"),
+    _line_rule("comments", r"(?:show|view|load|hide) (?:all )?(?:comments?|replies)"),
+)
+# Volatile fragments removed from inside any field (a paragraph's trailing "Updated 5 minutes
+# ago", a byline's "· 3 min read"), with the separator that glued them on. A bare "7 days ago"
+# inside a sentence is the article's own words and stays.
+INLINE_NOISE_RULES: tuple[NoiseRule, ...] = (
+    NoiseRule(
+        "relative_time",
+        re.compile(
+            rf"\s*(?:[/|·•-]\s*)?\b(?:last )?(?:updated|posted|published):?\s*(?:about )?"
+            rf"\d+\s+{_UNIT} ago\b",
+            re.IGNORECASE,
+        ),
+    ),
+    NoiseRule(
+        "relative_time", re.compile(rf"\s*[/|·•]\s*(?:about )?\d+\s+{_UNIT} ago\b", re.IGNORECASE)
+    ),
+    NoiseRule("read_time", re.compile(rf"\s*[/|·•-]?\s*\b\d+\s*{_UNIT}\.? read\b", re.IGNORECASE)),
+)
+# Metadata fields (byline, dates) hold no prose: any relative time in them is the clock ticking.
+FIELD_NOISE_RULES: tuple[NoiseRule, ...] = (
+    *INLINE_NOISE_RULES,
+    NoiseRule(
+        "relative_time",
+        re.compile(rf"\s*[/|·•-]?\s*\b(?:about )?\d+\s+{_UNIT} ago\b", re.IGNORECASE),
+    ),
 )
 FINGERPRINT_FIELDS = (
     "headline",
@@ -100,57 +179,90 @@ FINGERPRINT_FIELDS = (
     "paragraphs",
     "captions",
 )
+LIST_FIELDS = ("paragraphs", "captions")
+METADATA_FIELDS = ("byline", "published", "modified")
+
+
+@dataclass(frozen=True, slots=True)
+class NoiseDrop:
+    """One piece of a page the canonical form left out, and the rule that did it."""
+
+    field: str  # "paragraphs", "captions", "byline", ...
+    index: int | None  # 0-based position in a list field, None for scalar fields
+    text: str  # what the page said (normalized)
+    rule: str  # a NoiseRule name
 
 
 def normalize_text(text: str) -> str:
-    """Canonical spelling for comparison: NFC, no invisibles, folded typography, single spaces.
+    """Canonical spelling: NFKC, no invisibles, folded typography, single spaces.
 
-    Invisible characters go first and NFC runs after, so removing one can never leave a
-    composable pair behind: applying the function twice gives the same result as once.
+    NFKC (not NFC) so that compatibility variants a CMS swaps between renders (a no-break space,
+    a full-width digit, the "fi" ligature) are one spelling. Invisible characters go first and
+    NFKC runs after, so removing one can never leave a composable pair behind: applying the
+    function twice gives the same result as once.
     """
     text = text.translate(_DROP_INVISIBLE)
-    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
     return " ".join(text.split())
+
+
+def noise_rule(text: str) -> str | None:
+    """The name of the rule that makes this (normalized) line noise, or None when it is text."""
+    return next((rule.name for rule in NOISE_RULES if rule.match(text)), None)
 
 
 def is_noise(text: str) -> bool:
     """Is this (normalized) paragraph nothing but volatile page furniture?"""
-    return any(rule.match(text) for rule in NOISE_RULES)
+    return noise_rule(text) is not None
 
 
-def strip_inline_noise(text: str) -> str:
+def strip_inline_noise(text: str, rules: tuple[NoiseRule, ...] = INLINE_NOISE_RULES) -> str:
     """Remove volatile fragments from inside a field, until none is left.
 
     Removing one fragment can glue two halves into a new one ("5 min 3 min read read"), so the
     rules run to a fixed point; every pass that changes the text makes it shorter.
     """
+    text = normalize_text(text)
     while True:
-        stripped = normalize_text(_apply_inline_rules(text))
-        if stripped == text or len(stripped) >= len(text):
-            return stripped if len(stripped) <= len(text) else text
+        stripped = normalize_text(_apply_rules(text, rules))
+        if len(stripped) >= len(text):
+            return text
         text = stripped
 
 
-def _apply_inline_rules(text: str) -> str:
-    for rule in INLINE_NOISE_RULES:
-        text = rule.sub("", text)
+def _apply_rules(text: str, rules: tuple[NoiseRule, ...]) -> str:
+    for rule in rules:
+        text = rule.pattern.sub("", text)
     return text
 
 
+def _inline_rule_hits(text: str, rules: tuple[NoiseRule, ...]) -> list[tuple[str, str]]:
+    """(rule name, fragment) for every inline fragment the rules would cut from ``text``."""
+    return [
+        (rule.name, normalize_text(m.group()))
+        for rule in rules
+        for m in rule.pattern.finditer(text)
+    ]
+
+
 def _clean_items(items: tuple[str, ...]) -> tuple[str, ...]:
-    cleaned = (strip_inline_noise(normalize_text(item)) for item in items)
+    cleaned = (strip_inline_noise(item) for item in items)
     return tuple(item for item in cleaned if item and not is_noise(item))
 
 
 def normalize_article(article: Article) -> Article:
-    """Every field in canonical form; noise-only paragraphs and captions dropped."""
+    """Every field in canonical form; noise-only paragraphs and captions dropped.
+
+    This is the one canonical article: the fingerprint hashes it, :func:`worker.diff.compare`
+    aligns it, and the renderers show its text, so noise can never reach an alert.
+    """
     return replace(
         article,
         headline=normalize_text(article.headline),
         subheadline=normalize_text(article.subheadline),
-        byline=strip_inline_noise(normalize_text(article.byline)),
-        published=strip_inline_noise(normalize_text(article.published)),
-        modified=strip_inline_noise(normalize_text(article.modified)),
+        byline=strip_inline_noise(article.byline, FIELD_NOISE_RULES),
+        published=strip_inline_noise(article.published, FIELD_NOISE_RULES),
+        modified=strip_inline_noise(article.modified, FIELD_NOISE_RULES),
         paragraphs=_clean_items(article.paragraphs),
         captions=_clean_items(article.captions),
         canonical_url=normalize_text(article.canonical_url),
@@ -158,11 +270,40 @@ def normalize_article(article: Article) -> Article:
     )
 
 
+def explain_noise(article: Article) -> tuple[NoiseDrop, ...]:
+    """Everything :func:`normalize_article` leaves out of ``article``, with the rule for each.
+
+    What ``editwatch extract --noise`` and ``editwatch history --verbose`` print.
+    """
+    drops: list[NoiseDrop] = []
+    for name in METADATA_FIELDS:
+        text = normalize_text(getattr(article, name))
+        drops += [
+            NoiseDrop(name, None, frag, rule)
+            for rule, frag in _inline_rule_hits(text, FIELD_NOISE_RULES)
+        ]
+    for name in LIST_FIELDS:
+        for index, raw in enumerate(getattr(article, name)):
+            drops += _item_drops(name, index, normalize_text(raw))
+    return tuple(drops)
+
+
+def _item_drops(field: str, index: int, text: str) -> list[NoiseDrop]:
+    rule = noise_rule(strip_inline_noise(text)) if text else None
+    if rule is not None:
+        return [NoiseDrop(field, index, text, rule)]
+    return [
+        NoiseDrop(field, index, frag, name)
+        for name, frag in _inline_rule_hits(text, INLINE_NOISE_RULES)
+    ]
+
+
 def fingerprint(article: Article) -> str:
     """sha256 (hex) of the normalized article's compared fields.
 
     Equal fingerprints mean "nothing a reader would call an edit": a re-render that only moved
-    counters, clocks or typography hashes the same.
+    counters, clocks or typography hashes the same, and :func:`worker.diff.compare` returns
+    None for exactly the pairs whose fingerprints are equal.
     """
     normalized = normalize_article(article)
     payload = {name: getattr(normalized, name) for name in FINGERPRINT_FIELDS}

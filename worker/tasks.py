@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -232,8 +232,7 @@ def next_due_for(target: pipeline.Target, result: CheckResult, now: float, rt: R
         return schedule.retry_due(now, watch.interval, failures, retry_after=result.retry_in)
     if watch.kind == "feed" or watch.schedule == "fixed":
         return schedule.next_due(now, watch.interval, jitter=settings.schedule.jitter)
-    current = rt.store.current_version(target.id)
-    since = (pipeline.utcnow() - current.first_seen).total_seconds() if current else 0.0
+    since = schedule.since_change(pipeline.utcnow(), _last_changed(rt.store, target.id))
     policy = schedule.SchedulePolicy(
         mode="decay",
         default_interval=watch.interval,
@@ -242,6 +241,15 @@ def next_due_for(target: pipeline.Target, result: CheckResult, now: float, rt: R
     )
     planned = schedule.plan_next(now, policy, since_change=since)
     return PARKED if planned is None else planned
+
+
+def _last_changed(store: Store, watch_id: int) -> datetime | None:
+    """When the article last took a new state (or went back to an older one)."""
+    record = store.get_watch(watch_id)
+    if record is not None and record.last_changed_at is not None:
+        return record.last_changed_at
+    current = store.current_version(watch_id)  # stores written before last_changed_at existed
+    return current.first_seen if current else None
 
 
 @app.task(name="editwatch.deliver", bind=True)

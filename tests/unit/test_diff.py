@@ -19,6 +19,7 @@ from worker.diff import (
     should_alert,
 )
 from worker.models import Article
+from worker.normalize import normalize_article
 
 # Lines copied from /work/shared/seed/000_216fda9d4ad3e29a.txt (Vox, capture 1). In capture 2 the
 # photo caption is gone and nothing else changed.
@@ -174,9 +175,13 @@ CASES = [
         ("moderate",),
     ),
     Case(
-        "canonical url changed",
-        lambda a: replace(a, canonical_url="https://www.vox.com/world/russia-troops-venezuela"),
-        frozenset({"url"}),
+        "canonical url changed with the byline",
+        lambda a: replace(
+            a,
+            byline="By Alex Ward and Jen Kirby",
+            canonical_url="https://www.vox.com/world/russia-troops-venezuela",
+        ),
+        frozenset({"url", "byline"}),
         ("moderate",),
     ),
     Case(
@@ -270,14 +275,22 @@ def test_silent_edit_flag() -> None:
     assert announced is not None and not announced.silent
 
 
-def test_ops_keep_original_text() -> None:
-    """Highlights show the page's own typography, not the canonical form."""
+def test_ops_carry_the_one_canonical_form() -> None:
+    """Highlights show the canonical text the fingerprint hashed: one spelling, no noise."""
     edited = with_paragraph(VOX_1, 3, VOX_1.paragraphs[3].replace("small fear", "growing fear"))
-    change = compare(VOX_1, edited)
+    noisy = replace(edited, paragraphs=(*edited.paragraphs, "Updated 5 minutes ago"))
+    change = compare(VOX_1, noisy)
     assert change is not None
     body = next(fd for fd in change.fields if fd.field == "body")
     texts = "".join(op.new for op in body.ops)
-    assert "there’s" in texts
+    assert "there's" in texts and "there’s" not in texts
+    assert "minutes ago" not in " ".join(b.new for b in body.blocks)
+
+
+def test_canonical_url_alone_is_no_change() -> None:
+    """A canonical URL that moved on its own (AMP, redirects) is not an edit."""
+    moved = replace(VOX_1, canonical_url="https://www.vox.com/amp/russia-troops-venezuela")
+    assert compare(VOX_1, moved) is None
 
 
 def test_removed_and_restored() -> None:
@@ -370,13 +383,13 @@ def test_diff_of_article_with_itself_is_empty(article: Article) -> None:
 @settings(max_examples=300)
 @given(ARTICLES, ARTICLES)
 def test_applying_the_diff_gives_the_new_article(old: Article, new: Article) -> None:
-    """The ops carry everything: applied to a, the diff of a and b gives b."""
+    """The ops carry everything: applied to a, the diff of a and b gives canonical b."""
     change = compare(old, new)
     rebuilt = apply(old, change)
     assert compare(rebuilt, new) is None
     for fd in change.fields if change else ():
         attr = "paragraphs" if fd.field == "body" else fd.field
-        assert getattr(rebuilt, attr) == getattr(new, attr)
+        assert getattr(rebuilt, attr) == getattr(normalize_article(new), attr)
 
 
 @settings(max_examples=300)

@@ -5,9 +5,10 @@ paragraphs are recognised by their text, paragraphs edited in place are paired b
 similarity, and only those pairs get a word-level diff (rapidfuzz ``Indel`` opcodes) and a
 sentence-level reading for the human summary ("sentence added to paragraph 7").
 
-Equality is decided on a canonical form (Unicode NFKC, typographic quotes and dashes folded,
-whitespace collapsed), so a re-render that only swaps ``’`` for ``'`` is no change at all, while
-every operation keeps the page's original text for display.
+Both articles are first put in the one canonical form (:func:`worker.normalize.normalize_article`:
+NFKC, typography folded, noise lines and fragments dropped), and everything after works on it: a
+re-render that only swaps ``’`` for ``'`` or ticks a clock is no change at all, and the text
+every operation carries, which the renderers show, holds no noise either.
 
 Kinds are the edit taxonomy (``headline``, ``lede``, ``correction``, ``paragraph_moved`` ...,
 plus the coarse ``body`` whenever a paragraph changed); significance is ``minor``, ``moderate`` or
@@ -16,7 +17,7 @@ do not hold, so they are small separate helpers the pipeline calls with that his
 
 Nothing here does I/O. The modules, each importing only those above it::
 
-    words     canonical text; word-level ops; typography and typo-fix tests
+    words     word-level ops; typography and typo-fix tests
     align     paragraph alignment (equal, moved, edited, added, removed); sentence alignment
     summary   the human summary lines ("paragraph 4 moved to 2")
     taxonomy  kinds, correction notes, significance; the Tally gathered while diffing
@@ -36,15 +37,12 @@ from worker.diff.history import (
     restored_change,
     should_alert,
 )
-from worker.diff.taxonomy import SIGNIFICANCE_LEVELS
-from worker.diff.words import canonical, word_ops
+from worker.diff.words import word_ops
 
 __all__ = [
     "DEFAULT_ALERT_ON",
-    "SIGNIFICANCE_LEVELS",
     "align_blocks",
     "apply",
-    "canonical",
     "compare",
     "detect_ab_test",
     "find_return",

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
 
-from worker.diff.words import canonical, canonical_all, word_ops
+from worker.diff.words import canonical_all, word_ops
 from worker.models import BlockOp, BlockTag
+from worker.normalize import normalize_text
 
 PAIR_THRESHOLD = 0.5  # word similarity above which two paragraphs are "the same, edited"
 FUZZY_MOVE_THRESHOLD = 0.8  # ... and above which a far-away pair is "moved and edited"
@@ -178,7 +179,7 @@ def _order_blocks(
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in SENTENCE_BREAK.split(canonical(text)) if s]
+    return [s for s in SENTENCE_BREAK.split(normalize_text(text)) if s]
 
 
 def sentence_opcodes(block: BlockOp) -> list[tuple[str, int, int, int, int]]:

@@ -23,11 +23,12 @@ from worker.diff.taxonomy import (
     tally_block,
     tally_ops,
 )
-from worker.diff.words import canonical, word_ops
-from worker.models import Article, BlockOp, Change, DiffOp, FieldDiff
+from worker.diff.words import word_ops
+from worker.models import Article, BlockOp, Change, ChangeKind, DiffOp, FieldDiff
+from worker.normalize import normalize_article, normalize_text
 
 # Scalar article attributes, the kind a change to each one implies.
-SCALAR_FIELDS: tuple[tuple[str, str], ...] = (
+SCALAR_FIELDS: tuple[tuple[str, ChangeKind], ...] = (
     ("headline", "headline"),
     ("subheadline", "subheadline"),
     ("byline", "byline"),
@@ -35,6 +36,8 @@ SCALAR_FIELDS: tuple[tuple[str, str], ...] = (
     ("modified", "dates"),
     ("canonical_url", "url"),
 )
+# Fields reported only beside a real edit.
+CONTEXT_FIELDS = frozenset({"canonical_url"})
 # List attributes and the field name their FieldDiff carries.
 LIST_FIELDS: tuple[tuple[str, str], ...] = (("paragraphs", "body"), ("captions", "captions"))
 
@@ -42,13 +45,18 @@ LIST_FIELDS: tuple[tuple[str, str], ...] = (("paragraphs", "body"), ("captions",
 def compare(old: Article, new: Article) -> Change | None:
     """The change from ``old`` to ``new``, or None when their canonical forms are equal.
 
-    Compared: headline, subheadline, byline, published, modified, canonical_url, paragraphs
-    and captions (``language`` is metadata, not content).
+    Both are normalized first (:func:`worker.normalize.normalize_article`), so the change and
+    its operations hold canonical text only: no noise line or fragment can appear in it, and
+    ``compare(a, b) is None`` exactly when ``fingerprint(a) == fingerprint(b)``. Compared:
+    headline, subheadline, byline, published, modified, paragraphs and captions; the canonical
+    URL is reported beside a real edit (a new slug) but never makes a change on its own, since
+    it moves with AMP variants and redirects (``language`` is metadata, not content).
     """
+    old, new = normalize_article(old), normalize_article(new)
     tally = Tally(set(), [], Counter(), Counter())
     fields = list(_scalar_diffs(old, new, tally))
     fields.extend(_list_diffs(old, new, tally))
-    if not fields:
+    if all(fd.field in CONTEXT_FIELDS for fd in fields):
         return None
     silent = (
         "body" in tally.kinds and bool(_date_stamp(old)) and _date_stamp(old) == _date_stamp(new)
@@ -71,12 +79,12 @@ def compare(old: Article, new: Article) -> Change | None:
 def _scalar_diffs(old: Article, new: Article, tally: Tally) -> Iterable[FieldDiff]:
     for attr, kind in SCALAR_FIELDS:
         before, after = getattr(old, attr), getattr(new, attr)
-        if canonical(before) == canonical(after):
+        if normalize_text(before) == normalize_text(after):
             continue
         ops = word_ops(before, after)
         tally.kinds.add(kind)
         if kind in TEXT_KINDS:
-            tally_ops(ops, tally, major_kind=kind == "headline")
+            tally_ops(ops, tally, major_kind=kind == "headline", where=attr)
             _count_words([before], [after], tally)
         elif attr != "modified":  # a moved dateModified alone is routine and stays minor
             tally.substantive += 1
@@ -104,8 +112,8 @@ def _list_diffs(old: Article, new: Article, tally: Tally) -> Iterable[FieldDiff]
 
 def _count_words(old_texts: Iterable[str], new_texts: Iterable[str], tally: Tally) -> None:
     """Words added and removed in one field, as a multiset difference (moves count nothing)."""
-    old_words = Counter(word for text in old_texts for word in canonical(text).split())
-    new_words = Counter(word for text in new_texts for word in canonical(text).split())
+    old_words = Counter(word for text in old_texts for word in normalize_text(text).split())
+    new_words = Counter(word for text in new_texts for word in normalize_text(text).split())
     tally.added.update(new_words - old_words)
     tally.removed.update(old_words - new_words)
 
@@ -119,7 +127,7 @@ def _whole_block_ops(block: BlockOp) -> tuple[DiffOp, ...]:
 
 
 def _date_stamp(article: Article) -> str:
-    return canonical(article.modified or article.published)
+    return normalize_text(article.modified or article.published)
 
 
 def _word_count(article: Article) -> int:
@@ -131,10 +139,12 @@ def _word_count(article: Article) -> int:
 
 
 def apply(old: Article, change: Change | None) -> Article:
-    """Rebuild the new article from ``old`` and a change: the proof that ops carry everything.
+    """Rebuild the (canonical) new article from ``old`` and a change: ops carry everything.
 
-    Fields without a FieldDiff were canonically equal and keep ``old``'s text.
+    The result is in canonical form, like the change; fields without a FieldDiff were equal
+    and keep canonical ``old``'s text.
     """
+    old = normalize_article(old)
     if change is None:
         return old
     updates: dict[str, object] = {}

@@ -10,24 +10,35 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from worker.diff.change import compare
-from worker.diff.taxonomy import SIGNIFICANCE_LEVELS
-from worker.diff.words import canonical
-from worker.models import Article, Change
+from worker.models import (
+    ALERT_EVERYTHING,
+    SIGNIFICANCE_RANK,
+    SIGNIFICANCES,
+    Article,
+    Change,
+    heavier,
+)
+from worker.normalize import normalize_article, normalize_text
 
 RETURN_WINDOW = 5  # how many recent versions a flip-flop may return to
 AB_MIN_SWITCHES = 3  # A, B, A, B: three switches between two headlines make an A/B test
 
 DEFAULT_ALERT_ON: frozenset[str] = frozenset({"moderate"})
-ALERT_EVERYTHING = frozenset({"all", "*"})
 
 
-def removed_change(last: Article, status: int, *, final_url: str = "") -> Change:
-    """The article now answers 404/410, or redirects to a section front: always major."""
-    if 300 <= status < 400 or final_url:
+def removed_change(last: Article, status: int | None, *, final_url: str = "") -> Change:
+    """The article now answers 404/410, or redirects to a section front: always major.
+
+    It has no field diffs: a removal is one state, not "every field emptied", so every renderer
+    says "Article removed" rather than "Headline changed: X -> ".
+    """
+    if status is None:
+        detail = "article removed"
+    elif 300 <= status < 400 or final_url:
         detail = f"article now redirects to {final_url or 'another page'} (HTTP {status})"
     else:
         detail = f"article now answers HTTP {status}"
-    words = sum(len(canonical(p).split()) for p in last.paragraphs)
+    words = sum(len(p.split()) for p in normalize_article(last).paragraphs)
     return Change(
         kinds=frozenset({"removed"}),
         fields=(),
@@ -47,11 +58,10 @@ def restored_change(last_live: Article, restored: Article) -> Change:
             significance="moderate",
             details=("article is back online, unchanged",),
         )
-    level = max(inner.significance, "moderate", key=SIGNIFICANCE_LEVELS.index)
     return replace(
         inner,
         kinds=inner.kinds | {"restored"},
-        significance=level,
+        significance=heavier(inner.significance, "moderate"),
         details=("article is back online", *inner.details),
     )
 
@@ -74,7 +84,7 @@ def detect_ab_test(headlines: Sequence[str]) -> tuple[str, str] | None:
     Returns the two variants in order of first appearance once the trailing run that holds
     only those two has switched at least ``AB_MIN_SWITCHES`` times (A, B, A, B).
     """
-    keys = [canonical(h) for h in headlines]
+    keys = [normalize_text(h) for h in headlines]
     start, seen = len(keys), set[str]()
     while start and (keys[start - 1] in seen or len(seen) < 2):
         start -= 1
@@ -97,5 +107,5 @@ def should_alert(change: Change, alert_on: Collection[str] = DEFAULT_ALERT_ON) -
     wanted = set(alert_on)
     if wanted & ALERT_EVERYTHING or wanted & change.kinds:
         return True
-    rank = SIGNIFICANCE_LEVELS.index(change.significance)
-    return any(level in wanted for level in SIGNIFICANCE_LEVELS[: rank + 1])
+    rank = SIGNIFICANCE_RANK[change.significance]
+    return any(level in wanted for level in SIGNIFICANCES[: rank + 1])

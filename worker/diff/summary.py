@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from worker.diff.align import sentence_opcodes
+from worker.diff.passages import figure_change
 from worker.models import BlockOp
 
 SMALL_EDIT_WORDS = 4  # word replacements up to this size are quoted in the summary
@@ -28,7 +29,18 @@ def block_details(name: str, block: BlockOp) -> list[str]:
     return lines + _edit_details(block, where)
 
 
+def block_where(name: str, block: BlockOp) -> str:
+    """Where a block stands now, as the summary names it: "paragraph 3", "caption 2"."""
+    index = block.new_index if block.new_index is not None else block.old_index or 0
+    return f"{'caption' if name == 'captions' else 'paragraph'} {index + 1}"
+
+
 def _edit_details(block: BlockOp, where: int) -> list[str]:
+    """Small replacements quoted ("'Saturday' -> 'Sunday'"), else one line per sentence.
+
+    Changed figures get their own "figures: 12 -> 15" line (see ``taxonomy``), so they are not
+    quoted a second time here.
+    """
     small = [
         op
         for op in block.words
@@ -38,7 +50,8 @@ def _edit_details(block: BlockOp, where: int) -> list[str]:
     ]
     changes = [op for op in block.words if op.tag != "equal"]
     if changes and len(small) == len(changes):
-        return [f"{quote(op.old)} -> {quote(op.new)} in paragraph {where}" for op in small]
+        worded = [op for op in small if figure_change(op) is None]
+        return [f"{quote(op.old)} -> {quote(op.new)} in paragraph {where}" for op in worded]
     lines = []
     for tag, i1, i2, j1, j2 in sentence_opcodes(block):
         if tag == "insert":

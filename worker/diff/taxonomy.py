@@ -13,20 +13,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worker.diff.align import added_sentences
-from worker.diff.summary import block_details
-from worker.diff.words import canonical, is_trivial, is_typo_fix
-from worker.models import BlockOp, DiffOp
+from worker.diff.passages import figure_change, figure_line, touches_quote
+from worker.diff.summary import block_details, block_where
+from worker.diff.words import is_trivial, is_typo_fix
+from worker.models import BlockOp, ChangeKind, DiffOp, Significance
+from worker.normalize import normalize_text
 
-SIGNIFICANCE_LEVELS: tuple[str, ...] = ("minor", "moderate", "major")
-BODY_KIND_BY_TAG: dict[str, str] = {
+BODY_KIND_BY_TAG: dict[str, ChangeKind] = {
     "insert": "paragraph_added",
     "delete": "paragraph_removed",
     "replace": "paragraph_edited",
     "move": "paragraph_moved",
 }
-TEXT_KINDS = frozenset({"headline", "subheadline"})  # scalar fields whose words are counted
-STRUCTURAL_KINDS = frozenset(
-    {"paragraph_added", "paragraph_removed", "paragraph_moved", "byline", "url", "removed"}
+TEXT_KINDS: frozenset[ChangeKind] = frozenset({"headline", "subheadline"})  # words counted
+# Kinds that make a change at least moderate by their nature alone.
+STRUCTURAL_KINDS: frozenset[ChangeKind] = frozenset(
+    {
+        "paragraph_added",
+        "paragraph_removed",
+        "paragraph_moved",
+        "byline",
+        "url",
+        "removed",
+        "figures",
+        "headline",
+    }
 )
 MAJOR_RATIO = 0.10  # share of words changed that makes any edit major
 
@@ -68,7 +79,7 @@ CORRECTION_RE = re.compile(
 class Tally:
     """What the field diffs add up to, gathered while walking them."""
 
-    kinds: set[str]
+    kinds: set[ChangeKind]
     details: list[str]
     added: Counter[str]  # per-field multiset differences of canonical words, so the counts do
     removed: Counter[str]  # not depend on alignment ties and swap exactly with the arguments
@@ -80,7 +91,7 @@ class Tally:
 
 def tally_block(name: str, block: BlockOp, tally: Tally) -> None:
     """Kinds, word counts and summary lines for one changed paragraph or caption."""
-    kind = "caption" if name == "captions" else BODY_KIND_BY_TAG[block.tag]
+    kind: ChangeKind = "caption" if name == "captions" else BODY_KIND_BY_TAG[block.tag]
     tally.kinds.add(kind)
     if name == "body":
         tally.kinds.add("body")
@@ -95,18 +106,25 @@ def tally_block(name: str, block: BlockOp, tally: Tally) -> None:
     if block.tag == "move" and not block.words:
         tally.substantive += 1
         return
-    tally_ops(block.words, tally, major_kind=False)
+    tally_ops(block.words, tally, major_kind=False, where=block_where(name, block))
     if name == "body":
         added_text = " ".join(op.new for op in block.words if op.tag != "equal")
         check_correction(" ".join(added_sentences(block)) or added_text, tally)
 
 
-def tally_ops(ops: Sequence[DiffOp], tally: Tally, *, major_kind: bool) -> None:
-    """Count words and sort each op into typography / typo fix / real edit."""
+def tally_ops(ops: Sequence[DiffOp], tally: Tally, *, major_kind: bool, where: str) -> None:
+    """Count words and sort each op into typography / typo fix / real edit; name figures and
+    quotes. ``where`` ("paragraph 3", "headline") places the figure lines of the summary."""
+    if touches_quote(ops):
+        tally.kinds.add("quote")
     for op in ops:
+        figures = figure_change(op)
+        if figures is not None:
+            tally.kinds.add("figures")
+            tally.details.append(figure_line(figures, where))
         if op.tag == "equal":
             continue
-        old_words, new_words = canonical(op.old).split(), canonical(op.new).split()
+        old_words, new_words = normalize_text(op.old).split(), normalize_text(op.new).split()
         if op.tag == "replace":
             tally.changed += min(len(old_words), len(new_words))
         if is_trivial(op):
@@ -136,7 +154,7 @@ def check_lede(blocks: Sequence[BlockOp], tally: Tally) -> None:
 
 
 def has_correction_note(text: str) -> bool:
-    return bool(text) and CORRECTION_RE.search(canonical(text).casefold()) is not None
+    return bool(text) and CORRECTION_RE.search(normalize_text(text).casefold()) is not None
 
 
 def check_correction(added_text: str, tally: Tally) -> None:
@@ -146,11 +164,13 @@ def check_correction(added_text: str, tally: Tally) -> None:
         tally.major_hits += 1
 
 
-def significance(tally: Tally, ratio: float) -> str:
-    """major: headline, lede, correction or >= 10% of words; minor: typography or one typo."""
+def significance(tally: Tally, ratio: float) -> Significance:
+    """major: headline, lede, correction or >= 10% of words; minor: typography or one typo.
+
+    A changed figure is never minor: "12 dead" -> "15 dead" is one word and no typo.
+    """
     if tally.major_hits or ratio >= MAJOR_RATIO:
         return "major"
-    structural = tally.kinds & STRUCTURAL_KINDS or "headline" in tally.kinds
-    if tally.substantive or structural or tally.typos > 1:
+    if tally.substantive or tally.kinds & STRUCTURAL_KINDS or tally.typos > 1:
         return "moderate"
     return "minor"

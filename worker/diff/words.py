@@ -1,45 +1,27 @@
-"""Canonical text and word-level diffs: what "equal" means, and how one text became another.
+"""Word-level diffs: what "equal" means, and how one text became another.
 
-Equality is decided on a canonical form (Unicode NFKC, typographic quotes and dashes folded,
-whitespace collapsed), so a re-render that only swaps ``’`` for ``'`` is no change at all, while
-every operation keeps the page's original text for display. Word operations come from rapidfuzz
-``Indel`` opcodes; the typography / typo-fix tests here decide how much an operation weighs.
+Equality is decided on the one canonical form, :func:`worker.normalize.normalize_text` (there is
+no second one here), so a re-render that only swaps ``’`` for ``'`` is no change at all. Word
+operations come from rapidfuzz ``Indel`` opcodes; the typography / typo-fix tests here decide
+how much an operation weighs.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from rapidfuzz.distance import Indel, Levenshtein
 
 from worker.models import DiffOp
+from worker.normalize import normalize_text
 
 TYPO_MAX_DISTANCE = 2
 TYPO_MIN_LENGTH = 4  # "now" -> "not" changes meaning; short words are never typos
 
-# Typographic variants folded to ASCII before comparing; invisible characters dropped.
-TYPOGRAPHY: dict[str, str] = {
-    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
-    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
-    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
-}
-TYPOGRAPHY_RE = re.compile("[" + "".join(TYPOGRAPHY) + "]")  # a regex beats str.translate 3x
 TOKEN = re.compile(r"\S+\s*")
 LEADING_SPACE = re.compile(r"\s*")
 WORD_CHARS = re.compile(r"[^\w]+")
-
-
-def canonical(text: str) -> str:
-    """The form two texts are compared in: NFKC, typography folded, whitespace collapsed."""
-    folded = TYPOGRAPHY_RE.sub(_fold, unicodedata.normalize("NFKC", text))
-    return " ".join(folded.split())
-
-
-def _fold(match: re.Match[str]) -> str:
-    return TYPOGRAPHY[match.group()]
 
 
 def canonical_all(texts: Sequence[str], memo: dict[str, str]) -> list[str]:
@@ -48,7 +30,7 @@ def canonical_all(texts: Sequence[str], memo: dict[str, str]) -> list[str]:
     for text in texts:
         key = memo.get(text)
         if key is None:
-            key = memo[text] = canonical(text)
+            key = memo[text] = normalize_text(text)
         out.append(key)
     return out
 
@@ -75,8 +57,8 @@ def word_ops(old: str, new: str) -> tuple[DiffOp, ...]:
     than confetti around every "the".
     """
     old_tokens, new_tokens = _tokens(old), _tokens(new)
-    old_keys = [canonical(t) for t in old_tokens]
-    new_keys = [canonical(t) for t in new_tokens]
+    old_keys = [normalize_text(t) for t in old_tokens]
+    new_keys = [normalize_text(t) for t in new_tokens]
     spans: list[list[int]] = []  # [is_equal, i1, i2, j1, j2]
     for code in Indel.opcodes(old_keys, new_keys):
         is_equal = int(code.tag == "equal")
@@ -125,7 +107,7 @@ def is_trivial(op: DiffOp) -> bool:
 
 
 def _letters(text: str) -> str:
-    return WORD_CHARS.sub(" ", canonical(text).casefold()).strip()
+    return WORD_CHARS.sub(" ", normalize_text(text).casefold()).strip()
 
 
 def is_typo_fix(op: DiffOp) -> bool:

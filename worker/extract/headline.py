@@ -21,12 +21,12 @@ from worker.extract.rules import (
     META_SITE_NAME,
     META_SUBHEADLINE,
     MIN_TITLE_CHARS,
-    TITLE_FOLD,
     TITLE_SEPARATORS,
 )
 from worker.extract.signals import Signals, ld_str, metas, select
 from worker.extract.text import clean_text, first_of, heading_text, repair
 from worker.models import Selectors
+from worker.normalize import normalize_text
 
 
 def headline_of(tree: LexborHTMLParser, signals: Signals, selectors: Selectors) -> str:
@@ -88,7 +88,7 @@ def _title_variants(title: str) -> Iterator[str]:
 
 
 def _title_key(title: str) -> str:
-    return " ".join(title.translate(TITLE_FOLD).casefold().split())
+    return normalize_text(title).casefold()
 
 
 def _site_names(signals: Signals, titles: list[str]) -> set[str]:

@@ -55,7 +55,6 @@ MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set l
 MAX_SITE_NAME_CHARS = 30  # a longer last "| segment" of a title is part of the headline
 MIN_TITLE_CHARS = 8
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
-TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
 
 # --- main-content detection -------------------------------------------------------------------
 # Paragraph-like elements whose text credits their ancestors; the fallback serves pages that set

@@ -15,11 +15,13 @@ from urllib.parse import urlsplit
 from worker.config import Settings
 from worker.errors import FetchError
 from worker.extract import extract_article
+from worker.extract.access import access_signals
 from worker.fetch import HTML_CONTENT_TYPES, fetch, robots
 from worker.fetch.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
     EMPTY_ARTICLE_ERROR,
+    Article,
     CheckResult,
     FetchResult,
     Selectors,
@@ -28,16 +30,19 @@ from worker.models import (
     Version,
     Watch,
 )
-from worker.normalize import fingerprint
+from worker.normalize import explain_noise, fingerprint
 from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
+from worker.pipeline.lost import lost_article
 from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
+from worker.store import Store
 
 # The package's name, as before the split: log filters and dashboards select on it.
 log = get_logger("worker.pipeline")
 REMOVED_STATUSES = frozenset({404, 410})
+DETAIL_CHARS = 2000  # the "why unchanged" note kept per check
 
 
 async def check_many(
@@ -83,6 +88,7 @@ async def check_watch(target: Target, context: Context) -> CheckResult:
                 outcome=result.outcome,
                 error=result.error,
                 validators=page.validators if page else None,
+                detail=result.detail,
             )
         _log_summary(result, duration, page)
         return result
@@ -121,7 +127,10 @@ async def _fetch_and_process(
     """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
     store, watch = context.store, target.watch
     current = store.current_version(target.id)
-    validators = store.validators(target.id) if current or watch.kind == "feed" else Validators()
+    # After a removal the stored validators are not sent: a restored page must be fetched in
+    # full (a 304 to an old ETag would hide the restore).
+    live = current is not None and not current.removed
+    validators = store.validators(target.id) if live or watch.kind == "feed" else Validators()
     host = urlsplit(watch.url).hostname or ""
     accept = None if watch.kind == "feed" else HTML_CONTENT_TYPES
     try:
@@ -156,36 +165,58 @@ def _process(
     watch, store = target.watch, context.store
     if page.not_modified and current is not None:
         store.touch_version(current.id, utcnow())
-        return result_for(watch, "not_modified", version=current.number)
+        detail = "the server answered 304 Not Modified to the stored validators"
+        return result_for(watch, "not_modified", version=current.number, detail=detail)
     if current is not None and _is_section_front(watch.url, page):
         return record_removal(target, current, page.status, store, page.final_url)
     article = extract_article(page.text, page.final_url, _profile(watch, context.settings))
-    if current is not None and current.article.paragraphs and not article.paragraphs:
-        return _lost_article(watch, current)
+    if current is not None and not current.removed:
+        lost = _lost(watch, current, article, page)
+        if lost is not None:
+            return lost
     print_ = fingerprint(article)
     if current is not None and current.fingerprint == print_:
-        store.touch_version(current.id, utcnow())
-        return result_for(watch, "unchanged", version=current.number)
+        return _unchanged(watch, current, article, store, "same canonical text")
     change = change_from(target, current, article, store) if current else None
     if current is not None and change is None:
-        store.touch_version(current.id, utcnow())
-        return result_for(watch, "unchanged", version=current.number)
+        return _unchanged(watch, current, article, store, "no difference in the compared fields")
     saved = save_state(target, page.content, article, print_, current, change, store)
     if change is None:
         return result_for(watch, "new", version=saved.version_number)
     return changed_result(watch, change, saved)
 
 
-def _lost_article(watch: Watch, current: Version) -> CheckResult:
-    """The page answered but no article text came out: an extraction failure, not an edit.
-
-    Storing it would alert "every paragraph removed" for what is usually a redesign or a
-    consent wall; the last good version stays current and the check is an error instead.
-    """
-    hint = "the site may have changed its layout: check its selectors in config/sites/"
-    return result_for(
-        watch, "error", version=current.number, error=f"{EMPTY_ARTICLE_ERROR}; {hint}"
+def _unchanged(
+    watch: Watch, current: Version, article: Article, store: Store, why: str
+) -> CheckResult:
+    """Same state as the current version; ``detail`` says why, naming what noise was dropped."""
+    store.touch_version(current.id, utcnow())
+    dropped = "; ".join(
+        f"{drop.rule} {drop.text!r} ({drop.field}{'' if drop.index is None else drop.index + 1})"
+        for drop in explain_noise(article)
     )
+    detail = f"{why} as v{current.number}" + (f"; dropped as noise: {dropped}" if dropped else "")
+    return result_for(watch, "unchanged", version=current.number, detail=detail[:DETAIL_CHARS])
+
+
+def _lost(
+    watch: Watch, current: Version, article: Article, page: FetchResult
+) -> CheckResult | None:
+    """The page answered but the article is gone from it: an error, not an edit.
+
+    A paywall or consent wall (text shrank to a teaser, with the page's own signs) is
+    ``paywalled`` / ``consent_wall``; no text at all is an extraction failure (usually a
+    redesign). Storing either would alert "every paragraph removed"; the last good version
+    stays current instead.
+    """
+    lost = lost_article(current.article, article, lambda: access_signals(page.text))
+    if lost is not None:
+        return result_for(watch, "error", version=current.number, error=lost.error)
+    if current.article.paragraphs and not article.paragraphs:
+        hint = "the site may have changed its layout: check its selectors in config/sites/"
+        error = f"{EMPTY_ARTICLE_ERROR}; {hint}"
+        return result_for(watch, "error", version=current.number, error=error)
+    return None
 
 
 def _is_section_front(original: str, page: FetchResult) -> bool:

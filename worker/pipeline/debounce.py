@@ -13,8 +13,8 @@ from typing import Any
 from worker import diff as diffing
 from worker.config import Settings
 from worker.models import Notification
+from worker.normalize import normalize_article
 from worker.pipeline.context import Target, targets_for, utcnow
-from worker.pipeline.history import is_removal
 from worker.pipeline.payload import build_payload
 from worker.render import render_json
 from worker.store import Store
@@ -63,11 +63,13 @@ def _cumulative_payload(
     newest = rows[-1].payload
     old = store.version(watch_id, int(rows[0].payload.get("old_version") or 0))
     new = store.version(watch_id, int(newest.get("new_version") or 0))
-    if target is None or old is None or new is None or is_removal(old) or is_removal(new):
+    if target is None or old is None or new is None or old.removed or new.removed:
         return {**newest, "debounced": len(rows)}  # nothing better to compare: newest as is
     change = diffing.compare(old.article, new.article)
     if change is None:
         return None
-    rendered = render_json(change, old=old.article, new=new.article, meta={})
+    rendered = render_json(
+        change, old=normalize_article(old.article), new=normalize_article(new.article), meta={}
+    )
     payload = build_payload(target.watch, change, old, new.article, new.number, now, rendered)
     return {**payload, "debounced": len(rows)}

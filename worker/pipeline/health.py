@@ -9,7 +9,9 @@ operator channel, deduplicated by the database (``notifications (dedupe_key, cha
 * ``watch_failing``: once per failure streak, when a watch's consecutive failures reach
   ``notify.failing_after`` (the streak is named by its first failed check);
 * ``extraction_empty``: once per host and UTC day, when at least ``EMPTY_MIN_ARTICLES`` of the
-  host's articles checked in the round are stored and ``EMPTY_RATIO`` of them have no body.
+  host's articles checked in the round are stored and ``EMPTY_RATIO`` of them have no body;
+* ``articles_walled``: the same rule for articles whose last check found a paywall or a consent
+  wall instead of the text (:mod:`worker.pipeline.lost`): the site started walling its pages.
 
 (``notification_dead`` is queued by :mod:`worker.pipeline.delivery` with the dead row itself.)
 """
@@ -25,6 +27,7 @@ from worker.config import Settings
 from worker.logs import get_logger
 from worker.models import EMPTY_ARTICLE_ERROR, Version
 from worker.notify.events import operator_payload
+from worker.pipeline.lost import is_lost_error
 from worker.store import Store
 
 log = get_logger(__name__)
@@ -79,6 +82,36 @@ def extraction_empty(
     return store.queue_event(f"extraction_empty:{host}:{day}", [(c, payload) for c in operator])
 
 
+def articles_walled(
+    store: Store,
+    host: str,
+    watch_ids: Sequence[int],
+    operator: Sequence[str],
+    now: datetime | None = None,
+) -> tuple[int, ...]:
+    """Queue ``articles_walled`` (once per host and day) when most articles hit a wall."""
+    if not operator:
+        return ()
+    versions = [i for i in watch_ids if store.current_version(i) is not None]
+    walled = [i for i in versions if _walled(store, i)]
+    if len(versions) < EMPTY_MIN_ARTICLES or len(walled) < EMPTY_RATIO * len(versions):
+        return ()
+    day = (now or datetime.now(UTC)).date().isoformat()
+    details = {"host": host, "articles": len(versions), "walled": len(walled), "day": day}
+    title = (
+        f"{host} now hides {len(walled)} of {len(versions)} watched articles behind a paywall "
+        "or consent wall; their last full versions stay current"
+    )
+    payload = operator_payload("articles_walled", title, details)
+    return store.queue_event(f"articles_walled:{host}:{day}", [(c, payload) for c in operator])
+
+
+def _walled(store: Store, watch_id: int) -> bool:
+    record = store.get_watch(watch_id)
+    error = (record.last_error or "") if record else ""
+    return is_lost_error(error) and not error.startswith(EMPTY_ARTICLE_ERROR)
+
+
 def _extracts_nothing(store: Store, watch_id: int, version: Version) -> bool:
     """An empty stored body, or a last check that found no article text where there was some."""
     if not any(p.strip() for p in version.article.paragraphs):
@@ -103,6 +136,7 @@ def after_check_round(
         queued += watch_failing(store, watch_id, settings.notify.failing_after, settings.operator)
     for host, ids in by_host.items():
         queued += extraction_empty(store, host, ids, settings.operator)
+        queued += articles_walled(store, host, ids, settings.operator)
     if queued:
         log.warning("operator_events_queued", notifications=queued)
     return tuple(queued)

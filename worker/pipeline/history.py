@@ -1,7 +1,10 @@
 """Changes that need a watch's stored history: removal, restoration and headline A/B tests.
 
-A removal is stored as a version whose fingerprint is ``removed:<status>``; the next live
-version after it is a restoration, compared with the last live version before it.
+A removal is one stored state (``Version.state == "removed"``) however the site said it: 404,
+410 and a redirect to a section front all land on the same version, so a site alternating
+between them is one removal and one alert. The next live state after it is a restoration,
+compared with the last live version before it. :func:`change_between` describes any two
+stored versions the way the alert did, for ``editwatch diff``.
 """
 
 from __future__ import annotations
@@ -9,31 +12,63 @@ from __future__ import annotations
 from dataclasses import replace as dc_replace
 
 from worker import diff as diffing
-from worker.models import Article, Change, Version
+from worker.models import Article, Change, ChangeKind, Version
 from worker.pipeline.context import Target
 from worker.store import Store
 
-REMOVED_PREFIX = "removed:"
-
-
-def removal_fingerprint(status: int) -> str:
-    """The fingerprint of the "removed" state an HTTP status (404, 410, ...) stands for."""
-    return f"{REMOVED_PREFIX}{status}"
+# The removed state needs a fingerprint for the (watch, fingerprint) unique key; what it *is*
+# is told by ``Version.state``, never by parsing this value.
+REMOVED_FINGERPRINT = "removed"
+LIVE_LOOKBACK = 20  # versions searched for the last live one before a removal
 
 
 def is_removal(version: Version) -> bool:
-    return version.fingerprint.startswith(REMOVED_PREFIX)
+    return version.removed
 
 
 def change_from(target: Target, current: Version, article: Article, store: Store) -> Change | None:
     """The change from the current state: a restoration after a removal, or a plain edit."""
-    if is_removal(current):
-        live = next((v for v in store.recent_versions(target.id, 20) if not is_removal(v)), None)
+    if current.removed:
+        live = last_live(store, target.id, before=current.number)
         return diffing.restored_change(live.article if live else Article(), article)
     change = diffing.compare(current.article, article)
     if change is not None and "headline" in change.kinds:
         return _mark_ab_test(target, change, article, store)
     return change
+
+
+def last_live(store: Store, watch_id: int, *, before: int | None = None) -> Version | None:
+    """The newest live version (numbered below ``before``, when given)."""
+    recent = store.recent_versions(watch_id, LIVE_LOOKBACK)
+    return next(
+        (v for v in recent if not v.removed and (before is None or v.number < before)), None
+    )
+
+
+def change_between(store: Store, watch_id: int, old: Version, new: Version) -> Change | None:
+    """What changed from ``old`` to ``new``, described exactly as the alert described it.
+
+    A removal reads "removed" (with the status the check recorded, when the stored change has
+    it), a restoration "restored", never a field-by-field emptying of the article.
+    """
+    if new.removed and not old.removed:
+        gone = diffing.removed_change(old.article, None)
+        recorded = _recorded_details(store, watch_id, new)
+        return dc_replace(gone, details=recorded) if recorded else gone
+    if old.removed and not new.removed:
+        live = last_live(store, watch_id, before=old.number)
+        return diffing.restored_change(live.article if live else Article(), new.article)
+    if old.removed and new.removed:
+        return None
+    return diffing.compare(old.article, new.article)
+
+
+def _recorded_details(store: Store, watch_id: int, removed: Version) -> tuple[str, ...]:
+    """The details the alert gave when this removal was recorded ("article now answers 410")."""
+    for record in reversed(store.changes(watch_id)):
+        if record.new_version == removed.number and "removed" in record.kinds:
+            return tuple(str(line) for line in record.diff.get("details") or ())
+    return ()
 
 
 def _mark_ab_test(target: Target, change: Change, article: Article, store: Store) -> Change:
@@ -51,8 +86,10 @@ def _mark_ab_test(target: Target, change: Change, article: Article, store: Store
         return change
     reported = any("ab_test" in c.kinds for c in history)
     detail = f"headline A/B test: {variants[0]!r} / {variants[1]!r}"
-    kinds = change.kinds | {"ab_test_repeat" if reported else "ab_test"}
-    significance = "minor" if reported else change.significance
+    extra: ChangeKind = "ab_test_repeat" if reported else "ab_test"
     return dc_replace(
-        change, kinds=kinds, significance=significance, details=(detail, *change.details)
+        change,
+        kinds=change.kinds | {extra},
+        significance="minor" if reported else change.significance,
+        details=(detail, *change.details),
     )

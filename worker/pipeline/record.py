@@ -1,7 +1,8 @@
 """Storing what a check found: a new state, with a change its outbox rows, in one transaction.
 
-A removal (a 404/410, or a redirect to a section front) is stored the same way, as a state
-with an empty article and a ``removed:<status>`` fingerprint.
+A removal (a 404/410, or a redirect to a section front) is stored the same way, as one state
+(``state="removed"``, an empty article) whatever status said it; the stored diff is rendered
+from the canonical articles, like every alert.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from typing import Any
 
 from worker import diff as diffing
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article, Change, CheckResult, Version, Watch
+from worker.models import Article, Change, CheckResult, Version, VersionState, Watch
+from worker.normalize import normalize_article
 from worker.pipeline.context import Target, result_for, utcnow
 from worker.pipeline.debounce import hold_until
-from worker.pipeline.history import removal_fingerprint
+from worker.pipeline.history import REMOVED_FINGERPRINT
 from worker.pipeline.payload import build_payload
 from worker.render import render_json
 from worker.store import NewChange, SavedState, Store
@@ -22,13 +24,17 @@ from worker.store import NewChange, SavedState, Store
 def record_removal(
     target: Target, current: Version, status: int, store: Store, final_url: str = ""
 ) -> CheckResult:
-    """Store the "removed" state once; repeated 404s are unchanged, not new removals."""
-    print_ = removal_fingerprint(status)
-    if current.fingerprint == print_:
+    """Store the "removed" state once: a 404 after a 410 (or a redirect) is unchanged."""
+    if current.removed:
         store.touch_version(current.id, utcnow())
-        return result_for(target.watch, "unchanged", version=current.number, status=status)
+        detail = f"still removed (HTTP {status})"
+        return result_for(
+            target.watch, "unchanged", version=current.number, status=status, detail=detail
+        )
     change = diffing.removed_change(current.article, status, final_url=final_url)
-    saved = save_state(target, b"", Article(), print_, current, change, store)
+    saved = save_state(
+        target, b"", Article(), REMOVED_FINGERPRINT, current, change, store, state="removed"
+    )
     return changed_result(target.watch, change, saved, status=status)
 
 
@@ -52,6 +58,8 @@ def save_state(
     current: Version | None,
     change: Change | None,
     store: Store,
+    *,
+    state: VersionState = "live",
 ) -> SavedState:
     """Store the new state, and with a change its outbox rows, in one transaction.
 
@@ -60,7 +68,9 @@ def save_state(
     detected = utcnow()
     new_change = None
     if change is not None and current is not None:
-        rendered = render_json(change, old=current.article, new=article, meta={})
+        rendered = render_json(
+            change, old=normalize_article(current.article), new=normalize_article(article), meta={}
+        )
         new_change = NewChange(
             tuple(sorted(change.kinds)), change.significance, change.silent, rendered
         )
@@ -84,4 +94,5 @@ def save_state(
         channels=target.watch.channels if new_change and alert else (),
         payload_for=payload_for if new_change and alert else None,
         hold_until=hold,
+        state=state,
     )

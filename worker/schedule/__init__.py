@@ -11,7 +11,9 @@ Two modes:
   hours and almost never after a month, so the interval grows with the time since the article
   last *really* changed (NewsDiffs' ladder, :data:`DEFAULT_LADDER`) and checking stops after a
   year. A detected edit resets the clock to zero, i.e. back to the fastest step: articles that
-  changed once often change again (the "boost").
+  changed once often change again (the "boost"). The clock starts at the watch's
+  ``last_changed_at`` (every new state, and every return to an older one), never at the current
+  version's ``first_seen``: a revert reuses a version first seen on day 0.
 
 A watch's own ``interval`` always wins over the ladder: the user asked for it.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from worker.config import DEFAULT_LADDER
@@ -32,6 +35,7 @@ __all__ = [
     "next_due",
     "plan_next",
     "retry_due",
+    "since_change",
 ]
 
 JITTER = 0.10  # +-10 % spreads checks of watches configured together over time
@@ -68,6 +72,11 @@ def decay_interval(since_change: float, ladder: Ladder = DEFAULT_LADDER) -> floa
         if age < younger_than:
             return interval
     return None
+
+
+def since_change(now: datetime, last_changed_at: datetime | None) -> float:
+    """Seconds since the article last changed state; 0 (brand new) when it never did."""
+    return (now - last_changed_at).total_seconds() if last_changed_at else 0.0
 
 
 def jittered(interval: float, jitter: float = JITTER, rng: random.Random | None = None) -> float:

@@ -48,6 +48,7 @@ class WatchRecord:
     consecutive_failures: int
     current_version: int | None  # the version *number*, not the row id
     version_count: int
+    last_changed_at: datetime | None = None  # the last new state or return to an older one
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class CheckRecord:
     nbytes: int
     outcome: str
     error: str | None
+    detail: str | None = None  # why an unchanged check was unchanged
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from worker.errors import StoreError
-from worker.models import Article, Version
+from worker.models import Article, Version, VersionState
 from worker.store.engine import inserted_id
 from worker.store.records import ChangeRecord, CheckRecord, NewChange, WatchRecord
 from worker.store.schema import changes, versions, watches
@@ -71,6 +71,7 @@ def store_version(
     raw_html: bytes,
     extractor_version: str,
     seen_at: datetime,
+    state: VersionState = "live",
 ) -> tuple[int, int, bool]:
     """Reuse the version with this fingerprint or add the next one: (id, number, is_new)."""
     existing = connection.execute(
@@ -98,6 +99,7 @@ def store_version(
                 extractor_version=extractor_version,
                 first_seen=seen_at,
                 last_seen=seen_at,
+                state=state,
             )
         )
     )
@@ -177,6 +179,7 @@ def watch_record(row: RowMapping) -> WatchRecord:
         consecutive_failures=row["consecutive_failures"],
         current_version=row["current_number"],
         version_count=row["version_count"],
+        last_changed_at=row["last_changed_at"],
     )
 
 
@@ -190,6 +193,7 @@ def version(row: RowMapping) -> Version:
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         extractor_version=row["extractor_version"],
+        state=row["state"],
     )
 
 
@@ -203,6 +207,7 @@ def check_record(row: RowMapping) -> CheckRecord:
         nbytes=row["bytes"],
         outcome=row["outcome"],
         error=row["error"],
+        detail=row["detail"],
     )
 
 

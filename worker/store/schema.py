@@ -18,7 +18,7 @@ from typing import Any, get_args
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from worker.models import CheckOutcome
+from worker.models import VERSION_STATES, CheckOutcome
 
 OUTCOMES: tuple[str, ...] = get_args(CheckOutcome)
 NOTIFICATION_STATES = ("pending", "held", "debounced", "sending", "sent", "merged", "dead")
@@ -77,6 +77,10 @@ watches = sa.Table(
     # Not a declared foreign key: versions also point at watches, and a cycle would force
     # use_alter / deferred constraints for no practical gain. The store alone writes it.
     sa.Column("current_version_id", sa.Integer, nullable=True),
+    # When the article last took a state it did not have just before: a new version, a return
+    # to an older one, a removal or a restore. The decay schedule counts from here, not from the
+    # current version's first_seen (a revert reuses a version first seen on day 0).
+    sa.Column("last_changed_at", UTCDateTime, nullable=True),
 )
 
 versions = sa.Table(
@@ -93,7 +97,10 @@ versions = sa.Table(
     sa.Column("extractor_version", sa.String(SHORT_LENGTH), nullable=False, default=""),
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("last_seen", UTCDateTime, nullable=False),
+    # "live" (an article as read) or "removed" (404, 410, redirect to a section front).
+    sa.Column("state", sa.String(SHORT_LENGTH), nullable=False, default="live"),
     sa.UniqueConstraint("watch_id", "fingerprint", name="uq_versions_watch_fingerprint"),
+    sa.CheckConstraint(sa.column("state").in_(VERSION_STATES), name="ck_versions_state"),
     sa.UniqueConstraint("watch_id", "number", name="uq_versions_watch_number"),
 )
 
@@ -110,6 +117,9 @@ checks = sa.Table(
     sa.Column("bytes", sa.Integer, nullable=False, default=0),
     sa.Column("outcome", sa.String(SHORT_LENGTH), nullable=False),
     sa.Column("error", sa.Text, nullable=True),
+    # Why the check found no new state ("same canonical text; dropped as noise: ..."), for
+    # ``editwatch history --verbose``.
+    sa.Column("detail", sa.Text, nullable=True),
     sa.CheckConstraint(sa.column("outcome").in_(OUTCOMES), name="ck_checks_outcome"),
     sa.Index("ix_checks_watch_started", "watch_id", "started_at"),
 )

@@ -22,7 +22,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from worker.errors import StoreError
-from worker.models import Article, Notification, Validators, Version, Watch
+from worker.models import Article, Notification, Validators, Version, VersionState, Watch
 from worker.store import outbox, rows
 from worker.store.engine import (
     create_store_engine,
@@ -249,6 +249,7 @@ class Store:
         outcome: str,
         error: str | None,
         validators: Validators | None,
+        detail: str | None = None,
     ) -> int:
         """Log one check and update the watch's last-check summary and failure streak."""
         if outcome not in OUTCOMES:
@@ -275,6 +276,7 @@ class Store:
                         bytes=nbytes,
                         outcome=outcome,
                         error=error,
+                        detail=detail,
                     )
                 )
             )
@@ -305,9 +307,12 @@ class Store:
         channels: Sequence[str],
         payload_for: PayloadBuilder | None,
         hold_until: datetime | None = None,
+        state: VersionState = "live",
     ) -> SavedState:
         """Store a state (reusing an identical older one), its change and its outbox rows.
 
+        Saving is only called for a state other than the current one, so it also sets the
+        watch's ``last_changed_at`` (a return to an older version is a change of state too).
         All in one transaction: if anything fails, including ``payload_for``, nothing is
         written. The watch row is locked first, so concurrent saves for one watch queue up
         instead of racing for the next version number.
@@ -322,11 +327,12 @@ class Store:
                 raw_html=raw_html,
                 extractor_version=extractor_version,
                 seen_at=seen_at,
+                state=state,
             )
             connection.execute(
                 watches.update()
                 .where(watches.c.id == watch_id)
-                .values(current_version_id=version_id)
+                .values(current_version_id=version_id, last_changed_at=seen_at)
             )
             if change is None:
                 return SavedState(version_id, number, is_new)
