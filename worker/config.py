@@ -11,6 +11,7 @@ Secrets (webhook URLs with tokens, SMTP passwords) never live in YAML: channel o
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -23,7 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from worker import __version__
 from worker.errors import ConfigError
-from worker.models import Selectors, SiteProfile, Watch
+from worker.models import (
+    ALERT_EVERYTHING,
+    CHANGE_KINDS,
+    SIGNIFICANCES,
+    Selectors,
+    SiteProfile,
+    Watch,
+)
 
 SETTINGS_FILE = "editwatch.yaml"
 WATCHES_FILE = "watches.yaml"
@@ -223,6 +231,29 @@ class ChannelSettings(BaseModel):
         return dict(self.model_extra or {})
 
 
+ALERT_ON_WORDS: tuple[str, ...] = (*SIGNIFICANCES, *CHANGE_KINDS, *sorted(ALERT_EVERYTHING))
+
+
+def _known_alert_words(value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``alert_on`` holds change kinds, significance levels or ``all``; nothing else.
+
+    A misspelt word would otherwise validate and that watch would never alert.
+    """
+    for word in value or ():
+        if word not in ALERT_ON_WORDS:
+            close = difflib.get_close_matches(word, ALERT_ON_WORDS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(
+                f"{word!r} is not a change kind or significance; {hint}"
+                f"use any of: {', '.join(ALERT_ON_WORDS)}"
+            )
+    return value
+
+
+def _alert_on_field() -> Any:
+    return field_validator("alert_on")(classmethod(lambda cls, value: _known_alert_words(value)))
+
+
 class Defaults(_Frozen):
     """Values used by watches that do not set their own."""
 
@@ -232,6 +263,7 @@ class Defaults(_Frozen):
     debounce: float = 600.0  # further edits within this window make one cumulative alert
 
     _durations = _duration_field("interval", "debounce")
+    _alert_on = _alert_on_field()
 
 
 class LogSettings(_Frozen):
@@ -283,6 +315,7 @@ class WatchModel(_Frozen):
     debounce: float | None = None
 
     _durations = _duration_field("interval", "debounce")
+    _alert_on = _alert_on_field()
 
     @field_validator("url")
     @classmethod

@@ -124,7 +124,7 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
     _line_rule("counter", _COUNT),
     _line_rule(
         "byline",
-        rf"(?:by|words by|story by|reporting by):? {_NAMES}"
+        rf"(?i:by|words by|story by|reporting by):? {_NAMES}"
         rf"(?:(?:,| and| &) {_NAMES}){{0,3}}(?:,? {_NAME}(?: {_NAME}){{0,2}} (?:reporter|"
         r"correspondent|editor|writer))?",
         0,

@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,13 +24,16 @@ from rich.table import Table
 
 from worker import __version__, pipeline
 from worker.cli.alerts import alerts_app
+from worker.cli.checks_view import print_checks
 from worker.cli.common import Options, build_all_channels, err, load, open_store
+from worker.cli.extract_cmd import extract_command
 from worker.config import Settings
-from worker.diff import compare
 from worker.embedded import child_env, embedded_redis, run_worker
 from worker.fetch import make_client
 from worker.models import CheckResult, Version, Watch
+from worker.normalize import normalize_article
 from worker.pipeline import delivery, health
+from worker.pipeline.history import change_between
 from worker.render import render_html, render_json, render_markdown, render_text
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store, WatchRecord
@@ -42,6 +46,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli.add_typer(alerts_app, name="alerts")
+cli.command("extract")(extract_command)
 out = Console()
 
 
@@ -268,6 +273,9 @@ def history(
     ctx: typer.Context,
     watch: Annotated[str, typer.Argument(help="Watch name or URL.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per state.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also every check, and why it was unchanged.")
+    ] = False,
 ) -> None:
     """Every state of one article in order: version, time, kinds, significance, silent flag.
 
@@ -292,6 +300,8 @@ def history(
             row["headline"], kinds, significance,
         )  # fmt: skip
     out.print(table)
+    if verbose:
+        print_checks(out, store, watch_id, watch)
 
 
 def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
@@ -347,8 +357,10 @@ def diff_command(
     """Show what changed between two versions (default: the last two)."""
     settings = load(ctx)
     store = open_store(settings)
-    before, after = _pick_versions(store, _watch_id(store, settings, watch), old, new)
-    change = compare(before.article, after.article)
+    watch_id = _watch_id(store, settings, watch)
+    before, after = _pick_versions(store, watch_id, old, new)
+    change = change_between(store, watch_id, before, after)
+    before, after = _canonical(before), _canonical(after)
     if change is None:
         out.print(f"versions {before.number} and {after.number} read the same")
         return
@@ -362,6 +374,11 @@ def diff_command(
     else:
         text = render_text(change, old=before.article, new=after.article, color=out.is_terminal)
         sys.stdout.write(text + "\n")
+
+
+def _canonical(version: Version) -> Version:
+    """The version with its article in the canonical form, as alerts show it."""
+    return replace(version, article=normalize_article(version.article))
 
 
 @cli.command()
