@@ -256,18 +256,30 @@ def normalize_article(article: Article) -> Article:
     This is the one canonical article: the fingerprint hashes it, :func:`worker.diff.compare`
     aligns it, and the renderers show its text, so noise can never reach an alert.
     """
+    paragraphs = _clean_items(article.paragraphs)
     return replace(
         article,
         headline=normalize_text(article.headline),
-        subheadline=normalize_text(article.subheadline),
+        subheadline=_own_subheadline(normalize_text(article.subheadline), paragraphs),
         byline=strip_inline_noise(article.byline, FIELD_NOISE_RULES),
         published=strip_inline_noise(article.published, FIELD_NOISE_RULES),
         modified=strip_inline_noise(article.modified, FIELD_NOISE_RULES),
-        paragraphs=_clean_items(article.paragraphs),
+        paragraphs=paragraphs,
         captions=_clean_items(article.captions),
         canonical_url=normalize_text(article.canonical_url),
         language=normalize_text(article.language).lower(),
     )
+
+
+def _repeats_lede(subheadline: str, paragraphs: tuple[str, ...]) -> bool:
+    """A "subheadline" that is only the start of the first paragraph (a meta description cut
+    from the lede) would report every lede edit twice."""
+    lead = subheadline.rstrip(".… ")
+    return bool(lead and paragraphs and paragraphs[0].startswith(lead))
+
+
+def _own_subheadline(subheadline: str, paragraphs: tuple[str, ...]) -> str:
+    return "" if _repeats_lede(subheadline, paragraphs) else subheadline
 
 
 def explain_noise(article: Article) -> tuple[NoiseDrop, ...]:
@@ -276,6 +288,9 @@ def explain_noise(article: Article) -> tuple[NoiseDrop, ...]:
     What ``editwatch extract --noise`` and ``editwatch history --verbose`` print.
     """
     drops: list[NoiseDrop] = []
+    subheadline = normalize_text(article.subheadline)
+    if _repeats_lede(subheadline, _clean_items(article.paragraphs)):
+        drops.append(NoiseDrop("subheadline", None, subheadline, "repeats_lede"))
     for name in METADATA_FIELDS:
         text = normalize_text(getattr(article, name))
         drops += [
