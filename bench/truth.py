@@ -20,7 +20,16 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from bench.truth_pages import EDITS, LAYOUTS, NO_CAPTIONS, NOISE_MARKERS, Edit, Noise, make_story, render
+from bench.truth_pages import (
+    EDITS,
+    LAYOUTS,
+    NO_CAPTIONS,
+    NOISE_MARKERS,
+    Edit,
+    Noise,
+    make_story,
+    render,
+)
 from worker.diff import compare, should_alert
 from worker.extract import extract_article
 from worker.models import Article, Change
@@ -67,7 +76,8 @@ def run_edit(edit: Edit, layout: str, seed: int, tally: Tally) -> None:
     change = compare(old, new)
     tally.tried[edit.name] += 1
     kinds = change.kinds if change else frozenset()
-    hit = edit.kind in kinds and (edit.significance is None or change.significance == edit.significance)  # type: ignore[union-attr]
+    weight = change.significance if change else None
+    hit = edit.kind in kinds and edit.significance in (None, weight)
     if hit:
         tally.found[edit.name] += 1
     else:
@@ -75,7 +85,8 @@ def run_edit(edit: Edit, layout: str, seed: int, tally: Tally) -> None:
     for kind in sorted(kinds - edit.allowed):
         tally.unexplained[(edit.name, kind)] += 1
     if change is not None:
-        tally.noise_lines += [line for line in rendered_lines(change, old, new) if NOISE_RE.search(line)]
+        lines = rendered_lines(change, old, new)
+        tally.noise_lines += [line for line in lines if NOISE_RE.search(line)]
 
 
 def run_rerender(layout: str, seed: int, tally: Tally) -> None:
@@ -111,7 +122,9 @@ def report(tally: Tally) -> bool:
         recall = tally.found[edit.name] / tried if tried else 0.0
         ok &= recall >= RECALL_TARGET
         missed = ", ".join(
-            f"{layout}: {count}" for (name, layout), count in sorted(tally.missed_by_layout.items()) if name == edit.name
+            f"{layout}: {count}"
+            for (name, layout), count in sorted(tally.missed_by_layout.items())
+            if name == edit.name
         )
         print(f"{edit.name:<18} {recall:>7.1%}  {missed}")
     unexplained = sum(tally.unexplained.values())
@@ -134,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    edits = sum(len(EDITS) - (1 if layout in NO_CAPTIONS else 0) for layout in LAYOUTS) * args.stories
+    per_story = sum(len(EDITS) - (layout in NO_CAPTIONS) for layout in LAYOUTS)
+    edits = per_story * args.stories
     print(f"{args.stories} stories x {len(LAYOUTS)} layouts ({', '.join(LAYOUTS)}): {edits} edits")
     ok = report(run(args.stories, args.seed))
     print("targets met" if ok else "targets MISSED")

@@ -89,7 +89,9 @@ def _move(story: Story, rng: random.Random) -> Story:
 def _figures(story: Story, rng: random.Random) -> Story:
     old = story.paragraphs[1]
     toll = int(old.split("At least ")[1].split()[0])
-    return _with(story, 1, old.replace(f"At least {toll} ", f"At least {toll + rng.randint(1, 9)} "))
+    return _with(
+        story, 1, old.replace(f"At least {toll} ", f"At least {toll + rng.randint(1, 9)} ")
+    )
 
 
 def _quote(story: Story, rng: random.Random) -> Story:
@@ -97,7 +99,11 @@ def _quote(story: Story, rng: random.Random) -> Story:
 
 
 def _lede(story: Story, rng: random.Random) -> Story:
-    return _with(story, 0, story.paragraphs[0].replace("thousands of people", "tens of thousands of residents"))
+    return _with(
+        story,
+        0,
+        story.paragraphs[0].replace("thousands of people", "tens of thousands of residents"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +212,11 @@ def _ld(story: Story, *, body: bool) -> str:
 
 def _head(story: Story, noise: Noise, *, body_in_ld: bool = False, amp: bool = False) -> str:
     e = html.escape
-    amp_bits = '<script async src="https://cdn.ampproject.org/v0.js"></script><style amp-boilerplate>body{visibility:hidden}</style>' if amp else ""
+    amp_bits = (
+        '<script async src="https://cdn.ampproject.org/v0.js"></script><style amp-boilerplate>body{visibility:hidden}</style>'
+        if amp
+        else ""
+    )
     return f"""<head><meta charset="utf-8"><title>{e(story.headline)} | The Daily Test</title>
 <meta property="og:site_name" content="The Daily Test"><meta property="og:title" content="{e(story.headline)}">
 <meta name="description" content="{e(story.paragraphs[0])}">{amp_bits}
@@ -215,7 +225,9 @@ def _head(story: Story, noise: Noise, *, body_in_ld: bool = False, amp: bool = F
 
 
 def _most_read(noise: Noise) -> str:
-    items = "".join(f'<li><a href="/story/{i}">{html.escape(t)}</a></li>' for i, t in enumerate(noise.most_read))
+    items = "".join(
+        f'<li><a href="/story/{i}">{html.escape(t)}</a></li>' for i, t in enumerate(noise.most_read)
+    )
     return f'<aside class="most-read"><h3>Most read</h3><ol>{items}</ol></aside>'
 
 
@@ -236,7 +248,10 @@ def _with_inline_noise(paragraphs: list[str], noise: Noise) -> list[str]:
 def _semantic(story: Story, noise: Noise) -> str:
     e = html.escape
     paragraphs = "".join(_with_inline_noise([f"<p>{e(p)}</p>" for p in story.paragraphs], noise))
-    figure = "".join(f'<figure><img src="/i/{i}.jpg" alt=""><figcaption>{e(c)}</figcaption></figure>' for i, c in enumerate(story.captions))
+    figure = "".join(
+        f'<figure><img src="/i/{i}.jpg" alt=""><figcaption>{e(c)}</figcaption></figure>'
+        for i, c in enumerate(story.captions)
+    )
     return f"""<!doctype html><html lang="en">{_head(story, noise)}<body>
 <nav class="site-nav"><a href="/">Home</a> <a href="/world">World</a> <a href="/climate">Climate</a></nav>
 <div class="ad-slot" data-nonce="{noise.nonce}">Advertisement</div>
@@ -253,7 +268,10 @@ def _semantic(story: Story, noise: Noise) -> str:
 def _divsoup(story: Story, noise: Noise) -> str:
     e = html.escape
     blocks = "".join(f'<div class="txt-block"><span>{e(p)}</span></div>' for p in story.paragraphs)
-    caption = "".join(f'<div class="img-wrap"><img src="/i/{i}.jpg"><div class="caption">{e(c)}</div></div>' for i, c in enumerate(story.captions))
+    caption = "".join(
+        f'<div class="img-wrap"><img src="/i/{i}.jpg"><div class="caption">{e(c)}</div></div>'
+        for i, c in enumerate(story.captions)
+    )
     return f"""<!doctype html><html>{_head(story, noise)}<body><div id="app"><div class="hdr"><div class="logo">The Daily Test</div>
 <div class="menu"><a href="/">Home</a><a href="/news">News</a></div></div>
 <div class="wrap"><div class="col-main"><div class="title-box"><h1 class="ttl">{e(story.headline)}</h1></div>
@@ -272,7 +290,10 @@ def _jsonld_only(story: Story, noise: Noise) -> str:
 def _amp(story: Story, noise: Noise) -> str:
     e = html.escape
     paragraphs = "".join(_with_inline_noise([f"<p>{e(p)}</p>" for p in story.paragraphs], noise))
-    figure = "".join(f'<figure><amp-img src="/i/{i}.jpg" width="800" height="450" layout="responsive"></amp-img><figcaption>{e(c)}</figcaption></figure>' for i, c in enumerate(story.captions))
+    figure = "".join(
+        f'<figure><amp-img src="/i/{i}.jpg" width="800" height="450" layout="responsive"></amp-img><figcaption>{e(c)}</figcaption></figure>'
+        for i, c in enumerate(story.captions)
+    )
     return f"""<!doctype html><html amp lang="en">{_head(story, noise, amp=True)}<body>
 <header class="amp-header"><a href="/">The Daily Test</a></header>
 <amp-ad width="300" height="250" type="doubleclick" data-slot="/{noise.nonce}/news"></amp-ad>
