@@ -73,8 +73,9 @@ _MONTH = (
 _WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
 # One token of a printed date or time: "March", "3,", "2026", "10:02", "a.m.", "GMT", "(UTC)".
 _DATE_TOKEN = (
-    rf"(?:{_MONTH}|{_WEEKDAY}|\d{{1,4}}(?:st|nd|rd|th)?,?|\d{{1,2}}[:.h]\d{{2}}(?::\d{{2}})?|"
-    r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|[ap]\.?m\.?|\(?[a-z]{2,4}\)?|at|on|-|,)"
+    rf"(?:{_MONTH}|{_WEEKDAY}|\d{{1,4}}(?:st|nd|rd|th)?|\d{{1,2}}[:.h]\d{{2}}(?::\d{{2}})?|"
+    r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|[ap]\.?m\.?|at|on|-|"
+    r"\(?(?:gmt|utc|bst|cet|cest|est|edt|cst|cdt|pst|pdt|ist|aest|et|pt)\)?),?"
 )
 _NAME = r"[A-Z][\w'.-]*"
 _NAMES = rf"{_NAME}(?: {_NAME}){{0,3}}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -18,8 +19,9 @@ from worker.diff import (
     restored_change,
     should_alert,
 )
-from worker.models import Article
-from worker.normalize import normalize_article
+from worker.models import CHANGE_KINDS, SIGNIFICANCES, Article
+from worker.normalize import fingerprint, normalize_article
+from worker.render import render_text
 
 # Lines copied from /work/shared/seed/000_216fda9d4ad3e29a.txt (Vox, capture 1). In capture 2 the
 # photo caption is gone and nothing else changed.
@@ -403,3 +405,165 @@ def test_added_and_removed_swap_with_arguments(old: Article, new: Article) -> No
             backward.words_removed,
             backward.words_added,
         )
+
+
+# --- issue 9: one canonical form, figures, quotes, typed kinds ---------------------------------
+
+NOISE_LINES = st.sampled_from(
+    [
+        "Updated 5 minutes ago",
+        "12 min read",
+        "1,606 shares",
+        "Comments (31)",
+        "Advertisement",
+        "Share on Facebook Share on Twitter",
+        "By Jane Reporter",
+        "Most read",
+    ]
+)
+TEXT_WORDS = st.sampled_from(
+    ["Russia", "troops", "Venezuela", "said", "the", "a", "Maduro’s", "“quoted”", "council", "—"]
+)
+TEXT = st.lists(TEXT_WORDS, min_size=3, max_size=12).map(" ".join)
+PLAIN_ARTICLES = st.builds(
+    Article,
+    headline=TEXT,
+    byline=st.sampled_from(["", "By A", "By B"]),
+    modified=st.sampled_from(["", "2019-03-27", "2019-03-28"]),
+    paragraphs=st.lists(TEXT, max_size=6).map(tuple),
+    captions=st.lists(TEXT, max_size=2).map(tuple),
+)
+
+
+@st.composite
+def with_noise(draw: st.DrawFn, article: Article) -> Article:
+    """The same article re-rendered: noise lines inserted, invisible characters, other quotes."""
+    paragraphs = list(article.paragraphs)
+    for _ in range(draw(st.integers(0, 3))):
+        paragraphs.insert(draw(st.integers(0, len(paragraphs))), draw(NOISE_LINES))
+    retyped = [
+        p.replace("’", "'").replace(" ", draw(st.sampled_from([" ", "\u00a0 "])))
+        for p in paragraphs
+    ]
+    suffix = draw(st.sampled_from(["", " · 3 min read", " / 2 hours ago"]))
+    return replace(
+        article,
+        headline=article.headline + draw(st.sampled_from(["", "\u200b"])),
+        byline=article.byline + suffix if article.byline else "",
+        paragraphs=tuple(retyped),
+    )
+
+
+@settings(max_examples=300)
+@given(PLAIN_ARTICLES, PLAIN_ARTICLES)
+def test_fingerprints_are_equal_exactly_when_compare_finds_nothing(a: Article, b: Article) -> None:
+    """fingerprint(a) == fingerprint(b) exactly when compare(a, b) is None."""
+    assert (fingerprint(a) == fingerprint(b)) == (compare(a, b) is None)
+
+
+@settings(max_examples=200)
+@given(st.data(), PLAIN_ARTICLES)
+def test_noise_only_rerender_is_no_change(data: st.DataObject, article: Article) -> None:
+    """Two renders of one article with different noise: no change, equal fingerprints."""
+    first, second = data.draw(with_noise(article)), data.draw(with_noise(article))
+    assert compare(first, second) is None
+    assert fingerprint(first) == fingerprint(second)
+
+
+@settings(max_examples=200)
+@given(st.data(), PLAIN_ARTICLES.filter(lambda a: len(set(a.paragraphs)) == len(a.paragraphs) >= 2))
+def test_compare_with_noise_on_both_sides_lists_only_the_real_edit(
+    data: st.DataObject, article: Article
+) -> None:
+    """compare(a + noise, a' + other noise) names the edited paragraph and nothing else."""
+    index = data.draw(st.integers(0, len(article.paragraphs) - 1))
+    edited = with_paragraph(article, index, article.paragraphs[index] + " Officials declined.")
+    change = compare(data.draw(with_noise(article)), data.draw(with_noise(edited)))
+    assert change is not None
+    assert {fd.field for fd in change.fields} == {"body"}
+    (block,) = [b for fd in change.fields for b in fd.blocks if b.tag != "equal"]
+    assert "Officials declined." in block.new
+    shown = " ".join(op.new + op.old for fd in change.fields for op in fd.ops)
+    assert not re.search(r"minutes ago|min read|shares|Comments|Advertisement|By Jane", shown)
+
+
+FIGURE_CASES = [
+    ("At least 12 people died in the flood.", "At least 15 people died in the flood.", "12 -> 15"),
+    ("The bill passed by 52 votes to 48.", "The bill passed by 51 votes to 49.", "52 -> 51"),
+    ("The city will spend $2.5 million.", "The city will spend $3 million.", "2.5 -> 3"),
+    ("Twelve people were rescued.", "Fifteen people were rescued.", "twelve -> fifteen"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "shown"), FIGURE_CASES)
+def test_a_changed_number_is_kind_figures_with_old_and_new(old: str, new: str, shown: str) -> None:
+    """A death toll, a vote count, a sum: kind figures, old -> new in the summary, never minor."""
+    before = Article(headline="Flood", paragraphs=("Intro paragraph of the story here.", old))
+    change = compare(before, with_paragraph(before, 1, new))
+    assert change is not None and "figures" in change.kinds
+    assert f"figures: {shown} in paragraph 2" in change.details
+    assert change.significance != "minor"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("At least 1,606 people were counted.", "At least 1606 people were counted."),
+        ("The goverment said 12 people died.", "The government said 12 people died."),
+        ("Twelve people died.", "Twelve people died. Police said 3 were missing."),
+    ],
+)
+def test_spelling_a_number_differently_or_adding_one_is_not_figures(old: str, new: str) -> None:
+    """A thousands separator, a typo beside a number, a new sentence with a number: not figures."""
+    change = compare(Article(paragraphs=(old,)), Article(paragraphs=(new,)))
+    assert change is None or "figures" not in change.kinds
+
+
+def test_a_figure_in_the_headline_is_figures_too() -> None:
+    """'12 dead' -> '15 dead' in the headline: headline and figures."""
+    change = compare(
+        Article(headline="Flood leaves 12 dead"), Article(headline="Flood leaves 15 dead")
+    )
+    assert change is not None and {"headline", "figures"} <= change.kinds
+    assert "figures: 12 -> 15 in headline" in change.details
+
+
+QUOTE = '"We are doing everything we can," the governor said on Tuesday.'
+
+
+@pytest.mark.parametrize(
+    ("new", "is_quote"),
+    [
+        ('"We are doing all that we can," the governor said on Tuesday.', True),
+        (
+            "“We are doing everything we can, and more,” the governor said on Tuesday.",
+            True,
+        ),
+        ('"We are doing everything we can," the mayor said on Tuesday.', False),
+        ("“We are doing everything we can,” the governor said on Tuesday.", None),
+    ],
+)
+def test_an_edit_inside_quotation_marks_is_kind_quote(new: str, is_quote: bool | None) -> None:
+    """Rewording a quote is kind quote; an edit outside it is not; curly vs straight is no edit."""
+    change = compare(Article(paragraphs=(QUOTE,)), Article(paragraphs=(new,)))
+    if is_quote is None:
+        assert change is None
+    else:
+        assert change is not None and ("quote" in change.kinds) == is_quote
+
+
+@settings(max_examples=200)
+@given(ARTICLES, ARTICLES)
+def test_every_kind_compare_reports_is_a_known_kind(old: Article, new: Article) -> None:
+    """Kinds come from one vocabulary (models.ChangeKind), the one alert_on is checked against."""
+    change = compare(old, new)
+    assert change is None or change.kinds <= set(CHANGE_KINDS)
+    assert change is None or change.significance in SIGNIFICANCES
+
+
+def test_a_removal_has_no_field_diffs_so_no_renderer_says_headline_changed() -> None:
+    """A removal is one state: no "Headline changed: X -> " and no emptied fields."""
+    gone = removed_change(VOX_1, 410)
+    assert gone.fields == () and gone.kinds == frozenset({"removed"})
+    text = render_text(gone, old=VOX_1, new=Article(), color=False)
+    assert "Article removed" in text and "Headline changed" not in text

@@ -13,6 +13,7 @@ from worker.extract import extract_article
 from worker.models import Article
 from worker.normalize import (
     NOISE_RULES,
+    explain_noise,
     fingerprint,
     is_noise,
     normalize_article,
@@ -156,3 +157,67 @@ def test_demo_caption_edit_changes_the_fingerprint() -> None:
     first = extract_article(render_article(VOX, 1, rng=random.Random(1)))
     second = extract_article(render_article(VOX, 2, rng=random.Random(1)))
     assert fingerprint(first) != fingerprint(second)
+
+
+# --- issue 9: one canonical form, noise lines named by rule ------------------------------------
+
+BODY_NOISE = [
+    ("By Jane Reporter", "byline"),
+    ("By Jane Reporter and Sam Writer", "byline"),
+    ("Published 10:02 GMT, 3 March 2026", "dateline"),
+    ("Updated: March 3, 2026 at 10:02 a.m. ET", "dateline"),
+    ("March 3, 2026", "dateline"),
+    ("4 min read", "read_time"),
+    ("Share on Facebook Share on Twitter Copy link", "share"),
+    ("Facebook Twitter Email", "share"),
+    ("Listen to this article", "furniture"),
+    ("Updated 12 minutes ago", "relative_time"),
+    ("2,311 shares", "counter"),
+]
+
+BODY_TEXT = [
+    "By Sunday, the troops had left the capital and the roads were open again.",
+    "By the end of March, 2026 was already the warmest year on record in the region.",
+    "Published reports say the minister will resign on Friday.",
+    "Share prices fell sharply after the announcement on Tuesday.",
+    "Updated figures released on Monday show the toll has risen.",
+    "He arrived 7 days ago and has not left the capital since.",
+]
+
+
+@pytest.mark.parametrize(("line", "rule"), BODY_NOISE)
+def test_byline_dateline_and_share_lines_are_dropped_from_the_body(line: str, rule: str) -> None:
+    """Bylines, datelines, read times and share lines set as body lines never count as text."""
+    article = Article(paragraphs=("A real first paragraph of the article text.", line))
+    assert normalize_article(article).paragraphs == ("A real first paragraph of the article text.",)
+    assert [(d.index, d.rule) for d in explain_noise(article)] == [(1, rule)]
+
+
+@pytest.mark.parametrize("line", BODY_TEXT)
+def test_sentences_that_look_like_furniture_are_kept(line: str) -> None:
+    """A sentence that starts with "By", "Published" or "Share" is still the article's text."""
+    assert normalize_article(Article(paragraphs=(line,))).paragraphs == (line,)
+
+
+def test_inline_stamp_inside_a_paragraph_is_cut_but_a_bare_age_is_kept() -> None:
+    """'Updated 5 minutes ago' glued to a paragraph goes; 'arrived 7 days ago' is prose."""
+    glued = Article(paragraphs=("The council met on Tuesday. Updated 5 minutes ago",))
+    assert normalize_article(glued).paragraphs == ("The council met on Tuesday.",)
+    assert [d.rule for d in explain_noise(glued)] == ["relative_time"]
+    prose = "He arrived 7 days ago and left."
+    assert normalize_article(Article(paragraphs=(prose,))).paragraphs == (prose,)
+
+
+def test_compatibility_characters_fold_like_typography() -> None:
+    """Full-width digits and ligatures (NFKC) are one spelling, in the fingerprint and the diff."""
+    assert normalize_text("ﬁnal score ２-１") == "final score 2-1"
+
+
+def test_a_subheadline_that_repeats_the_lede_is_not_a_field_of_its_own() -> None:
+    """A meta description cut from the lede is dropped, so a lede edit is not reported twice."""
+    article = Article(
+        subheadline="The storm that struck the coast on Monday…",
+        paragraphs=("The storm that struck the coast on Monday forced thousands to flee.",),
+    )
+    assert normalize_article(article).subheadline == ""
+    assert [d.rule for d in explain_noise(article)] == ["repeats_lede"]

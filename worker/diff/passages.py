@@ -69,10 +69,16 @@ DOUBLE_QUOTED = re.compile(r'"[^"]*(?:"|$)')
 SINGLE_QUOTED = re.compile(r"(?:^|(?<=[\s(\[]))'[^']+'(?=[\s.,;:!?)\]]|$)")
 
 
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
 def figures_of(text: str) -> list[str]:
-    """The numbers in a text, as written ("1,606", "2.5", "twelve"), in reading order."""
+    """The numbers in a text ("1606" for "1,606", "2.5", "twelve"), in reading order.
+
+    Thousands separators are dropped, so "1,606" -> "1606" is a spelling, not a new figure.
+    """
     found = (m.group() for m in FIGURE.finditer(normalize_text(text).casefold()))
-    return [f for f in found if f[0].isdigit() or f in NUMBER_WORDS]
+    return [THOUSANDS.sub("", f) for f in found if f[0].isdigit() or f in NUMBER_WORDS]
 
 
 def figure_change(op: DiffOp) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
