@@ -115,3 +115,27 @@ def test_every_readme_yaml_example_validates() -> None:
         if kind == "settings":  # channel options are checked by each channel's own model
             parsed = SettingsFile.model_validate(data)
             build_channels(parsed.channels, ChannelContext(data_dir=ROOT / "data"))
+
+
+def test_misspelt_alert_on_word_fails_with_file_path_and_suggestion(tmp_path: Path) -> None:
+    """`alert_on: [headlines]` would never alert: it is refused, naming file, entry and the fix."""
+    config = write_config(tmp_path, [{"url": "https://a.b/c", "alert_on": ["major", "headlines"]}])
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    message = str(caught.value)
+    assert f"{tmp_path / 'watches.yaml'}: watches[0].alert_on: 'headlines'" in message
+    assert "did you mean 'headline'?" in message
+
+
+def test_default_alert_on_is_checked_too(tmp_path: Path) -> None:
+    """A bad word in defaults.alert_on is reported against editwatch.yaml."""
+    config = write_config(tmp_path, [], defaults={"alert_on": ["moderat"]})
+    with pytest.raises(ConfigError, match=r"editwatch\.yaml: defaults\.alert_on: 'moderat'"):
+        load_settings(config, env={})
+
+
+def test_every_kind_and_significance_is_a_valid_alert_on_word(tmp_path: Path) -> None:
+    """Kinds (figures and quote included), levels and 'all' are accepted."""
+    words = ["figures", "quote", "removed", "restored", "minor", "major", "all"]
+    config = write_config(tmp_path, [{"url": "https://a.b/c", "alert_on": words}])
+    assert load_settings(config, env={}).watches[0].alert_on == tuple(words)

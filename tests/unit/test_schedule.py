@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -110,3 +111,13 @@ def test_backoff_grows_with_failures_and_is_jittered() -> None:
     sixth = [schedule.backoff_delay(6, cap=1e9, rng=rng) for _ in range(200)]
     assert sum(sixth) / 200 > 10 * sum(first) / 200
     assert len({round(d) for d in sixth}) > 100
+
+
+def test_decay_clock_runs_from_the_last_change_not_the_version_first_seen() -> None:
+    """A revert to a version first seen months ago counts as 'just changed' for the ladder."""
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    reverted_at = now - timedelta(minutes=10)
+    since = schedule.since_change(now, reverted_at)
+    assert since == 600
+    assert schedule.decay_interval(since) == schedule.decay_interval(0)
+    assert schedule.since_change(now, None) == 0.0
