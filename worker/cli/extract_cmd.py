@@ -74,7 +74,8 @@ def _read_source(source: str, settings: Settings) -> tuple[bytes, str | None]:
     try:
         return path.read_bytes(), None
     except OSError as exc:
-        err.print(f"{source}: cannot read the file ({exc.strerror}); give a URL or an HTML file")
+        message = f"{source}: cannot read the file ({exc.strerror}); give a URL or an HTML file"
+        err.print(message, soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -83,7 +84,7 @@ async def _fetch(url: str, settings: Settings) -> bytes:
         try:
             page = await fetch(client, url, Validators(), settings.fetch, accept=HTML_CONTENT_TYPES)
         except FetchError as exc:
-            err.print(f"{url}: {exc}", markup=False, highlight=False)
+            err.print(f"{url}: {exc}", soft_wrap=True, markup=False, highlight=False)
             raise typer.Exit(1) from None
     return page.content
 

@@ -6,7 +6,7 @@ its own ``text``/``markdown``/``html`` renderings, so channels need no special c
 
 A digest payload is ``{"digest": true, "count": N, "title", "items": [<machine payload of each
 merged alert, with its own event_id>]}``; an operator event is ``{"event": "watch_failing" |
-"extraction_empty" | "notification_dead", "title", ...details}``.
+"extraction_empty" | "articles_walled" | "notification_dead", "title", ...details}``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from worker.models import Notification
 from worker.notify.message import escape_markdown, html_page, machine_payload, markdown, text
 
-OPERATOR_EVENTS = ("watch_failing", "extraction_empty", "notification_dead")
+OPERATOR_EVENTS = ("watch_failing", "extraction_empty", "articles_walled", "notification_dead")
 DIGEST_RULE = "-" * 40
 
 
