@@ -14,6 +14,7 @@ What is stored stays what the page said. The noise rules are named data (:data:`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -62,7 +63,7 @@ TYPOGRAPHIC_FOLDS = {
 _FOLD = str.maketrans(TYPOGRAPHIC_FOLDS)
 
 _UNIT = (
-    r"(?:sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|years?|yrs?)"
+    r"(?:sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|years?|yrs?|m)"
 )
 _COUNT = r"\d[\d,.]*\s*[km]?"
 _STAMP = r"(?:(?:last )?updated|posted|published)?:?\s*"
@@ -88,9 +89,14 @@ class NoiseRule:
 
     name: str
     pattern: re.Pattern[str]
+    needle: str = ""  # inline rules: skipped unless this (casefolded) word is in the text
 
     def match(self, text: str) -> re.Match[str] | None:
         return self.pattern.match(text)
+
+    def applies(self, folded: str) -> bool:
+        """A cheap substring test first: most paragraphs hold no "ago" or "read" at all."""
+        return self.needle in folded
 
 
 def _line_rule(name: str, pattern: str, flags: int = re.IGNORECASE) -> NoiseRule:
@@ -154,21 +160,27 @@ INLINE_NOISE_RULES: tuple[NoiseRule, ...] = (
         "relative_time",
         re.compile(
             rf"\s*(?:[/|·•-]\s*)?\b(?:last )?(?:updated|posted|published):?\s*(?:about )?"
-            rf"\d+\s+{_UNIT} ago\b",
+            rf"\d+\s*{_UNIT} ago\b",
             re.IGNORECASE,
         ),
+        "ago",
     ),
     NoiseRule(
-        "relative_time", re.compile(rf"\s*[/|·•]\s*(?:about )?\d+\s+{_UNIT} ago\b", re.IGNORECASE)
+        "relative_time",
+        re.compile(rf"\s*[/|·•]\s*(?:about )?\d+\s*{_UNIT} ago\b", re.IGNORECASE),
+        "ago",
     ),
-    NoiseRule("read_time", re.compile(rf"\s*[/|·•-]?\s*\b\d+\s*{_UNIT}\.? read\b", re.IGNORECASE)),
+    NoiseRule(
+        "read_time", re.compile(rf"\s*[/|·•-]?\s*\b\d+\s*{_UNIT}\.? read\b", re.IGNORECASE), "read"
+    ),
 )
 # Metadata fields (byline, dates) hold no prose: any relative time in them is the clock ticking.
 FIELD_NOISE_RULES: tuple[NoiseRule, ...] = (
     *INLINE_NOISE_RULES,
     NoiseRule(
         "relative_time",
-        re.compile(rf"\s*[/|·•-]?\s*\b(?:about )?\d+\s+{_UNIT} ago\b", re.IGNORECASE),
+        re.compile(rf"\s*[/|·•-]?\s*\b(?:about )?\d+\s*{_UNIT} ago\b", re.IGNORECASE),
+        "ago",
     ),
 )
 FINGERPRINT_FIELDS = (
@@ -232,8 +244,10 @@ def strip_inline_noise(text: str, rules: tuple[NoiseRule, ...] = INLINE_NOISE_RU
 
 
 def _apply_rules(text: str, rules: tuple[NoiseRule, ...]) -> str:
+    folded = text.casefold()
     for rule in rules:
-        text = rule.pattern.sub("", text)
+        if rule.applies(folded):
+            text = rule.pattern.sub("", text)
     return text
 
 
@@ -246,9 +260,16 @@ def _inline_rule_hits(text: str, rules: tuple[NoiseRule, ...]) -> list[tuple[str
     ]
 
 
+@functools.lru_cache(maxsize=8192)
+def _clean_item(item: str) -> str:
+    """One paragraph or caption in canonical form, or "" when it is noise. Cached: a watch's
+    unchanged paragraphs are normalized again on every check, and most paragraphs repeat."""
+    cleaned = strip_inline_noise(item)
+    return "" if not cleaned or is_noise(cleaned) else cleaned
+
+
 def _clean_items(items: tuple[str, ...]) -> tuple[str, ...]:
-    cleaned = (strip_inline_noise(item) for item in items)
-    return tuple(item for item in cleaned if item and not is_noise(item))
+    return tuple(cleaned for item in items if (cleaned := _clean_item(item)))
 
 
 def normalize_article(article: Article) -> Article:
