@@ -32,6 +32,17 @@ FILLER = (
     "Volunteers worked through the night to clear debris from the main square.",
     "The regional council said it would publish a full assessment next month.",
     "Insurance companies said it was too early to estimate the cost of the damage.",
+    "Train services between the two largest towns were suspended until further notice.",
+    "Hospitals in neighbouring districts said they had cancelled routine operations.",
+    "The army sent helicopters to lift stranded families from the roofs of their houses.",
+    "Opposition politicians called for an inquiry into how the warnings were handled.",
+    "Farmers said entire harvests had been lost in the fields along the river.",
+    "Power was restored to most homes by Wednesday evening, the utility company said.",
+)
+ADDED = (
+    "Engineers said the old river wall had not been inspected for more than a decade.",
+    "A second relief convoy left the capital on Wednesday morning with medical supplies.",
+    "Meteorologists said the rainfall was the heaviest recorded in the region since 1998.",
 )
 
 
@@ -50,16 +61,14 @@ def make_story(rng: random.Random) -> Story:
     """A plausible disaster story: a lede, a figure, a quote, filler, and a typo to fix later."""
     place, topic, official = rng.choice(PLACES), rng.choice(TOPICS), rng.choice(OFFICIALS)
     toll = rng.randint(3, 90)
-    filler = rng.sample(FILLER, 5)
+    filler = rng.sample(FILLER, rng.randint(4, 10))
+    typo = f"The goverment has promised emergency funding for families who lost their homes in {place}."
+    filler.insert(rng.randint(1, len(filler)), typo)
     paragraphs = (
         f"The {topic} that struck {place} on Monday has forced thousands of people from their homes, officials said on Tuesday.",
         f"At least {toll} people have died and {rng.randint(100, 900)} were injured, according to the regional authorities.",
         f'"We are doing everything we can to reach the villages that are still cut off," {official} told reporters in {place}.',
-        filler[0],
-        f"The goverment has promised emergency funding for families who lost their homes in {place}.",
-        filler[1],
-        filler[2],
-        filler[3],
+        *filler,
     )
     name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
     return Story(
@@ -81,9 +90,33 @@ def _with(story: Story, index: int, text: str) -> Story:
 
 def _move(story: Story, rng: random.Random) -> Story:
     paragraphs = list(story.paragraphs)
-    moved = paragraphs.pop(6)
-    paragraphs.insert(3, moved)
+    source = rng.randint(3, len(paragraphs) - 1)
+    moved = paragraphs.pop(source)
+    target = rng.choice([i for i in range(1, len(paragraphs) + 1) if abs(i - source) >= 2])
+    paragraphs.insert(target, moved)
     return replace(story, paragraphs=tuple(paragraphs))
+
+
+def _add(story: Story, rng: random.Random) -> Story:
+    at = rng.randint(1, len(story.paragraphs))
+    new = (*story.paragraphs[:at], rng.choice(ADDED), *story.paragraphs[at:])
+    return replace(story, paragraphs=new)
+
+
+def _remove(story: Story, rng: random.Random) -> Story:
+    at = rng.randint(1, len(story.paragraphs) - 1)
+    return replace(story, paragraphs=story.paragraphs[:at] + story.paragraphs[at + 1 :])
+
+
+def _edit(story: Story, rng: random.Random) -> Story:
+    at = rng.randint(3, len(story.paragraphs) - 1)
+    tail = rng.choice((", and some had not slept since the weekend.", ", officials added.", " on Tuesday night."))
+    return _with(story, at, story.paragraphs[at].rstrip(".") + tail)
+
+
+def _fix_typo(story: Story, rng: random.Random) -> Story:
+    at = next(i for i, p in enumerate(story.paragraphs) if "goverment" in p)
+    return _with(story, at, story.paragraphs[at].replace("goverment", "government"))
 
 
 def _figures(story: Story, rng: random.Random) -> Story:
@@ -123,17 +156,13 @@ EDITS: tuple[Edit, ...] = (
     Edit("headline_tail", "headline", frozenset({"headline"}),
          lambda s, r: replace(s, headline=s.headline + r.choice((" – update", " — live", " | latest")))),
     Edit("lede", "lede", frozenset({"lede", "body", "paragraph_edited"}), _lede),
-    Edit("paragraph_added", "paragraph_added", frozenset({"paragraph_added", "body"}),
-         lambda s, r: replace(s, paragraphs=(*s.paragraphs[:5], "Engineers said the old river wall had not been inspected for more than a decade.", *s.paragraphs[5:]))),
-    Edit("paragraph_removed", "paragraph_removed", frozenset({"paragraph_removed", "body"}),
-         lambda s, r: replace(s, paragraphs=s.paragraphs[:5] + s.paragraphs[6:])),
-    Edit("paragraph_edited", "paragraph_edited", frozenset({"paragraph_edited", "body"}),
-         lambda s, r: _with(s, 5, s.paragraphs[5].rstrip(".") + ", and some had not slept since the weekend.")),
+    Edit("paragraph_added", "paragraph_added", frozenset({"paragraph_added", "body"}), _add),
+    Edit("paragraph_removed", "paragraph_removed", frozenset({"paragraph_removed", "body"}), _remove),
+    Edit("paragraph_edited", "paragraph_edited", frozenset({"paragraph_edited", "body"}), _edit),
     Edit("paragraph_moved", "paragraph_moved", frozenset({"paragraph_moved", "body"}), _move),
     Edit("correction", "correction", frozenset({"correction", "paragraph_added", "body"}),
          lambda s, r: replace(s, paragraphs=(*s.paragraphs, "Correction: An earlier version of this article misstated the day the emergency began."))),
-    Edit("typo", "paragraph_edited", frozenset({"paragraph_edited", "body"}),
-         lambda s, r: _with(s, 4, s.paragraphs[4].replace("goverment", "government")), "minor"),
+    Edit("typo", "paragraph_edited", frozenset({"paragraph_edited", "body"}), _fix_typo, "minor"),
     Edit("caption", "caption", frozenset({"caption"}),
          lambda s, r: replace(s, captions=(s.captions[0].replace("Rescue teams", "Soldiers and rescue teams"),))),
     Edit("byline", "byline", frozenset({"byline"}),
@@ -187,6 +216,8 @@ NOISE_MARKERS = (
     "comments",
     "Advertisement",
     "Most read",
+    "Share on",
+    "Copy link",
     *MOST_READ,
 )
 

@@ -116,6 +116,12 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
         rf"(?: {_DATE_TOKEN}){{1,9}}",
     ),
     _line_rule("dateline", rf"{_MONTH} \d{{1,2}},? \d{{4}}(?: {_DATE_TOKEN}){{0,6}}"),
+    # Any line made only of date and time tokens that names a month or a clock time.
+    _line_rule(
+        "dateline",
+        rf"(?=.*(?:{_MONTH}|\d{{1,2}}[:.h]\d{{2}}|\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{1,4}}))"
+        rf"{_DATE_TOKEN}(?: {_DATE_TOKEN}){{1,11}}",
+    ),
     _line_rule("dateline", rf"\d{{1,2}} {_MONTH},? \d{{4}}(?: {_DATE_TOKEN}){{0,6}}"),
     _line_rule("read_time", rf"(?:about )?\d+\s*{_UNIT}\.? (?:read|listen)(?:ing time)?"),
     _line_rule(
@@ -137,6 +143,12 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
         0,
     ),
     _line_rule("furniture", r"related(?: coverage| content| articles| stories| posts| topics)?"),
+    # A link to another story set as a body line: its title rotates, it is not this article.
+    _line_rule(
+        "related_link",
+        r"(?:related|read more|see also|also read|read also|more on this(?: story)?|recommended|"
+        r"trending(?: now)?|most read|don't miss|more from [\w ]{1,30})\s*[:|»›>]\s*\S.{0,150}",
+    ),
     _line_rule("furniture", r"(?:read|see) more(?: about this| stories| news)?"),
     _line_rule(
         "furniture",

@@ -55,6 +55,9 @@ NOT_NOISE = [
     "Read more about the 1,606 soldiers in our earlier report on the deployment.",
     "Shares in the company fell by 5% after the announcement.",
     "He arrived 7 days ago and has not left the capital since.",
+    "Watch the river rise in this video filmed on Tuesday morning.",
+    "Update: the minister resigned on Friday evening after the vote.",
+    "March 3 was the day the strike began, and it has not ended since.",
 ]
 
 
@@ -173,6 +176,11 @@ BODY_NOISE = [
     ("Listen to this article", "furniture"),
     ("Updated 12 minutes ago", "relative_time"),
     ("2,311 shares", "counter"),
+    ("10:42 AM EST, Tue March 3, 2026", "dateline"),
+    ("Tuesday 3 March 2026 10.02 GMT", "dateline"),
+    ("Related: Floods force thousands from their homes", "related_link"),
+    ("READ MORE: What the new budget means for your bills", "related_link"),
+    ("Updated 2h ago", "relative_time"),
 ]
 
 BODY_TEXT = [
@@ -182,6 +190,9 @@ BODY_TEXT = [
     "Share prices fell sharply after the announcement on Tuesday.",
     "Updated figures released on Monday show the toll has risen.",
     "He arrived 7 days ago and has not left the capital since.",
+    "Watch the river rise in this video filmed on Tuesday morning.",
+    "Update: the minister resigned on Friday evening after the vote.",
+    "March 3 was the day the strike began, and it has not ended since.",
 ]
 
 
