@@ -110,7 +110,9 @@ def _remove(story: Story, rng: random.Random) -> Story:
 
 def _edit(story: Story, rng: random.Random) -> Story:
     at = rng.randint(3, len(story.paragraphs) - 1)
-    tail = rng.choice((", and some had not slept since the weekend.", ", officials added.", " on Tuesday night."))
+    tail = rng.choice(
+        (", and some had not slept since the weekend.", ", officials added.", " on Tuesday night.")
+    )
     return _with(story, at, story.paragraphs[at].rstrip(".") + tail)
 
 
