@@ -78,9 +78,17 @@ _DATE_TOKEN = (
     r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|[ap]\.?m\.?|at|on|-|"
     r"\(?(?:gmt|utc|bst|cet|cest|est|edt|cst|cdt|pst|pdt|ist|aest|et|pt)\)?),?"
 )
-_NAME = r"[A-Z][\w'.-]*"
+_NAME = r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'.-]*"
 _NAMES = rf"{_NAME}(?: {_NAME}){{0,3}}"
-_SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|email|e-mail|reddit|telegram|messenger|bluesky)"
+_SOCIAL = (
+    r"(?:facebook|twitter|x|linkedin|whatsapp|email|e-mail|reddit|telegram|messenger|bluesky|"
+    r"threads|pinterest|flipboard|mastodon)"
+)
+_SHARE_VERB = (
+    r"(?:share|shares|save|print|copy(?: the)? link|copy|follow(?: us)?|tweet|pin(?: it)?|"
+    r"bookmark|gift(?: this)? article|send)"
+)
+_SHARE_FILLER = r"(?:this|on|via|to|the|article|story|page|post|link|us|it)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +116,11 @@ def _line_rule(name: str, pattern: str, flags: int = re.IGNORECASE) -> NoiseRule
 # datelines belong in their own fields; when a page sets them as body lines they are dropped from
 # the body here too, so they can never shift paragraph numbers or pose as the lede.
 NOISE_RULES: tuple[NoiseRule, ...] = (
-    _line_rule("relative_time", rf"{_STAMP}(?:about |over )?(?:\d+|an?|one) {_UNIT} ago"),
+    _line_rule(
+        "relative_time",
+        rf"{_STAMP}(?:about |over |almost |nearly )?(?:\d+\s*|an? |one |a few |few |several )"
+        rf"{_UNIT} ago",
+    ),
     _line_rule("relative_time", rf"{_STAMP}(?:just now|moments ago|yesterday|today)"),
     _line_rule(
         "dateline",
@@ -120,10 +132,13 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
     _line_rule(
         "dateline",
         rf"(?=.*(?:{_MONTH}|\d{{1,2}}[:.h]\d{{2}}|\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{1,4}}))"
-        rf"{_DATE_TOKEN}(?: {_DATE_TOKEN}){{1,11}}",
+        rf"{_DATE_TOKEN}(?: {_DATE_TOKEN}){{0,11}}",
     ),
     _line_rule("dateline", rf"\d{{1,2}} {_MONTH},? \d{{4}}(?: {_DATE_TOKEN}){{0,6}}"),
     _line_rule("read_time", rf"(?:about )?\d+\s*{_UNIT}\.? (?:read|listen)(?:ing time)?"),
+    _line_rule(
+        "read_time", rf"(?:estimated )?(?:reading|listening) time:? (?:about )?\d+\s*{_UNIT}"
+    ),
     _line_rule(
         "counter",
         rf"(?:{_COUNT} )?(?:shares?|comments?|views?|likes?|reactions?|"
@@ -137,9 +152,12 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
     _line_rule("counter", _COUNT),
     _line_rule(
         "byline",
-        rf"(?i:by|words by|story by|reporting by):? {_NAMES}"
-        rf"(?:(?:,| and| &) {_NAMES}){{0,3}}(?:,? {_NAME}(?: {_NAME}){{0,2}} (?:reporter|"
-        r"correspondent|editor|writer))?",
+        rf"(?i:by|posted by|written by|words by|story by|reporting by):? {_NAMES}"
+        rf"(?:(?:,| and| &) {_NAMES}){{0,3}}(?:,? {_NAME}(?: {_NAME}){{0,2}} (?i:reporter|"
+        r"correspondent|editor|writer))?"
+        # "By Jane Reporter · 5 minutes ago", "Posted by Sam Writer, March 3, 2026 10:02"
+        rf"(?:\s*[,|·•-]?\s*(?i:(?:(?:last )?updated|posted|published):?\s*)?"
+        rf"(?i:\d+\s*{_UNIT} ago|{_DATE_TOKEN}(?: {_DATE_TOKEN}){{0,9}}))?",
         0,
     ),
     _line_rule("furniture", r"related(?: coverage| content| articles| stories| posts| topics)?"),
@@ -152,17 +170,22 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
     _line_rule("furniture", r"(?:read|see) more(?: about this| stories| news)?"),
     _line_rule(
         "furniture",
-        r"advertisement|sponsored(?: content)?|most (?:read|viewed|popular)"
-        r"|skip (?:to content|advert(?:isement)?)|listen to (?:this )?(?:article|story)",
+        r"advert(?:isement)?|ad|sponsored(?: content)?|most (?:read|viewed|popular)"
+        r"|skip (?:to content|advert(?:isement)?)|listen to (?:this )?(?:article|story)"
+        r"|(?:story|article) continues below(?: this)?(?: advert(?:isement)?)?"
+        r"|continue reading below|scroll to continue(?: with content)?",
     ),
+    # A short line of nothing but share / save / follow buttons and network names.
     _line_rule(
         "share",
-        rf"(?:share (?:this|on) (?:article|story|page|{_SOCIAL})|copy link|"
-        rf"share|save|follow|print)(?:[ ,|/]+(?:share (?:on )?)?(?:{_SOCIAL}|copy link|"
-        r"print|save))*",
+        rf"(?=.{{0,120}}$)(?=.*\b(?:{_SHARE_VERB}|{_SOCIAL})\b)"
+        rf"(?:(?:{_SHARE_VERB}|{_SOCIAL}|{_SHARE_FILLER})(?:[ ,|/·•:]+|$))+",
     ),
-    _line_rule("share", rf"{_SOCIAL}(?:[ ,|/]+{_SOCIAL}|[ ,|/]+copy link)+"),
-    _line_rule("comments", r"(?:show|view|load|hide) (?:all )?(?:comments?|replies)"),
+    _line_rule(
+        "comments",
+        r"(?:show|view|load|hide|read|see|join)(?: the)?(?: all)? (?:\d[\d,]* )?"
+        r"(?:comments?|replies|conversation|discussion)",
+    ),
 )
 # Volatile fragments removed from inside any field (a paragraph's trailing "Updated 5 minutes
 # ago", a byline's "· 3 min read"), with the separator that glued them on. A bare "7 days ago"

@@ -58,6 +58,9 @@ NOT_NOISE = [
     "Watch the river rise in this video filmed on Tuesday morning.",
     "Update: the minister resigned on Friday evening after the vote.",
     "March 3 was the day the strike began, and it has not ended since.",
+    "Share the road, the campaign urges drivers in a new advert this week.",
+    "Follow-up tests showed the water was safe to drink by Thursday.",
+    "By Jane Reporter's own account, the meeting lasted four hours.",
 ]
 
 
@@ -181,6 +184,14 @@ BODY_NOISE = [
     ("Related: Floods force thousands from their homes", "related_link"),
     ("READ MORE: What the new budget means for your bills", "related_link"),
     ("Updated 2h ago", "relative_time"),
+    ("a few minutes ago", "relative_time"),
+    ("Reading time: 4 minutes", "read_time"),
+    ("By Zoë Ångström · 5 minutes ago", "byline"),
+    ("Posted by Sam Writer, March 3, 2026 10:02", "byline"),
+    ("Story continues below advertisement", "furniture"),
+    ("Share this story: Facebook | Twitter | Email", "share"),
+    ("View 31 comments", "comments"),
+    ("14:32", "dateline"),
 ]
 
 BODY_TEXT = [
@@ -193,6 +204,9 @@ BODY_TEXT = [
     "Watch the river rise in this video filmed on Tuesday morning.",
     "Update: the minister resigned on Friday evening after the vote.",
     "March 3 was the day the strike began, and it has not ended since.",
+    "Share the road, the campaign urges drivers in a new advert this week.",
+    "Follow-up tests showed the water was safe to drink by Thursday.",
+    "By Jane Reporter's own account, the meeting lasted four hours.",
 ]
 
 
