@@ -122,7 +122,7 @@ def test_paragraph_numbers_skip_bylines_and_timestamps_set_as_body_lines(
 def test_alternating_404_and_410_is_one_removal_and_a_restore_is_seen_despite_etags(
     http_server: LocalHTTPServer, tmp_path: Path
 ) -> None:
-    """404, 410, 404: one `removed` alert; back with a 304-happy server: fetched, `restored`."""
+    """404, 410, 404, redirect to the front: one `removed` alert; back with a 304-happy server: fetched, `restored`."""
     story = make_story(random.Random(5))
     page = render(story, "article", Noise.fresh(random.Random(1)))
 
@@ -138,6 +138,9 @@ def test_alternating_404_and_410_is_one_removal_and_a_restore_is_seen_despite_et
     for status in (404, 410, 404):
         http_server.route("/news/story-0", status=status, body=b"<h1>Gone</h1>", headers=HTML)
         check(config, data)
+    http_server.route("/news/", body=b"<html><body><h1>News</h1></body></html>", headers=HTML)
+    http_server.redirect("/news/story-0", "/news/", status=301)
+    assert check_one(config, data)["outcome"] == "unchanged"  # a redirect to the front: same state
     http_server.route("/news/story-0", handler=etagged)
     restored = check_one(config, data)
     assert restored["outcome"] == "changed" and restored["kinds"] == ["restored"]

@@ -19,6 +19,7 @@ Nothing here does I/O. The modules, each importing only those above it::
 
     words     word-level ops; typography and typo-fix tests
     align     paragraph alignment (equal, moved, edited, added, removed); sentence alignment
+    passages  the edits newsrooms name: changed figures ("12 -> 15") and quotations
     summary   the human summary lines ("paragraph 4 moved to 2")
     taxonomy  kinds, correction notes, significance; the Tally gathered while diffing
     change    compare() and apply(): the Change itself and its replay
