@@ -22,10 +22,6 @@ REMOVED_FINGERPRINT = "removed"
 LIVE_LOOKBACK = 20  # versions searched for the last live one before a removal
 
 
-def is_removal(version: Version) -> bool:
-    return version.removed
-
-
 def change_from(target: Target, current: Version, article: Article, store: Store) -> Change | None:
     """The change from the current state: a restoration after a removal, or a plain edit."""
     if current.removed:
