@@ -69,9 +69,10 @@ def save_state(
 
     def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
         assert change is not None and current is not None and new_change is not None
-        return build_payload(
+        payload = build_payload(
             target.watch, change, current, article, new_number, detected, new_change.diff
         )
+        return {"change_id": change_id, **payload}  # `editwatch card <change_id>` draws it
 
     return store.save_state(
         target.id,

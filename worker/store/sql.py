@@ -343,20 +343,16 @@ class Store:
 
     def changes(self, watch_id: int) -> list[ChangeRecord]:
         """Every recorded change of a watch, oldest first."""
-        old = versions.alias("old_version")
-        new = versions.alias("new_version")
-        query = (
-            sa.select(changes, old.c.number.label("old_number"), new.c.number.label("new_number"))
-            .select_from(
-                changes.outerjoin(old, old.c.id == changes.c.old_version_id).join(
-                    new, new.c.id == changes.c.new_version_id
-                )
-            )
-            .where(changes.c.watch_id == watch_id)
-            .order_by(changes.c.id)
-        )
+        query = rows.change_records().where(changes.c.watch_id == watch_id).order_by(changes.c.id)
         with self._read("listing changes") as connection:
             return [rows.change_record(row) for row in connection.execute(query).mappings()]
+
+    def change(self, change_id: int) -> ChangeRecord | None:
+        """One recorded change by its id (the ``change_id`` of history and alert payloads)."""
+        query = rows.change_records().where(changes.c.id == change_id)
+        with self._read("reading a change") as connection:
+            row = connection.execute(query).mappings().first()
+        return None if row is None else rows.change_record(row)
 
     # --- outbox ----------------------------------------------------------------------------
 
