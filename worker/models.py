@@ -82,10 +82,41 @@ class FetchResult:
     validators: Validators = field(default_factory=Validators)
     elapsed_ms: float = 0.0
     redirects: tuple[str, ...] = ()
+    # Evidence of the final exchange: what was sent and answered, where and when.
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    remote_addr: str = ""  # the address connected to ("ip:port"), when the transport says
+    fetched_at: datetime | None = None
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """How a stored state was obtained: the facts its evidence record keeps and hashes."""
+
+    url: str
+    final_url: str
+    status: int | None
+    fetched_at: datetime
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    remote_addr: str = ""
+
+    @classmethod
+    def of(cls, page: FetchResult, now: datetime) -> Capture:
+        """The capture of a fetched page (``now`` when the fetch did not note a time)."""
+        return cls(
+            url=page.url,
+            final_url=page.final_url,
+            status=page.status,
+            fetched_at=page.fetched_at or now,
+            request_headers=page.request_headers,
+            response_headers=page.response_headers,
+            remote_addr=page.remote_addr,
+        )
 
 
 @dataclass(frozen=True, slots=True)

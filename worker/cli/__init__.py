@@ -22,7 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, pipeline
-from worker.cli import card_cmd
+from worker.cli import card_cmd, evidence_cmd
 from worker.cli.alerts import alerts_app
 from worker.cli.common import Options, build_all_channels, err, load, open_store
 from worker.config import Settings
@@ -44,6 +44,8 @@ cli = typer.Typer(
 )
 cli.add_typer(alerts_app, name="alerts")
 cli.command("card")(card_cmd.card)
+cli.command("verify")(evidence_cmd.verify)
+cli.command("warc")(evidence_cmd.warc)
 out = Console()
 
 

@@ -20,6 +20,7 @@ from worker.fetch.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
     EMPTY_ARTICLE_ERROR,
+    Capture,
     CheckResult,
     FetchResult,
     Selectors,
@@ -170,7 +171,8 @@ def _process(
     if current is not None and change is None:
         store.touch_version(current.id, utcnow())
         return result_for(watch, "unchanged", version=current.number)
-    saved = save_state(target, page.content, article, print_, current, change, store)
+    capture = Capture.of(page, utcnow())
+    saved = save_state(target, page.content, article, print_, current, change, store, capture)
     if change is None:
         return result_for(watch, "new", version=saved.version_number)
     return changed_result(watch, change, saved)

@@ -10,7 +10,7 @@ from typing import Any
 
 from worker import diff as diffing
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article, Change, CheckResult, Version, Watch
+from worker.models import Article, Capture, Change, CheckResult, Version, Watch
 from worker.pipeline.context import Target, result_for, utcnow
 from worker.pipeline.debounce import hold_until
 from worker.pipeline.history import removal_fingerprint
@@ -28,7 +28,8 @@ def record_removal(
         store.touch_version(current.id, utcnow())
         return result_for(target.watch, "unchanged", version=current.number, status=status)
     change = diffing.removed_change(current.article, status, final_url=final_url)
-    saved = save_state(target, b"", Article(), print_, current, change, store)
+    capture = Capture(target.watch.url, final_url or target.watch.url, status, utcnow())
+    saved = save_state(target, b"", Article(), print_, current, change, store, capture)
     return changed_result(target.watch, change, saved, status=status)
 
 
@@ -52,10 +53,12 @@ def save_state(
     current: Version | None,
     change: Change | None,
     store: Store,
+    capture: Capture | None = None,
 ) -> SavedState:
     """Store the new state, and with a change its outbox rows, in one transaction.
 
     Every change is stored; only those passing the watch's ``alert_on`` policy queue alerts.
+    ``capture`` (how the page was fetched) becomes the new version's evidence record.
     """
     detected = utcnow()
     new_change = None
@@ -85,4 +88,5 @@ def save_state(
         channels=target.watch.channels if new_change and alert else (),
         payload_for=payload_for if new_change and alert else None,
         hold_until=hold,
+        capture=capture,
     )
