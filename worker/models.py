@@ -22,6 +22,7 @@ DiffTag = Literal["equal", "insert", "delete", "replace"]
 # rules, which tell the operators when most of a site's articles fail this way.
 EMPTY_ARTICLE_ERROR = "no article text found on the page"
 BlockTag = Literal["equal", "insert", "delete", "replace", "move"]
+SOURCE_KINDS = frozenset({"feed", "sitemap"})  # watch kinds that list articles to watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +52,18 @@ class Watch:
     interval: float  # seconds between checks when ``schedule`` is fixed
     selectors: Selectors | None = None
     channels: tuple[str, ...] = ()
-    kind: Literal["article", "feed"] = "article"
+    kind: Literal["article", "feed", "sitemap"] = "article"
     schedule: Literal["fixed", "decay"] = "fixed"
     tags: tuple[str, ...] = ()
     respect_robots: bool = True
     alert_on: tuple[str, ...] = ("moderate",)
     debounce: float = 0.0
     source: str | None = None  # the feed URL that discovered this watch
+
+    @property
+    def is_source(self) -> bool:
+        """A feed or a sitemap: read for the articles it lists, never compared as an article."""
+        return self.kind in SOURCE_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +255,8 @@ class CheckResult:
     status: int | None = None  # HTTP status of the page, when there was an answer
     retry_in: float | None = None  # deferred or Retry-After: seconds until worth trying again
     discovered: int = 0  # feeds: new article watches found
+    # feeds and sitemaps: (article url, when the source says it last changed), for polling
+    signals: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

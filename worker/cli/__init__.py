@@ -146,9 +146,9 @@ def _run_checks(
                 settings, store, client, gate=pipeline.LocalGate(settings.politeness.max_in_flight)
             )
             targets = pipeline.targets_for(store, watches)
-            feeds = [t for t in targets if t.watch.kind == "feed"]
+            feeds = [t for t in targets if t.watch.is_source]
             results = await _checks(feeds, context, progress, "Reading feeds")
-            articles = [t for t in pipeline.targets_for(store, watches) if t.watch.kind != "feed"]
+            articles = [t for t in pipeline.targets_for(store, watches) if not t.watch.is_source]
             return results + await _checks(articles, context, progress, "Checking articles")
 
     if not show_progress:

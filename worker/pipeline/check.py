@@ -35,6 +35,7 @@ from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
 from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
+from worker.pipeline.sitemap_watch import process_sitemap
 
 # The package's name, as before the split: log filters and dashboards select on it.
 log = get_logger("worker.pipeline")
@@ -122,9 +123,9 @@ async def _fetch_and_process(
     """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
     store, watch = context.store, target.watch
     current = store.current_version(target.id)
-    validators = store.validators(target.id) if current or watch.kind == "feed" else Validators()
+    validators = store.validators(target.id) if current or watch.is_source else Validators()
     host = urlsplit(watch.url).hostname or ""
-    accept = None if watch.kind == "feed" else HTML_CONTENT_TYPES
+    accept = None if watch.is_source else HTML_CONTENT_TYPES
     try:
         page = await fetch(
             context.client, watch.url, validators, context.settings.fetch, accept=accept
@@ -135,6 +136,8 @@ async def _fetch_and_process(
         return _fetch_failed(target, current, exc, context), None
     if context.gate is not None:
         context.gate.record_success(host)
+    if watch.kind == "sitemap":
+        return await process_sitemap(target, page, context), page
     if watch.kind == "feed":
         return process_feed(target, page, context), page
     return _process(target, page, current, context), page
