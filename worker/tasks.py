@@ -28,6 +28,7 @@ from celery import Task
 
 from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env
+from worker.cards import card_for_payload
 from worker.config import Settings
 from worker.fetch import Client, make_client, robots
 from worker.fetch.hostlimits import HostLimiter
@@ -114,6 +115,7 @@ def channel_context(settings: Settings) -> ChannelContext:
         allow_private_networks=settings.fetch.allow_private_networks,
         user_agent=settings.fetch.user_agent,
         timeout=settings.notify.timeout,
+        draw_card=card_for_payload,
     )
 
 

@@ -7,12 +7,13 @@ Modules: ``glyphs`` (faces, coverage, fallback), ``layout`` (words, lines, bidi 
 ``draw`` (the card), ``document`` (a change back from its stored JSON document).
 """
 
-from worker.cards.document import change_from_document, meta_from_document
+from worker.cards.document import card_for_payload, change_from_document, meta_from_document
 from worker.cards.draw import CardMeta, render_card
 from worker.cards.glyphs import missing_glyphs
 
 __all__ = [
     "CardMeta",
+    "card_for_payload",
     "change_from_document",
     "meta_from_document",
     "missing_glyphs",

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any, cast, get_args
 from urllib.parse import urlsplit
 
-from worker.cards.draw import CardMeta
+from worker.cards.draw import CardMeta, render_card
+from worker.errors import CardError
 from worker.models import BlockOp, BlockTag, Change, DiffOp, DiffTag, FieldDiff
 from worker.render import SCHEMA
 
@@ -57,6 +58,30 @@ def meta_from_document(
         old_version=old_version,
         new_version=new_version,
     )
+
+
+def card_for_payload(payload: Mapping[str, Any]) -> bytes | None:
+    """The card of an alert payload (its ``diff`` document); None for digests, operator events
+    and anything that cannot be drawn, so a card never stops an alert from going out."""
+    document = payload.get("diff")
+    if not isinstance(document, Mapping) or document.get("schema") != SCHEMA:
+        return None
+    try:
+        detected = datetime.fromisoformat(str(payload.get("detected_at", "")))
+        meta = meta_from_document(
+            document,
+            url=str(payload.get("url", "")),
+            detected_at=detected,
+            old_version=_number(payload.get("old_version")),
+            new_version=_number(payload.get("new_version")),
+        )
+        return render_card(change_from_document(document), meta)
+    except (ValueError, TypeError, CardError):
+        return None
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 def _field(data: Mapping[str, Any]) -> FieldDiff:
