@@ -62,9 +62,7 @@ def test_card_is_an_inline_image_of_the_html_part(
     assert message.get_body(("plain",)) is not None  # text-only clients still get the text
 
 
-def test_without_attach_card_no_image_is_sent(
-    tmp_path: Path, mailbox: tuple[Mailbox, int]
-) -> None:
+def test_without_attach_card_no_image_is_sent(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
     """The default sends no card: text and HTML parts only."""
     handler, port = mailbox
     send(tmp_path, port, attach=False)
