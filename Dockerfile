@@ -8,6 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # Dependencies first, from the project metadata and a stub package, so editing the code does
 # not reinstall them; then the real package on top without touching the dependency layer.
+# FriBiDi lets Pillow's raqm layout shape right-to-left text on diff cards.
+RUN apt-get update && apt-get install -y --no-install-recommends libfribidi0 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY worker/__init__.py worker/__init__.py

@@ -183,11 +183,20 @@ class PolitenessSettings(_Frozen):
 
 
 class FeedSettings(_Frozen):
-    """Feed items older than ``max_age`` are not turned into watches."""
+    """Feeds and sitemaps: items older than ``max_age`` are not turned into watches.
+
+    When a sitemap's ``lastmod`` or a feed entry's ``updated`` moves, the article is checked at
+    the next tick whatever its schedule says, at most ``signal_budget`` times per host per
+    ``signal_window``; a sitemap index is read down to its ``sitemap_children`` newest
+    sitemaps per read.
+    """
 
     max_age: float | None = 7 * 86400.0
+    signal_budget: int = Field(default=30, ge=0, le=100_000)
+    signal_window: float = 3600.0
+    sitemap_children: int = Field(default=20, ge=1, le=1000)
 
-    _durations = _duration_field("max_age")
+    _durations = _duration_field("max_age", "signal_window")
 
 
 class NotifySettings(_Frozen):
@@ -304,7 +313,7 @@ class WatchModel(_Frozen):
 
     url: str
     name: str | None = None
-    type: Literal["article", "feed"] = "article"
+    type: Literal["article", "feed", "sitemap"] = "article"
     interval: float | None = None
     schedule: Literal["fixed", "decay"] | None = None
     selectors: SelectorsModel | None = None

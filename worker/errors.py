@@ -11,7 +11,8 @@ catch "anything editwatch decided to refuse" in one place while real bugs still 
     │   └── BlockedTargetError     refused by policy (private address, bad scheme)
     ├── ExtractError           the HTML yielded nothing usable
     ├── StoreError             the database refused an operation
-    └── NotifyError            a delivery failed; ``permanent`` says whether to retry
+    ├── NotifyError            a delivery failed; ``permanent`` says whether to retry
+    └── CardError              a diff card cannot be drawn here (no text shaping engine)
 
 "Unchanged" (a 304, an equal fingerprint) is a result value, never an exception.
 """
@@ -73,3 +74,7 @@ class NotifyError(EditwatchError):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+class CardError(EditwatchError):
+    """A diff card cannot be drawn: the message says what is missing and how to install it."""

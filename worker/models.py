@@ -24,6 +24,7 @@ DiffTag = Literal["equal", "insert", "delete", "replace"]
 # rules, which tell the operators when most of a site's articles fail this way.
 EMPTY_ARTICLE_ERROR = "no article text found on the page"
 BlockTag = Literal["equal", "insert", "delete", "replace", "move"]
+SOURCE_KINDS = frozenset({"feed", "sitemap"})  # watch kinds that list articles to watch
 
 # The edit taxonomy: every kind a Change can carry. A misspelt kind is a type error, and the
 # config's ``alert_on`` is checked against these names (and the significances) when loaded.
@@ -95,13 +96,18 @@ class Watch:
     interval: float  # seconds between checks when ``schedule`` is fixed
     selectors: Selectors | None = None
     channels: tuple[str, ...] = ()
-    kind: Literal["article", "feed"] = "article"
+    kind: Literal["article", "feed", "sitemap"] = "article"
     schedule: Literal["fixed", "decay"] = "fixed"
     tags: tuple[str, ...] = ()
     respect_robots: bool = True
     alert_on: tuple[str, ...] = ("moderate",)
     debounce: float = 0.0
     source: str | None = None  # the feed URL that discovered this watch
+
+    @property
+    def is_source(self) -> bool:
+        """A feed or a sitemap: read for the articles it lists, never compared as an article."""
+        return self.kind in SOURCE_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +132,41 @@ class FetchResult:
     validators: Validators = field(default_factory=Validators)
     elapsed_ms: float = 0.0
     redirects: tuple[str, ...] = ()
+    # Evidence of the final exchange: what was sent and answered, where and when.
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    remote_addr: str = ""  # the address connected to ("ip:port"), when the transport says
+    fetched_at: datetime | None = None
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """How a stored state was obtained: the facts its evidence record keeps and hashes."""
+
+    url: str
+    final_url: str
+    status: int | None
+    fetched_at: datetime
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    remote_addr: str = ""
+
+    @classmethod
+    def of(cls, page: FetchResult, now: datetime) -> Capture:
+        """The capture of a fetched page (``now`` when the fetch did not note a time)."""
+        return cls(
+            url=page.url,
+            final_url=page.final_url,
+            status=page.status,
+            fetched_at=page.fetched_at or now,
+            request_headers=page.request_headers,
+            response_headers=page.response_headers,
+            remote_addr=page.remote_addr,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +306,8 @@ class CheckResult:
     retry_in: float | None = None  # deferred or Retry-After: seconds until worth trying again
     discovered: int = 0  # feeds: new article watches found
     detail: str | None = None  # why an unchanged check was unchanged (``history --verbose``)
+    # feeds and sitemaps: (article url, when the source says it last changed), for polling
+    signals: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

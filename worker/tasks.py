@@ -28,6 +28,7 @@ from celery import Task
 
 from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env
+from worker.cards import card_for_payload
 from worker.config import Settings
 from worker.fetch import Client, make_client, robots
 from worker.fetch.hostlimits import HostLimiter
@@ -36,6 +37,7 @@ from worker.models import CheckResult
 from worker.notify import Channel, ChannelContext, build_channels
 from worker.pipeline import delivery, health
 from worker.schedule.duequeue import PARKED, DueQueue, ids_version
+from worker.schedule.signals import SignalBoost
 from worker.store import Store
 
 log = get_logger(__name__)
@@ -113,6 +115,7 @@ def channel_context(settings: Settings) -> ChannelContext:
         allow_private_networks=settings.fetch.allow_private_networks,
         user_agent=settings.fetch.user_agent,
         timeout=settings.notify.timeout,
+        draw_card=card_for_payload,
     )
 
 
@@ -214,11 +217,28 @@ def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
     rt.queue.reschedule(
         {t.id: next_due_for(t, r, now, rt) for t, r in zip(targets, results, strict=True)}
     )
+    boost_signalled(rt, results)
     checked = [(t.id, t.watch.url) for t in targets]
     events = health.after_check_round(rt.store, rt.settings, checked)
     for notification_id in [i for r in results for i in r.notifications] + list(events):
         deliver.delay(notification_id)
     return len(results)
+
+
+def boost_signalled(rt: Runtime, results: Sequence[CheckResult]) -> list[int]:
+    """Articles whose sitemap ``lastmod`` or feed ``updated`` moved are due at the next tick."""
+    signals = [signal for result in results for signal in result.signals]
+    if not signals:
+        return []
+    feeds = rt.settings.feeds
+    boost = SignalBoost(
+        rt.redis, rt.settings.redis_prefix, budget=feeds.signal_budget, window=feeds.signal_window
+    )
+    ids = {t.watch.url: t.id for t in rt.targets().values()}
+    boosted = boost.apply(signals, ids, rt.queue)
+    if boosted:
+        log.info("signal_boosted", watches=len(boosted))
+    return boosted
 
 
 def next_due_for(target: pipeline.Target, result: CheckResult, now: float, rt: Runtime) -> float:
@@ -230,7 +250,7 @@ def next_due_for(target: pipeline.Target, result: CheckResult, now: float, rt: R
         record = rt.store.get_watch(target.id)
         failures = record.consecutive_failures if record else 1
         return schedule.retry_due(now, watch.interval, failures, retry_after=result.retry_in)
-    if watch.kind == "feed" or watch.schedule == "fixed":
+    if watch.is_source or watch.schedule == "fixed":
         return schedule.next_due(now, watch.interval, jitter=settings.schedule.jitter)
     since = schedule.since_change(pipeline.utcnow(), _last_changed(rt.store, target.id))
     policy = schedule.SchedulePolicy(

@@ -93,7 +93,11 @@ def test_atom_feed_with_alternate_links() -> None:
     items = feeds.parse_feed(ATOM, "https://atom.example/feed", max_age=30 * DAY, now=NOW)
     assert items == [
         FeedItem(
-            "https://atom.example/1", "First", datetime(2024, 5, 10, 9, 0, tzinfo=UTC), ("World",)
+            "https://atom.example/1",
+            "First",
+            datetime(2024, 5, 10, 9, 0, tzinfo=UTC),
+            ("World",),
+            updated=datetime(2024, 5, 10, 9, 0, tzinfo=UTC),
         )
     ]
 
@@ -127,3 +131,17 @@ def test_item_watch_inherits_the_feed_name_and_channels() -> None:
     assert feeds.item_watch(FeedItem("https://x.example/z"), feed=feed, interval=60).name == (
         "Example: https://x.example/z"
     )
+
+
+def test_atom_updated_is_kept_as_a_polling_signal() -> None:
+    """An Atom entry's <updated> is the item's `updated`, separate from its publication date."""
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>
+<updated>2026-12-01T11:00:00Z</updated>
+<entry><title>Story</title><link href="https://e.example/story"/><id>urn:1</id>
+<published>2026-12-01T08:00:00Z</published><updated>2026-12-01T10:30:00Z</updated></entry>
+</feed>"""
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    (item,) = feeds.parse_feed(atom, "https://e.example/feed", max_age=None, now=now)
+    assert item.published == datetime(2026, 12, 1, 8, tzinfo=UTC)
+    assert item.updated == datetime(2026, 12, 1, 10, 30, tzinfo=UTC)

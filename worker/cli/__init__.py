@@ -23,6 +23,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, pipeline
+from worker.cli import card_cmd, evidence_cmd
 from worker.cli.alerts import alerts_app
 from worker.cli.checks_view import print_checks
 from worker.cli.common import Options, build_all_channels, err, load, open_store
@@ -47,6 +48,9 @@ cli = typer.Typer(
 )
 cli.add_typer(alerts_app, name="alerts")
 cli.command("extract")(extract_command)
+cli.command("card")(card_cmd.card)
+cli.command("verify")(evidence_cmd.verify)
+cli.command("warc")(evidence_cmd.warc)
 out = Console()
 
 
@@ -147,9 +151,9 @@ def _run_checks(
                 settings, store, client, gate=pipeline.LocalGate(settings.politeness.max_in_flight)
             )
             targets = pipeline.targets_for(store, watches)
-            feeds = [t for t in targets if t.watch.kind == "feed"]
+            feeds = [t for t in targets if t.watch.is_source]
             results = await _checks(feeds, context, progress, "Reading feeds")
-            articles = [t for t in pipeline.targets_for(store, watches) if t.watch.kind != "feed"]
+            articles = [t for t in pipeline.targets_for(store, watches) if not t.watch.is_source]
             return results + await _checks(articles, context, progress, "Checking articles")
 
     if not show_progress:
@@ -290,13 +294,14 @@ def history(
             sys.stdout.write(json.dumps(row) + "\n")
         return
     table = Table(title=f"history of {watch}")
-    for column in ("version", "from", "seen", "headline", "kinds", "significance"):
+    for column in ("version", "from", "change", "seen", "headline", "kinds", "significance"):
         table.add_column(column, overflow="fold")
     for row in rows:
         significance = (row["significance"] or "") + (" silent" if row["silent"] else "")
         kinds = ", ".join(row["kinds"]) if row["from_version"] else "(first version)"
         table.add_row(
-            str(row["version"]), str(row["from_version"] or ""), row["seen"][:19].replace("T", " "),
+            str(row["version"]), str(row["from_version"] or ""), str(row["change_id"] or ""),
+            row["seen"][:19].replace("T", " "),
             row["headline"], kinds, significance,
         )  # fmt: skip
     out.print(table)
@@ -311,7 +316,8 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
         return []
     first = versions[min(versions)]
     rows: list[dict[str, Any]] = [
-        {"version": first.number, "from_version": None, "seen": first.first_seen.isoformat(),
+        {"version": first.number, "from_version": None, "change_id": None,
+         "seen": first.first_seen.isoformat(),
          "headline": first.article.headline, "kinds": [], "significance": None, "silent": False}
     ]  # fmt: skip
     for change in store.changes(watch_id):
@@ -320,6 +326,7 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
             {
                 "version": change.new_version,
                 "from_version": change.old_version,
+                "change_id": change.id,
                 "seen": change.detected_at.isoformat(),
                 "headline": version.article.headline if version else "",
                 "kinds": list(change.kinds),

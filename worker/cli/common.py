@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from worker import logs
+from worker.cards import card_for_payload
 from worker.config import Settings, load_settings
 from worker.errors import ConfigError, EditwatchError
 from worker.notify import Channel, ChannelContext, build_channels
@@ -58,6 +59,7 @@ def build_all_channels(settings: Settings) -> dict[str, Channel]:
         settings.fetch.allow_private_networks,
         settings.fetch.user_agent,
         settings.notify.timeout,
+        draw_card=card_for_payload,
     )
     try:
         return build_channels(settings.channels, context)

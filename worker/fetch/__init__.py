@@ -29,8 +29,9 @@ import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -269,6 +270,7 @@ async def _final_result(response: httpx.Response, attempt: _Attempt) -> FetchRes
         encoding=encoding,
         validators=_validators_from(response),
         redirects=_hops(attempt),
+        **_exchange(response),
     )
 
 
@@ -292,7 +294,28 @@ async def _any_result(
         encoding=encoding,
         validators=_validators_from(response),
         redirects=_hops(attempt),
+        **_exchange(response),
     )
+
+
+def _exchange(response: httpx.Response) -> dict[str, Any]:
+    """The evidence of the final request and answer: headers both ways, peer address, time."""
+    return {
+        "request_headers": tuple(response.request.headers.multi_items()),
+        "response_headers": tuple(response.headers.multi_items()),
+        "remote_addr": _peer_address(response),
+        "fetched_at": datetime.now(UTC),
+    }
+
+
+def _peer_address(response: httpx.Response) -> str:
+    """``ip:port`` of the connection that carried the answer, if the transport tells."""
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = str(peer[0])
+        return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
+    return ""
 
 
 def _hops(attempt: _Attempt) -> tuple[str, ...]:

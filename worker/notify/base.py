@@ -8,6 +8,7 @@ others, and one parametrised test walks every registered channel.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -26,6 +27,9 @@ class ChannelContext:
     allow_private_networks: bool = False
     user_agent: str = "editwatch"
     timeout: float = 15.0
+    # Draws the diff card (PNG) of an alert payload, None when it has none; given by the entry
+    # points (``worker.cards.card_for_payload``) so channels need not import the cards stage.
+    draw_card: Callable[[Mapping[str, Any]], bytes | None] | None = None
 
 
 class ChannelOptions(BaseModel):

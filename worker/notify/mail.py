@@ -1,9 +1,11 @@
 """``email``: send the alert through an SMTP relay, as an HTML part and a plain-text part.
 
 The HTML part holds the side-by-side (before | after) diff, the text part the same with
-``[-deleted-]``/``{+inserted+}`` marks for clients that show text only. ``security`` is
-``starttls`` (port 587), ``ssl`` (implicit TLS, port 465) or ``none`` (port 25, for a relay on
-the same host); certificates are verified, against ``ca_file`` for a relay with a private CA.
+``[-deleted-]``/``{+inserted+}`` marks for clients that show text only. With
+``attach_card: true`` the change's diff card (PNG) sits inline at the top of the HTML part.
+``security`` is ``starttls`` (port 587), ``ssl`` (implicit TLS, port 465) or ``none`` (port
+25, for a relay on the same host); certificates are verified, against ``ca_file`` for a relay
+with a private CA.
 Credentials come from the environment (``username_env``/``password_env``), never from YAML.
 
 Failure mapping: an SMTP 5xx answer (bad address, refused sender, failed login) is permanent,
@@ -74,6 +76,7 @@ class EmailOptions(ChannelOptions):
     to: tuple[str, ...] = Field(min_length=1)
     subject: str = "[editwatch] {watch}: {kinds}"
     ca_file: str | None = None  # CA bundle for a relay with a private or self-signed certificate
+    attach_card: bool = False  # show the diff card (PNG) inline at the top of the HTML part
 
     @field_validator("sender")
     @classmethod
@@ -125,8 +128,23 @@ class EmailChannel:
         domain = parseaddr(sender)[1].rpartition("@")[2]
         message["Message-ID"] = f"<editwatch-{notification.id}@{domain}>"
         message.set_content(text(payload))
-        message.add_alternative(html_page(payload), subtype="html")
+        card = self._card(payload)
+        if card is None:
+            message.add_alternative(html_page(payload), subtype="html")
+            return message
+        cid = f"card-{notification.id}@{domain}"
+        image = f'<body><p><img src="cid:{cid}" alt="diff card" width="600"></p>'
+        message.add_alternative(html_page(payload).replace("<body>", image, 1), subtype="html")
+        html_part = message.get_body(("html",))
+        if html_part is not None:  # just added; the image becomes a related part beside it
+            html_part.add_related(card, "image", "png", cid=f"<{cid}>", filename="card.png")
         return message
+
+    def _card(self, payload: dict[str, Any]) -> bytes | None:
+        """The diff card when ``attach_card`` is on and the payload has one to draw."""
+        if not self.options.attach_card or self.context.draw_card is None:
+            return None
+        return self.context.draw_card(payload)
 
     def send(self, notification: Notification) -> None:
         message = self.compose(notification)

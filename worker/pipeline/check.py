@@ -22,6 +22,7 @@ from worker.logs import bound, get_logger
 from worker.models import (
     EMPTY_ARTICLE_ERROR,
     Article,
+    Capture,
     CheckResult,
     FetchResult,
     Selectors,
@@ -37,6 +38,7 @@ from worker.pipeline.history import change_from
 from worker.pipeline.lost import lost_article
 from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
+from worker.pipeline.sitemap_watch import process_sitemap
 from worker.store import Store
 
 # The package's name, as before the split: log filters and dashboards select on it.
@@ -130,9 +132,9 @@ async def _fetch_and_process(
     # After a removal the stored validators are not sent: a restored page must be fetched in
     # full (a 304 to an old ETag would hide the restore).
     live = current is not None and not current.removed
-    validators = store.validators(target.id) if live or watch.kind == "feed" else Validators()
+    validators = store.validators(target.id) if live or watch.is_source else Validators()
     host = urlsplit(watch.url).hostname or ""
-    accept = None if watch.kind == "feed" else HTML_CONTENT_TYPES
+    accept = None if watch.is_source else HTML_CONTENT_TYPES
     try:
         page = await fetch(
             context.client, watch.url, validators, context.settings.fetch, accept=accept
@@ -143,6 +145,8 @@ async def _fetch_and_process(
         return _fetch_failed(target, current, exc, context), None
     if context.gate is not None:
         context.gate.record_success(host)
+    if watch.kind == "sitemap":
+        return await process_sitemap(target, page, context), page
     if watch.kind == "feed":
         return process_feed(target, page, context), page
     return _process(target, page, current, context), page
@@ -180,7 +184,10 @@ def _process(
     change = change_from(target, current, article, store) if current else None
     if current is not None and change is None:
         return _unchanged(watch, current, article, store, "no difference in the compared fields")
-    saved = save_state(target, page.content, article, print_, current, change, store)
+    capture = Capture.of(page, utcnow())
+    saved = save_state(
+        target, page.content, article, print_, current, change, store, capture=capture
+    )
     if change is None:
         return result_for(watch, "new", version=saved.version_number)
     return changed_result(watch, change, saved)

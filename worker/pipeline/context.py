@@ -106,7 +106,7 @@ def targets_for(store: Store, watches: Sequence[Watch]) -> list[Target]:
     """
     ids = store.sync_watches(watches)
     targets = [Target(ids[w.url], w) for w in watches]
-    feeds = {w.url: w for w in watches if w.kind == "feed"}
+    feeds = {w.url: w for w in watches if w.is_source}
     if feeds:
         configured = set(ids)
         for record in store.list_watches():

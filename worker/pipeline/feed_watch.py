@@ -5,6 +5,8 @@ Named ``feed_watch`` so it never reads as ``worker.schedule.feeds``, the parsing
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from worker.models import CheckResult, FetchResult
 from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.schedule import feeds
@@ -12,15 +14,28 @@ from worker.schedule import feeds
 
 def process_feed(target: Target, page: FetchResult, context: Context) -> CheckResult:
     """New feed items become article watches (stored in the database, not the YAML)."""
-    feed, store = target.watch, context.store
+    feed = target.watch
     if page.not_modified:
         return result_for(feed, "not_modified")
     items = feeds.parse_feed(
         page.content, page.final_url, max_age=context.settings.feeds.max_age, now=utcnow()
     )
-    known = {r.url for r in store.list_watches()}
+    found = discover(target, items, context)
+    return result_for(
+        feed, "changed" if found else "unchanged", discovered=found, signals=signals_of(items)
+    )
+
+
+def discover(target: Target, items: Sequence[feeds.FeedItem], context: Context) -> int:
+    """Store the items not watched yet as article watches of this source; how many were new."""
+    known = {r.url for r in context.store.list_watches()}
     fresh = feeds.new_items(items, known)
     if fresh:
-        watches = [feeds.item_watch(item, feed=feed) for item in fresh]
-        store.sync_watches(watches, source=feed.url)
-    return result_for(feed, "changed" if fresh else "unchanged", discovered=len(fresh))
+        watches = [feeds.item_watch(item, feed=target.watch) for item in fresh]
+        context.store.sync_watches(watches, source=target.watch.url)
+    return len(fresh)
+
+
+def signals_of(items: Sequence[feeds.FeedItem]) -> tuple[tuple[str, str], ...]:
+    """(url, last-changed time) of every item that says when it last changed."""
+    return tuple((i.url, i.updated.isoformat()) for i in items if i.updated is not None)

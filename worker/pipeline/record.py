@@ -11,7 +11,7 @@ from typing import Any
 
 from worker import diff as diffing
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article, Change, CheckResult, Version, VersionState, Watch
+from worker.models import Article, Capture, Change, CheckResult, Version, VersionState, Watch
 from worker.normalize import normalize_article
 from worker.pipeline.context import Target, result_for, utcnow
 from worker.pipeline.debounce import hold_until
@@ -32,8 +32,17 @@ def record_removal(
             target.watch, "unchanged", version=current.number, status=status, detail=detail
         )
     change = diffing.removed_change(current.article, status, final_url=final_url)
+    capture = Capture(target.watch.url, final_url or target.watch.url, status, utcnow())
     saved = save_state(
-        target, b"", Article(), REMOVED_FINGERPRINT, current, change, store, state="removed"
+        target,
+        b"",
+        Article(),
+        REMOVED_FINGERPRINT,
+        current,
+        change,
+        store,
+        state="removed",
+        capture=capture,
     )
     return changed_result(target.watch, change, saved, status=status)
 
@@ -60,10 +69,12 @@ def save_state(
     store: Store,
     *,
     state: VersionState = "live",
+    capture: Capture | None = None,
 ) -> SavedState:
     """Store the new state, and with a change its outbox rows, in one transaction.
 
     Every change is stored; only those passing the watch's ``alert_on`` policy queue alerts.
+    ``capture`` (how the page was fetched) becomes the new version's evidence record.
     """
     detected = utcnow()
     new_change = None
@@ -79,9 +90,10 @@ def save_state(
 
     def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
         assert change is not None and current is not None and new_change is not None
-        return build_payload(
+        payload = build_payload(
             target.watch, change, current, article, new_number, detected, new_change.diff
         )
+        return {"change_id": change_id, **payload}  # `editwatch card <change_id>` draws it
 
     return store.save_state(
         target.id,
@@ -95,4 +107,5 @@ def save_state(
         payload_for=payload_for if new_change and alert else None,
         hold_until=hold,
         state=state,
+        capture=capture,
     )

@@ -173,6 +173,16 @@ class DueQueue:
             mapping: Any = {str(k): v for k, v in due.items()}
             self.client.zadd(self.key, mapping, xx=True)
 
+    def bring_forward(self, watch_ids: Iterable[int], due: float) -> int:
+        """Make queued ids due at ``due`` unless they are due sooner already; how many moved.
+
+        Parked ids (``+inf``) are brought back too: a source says the article changed.
+        """
+        mapping: Any = {str(i): due for i in watch_ids}
+        if not mapping:
+            return 0
+        return cast(int, self.client.zadd(self.key, mapping, xx=True, lt=True, ch=True))
+
     def park(self, watch_ids: Iterable[int]) -> None:
         """Stop checking these ids but keep them queued, so a sync does not re-add them."""
         self.reschedule(dict.fromkeys(watch_ids, PARKED))

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser
@@ -33,6 +33,7 @@ class FeedItem:
     title: str = ""
     published: datetime | None = None  # UTC; None when the feed gives no date
     tags: tuple[str, ...] = ()
+    updated: datetime | None = None  # when the source says it last changed (a polling signal)
 
 
 def parse_feed(
@@ -68,7 +69,8 @@ def _item(entry: Mapping[str, Any], base_url: str) -> FeedItem | None:
     if urlsplit(url).scheme not in WEB_SCHEMES:
         return None
     tags = tuple(dict.fromkeys(t["term"].strip() for t in entry.get("tags", ()) if t.get("term")))
-    return FeedItem(url, " ".join(str(entry.get("title", "")).split()), _date(entry), tags)
+    title = " ".join(str(entry.get("title", "")).split())
+    return FeedItem(url, title, _date(entry), tags, _updated(entry))
 
 
 def _link(entry: Mapping[str, Any]) -> str:
@@ -88,6 +90,14 @@ def _date(entry: Mapping[str, Any]) -> datetime | None:
         if isinstance(value, time.struct_time):
             return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     return None
+
+
+def _updated(entry: Mapping[str, Any]) -> datetime | None:
+    """The entry's own ``updated`` time; feedparser's fallback to ``published`` is not one."""
+    value = dict.get(cast(dict[str, Any], entry), "updated_parsed")  # no fallback, no warning
+    if not isinstance(value, time.struct_time):
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
 
 
 def new_items(items: Iterable[FeedItem], known_urls: Iterable[str]) -> list[FeedItem]:

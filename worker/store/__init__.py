@@ -2,11 +2,13 @@
 
 ``Store`` (in ``sql``) is the only entry point; behind it are ``schema`` (the tables),
 ``engine`` (opening databases, transactions, error messages), ``rows`` (statements and
-row -> value conversions), ``outbox`` (queueing and claiming notifications) and ``records``
-(the frozen values the store hands out).
+row -> value conversions), ``outbox`` (queueing and claiming notifications), ``evidence``
+(hashes and the hash chain of each version) and ``records`` (the frozen values the store
+hands out).
 """
 
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
+from worker.store.evidence import EvidenceRecord, Problem
 from worker.store.records import ChangeRecord, CheckRecord, NewChange, SavedState, WatchRecord
 from worker.store.sql import PayloadBuilder, Store
 
@@ -14,8 +16,10 @@ __all__ = [
     "DEFAULT_SQLITE_FILENAME",
     "ChangeRecord",
     "CheckRecord",
+    "EvidenceRecord",
     "NewChange",
     "PayloadBuilder",
+    "Problem",
     "SavedState",
     "Store",
     "WatchRecord",

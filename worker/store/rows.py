@@ -162,6 +162,19 @@ def watch_records() -> sa.Select[Any]:
     )
 
 
+def change_records() -> sa.Select[Any]:
+    """Changes with the *numbers* of their old and new versions."""
+    old = versions.alias("old_version")
+    new = versions.alias("new_version")
+    return sa.select(
+        changes, old.c.number.label("old_number"), new.c.number.label("new_number")
+    ).select_from(
+        changes.outerjoin(old, old.c.id == changes.c.old_version_id).join(
+            new, new.c.id == changes.c.new_version_id
+        )
+    )
+
+
 def versions_of(watch_id: int) -> sa.Select[Any]:
     return sa.select(*VERSION_COLUMNS).where(versions.c.watch_id == watch_id)
 

@@ -170,3 +170,37 @@ notifications = sa.Table(
     sa.Index("ix_notifications_state_due", "state", "next_attempt_at"),
     sa.Index("ix_notifications_digest", "digest_id"),
 )
+
+# --- evidence (one row per stored version; see worker/store/evidence.py) -------------------
+# How each state was obtained, with hashes of what was stored and a per-watch hash chain:
+# ``prev_hash`` is the ``record_hash`` of the watch's previous version's row, so rewriting,
+# inserting or deleting a version breaks the chain at that version (``editwatch verify``).
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column(
+        "watch_id", sa.Integer, sa.ForeignKey("watches.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("number", sa.Integer, nullable=False),  # the version number, hashed
+    sa.Column("raw_sha256", sa.String(SHORT_LENGTH), nullable=False),  # page bytes as fetched
+    sa.Column("text_sha256", sa.String(SHORT_LENGTH), nullable=False),  # the stored article
+    sa.Column("status", sa.Integer, nullable=True),
+    sa.Column("request_url", sa.String(URL_LENGTH), nullable=False),
+    sa.Column("final_url", sa.String(URL_LENGTH), nullable=False),
+    sa.Column("request_headers", sa.Text, nullable=False),  # JSON [[name, value], ...]
+    sa.Column("response_headers", sa.Text, nullable=False),  # JSON [[name, value], ...]
+    sa.Column("remote_addr", sa.String(NAME_LENGTH), nullable=False),  # address connected to
+    sa.Column("fetched_at", UTCDateTime, nullable=False),
+    sa.Column("extractor_version", sa.String(SHORT_LENGTH), nullable=False),
+    sa.Column("prev_hash", sa.String(SHORT_LENGTH), nullable=True),  # NULL: first of the chain
+    sa.Column("record_hash", sa.String(SHORT_LENGTH), nullable=False),
+    sa.UniqueConstraint("watch_id", "number", name="uq_evidence_watch_number"),
+)

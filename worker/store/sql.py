@@ -10,7 +10,7 @@ UPDATEs), never by Python locks, so any number of workers and CLIs can share one
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,8 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from worker.errors import StoreError
-from worker.models import Article, Notification, Validators, Version, VersionState, Watch
+from worker.models import Article, Capture, Notification, Validators, Version, VersionState, Watch
+from worker.store import evidence as evidence_rows
 from worker.store import outbox, rows
 from worker.store.engine import (
     create_store_engine,
@@ -308,6 +309,7 @@ class Store:
         payload_for: PayloadBuilder | None,
         hold_until: datetime | None = None,
         state: VersionState = "live",
+        capture: Capture | None = None,
     ) -> SavedState:
         """Store a state (reusing an identical older one), its change and its outbox rows.
 
@@ -315,7 +317,8 @@ class Store:
         watch's ``last_changed_at`` (a return to an older version is a change of state too).
         All in one transaction: if anything fails, including ``payload_for``, nothing is
         written. The watch row is locked first, so concurrent saves for one watch queue up
-        instead of racing for the next version number.
+        instead of racing for the next version number. A new version with a ``capture`` gets
+        its evidence record, chained to the watch's previous one, in the same transaction.
         """
         with self._write("saving an article state") as connection:
             previous_id = rows.lock_watch(connection, watch_id)
@@ -329,6 +332,18 @@ class Store:
                 seen_at=seen_at,
                 state=state,
             )
+            if is_new and capture is not None:
+                evidence_rows.insert(
+                    connection,
+                    watch_id=watch_id,
+                    version_id=version_id,
+                    number=number,
+                    fingerprint=fingerprint,
+                    raw_html=raw_html,
+                    article_json=rows.dumps(article.to_dict(), "article"),
+                    extractor_version=extractor_version,
+                    capture=capture,
+                )
             connection.execute(
                 watches.update()
                 .where(watches.c.id == watch_id)
@@ -349,20 +364,48 @@ class Store:
 
     def changes(self, watch_id: int) -> list[ChangeRecord]:
         """Every recorded change of a watch, oldest first."""
-        old = versions.alias("old_version")
-        new = versions.alias("new_version")
-        query = (
-            sa.select(changes, old.c.number.label("old_number"), new.c.number.label("new_number"))
-            .select_from(
-                changes.outerjoin(old, old.c.id == changes.c.old_version_id).join(
-                    new, new.c.id == changes.c.new_version_id
-                )
-            )
-            .where(changes.c.watch_id == watch_id)
-            .order_by(changes.c.id)
-        )
+        query = rows.change_records().where(changes.c.watch_id == watch_id).order_by(changes.c.id)
         with self._read("listing changes") as connection:
             return [rows.change_record(row) for row in connection.execute(query).mappings()]
+
+    def change(self, change_id: int) -> ChangeRecord | None:
+        """One recorded change by its id (the ``change_id`` of history and alert payloads)."""
+        query = rows.change_records().where(changes.c.id == change_id)
+        with self._read("reading a change") as connection:
+            row = connection.execute(query).mappings().first()
+        return None if row is None else rows.change_record(row)
+
+    # --- evidence ---------------------------------------------------------------------------
+
+    def evidence(self, watch_id: int | None = None) -> list[evidence_rows.EvidenceRecord]:
+        """Evidence records (of one watch, or all), per watch in version order."""
+        with self._read("reading evidence") as connection:
+            return evidence_rows.records(connection, watch_id)
+
+    def verify_evidence(
+        self, watch_id: int | None = None
+    ) -> tuple[list[evidence_rows.EvidenceRecord], list[evidence_rows.Problem]]:
+        """Every evidence record checked against its chain and the stored state it vouches for."""
+        with self._read("verifying evidence") as connection:
+            found = evidence_rows.records(connection, watch_id)
+            ids = [watch_id] if watch_id is not None else self._watch_ids(connection)
+            problems = []
+            for wid in ids:
+                chain = [r for r in found if r.watch_id == wid]
+                stored = evidence_rows.stored_contents(connection, wid)
+                problems += list(evidence_rows.verify_chain(chain, stored))
+        return found, problems
+
+    def captures(
+        self, watch_id: int | None = None
+    ) -> Iterator[tuple[evidence_rows.EvidenceRecord, bytes]]:
+        """Each evidence record with the page bytes it vouches for (for WARC export)."""
+        for record in self.evidence(watch_id):
+            yield record, self.raw_html(record.version_id) or b""
+
+    @staticmethod
+    def _watch_ids(connection: Connection) -> list[int]:
+        return list(connection.scalars(sa.select(watches.c.id).order_by(watches.c.id)))
 
     # --- outbox ----------------------------------------------------------------------------
 
