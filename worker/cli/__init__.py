@@ -22,6 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, pipeline
+from worker.cli import web_cmd
 from worker.cli.alerts import alerts_app
 from worker.cli.common import Options, build_all_channels, err, load, open_store
 from worker.config import Settings
@@ -42,6 +43,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli.add_typer(alerts_app, name="alerts")
+cli.command("web")(web_cmd.web)
 out = Console()
 
 

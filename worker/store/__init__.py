@@ -7,6 +7,7 @@ row -> value conversions), ``outbox`` (queueing and claiming notifications) and 
 """
 
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
+from worker.store.queries import ViewQueries
 from worker.store.records import ChangeRecord, CheckRecord, NewChange, SavedState, WatchRecord
 from worker.store.sql import PayloadBuilder, Store
 
@@ -18,5 +19,6 @@ __all__ = [
     "PayloadBuilder",
     "SavedState",
     "Store",
+    "ViewQueries",
     "WatchRecord",
 ]
