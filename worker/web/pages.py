@@ -113,6 +113,7 @@ def diff_page(request: Request, watch_id: int, old: int, new: int) -> HTMLRespon
         watch=view,
         found=found,
         d=found.diff,
+        share_url=str(request.url.replace(query="")),
         fields=list(
             zip(article_fields(found.old.article), article_fields(found.new.article), strict=True)
         ),
