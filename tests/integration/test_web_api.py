@@ -29,10 +29,16 @@ def watch_named(server: WebServer, name: str) -> dict[str, Any]:
 
 def cli_json(server: WebServer, *args: str) -> list[Any]:
     store = server.store
-    result = CliRunner().invoke(cli, ["--config", str(store.config), "--data", str(store.data), *args])
+    result = CliRunner().invoke(
+        cli, ["--config", str(store.config), "--data", str(store.data), *args]
+    )
     assert result.exit_code == 0, result.output
     text = result.stdout.strip()
-    return [json.loads(text)] if text.startswith("{\n") else [json.loads(line) for line in text.splitlines()]
+    return (
+        [json.loads(text)]
+        if text.startswith("{\n")
+        else [json.loads(line) for line in text.splitlines()]
+    )
 
 
 def test_watches_lists_every_watch_with_its_check_and_activity(web_server: WebServer) -> None:
@@ -95,14 +101,19 @@ def test_versions_of_a_watch_and_one_version(web_server: WebServer) -> None:
     assert [(v["number"], v["headline"]) for v in versions] == [(1, XSS_HEADLINE), (2, XSS_EDITED)]
     second = get(web_server, f"/api/v1/watches/{budget['id']}/versions/2")
     assert CHANGED_TO in second["article"]["paragraphs"][0]
-    assert httpx.get(web_server.base_url + f"/api/v1/watches/{budget['id']}/versions/9").status_code == 404
+    assert (
+        httpx.get(web_server.base_url + f"/api/v1/watches/{budget['id']}/versions/9").status_code
+        == 404
+    )
 
 
 def test_diff_is_the_same_json_as_the_diff_command(web_server: WebServer) -> None:
     """`/diff?from=1&to=2` equals `editwatch diff --format json` for kinds and fields."""
     budget = watch_named(web_server, "budget")
     answer = get(web_server, f"/api/v1/watches/{budget['id']}/diff", **{"from": 1, "to": 2})
-    (command,) = cli_json(web_server, "diff", "budget", "--format", "json", "--from", "1", "--to", "2")
+    (command,) = cli_json(
+        web_server, "diff", "budget", "--format", "json", "--from", "1", "--to", "2"
+    )
     assert answer["schema"] == command["schema"] == "editwatch.change/1"
     assert answer["fields"] == command["fields"] and answer["headline"] == command["headline"]
     assert set(command["kinds"]) <= set(answer["kinds"])
@@ -132,11 +143,19 @@ def test_changes_filter_and_page(web_server: WebServer) -> None:
     assert first["changes"] == everything[:1]
     assert get(web_server, first["next"])["changes"] == everything[1:2]
     assert get(web_server, "/api/v1/changes", since="2999-01-01T00:00:00Z")["changes"] == []
-    assert len(get(web_server, "/api/v1/changes", since="2000-01-01T00:00:00+00:00")["changes"]) == 2
-    assert [c["watch"] for c in get(web_server, "/api/v1/changes", tag="politics")["changes"]] == ["budget"]
+    assert (
+        len(get(web_server, "/api/v1/changes", since="2000-01-01T00:00:00+00:00")["changes"]) == 2
+    )
+    assert [c["watch"] for c in get(web_server, "/api/v1/changes", tag="politics")["changes"]] == [
+        "budget"
+    ]
     budget = watch_named(web_server, "budget")
-    assert [c["watch_id"] for c in get(web_server, "/api/v1/changes", watch=budget["id"])["changes"]] == [budget["id"]]
-    naive = httpx.get(web_server.base_url + "/api/v1/changes", params={"since": "2026-01-01T00:00:00"})
+    assert [
+        c["watch_id"] for c in get(web_server, "/api/v1/changes", watch=budget["id"])["changes"]
+    ] == [budget["id"]]
+    naive = httpx.get(
+        web_server.base_url + "/api/v1/changes", params={"since": "2026-01-01T00:00:00"}
+    )
     assert naive.status_code == 422 and "time zone" in naive.json()["detail"]
 
 
@@ -152,12 +171,18 @@ def test_health_counts_checks_per_site(web_server: WebServer) -> None:
 def test_alerts_list_the_outbox_with_the_dead_one(web_server: WebServer) -> None:
     """The refused webhook alert is dead with its reason; the file alerts were sent."""
     alerts = get(web_server, "/api/v1/alerts")["alerts"]
-    assert sorted((a["channel"], a["state"]) for a in alerts) == [("archive", "sent"), ("hook", "dead")]
+    assert sorted((a["channel"], a["state"]) for a in alerts) == [
+        ("archive", "sent"),
+        ("hook", "dead"),
+    ]
     (dead,) = get(web_server, "/api/v1/alerts", state="dead")["alerts"]
     assert "400" in dead["last_error"] and dead["watch"] == "budget"
     (cli_dead,) = cli_json(web_server, "alerts", "--failed", "--json")
     assert dead == cli_dead
-    assert httpx.get(web_server.base_url + "/api/v1/alerts", params={"state": "lost"}).status_code == 422
+    assert (
+        httpx.get(web_server.base_url + "/api/v1/alerts", params={"state": "lost"}).status_code
+        == 422
+    )
 
 
 def test_openapi_schema_describes_every_endpoint(web_server: WebServer) -> None:

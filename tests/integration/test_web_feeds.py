@@ -85,7 +85,9 @@ def test_every_page_announces_its_feeds(web_server: WebServer) -> None:
     budget = watch_id(web_server, "budget")
     for path in ("/", f"/w/{budget}", f"/w/{budget}/diff/1/2", f"/w/{budget}/v/1", "/alerts"):
         html = fetch(web_server, path).text
-        links = re.findall(r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', html)
+        links = re.findall(
+            r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', html
+        )
         assert links, path
         for href in links:
             assert not parsed(web_server, href).bozo

@@ -67,7 +67,10 @@ def _store_for(settings: Settings) -> tuple[Store, Settings]:
     if settings.database_url or store.watch_ids() or not (demo / "editwatch.db").exists():
         return store, settings
     store.close()
-    out.print(f"no watches in {settings.data_dir}; showing the demo's database in {demo}")
+    out.print(
+        f"no watches in {settings.data_dir}; showing the demo's database in {demo}",
+        soft_wrap=True, markup=False, highlight=False,
+    )  # fmt: skip
     config = demo / "config" if (demo / "config" / "editwatch.yaml").exists() else None
     demo_settings = load_settings(config or settings.config_dir, demo)
     return open_store(demo_settings), demo_settings
@@ -96,7 +99,10 @@ def web(
     store, settings = _store_for(settings)
     app = create_app(store, settings, access, due_lookup(settings))
     chosen = port if port is not None else settings.web.port
-    out.print(f"editwatch web on http://{bind}:{chosen}/ (store: {store.url})", markup=False)
+    out.print(
+        f"editwatch web on http://{bind}:{chosen}/ (store: {store.url})",
+        soft_wrap=True, markup=False, highlight=False,
+    )  # fmt: skip
     try:
         uvicorn.run(app, host=bind, port=chosen, log_level="warning", access_log=False)
     finally:
