@@ -32,7 +32,9 @@ VIEW_INDEXES = (
     sa.Index("ix_changes_detected", changes.c.detected_at),
     sa.Index("ix_checks_started", checks.c.started_at),
     sa.Index("ix_notifications_change", notifications.c.change_id),
+    sa.Index("ix_watches_name", watches.c.name, watches.c.id),
 )
+JSON_ESCAPED = frozenset('"\\')  # characters json.dumps writes differently from the text
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,28 +163,33 @@ class ViewQueries:
         """
         current = versions.alias("current_version")
         headline = self._headline(current.c.article).label("headline")
-        base = sa.select(watches.c.id).select_from(
-            watches.outerjoin(current, current.c.id == watches.c.current_version_id)
-        )
-        filtered = self._filter(base, headline, (urls, sources), site, search)
-        page = (
-            sa.select(watches, current.c.number.label("current_number"), headline)
-            .select_from(watches.outerjoin(current, current.c.id == watches.c.current_version_id))
-            .where(watches.c.id.in_(filtered.order_by(None).scalar_subquery()))
-            .order_by(watches.c.name, watches.c.id)
-            .limit(limit)
-            .offset(offset)
-        )
+        base = sa.select(watches.c.id)
+        if search:
+            base = base.select_from(
+                watches.outerjoin(current, current.c.id == watches.c.current_version_id)
+            )
+        filtered = self._filter(base, current, (urls, sources), site, search)
         with self._read("listing watches for the viewer") as connection:
-            total = connection.scalar(sa.select(sa.func.count()).select_from(filtered.subquery()))
-            rows = list(connection.execute(page).mappings())
-            stats = _activity(connection, [row["id"] for row in rows], now)
-        return WatchPage(tuple(_summary(row, stats) for row in rows), int(total or 0))
+            # One pass over the matches (the costly part when searching) gives both the total
+            # and the page; the ids are small even for every watch.
+            ids = list(connection.scalars(filtered.order_by(watches.c.name, watches.c.id)))
+            chosen = ids[offset : offset + limit]
+            page = (
+                sa.select(watches, current.c.number.label("current_number"), headline)
+                .select_from(
+                    watches.outerjoin(current, current.c.id == watches.c.current_version_id)
+                )
+                .where(watches.c.id.in_(chosen))
+            )
+            found = {row["id"]: row for row in connection.execute(page).mappings()}
+            stats = _activity(connection, chosen, now)
+        rows = [found[i] for i in chosen if i in found]
+        return WatchPage(tuple(_summary(row, stats) for row in rows), len(ids))
 
     def _filter(
         self,
         query: sa.Select[Any],
-        headline: sa.ColumnElement[str],
+        current: Any,
         tagged: tuple[Collection[str] | None, Collection[str] | None],
         site: str | None,
         search: str | None,
@@ -195,15 +202,30 @@ class ViewQueries:
         if site:
             query = query.where(_on_site(site))
         if search:
-            pattern = f"%{_escape_like(search.strip())}%"
-            query = query.where(
-                sa.or_(
-                    watches.c.url.ilike(pattern, escape=LIKE_ESCAPE),
-                    watches.c.name.ilike(pattern, escape=LIKE_ESCAPE),
-                    headline.ilike(pattern, escape=LIKE_ESCAPE),
-                )
-            )
+            query = query.where(self._search(current, search.strip()))
         return query
+
+    def _search(self, current: Any, text: str) -> sa.ColumnElement[bool]:
+        """URL, name or current headline holds ``text`` (any case).
+
+        Reading the headline out of JSON is the costly part, so rows whose stored article
+        does not hold the text at all are dropped first by a plain substring match (only when
+        the text is stored verbatim in JSON: ASCII without quotes or backslashes).
+        """
+        pattern = f"%{_escape_like(text)}%"
+        in_headline = self._headline(current.c.article).ilike(pattern, escape=LIKE_ESCAPE)
+        if text.isascii() and text.isprintable() and not JSON_ESCAPED & set(text):
+            in_article = (
+                current.c.article.like(pattern, escape=LIKE_ESCAPE)
+                if self._store.backend == "sqlite"  # SQLite's LIKE ignores ASCII case already
+                else current.c.article.ilike(pattern, escape=LIKE_ESCAPE)
+            )
+            in_headline = sa.and_(in_article, in_headline)
+        return sa.or_(
+            watches.c.url.ilike(pattern, escape=LIKE_ESCAPE),
+            watches.c.name.ilike(pattern, escape=LIKE_ESCAPE),
+            in_headline,
+        )
 
     def watch_summary(self, watch_id: int, now: datetime) -> WatchSummary | None:
         """One watch as the watch list shows it; ``None`` when there is no such watch."""

@@ -8,13 +8,14 @@ security headers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worker import __version__
 from worker.config import Settings
@@ -31,7 +32,6 @@ from worker.web.security import (
 )
 from worker.web.viewer import DueLookup, Viewer
 
-Handler = Callable[[Request], Awaitable[Response]]
 MACHINE_PREFIXES = ("/api/", "/feeds/")
 
 
@@ -55,27 +55,63 @@ def create_app(
     app.include_router(login_router())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(HTTPException, _error_page)  # type: ignore[arg-type]
-    app.middleware("http")(_check_access)
-    app.middleware("http")(_security_headers)
+    app.add_middleware(AccessMiddleware, access=access)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 
-async def _security_headers(request: Request, call_next: Handler) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+class SecurityHeadersMiddleware:
+    """Adds the CSP and friends to every answer that does not set its own (plain ASGI: a
+    ``BaseHTTPMiddleware`` would re-stream every body and cost a delayed-ACK round trip)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                defaults = {
+                    "Content-Security-Policy": PAGE_CSP,
+                    "X-Frame-Options": "DENY",
+                    **SECURITY_HEADERS,
+                }
+                for name, value in defaults.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
-async def _check_access(request: Request, call_next: Handler) -> Response:
-    """Refuse foreign ``Host`` names on loopback; off loopback, demand the token."""
-    access: Access = request.app.state.access
+class AccessMiddleware:
+    """Refuses foreign ``Host`` names on loopback; off loopback, demands the token."""
+
+    def __init__(self, app: ASGIApp, access: Access) -> None:
+        self.app = app
+        self.access = access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = _refusal(Request(scope), self.access)
+        if refusal is None:
+            await self.app(scope, receive, send)
+        else:
+            await refusal(scope, receive, send)
+
+
+def _refusal(request: Request, access: Access) -> Response | None:
+    """The answer to a request that may not go on, or ``None`` when it may."""
     if not access.host_allowed(request):
         return JSONResponse({"detail": "this viewer answers to localhost only"}, status_code=421)
     if open_path(request.url.path) or access.may_read(request):
-        return await call_next(request)
+        return None
     if _is_machine(request.url.path):
         return JSONResponse(
             {"detail": "authentication required: Authorization: Bearer <EDITWATCH_WEB_TOKEN>"},
