@@ -30,7 +30,7 @@ DueLookup = Callable[[Sequence[int]], Mapping[int, float]]
 """Watch ids -> next due time (epoch seconds) from the shared due-queue, when there is one."""
 
 HEALTH_WINDOW = timedelta(days=1)
-HEALTH_CACHE_SECONDS = 10.0  # site health scans every recent check; recompute at most this often
+HEALTH_CACHE_SECONDS = 30.0  # site health counts a day of checks; recompute at most this often
 AB_KINDS = frozenset({"ab_test", "ab_test_repeat"})
 
 
@@ -127,6 +127,7 @@ class Viewer:
         self._configured = {w.url: w for w in settings.watches}
         self._feeds = {w.url: w for w in settings.watches if w.kind == "feed"}
         self._health = _HealthCache()
+        self.site_health()  # the first page must not pay for counting a day of checks
 
     # --- watches ---------------------------------------------------------------------------
 
