@@ -20,9 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def checked(
-    store_url: str, http_server: LocalHTTPServer, tmp_path: Path
-) -> Iterator[ViewQueries]:
+def checked(store_url: str, http_server: LocalHTTPServer, tmp_path: Path) -> Iterator[ViewQueries]:
     """Two articles checked twice by `editwatch check`; one had its headline rewritten."""
     http_server.route("/a", body=article_page("Rates held at 4%_ for now", BODY), headers=HTML)
     http_server.route("/b", body=article_page("Storm nears the coast", BODY), headers=HTML)

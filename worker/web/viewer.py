@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from worker.config import Settings
 from worker.diff import compare
@@ -24,7 +23,7 @@ from worker.pipeline.history import REMOVED_PREFIX
 from worker.render import render_json
 from worker.schedule import SchedulePolicy, interval_for
 from worker.store import Store, ViewQueries
-from worker.store.queries import ChangeSummary, VersionSummary, WatchPage, WatchSummary
+from worker.store.queries import ChangeSummary, VersionSummary, WatchPage, WatchSummary, site_of
 
 DueLookup = Callable[[Sequence[int]], Mapping[int, float]]
 """Watch ids -> next due time (epoch seconds) from the shared due-queue, when there is one."""
@@ -36,11 +35,6 @@ AB_KINDS = frozenset({"ab_test", "ab_test_repeat"})
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def site_of(url: str) -> str:
-    """The site a URL belongs to: its host, without a leading ``www.``."""
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 @dataclass(frozen=True, slots=True)
