@@ -292,7 +292,7 @@ class ViewQueries:
         since: datetime | None = None,
         kind: str | None = None,
         before_id: int | None = None,
-        limit: int = 50,
+        limit: int | None = 50,
         newest_first: bool = True,
     ) -> list[ChangeSummary]:
         """Changes matching the filters, newest first; page on with ``before_id`` (an id).

@@ -250,9 +250,7 @@ class Viewer:
         versions = {v.number: v for v in self.versions(watch_id)}
         if not versions:
             return []
-        changes = self.queries.change_list(
-            watch_ids=[watch_id], limit=len(versions) * 100 + 1000, newest_first=False
-        )
+        changes = self.queries.change_list(watch_ids=[watch_id], limit=None, newest_first=False)
         alerts: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for state in self.queries.alert_states([c.id for c in changes]):
             alerts[state.change_id].append((state.channel, state.state))
