@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit demo bench clean
+.PHONY: run test lint typecheck unit demo bench clean web screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,20 @@ test: lint
 demo: $(STAMP)
 	$(BIN)/editwatch demo
 
+web: $(STAMP)
+	$(BIN)/editwatch web
+
+# The README's viewer screenshots, taken by the browser tests themselves.
+screenshots: $(STAMP)
+	EDITWATCH_WEB_SCREENSHOTS_DIR=docs $(BIN)/pytest -q tests/integration/test_web_browser.py
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.extraction --repeat 3
 	$(BIN)/python bench/diff.py --check
 	$(BIN)/python -m bench.truth --stories 50
 	$(BIN)/python bench/schedule.py --sizes 100000
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

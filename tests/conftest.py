@@ -2,7 +2,7 @@
 
 import logging
 
-pytest_plugins = ["tests.httpserver", "tests.redis_fixtures", "tests.db_fixtures"]
+pytest_plugins = ["tests.httpserver", "tests.redis_fixtures", "tests.db_fixtures", "tests.webdata"]
 
 # aiosmtpd logs every SMTP session at INFO; the email tests assert on what was received instead.
 logging.getLogger("mail.log").setLevel(logging.WARNING)

@@ -280,6 +280,14 @@ class LogSettings(_Frozen):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
+class WebSettings(_Frozen):
+    """``editwatch web``: where it listens; ``public: true`` serves it off localhost, no token."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public: bool = False
+
+
 class SettingsFile(_Frozen):
     """The shape of ``config/editwatch.yaml``."""
 
@@ -296,6 +304,7 @@ class SettingsFile(_Frozen):
     channels: dict[str, ChannelSettings] = {}
     operator: tuple[str, ...] = ()  # channels that receive health events
     log: LogSettings = LogSettings()
+    web: WebSettings = WebSettings()
 
 
 class SelectorsModel(_Frozen):
@@ -363,6 +372,7 @@ class Settings(_Frozen):
     watches: tuple[Watch, ...]
     operator: tuple[str, ...] = ()
     sites: tuple[SiteProfile, ...] = ()
+    web: WebSettings = WebSettings()
 
     def watch_named(self, key: str) -> Watch | None:
         """The watch whose name or URL is ``key``."""
@@ -546,6 +556,7 @@ def load_settings(
         watches=load_watches(config_dir, raw),
         sites=load_sites(config_dir),
         operator=raw.operator,
+        web=raw.web,
     )
 
 

@@ -23,7 +23,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, pipeline
-from worker.cli import card_cmd, evidence_cmd
+from worker.cli import card_cmd, evidence_cmd, web_cmd
 from worker.cli.alerts import alerts_app
 from worker.cli.checks_view import print_checks
 from worker.cli.common import Options, build_all_channels, err, load, open_store
@@ -51,6 +51,7 @@ cli.command("extract")(extract_command)
 cli.command("card")(card_cmd.card)
 cli.command("verify")(evidence_cmd.verify)
 cli.command("warc")(evidence_cmd.warc)
+cli.command("web")(web_cmd.web)
 out = Console()
 
 

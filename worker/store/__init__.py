@@ -9,6 +9,7 @@ hands out).
 
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
 from worker.store.evidence import EvidenceRecord, Problem
+from worker.store.queries import ViewQueries
 from worker.store.records import ChangeRecord, CheckRecord, NewChange, SavedState, WatchRecord
 from worker.store.sql import PayloadBuilder, Store
 
@@ -22,5 +23,6 @@ __all__ = [
     "Problem",
     "SavedState",
     "Store",
+    "ViewQueries",
     "WatchRecord",
 ]
