@@ -118,10 +118,11 @@ def image_changes(old: Sequence[Image], new: Sequence[Image]) -> list[MediaChang
     removed, added = _leftovers(old, new, image_key)
     for before, after in _pair(removed, added, _same_image_place):
         role = _image_role(before, after)
-        sentence = f"{_image_noun(role, before)} swapped: {_describe(before)} -> {_describe(after)}"
-        changes.append(
-            MediaChange("image", role, "swapped", sentence, _describe(before), _describe(after))
-        )
+        old_text, new_text = _describe(before), _describe(after)
+        if old_text == new_text:  # same alt text on another picture: name the files
+            old_text, new_text = f"({file_name(before.src)})", f"({file_name(after.src)})"
+        sentence = f"{_image_noun(role, before)} swapped: {old_text} -> {new_text}"
+        changes.append(MediaChange("image", role, "swapped", sentence, old_text, new_text))
     for image in removed:
         role = _image_role(image)
         sentence = f"{_image_noun(role, image)} removed: {_describe(image)}"

@@ -4,9 +4,10 @@ A key is ``(kind, role, action)``; the value is the least significance that chan
 whole Change (the text diff may make it more). The levels follow what analysts said of real
 page pairs: losing a download or document link, a dataset, a hero or lead image, an embedded
 post or a section is at least ``moderate``; a new inline image or a new ordinary link is
-``minor`` (the words around it, if any, are weighed by the text diff). Noise (a footer, a
-rotated teaser, a counter, a timestamp, a cache-busting parameter) never reaches this table:
-extraction and the canonical form leave it out, so it is no change at all.
+``minor`` (the words around it, if any, are weighed by the text diff), and so is a reworded
+alt text on an inline image; the lead image's alt text is part of the story and weighs more.
+Noise (a footer, a rotated teaser, a counter, a timestamp, a cache-busting parameter) never
+reaches this table: extraction and the canonical form leave it out, so it is no change at all.
 
 Roles: images are ``lead`` (the lead photo or a page's hero) or ``inline``; links are
 ``document`` (a file or dataset) or ``page``; embeds carry their kind (``video``, ``post``,
@@ -24,7 +25,7 @@ MEDIA_WEIGHTS: dict[tuple[str, str, str], Weight] = {
     ("image", "lead", "removed"): "moderate",
     ("image", "lead", "swapped"): "moderate",
     ("image", "lead", "added"): "moderate",
-    ("image", "lead", "alt"): "minor",
+    ("image", "lead", "alt"): "moderate",  # the lead photo is described differently
     ("image", "inline", "removed"): "moderate",
     ("image", "inline", "swapped"): "moderate",
     ("image", "inline", "added"): "minor",

@@ -44,7 +44,7 @@ def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
     return replace(
         article,
         images=tuple(images),
-        links=_body_links(view.links, places),
+        links=_body_links(view, places),
         embeds=tuple(_placed_embed(e, places) for e in view.embeds),
         headings=tuple(
             h for h, b in zip(view.headings, view.heading_blocks, strict=True) if b in places
@@ -108,12 +108,20 @@ def _place(block: int | None, places: dict[int, int]) -> int | None:
     return None
 
 
-def _body_links(links: list[Link], places: dict[int, int]) -> tuple[Link, ...]:
-    return tuple(
-        replace(link, paragraph=places[link.paragraph])
-        for link in links
-        if link.paragraph is not None and link.paragraph in places
-    )
+def _body_links(view: View, places: dict[int, int]) -> tuple[Link, ...]:
+    """Links in body paragraphs, and document links anywhere in the body: the body stage
+    drops link-only blocks ("Download the report (PDF)") as chrome, but a document link is the
+    thing a reader would miss. Links that only carry an embed (a tweet's date) are the embed's."""
+    embedded = {embed.src for embed in view.embeds}
+    kept = []
+    for link in view.links:
+        if link.href in embedded:
+            continue
+        if link.paragraph is not None and link.paragraph in places:
+            kept.append(replace(link, paragraph=places[link.paragraph]))
+        elif link.document:
+            kept.append(replace(link, paragraph=None))
+    return tuple(kept)
 
 
 def _placed_embed(embed: Embed, places: dict[int, int]) -> Embed:

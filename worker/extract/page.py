@@ -50,6 +50,7 @@ from worker.extract.page_rules import (
     MIN_IMAGE_SIDE,
     MIN_MAIN_CHARS,
     PLACEHOLDER_IMAGE,
+    PROSE_MIN_CHARS,
     SHARE_LINK,
     SHARE_MAILTO,
     SOCIAL_EMBED_ATTRIBUTES,
@@ -95,6 +96,8 @@ def read_page(tree: LexborHTMLParser, article: Article, url: str, mode: WatchMod
 
 def page_article(article: Article, view: View, url: str) -> Article:
     """The page view as an Article: blocks as paragraphs, no dates (a page's stamp is noise)."""
+    embedded = {embed.src for embed in view.embeds}
+    view.links = [link for link in view.links if link.href not in embedded]
     return replace(
         article,
         mode="page",
@@ -134,9 +137,14 @@ def _reads_as_article(tree: LexborHTMLParser, article: Article, view: View) -> b
 
 
 def _dominant(article: Article, view: View) -> bool:
-    """Does the article extractor's body hold most of the main region's text?"""
-    body = sum(len(p) for p in article.paragraphs)
-    if body < DOMINANT_MIN_CHARS or len(article.paragraphs) < DOMINANT_MIN_PARAGRAPHS:
+    """Is the main region mostly running prose that the article extractor found?
+
+    Only paragraphs of prose length count: a page of headings, list items, table cells and
+    link labels is a page even when the extractor gathered all of it.
+    """
+    prose = [p for p in article.paragraphs if len(p) >= PROSE_MIN_CHARS]
+    body = sum(len(p) for p in prose)
+    if body < DOMINANT_MIN_CHARS or len(prose) < DOMINANT_MIN_PARAGRAPHS:
         return False
     return body >= DOMINANT_SHARE * max(view.chars, 1)
 

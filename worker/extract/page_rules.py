@@ -23,7 +23,8 @@ ARTICLE_LD_TYPES = _words(
     "BlogPosting LiveBlogPosting TechArticle ScholarlyArticle Report",
 )
 ARTICLE_OG_TYPES = _words("article")
-DOMINANT_SHARE = 0.6  # article-mode body text / main-region text for a "dominant text block"
+DOMINANT_SHARE = 0.6  # prose of the article body / main-region text: a "dominant text block"
+PROSE_MIN_CHARS = 100  # a paragraph this long is running prose, not a label or a list item
 DOMINANT_MIN_CHARS = 500
 DOMINANT_MIN_PARAGRAPHS = 3
 
@@ -59,7 +60,8 @@ CHROME_TOKENS = _words(
     "ticker marquee swiper slick owl splide glide flickity promo promos promotion related",
     "recommended recommendations popular trending mostread most-read newsletter subscribe",
     "signup sidebar advert advertisement ads ad sponsor sponsored",
-    "counter counters pageviews viewcount hits visitors feedback helpful survey",
+    "counter counters count pageviews viewcount view-count hit-count share-count hits",
+    "visitors feedback helpful survey downloads-count download-count",
     "pagination pager backtotop back-to-top toc langswitch language-switcher print",
     "comments comment disqus masthead topbar navbar menu nav footer",
     "timestamp lastupdated last-updated updated-date modified-date avatar gravatar logo",
@@ -111,10 +113,12 @@ FURNITURE_LINES = tuple(
         r"(?:print|share|email|tweet|top|back to top|skip to (?:main )?content)",
     )
 )
-# The same stamps glued to the end (or start) of a longer block: removed, the rest kept.
+# The same stamps and counters glued into a longer block: removed, the rest kept.
 FURNITURE_INLINE = re.compile(
     rf"(?:^|(?<=[.!?|·•]))\s*(?:\(|\[)?{_STAMP_WORDS}\s*{_WEEKDAY}{_DATE}{_TIME}(?:\)|\])?\.?"
-    rf"(?=\s*(?:[|·•]|$))",
+    rf"(?=\s*(?:[|·•]|$))"
+    r"|\b(?:downloaded|viewed|visited|read|accessed)\s+[\d,.]+\s*[km]?\s+times\b"
+    r"|\(\s*[\d,.]+\s*[km]?\s+(?:views?|downloads?|hits?|visits?|reads?)\s*\)",
     re.IGNORECASE,
 )
 
