@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 
@@ -21,12 +22,14 @@ def _words(*groups: str) -> frozenset[str]:
 
 # Query parameters that never change what a link points at: campaign tracking, click ids,
 # session ids and CSRF tokens. Matched case-insensitively; ``utm_*`` by prefix.
-TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "trk_")
+TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "trk_", "ns_", "x-amz-", "x-goog-")
 NOISE_PARAMS = _words(
     "fbclid gclid dclid gbraid wbraid msclkid yclid igshid twclid ttclid li_fat_id _ga _gl",
     "mkt_tok cmpid ito itm_source itm_medium itm_campaign ref_src ref_url",
     "sid sessionid session_id phpsessid jsessionid aspsessionid cfid cftoken",
-    "csrf csrf_token _token nonce xtor at_medium at_campaign",
+    "csrf csrf_token _token nonce xtor at_medium at_campaign intcmp icid ocid smid smtyp",
+    "guccounter guce_referrer guce_referrer_sig ga_source ga_medium ga_campaign",
+    "expires signature key-pair-id policy",  # signed CDN links: they expire and re-sign
 )
 # Cache busters: always dropped from images and embeds; dropped from links only when the value
 # looks generated (a clock or a hash), because ``?v=`` is also YouTube's video id.
@@ -37,6 +40,7 @@ GENERATED_VALUE = re.compile(r"^(?:\d{6,}(?:\.\d+)?|[0-9a-f]{8,}|[0-9a-z_-]{20,}
 IMAGE_PARAMS = _words(
     "w h width height size resize fit crop quality q auto format fm dpr rect ixlib ixid",
     "s fp-x fp-y fp-z sharp blur strip output compress im imwidth imheight mode scale",
+    "sig se st sp sv sr",  # storage access signatures on image URLs
 )
 # Path parameters (``;jsessionid=...``) carried by some Java servers.
 PATH_PARAMS = re.compile(r";(?:jsessionid|sid|phpsessid)=[^/?#]*", re.IGNORECASE)
@@ -66,6 +70,7 @@ DOCUMENT_PATH_WORDS = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def clean_url(href: str, base: str = "") -> str:
     """Absolute ``href`` without fragment, tracking, session or cache-busting parameters.
 

@@ -3,10 +3,13 @@
 The article extractor keeps text; what else an article holds changes too (a lead photo
 swapped, the report a story cites unlinked, an embedded post deleted). This module finds the
 body container again by locating the extracted paragraphs in the document, so it depends on
-nothing but the paragraphs the body stage produced, walks it with page mode's walk, and keeps
-the links that sit in body paragraphs (a "related" list the body stage dropped is chrome, and
-its links rotate), the images and embeds inside the body, and the lead image just above it
-(the one the page shows: ``og:image`` often outlives a removed photo, so it is not used).
+nothing but the paragraphs the body stage produced. It then asks the container for its links,
+images and embeds (one CSS query each, so the cost follows the number of media, not of
+nodes) and places each one by the body paragraph it sits in or follows. Links are kept when
+they sit in a body paragraph (a "related" list the body stage dropped is chrome, and its links
+rotate), and document links anywhere in the body (the body stage drops link-only blocks such
+as "Download the report (PDF)", the very thing a reader would miss). The lead image is the one
+the page shows before the text: ``og:image`` often outlives a removed photo, so it is not used.
 """
 
 from __future__ import annotations
@@ -17,47 +20,65 @@ from dataclasses import replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.page import View, walk
+from worker.extract.elements import embed_of, image_of, inside_chrome, is_chrome_element, link_of
 from worker.extract.page_rules import (
     BODY_BLOCK_QUERY,
+    BODY_HEADING_QUERY,
     BODY_MAJORITY,
+    CHROME_TAGS,
+    EMBED_QUERY,
     LEAD_REACH,
     MIN_KEY_CHARS,
 )
 from worker.models import Article, Embed, Image, Link
 
 _NOT_WORDS = re.compile(r"\W+")
+KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 letters and digits
 
 
 def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
     """``article`` with the images, links, embeds and headings of its body."""
-    container = body_container(tree, article)
-    if container is None:
+    located = locate_body(tree, article)
+    if located is None:
         return article
-    view = walk(container, url)
-    places = _places(view, article)
-    images = [replace(i, paragraph=_place(i.paragraph, places)) for i in view.images]
-    lead = _dom_lead(container, article, url, images)
-    if lead is not None and not any(i.src == lead.src for i in images):
-        images.insert(0, lead)
-    images = [replace(i, lead=lead is not None and i.src == lead.src) for i in images]
+    container, places = located
+    embed_nodes, embeds = _embeds(container, places, url)
+    images = _images(container, places, url)
     return replace(
         article,
-        images=tuple(images),
-        links=_body_links(view, places),
-        embeds=tuple(_placed_embed(e, places) for e in view.embeds),
+        images=images,
+        links=_links(container, places, embed_nodes, url),
+        embeds=embeds,
         headings=tuple(
-            h for h, b in zip(view.headings, view.heading_blocks, strict=True) if b in places
+            article.paragraphs[places[node.mem_id]]
+            for node in container.css(BODY_HEADING_QUERY)
+            if node.mem_id in places
         ),
     )
 
 
-def body_container(tree: LexborHTMLParser, article: Article) -> LexborNode | None:
-    """The deepest element holding most of the nodes whose text is a body paragraph."""
-    keys = {key for p in article.paragraphs if len(key := _key(p)) >= MIN_KEY_CHARS}
-    if not keys:
+def locate_body(
+    tree: LexborHTMLParser, article: Article
+) -> tuple[LexborNode, dict[int, int]] | None:
+    """The deepest element holding most of the nodes whose text is a body paragraph, and each
+    such node's paragraph index (by ``mem_id``)."""
+    index: dict[str, int] = {}
+    for position, paragraph in enumerate(article.paragraphs):
+        if len(key := _key(paragraph)) >= MIN_KEY_CHARS:
+            index.setdefault(key, position)
+    if not index:
         return None
-    matched = [n for n in tree.css(BODY_BLOCK_QUERY) if _key(n.text(deep=True)) in keys]
+    matched = [
+        (node, index[key])
+        for node in tree.css(BODY_BLOCK_QUERY)
+        if (key := _key(node.text(deep=True))) in index
+    ]
+    places = {node.mem_id: place for node, place in matched}
+    container = _common_ancestor([node for node, _ in matched])
+    return (container, places) if container is not None else None
+
+
+def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
     if not matched:
         return None
     counts: Counter[int] = Counter()
@@ -82,67 +103,124 @@ def _ancestors(node: LexborNode) -> list[LexborNode]:
 
 
 def _key(text: str) -> str:
-    """Text reduced to letters and digits, so the walk's and the body stage's spacing agree."""
-    return _NOT_WORDS.sub("", text.casefold())[:80]
+    """Text reduced to letters and digits, so the page's and the body stage's spacing agree."""
+    return _NOT_WORDS.sub("", text[:KEY_WINDOW].casefold())[:KEY_CHARS]
 
 
-def _places(view: View, article: Article) -> dict[int, int]:
-    """Walk block index -> article paragraph index, for blocks that are body paragraphs."""
-    index: dict[str, int] = {}
-    for position, paragraph in enumerate(article.paragraphs):
-        index.setdefault(_key(paragraph), position)
-    return {b: index[k] for b, block in enumerate(view.blocks) if (k := _key(block)) in index}
+# --- links --------------------------------------------------------------------------------------
 
 
-def _body_headings(view: View, places: dict[int, int]) -> tuple[str, ...]:
-    pairs = zip(view.headings, view.heading_blocks, strict=True)
-    return tuple(heading for heading, block in pairs if block in places)
-
-
-def _place(block: int | None, places: dict[int, int]) -> int | None:
-    """The article paragraph at or before a walk block (None: before the body's text)."""
-    while block is not None and block >= 0:
-        if block in places:
-            return places[block]
-        block -= 1
-    return None
-
-
-def _body_links(view: View, places: dict[int, int]) -> tuple[Link, ...]:
-    """Links in body paragraphs, and document links anywhere in the body: the body stage
-    drops link-only blocks ("Download the report (PDF)") as chrome, but a document link is the
-    thing a reader would miss. Links that only carry an embed (a tweet's date) are the embed's."""
-    embedded = {embed.src for embed in view.embeds}
+def _links(
+    container: LexborNode, places: dict[int, int], embed_nodes: set[int], url: str
+) -> tuple[Link, ...]:
     kept = []
-    for link in view.links:
-        if link.href in embedded:
+    for node in container.css("a[href]"):
+        found, paragraph = _enclosing_place(node, container, places, embed_nodes)
+        if not found or (link := link_of(node, url)) is None:
             continue
-        if link.paragraph is not None and link.paragraph in places:
-            kept.append(replace(link, paragraph=places[link.paragraph]))
-        elif link.document:
-            kept.append(replace(link, paragraph=None))
+        if paragraph is not None or link.document:
+            kept.append(replace(link, paragraph=paragraph))
     return tuple(kept)
 
 
-def _placed_embed(embed: Embed, places: dict[int, int]) -> Embed:
-    return replace(embed, paragraph=_place(embed.paragraph, places))
+def _enclosing_place(
+    node: LexborNode, container: LexborNode, places: dict[int, int], skip: set[int]
+) -> tuple[bool, int | None]:
+    """(kept, paragraph): the body paragraph holding ``node``; not kept when chrome or an
+    embed (a tweet's date link belongs to the tweet) stands between it and the body."""
+    current = node.parent
+    while current is not None and current.mem_id != container.mem_id:
+        if current.mem_id in places:
+            return True, places[current.mem_id]
+        if current.mem_id in skip or (current.tag or "") in CHROME_TAGS:
+            return False, None
+        if is_chrome_element(current):
+            return False, None
+        current = current.parent
+    return True, None
 
 
-def _dom_lead(
-    container: LexborNode, article: Article, url: str, images: list[Image]
-) -> Image | None:
-    """The first image before the body's first paragraph, inside the body or just above it."""
-    if images and images[0].paragraph is None:
-        return images[0]
-    above = container
-    for _ in range(LEAD_REACH):
-        above = above.parent or above
-    before = walk(above, url)
-    first = _key(article.paragraphs[0]) if article.paragraphs else ""
-    start = next((b for b, text in enumerate(before.blocks) if _key(text) == first), None)
-    if start is None:
+# --- images and embeds --------------------------------------------------------------------------
+
+
+def _images(container: LexborNode, places: dict[int, int], url: str) -> tuple[Image, ...]:
+    images = [
+        replace(image, paragraph=_paragraph_before(node, container, places))
+        for node in container.css("img")
+        if not inside_chrome(node, container) and (image := image_of(node, url)) is not None
+    ]
+    lead = next((i for i in images if i.paragraph is None), None) or _lead_above(container, url)
+    if lead is None:
+        return tuple(images)
+    rest = [image for image in images if image.src != lead.src]
+    return (replace(lead, lead=True, paragraph=None), *rest)
+
+
+def _embeds(
+    container: LexborNode, places: dict[int, int], url: str
+) -> tuple[set[int], tuple[Embed, ...]]:
+    """Embeds in the body, once each, and the elements that hold them."""
+    nodes: set[int] = set()
+    found: dict[str, Embed] = {}
+    for node in container.css(EMBED_QUERY):
+        if inside_chrome(node, container):
+            continue
+        is_embed, embed = embed_of(node, node.tag or "", url)
+        if is_embed:
+            nodes.add(node.mem_id)
+        if embed is not None and embed.src not in found:
+            paragraph = _paragraph_before(node, container, places)
+            found[embed.src] = replace(embed, paragraph=paragraph)
+    return nodes, tuple(found.values())
+
+
+def _paragraph_before(
+    node: LexborNode, container: LexborNode, places: dict[int, int]
+) -> int | None:
+    """The body paragraph ``node`` sits in or comes after (None: before the body's text)."""
+    current: LexborNode | None = node
+    while current is not None and current.mem_id != container.mem_id:
+        if current.mem_id in places:
+            return places[current.mem_id]
+        sibling = current.prev
+        while sibling is not None:
+            if (place := _last_place(sibling, places)) is not None:
+                return place
+            sibling = sibling.prev
+        current = current.parent
+    return None
+
+
+def _last_place(node: LexborNode, places: dict[int, int]) -> int | None:
+    if node.mem_id in places:
+        return places[node.mem_id]
+    if node.tag in (None, "-text", "-comment"):
         return None
-    for image in before.images:
-        if image.paragraph is None or image.paragraph < start:
-            return replace(image, paragraph=None)
+    inner = [places[n.mem_id] for n in node.css(BODY_BLOCK_QUERY) if n.mem_id in places]
+    return max(inner) if inner else None
+
+
+def _lead_above(container: LexborNode, url: str) -> Image | None:
+    """The first image in the nearest element just above the body (a ``figure`` before the
+    body ``div`` inside the same ``<article>``), climbing at most ``LEAD_REACH`` levels."""
+    node = container
+    for _ in range(LEAD_REACH):
+        sibling = node.prev
+        while sibling is not None:
+            if (image := _first_image(sibling, url)) is not None:
+                return image
+            sibling = sibling.prev
+        if node.parent is None:
+            return None
+        node = node.parent
+    return None
+
+
+def _first_image(node: LexborNode, url: str) -> Image | None:
+    if node.tag in (None, "-text", "-comment") or is_chrome_element(node):
+        return None
+    candidates = [node] if node.tag == "img" else node.css("img")
+    for img in candidates:
+        if not inside_chrome(img, node) and (image := image_of(img, url)) is not None:
+            return image
     return None

@@ -9,60 +9,54 @@ images by normalised source and alt text, and its embedded documents. Navigation
 footer, rotating teasers, share links, counters and timestamps stay out (``page_rules``).
 
 :func:`read_page` is the one entry point: it picks the mode (``auto`` reads a page as an
-article only when it carries article signals), and in article mode hands over to
-:mod:`worker.extract.media`, which uses the same walk for the body's images, links and embeds.
+article only when it carries article signals: an article JSON-LD type, ``og:type`` article,
+or running prose that holds most of the main region), and in article mode hands over to
+:mod:`worker.extract.media` for the body's images, links and embeds. Both read single elements
+through :mod:`worker.extract.elements`, so a link or an image means the same in either mode.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.elements import embed_of, image_of, inside_chrome, is_chrome_element, link_of
+from worker.extract.media import with_media
 from worker.extract.page_rules import (
     ARTICLE_LD_TYPES,
     ARTICLE_OG_TYPES,
     CELL_SEPARATOR,
     CELL_TAGS,
-    CHROME_ROLES,
     CHROME_TAGS,
     CHROME_TAGS_OUTSIDE_MAIN,
-    CHROME_TOKENS,
-    DOCUMENT_LINK_TEXT,
     DOMINANT_MIN_CHARS,
     DOMINANT_MIN_PARAGRAPHS,
     DOMINANT_SHARE,
-    EMBED_KINDS,
     FURNITURE_INLINE,
     FURNITURE_LINES,
     HEADING_TAGS,
-    HIDDEN_ATTRIBUTES,
-    HIDDEN_STYLE,
-    IGNORED_EMBED,
-    IMAGE_SOURCE_ATTRIBUTES,
-    IMAGE_SRCSET_ATTRIBUTES,
     INLINE_TAGS,
-    LIVE_ATTRIBUTES,
     MAIN_SELECTORS,
     MAX_BLOCK_CHARS,
-    MIN_IMAGE_SIDE,
+    MAX_FURNITURE_CHARS,
     MIN_MAIN_CHARS,
-    PLACEHOLDER_IMAGE,
     PROSE_MIN_CHARS,
-    SHARE_LINK,
-    SHARE_MAILTO,
-    SOCIAL_EMBED_ATTRIBUTES,
-    SOCIAL_EMBED_CLASSES,
+    ROTATING_HEADING_TAGS,
+    ROTATING_HEADING_WORDS,
+    ROTATING_HEADINGS,
+    ROTATING_LINK_SHARE,
 )
 from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link, WatchMode
-from worker.urls import clean_asset_url, clean_image_url, clean_url, is_document_url
 
-__all__ = ["View", "main_region", "read_page", "walk"]
+__all__ = ["View", "has_article_signals", "main_region", "page_view", "read_page", "walk"]
 _SKIP, _INLINE, _BLOCK = 0, 1, 2  # what the walk does with an element's children
 _LEAVES = frozenset({"br", "img"})
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -82,16 +76,22 @@ class View:
 
 
 def read_page(tree: LexborHTMLParser, article: Article, url: str, mode: WatchMode) -> Article:
-    """The article as extracted, with its media (article mode) or the page view (page mode)."""
-    from worker.extract.media import with_media  # media builds on this module's walk
+    """The article as extracted, with its media (article mode) or the page view (page mode).
 
-    if mode == "article":
+    ``auto`` asks the cheap signals first and walks the main region only without them.
+    """
+    if mode == "article" or (mode == "auto" and has_article_signals(tree)):
         return with_media(tree, article, url)
-    region, is_main = main_region(tree)
-    view = walk(region, url, CHROME_TAGS if is_main else CHROME_TAGS_OUTSIDE_MAIN)
-    if mode == "auto" and _reads_as_article(tree, article, view):
+    view = page_view(tree, url)
+    if mode == "auto" and _dominant(article, view):
         return with_media(tree, article, url)
     return page_article(article, view, url)
+
+
+def page_view(tree: LexborHTMLParser, url: str) -> View:
+    """The main region walked in reading order (the whole ``<body>`` when there is none)."""
+    region, is_main = main_region(tree)
+    return walk(region, url, CHROME_TAGS if is_main else CHROME_TAGS_OUTSIDE_MAIN)
 
 
 def page_article(article: Article, view: View, url: str) -> Article:
@@ -124,16 +124,13 @@ def _mark_hero(view: View) -> tuple[Image, ...]:
 # --- choosing the mode ------------------------------------------------------------------------
 
 
-def _reads_as_article(tree: LexborHTMLParser, article: Article, view: View) -> bool:
-    """Article signals: an article JSON-LD type, ``og:type`` article, or a dominant body."""
+def has_article_signals(tree: LexborHTMLParser) -> bool:
+    """An article JSON-LD type (``NewsArticle``, ``BlogPosting`` ...) or ``og:type`` article."""
     if _ld_types(tree) & ARTICLE_LD_TYPES:
         return True
     og_type = tree.css_first('meta[property="og:type"]')
-    if og_type is not None and (og_type.attributes.get("content") or "").strip().lower() in (
-        ARTICLE_OG_TYPES
-    ):
-        return True
-    return _dominant(article, view)
+    content = og_type.attributes.get("content") if og_type is not None else None
+    return (content or "").strip().lower() in ARTICLE_OG_TYPES
 
 
 def _dominant(article: Article, view: View) -> bool:
@@ -193,7 +190,7 @@ def main_region(tree: LexborHTMLParser) -> tuple[LexborNode, bool]:
 
 def walk(region: LexborNode, base: str, chrome_tags: frozenset[str] = CHROME_TAGS) -> View:
     """Blocks, headings, images, links and embeds of ``region`` in reading order."""
-    walker = _Walker(View(), base, chrome_tags)
+    walker = _Walker(View(), base, chrome_tags, rotating_sections(region))
     walker.visit(region)
     walker.flush()
     return walker.view
@@ -206,6 +203,7 @@ class _Walker:
     view: View
     base: str
     chrome_tags: frozenset[str]
+    skip: set[int] = field(default_factory=set)  # elements to leave out (rotating sections)
     buffer: list[str] = field(default_factory=list)
     pending: list[Link] = field(default_factory=list)  # links of the block being gathered
 
@@ -251,8 +249,15 @@ class _Walker:
             self._image(node)
 
     def flush(self) -> None:
-        text = strip_furniture(repair(clean_text("".join(self.buffer))))[:MAX_BLOCK_CHARS]
+        if not self.buffer:
+            self.pending.clear()
+            return
+        joined = "".join(self.buffer)
         self.buffer.clear()
+        if joined.isspace():
+            self.pending.clear()
+            return
+        text = strip_furniture(repair(clean_text(joined)))[:MAX_BLOCK_CHARS]
         if not text or _is_furniture(text):
             self.pending.clear()
             return
@@ -270,7 +275,7 @@ class _Walker:
         else:
             self.buffer.append(node.text(deep=True))
         for child in node.css("a[href], img"):
-            if not _inside_chrome(child, node, self.chrome_tags):
+            if not inside_chrome(child, node, self.chrome_tags):
                 self._link(child) if child.tag == "a" else self._image(child)
         before = len(self.view.blocks)
         self.flush()
@@ -279,149 +284,63 @@ class _Walker:
             self.view.heading_blocks.append(before)
 
     def _link(self, node: LexborNode) -> None:
-        href = (node.attributes.get("href") or "").strip()
-        if SHARE_LINK.match(href) or SHARE_MAILTO.match(href):
-            return
-        target = clean_url(href, self.base)
-        if not target or _same_page(target, self.base):
-            return
-        text = repair(clean_text(node.text(deep=True)))
-        label = text or (node.attributes.get("title") or "") or _image_alt(node)
-        document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
-        document = document or node.attributes.get("download") is not None
-        self.pending.append(Link(href=target, text=label, document=document))
+        if (link := link_of(node, self.base)) is not None:
+            self.pending.append(link)
 
     def _image(self, node: LexborNode) -> None:
-        src = _image_source(node, self.base)
-        if not src or _tiny(node):
-            return
-        alt = repair(clean_text(node.attributes.get("alt") or node.attributes.get("title") or ""))
-        after = len(self.view.blocks) - 1 + (1 if self._buffered() else 0)
-        self.view.images.append(Image(src=src, alt=alt, paragraph=after if after >= 0 else None))
+        if (image := image_of(node, self.base)) is not None:
+            self.view.images.append(replace(image, paragraph=self._after()))
 
-    def _buffered(self) -> bool:
-        return any(part.strip() for part in self.buffer)
+    def _after(self) -> int | None:
+        """The block an image or embed found now follows (None: before any text)."""
+        after = len(self.view.blocks) - 1 + (1 if any(p.strip() for p in self.buffer) else 0)
+        return after if after >= 0 else None
 
     def _embed(self, node: LexborNode, tag: str) -> bool:
         """Record an iframe, video, social post or document viewer; True when it was one."""
-        src = _embed_source(node, tag, self.base)
-        if src is None:
-            return False
-        if src and not IGNORED_EMBED.search(src):
-            title = clean_text(node.attributes.get("title") or "")
-            after = len(self.view.blocks) - 1 + (1 if self._buffered() else 0)
-            kind = _embed_kind(src, tag)
-            paragraph = after if after >= 0 else None
-            self.view.embeds.append(Embed(src=src, kind=kind, title=title, paragraph=paragraph))
-        return True
+        is_embed, embed = embed_of(node, tag, self.base)
+        if embed is not None:
+            self.view.embeds.append(replace(embed, paragraph=self._after()))
+        return is_embed
 
     def _is_chrome(self, node: LexborNode, tag: str) -> bool:
-        return tag in self.chrome_tags or is_chrome_element(node)
+        return tag in self.chrome_tags or node.mem_id in self.skip or is_chrome_element(node)
 
 
-def is_chrome_element(node: LexborNode) -> bool:
-    """Hidden, live-updating, or marked as chrome by its role or class/id words."""
-    attrs = node.attributes
-    if not attrs:
+def rotating_sections(region: LexborNode) -> set[int]:
+    """Containers headed "Latest news", "Related", "More from ..." that are mostly links:
+    teaser blocks whose items rotate between renders, even inside the main region."""
+    found = set()
+    for heading in region.css(ROTATING_HEADING_TAGS):
+        text = clean_text(heading.text(deep=True))
+        if not _rotating_heading(text):
+            continue
+        parent = heading.parent
+        if parent is not None and parent.mem_id != region.mem_id and _mostly_links(parent):
+            found.add(parent.mem_id)
+        found.add(heading.mem_id)
+    return found
+
+
+def _rotating_heading(text: str) -> bool:
+    if not ROTATING_HEADINGS.match(text):
         return False
-    if any(name in attrs and attrs.get(name) != "false" for name in HIDDEN_ATTRIBUTES):
-        return True
-    if HIDDEN_STYLE.search(attrs.get("style") or ""):
-        return True
-    if (attrs.get("role") or "").lower() in CHROME_ROLES:
-        return True
-    if any(name in attrs for name in LIVE_ATTRIBUTES):
-        return True
-    return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+    return len(text.split()) == 1 or ROTATING_HEADING_WORDS.search(text) is not None
 
 
-def _chrome_words(names: str) -> bool:
-    for word in names.lower().split():
-        if word in CHROME_TOKENS:
-            return True
-        parts = word.replace("_", "-").split("-")
-        if len(parts) > 1 and any(part in CHROME_TOKENS for part in parts):
-            return True
-    return False
-
-
-def _inside_chrome(node: LexborNode, stop: LexborNode, chrome_tags: frozenset[str]) -> bool:
-    current = node.parent
-    while current is not None and current.mem_id != stop.mem_id:
-        if (current.tag or "") in chrome_tags or is_chrome_element(current):
-            return True
-        current = current.parent
-    return False
+def _mostly_links(node: LexborNode) -> bool:
+    total = len(clean_text(node.text(deep=True)))
+    linked = sum(len(clean_text(a.text(deep=True))) for a in node.css("a"))
+    return total > 0 and linked >= ROTATING_LINK_SHARE * total
 
 
 def _is_furniture(text: str) -> bool:
     """A line that is only a timestamp, a counter, a copyright year or a button label."""
-    return any(rule.match(text) for rule in FURNITURE_LINES)
+    return len(text) <= MAX_FURNITURE_CHARS and any(rule.match(text) for rule in FURNITURE_LINES)
 
 
 def strip_furniture(text: str) -> str:
-    """Remove timestamps glued into a block ("... Last updated 3 May 2026")."""
+    """Remove timestamps and counters glued into a block ("... Last updated 3 May 2026")."""
+    if _DIGIT.search(text) is None:
+        return text  # every stamp and counter has a digit: most prose skips the regex
     return clean_text(FURNITURE_INLINE.sub(" ", text))
-
-
-def _same_page(target: str, base: str) -> bool:
-    """A link back to the page itself (a fragment or the same URL) points at nothing new."""
-    return bool(base) and target == clean_url(base)
-
-
-def _image_alt(node: LexborNode) -> str:
-    image = node.css_first("img[alt]")
-    return clean_text(image.attributes.get("alt") or "") if image is not None else ""
-
-
-def _image_source(node: LexborNode, base: str) -> str:
-    """The real source of a possibly lazy-loaded image: data-src, src, or srcset's first."""
-    attrs = node.attributes
-    for name in IMAGE_SOURCE_ATTRIBUTES:
-        value = (attrs.get(name) or "").strip()
-        if value and not PLACEHOLDER_IMAGE.search(value):
-            return clean_image_url(value, base)
-    for name in IMAGE_SRCSET_ATTRIBUTES:
-        first = (attrs.get(name) or "").strip().split(",")[0].split()
-        if first and not PLACEHOLDER_IMAGE.search(first[0]):
-            return clean_image_url(first[0], base)
-    return ""
-
-
-def _tiny(node: LexborNode) -> bool:
-    """Declared smaller than an icon on either side: a spacer or a tracking pixel."""
-    for name in ("width", "height"):
-        value = (node.attributes.get(name) or "").strip().removesuffix("px")
-        if value.isdigit() and int(value) < MIN_IMAGE_SIDE:
-            return True
-    return False
-
-
-def _embed_source(node: LexborNode, tag: str, base: str) -> str | None:
-    """The embedded thing's address; None when the element is no embed at all."""
-    attrs = node.attributes
-    if tag in ("iframe", "embed"):
-        return clean_asset_url(attrs.get("src") or attrs.get("data-src") or "", base)
-    if tag == "object":
-        return clean_asset_url(attrs.get("data") or "", base)
-    if tag in ("video", "audio"):
-        source = node.css_first("source[src]")
-        raw = attrs.get("src") or (source.attributes.get("src") if source is not None else "")
-        return clean_asset_url(raw or attrs.get("poster") or f"<{tag}>", base)
-    if tag in ("blockquote", "div") and _social_class(node):
-        for name in SOCIAL_EMBED_ATTRIBUTES:
-            if value := attrs.get(name):
-                return clean_url(value, base)
-        links = [a.attributes.get("href") or "" for a in node.css("a[href]")]
-        return clean_url(links[-1], base) if links else ""
-    return None
-
-
-def _social_class(node: LexborNode) -> bool:
-    words = (node.attributes.get("class") or "").split()
-    return any(word in SOCIAL_EMBED_CLASSES for word in words)
-
-
-def _embed_kind(src: str, tag: str) -> str:
-    probe = f"{src} <{tag}>"
-    return next((kind for kind, pattern in EMBED_KINDS if pattern.search(probe)), "embed")

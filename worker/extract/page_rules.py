@@ -66,6 +66,22 @@ CHROME_TOKENS = _words(
     "comments comment disqus masthead topbar navbar menu nav footer",
     "timestamp lastupdated last-updated updated-date modified-date avatar gravatar logo",
 )
+# A section whose heading says it rotates ("Latest news", "Related", "More from ...") is a teaser
+# block even inside the main region: its heading's container is skipped.
+ROTATING_HEADING_TAGS = "h2, h3, h4, h5, h6"
+ROTATING_LINK_SHARE = 0.5  # the container's text that is link text, for it to be a teaser block
+ROTATING_HEADINGS = re.compile(
+    r"^(?:latest|recent|related|popular|trending|featured|top|more|other|further|similar|"
+    r"recommended|most (?:read|viewed|popular|shared)|you (?:may|might) also|see also|"
+    r"in other news|what'?s new|read next|elsewhere|also on)\b"
+    r"(?:.{0,40})$",
+    re.IGNORECASE,
+)
+ROTATING_HEADING_WORDS = re.compile(
+    r"\b(?:news|stories|posts|articles|reading|updates|headlines|coverage|content|"
+    r"from (?:the|our)\b.*|like|interest|also|next|read|viewed|popular|shared)\b",
+    re.IGNORECASE,
+)
 # Attributes that mark an element as live or hidden: its content changes on its own or is not
 # shown to the reader.
 LIVE_ATTRIBUTES = ("aria-live", "data-rotate", "data-ride", "data-slick", "data-carousel")
@@ -81,6 +97,7 @@ INLINE_TAGS = _words(
     "sub sup time u var wbr data",
 )
 CELL_SEPARATOR = " | "
+MAX_FURNITURE_CHARS = 200  # longer lines are never only a stamp or a counter
 MAX_BLOCK_CHARS = 5000  # one "paragraph" of a page is cut here (a data dump in a <pre>)
 
 # Lines that are page furniture whose text changes on its own: a timestamp, a view or download
@@ -135,6 +152,7 @@ MIN_IMAGE_SIDE = 40
 # body inside the same ``<article>``).
 LEAD_REACH = 2
 BODY_BLOCK_QUERY = "p, li, blockquote, pre, h2, h3, h4, h5, h6, dd, figcaption"
+BODY_HEADING_QUERY = "h2, h3, h4, h5, h6"
 BODY_MAJORITY = 0.8  # the container holds this share of the nodes that match body paragraphs
 MIN_KEY_CHARS = 12  # paragraphs shorter than this are too common to locate the body by
 # width/height attributes below this: an icon or a tracking pixel
@@ -189,6 +207,9 @@ SOCIAL_EMBED_CLASSES = _words(
     "twitter-tweet instagram-media tiktok-embed bluesky-embed mastodon-embed",
     "reddit-embed-bq threads-post text-post-media fb-post fb-video flourish-embed",
     "infogram-embed datawrapper-embed",
+)
+EMBED_QUERY = "iframe, embed, object[data], video, audio, " + ", ".join(
+    f".{name}" for name in sorted(SOCIAL_EMBED_CLASSES)
 )
 SOCIAL_EMBED_ATTRIBUTES = ("cite", "data-href", "data-instgrm-permalink", "data-src", "data-url")
 # Frames that are plumbing, not content: ads, trackers, consent and comment widgets.
