@@ -52,7 +52,7 @@ IMAGE_NAME_NOISE = re.compile(
     re.IGNORECASE,
 )
 IMAGE_PATH_NOISE = re.compile(
-    r"^(?:\d{2,5}x\d{2,5}|\d{2,5}|(?:[a-z]{1,3}_[^/,]+)(?:,[a-z]{1,3}_[^/,]+)*|fit-in|smart|"
+    r"^(?:\d{2,5}x\d{2,5}|(?:[a-z]{1,3}_[^/,]+)(?:,[a-z]{1,3}_[^/,]+)*|fit-in|smart|"
     r"resize|resized|thumbs?|thumbnails?|filters:.*|(?:w|h)\d{2,5})$",
     re.IGNORECASE,
 )
@@ -127,12 +127,13 @@ def image_identity(src: str) -> str:
     is the path without rendition segments and size suffixes, plus the remaining query.
     """
     parts = urlsplit(src)
+    query = _keep_params(parts.query, NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS)
     segments = [s for s in unquote(parts.path).split("/") if s]
     if segments:
         segments[-1] = IMAGE_NAME_NOISE.sub("", segments[-1])
     kept = [s for s in segments[:-1] if not IMAGE_PATH_NOISE.match(s)] + segments[-1:]
     path = "/".join(kept).lower()
-    return f"{path}?{parts.query}" if parts.query else path
+    return f"{path}?{query}" if query else path
 
 
 def file_name(url: str) -> str:
