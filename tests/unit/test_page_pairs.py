@@ -29,7 +29,8 @@ def test_pair_is_found_as_labelled(case: Case) -> None:
         ),
         (
             "article source link removed",
-            "link to remediation-of-unsafe-cladding-2026.pdf ('National Audit Office report') removed from paragraph 4",
+            "link to remediation-of-unsafe-cladding-2026.pdf ('National Audit Office report')"
+            " removed from paragraph 4",
         ),
         (
             "wordpress video embed removed",

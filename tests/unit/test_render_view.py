@@ -1,0 +1,31 @@
+"""The page-mode view as plain text (worker.render.render_article_view)."""
+
+from __future__ import annotations
+
+from worker.models import Article, Embed, Image, Link
+from worker.render import render_article_view
+
+VIEW = Article(
+    headline="Board papers",
+    mode="page",
+    paragraphs=("Board papers", "Agenda, 9 December", "Minutes \x1b[31mred\x1b[0m"),
+    headings=("Board papers",),
+    images=(Image("https://x.gov/hero.jpg", "Hall", lead=True),),
+    links=(Link("https://x.gov/agenda.pdf", "Agenda, 9 December", 1, True),),
+    embeds=(Embed("https://www.youtube.com/embed/a", "video", "Meeting", None),),
+)
+
+
+def test_view_lists_blocks_then_images_links_and_embeds() -> None:
+    """Headings are marked, and every image, link and embed says where it sits."""
+    text = render_article_view(VIEW)
+    assert text.startswith("mode: page\nheadline: Board papers\n")
+    assert "\n## Board papers\nAgenda, 9 December\n" in text
+    assert "  [lead] Hall <https://x.gov/hero.jpg>" in text
+    assert "  [paragraph 2] Agenda, 9 December -> https://x.gov/agenda.pdf [document]" in text
+    assert "  [before the text] video Meeting <https://www.youtube.com/embed/a>" in text
+
+
+def test_view_strips_terminal_control_sequences() -> None:
+    """Page text cannot smuggle escape sequences into the terminal."""
+    assert "\x1b" not in render_article_view(VIEW)
