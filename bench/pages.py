@@ -6,7 +6,8 @@ listed ones) or ``noise`` (no change, or a minor one). Both versions go through 
 the case's mode (default ``auto``), the fingerprint and the diff, exactly as a check would.
 The same cases are the unit tests' table (tests/unit/test_page_pairs.py).
 
-Run: ``python bench/pages.py`` (``--check`` exits non-zero when any pair is missed).
+Run: ``python bench/pages.py`` (``--check`` exits non-zero when any pair is missed; ``--cost 3``
+also times the media step against whole extractions of the 262 real article pages).
 """
 
 from __future__ import annotations
@@ -108,10 +109,49 @@ def passed(case: Case, found: Found) -> bool:
     return found.significance in MEANINGFUL and case.kinds <= found.kinds
 
 
+def media_cost(repeat: int) -> None:
+    """Time the media and mode step against whole extractions on the 262 real article pages."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from bench.scoring import load_pages
+    from worker.extract.page import read_page
+
+    pages = load_pages()
+    whole = media = auto = float("inf")
+    for _ in range(repeat):
+        totals = [0.0, 0.0, 0.0]
+        for page in pages:
+            started = time.perf_counter()
+            article = extract_article(page.html, page.url, mode="article")
+            totals[0] += time.perf_counter() - started
+            tree = LexborHTMLParser(page.html)
+            started = time.perf_counter()
+            read_page(tree, article, page.url, "article")
+            totals[1] += time.perf_counter() - started
+            started = time.perf_counter()
+            extract_article(page.html, page.url, mode="auto")
+            totals[2] += time.perf_counter() - started
+        whole, media, auto = min(whole, totals[0]), min(media, totals[1]), min(auto, totals[2])
+    count = len(pages)
+    print(
+        f"{count} pages, best of {repeat}: extract (article mode)"
+        f" {whole / count * 1000:.2f} ms/page,"
+        f" of which media {media / count * 1000:.2f} ms ({media / whole:.0%});"
+        f" auto mode {auto / count * 1000:.2f} ms/page"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a pair is missed")
     parser.add_argument("--details", action="store_true", help="print each change's sentences")
+    parser.add_argument(
+        "--cost",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also time the media step on the 262 extraction pages (best of N)",
+    )
     args = parser.parse_args()
     cases, misses, started = load_cases(), 0, time.perf_counter()
     print(f"{'pair':<58} {'mode':<8} {'expected':<22} {'found':<34} ok")
@@ -130,6 +170,8 @@ def main() -> int:
                 print(f"    {line}")
     elapsed = time.perf_counter() - started
     print(f"\n{len(cases) - misses}/{len(cases)} pairs as labelled ({elapsed:.2f}s)")
+    if args.cost:
+        media_cost(args.cost)
     return 1 if args.check and misses else 0
 
 

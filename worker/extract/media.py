@@ -14,7 +14,6 @@ the page shows before the text: ``og:image`` often outlives a removed photo, so 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import replace
 
@@ -32,8 +31,9 @@ from worker.extract.page_rules import (
 )
 from worker.models import Article, Embed, Image, Link
 
-_NOT_WORDS = re.compile(r"\W+")
-KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 letters and digits
+KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-space characters
+# <p> elements locate the body on their own when this many (or this share) match.
+MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
 
 
 def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
@@ -68,14 +68,26 @@ def locate_body(
             index.setdefault(key, position)
     if not index:
         return None
-    matched = [
-        (node, index[key])
-        for node in tree.css(BODY_BLOCK_QUERY)
-        if (key := _key(node.text(deep=True))) in index
-    ]
-    places = {node.mem_id: place for node, place in matched}
+    # Paragraphs first (one cheap query over the document); every block kind only inside the
+    # container they point at, or over the document when a page sets its text in lists.
+    matched = _matching(tree.css("p"), index)
+    if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(index)):
+        matched = _matching(tree.css(BODY_BLOCK_QUERY), index)
     container = _common_ancestor([node for node, _ in matched])
-    return (container, places) if container is not None else None
+    if container is None:
+        return None
+    inside = _matching(container.css(BODY_BLOCK_QUERY), index)
+    return container, {node.mem_id: place for node, place in inside}
+
+
+def _matching(nodes: list[LexborNode], index: dict[str, int]) -> list[tuple[LexborNode, int]]:
+    """The nodes whose text is a body paragraph, with that paragraph's index."""
+    found = []
+    for node in nodes:
+        text = node.text(deep=True)
+        if len(text) >= MIN_KEY_CHARS and (place := index.get(_key(text))) is not None:
+            found.append((node, place))
+    return found
 
 
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
@@ -103,8 +115,9 @@ def _ancestors(node: LexborNode) -> list[LexborNode]:
 
 
 def _key(text: str) -> str:
-    """Text reduced to letters and digits, so the page's and the body stage's spacing agree."""
-    return _NOT_WORDS.sub("", text[:KEY_WINDOW].casefold())[:KEY_CHARS]
+    """The text's opening without whitespace, so the page's and the body stage's spacing agree
+    (split and join run in C: this is asked of every paragraph-like node on the page)."""
+    return "".join(text[:KEY_WINDOW].split())[:KEY_CHARS].casefold()
 
 
 # --- links --------------------------------------------------------------------------------------
@@ -130,10 +143,10 @@ def _enclosing_place(
     embed (a tweet's date link belongs to the tweet) stands between it and the body."""
     current = node.parent
     while current is not None and current.mem_id != container.mem_id:
-        if current.mem_id in places:
-            return True, places[current.mem_id]
         if current.mem_id in skip or (current.tag or "") in CHROME_TAGS:
             return False, None
+        if current.mem_id in places:
+            return True, places[current.mem_id]
         if is_chrome_element(current):
             return False, None
         current = current.parent
