@@ -25,7 +25,8 @@ def _words(*groups: str) -> frozenset[str]:
 TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "trk_", "ns_", "x-amz-", "x-goog-")
 NOISE_PARAMS = _words(
     "fbclid gclid dclid gbraid wbraid msclkid yclid igshid twclid ttclid li_fat_id _ga _gl",
-    "mkt_tok cmpid ito itm_source itm_medium itm_campaign ref_src ref_url",
+    "mkt_tok cmpid cmp ito itm_source itm_medium itm_campaign ref ref_src ref_url referrer",
+    "referer int",
     "sid sessionid session_id phpsessid jsessionid aspsessionid cfid cftoken",
     "csrf csrf_token _token nonce xtor at_medium at_campaign intcmp icid ocid smid smtyp",
     "guccounter guce_referrer guce_referrer_sig ga_source ga_medium ga_campaign",
@@ -41,6 +42,11 @@ IMAGE_PARAMS = _words(
     "w h width height size resize fit crop quality q auto format fm dpr rect ixlib ixid",
     "s fp-x fp-y fp-z sharp blur strip output compress im imwidth imheight mode scale",
     "sig se st sp sv sr",  # storage access signatures on image URLs
+)
+# The parameters of an embed's address that say which video, post or document it shows.
+EMBED_CONTENT_PARAMS = _words(
+    "v id ids vid video video_id videoid list playlist url href src file doc docid document",
+    "p post status track album episode show channel clip embed q query pid",
 )
 # Path parameters (``;jsessionid=...``) carried by some Java servers.
 PATH_PARAMS = re.compile(r";(?:jsessionid|sid|phpsessid)=[^/?#]*", re.IGNORECASE)
@@ -97,10 +103,16 @@ def clean_image_url(src: str, base: str = "") -> str:
 
 
 def clean_asset_url(src: str, base: str = "") -> str:
-    """:func:`clean_url` for embedded things (iframes, videos): cache busters always go."""
-    url = clean_url(src, base)
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(query=_keep_params(parts.query, NOISE_PARAMS | CACHE_PARAMS)))
+    """:func:`clean_url` for embedded things (iframes, videos): only the parameters that name
+    the content stay (``v``, ``id``, ``url`` ...). Players and widgets add session ids, widget
+    versions, origins and layout flags that change between renders of the same post."""
+    parts = urlsplit(clean_url(src, base))
+    kept = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() in EMBED_CONTENT_PARAMS
+    )
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _keep_params(query: str, noise: frozenset[str], generated: frozenset[str] = frozenset()) -> str:

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worker.urls import clean_image_url, clean_url, file_name, image_identity, is_document_url
+from worker.urls import (
+    clean_asset_url,
+    clean_image_url,
+    clean_url,
+    file_name,
+    image_identity,
+    is_document_url,
+)
 
 BASE = "https://www.example.gov/statistics/air"
 
@@ -101,3 +108,12 @@ def test_clean_url_is_idempotent(href: str) -> None:
     """Cleaning a cleaned URL changes nothing: stored targets compare stably."""
     once = clean_url(href, BASE)
     assert clean_url(once, BASE) == once
+
+
+def test_embeds_keep_only_the_parameters_that_name_their_content() -> None:
+    """A widget's session id, version and layout flags are no new embed; the post id is."""
+    one = "https://platform.twitter.com/embed/Tweet.html?id=186&sessionId=a1&widgetsVersion=2615"
+    other = "https://platform.twitter.com/embed/Tweet.html?widgetsVersion=9&id=186&theme=dark"
+    assert clean_asset_url(one) == clean_asset_url(other)
+    assert clean_asset_url(one) != clean_asset_url(one.replace("id=186", "id=187"))
+    assert clean_asset_url("https://youtube.com/watch?v=abc&t=90&feature=share").endswith("?v=abc")
