@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from worker.diff import apply, compare
 from worker.diff.weights import MEDIA_WEIGHTS, weight_of
@@ -182,3 +184,54 @@ def test_unknown_roles_fall_back_to_the_kind_wildcard_then_minor() -> None:
     """Weights are looked up by (kind, role, action), then (kind, *, action), then minor."""
     assert weight_of("embed", "chart", "removed") == MEDIA_WEIGHTS[("embed", "*", "removed")]
     assert weight_of("image", "inline", "renamed") == "minor"
+
+
+_SRC = st.sampled_from(["a.jpg", "b.jpg", "c.png", "a-300x200.jpg", "d.jpg?w=800"])
+_IMAGES = st.lists(
+    st.builds(
+        Image,
+        src=_SRC.map(lambda name: f"https://cdn.example.com/{name}"),
+        alt=st.sampled_from(["", "A hall", "A chart"]),
+        lead=st.booleans(),
+        paragraph=st.none() | st.integers(0, 3),
+    ),
+    max_size=4,
+)
+_LINKS = st.lists(
+    st.builds(
+        Link,
+        href=st.sampled_from(
+            ["https://x.gov/a.pdf", "https://x.gov/b", "https://x.gov/a.pdf?utm_source=1"]
+        ),
+        text=st.sampled_from(["report", "page", ""]),
+        paragraph=st.none() | st.integers(0, 3),
+        document=st.booleans(),
+    ),
+    max_size=4,
+)
+
+
+@given(_IMAGES, _LINKS, _IMAGES, _LINKS)
+def test_media_diff_properties(
+    images: list[Image], links: list[Link], other_images: list[Image], other_links: list[Link]
+) -> None:
+    """diff(a, a) is nothing; a change one way is a change the other way, with the same kinds."""
+    one = replace(BASE, images=tuple(images), links=tuple(links))
+    other = replace(BASE, images=tuple(other_images), links=tuple(other_links))
+    assert compare(one, one) is None
+    forward, backward = compare(one, other), compare(other, one)
+    assert (forward is None) == (backward is None)
+    if forward is not None and backward is not None:
+        assert forward.kinds == backward.kinds
+
+
+def test_an_alt_text_that_repeats_the_caption_is_told_once() -> None:
+    """When alt and caption say the same and both change, the change is the caption's only."""
+    old = replace(BASE, captions=("The council chamber",))
+    new = replace(
+        BASE,
+        captions=("The council chamber on Monday",),
+        images=(replace(LEAD, alt="The council chamber on Monday"), CHART),
+    )
+    change = compare(old, new)
+    assert change is not None and "caption" in change.kinds and "image" not in change.kinds

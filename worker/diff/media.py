@@ -49,7 +49,7 @@ def media_diffs(old: Article, new: Article, tally: Tally) -> Iterable[FieldDiff]
     if not (old.media_known and new.media_known):
         return
     for name, changes in (
-        ("images", image_changes(old.images, new.images)),
+        ("images", _unless_captioned(image_changes(old.images, new.images), old, new)),
         ("links", link_changes(old.links, new.links)),
         ("embeds", embed_changes(old.embeds, new.embeds)),
         ("sections", section_changes(old.headings, new.headings)),
@@ -57,6 +57,20 @@ def media_diffs(old: Article, new: Article, tally: Tally) -> Iterable[FieldDiff]
         if changes:
             _tally(changes, tally)
             yield FieldDiff(name, tuple(_op(change) for change in changes))
+
+
+def _unless_captioned(changes: list[MediaChange], old: Article, new: Article) -> list[MediaChange]:
+    """An alt text that repeats the caption (many CMSs set one from the other) changed with
+    it: the caption kind already tells that edit, so it is not told twice."""
+    old_texts = {normalize_text(t) for t in (*old.captions, *old.paragraphs)}
+    new_texts = {normalize_text(t) for t in (*new.captions, *new.paragraphs)}
+    return [
+        change
+        for change in changes
+        if change.action != "alt"
+        or normalize_text(change.old) not in old_texts
+        or normalize_text(change.new) not in new_texts
+    ]
 
 
 def _tally(changes: Sequence[MediaChange], tally: Tally) -> None:
@@ -135,16 +149,18 @@ def image_changes(old: Sequence[Image], new: Sequence[Image]) -> list[MediaChang
 
 
 def _alt_changes(old: Sequence[Image], new: Sequence[Image]) -> list[MediaChange]:
-    after_by_key = {image_key(image): image for image in new}
+    """The same pictures described differently: per image identity, the alt texts that do not
+    match one for one on the other side are paired in order."""
     changes = []
-    for before in old:
-        after = after_by_key.get(image_key(before))
-        if after is None or normalize_text(before.alt) == normalize_text(after.alt):
-            continue
-        role = _image_role(before, after)
-        noun = _image_noun(role, after)
-        sentence = f"{noun} alt text changed: {quote(before.alt)} -> {quote(after.alt)}"
-        changes.append(MediaChange("image", role, "alt", sentence, before.alt, after.alt))
+    for key in dict.fromkeys(image_key(image) for image in old):
+        before = [image for image in old if image_key(image) == key]
+        after = [image for image in new if image_key(image) == key]
+        left, right = _leftovers(before, after, lambda image: normalize_text(image.alt))
+        for one, other in zip(left, right, strict=False):
+            role = _image_role(one, other)
+            noun = _image_noun(role, other)
+            sentence = f"{noun} alt text changed: {quote(one.alt)} -> {quote(other.alt)}"
+            changes.append(MediaChange("image", role, "alt", sentence, one.alt, other.alt))
     return changes
 
 

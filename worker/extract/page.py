@@ -114,11 +114,16 @@ def page_article(article: Article, view: View, url: str) -> Article:
 
 
 def _mark_hero(view: View) -> tuple[Image, ...]:
-    """The first image is the page's hero when it comes before the first text block."""
+    """The first image is the page's hero when only headings come before it."""
     images = list(view.images)
-    if images and images[0].paragraph is None:
+    if images and _after_headings_only(images[0].paragraph, view):
         images[0] = replace(images[0], lead=True)
     return tuple(images)
+
+
+def _after_headings_only(paragraph: int | None, view: View) -> bool:
+    headings = set(view.heading_blocks)
+    return paragraph is None or all(block in headings for block in range(paragraph + 1))
 
 
 # --- choosing the mode ------------------------------------------------------------------------
