@@ -183,3 +183,30 @@ def test_broken_documents_still_give_an_empty_article_in_page_mode() -> None:
     """Junk input in page mode yields an empty result, never an exception."""
     for junk in (b"", b"\x00\xff\xfe", "<html><body>" + "<div>" * 3000):
         assert isinstance(extract_article(junk, URL, mode="page"), Article)
+
+
+@pytest.mark.parametrize(
+    ("block", "kept"),
+    [
+        (
+            "Published 3 March 2025 Last updated 28 November 2026 — see all updates",
+            "— see all updates",
+        ),
+        ("Last modified: Tue, 12/01/2026 - 10:31", ""),
+        ("Updated 2026-12-01T10:31:00Z", ""),
+        (
+            "The register lists every licensed site. Last updated 3 May 2026",
+            "The register lists every licensed site.",
+        ),
+        ("The report was published on 3 May 2026.", "The report was published on 3 May 2026."),
+        ("Minutes, 14 October 2026 PDF, 210 KB", "Minutes, 14 October 2026 PDF, 210 KB"),
+        ("Agenda PDF, 120 KB Downloaded 48 times", "Agenda PDF, 120 KB"),
+    ],
+)
+def test_stamps_and_counters_leave_the_sentences_around_them(block: str, kept: str) -> None:
+    """Page stamps and counters go; a sentence that mentions a date is text and stays."""
+    html = page(f"<p>{block}</p><p>Annual concentrations measured at 142 stations.</p>")
+    paragraphs = extract_article(html, URL, mode="page").paragraphs
+    assert paragraphs == ((kept,) if kept else ()) + (
+        "Annual concentrations measured at 142 stations.",
+    )

@@ -43,6 +43,7 @@ from worker.extract.page_rules import (
     MAIN_SELECTORS,
     MAX_BLOCK_CHARS,
     MAX_FURNITURE_CHARS,
+    MAX_FURNITURE_PASSES,
     MIN_MAIN_CHARS,
     PROSE_MIN_CHARS,
     ROTATING_HEADING_TAGS,
@@ -348,4 +349,9 @@ def strip_furniture(text: str) -> str:
     """Remove timestamps and counters glued into a block ("... Last updated 3 May 2026")."""
     if _DIGIT.search(text) is None:
         return text  # every stamp and counter has a digit: most prose skips the regex
-    return clean_text(FURNITURE_INLINE.sub(" ", text))
+    for _ in range(MAX_FURNITURE_PASSES):  # "Published X Last updated Y": one stamp a pass
+        stripped = clean_text(FURNITURE_INLINE.sub(" ", text))
+        if stripped == text:
+            break
+        text = stripped
+    return text

@@ -97,6 +97,7 @@ INLINE_TAGS = _words(
     "sub sup time u var wbr data",
 )
 CELL_SEPARATOR = " | "
+MAX_FURNITURE_PASSES = 3
 MAX_FURNITURE_CHARS = 200  # longer lines are never only a stamp or a counter
 MAX_BLOCK_CHARS = 5000  # one "paragraph" of a page is cut here (a data dump in a <pre>)
 
@@ -110,7 +111,10 @@ _DATE = (
     rf"\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?[^\s]*)?|"
     rf"\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})"
 )
-_TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*[a-z]{2,5})?)?"
+_TIME = (
+    r"(?:\s*[,–-]?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?"
+    r"(?:\s*[a-z]{2,5})?)?"
+)
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*,?\s+)?"
 _STAMP_WORDS = (
     r"(?:(?:this )?page (?:was )?|content |site |document )?(?:last )?"
@@ -133,7 +137,8 @@ FURNITURE_LINES = tuple(
 # The same stamps and counters glued into a longer block: removed, the rest kept.
 FURNITURE_INLINE = re.compile(
     rf"(?:^|(?<=[.!?|·•]))\s*(?:\(|\[)?{_STAMP_WORDS}\s*{_WEEKDAY}{_DATE}{_TIME}(?:\)|\])?\.?"
-    rf"(?=\s*(?:[|·•]|$))"
+    rf"(?=\s*(?:[|·•,;—–(-]|$|(?:last |page )?(?:updated|modified|reviewed|published|posted)\b|"
+    r"see\b))"
     r"|\b(?:downloaded|viewed|visited|read|accessed)\s+[\d,.]+\s*[km]?\s+times\b"
     r"|\(\s*[\d,.]+\s*[km]?\s+(?:views?|downloads?|hits?|visits?|reads?)\s*\)",
     re.IGNORECASE,
