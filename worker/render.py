@@ -101,7 +101,8 @@ def headline_line(change: Change, old: Article, new: Article) -> str:
         return f"Article removed: {old.headline or new.headline}"
     if "restored" in change.kinds:
         return f"Article restored: {new.headline or old.headline}"
-    return f"Article edited: {new.headline or old.headline}"
+    noun = "Page" if new.mode == "page" else "Article"
+    return f"{noun} edited: {new.headline or old.headline}"
 
 
 def summary_line(change: Change) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from worker.diff import compare
 from worker.models import Article, Embed, Image, Link
-from worker.render import render_article_view
+from worker.render import render_article_view, render_text
 
 VIEW = Article(
     headline="Board papers",
@@ -29,3 +32,13 @@ def test_view_lists_blocks_then_images_links_and_embeds() -> None:
 def test_view_strips_terminal_control_sequences() -> None:
     """Page text cannot smuggle escape sequences into the terminal."""
     assert "\x1b" not in render_article_view(VIEW)
+
+
+def test_a_page_mode_change_is_announced_as_a_page_edit() -> None:
+    """Alerts for a watched page say "Page edited", with the media sentence in the details."""
+    new = replace(VIEW, links=(), images=(), embeds=())
+    change = compare(VIEW, new)
+    assert change is not None
+    text = render_text(change, old=VIEW, new=new)
+    assert text.startswith("Page edited: Board papers")
+    assert "link to agenda.pdf ('Agenda, 9 December') removed from paragraph 2" in text
