@@ -210,3 +210,25 @@ def test_stamps_and_counters_leave_the_sentences_around_them(block: str, kept: s
     assert paragraphs == ((kept,) if kept else ()) + (
         "Annual concentrations measured at 142 stations.",
     )
+
+
+def test_teaser_images_and_ad_frames_are_not_body_media() -> None:
+    """A card linking to another story and an ad or recommendation frame are left out; an
+    image linked to its own full-size file (a lightbox) stays."""
+    extra = (
+        '<p><a href="/other-story"><img src="https://img.example.com/teaser.jpg" alt="Other"></a>'
+        " Councils said they lacked the enforcement staff to chase owners, the report found.</p>"
+        '<a href="https://img.example.com/big/site.jpg"><img src="https://img.example.com/site.jpg"'
+        ' alt="The site"></a>'
+        '<iframe src="https://cd.connatix.com/embed?playlist=1"></iframe>'
+        '<iframe src="https://tpc.googlesyndication.com/safeframe/1-0-40/html/container.html">'
+        "</iframe>"
+    )
+    html = ARTICLE.replace("</div></article>", f"{extra}</div></article>")
+    article = extract_article(html, "https://news.example.com/uk/cladding", mode="article")
+    assert [image.alt for image in article.images] == [
+        "A tower block",
+        "Progress chart",
+        "The site",
+    ]
+    assert [embed.kind for embed in article.embeds] == ["post"]

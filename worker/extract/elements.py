@@ -20,6 +20,7 @@ from worker.extract.page_rules import (
     HIDDEN_ATTRIBUTES,
     HIDDEN_STYLE,
     IGNORED_EMBED,
+    IMAGE_LINK_TARGET,
     IMAGE_SOURCE_ATTRIBUTES,
     IMAGE_SRCSET_ATTRIBUTES,
     LIVE_ATTRIBUTES,
@@ -29,6 +30,7 @@ from worker.extract.page_rules import (
     SHARE_MAILTO,
     SOCIAL_EMBED_ATTRIBUTES,
     SOCIAL_EMBED_CLASSES,
+    TEASER_LINK_REACH,
 )
 from worker.extract.text import clean_text, repair
 from worker.models import Embed, Image, Link
@@ -53,7 +55,7 @@ def link_of(node: LexborNode, base: str) -> Link | None:
 def image_of(node: LexborNode, base: str) -> Image | None:
     """An ``<img>`` as an Image; None for placeholders, icons and tracking pixels."""
     src = _image_source(node, base)
-    if not src or _tiny(node):
+    if not src or _tiny(node) or _teaser(node, base):
         return None
     alt = repair(clean_text(node.attributes.get("alt") or node.attributes.get("title") or ""))
     return Image(src=src, alt=alt)
@@ -64,7 +66,7 @@ def embed_of(node: LexborNode, tag: str, base: str) -> tuple[bool, Embed | None]
     src = embed_source(node, tag, base)
     if src is None:
         return False, None
-    if not src or IGNORED_EMBED.search(src):
+    if not src or IGNORED_EMBED.search(src) or _tiny(node):
         return True, None
     title = clean_text(node.attributes.get("title") or "")
     return True, Embed(src=src, kind=_embed_kind(src, tag), title=title)
@@ -131,6 +133,21 @@ def _image_source(node: LexborNode, base: str) -> str:
         if first and not PLACEHOLDER_IMAGE.search(first[0]):
             return clean_image_url(first[0], base)
     return ""
+
+
+def _teaser(node: LexborNode, base: str) -> bool:
+    """Is the image wrapped in a link to another page (not to a picture or a document)?"""
+    current = node.parent
+    for _ in range(TEASER_LINK_REACH):
+        if current is None:
+            return False
+        if current.tag == "a":
+            target = clean_url(current.attributes.get("href") or "", base)
+            if not target or same_page(target, base):
+                return False
+            return not (IMAGE_LINK_TARGET.search(target) or is_document_url(target))
+        current = current.parent
+    return False
 
 
 def _tiny(node: LexborNode) -> bool:

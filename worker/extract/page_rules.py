@@ -218,8 +218,15 @@ EMBED_QUERY = "iframe, embed, object[data], video, audio, " + ", ".join(
 )
 SOCIAL_EMBED_ATTRIBUTES = ("cite", "data-href", "data-instgrm-permalink", "data-src", "data-url")
 # Frames that are plumbing, not content: ads, trackers, consent and comment widgets.
+# Recommendation players (connatix, primis, anyclip ...) show a different video on every load.
 IGNORED_EMBED = re.compile(
-    r"doubleclick|googlesyndication|googletagmanager|adservice|amazon-adsystem|"
+    r"doubleclick|googlesyndication|googletagmanager|adservice|amazon-adsystem|adnxs|criteo|"
+    r"pubmatic|rubiconproject|moatads|safeframe|teads|sharethrough|outbrain|taboola|"
+    r"connatix|primis|anyclip|aniview|vidazoo|ex\.co/|minute\.ly|/ads?/|[/.]ads?\.|"
     r"facebook\.com/plugins/like|recaptcha|consent|cookie|disqus|about:blank|^$",
     re.IGNORECASE,
 )
+# An image inside a link to another page is a teaser (a card for another story, which rotates);
+# one linked to a picture (a lightbox) or a document (a cover) is content.
+IMAGE_LINK_TARGET = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|tiff?)(?:$|\?)", re.IGNORECASE)
+TEASER_LINK_REACH = 4  # how far above an image its wrapping link is looked for
