@@ -31,6 +31,7 @@ NOISE_PARAMS = _words(
     "csrf csrf_token _token nonce xtor at_medium at_campaign intcmp icid ocid smid smtyp",
     "guccounter guce_referrer guce_referrer_sig ga_source ga_medium ga_campaign",
     "expires signature key-pair-id policy",  # signed CDN links: they expire and re-sign
+    "xcust clickid click_id irclickid aff_sub subid sub_id",  # per-visitor affiliate ids
 )
 # Cache busters: always dropped from images and embeds; dropped from links only when the value
 # looks generated (a clock or a hash), because ``?v=`` is also YouTube's video id.
@@ -53,13 +54,14 @@ PATH_PARAMS = re.compile(r";(?:jsessionid|sid|phpsessid)=[^/?#]*", re.IGNORECASE
 # Renditions spelled in the file name or path: WordPress ``-300x200``, ``@2x``, a build hash
 # (``hero.3f9a1c2b.jpg``), CDN path transforms (``/w_800,h_600,c_fill/``, ``/1200x630/``).
 IMAGE_NAME_NOISE = re.compile(
-    r"(?:-\d{2,5}x\d{2,5}|@\d(?:\.\d)?x|[._-](?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}|-scaled)"
+    r"(?:-\d{2,5}x\d{2,5}|@\d(?:\.\d)?x|[._-](?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}|-scaled|"
+    r"[._-]\d{10,13})"
     r"(?=\.[a-z0-9]{2,5}$)",
     re.IGNORECASE,
 )
 IMAGE_PATH_NOISE = re.compile(
     r"^(?:\d{2,5}x\d{2,5}|(?:[a-z]{1,3}_[^/,]+)(?:,[a-z]{1,3}_[^/,]+)*|fit-in|smart|"
-    r"resize|resized|thumbs?|thumbnails?|filters:.*|(?:w|h)\d{2,5})$",
+    r"resize|resized|thumbs?|thumbnails?|filters:.*|(?:w|h)\d{2,5}|v\d{6,})$",
     re.IGNORECASE,
 )
 # Schemes a link can have that point nowhere worth watching.

@@ -117,3 +117,16 @@ def test_embeds_keep_only_the_parameters_that_name_their_content() -> None:
     assert clean_asset_url(one) == clean_asset_url(other)
     assert clean_asset_url(one) != clean_asset_url(one.replace("id=186", "id=187"))
     assert clean_asset_url("https://youtube.com/watch?v=abc&t=90&feature=share").endswith("?v=abc")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("https://x.com/up/v1733000000/photo.jpg", "https://x.com/up/v1733999999/photo.jpg"),
+        ("https://x.com/img/photo-1733000000.jpg", "https://x.com/img/photo-1733000123.jpg"),
+        ("https://cdn.x.com/p.jpg?Expires=1&Signature=ab&Key-Pair-Id=K", "https://cdn.x.com/p.jpg"),
+    ],
+)
+def test_upload_versions_timestamps_and_signatures_are_no_new_image(one: str, other: str) -> None:
+    """Re-signed, re-versioned or time-stamped URLs of one picture keep its identity."""
+    assert image_identity(clean_image_url(one)) == image_identity(clean_image_url(other))
