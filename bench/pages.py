@@ -118,6 +118,10 @@ def media_cost(repeat: int) -> None:
 
     pages = load_pages()
     whole = media = auto = float("inf")
+    modes: dict[str, int] = {}
+    for page in pages:
+        mode = extract_article(page.html, page.url, mode="auto").mode
+        modes[mode] = modes.get(mode, 0) + 1
     for _ in range(repeat):
         totals = [0.0, 0.0, 0.0]
         for page in pages:
@@ -137,7 +141,8 @@ def media_cost(repeat: int) -> None:
         f"{count} pages, best of {repeat}: extract (article mode)"
         f" {whole / count * 1000:.2f} ms/page,"
         f" of which media {media / count * 1000:.2f} ms ({media / whole:.0%});"
-        f" auto mode {auto / count * 1000:.2f} ms/page"
+        f" auto mode {auto / count * 1000:.2f} ms/page;"
+        f" auto read {modes.get('article', 0)} as articles, {modes.get('page', 0)} as pages"
     )
 
 
