@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import pytest
 
-from bench.pages import Case, load_cases, passed, run_case
+from bench.pages import BASE_URL, DATA, Case, load_cases, passed, run_case
+from worker.diff import compare
+from worker.extract import extract_article
+from worker.normalize import fingerprint
 
 CASES = load_cases()
 
@@ -68,3 +74,43 @@ def test_a_broken_case_names_itself() -> None:
     case = Case("broken", "gov_dataset.html", "noise", (("no such text", ""),))
     with pytest.raises(ValueError, match="case 'broken'"):
         case.pages()
+
+
+def _add_params(params: str) -> Callable[[re.Match[str]], str]:
+    def add(match: re.Match[str]) -> str:
+        url = match.group(2)
+        joiner = "&amp;" if "?" in url else "?"
+        return f'{match.group(1)}"{url}{joiner}{params}"'
+
+    return add
+
+
+def _session(match: re.Match[str]) -> str:
+    path, _, query = match.group(2).partition("?")
+    return f'{match.group(1)}"{path};jsessionid=0A1B2C3D{"?" + query if query else ""}"'
+
+
+LINK = r'(<a\b[^>]*?\shref=)"((?:https?:/)?/[^"#]*)"'
+NOISE_TRANSFORMS: dict[str, tuple[str, Callable[[re.Match[str]], str]]] = {
+    "tracking on every link": (LINK, _add_params("utm_source=feed&amp;fbclid=x1&amp;ref=hp")),
+    "renditions on every image": (r'(<img\b[^>]*?\ssrc=)"([^"]+)"', _add_params("w=640&amp;q=70")),
+    "session id in every link": (r'(<a\b[^>]*?\shref=)"(/[^"#;]*)"', _session),
+    "every counter moves": (
+        r"(\d[\d,]*) (views|shares|times)",
+        lambda m: f"9{m.group(1)} {m.group(2)}",
+    ),
+}
+
+
+@pytest.mark.parametrize("transform", NOISE_TRANSFORMS, ids=list(NOISE_TRANSFORMS))
+@pytest.mark.parametrize("page", sorted({case.page for case in CASES}))
+def test_generic_noise_on_every_page_is_no_change(page: str, transform: str) -> None:
+    """The same noise applied to the whole page, not only to chosen spots, changes nothing."""
+    pattern, replacement = NOISE_TRANSFORMS[transform]
+    html = (DATA / page).read_text(encoding="utf-8")
+    noisy = re.sub(pattern, replacement, html)
+    if noisy == html:
+        pytest.skip(f"{page} has nothing for {transform!r} to change")
+    old = extract_article(html, BASE_URL, mode="auto")
+    new = extract_article(noisy, BASE_URL, mode=old.mode)
+    assert fingerprint(old) == fingerprint(new) or compare(old, new) is None
