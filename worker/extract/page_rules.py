@@ -57,7 +57,8 @@ CHROME_ROLES |= _words("toolbar menu menubar tablist status timer marquee")
 CHROME_TOKENS = _words(
     "breadcrumb breadcrumbs skip skiplink cookie cookies consent gdpr share sharing social",
     "sharebar addthis sharethis teaser teasers carousel slider slideshow rotator rotating",
-    "ticker marquee swiper slick owl splide glide flickity promo promos promotion related",
+    "ticker marquee swiper slick owl splide glide flickity promo promos promotion spotlight",
+    "related",
     "recommended recommendations popular trending mostread most-read newsletter subscribe",
     "signup sidebar advert advertisement ads ad sponsor sponsored",
     "counter counters count pageviews viewcount view-count hit-count share-count hits",
