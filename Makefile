@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.extraction --repeat 3
 	$(BIN)/python bench/diff.py --check
 	$(BIN)/python -m bench.truth --stories 50
+	$(BIN)/python bench/pages.py --check
 	$(BIN)/python bench/schedule.py --sizes 100000
 	$(BIN)/python bench/web.py
 

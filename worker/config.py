@@ -331,6 +331,7 @@ class WatchModel(_Frozen):
     respect_robots: bool = True
     alert_on: tuple[str, ...] | None = None
     debounce: float | None = None
+    mode: Literal["page", "article", "auto"] = "auto"  # how the page is read (extract/page.py)
 
     _durations = _duration_field("interval", "debounce")
     _alert_on = _alert_on_field()
@@ -473,6 +474,7 @@ def _build_watch(model: WatchModel, raw: SettingsFile) -> Watch:
         respect_robots=model.respect_robots,
         alert_on=model.alert_on if model.alert_on is not None else defaults.alert_on,
         debounce=model.debounce if model.debounce is not None else defaults.debounce,
+        mode=model.mode,
     )
 
 

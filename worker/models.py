@@ -7,6 +7,7 @@ can be logged, compared and serialised without surprises.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -44,6 +45,10 @@ ChangeKind = Literal[
     "correction",
     "figures",
     "quote",
+    "image",
+    "link",
+    "embed",
+    "section",
     "removed",
     "restored",
     "ab_test",
@@ -67,6 +72,14 @@ VERSION_STATES: tuple[VersionState, ...] = get_args(VersionState)
 def heavier(a: Significance, b: Significance) -> Significance:
     """The heavier of two significance levels."""
     return a if SIGNIFICANCE_RANK[a] >= SIGNIFICANCE_RANK[b] else b
+
+
+# How a page is read: as an article (headline, body, captions) or as a page (the main content
+# region's visible text, headings, lists, tables); ``auto`` picks per page (worker.extract.page).
+WatchMode = Literal["page", "article", "auto"]
+PageMode = Literal["article", "page"]
+# The kinds worker.diff.media adds for what a page holds besides text.
+MediaKind = Literal["image", "link", "embed", "section"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,7 @@ class Watch:
     alert_on: tuple[str, ...] = ("moderate",)
     debounce: float = 0.0
     source: str | None = None  # the feed URL that discovered this watch
+    mode: WatchMode = "auto"
 
     @property
     def is_source(self) -> bool:
@@ -170,6 +184,60 @@ class Capture:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """An image the content shows: identity is its normalised ``src`` plus its ``alt`` text.
+
+    ``lead`` marks the article's lead (or a page's hero) image; ``paragraph`` is the 0-based
+    index of the paragraph it follows (None when it comes before the text).
+    """
+
+    src: str
+    alt: str = ""
+    lead: bool = False
+    paragraph: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link inside the content: absolute, normalised ``href`` and the text it shows.
+
+    ``paragraph`` is the 0-based index of the paragraph holding it; ``document`` says the
+    target is a file or dataset (a PDF, a CSV, "download this dataset"), not another page.
+    """
+
+    href: str
+    text: str = ""
+    paragraph: int | None = None
+    document: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """Something embedded in the content: a video, a social post, a document viewer, a map."""
+
+    src: str
+    kind: str = "embed"  # video, post, document, map, audio or embed
+    title: str = ""
+    paragraph: int | None = None
+
+
+def _media_dict(value: Image | Link | Embed) -> dict[str, Any]:
+    return dataclasses.asdict(value)
+
+
+def _media_tuple(cls: type[Any], items: Any) -> tuple[Any, ...]:
+    """Rebuild stored media records, ignoring keys a newer version may have added."""
+    if not isinstance(items, list):
+        return ()
+    names = {f.name for f in dataclasses.fields(cls)}
+    return tuple(
+        cls(**{k: v for k, v in item.items() if k in names})
+        for item in items
+        if isinstance(item, dict)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """The parts of a news article that editwatch compares, each as its own field."""
 
@@ -182,6 +250,14 @@ class Article:
     captions: tuple[str, ...] = ()
     canonical_url: str = ""
     language: str = ""
+    mode: PageMode = "article"
+    headings: tuple[str, ...] = ()  # section headings, in order (page mode and article mode)
+    images: tuple[Image, ...] = ()
+    links: tuple[Link, ...] = ()
+    embeds: tuple[Embed, ...] = ()
+    # False for states stored before media were extracted: their media are unknown, not absent,
+    # so the diff does not report every image and link of such a state as added.
+    media_known: bool = True
 
     @property
     def body_text(self) -> str:
@@ -199,6 +275,11 @@ class Article:
             "captions": list(self.captions),
             "canonical_url": self.canonical_url,
             "language": self.language,
+            "mode": self.mode,
+            "headings": list(self.headings),
+            "images": [_media_dict(i) for i in self.images],
+            "links": [_media_dict(i) for i in self.links],
+            "embeds": [_media_dict(i) for i in self.embeds],
         }
 
     @classmethod
@@ -213,6 +294,12 @@ class Article:
             captions=tuple(str(c) for c in data.get("captions", ())),
             canonical_url=str(data.get("canonical_url", "")),
             language=str(data.get("language", "")),
+            mode="page" if data.get("mode") == "page" else "article",
+            headings=tuple(str(h) for h in data.get("headings", ())),
+            images=_media_tuple(Image, data.get("images")),
+            links=_media_tuple(Link, data.get("links")),
+            embeds=_media_tuple(Embed, data.get("embeds")),
+            media_known="images" in data,
         )
 
 

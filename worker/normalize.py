@@ -21,7 +21,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from worker.models import Article
+from worker.models import Article, Embed, Image, Link
+from worker.urls import clean_asset_url, clean_url, image_identity
 
 # Characters that render as nothing (or only steer layout) and appear and vanish between renders.
 INVISIBLE_CHARACTERS = (
@@ -379,5 +380,41 @@ def fingerprint(article: Article) -> str:
     """
     normalized = normalize_article(article)
     payload = {name: getattr(normalized, name) for name in FINGERPRINT_FIELDS}
+    payload.update(media_canonical(article))
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+# --- media: what a page holds besides text (images, links, embeds, sections) -----------------
+# Identity keys shared by the fingerprint and worker.diff.media, so both agree on "same image".
+
+
+def image_key(image: Image) -> str:
+    """An image is the same picture when its file is (renditions and CDN hosts aside)."""
+    return image_identity(image.src)
+
+
+def link_key(link: Link) -> str:
+    return clean_url(link.href)
+
+
+def embed_key(embed: Embed) -> str:
+    return clean_asset_url(embed.src)
+
+
+def media_canonical(article: Article) -> dict[str, object]:
+    """The compared form of the media fields; empty ones are left out, so a text-only article
+    keeps the fingerprint it had before media were extracted. Order does not count (the diff
+    compares them as multisets)."""
+    parts: dict[str, object] = {}
+    if article.mode == "page":
+        parts["mode"] = "page"
+    if article.headings:
+        parts["headings"] = sorted(normalize_text(h) for h in article.headings)
+    if article.images:
+        parts["images"] = sorted([image_key(i), normalize_text(i.alt)] for i in article.images)
+    if article.links:
+        parts["links"] = sorted([link_key(link), link.document] for link in article.links)
+    if article.embeds:
+        parts["embeds"] = sorted(embed_key(e) for e in article.embeds)
+    return parts

@@ -37,6 +37,10 @@ FIELD_LABELS: dict[str, str] = {
     "canonical_url": "Canonical URL",
     "body": "paragraph",
     "captions": "caption",
+    "images": "Images",
+    "links": "Links",
+    "embeds": "Embeds",
+    "sections": "Sections",
 }
 BLOCK_VERBS: dict[str, str] = {
     "insert": "added",
@@ -97,7 +101,8 @@ def headline_line(change: Change, old: Article, new: Article) -> str:
         return f"Article removed: {old.headline or new.headline}"
     if "restored" in change.kinds:
         return f"Article restored: {new.headline or old.headline}"
-    return f"Article edited: {new.headline or old.headline}"
+    noun = "Page" if new.mode == "page" else "Article"
+    return f"{noun} edited: {new.headline or old.headline}"
 
 
 def summary_line(change: Change) -> str:
@@ -409,3 +414,61 @@ def _field_json(fd: FieldDiff) -> dict[str, Any]:
         if b.tag != "equal"
     ]
     return {"field": fd.field, "blocks": blocks}
+
+
+# --- what is watched on a page ------------------------------------------------------------------
+
+
+def render_article_view(article: Article) -> str:
+    """Plain text of what editwatch watches on a page (for ``editwatch extract``).
+
+    Page mode and article mode alike: the text blocks in reading order (headings marked
+    ``##``), then the images (the lead one marked), the links with their absolute targets and
+    the embeds, each with the paragraph it belongs to. Control characters are stripped.
+    """
+    lines = [f"mode: {article.mode}", f"headline: {article.headline}"]
+    lines.extend(f"{name}: {value}" for name, value in _view_meta(article) if value)
+    lines.append("")
+    headings = list(article.headings)
+    for paragraph in article.paragraphs:
+        if headings and paragraph == headings[0]:
+            headings.pop(0)
+            lines.append(f"## {paragraph}")
+        else:
+            lines.append(paragraph)
+    lines.extend(_view_media(article))
+    return "\n".join(_clean(line) for line in lines)
+
+
+def _view_meta(article: Article) -> list[tuple[str, str]]:
+    return [
+        ("subheadline", article.subheadline),
+        ("byline", article.byline),
+        ("published", article.published),
+        ("modified", article.modified),
+        ("url", article.canonical_url),
+    ]
+
+
+def _where(paragraph: int | None) -> str:
+    return f"paragraph {paragraph + 1}" if paragraph is not None else "before the text"
+
+
+def _view_media(article: Article) -> list[str]:
+    lines: list[str] = []
+    if article.images:
+        lines.extend(["", f"images ({len(article.images)}):"])
+        for image in article.images:
+            role = "lead" if image.lead else _where(image.paragraph)
+            lines.append(f"  [{role}] {image.alt or '(no alt text)'} <{image.src}>")
+    if article.links:
+        lines.extend(["", f"links ({len(article.links)}):"])
+        for link in article.links:
+            kind = " [document]" if link.document else ""
+            lines.append(f"  [{_where(link.paragraph)}] {link.text} -> {link.href}{kind}")
+    if article.embeds:
+        lines.extend(["", f"embeds ({len(article.embeds)}):"])
+        for embed in article.embeds:
+            title = f" {embed.title}" if embed.title else ""
+            lines.append(f"  [{_where(embed.paragraph)}] {embed.kind}{title} <{embed.src}>")
+    return lines

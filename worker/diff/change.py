@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from worker.diff.align import align_blocks
+from worker.diff.media import MEDIA_FIELDS, media_diffs
 from worker.diff.summary import cap_details, quote
 from worker.diff.taxonomy import (
     TEXT_KINDS,
@@ -56,6 +57,7 @@ def compare(old: Article, new: Article) -> Change | None:
     tally = Tally(set(), [], Counter(), Counter())
     fields = list(_scalar_diffs(old, new, tally))
     fields.extend(_list_diffs(old, new, tally))
+    fields.extend(media_diffs(old, new, tally))
     if all(fd.field in CONTEXT_FIELDS for fd in fields):
         return None
     silent = (
@@ -150,6 +152,8 @@ def apply(old: Article, change: Change | None) -> Article:
     updates: dict[str, object] = {}
     list_attr = {name: attr for attr, name in LIST_FIELDS}
     for fd in change.fields:
+        if fd.field in MEDIA_FIELDS:  # described in words, not replayed: ``new`` holds them
+            continue
         if fd.field in list_attr:
             placed = sorted((b for b in fd.blocks if b.new_index is not None), key=_new_index)
             updates[list_attr[fd.field]] = tuple(b.new for b in placed)

@@ -20,10 +20,11 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from worker.extract.body import body_of, captions_of
 from worker.extract.headline import byline_of, headline_of, language_of, subheadline_of
+from worker.extract.page import read_page
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
 from worker.extract.signals import ld_str, metas, scan_document, select
 from worker.extract.text import first_of
-from worker.models import Article, Selectors, SiteProfile
+from worker.models import Article, Selectors, SiteProfile, WatchMode
 
 EXTRACTOR_VERSION = "editwatch-extract/1.1"  # 1.1: headline and mojibake repair
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
@@ -41,15 +42,22 @@ _EXTRACT_FAILURES = (
 
 
 def extract_article(
-    html: bytes | str, url: str | None = None, profile: SiteProfile | None = None
+    html: bytes | str,
+    url: str | None = None,
+    profile: SiteProfile | None = None,
+    mode: WatchMode = "article",
 ) -> Article:
-    """Turn one HTML document into an Article; junk input yields an empty Article, never raises."""
+    """Turn one HTML document into an Article; junk input yields an empty Article, never raises.
+
+    ``mode`` is the watch's (``page``, ``article`` or ``auto``): see :mod:`worker.extract.page`.
+    """
     try:
         text = _decode(html)
         if not text or text.isspace():
             return Article(canonical_url=url or "")
         tree = LexborHTMLParser(text)
-        return _extract(tree, url, profile.selectors if profile else Selectors())
+        article = _extract(tree, url, profile.selectors if profile else Selectors())
+        return read_page(tree, article, url or "", mode)
     except _EXTRACT_FAILURES:
         # Broken documents are a fact of the web: an empty result lets the pipeline record the
         # check as "nothing usable" instead of crashing the worker.

@@ -30,6 +30,7 @@ from worker.models import (
     Validators,
     Version,
     Watch,
+    WatchMode,
 )
 from worker.normalize import explain_noise, fingerprint
 from worker.pipeline.context import Context, Target, result_for, utcnow
@@ -173,7 +174,8 @@ def _process(
         return result_for(watch, "not_modified", version=current.number, detail=detail)
     if current is not None and _is_section_front(watch.url, page):
         return record_removal(target, current, page.status, store, page.final_url)
-    article = extract_article(page.text, page.final_url, _profile(watch, context.settings))
+    profile, mode = _profile(watch, context.settings), _mode(watch, current)
+    article = extract_article(page.text, page.final_url, profile, mode)
     if current is not None and not current.removed:
         lost = _lost(watch, current, article, page)
         if lost is not None:
@@ -248,6 +250,14 @@ def _log_summary(result: CheckResult, duration_ms: float, page: FetchResult | No
         duration_ms=round(duration_ms, 1),
         error=result.error,
     )
+
+
+def _mode(watch: Watch, current: Version | None) -> WatchMode:
+    """``auto`` decides once: later checks read the page the way its stored state was read, so
+    a page near the threshold cannot flip between modes and alert on the flip."""
+    if watch.mode == "auto" and current is not None and not current.removed:
+        return current.article.mode
+    return watch.mode
 
 
 def _profile(watch: Watch, settings: Settings) -> SiteProfile | None:

@@ -1,0 +1,234 @@
+"""Page mode and article-mode media extraction (worker.extract.page, .media, .elements)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.configs import write_config
+from worker.config import load_settings
+from worker.errors import ConfigError
+from worker.extract import extract_article
+from worker.models import Article
+
+URL = "https://www.example.gov/statistics/air"
+
+
+def page(main: str, head: str = "", outside: str = "") -> str:
+    """A page with site chrome around ``main``."""
+    return (
+        f"<html><head><title>Air statistics</title>{head}</head><body>"
+        '<header><nav><a href="/">Home</a><a href="/news">News</a></nav></header>'
+        f"<main>{main}</main>{outside}"
+        "<footer><p>Contact us</p><p>© 2026 Ministry</p></footer></body></html>"
+    )
+
+
+DATASET = page(
+    "<h1>Air quality statistics</h1>"
+    "<p>Annual concentrations of fine particles measured at 142 stations across the country.</p>"
+    "<h2>Data</h2><table><tr><th>Region</th><th>PM2.5</th></tr><tr><td>North</td><td>7.8</td>"
+    "</tr></table>"
+    '<ul><li><a href="/files/air.csv?utm_source=site">View this dataset</a></li></ul>',
+    head='<script type="application/ld+json">{"@type": "Dataset", "name": "Air"}</script>',
+)
+
+
+def test_page_mode_keeps_the_main_region_in_reading_order() -> None:
+    """Headings, paragraphs, table rows and list items come out in order; chrome stays out."""
+    article = extract_article(DATASET, URL, mode="page")
+    assert article.mode == "page"
+    assert article.paragraphs == (
+        "Air quality statistics",
+        "Annual concentrations of fine particles measured at 142 stations across the country.",
+        "Data",
+        "Region | PM2.5",
+        "North | 7.8",
+        "View this dataset",
+    )
+    assert article.headings == ("Air quality statistics", "Data")
+    (link,) = article.links
+    assert (link.href, link.text, link.document) == (
+        "https://www.example.gov/files/air.csv",
+        "View this dataset",
+        True,
+    )
+
+
+def test_auto_reads_a_dataset_page_as_a_page_and_a_news_story_as_an_article() -> None:
+    """``auto`` picks page mode without article signals, article mode with NewsArticle JSON-LD."""
+    assert extract_article(DATASET, URL, mode="auto").mode == "page"
+    prose = "".join(
+        f"<p>{'Paragraph of running prose about the council budget. ' * 4}</p>" for _ in range(4)
+    )
+    story = page(
+        f"<article><h1>Budget passed</h1>{prose}</article>",
+        head='<script type="application/ld+json">{"@type": "NewsArticle"}</script>',
+    )
+    assert extract_article(story, URL, mode="auto").mode == "article"
+    assert extract_article(DATASET, URL).mode == "article"  # the function's default
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "<p>Last updated: 28 November 2026</p>",
+        "<p>Page last reviewed: 3 March 2026 at 10:31</p>",
+        "<p>Views: 18,204</p>",
+        "<p>1,204 views</p>",
+        '<div class="share"><a href="https://twitter.com/intent/tweet?u=x">Share on X</a></div>',
+        '<div class="carousel"><p>Rotating teaser about something else entirely</p></div>',
+        '<div aria-live="polite"><p>Live ticker 142.38</p></div>',
+        '<p style="display:none">Hidden text the reader never sees</p>',
+        '<div class="x"><h2>Latest news</h2><ul><li><a href="/n/1">Minister visits</a></li>'
+        "</ul></div>",
+        '<img src="/pixel.gif" width="1" height="1" alt="">',
+    ],
+)
+def test_page_furniture_is_not_watched(furniture: str) -> None:
+    """Stamps, counters, share links, teasers, live and hidden parts add nothing to the view."""
+    plain = extract_article(DATASET, URL, mode="page")
+    busy = extract_article(
+        DATASET.replace("<h2>Data</h2>", f"{furniture}<h2>Data</h2>"), URL, mode="page"
+    )
+    assert (busy.paragraphs, busy.links, busy.images) == (
+        plain.paragraphs,
+        plain.links,
+        plain.images,
+    )
+
+
+def test_a_stamp_glued_to_a_sentence_is_cut_off_the_block() -> None:
+    """ "... (PDF). Last updated 3 May 2026" keeps the sentence and drops the stamp."""
+    html = page(
+        "<p>The register lists every licensed site. Last updated 3 May 2026</p>"
+        "<p>More text here.</p>"
+    )
+    article = extract_article(html, URL, mode="page")
+    assert article.paragraphs[0] == "The register lists every licensed site."
+
+
+def test_lazy_images_are_read_from_their_real_source() -> None:
+    """A placeholder ``src`` with ``data-src`` gives the real image, with its alt text."""
+    html = page(
+        '<img src="data:image/gif;base64,R0lGOD" data-src="/img/hero-1600x600.jpg?v=3" alt="Haze">'
+        "<p>Annual concentrations of fine particles measured at 142 stations.</p>"
+    )
+    (image,) = extract_article(html, URL, mode="page").images
+    assert (image.src, image.alt, image.lead) == (
+        "https://www.example.gov/img/hero-1600x600.jpg",
+        "Haze",
+        True,
+    )
+
+
+def test_page_without_a_main_element_drops_header_and_footer() -> None:
+    """Without ``<main>`` the whole body is read, minus header, nav and footer."""
+    html = page("").replace(
+        "<main></main>", "<div><p>Statement text that matters to readers.</p></div>"
+    )
+    assert extract_article(html, URL, mode="page").paragraphs == (
+        "Statement text that matters to readers.",
+    )
+
+
+ARTICLE = """<html><head><meta property="og:type" content="article"></head><body><article>
+<h1>Watchdog finds cladding unsafe</h1>
+<figure><img src="https://img1.cdn.example.com/2026/tower.jpg?w=800" alt="A tower block"></figure>
+<div class="article-body">
+<p>More than 400 residential towers in England still have unsafe cladding, the report found.</p>
+<p>The full findings are in the <a href="https://nao.example.gov/report.pdf?utm_source=x">audit
+report</a>, which examined 1,240 buildings across the country over two years.</p>
+<p><a href="https://nao.example.gov/data.xlsx">Download the data (XLSX, 2 MB)</a></p>
+<blockquote class="twitter-tweet"><p>Nine years on.</p>
+<a href="https://twitter.com/g/status/186?ref_src=t">Nov 30</a></blockquote>
+<p>A spokesperson for the ministry said remediation was being accelerated across the country.</p>
+<aside class="related"><a href="/other-story">Other story</a></aside>
+<figure><img src="https://img2.cdn.example.com/2026/chart.png" alt="Progress chart"></figure>
+<p>Councils said they lacked the enforcement staff to chase owners who refused to start work.</p>
+</div></article></body></html>"""
+
+
+def test_article_mode_keeps_lead_image_body_links_and_embeds() -> None:
+    """The lead photo, inline images, links in paragraphs, document links and a tweet are kept."""
+    article = extract_article(ARTICLE, "https://news.example.com/uk/cladding", mode="article")
+    lead, chart = article.images
+    assert lead.lead and lead.alt == "A tower block" and lead.src.endswith("/2026/tower.jpg")
+    assert not chart.lead and chart.alt == "Progress chart" and chart.paragraph is not None
+    assert [(link.href, link.document) for link in article.links] == [
+        ("https://nao.example.gov/report.pdf", True),
+        ("https://nao.example.gov/data.xlsx", True),
+    ]
+    assert article.links[0].paragraph == 1
+    (embed,) = article.embeds
+    assert (embed.kind, embed.src) == ("post", "https://twitter.com/g/status/186")
+
+
+def test_watch_mode_is_validated_with_file_and_path(tmp_path: Path) -> None:
+    """``mode`` accepts page, article or auto; anything else names the file and entry."""
+    config = write_config(tmp_path, [{"url": "https://a.example/x", "mode": "pages"}])
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert "watches.yaml: watches[0].mode: Input should be 'page', 'article' or 'auto'" in str(
+        caught.value
+    )
+    config = write_config(tmp_path, [{"url": "https://a.example/x", "mode": "page"}])
+    assert load_settings(config, env={}).watches[0].mode == "page"
+    config = write_config(tmp_path, [{"url": "https://a.example/x"}])
+    assert load_settings(config, env={}).watches[0].mode == "auto"
+
+
+def test_broken_documents_still_give_an_empty_article_in_page_mode() -> None:
+    """Junk input in page mode yields an empty result, never an exception."""
+    for junk in (b"", b"\x00\xff\xfe", "<html><body>" + "<div>" * 3000):
+        assert isinstance(extract_article(junk, URL, mode="page"), Article)
+
+
+@pytest.mark.parametrize(
+    ("block", "kept"),
+    [
+        (
+            "Published 3 March 2025 Last updated 28 November 2026 — see all updates",
+            "— see all updates",
+        ),
+        ("Last modified: Tue, 12/01/2026 - 10:31", ""),
+        ("Updated 2026-12-01T10:31:00Z", ""),
+        (
+            "The register lists every licensed site. Last updated 3 May 2026",
+            "The register lists every licensed site.",
+        ),
+        ("The report was published on 3 May 2026.", "The report was published on 3 May 2026."),
+        ("Minutes, 14 October 2026 PDF, 210 KB", "Minutes, 14 October 2026 PDF, 210 KB"),
+        ("Agenda PDF, 120 KB Downloaded 48 times", "Agenda PDF, 120 KB"),
+    ],
+)
+def test_stamps_and_counters_leave_the_sentences_around_them(block: str, kept: str) -> None:
+    """Page stamps and counters go; a sentence that mentions a date is text and stays."""
+    html = page(f"<p>{block}</p><p>Annual concentrations measured at 142 stations.</p>")
+    paragraphs = extract_article(html, URL, mode="page").paragraphs
+    assert paragraphs == ((kept,) if kept else ()) + (
+        "Annual concentrations measured at 142 stations.",
+    )
+
+
+def test_teaser_images_and_ad_frames_are_not_body_media() -> None:
+    """A card linking to another story and an ad or recommendation frame are left out; an
+    image linked to its own full-size file (a lightbox) stays."""
+    extra = (
+        '<p><a href="/other-story"><img src="https://img.example.com/teaser.jpg" alt="Other"></a>'
+        " Councils said they lacked the enforcement staff to chase owners, the report found.</p>"
+        '<a href="https://img.example.com/big/site.jpg"><img src="https://img.example.com/site.jpg"'
+        ' alt="The site"></a>'
+        '<iframe src="https://cd.connatix.com/embed?playlist=1"></iframe>'
+        '<iframe src="https://tpc.googlesyndication.com/safeframe/1-0-40/html/container.html">'
+        "</iframe>"
+    )
+    html = ARTICLE.replace("</div></article>", f"{extra}</div></article>")
+    article = extract_article(html, "https://news.example.com/uk/cladding", mode="article")
+    assert [image.alt for image in article.images] == [
+        "A tower block",
+        "Progress chart",
+        "The site",
+    ]
+    assert [embed.kind for embed in article.embeds] == ["post"]

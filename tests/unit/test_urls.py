@@ -1,0 +1,132 @@
+"""The one canonical form of URLs found in pages (worker.urls)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from worker.urls import (
+    clean_asset_url,
+    clean_image_url,
+    clean_url,
+    file_name,
+    image_identity,
+    is_document_url,
+)
+
+BASE = "https://www.example.gov/statistics/air"
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("/files/a.csv?utm_source=x&utm_medium=y", "https://www.example.gov/files/a.csv"),
+        ("report.pdf#page=3", "https://www.example.gov/statistics/report.pdf"),
+        ("/board;jsessionid=8F3A2C9D1E7B", "https://www.example.gov/board"),
+        ("/s?q=air&sid=77ab21&fbclid=IwAR0", "https://www.example.gov/s?q=air"),
+        ("/doc.pdf?t=1733000000", "https://www.example.gov/doc.pdf"),
+        (
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        ),
+        ("/list?b=2&a=1", "https://www.example.gov/list?a=1&b=2"),
+        ("HTTPS://WWW.EXAMPLE.GOV/Path", "https://www.example.gov/Path"),
+        ("#top", ""),
+        ("javascript:void(0)", ""),
+        ("", ""),
+    ],
+)
+def test_links_lose_tracking_session_and_cache_parameters(href: str, expected: str) -> None:
+    """Only what changes the target survives; YouTube's ``v`` id is a target, not a buster."""
+    assert clean_url(href, BASE) == expected
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (
+            "https://cdn.x.com/a/photo.jpg?w=800&q=80",
+            "https://cdn.x.com/a/photo.jpg?w=1200&auto=webp",
+        ),
+        (
+            "https://x.org/wp-content/uploads/2026/04/beds-1024x683.jpg",
+            "https://x.org/wp-content/uploads/2026/04/beds-300x200.jpg",
+        ),
+        ("https://img1.cdn.com/2026/photo.jpg", "https://img2.cdn.com/2026/photo.jpg"),
+        (
+            "https://res.cloudinary.com/x/image/upload/w_800,h_600,c_fill/v1/photo.jpg",
+            "https://res.cloudinary.com/x/image/upload/w_400,c_scale/v1/photo.jpg",
+        ),
+        ("https://x.com/img/hero.jpg?itok=Xa81bQz2", "https://x.com/img/hero.jpg?itok=Pq03LmZ7"),
+        ("https://x.com/img/hero@2x.png", "https://x.com/img/hero.png"),
+        ("https://x.com/static/hero.3f9a1c2b.jpg", "https://x.com/static/hero.77d0e4aa.jpg"),
+    ],
+)
+def test_renditions_of_one_image_share_an_identity(one: str, other: str) -> None:
+    """Sizes, crops, CDN hosts and build hashes pick a rendition, not another picture."""
+    assert image_identity(clean_image_url(one)) == image_identity(clean_image_url(other))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("https://cdn.x.com/a/photo.jpg", "https://cdn.x.com/a/other-photo.jpg"),
+        ("https://x.com/image.aspx?id=55", "https://x.com/image.aspx?id=56"),
+        ("https://x.com/2025/chart.png", "https://x.com/2026/chart.png"),
+    ],
+)
+def test_different_pictures_keep_different_identities(one: str, other: str) -> None:
+    """Another file (or another id on a script-served image) is another image."""
+    assert image_identity(clean_image_url(one)) != image_identity(clean_image_url(other))
+
+
+@pytest.mark.parametrize(
+    ("url", "document"),
+    [
+        ("https://x.gov/files/air-2026.csv", True),
+        ("https://x.gov/media/report.PDF", True),
+        ("https://x.gov/download/12345", True),
+        ("https://x.gov/datasets/air-quality", True),
+        ("https://x.gov/news/air-quality-improves", False),
+        ("https://x.gov/", False),
+    ],
+)
+def test_document_targets_are_recognised(url: str, document: bool) -> None:
+    """Files and datasets are told apart from ordinary pages by extension or path."""
+    assert is_document_url(url) is document
+
+
+def test_file_name_is_the_last_segment() -> None:
+    """Sentences name a link by its file: "link to report.pdf removed"."""
+    assert file_name("https://x.gov/a/b/report%202026.pdf?x=1") == "report 2026.pdf"
+    assert file_name("https://x.gov/") == "x.gov"
+
+
+@given(st.text(alphabet="abc/?&=#;._-:0123456789utmsid", max_size=40))
+def test_clean_url_is_idempotent(href: str) -> None:
+    """Cleaning a cleaned URL changes nothing: stored targets compare stably."""
+    once = clean_url(href, BASE)
+    assert clean_url(once, BASE) == once
+
+
+def test_embeds_keep_only_the_parameters_that_name_their_content() -> None:
+    """A widget's session id, version and layout flags are no new embed; the post id is."""
+    one = "https://platform.twitter.com/embed/Tweet.html?id=186&sessionId=a1&widgetsVersion=2615"
+    other = "https://platform.twitter.com/embed/Tweet.html?widgetsVersion=9&id=186&theme=dark"
+    assert clean_asset_url(one) == clean_asset_url(other)
+    assert clean_asset_url(one) != clean_asset_url(one.replace("id=186", "id=187"))
+    assert clean_asset_url("https://youtube.com/watch?v=abc&t=90&feature=share").endswith("?v=abc")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("https://x.com/up/v1733000000/photo.jpg", "https://x.com/up/v1733999999/photo.jpg"),
+        ("https://x.com/img/photo-1733000000.jpg", "https://x.com/img/photo-1733000123.jpg"),
+        ("https://cdn.x.com/p.jpg?Expires=1&Signature=ab&Key-Pair-Id=K", "https://cdn.x.com/p.jpg"),
+    ],
+)
+def test_upload_versions_timestamps_and_signatures_are_no_new_image(one: str, other: str) -> None:
+    """Re-signed, re-versioned or time-stamped URLs of one picture keep its identity."""
+    assert image_identity(clean_image_url(one)) == image_identity(clean_image_url(other))

@@ -1,0 +1,189 @@
+"""One element of a page read as a value: a link, an image, an embed; and what marks chrome.
+
+Page mode's walk and article mode's media reader both ask these, so a link or an image means
+the same in either mode: share buttons, links back to the page, tracking pixels, lazy-loading
+placeholders and ad frames are left out here, once. The data lives in ``page_rules``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from selectolax.lexbor import LexborNode
+
+from worker.extract.page_rules import (
+    CHROME_ROLES,
+    CHROME_TAGS,
+    CHROME_TOKENS,
+    DOCUMENT_LINK_TEXT,
+    EMBED_KINDS,
+    HIDDEN_ATTRIBUTES,
+    HIDDEN_STYLE,
+    IGNORED_EMBED,
+    IMAGE_LINK_TARGET,
+    IMAGE_SOURCE_ATTRIBUTES,
+    IMAGE_SRCSET_ATTRIBUTES,
+    LIVE_ATTRIBUTES,
+    MIN_IMAGE_SIDE,
+    PLACEHOLDER_IMAGE,
+    SHARE_LINK,
+    SHARE_MAILTO,
+    SOCIAL_EMBED_ATTRIBUTES,
+    SOCIAL_EMBED_CLASSES,
+    TEASER_LINK_REACH,
+)
+from worker.extract.text import clean_text, repair
+from worker.models import Embed, Image, Link
+from worker.urls import clean_asset_url, clean_image_url, clean_url, is_document_url
+
+
+def link_of(node: LexborNode, base: str) -> Link | None:
+    """An ``<a href>`` as a Link; None for share buttons, dead links and links to the page."""
+    href = (node.attributes.get("href") or "").strip()
+    if SHARE_LINK.match(href) or SHARE_MAILTO.match(href):
+        return None
+    target = clean_url(href, base)
+    if not target or same_page(target, base):
+        return None
+    text = repair(clean_text(node.text(deep=True)))
+    label = text or clean_text(node.attributes.get("title") or "") or _image_alt(node)
+    document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
+    document = document or node.attributes.get("download") is not None
+    return Link(href=target, text=label, document=document)
+
+
+def image_of(node: LexborNode, base: str) -> Image | None:
+    """An ``<img>`` as an Image; None for placeholders, icons and tracking pixels."""
+    src = _image_source(node, base)
+    if not src or _tiny(node) or _teaser(node, base):
+        return None
+    alt = repair(clean_text(node.attributes.get("alt") or node.attributes.get("title") or ""))
+    return Image(src=src, alt=alt)
+
+
+def embed_of(node: LexborNode, tag: str, base: str) -> tuple[bool, Embed | None]:
+    """Is the element an embed, and the Embed (None for ad, consent and tracking frames)."""
+    src = embed_source(node, tag, base)
+    if src is None:
+        return False, None
+    if not src or IGNORED_EMBED.search(src) or _tiny(node):
+        return True, None
+    title = clean_text(node.attributes.get("title") or "")
+    return True, Embed(src=src, kind=_embed_kind(src, tag), title=title)
+
+
+def is_chrome_element(node: LexborNode) -> bool:
+    """Hidden, live-updating, or marked as chrome by its role or class/id words."""
+    attrs = node.attributes
+    if not attrs:
+        return False
+    if any(name in attrs and attrs.get(name) != "false" for name in HIDDEN_ATTRIBUTES):
+        return True
+    if HIDDEN_STYLE.search(attrs.get("style") or ""):
+        return True
+    if (attrs.get("role") or "").lower() in CHROME_ROLES:
+        return True
+    if any(name in attrs for name in LIVE_ATTRIBUTES):
+        return True
+    return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _chrome_words(names: str) -> bool:
+    for word in names.lower().split():
+        if word in CHROME_TOKENS:
+            return True
+        parts = word.replace("_", "-").split("-")
+        if len(parts) > 1 and any(part in CHROME_TOKENS for part in parts):
+            return True
+    return False
+
+
+def inside_chrome(
+    node: LexborNode, stop: LexborNode, chrome_tags: frozenset[str] = CHROME_TAGS
+) -> bool:
+    """Is any element between ``node`` and ``stop`` chrome?"""
+    current = node.parent
+    while current is not None and current.mem_id != stop.mem_id:
+        if (current.tag or "") in chrome_tags or is_chrome_element(current):
+            return True
+        current = current.parent
+    return False
+
+
+def same_page(target: str, base: str) -> bool:
+    """A link back to the page itself (a fragment or the same URL) points at nothing new."""
+    return bool(base) and target == clean_url(base)
+
+
+def _image_alt(node: LexborNode) -> str:
+    image = node.css_first("img[alt]")
+    return clean_text(image.attributes.get("alt") or "") if image is not None else ""
+
+
+def _image_source(node: LexborNode, base: str) -> str:
+    """The real source of a possibly lazy-loaded image: data-src, src, or srcset's first."""
+    attrs = node.attributes
+    for name in IMAGE_SOURCE_ATTRIBUTES:
+        value = (attrs.get(name) or "").strip()
+        if value and not PLACEHOLDER_IMAGE.search(value):
+            return clean_image_url(value, base)
+    for name in IMAGE_SRCSET_ATTRIBUTES:
+        first = (attrs.get(name) or "").strip().split(",")[0].split()
+        if first and not PLACEHOLDER_IMAGE.search(first[0]):
+            return clean_image_url(first[0], base)
+    return ""
+
+
+def _teaser(node: LexborNode, base: str) -> bool:
+    """Is the image wrapped in a link to another page (not to a picture or a document)?"""
+    current = node.parent
+    for _ in range(TEASER_LINK_REACH):
+        if current is None:
+            return False
+        if current.tag == "a":
+            target = clean_url(current.attributes.get("href") or "", base)
+            if not target or same_page(target, base):
+                return False
+            return not (IMAGE_LINK_TARGET.search(target) or is_document_url(target))
+        current = current.parent
+    return False
+
+
+def _tiny(node: LexborNode) -> bool:
+    """Declared smaller than an icon on either side: a spacer or a tracking pixel."""
+    for name in ("width", "height"):
+        value = (node.attributes.get(name) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < MIN_IMAGE_SIDE:
+            return True
+    return False
+
+
+def embed_source(node: LexborNode, tag: str, base: str) -> str | None:
+    """The embedded thing's address; None when the element is no embed at all."""
+    attrs = node.attributes
+    if tag in ("iframe", "embed"):
+        return clean_asset_url(attrs.get("src") or attrs.get("data-src") or "", base)
+    if tag == "object":
+        return clean_asset_url(attrs.get("data") or "", base)
+    if tag in ("video", "audio"):
+        source = node.css_first("source[src]")
+        raw = attrs.get("src") or (source.attributes.get("src") if source is not None else "")
+        return clean_asset_url(raw or attrs.get("poster") or f"<{tag}>", base)
+    if tag in ("blockquote", "div") and _social_class(node):
+        for name in SOCIAL_EMBED_ATTRIBUTES:
+            if value := attrs.get(name):
+                return clean_url(value, base)
+        links = [a.attributes.get("href") or "" for a in node.css("a[href]")]
+        return clean_url(links[-1], base) if links else ""
+    return None
+
+
+def _social_class(node: LexborNode) -> bool:
+    words = (node.attributes.get("class") or "").split()
+    return any(word in SOCIAL_EMBED_CLASSES for word in words)
+
+
+def _embed_kind(src: str, tag: str) -> str:
+    probe = f"{src} <{tag}>"
+    return next((kind for kind, pattern in EMBED_KINDS if pattern.search(probe)), "embed")

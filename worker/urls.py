@@ -1,0 +1,163 @@
+"""The one canonical form of a URL found in a page: link targets, image sources, embeds.
+
+Two renders of an unchanged page point at the same things through different spellings: a
+``?utm_source=`` on a link, a session id, a cache-busting ``?v=1733`` on an image, a CDN resize
+(``?w=800``, ``-300x200.jpg``) chosen per visitor. Comparing raw URLs would turn each of those
+into a "link changed"; so extraction stores :func:`clean_url` and the diff and the fingerprint
+compare :func:`image_identity` for images. The parameter lists are data, not code: a new
+tracking parameter is one more word. Pure functions, standard library only.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+
+def _words(*groups: str) -> frozenset[str]:
+    return frozenset(word for group in groups for word in group.split())
+
+
+# Query parameters that never change what a link points at: campaign tracking, click ids,
+# session ids and CSRF tokens. Matched case-insensitively; ``utm_*`` by prefix.
+TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "trk_", "ns_", "x-amz-", "x-goog-")
+NOISE_PARAMS = _words(
+    "fbclid gclid dclid gbraid wbraid msclkid yclid igshid twclid ttclid li_fat_id _ga _gl",
+    "mkt_tok cmpid cmp ito itm_source itm_medium itm_campaign ref ref_src ref_url referrer",
+    "referer int",
+    "sid sessionid session_id phpsessid jsessionid aspsessionid cfid cftoken",
+    "csrf csrf_token _token nonce xtor at_medium at_campaign intcmp icid ocid smid smtyp",
+    "guccounter guce_referrer guce_referrer_sig ga_source ga_medium ga_campaign",
+    "expires signature key-pair-id policy",  # signed CDN links: they expire and re-sign
+    "xcust clickid click_id irclickid aff_sub subid sub_id",  # per-visitor affiliate ids
+)
+# Cache busters: always dropped from images and embeds; dropped from links only when the value
+# looks generated (a clock or a hash), because ``?v=`` is also YouTube's video id.
+CACHE_PARAMS = _words("v ver version cb cachebuster cache_bust cachebust nocache _ t ts")
+CACHE_PARAMS |= _words("timestamp time rand rnd r itok hash rev build token")
+GENERATED_VALUE = re.compile(r"^(?:\d{6,}(?:\.\d+)?|[0-9a-f]{8,}|[0-9a-z_-]{20,})$", re.I)
+# Extra parameters that only pick a rendition of the same image (size, crop, format, quality).
+IMAGE_PARAMS = _words(
+    "w h width height size resize fit crop quality q auto format fm dpr rect ixlib ixid",
+    "s fp-x fp-y fp-z sharp blur strip output compress im imwidth imheight mode scale",
+    "sig se st sp sv sr",  # storage access signatures on image URLs
+)
+# The parameters of an embed's address that say which video, post or document it shows.
+EMBED_CONTENT_PARAMS = _words(
+    "v id ids vid video video_id videoid list playlist url href src file doc docid document",
+    "p post status track album episode show channel clip embed q query pid",
+)
+# Path parameters (``;jsessionid=...``) carried by some Java servers.
+PATH_PARAMS = re.compile(r";(?:jsessionid|sid|phpsessid)=[^/?#]*", re.IGNORECASE)
+# Renditions spelled in the file name or path: WordPress ``-300x200``, ``@2x``, a build hash
+# (``hero.3f9a1c2b.jpg``), CDN path transforms (``/w_800,h_600,c_fill/``, ``/1200x630/``).
+IMAGE_NAME_NOISE = re.compile(
+    r"(?:-\d{2,5}x\d{2,5}|@\d(?:\.\d)?x|[._-](?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}|-scaled|"
+    r"[._-]\d{10,13})"
+    r"(?=\.[a-z0-9]{2,5}$)",
+    re.IGNORECASE,
+)
+IMAGE_PATH_NOISE = re.compile(
+    r"^(?:\d{2,5}x\d{2,5}|(?:[a-z]{1,3}_[^/,]+)(?:,[a-z]{1,3}_[^/,]+)*|fit-in|smart|"
+    r"resize|resized|thumbs?|thumbnails?|filters:.*|(?:w|h)\d{2,5}|v\d{6,})$",
+    re.IGNORECASE,
+)
+# Schemes a link can have that point nowhere worth watching.
+IGNORED_SCHEMES = _words("javascript data about blob")
+# Targets that are files or datasets, not pages: by extension, or by a word in the path.
+DOCUMENT_EXTENSIONS = _words(
+    "pdf doc docx odt rtf txt xls xlsx ods csv tsv json xml zip gz tar 7z ppt pptx odp",
+    "geojson kml kmz shp parquet sav dta epub mp3 mp4",
+)
+DOCUMENT_PATH_WORDS = re.compile(
+    r"/(?:download|downloads|datasets?|data-sets?|files?|documents?|attachments?|"
+    r"publications?/files|uploads|assets/docs|media/docs|bitstream|fileadmin)(?:/|$)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=8192)
+def clean_url(href: str, base: str = "") -> str:
+    """Absolute ``href`` without fragment, tracking, session or cache-busting parameters.
+
+    Returns "" for links that go nowhere (``javascript:``, ``#top``, empty).
+    """
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return ""
+    absolute = urljoin(base, href) if base else href
+    parts = urlsplit(absolute)
+    if parts.scheme.lower() in IGNORED_SCHEMES:
+        return ""
+    query = _keep_params(parts.query, NOISE_PARAMS, generated=CACHE_PARAMS)
+    path = PATH_PARAMS.sub("", parts.path) or ("/" if parts.netloc else "")
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def clean_image_url(src: str, base: str = "") -> str:
+    """:func:`clean_url` that also drops rendition parameters (``?w=800&fit=crop``)."""
+    url = clean_url(src, base)
+    parts = urlsplit(url)
+    asset_noise = NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS
+    return urlunsplit(parts._replace(query=_keep_params(parts.query, asset_noise)))
+
+
+def clean_asset_url(src: str, base: str = "") -> str:
+    """:func:`clean_url` for embedded things (iframes, videos): only the parameters that name
+    the content stay (``v``, ``id``, ``url`` ...). Players and widgets add session ids, widget
+    versions, origins and layout flags that change between renders of the same post."""
+    parts = urlsplit(clean_url(src, base))
+    kept = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() in EMBED_CONTENT_PARAMS
+    )
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _keep_params(query: str, noise: frozenset[str], generated: frozenset[str] = frozenset()) -> str:
+    """The query without noise parameters (and ``generated`` ones whose value is a clock or
+    hash), sorted so that parameter order is no difference."""
+    kept = [
+        (key, value)
+        for key, value in parse_qsl(query, keep_blank_values=True)
+        if not _is_noise_param(key.lower(), value, noise, generated)
+    ]
+    return urlencode(sorted(kept))
+
+
+def _is_noise_param(key: str, value: str, noise: frozenset[str], generated: frozenset[str]) -> bool:
+    if key in noise or key.startswith(TRACKING_PREFIXES):
+        return True
+    return key in generated and GENERATED_VALUE.match(value) is not None
+
+
+def image_identity(src: str) -> str:
+    """What makes two image URLs the same picture: the file, not the host or the rendition.
+
+    CDN hosts rotate (``img1.``/``img2.``) and renditions are picked per visitor, so identity
+    is the path without rendition segments and size suffixes, plus the remaining query.
+    """
+    parts = urlsplit(src)
+    query = _keep_params(parts.query, NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS)
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    if segments:
+        segments[-1] = IMAGE_NAME_NOISE.sub("", segments[-1])
+    kept = [s for s in segments[:-1] if not IMAGE_PATH_NOISE.match(s)] + segments[-1:]
+    path = "/".join(kept).lower()
+    return f"{path}?{query}" if query else path
+
+
+def file_name(url: str) -> str:
+    """The last path segment, for sentences like "link to report.pdf removed"."""
+    path = unquote(urlsplit(url).path).rstrip("/")
+    return posixpath.basename(path) or urlsplit(url).netloc or url
+
+
+def is_document_url(url: str) -> bool:
+    """Does the URL point at a file or a dataset (by extension or a download-ish path)?"""
+    path = urlsplit(url).path
+    extension = posixpath.splitext(path)[1].lstrip(".").lower()
+    return extension in DOCUMENT_EXTENSIONS or DOCUMENT_PATH_WORDS.search(path) is not None
