@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
@@ -119,7 +120,8 @@ def test_html_has_inline_and_side_by_side_views() -> None:
     page = render_html(change_of(OLD, NEW), old=OLD, new=NEW, meta=META)
     assert "<style>" in page and "<link" not in page
     assert "<h2>Inline</h2>" in page and "<h2>Side by side</h2>" in page
-    assert "<del>Wednesday </del>" in page and "<ins>Tuesday </ins>" in page
+    assert re.search(r'<del style="[^"]+">Wednesday </del>', page)
+    assert re.search(r'<ins style="[^"]+">Tuesday </ins>', page)
     assert '<a href="https://uk.reuters.com/article/x"' in page
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from worker.errors import StoreError
 from worker.models import Article, Validators, Watch
-from worker.store import DEFAULT_SQLITE_FILENAME, NewChange, SavedState, Store
+from worker.store import DEFAULT_SQLITE_FILENAME, NewAlert, NewChange, SavedState, Store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -22,6 +22,7 @@ URL = "https://news.example/story"
 THREADS = 6
 THREAD_JOIN_TIMEOUT_S = 60
 EDIT = NewChange(kinds=("headline",), significance="major", silent=False, diff={"ops": [1, 2]})
+PAYLOAD = {"watch": "story", "url": "https://example.org/story", "kinds": ["headline"]}
 
 
 def _watch(store: Store, url: str = URL, name: str = "story") -> int:
@@ -36,7 +37,7 @@ def _save(
     seen_at: datetime = T0,
     change: NewChange | None = None,
     channels: Sequence[str] = (),
-    payload_for: Any = None,
+    payload: dict[str, Any] | None = None,
 ) -> SavedState:
     return store.save_state(
         watch_id,
@@ -46,19 +47,14 @@ def _save(
         extractor_version="test-1",
         seen_at=seen_at,
         change=change,
-        channels=channels,
-        payload_for=payload_for,
+        alert=NewAlert(payload or dict(PAYLOAD), tuple(channels)) if channels else None,
     )
-
-
-def _payload(change_id: int, new: int, old: int | None) -> dict[str, Any]:
-    return {"change": change_id, "new": new, "old": old}
 
 
 def _queue_one(store: Store, channels: Sequence[str] = ("log",)) -> tuple[int, ...]:
     watch_id = _watch(store)
     _save(store, watch_id, "a")
-    saved = _save(store, watch_id, "b", change=EDIT, channels=channels, payload_for=_payload)
+    saved = _save(store, watch_id, "b", change=EDIT, channels=channels)
     return saved.notification_ids
 
 
@@ -200,28 +196,25 @@ def test_change_and_its_outbox_rows_commit_together(store: Store) -> None:
     """A detected edit is stored with one pending notification per channel, payload included."""
     watch_id = _watch(store)
     _save(store, watch_id, "a")
-    saved = _save(
-        store, watch_id, "b", change=EDIT, channels=("log", "slack", "log"), payload_for=_payload
-    )
+    saved = _save(store, watch_id, "b", change=EDIT, channels=("log", "slack", "log"))
     assert saved.change_id is not None and len(saved.notification_ids) == 2
     [change] = store.changes(watch_id)
     assert (change.kinds, change.significance, change.diff) == (("headline",), "major", EDIT.diff)
     pending = store.notifications("pending")
     assert sorted(n.channel for n in pending) == ["log", "slack"]
-    assert all(n.payload == {"change": saved.change_id, "new": 2, "old": 1} for n in pending)
+    # The row keeps the envelope; the diff is stored once, in the change, and handed out with it.
+    expected = {**PAYLOAD, "old_version": 1, "new_version": 2, "diff": EDIT.diff}
+    assert all(n.payload == expected for n in pending)
     assert store.due_notifications(T0) == list(saved.notification_ids)
 
 
 def test_failure_inside_save_state_writes_nothing(store: Store) -> None:
-    """If building a payload fails, the version, change and outbox rows are all rolled back."""
+    """If a payload cannot be stored, the version, change and outbox rows are all rolled back."""
     watch_id = _watch(store)
     _save(store, watch_id, "a")
-
-    def broken_payload(change_id: int, new: int, old: int | None) -> dict[str, Any]:
-        raise RuntimeError("template exploded")
-
-    with pytest.raises(RuntimeError, match="template exploded"):
-        _save(store, watch_id, "b", change=EDIT, channels=("log",), payload_for=broken_payload)
+    broken = {"watch": "w", "when": object()}  # not JSON: the outbox insert fails
+    with pytest.raises(StoreError, match="not JSON-serialisable"):
+        _save(store, watch_id, "b", change=EDIT, channels=("log",), payload=broken)
     assert [v.fingerprint for v in store.versions(watch_id)] == ["a"]
     current = store.current_version(watch_id)
     assert current is not None and current.fingerprint == "a"

@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from worker.clock import utcnow as utcnow  # the pipeline's modules import the clock from here
 from worker.config import Settings
 from worker.fetch import Client, robots
 from worker.fetch.hostlimits import Busy, Lease
@@ -87,10 +87,6 @@ class Context:
     robots: RobotsSource = field(default_factory=MemoryRobots)
     gate: HostGate | None = None
     robots_pending: dict[str, asyncio.Task[RobotsPolicy]] = field(default_factory=dict)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def result_for(watch: Watch, outcome: CheckOutcome, **values: Any) -> CheckResult:

@@ -7,15 +7,22 @@ row -> value conversions), ``outbox`` (queueing and claiming notifications) and 
 """
 
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
-from worker.store.records import ChangeRecord, CheckRecord, NewChange, SavedState, WatchRecord
-from worker.store.sql import PayloadBuilder, Store
+from worker.store.records import (
+    ChangeRecord,
+    CheckRecord,
+    NewAlert,
+    NewChange,
+    SavedState,
+    WatchRecord,
+)
+from worker.store.sql import Store
 
 __all__ = [
     "DEFAULT_SQLITE_FILENAME",
     "ChangeRecord",
     "CheckRecord",
+    "NewAlert",
     "NewChange",
-    "PayloadBuilder",
     "SavedState",
     "Store",
     "WatchRecord",

@@ -25,10 +25,11 @@ VERSION_COLUMNS = tuple(column for column in versions.c if column.name != "raw_h
 """Everything but the compressed page: listings never need to load the blobs."""
 
 
-def dumps(value: Any, what: str) -> str:
-    """JSON for a text column; sorted keys so equal values store as equal text."""
+def dumps(value: Any, what: str, *, sort_keys: bool = True) -> str:
+    """JSON for a text column; sorted keys so equal values store as equal text (payloads keep
+    their order: an operator event lists its details as given)."""
     try:
-        return json.dumps(value, sort_keys=True)
+        return json.dumps(value, sort_keys=sort_keys)
     except (TypeError, ValueError) as error:
         raise StoreError(f"{what} is not JSON-serialisable: {error}") from error
 
