@@ -462,3 +462,44 @@ def test_unopenable_databases_explain_how_to_fix_it(url: str, expected: str) -> 
         Store(url)
     assert expected in str(raised.value)
     assert "s3cret" not in str(raised.value)
+
+
+# --- headline history ---------------------------------------------------------------------
+
+
+def _save_headline(store: Store, watch_id: int, headline: str, kinds: tuple[str, ...]) -> None:
+    change = NewChange(kinds, "major", False, {}) if kinds else None
+    store.save_state(
+        watch_id,
+        article=Article(headline=headline, paragraphs=("body",)),
+        fingerprint=f"{headline}-{len(store.changes(watch_id))}-{kinds}",
+        raw_html=b"",
+        extractor_version="test-1",
+        seen_at=T0,
+        change=change,
+    )
+
+
+def test_headline_history_lists_each_state_and_remembers_a_reported_ab_test(store: Store) -> None:
+    """A/B detection gets the headline after every change and whether one was already reported."""
+    watch_id = _watch(store)
+    _save_headline(store, watch_id, "A", ())
+    for headline in ("B", "A", "B"):
+        _save_headline(store, watch_id, headline, ("headline",))
+    history = store.headline_history(watch_id)
+    assert history.headlines == ("A", "B", "A", "B") and not history.ab_test_reported
+    _save_headline(store, watch_id, "A", ("headline", "ab_test_repeat"))
+    assert not store.headline_history(watch_id).ab_test_reported  # a repeat is not the report
+    _save_headline(store, watch_id, "B", ("headline", "ab_test"))
+    assert store.headline_history(watch_id).ab_test_reported
+
+
+def test_headline_history_keeps_only_the_latest_changes(store: Store) -> None:
+    """With a limit, the oldest states drop out and the first version no longer leads."""
+    watch_id = _watch(store)
+    _save_headline(store, watch_id, "first", ())
+    for headline in ("one", "two", "three"):
+        _save_headline(store, watch_id, headline, ("headline",))
+    assert store.headline_history(watch_id, limit=2).headlines == ("two", "three")
+    assert store.headline_history(watch_id, limit=3).headlines == ("one", "two", "three")
+    assert store.headline_history(watch_id, limit=4).headlines[0] == "first"

@@ -10,6 +10,7 @@ from worker.store.engine import DEFAULT_SQLITE_FILENAME
 from worker.store.records import (
     ChangeRecord,
     CheckRecord,
+    HeadlineHistory,
     NewAlert,
     NewChange,
     SavedState,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_SQLITE_FILENAME",
     "ChangeRecord",
     "CheckRecord",
+    "HeadlineHistory",
     "NewAlert",
     "NewChange",
     "SavedState",

@@ -37,6 +37,14 @@ class NewAlert:
 
 
 @dataclass(frozen=True, slots=True)
+class HeadlineHistory:
+    """A watch's headlines state by state (oldest first) and whether an A/B test was reported."""
+
+    headlines: tuple[str, ...]
+    ab_test_reported: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SavedState:
     """What :meth:`Store.save_state` wrote: the version, and the change and outbox rows if any."""
 

@@ -36,6 +36,7 @@ from worker.store.engine import (
 from worker.store.records import (
     ChangeRecord,
     CheckRecord,
+    HeadlineHistory,
     NewAlert,
     NewChange,
     SavedState,
@@ -44,6 +45,7 @@ from worker.store.records import (
 from worker.store.schema import OUTCOMES, changes, checks, metadata, versions, watches
 
 DEFAULT_DUE_LIMIT = 100
+HEADLINE_HISTORY = 200  # changes an A/B test may span; a longer alternation is still caught
 
 
 class Store:
@@ -335,6 +337,13 @@ class Store:
                 connection, change_id, payloads, seen_at, hold_until=alert.hold_until
             )
             return SavedState(version_id, number, is_new, change_id, ids)
+
+    def headline_history(self, watch_id: int, limit: int = HEADLINE_HISTORY) -> HeadlineHistory:
+        """What headline A/B detection needs, read without loading any article: the headline
+        after each recent change (oldest first) and whether an A/B test was reported before."""
+        with self._read("reading headline history") as connection:
+            headlines, reported = rows.headline_history(connection, watch_id, self.backend, limit)
+        return HeadlineHistory(tuple(headlines), reported)
 
     def changes(self, watch_id: int) -> list[ChangeRecord]:
         """Every recorded change of a watch, oldest first."""
