@@ -40,6 +40,8 @@ from worker.models import FetchResult, Validators
 from worker.netguard import check_url, parse_retry_after
 from worker.retry import is_retryable_status
 
+__all__ = ["HTML_CONTENT_TYPES", "Client", "decode_html", "fetch", "make_client"]
+
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 Client = httpx.AsyncClient  # the type other stages name, so they need not import httpx

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from worker.models import Notification
+from worker.errors import NotifyError
+from worker.models import Article, Change, Notification
 from worker.render import (
     MarkdownFlavor,
     change_from_json,
@@ -68,7 +69,7 @@ def text(payload: Mapping[str, Any]) -> str:
         return "\n".join([title(payload), *_detail_lines(payload)])
     if not payload.get("diff"):
         return "\n".join(line for line in (title(payload), str(payload.get("url", ""))) if line)
-    change, old, new = change_from_json(payload["diff"])
+    change, old, new = _stored_change(payload)
     return render_text(change, old=old, new=new, meta=_meta(payload))
 
 
@@ -87,7 +88,7 @@ def markdown(
         lines = [f"**{escape_markdown(title(payload), flavor)}**"]
         lines += [f"- {escape_markdown(x, flavor)}" for x in _detail_lines(payload)]
         return truncate_lines(lines, max_length)
-    change, old, new = change_from_json(payload["diff"])
+    change, old, new = _stored_change(payload)
     meta = _meta(payload)
     return render_markdown(
         change, old=old, new=new, meta=meta, max_length=max_length, flavor=flavor
@@ -107,7 +108,7 @@ def _html(payload: Mapping[str, Any]) -> list[str]:
     if "event" in payload or not payload.get("diff"):
         items = "".join(f"<li>{escape_html(x)}</li>" for x in _detail_lines(payload))
         return [f"<ul>{items}</ul>"] if items else []
-    change, _old, _new = change_from_json(payload["diff"])
+    change, _old, _new = _stored_change(payload)
     return html_body(change, _meta(payload))
 
 
@@ -132,6 +133,18 @@ def _detail_lines(payload: Mapping[str, Any]) -> list[str]:
     """An operator event's details as 'key: value' lines, in the order they were given."""
     skip = {*EVENT_KEYS, *RENDERED_KEYS}
     return [f"{key}: {value}" for key, value in payload.items() if key not in skip]
+
+
+def _stored_change(payload: Mapping[str, Any]) -> tuple[Change, Article, Article]:
+    """The stored diff read back; a row whose diff cannot be read fails for good, by name
+    (retrying cannot repair it, and the other rows go on)."""
+    try:
+        return change_from_json(payload["diff"])
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        raise NotifyError(
+            f"the stored change of this alert cannot be read ({detail})", permanent=True
+        ) from exc
 
 
 def _meta(payload: Mapping[str, Any]) -> dict[str, Any]:
