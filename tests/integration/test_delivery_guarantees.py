@@ -117,11 +117,11 @@ def test_client_errors_go_straight_to_dead(
     assert row.attempts == 1 and str(status) in str(row.last_error)
 
 
-@pytest.mark.parametrize("status", [408, 429, 500, 503])
+@pytest.mark.parametrize("status", [408, 425, 429, 500, 503])
 def test_retryable_statuses_are_retried(
     store: Store, tmp_path: Path, http_server: LocalHTTPServer, status: int
 ) -> None:
-    """408, 429 and 5xx are transient: the row goes back to pending for another try."""
+    """408, 425, 429 and 5xx are transient (the fetch stage's list): tried again later."""
     http_server.route("/hook", status=status)
     channels = webhook(tmp_path, http_server.url("/hook"))
     (nid,) = queue_change(store, "https://example.org/a", ["h"])
