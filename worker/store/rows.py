@@ -106,15 +106,6 @@ def store_version(
     return version_id, number, True
 
 
-def version_number(connection: Connection, version_id: int | None) -> int | None:
-    if version_id is None:
-        return None
-    number: int | None = connection.scalar(
-        sa.select(versions.c.number).where(versions.c.id == version_id)
-    )
-    return number
-
-
 def insert_change(
     connection: Connection,
     watch_id: int,
