@@ -37,7 +37,8 @@ from worker.store.engine import inserted_id
 from worker.store.rows import dumps
 from worker.store.schema import NOTIFICATION_STATES, changes, notifications, versions
 
-SETTLEABLE_AS_SENT = ("sending", "pending")  # a requeued row that got through is still sent
+# a requeued row that got through is still sent
+SETTLEABLE_AS_SENT: tuple[NotificationState, ...] = ("sending", "pending")
 DigestBuilder = Callable[[list[Notification]], dict[str, Any]]
 """Merges the held rows of one channel into the payload of their digest."""
 
@@ -222,7 +223,7 @@ def merge_held(
     return digest_id
 
 
-ALERTED_STATES = ("pending", "held", "sending", "sent", "dead")
+ALERTED_STATES: tuple[NotificationState, ...] = ("pending", "held", "sending", "sent", "dead")
 
 
 def burst_marks(
@@ -306,6 +307,15 @@ def release_burst(
             raise MergeRaced("held rows were released by another worker")
 
 
+OUTDATED_STATES = ("debounced",)  # what older releases wrote; see :func:`upgrade_states`
+
+
+def has_outdated_states(connection: Connection) -> bool:
+    """Whether a row still carries a state this release no longer uses."""
+    query = sa.select(notifications.c.id).where(notifications.c.state.in_(OUTDATED_STATES))
+    return connection.execute(query.limit(1)).first() is not None
+
+
 def upgrade_states(connection: Connection) -> int:
     """Rows an older release left ``debounced`` are ``held`` now: one state for coalescing."""
     result = connection.execute(
@@ -357,7 +367,10 @@ def listing(
 
 
 def _settle(
-    connection: Connection, notification_id: int, from_states: Sequence[str], **values: Any
+    connection: Connection,
+    notification_id: int,
+    from_states: Sequence[NotificationState],
+    **values: Any,
 ) -> bool:
     result = connection.execute(
         notifications.update()

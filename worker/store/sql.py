@@ -55,8 +55,11 @@ class Store:
         self.url = describe_url(url)
         self._engine = create_store_engine(url)
         create_tables(self._engine, metadata)
-        with self._write("upgrading notification states") as connection:
-            outbox.upgrade_states(connection)
+        with self._read("looking for notification states of older releases") as connection:
+            outdated = outbox.has_outdated_states(connection)
+        if outdated:  # written only when needed: opening a store stays a read
+            with self._write("upgrading notification states") as connection:
+                outbox.upgrade_states(connection)
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None) -> Store:
