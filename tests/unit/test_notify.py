@@ -95,3 +95,12 @@ def test_an_unreadable_stored_change_fails_for_good(diff: object) -> None:
     with pytest.raises(NotifyError, match="stored change") as failure:
         message.text({**stored(), "diff": diff})
     assert failure.value.permanent
+
+
+def test_operator_event_text_drops_control_characters_a_server_sent() -> None:
+    """A reason phrase with ESC sequences in an operator event never reaches a text part raw."""
+    title = "Alert #3 is dead: answered 500 \x1b]0;owned\x07Oops\u202e"
+    event = operator_payload("notification_dead", title, {"error": "500 \x1b[31mred"})
+    rendered = message.text(event)
+    assert "\x1b" not in rendered and "\x07" not in rendered and "\u202e" not in rendered
+    assert "Oops" in rendered and "error: 500 [31mred" in rendered

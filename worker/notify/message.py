@@ -18,6 +18,7 @@ from worker.models import Article, Change, Notification
 from worker.render import (
     MarkdownFlavor,
     change_from_json,
+    clean_text,
     escape_html,
     escape_markdown,
     html_body,
@@ -64,11 +65,13 @@ def text(payload: Mapping[str, Any]) -> str:
     """Plain text with ``[-deleted-]`` and ``{+inserted+}`` marks."""
     if payload.get("digest"):
         items = digest_items(payload)
-        return "\n\n".join([title(payload), *(f"{DIGEST_RULE}\n{text(i)}" for i in items)])
+        heading = clean_text(title(payload))
+        return "\n\n".join([heading, *(f"{DIGEST_RULE}\n{text(i)}" for i in items)])
     if "event" in payload:
-        return "\n".join([title(payload), *_detail_lines(payload)])
+        return clean_text("\n".join([title(payload), *_detail_lines(payload)]))
     if not payload.get("diff"):
-        return "\n".join(line for line in (title(payload), str(payload.get("url", ""))) if line)
+        lines = (title(payload), str(payload.get("url", "")))
+        return clean_text("\n".join(line for line in lines if line))
     change, old, new = _stored_change(payload)
     return render_text(change, old=old, new=new, meta=_meta(payload))
 
