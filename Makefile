@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/diff.py --check
 	$(BIN)/python -m bench.truth --stories 50
 	$(BIN)/python bench/pages.py --check
+	$(BIN)/python bench/render.py --check
 	$(BIN)/python bench/schedule.py --sizes 100000
 	$(BIN)/python bench/web.py
 

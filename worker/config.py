@@ -202,14 +202,15 @@ class FeedSettings(_Frozen):
 class NotifySettings(_Frozen):
     """Delivery retries, the stale-claim timeout and how often the outbox is swept.
 
-    Why these defaults: attempt ``n`` waits a random time in ``[c/2, c]`` with
-    ``c = min(backoff * 2**(n-1), backoff_max)`` (full jitter, so many failing alerts do not
-    retry in lockstep). With ``backoff`` 3m and ``backoff_max`` 2h the seven waits between
-    eight attempts have ceilings 3+6+12+24+48+96+120 = 309 min, so the eighth attempt comes
-    2.6 to 5.2 hours after the first, about 4 hours on average (0.75 x 309 min); then the row
-    is ``dead``. A ``Retry-After`` (429/503) replaces the computed wait, capped at
-    ``backoff_max``. ``stale_after`` is how long a row may sit in ``sending`` before the
-    sweeper decides its worker died; keep it above ``timeout`` so a slow send is not repeated.
+    Why these defaults: attempt ``n`` waits a random time in ``[0, c]`` with
+    ``c = min(backoff * 2**(n-1), backoff_max)`` (full jitter, :func:`worker.retry.backoff_delay`,
+    so many failing alerts do not retry in lockstep). With ``backoff`` 3m and ``backoff_max`` 2h
+    the seven waits between eight attempts have ceilings 3+6+12+24+48+96+120 = 309 min, so the
+    eighth attempt comes at most 5.2 hours after the first, about 2.6 hours on average
+    (0.5 x 309 min); then the row is ``dead``. A ``Retry-After`` (429/503) replaces the
+    computed wait, capped at ``backoff_max``. ``stale_after`` is how long a row may sit in
+    ``sending`` before the sweeper decides its worker died; keep it above ``timeout`` so a
+    slow send is not repeated.
     ``failing_after`` failed checks in a row tell the ``operator`` channels a watch is failing.
     """
 

@@ -5,16 +5,22 @@ catch "anything editwatch decided to refuse" in one place while real bugs still 
 
     EditwatchError
     ├── ConfigError            bad YAML or environment; names file, path and problem
-    ├── FetchError             the page could not be fetched
-    │   ├── TransientFetchError    worth retrying later (timeouts, 5xx, 429, connection reset)
-    │   ├── PermanentFetchError    retrying will not help (4xx, not HTML, too large)
-    │   └── BlockedTargetError     refused by policy (private address, bad scheme)
-    ├── ExtractError           the HTML yielded nothing usable
+    ├── FetchError             the page could not be fetched (never raised itself: each
+    │   │                          failure says whether a retry may help)
+    │   ├── TransientFetchError    worth retrying later (timeouts, 5xx, 425, 429, resets)
+    │   └── PermanentFetchError    retrying will not help (4xx, not HTML, too large)
+    │       └── BlockedTargetError     refused by policy (private address, bad scheme)
+    ├── ExtractError           a document could not be read at all (a feed that is no feed);
+    │                          an HTML page without article text is an ``error`` outcome instead
     ├── StoreError             the database refused an operation
     ├── NotifyError            a delivery failed; ``permanent`` says whether to retry
     └── CardError              a diff card cannot be drawn here (no text shaping engine)
 
-"Unchanged" (a 304, an equal fingerprint) is a result value, never an exception.
+Each stage maps the failures of the libraries it wraps at its boundary, in one place (httpx
+errors in ``fetch`` and ``notify.http``, SQLAlchemy errors in ``store.engine``, smtplib in
+``notify.mail``, a stored payload that cannot be read in ``notify.message``); anything else
+is a bug and surfaces as one. "Unchanged" (a 304, an equal fingerprint) is a result value,
+never an exception.
 """
 
 from __future__ import annotations
@@ -29,14 +35,20 @@ class ConfigError(EditwatchError):
 
 
 class FetchError(EditwatchError):
-    """A fetch failed. ``status`` is the HTTP status when there was a response."""
+    """A fetch failed. ``status`` is the HTTP status when there was a response.
 
-    transient: bool = True
+    Catch this one; raise a subclass: whether a retry may help is decided where the failure
+    is understood, never defaulted.
+    """
+
+    transient: bool
     retry_after: float | None = None
 
     def __init__(
         self, message: str, *, url: str, status: int | None = None, retry_after: float | None = None
     ) -> None:
+        if type(self) is FetchError:
+            raise TypeError("raise TransientFetchError or PermanentFetchError, not FetchError")
         super().__init__(message)
         self.url = url
         self.status = status
@@ -60,7 +72,7 @@ class BlockedTargetError(PermanentFetchError):
 
 
 class ExtractError(EditwatchError):
-    """The document could not be turned into an article at all."""
+    """The document could not be read at all (a feed URL that serves no RSS/Atom)."""
 
 
 class StoreError(EditwatchError):

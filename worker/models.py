@@ -1,6 +1,6 @@
 """Frozen value types that flow through the pipeline.
 
-``config -> schedule -> fetch -> extract -> normalize -> store -> diff -> notify``: each stage
+``config -> schedule -> fetch -> extract -> normalize -> diff -> store -> notify``: each stage
 takes and returns these plain values, so stages stay independent of one another and every value
 can be logged, compared and serialised without surprises.
 """
@@ -17,7 +17,11 @@ CheckOutcome = Literal[
 ]
 # Why a page that answered is not stored as a version: the article text is lost, not edited.
 LostArticle = Literal["paywalled", "consent_wall"]
+# An outbox row's life: pending -> sending -> sent, back to pending for a retry, dead for good;
+# held while it waits to be coalesced (a burst of edits, a digest), merged into the row that
+# carries it. The store's CHECK constraint is derived from this list.
 NotificationState = Literal["pending", "held", "sending", "sent", "merged", "dead"]
+NotificationKind = Literal["change", "digest", "operator"]
 DiffTag = Literal["equal", "insert", "delete", "replace"]
 
 # The error a check records when a page that had article text now yields none (a redesign or a
@@ -424,7 +428,7 @@ class Notification:
     state: NotificationState
     attempts: int = 0
     last_error: str | None = None
-    kind: str = "change"
+    kind: NotificationKind = "change"
     created_at: datetime | None = None
     updated_at: datetime | None = None
     digest_id: int | None = None

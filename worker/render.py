@@ -4,10 +4,15 @@ Every renderer leads with the headline ("Headline changed: OLD -> NEW" when it c
 the summary (kinds, significance, word counts, stealth flag), the diff engine's human details
 ("paragraph 4 moved to 2") and the changed fields with deletions and insertions marked.
 
-Page text is hostile input: HTML output escapes every piece of it (and links only http(s)
-URLs), markdown escapes its syntax characters, and the terminal renderer strips control
-characters so a page cannot smuggle escape sequences into a terminal. This module only reads
-the value types in :mod:`worker.models`; it does no I/O.
+Page text is hostile input: every renderer strips control and bidi-override characters (ESC,
+BEL, U+202E ...) so a page cannot smuggle escape sequences into a terminal or reorder what a
+reader sees; HTML output escapes every piece of it (and links only http(s) URLs), markdown
+escapes its syntax characters (Slack's flavour also ``&``, ``<`` and ``>``, so no ``<!channel>``
+can be formed). This module only reads the value types in :mod:`worker.models`; it does no I/O.
+
+This is the one renderer: the CLI renders versions it loads, and notification channels render
+at send time from the stored change (:func:`change_from_json` reads the JSON that
+:func:`render_json` wrote, so the outbox keeps one structured payload, never renderings).
 """
 
 from __future__ import annotations
@@ -17,15 +22,28 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 from rich.console import Console
 from rich.text import Text
 
-from worker.models import Article, BlockOp, Change, DiffOp, FieldDiff
+from worker.models import (
+    CHANGE_KINDS,
+    SIGNIFICANCES,
+    Article,
+    BlockOp,
+    BlockTag,
+    Change,
+    DiffOp,
+    DiffTag,
+    FieldDiff,
+    Significance,
+)
 from worker.textutil import ELLIPSIS, truncate_lines
 
 SCHEMA = "editwatch.change/1"
+DIFF_TAGS: tuple[str, ...] = get_args(DiffTag)
+BLOCK_TAGS: tuple[str, ...] = get_args(BlockTag)
 SegmentTag = Literal["equal", "delete", "insert"]
 CONTEXT_WORDS = 12  # unchanged words kept on each side of an edit inside a long paragraph
 FIELD_LABELS: dict[str, str] = {
@@ -63,15 +81,25 @@ HTML_TAGS: dict[SegmentTag, str] = {"equal": "", "delete": "del", "insert": "ins
 # Only characters that open markup mid-line: every page-text run sits after "> ", "- " or "**",
 # so line-start syntax (#, -, +, 1.) never applies, and Slack shows needless backslashes.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]<|])")
+MarkdownFlavor = Literal["commonmark", "slack"]
+# Slack reads <...> as links and mentions (<!channel>, <@U123>) and wants these three as
+# entities in every text it shows; its markdown block decodes them back to the characters.
+SLACK_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+SLACK_SPECIAL = re.compile(r"[&<>]")
+SLACK_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
-HTML_STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222}
-del{background:#fdd;color:#900;text-decoration:line-through}
-ins{background:#dfd;color:#060;text-decoration:none}
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.4em;
-vertical-align:top;width:50%}.summary{color:#555}.label{font-weight:600}
-"""
+HTML_STYLE = "body{font:15px/1.5 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222}"
+# Inline, not only in <style>: mail clients that strip <style> (Gmail's clipped view, Outlook)
+# would otherwise lose the red and green of the diff.
+INLINE_STYLES: dict[str, str] = {
+    "del": "background:#fdd;color:#900;text-decoration:line-through",
+    "ins": "background:#dfd;color:#060;text-decoration:none",
+    "table": "border-collapse:collapse;width:100%",
+    "cell": "border:1px solid #ddd;padding:.4em;vertical-align:top;width:50%",
+    "summary": "color:#555",
+    "label": "font-weight:600",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +221,7 @@ def _meta_lines(meta: Mapping[str, Any] | None) -> list[str]:
 # --- text -----------------------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """Drop control and bidi-override characters a page could use to rewrite a terminal."""
     return CONTROL_CHARS.sub("", text)
 
@@ -208,13 +236,13 @@ def render_text(
     width: int = 100,
 ) -> str:
     """Terminal rendering; ANSI-coloured through rich when ``color`` (the caller checks isatty)."""
-    lines: list[Text] = [Text(_clean(headline_line(change, old, new)), style="bold")]
-    lines.extend(Text(_clean(line), style="dim") for line in _meta_lines(meta))
+    lines: list[Text] = [Text(clean_text(headline_line(change, old, new)), style="bold")]
+    lines.extend(Text(clean_text(line), style="dim") for line in _meta_lines(meta))
     lines.append(Text(summary_line(change)))
-    lines.extend(Text("  - " + _clean(detail)) for detail in change.details)
+    lines.extend(Text("  - " + clean_text(detail)) for detail in change.details)
     for section in sections(change):
         lines.append(Text(""))
-        lines.append(Text(_clean(section.label) + ":", style="bold"))
+        lines.append(Text(clean_text(section.label) + ":", style="bold"))
         lines.append(_text_segments(section.segments, color=color))
     if not color:
         return "\n".join(line.plain for line in lines)
@@ -229,19 +257,31 @@ def _text_segments(runs: Sequence[Segment], *, color: bool) -> Text:
     text = Text("  ")
     for run in runs:
         if color:
-            text.append(_clean(run.text), style=TEXT_STYLES[run.tag])
+            text.append(clean_text(run.text), style=TEXT_STYLES[run.tag])
         else:
             start, end = PLAIN_MARKS[run.tag]
-            text.append(start + _clean(run.text) + end)
+            text.append(start + clean_text(run.text) + end)
     return text
 
 
 # --- markdown -------------------------------------------------------------------------------
 
 
-def escape_markdown(text: str) -> str:
-    """Backslash-escape markdown syntax so page text renders as the words it is."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(_clean(text).split()))
+def escape_markdown(text: str, flavor: MarkdownFlavor = "commonmark") -> str:
+    """Backslash-escape markdown syntax so page text renders as the words it is.
+
+    The ``slack`` flavour also turns ``&``, ``<`` and ``>`` into entities, as Slack asks of
+    every text field, so page text can never form a link or a ``<!channel>`` mention.
+    """
+    flat = " ".join(clean_text(text).split())
+    if flavor == "slack":
+        return SLACK_MARKDOWN_SPECIAL.sub(r"\\\1", escape_slack(flat))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def escape_slack(text: str) -> str:
+    """``&``, ``<`` and ``>`` as the entities Slack requires in any text it displays."""
+    return SLACK_SPECIAL.sub(lambda match: SLACK_ENTITIES[match.group()], clean_text(text))
 
 
 def render_markdown(
@@ -251,26 +291,31 @@ def render_markdown(
     new: Article,
     meta: Mapping[str, Any] | None = None,
     max_length: int | None = None,
+    flavor: MarkdownFlavor = "commonmark",
 ) -> str:
     """Markdown for Slack/Mattermost/Matrix; ``~~deleted~~`` and ``**inserted**`` words.
 
     With ``max_length`` whole lines are dropped from the end until the message fits, and a
     last line says how many were left out ("... 12 more lines").
     """
-    lines = [f"**{escape_markdown(headline_line(change, old, new))}**"]
-    lines.extend(escape_markdown(line) for line in _meta_lines(meta))
-    lines.append(f"_{escape_markdown(summary_line(change))}_")
-    lines.extend(f"- {escape_markdown(detail)}" for detail in change.details)
+
+    def esc(text: str) -> str:
+        return escape_markdown(text, flavor)
+
+    lines = [f"**{esc(headline_line(change, old, new))}**"]
+    lines.extend(esc(line) for line in _meta_lines(meta))
+    lines.append(f"_{esc(summary_line(change))}_")
+    lines.extend(f"- {esc(detail)}" for detail in change.details)
     for section in sections(change):
         lines.append("")
-        lines.append(f"**{escape_markdown(section.label)}**")
-        lines.append("> " + "".join(_markdown_run(run) for run in section.segments))
+        lines.append(f"**{esc(section.label)}**")
+        lines.append("> " + "".join(_markdown_run(run, flavor) for run in section.segments))
     return truncate_lines(lines, max_length)
 
 
-def _markdown_run(run: Segment) -> str:
+def _markdown_run(run: Segment, flavor: MarkdownFlavor) -> str:
     """Marks hug the words (``~~word~~``), spaces stay outside or the markup breaks."""
-    escaped = escape_markdown(run.text)
+    escaped = escape_markdown(run.text, flavor)
     if not escaped:
         return " " if run.text else ""
     start, end = MARKDOWN_MARKS[run.tag]
@@ -279,8 +324,33 @@ def _markdown_run(run: Segment) -> str:
     return f"{lead}{start}{escaped}{end}{trail}"
 
 
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+# --- html -----------------------------------------------------------------------------------
+
+
+def escape_html(text: str) -> str:
+    """Page text as HTML text: control and bidi characters dropped, markup characters escaped."""
+    return html.escape(clean_text(text), quote=True)
+
+
+_e = escape_html
+
+
+def styled(tag: str, style: str, body: str) -> str:
+    """``<tag style="...">body</tag>`` with one of :data:`INLINE_STYLES` (mail keeps those)."""
+    return f'<{tag} style="{INLINE_STYLES[style]}">{body}</{tag}>'
+
+
+def html_document(title: str, body: Sequence[str]) -> str:
+    """A whole page around ``body`` (already escaped markup), titled with escaped ``title``."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html><head><meta charset="utf-8">',
+            f"<title>{_e(title)}</title><style>{HTML_STYLE}</style></head><body>",
+            *body,
+            "</body></html>",
+        ]
+    )
 
 
 def render_html(
@@ -291,15 +361,13 @@ def render_html(
     meta: Mapping[str, Any] | None = None,
 ) -> str:
     """A self-contained HTML page: summary, inline view, and a side-by-side table."""
-    title = _e(headline_line(change, old, new))
-    parts = [
-        "<!DOCTYPE html>",
-        '<html><head><meta charset="utf-8">',
-        f"<title>{title}</title><style>{HTML_STYLE}</style></head><body>",
-        f"<h1>{title}</h1>",
-        *_html_meta(meta),
-        f'<p class="summary">{_e(summary_line(change))}</p>',
-    ]
+    title = headline_line(change, old, new)
+    return html_document(title, [f"<h1>{_e(title)}</h1>", *html_body(change, meta)])
+
+
+def html_body(change: Change, meta: Mapping[str, Any] | None) -> list[str]:
+    """Everything below the title: where, what kind, the inline view and the table."""
+    parts = [*_html_meta(meta), styled("p", "summary", _e(summary_line(change)))]
     if change.details:
         items = "".join(f"<li>{_e(detail)}</li>" for detail in change.details)
         parts.append(f"<ul>{items}</ul>")
@@ -307,18 +375,21 @@ def render_html(
     parts.append("<h2>Inline</h2>")
     for section in all_sections:
         inline = _html_runs(section.segments, {"delete", "insert"})
-        parts.append(f'<p><span class="label">{_e(section.label)}:</span> {inline}</p>')
-    parts.append("<h2>Side by side</h2><table><tr><th>Before</th><th>After</th></tr>")
+        parts.append(f"<p>{styled('span', 'label', _e(section.label) + ':')} {inline}</p>")
+    head = "".join(styled("th", "cell", side) for side in ("Before", "After"))
+    rows = [f"<tr>{head}</tr>"]
     for section in all_sections:
         before = _html_runs(section.segments, {"delete"})
         after = _html_runs(section.segments, {"insert"})
-        parts.append(f'<tr><td colspan="2" class="label">{_e(section.label)}</td></tr>')
-        parts.append(f"<tr><td>{before}</td><td>{after}</td></tr>")
-    parts.append("</table></body></html>")
-    return "\n".join(parts)
+        label = f'<td colspan="2" style="{INLINE_STYLES["label"]}">{_e(section.label)}</td>'
+        rows.append(f"<tr>{label}</tr>")
+        rows.append(f"<tr>{styled('td', 'cell', before)}{styled('td', 'cell', after)}</tr>")
+    parts.append("<h2>Side by side</h2>" + styled("table", "table", "".join(rows)))
+    return parts
 
 
 def _html_meta(meta: Mapping[str, Any] | None) -> list[str]:
+    """The watch's name, a link to the article, and which versions are compared."""
     meta = meta or {}
     out = [f"<p>{_e(str(meta['name']))}</p>"] if meta.get("name") else []
     url = str(meta.get("url") or "")
@@ -326,7 +397,20 @@ def _html_meta(meta: Mapping[str, Any] | None) -> list[str]:
         out.append(f'<p><a href="{_e(url)}" rel="noopener noreferrer">{_e(url)}</a></p>')
     elif url:
         out.append(f"<p>{_e(url)}</p>")
+    if meta.get("new_version") is not None:
+        out.append(f"<p>{_e(version_line(meta))}</p>")
     return out
+
+
+def version_line(meta: Mapping[str, Any]) -> str:
+    """'version 2 -> 3, detected ...; editwatch diff NAME --from 2 --to 3' shows it again."""
+    old, new = meta.get("old_version"), meta.get("new_version")
+    span = f"version {old} -> {new}" if old is not None else f"version {new}"
+    when = f", detected {meta['detected_at']}" if meta.get("detected_at") else ""
+    command = ""
+    if old is not None and meta.get("name"):
+        command = f"; see it again: editwatch diff {meta['name']!r} --from {old} --to {new}"
+    return span + when + command
 
 
 def _html_runs(runs: Sequence[Segment], show: set[str]) -> str:
@@ -336,7 +420,7 @@ def _html_runs(runs: Sequence[Segment], show: set[str]) -> str:
         if run.tag != "equal" and run.tag not in show:
             continue
         tag = HTML_TAGS[run.tag]
-        out.append(f"<{tag}>{_e(run.text)}</{tag}>" if tag else _e(run.text))
+        out.append(styled(tag, tag, _e(run.text)) if tag else _e(run.text))
     return "".join(out)
 
 
@@ -437,7 +521,7 @@ def render_article_view(article: Article) -> str:
         else:
             lines.append(paragraph)
     lines.extend(_view_media(article))
-    return "\n".join(_clean(line) for line in lines)
+    return "\n".join(clean_text(line) for line in lines)
 
 
 def _view_meta(article: Article) -> list[tuple[str, str]]:
@@ -472,3 +556,70 @@ def _view_media(article: Article) -> list[str]:
             title = f" {embed.title}" if embed.title else ""
             lines.append(f"  [{_where(embed.paragraph)}] {embed.kind}{title} <{embed.src}>")
     return lines
+
+
+def change_from_json(data: Mapping[str, Any]) -> tuple[Change, Article, Article]:
+    """Read back what :func:`render_json` wrote: the change and the two headlines.
+
+    Everything the renderers show survives the round trip (kinds, words, details, changed
+    fields and blocks), so a channel rendering at send time from the stored change writes
+    what a renderer given the live objects writes; the diff cards draw from the same reading.
+    The articles carry only their headlines, which is all a rendering reads of them. An
+    unknown diff tag raises ``ValueError``; kinds a newer release added are left out.
+    """
+    headline = data.get("headline") or {}
+    words = data.get("words") or {}
+    change = Change(
+        kinds=frozenset(kind for kind in data.get("kinds") or () if kind in CHANGE_KINDS),
+        fields=tuple(_field_from_json(item) for item in data.get("fields") or ()),
+        significance=_significance_from_json(data.get("significance")),
+        silent=bool(data.get("silent")),
+        words_added=int(words.get("added") or 0),
+        words_removed=int(words.get("removed") or 0),
+        details=tuple(str(detail) for detail in data.get("details") or ()),
+        words_changed=int(words.get("changed") or 0),
+    )
+    old = Article(headline=str(headline.get("old") or ""))
+    new = Article(headline=str(headline.get("new") or ""))
+    return change, old, new
+
+
+def _significance_from_json(value: object) -> Significance:
+    """A stored significance as the typed level (an unknown level weighs moderate)."""
+    return next((level for level in SIGNIFICANCES if level == value), "moderate")
+
+
+def _tag_from_json(item: Mapping[str, Any], allowed: tuple[str, ...]) -> str:
+    tag = str(item.get("tag", ""))
+    if tag not in allowed:
+        raise ValueError(f"unknown diff tag {tag!r}; expected one of {sorted(allowed)}")
+    return tag
+
+
+def _ops_from_json(ops: Sequence[Mapping[str, Any]]) -> tuple[DiffOp, ...]:
+    return tuple(
+        DiffOp(
+            cast(DiffTag, _tag_from_json(op, DIFF_TAGS)),
+            str(op.get("old", "")),
+            str(op.get("new", "")),
+        )
+        for op in ops
+    )
+
+
+def _field_from_json(item: Mapping[str, Any]) -> FieldDiff:
+    name = str(item.get("field", ""))
+    if "blocks" not in item:
+        return FieldDiff(name, _ops_from_json(item.get("ops") or ()))
+    blocks = tuple(
+        BlockOp(
+            cast(BlockTag, _tag_from_json(block, BLOCK_TAGS)),
+            block.get("old_index"),
+            block.get("new_index"),
+            str(block.get("old", "")),
+            str(block.get("new", "")),
+            _ops_from_json(block.get("ops") or ()),
+        )
+        for block in item["blocks"]
+    )
+    return FieldDiff(name, tuple(op for block in blocks for op in block.words), blocks)

@@ -61,6 +61,7 @@ class Runtime:
     loaded_at: float = field(default_factory=time.monotonic)
     known: dict[int, pipeline.Target] = field(default_factory=dict)
     known_at: float = float("-inf")
+    registered: dict[str, int] | None = None  # url -> id, written once per config load
 
     def targets(self, need: Iterable[int] = ()) -> dict[int, pipeline.Target]:
         """Every watch (feed-discovered ones too) by id, without touching the database on
@@ -68,7 +69,9 @@ class Runtime:
         when asked for an id not seen yet (a watch a feed just discovered)."""
         stale = time.monotonic() - self.known_at > self.settings.schedule.reload
         if stale or any(i not in self.known for i in need):
-            found = pipeline.targets_for(self.store, self.settings.watches)
+            if self.registered is None:
+                self.registered = pipeline.register_watches(self.store, self.settings.watches)
+            found = pipeline.targets_for(self.store, self.settings.watches, self.registered)
             self.known, self.known_at = {t.id: t for t in found}, time.monotonic()
         return self.known
 
@@ -164,7 +167,7 @@ def reload_if_changed() -> Runtime:
         log.info("config_reloaded", watches=len(fresh.watches))
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
-        current.known_at = float("-inf")
+        current.known_at, current.registered = float("-inf"), None
     return current
 
 

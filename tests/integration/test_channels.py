@@ -19,7 +19,7 @@ from worker.errors import ConfigError, NotifyError
 from worker.models import Article, Notification
 from worker.notify import Channel, ChannelContext, build_channel
 from worker.notify import message as rendering
-from worker.render import render_json
+from worker.render import render_json, render_markdown, render_text
 
 OLD = Article(
     headline="Minister resigns",
@@ -164,7 +164,8 @@ def test_slack_gets_a_markdown_block_and_a_plain_title(
     monkeypatch.setenv("SLACK_URL", http_server.route("/services/T1/B2/xyz", body="ok"))
     channel("slack", tmp_path, url_env="SLACK_URL").send(notification())
     body = json.loads(http_server.requests("/services/T1/B2/xyz")[0].body)
-    assert body["text"] == "Headline changed: Minister resigns -> Minister quits over row"
+    # Slack wants &, < and > as entities in every text field; it shows them as the characters.
+    assert body["text"] == "Headline changed: Minister resigns -&gt; Minister quits over row"
     (block,) = body["blocks"]
     assert block["type"] == "markdown"
     assert "~~Monday~~ **Tuesday**" in block["text"]
@@ -249,14 +250,21 @@ def test_apprise_channel_without_apprise_says_how_to_install(
 # --- renderings from the payload -------------------------------------------------------------
 
 
-def test_renderings_come_from_the_payload_when_the_pipeline_put_them_there() -> None:
-    """Pre-rendered text/markdown/html in the payload are used as they are."""
+def test_stale_renderings_in_an_old_row_are_ignored_for_the_stored_diff() -> None:
+    """Rows an older release rendered ahead are rendered afresh from their diff at send time."""
     data = {**payload(), "text": "T", "markdown": "M", "html": "H"}
-    assert (rendering.text(data), rendering.markdown(data), rendering.html_page(data)) == (
-        "T",
-        "M",
-        "H",
-    )
+    assert rendering.text(data) == rendering.text(payload()) != "T"
+    assert rendering.markdown(data) == rendering.markdown(payload()) != "M"
+    assert rendering.html_page(data) == rendering.html_page(payload()) != "H"
+
+
+def test_send_time_renderings_equal_the_renderer_given_the_live_change() -> None:
+    """The stored diff renders to exactly what worker.render writes from the Article objects."""
+    change = compare(OLD, NEW)
+    assert change is not None
+    meta = {"name": "story", "url": "https://news.example.org/story"}
+    assert rendering.text(payload()) == render_text(change, old=OLD, new=NEW, meta=meta)
+    assert rendering.markdown(payload()) == render_markdown(change, old=OLD, new=NEW, meta=meta)
 
 
 def test_fallback_renderings_show_the_diff_and_escape_page_text() -> None:
@@ -264,6 +272,30 @@ def test_fallback_renderings_show_the_diff_and_escape_page_text() -> None:
     hostile = Article(headline="A", paragraphs=("Say <script>alert(1)</script> *now*",))
     data = payload(Article(headline="A", paragraphs=("Say hello",)), hostile)
     html = rendering.html_page(data)
-    assert "<script>" not in html and "&lt;script&gt;" in html and "<ins>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<ins " in html
     assert r"\*now\*" in rendering.markdown(data)
     assert "{+" in rendering.text(data) and "[-hello-]" in rendering.text(data)
+
+
+def test_slack_never_lets_a_headline_mention_everyone_or_link(
+    tmp_path: Path, http_server: LocalHTTPServer
+) -> None:
+    """A headline holding <!channel>, <url|text> or & reaches Slack only as escaped text."""
+    hostile = "Minister <!channel> quits & <https://evil.example/|click> <@U123>"
+    url = http_server.route("/slack", body="ok")
+    data = payload(OLD, Article(headline=hostile, paragraphs=NEW.paragraphs))
+    channel("slack", tmp_path, url=url).send(notification(data))
+    body = json.loads(http_server.requests("/slack")[0].body)
+    for text in (body["text"], body["blocks"][0]["text"]):
+        assert "<" not in text.replace("&lt;", "") and "&lt;!channel&gt;" in text
+        assert "& " not in text and "&amp;" in text
+
+
+def test_html_renderings_strip_terminal_and_bidi_control_characters() -> None:
+    """ESC, BEL and a right-to-left override in page text never reach the HTML or mail part."""
+    nasty = "Calm\x1b]0;owned\x07 words \u202eevil\u202c \x1b[31mred"
+    data = payload(OLD, Article(headline=nasty, paragraphs=(*NEW.paragraphs, nasty)))
+    page = rendering.html_page(data)
+    for char in ("\x1b", "\x07", "\u202e", "\u202c"):
+        assert char not in page
+    assert "words evil" in page

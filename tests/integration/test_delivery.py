@@ -17,7 +17,7 @@ from worker.errors import ConfigError
 from worker.models import Article, Watch
 from worker.notify import REGISTRY, ChannelContext, build_channel, build_channels
 from worker.pipeline import delivery
-from worker.store import NewChange, Store
+from worker.store import NewAlert, NewChange, Store
 
 NOTIFY = NotifySettings(max_attempts=3, backoff=0.0, backoff_max=0.0)
 PAYLOAD = {"watch": "story", "url": "https://example.org/story", "kinds": ["headline"]}
@@ -37,13 +37,12 @@ def queue_one(store: Store, channels: list[str]) -> list[int]:
     (watch_id,) = store.sync_watches([Watch("https://example.org/story", "story", 60.0)]).values()
     now = datetime.now(UTC)
     store.save_state(watch_id, article=Article(headline="A"), fingerprint="a", raw_html=b"",
-                     extractor_version="t", seen_at=now, change=None, channels=(),
-                     payload_for=None)  # fmt: skip
+                     extractor_version="t", seen_at=now, change=None)  # fmt: skip
     saved = store.save_state(
         watch_id, article=Article(headline="B"), fingerprint="b", raw_html=b"",
         extractor_version="t", seen_at=now,
-        change=NewChange(("headline",), "major", False, {}), channels=channels,
-        payload_for=lambda change_id, new, old: {**PAYLOAD, "new_version": new},
+        change=NewChange(("headline",), "major", False, {}),
+        alert=NewAlert(PAYLOAD, tuple(channels)),
     )  # fmt: skip
     return list(saved.notification_ids)
 
@@ -86,7 +85,10 @@ def test_file_channel_appends_one_json_line_per_alert(store: Store, tmp_path: Pa
     (nid,) = queue_one(store, ["a"])
     assert delivery.deliver(store, channels, nid, NOTIFY).state == "sent"
     (line,) = (tmp_path / "a.jsonl").read_text().splitlines()
-    assert json.loads(line) == {**PAYLOAD, "new_version": 2, "event_id": nid}
+    written = json.loads(line)
+    assert isinstance(written.pop("change_id"), int)  # `editwatch card <change_id>` draws it
+    expected = {**PAYLOAD, "old_version": 1, "new_version": 2, "diff": {}, "event_id": nid}
+    assert written == expected
 
 
 def test_webhook_down_then_up_is_delivered_once(

@@ -13,9 +13,10 @@ from tests.httpserver import LocalHTTPServer
 from worker.config import ChannelSettings, NotifySettings, validate_yaml_text
 from worker.errors import ConfigError
 from worker.models import Article, Watch
-from worker.notify import ChannelContext, build_channels
+from worker.notify import ChannelContext, build_channels, message
 from worker.pipeline import delivery
-from worker.store import NewChange, Store
+from worker.pipeline.debounce import release_bursts
+from worker.store import NewAlert, NewChange, Store
 
 NOTIFY = NotifySettings(max_attempts=3, backoff=0.0, backoff_max=0.0)
 WINDOW = 600.0
@@ -30,9 +31,7 @@ def queue_change(store: Store, url: str, channels: list[str]) -> list[int]:
         saved = store.save_state(
             watch_id, article=Article(headline=f"{name} {headline}"), fingerprint=headline,
             raw_html=b"", extractor_version="t", seen_at=now, change=change,
-            channels=channels if change else (),
-            payload_for=lambda cid, new, old: {"watch": name, "url": url, "kinds": ["headline"],
-                                              "text": f"{name} changed", "markdown": f"*{name}*"},
+            alert=NewAlert({"watch": name, "url": url, "kinds": ["headline"]}, tuple(channels)),
         )  # fmt: skip
     return list(saved.notification_ids)
 
@@ -94,9 +93,11 @@ def test_digest_renderings_combine_every_item(store: Store, tmp_path: Path) -> N
     digest = store.get_notification(digest_id)
     assert digest is not None and digest.kind == "digest"
     payload = digest.payload
-    assert payload["title"] == "3 article changes: s0, s1, s2"
-    assert all(f"s{i} changed" in payload["text"] for i in range(3))
-    assert payload["markdown"].count("---") == 3 and payload["html"].count("<section>") == 3
+    assert payload["title"] == message.title(payload) == "3 article changes: s0, s1, s2"
+    text = message.text(payload)
+    assert all(f"Article changed: s{i}" in text for i in range(3))
+    assert message.markdown(payload).count("---") == 3
+    assert message.html_page(payload).count("<section>") == 3
 
 
 def test_channel_without_digest_sends_at_once(store: Store, tmp_path: Path) -> None:
@@ -119,8 +120,11 @@ def test_rows_held_for_a_channel_no_longer_in_digest_mode_are_flushed(
     """Turning digest mode off in the config sends what was held instead of keeping it forever."""
     settings = {"desk": ChannelSettings(type="file", path="desk.jsonl", digest=3600.0)}
     channels = build_channels(settings, ChannelContext(tmp_path))
-    hold_three(store, channels, delivery.Routing(digests=delivery.digest_windows(settings)))
-    assert len(delivery.flush_digests(store, delivery.Routing())) == 1
+    ids = hold_three(store, channels, delivery.Routing(digests=delivery.digest_windows(settings)))
+    assert delivery.flush_digests(store, delivery.Routing()) == []  # no digest channel now
+    released = release_bursts(store, (), datetime.now(UTC))
+    assert sorted(released) == ids  # each watch's alert, as a burst of 1
+    assert store.notifications("held") == []
 
 
 def test_digest_option_is_a_duration_in_yaml() -> None:

@@ -3,6 +3,7 @@ answers map to permanent or retried failures, and STARTTLS with login works."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import ssl
@@ -106,10 +107,28 @@ def test_email_arrives_with_a_text_part_and_a_side_by_side_html_part(
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
     assert text is not None and html is not None
-    assert "[-Monday-] {+Tuesday+}" in text.get_content()
-    assert "<th>Before</th><th>After</th>" in html.get_content()
+    assert "[-Monday -]{+Tuesday +}" in text.get_content()
+    page = html.get_content()
+    assert ">Before</th>" in page and ">After</th>" in page
+    assert re.search(r'<del style="[^"]*line-through[^"]*">Monday </del>', page)
+    assert re.search(r'<ins style="[^"]*#060[^"]*">Tuesday </ins>', page)
+
+
+def test_email_subject_is_the_headline_and_the_page_links_article_and_version(
+    tmp_path: Path, mailbox: tuple[Mailbox, int]
+) -> None:
+    """The default subject names the headline change; the HTML links the article, names versions."""
+    handler, port = mailbox
+    email_channel(tmp_path, port).send(notification())
+    message = handler.message()
+    subject = " ".join(str(message["Subject"]).split())  # a long header arrives folded
+    assert subject == "[editwatch] Headline changed: Minister resigns -> Minister quits over row"
+    html = message.get_body(("html",))
+    assert html is not None
+    page = html.get_content()
+    assert '<a href="https://news.example.org/story"' in page
     assert (
-        "<del>Monday </del>" in html.get_content() and "<ins>Tuesday </ins>" in html.get_content()
+        "version 1 -&gt; 2" in page and "editwatch diff &#x27;story&#x27; --from 1 --to 2" in page
     )
 
 

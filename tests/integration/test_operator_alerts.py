@@ -66,8 +66,7 @@ def store_bodies(store: Store, bodies: list[bool], host: str = "news.example") -
     for watch_id, has_body in zip(ids, bodies, strict=True):
         article = Article(headline="h", paragraphs=("text",) if has_body else ())
         store.save_state(watch_id, article=article, fingerprint=str(has_body), raw_html=b"",
-                         extractor_version="t", seen_at=datetime.now(UTC), change=None,
-                         channels=(), payload_for=None)  # fmt: skip
+                         extractor_version="t", seen_at=datetime.now(UTC), change=None)  # fmt: skip
     return ids
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests.db_fixtures import claim_in_process, drain
 from worker.errors import StoreError
 from worker.models import Article, Watch
-from worker.store import NewChange, Store
+from worker.store import NewAlert, NewChange, Store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 PROCESSES = 4
@@ -34,8 +34,7 @@ def _queue_notifications(store: Store, channels: int) -> tuple[int, ...]:
             extractor_version="test",
             seen_at=T0,
             change=EDIT if fingerprint == "b" else None,
-            channels=[f"channel-{n}" for n in range(channels)],
-            payload_for=lambda change_id, new, old: {"change": change_id},
+            alert=NewAlert({"watch": "race"}, tuple(f"channel-{n}" for n in range(channels))),
         )
     assert saved is not None
     return saved.notification_ids

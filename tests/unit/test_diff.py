@@ -14,7 +14,6 @@ from worker.diff import (
     apply,
     compare,
     detect_ab_test,
-    find_return,
     removed_change,
     restored_change,
     should_alert,
@@ -311,15 +310,6 @@ def test_redirect_to_section_front_is_removal() -> None:
     """A redirect to a section front says where the article went."""
     gone = removed_change(VOX_1, 301, final_url="https://www.vox.com/world")
     assert "https://www.vox.com/world" in gone.details[0]
-
-
-def test_find_return_within_window() -> None:
-    """A state equal to a recent version is a return to it; older ones are out of reach."""
-    recent = [(7, "g"), (6, "f"), (5, "e"), (4, "d"), (3, "c"), (2, "b"), (1, "a")]
-    assert find_return("e", recent) == 5
-    assert find_return("a", recent) is None
-    assert find_return("a", recent, window=10) == 1
-    assert find_return("zzz", recent) is None
 
 
 def test_headline_ab_test_detected_once_alternating() -> None:

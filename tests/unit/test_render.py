@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from worker.diff import compare, removed_change
 from worker.models import Article, Change
 from worker.render import (
     SCHEMA,
+    change_from_json,
     render_html,
     render_json,
     render_markdown,
@@ -119,7 +123,8 @@ def test_html_has_inline_and_side_by_side_views() -> None:
     page = render_html(change_of(OLD, NEW), old=OLD, new=NEW, meta=META)
     assert "<style>" in page and "<link" not in page
     assert "<h2>Inline</h2>" in page and "<h2>Side by side</h2>" in page
-    assert "<del>Wednesday </del>" in page and "<ins>Tuesday </ins>" in page
+    assert re.search(r'<del style="[^"]+">Wednesday </del>', page)
+    assert re.search(r'<ins style="[^"]+">Tuesday </ins>', page)
     assert '<a href="https://uk.reuters.com/article/x"' in page
 
 
@@ -181,3 +186,46 @@ def test_removal_renders_without_fields() -> None:
     assert "410" in render_markdown(change, old=OLD, new=OLD)
     assert "410" in render_html(change, old=OLD, new=OLD)
     assert render_json(change, old=OLD, new=OLD, meta={})["kinds"] == ["removed"]
+
+
+WORDS = st.sampled_from(
+    ["the", "minister", "said", "on", "Monday", "Tuesday", "<b>", "*x*", "&", "quits", "[a]"]
+)
+PARAGRAPH = st.lists(WORDS, min_size=1, max_size=10).map(" ".join)
+ARTICLES = st.builds(
+    lambda headline, paragraphs, captions, byline: Article(
+        headline=headline, paragraphs=tuple(paragraphs), captions=tuple(captions), byline=byline
+    ),
+    PARAGRAPH,
+    st.lists(PARAGRAPH, max_size=6),
+    st.lists(PARAGRAPH, max_size=2),
+    st.sampled_from(["", "Ann Lee", "Ann Lee and Bo Ray"]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ARTICLES, ARTICLES)
+def test_a_stored_change_renders_exactly_like_the_live_one(old: Article, new: Article) -> None:
+    """Rendering at send time from the stored JSON gives what the live objects give."""
+    change = compare(old, new)
+    assume(change is not None)
+    assert change is not None
+    stored = json.loads(json.dumps(render_json(change, old=old, new=new, meta={})))
+    again, old_again, new_again = change_from_json(stored)
+    assert render_text(again, old=old_again, new=new_again, meta=META) == render_text(
+        change, old=old, new=new, meta=META
+    )
+    assert render_markdown(again, old=old_again, new=new_again, flavor="slack") == (
+        render_markdown(change, old=old, new=new, flavor="slack")
+    )
+    assert render_html(again, old=old_again, new=new_again) == render_html(change, old=old, new=new)
+
+
+def test_html_drops_escape_bell_and_bidi_override_characters() -> None:
+    """ESC, BEL and U+202E from a page never reach the HTML page (title, labels, text)."""
+    nasty = "Calm\x1b]0;owned\x07 words \u202eevil\u202c \x1b[31mred"
+    old = replace(OLD, headline=nasty)
+    new = replace(NEW, headline=nasty + " v2", paragraphs=(*NEW.paragraphs, nasty))
+    page = render_html(change_of(old, new), old=old, new=new, meta={"name": nasty})
+    assert not any(char in page for char in ("\x1b", "\x07", "\u202e", "\u202c"))
+    assert "words evil" in page

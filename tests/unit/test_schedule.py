@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from worker import schedule
+from worker.retry import backoff_delay
 from worker.schedule import DAY, HOUR, MINUTE, SchedulePolicy
 
 LADDER_CASES = [
@@ -107,8 +108,8 @@ def test_retry_backoff_is_bounded(failures: int, interval: float, seed: int) -> 
 def test_backoff_grows_with_failures_and_is_jittered() -> None:
     """More failures wait longer on average, and retries of many watches are spread out."""
     rng = random.Random(7)
-    first = [schedule.backoff_delay(1, cap=1e9, rng=rng) for _ in range(200)]
-    sixth = [schedule.backoff_delay(6, cap=1e9, rng=rng) for _ in range(200)]
+    first = [backoff_delay(1, base=schedule.RETRY_BASE, cap=1e9, rng=rng) for _ in range(200)]
+    sixth = [backoff_delay(6, base=schedule.RETRY_BASE, cap=1e9, rng=rng) for _ in range(200)]
     assert sum(sixth) / 200 > 10 * sum(first) / 200
     assert len({round(d) for d in sixth}) > 100
 

@@ -14,7 +14,7 @@ import pytest
 
 from worker.errors import StoreError
 from worker.models import Article, Validators, Watch
-from worker.store import DEFAULT_SQLITE_FILENAME, NewChange, SavedState, Store
+from worker.store import DEFAULT_SQLITE_FILENAME, NewAlert, NewChange, SavedState, Store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -22,6 +22,7 @@ URL = "https://news.example/story"
 THREADS = 6
 THREAD_JOIN_TIMEOUT_S = 60
 EDIT = NewChange(kinds=("headline",), significance="major", silent=False, diff={"ops": [1, 2]})
+PAYLOAD = {"watch": "story", "url": "https://example.org/story", "kinds": ["headline"]}
 
 
 def _watch(store: Store, url: str = URL, name: str = "story") -> int:
@@ -36,7 +37,7 @@ def _save(
     seen_at: datetime = T0,
     change: NewChange | None = None,
     channels: Sequence[str] = (),
-    payload_for: Any = None,
+    payload: dict[str, Any] | None = None,
 ) -> SavedState:
     return store.save_state(
         watch_id,
@@ -46,19 +47,14 @@ def _save(
         extractor_version="test-1",
         seen_at=seen_at,
         change=change,
-        channels=channels,
-        payload_for=payload_for,
+        alert=NewAlert(payload or dict(PAYLOAD), tuple(channels)) if channels else None,
     )
-
-
-def _payload(change_id: int, new: int, old: int | None) -> dict[str, Any]:
-    return {"change": change_id, "new": new, "old": old}
 
 
 def _queue_one(store: Store, channels: Sequence[str] = ("log",)) -> tuple[int, ...]:
     watch_id = _watch(store)
     _save(store, watch_id, "a")
-    saved = _save(store, watch_id, "b", change=EDIT, channels=channels, payload_for=_payload)
+    saved = _save(store, watch_id, "b", change=EDIT, channels=channels)
     return saved.notification_ids
 
 
@@ -200,28 +196,31 @@ def test_change_and_its_outbox_rows_commit_together(store: Store) -> None:
     """A detected edit is stored with one pending notification per channel, payload included."""
     watch_id = _watch(store)
     _save(store, watch_id, "a")
-    saved = _save(
-        store, watch_id, "b", change=EDIT, channels=("log", "slack", "log"), payload_for=_payload
-    )
+    saved = _save(store, watch_id, "b", change=EDIT, channels=("log", "slack", "log"))
     assert saved.change_id is not None and len(saved.notification_ids) == 2
     [change] = store.changes(watch_id)
     assert (change.kinds, change.significance, change.diff) == (("headline",), "major", EDIT.diff)
     pending = store.notifications("pending")
     assert sorted(n.channel for n in pending) == ["log", "slack"]
-    assert all(n.payload == {"change": saved.change_id, "new": 2, "old": 1} for n in pending)
+    # The row keeps the envelope; the diff is stored once, in the change, and handed out with it.
+    expected = {
+        **PAYLOAD,
+        "change_id": saved.change_id,
+        "old_version": 1,
+        "new_version": 2,
+        "diff": EDIT.diff,
+    }
+    assert all(n.payload == expected for n in pending)
     assert store.due_notifications(T0) == list(saved.notification_ids)
 
 
 def test_failure_inside_save_state_writes_nothing(store: Store) -> None:
-    """If building a payload fails, the version, change and outbox rows are all rolled back."""
+    """If a payload cannot be stored, the version, change and outbox rows are all rolled back."""
     watch_id = _watch(store)
     _save(store, watch_id, "a")
-
-    def broken_payload(change_id: int, new: int, old: int | None) -> dict[str, Any]:
-        raise RuntimeError("template exploded")
-
-    with pytest.raises(RuntimeError, match="template exploded"):
-        _save(store, watch_id, "b", change=EDIT, channels=("log",), payload_for=broken_payload)
+    broken = {"watch": "w", "when": object()}  # not JSON: the outbox insert fails
+    with pytest.raises(StoreError, match="not JSON-serialisable"):
+        _save(store, watch_id, "b", change=EDIT, channels=("log",), payload=broken)
     assert [v.fingerprint for v in store.versions(watch_id)] == ["a"]
     current = store.current_version(watch_id)
     assert current is not None and current.fingerprint == "a"
@@ -469,3 +468,58 @@ def test_unopenable_databases_explain_how_to_fix_it(url: str, expected: str) -> 
         Store(url)
     assert expected in str(raised.value)
     assert "s3cret" not in str(raised.value)
+
+
+# --- headline history ---------------------------------------------------------------------
+
+
+def _save_headline(store: Store, watch_id: int, headline: str, kinds: tuple[str, ...]) -> None:
+    change = NewChange(kinds, "major", False, {}) if kinds else None
+    store.save_state(
+        watch_id,
+        article=Article(headline=headline, paragraphs=("body",)),
+        fingerprint=f"{headline}-{len(store.changes(watch_id))}-{kinds}",
+        raw_html=b"",
+        extractor_version="test-1",
+        seen_at=T0,
+        change=change,
+    )
+
+
+def test_headline_history_lists_each_state_and_remembers_a_reported_ab_test(store: Store) -> None:
+    """A/B detection gets the headline after every change and whether one was already reported."""
+    watch_id = _watch(store)
+    _save_headline(store, watch_id, "A", ())
+    for headline in ("B", "A", "B"):
+        _save_headline(store, watch_id, headline, ("headline",))
+    history = store.headline_history(watch_id)
+    assert history.headlines == ("A", "B", "A", "B") and not history.ab_test_reported
+    _save_headline(store, watch_id, "A", ("headline", "ab_test_repeat"))
+    assert not store.headline_history(watch_id).ab_test_reported  # a repeat is not the report
+    _save_headline(store, watch_id, "B", ("headline", "ab_test"))
+    assert store.headline_history(watch_id).ab_test_reported
+
+
+def test_headline_history_keeps_only_the_latest_changes(store: Store) -> None:
+    """With a limit, the oldest states drop out and the first version no longer leads."""
+    watch_id = _watch(store)
+    _save_headline(store, watch_id, "first", ())
+    for headline in ("one", "two", "three"):
+        _save_headline(store, watch_id, headline, ("headline",))
+    assert store.headline_history(watch_id, limit=2).headlines == ("two", "three")
+    assert store.headline_history(watch_id, limit=3).headlines == ("one", "two", "three")
+    assert store.headline_history(watch_id, limit=4).headlines[0] == "first"
+
+
+def test_rows_left_debounced_by_an_older_release_are_held_after_opening(tmp_path: Path) -> None:
+    """An old database's 'debounced' rows become 'held', so their bursts are still released."""
+    store = Store.open(tmp_path)
+    ids = _queue_one(store)
+    store.close()
+    with sqlite3.connect(tmp_path / DEFAULT_SQLITE_FILENAME) as raw:
+        raw.execute("PRAGMA ignore_check_constraints = 1")  # the old schema allowed the state
+        raw.execute("UPDATE notifications SET state = 'debounced' WHERE id = ?", (ids[0],))
+    reopened = Store.open(tmp_path)
+    row = reopened.get_notification(ids[0])
+    assert row is not None and row.state == "held"
+    reopened.close()

@@ -9,51 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast, get_args
+from typing import Any
 from urllib.parse import urlsplit
 
 from worker.cards.draw import CardMeta, render_card
 from worker.errors import CardError
-from worker.models import (
-    CHANGE_KINDS,
-    SIGNIFICANCES,
-    BlockOp,
-    BlockTag,
-    Change,
-    DiffOp,
-    DiffTag,
-    FieldDiff,
-    Significance,
-)
-from worker.render import SCHEMA
-
-DIFF_TAGS = frozenset(get_args(DiffTag))
-BLOCK_TAGS = frozenset(get_args(BlockTag))
+from worker.models import Change
+from worker.render import SCHEMA, change_from_json
 
 
 def change_from_document(document: Mapping[str, Any]) -> Change:
-    """The :class:`Change` an ``editwatch.change/1`` document describes (changed blocks only)."""
+    """The :class:`Change` an ``editwatch.change/1`` document describes (read by the one
+    reader, :func:`worker.render.change_from_json`)."""
     if document.get("schema") != SCHEMA:
         raise ValueError(f"not an {SCHEMA} document (schema {document.get('schema')!r})")
-    words = document.get("words", {})
-    return Change(
-        kinds=frozenset(k for k in document.get("kinds", ()) if k in CHANGE_KINDS),
-        fields=tuple(_field(f) for f in document.get("fields", ())),
-        significance=_significance(document.get("significance")),
-        silent=bool(document.get("silent", False)),
-        words_added=int(words.get("added", 0)),
-        words_removed=int(words.get("removed", 0)),
-        words_changed=int(words.get("changed", 0)),
-        details=tuple(str(d) for d in document.get("details", ())),
-    )
-
-
-def _significance(value: object) -> Significance:
-    """A stored significance, read back as the typed level (unknown levels weigh moderate)."""
-    for level in SIGNIFICANCES:
-        if value == level:
-            return level
-    return "moderate"
+    change, _old, _new = change_from_json(document)
+    return change
 
 
 def meta_from_document(
@@ -100,32 +71,3 @@ def card_for_payload(payload: Mapping[str, Any]) -> bytes | None:
 
 def _number(value: Any) -> int | None:
     return value if isinstance(value, int) else None
-
-
-def _field(data: Mapping[str, Any]) -> FieldDiff:
-    blocks = tuple(_block(b) for b in data.get("blocks", ()))
-    ops = tuple(_op(o) for o in data.get("ops", ())) or tuple(w for b in blocks for w in b.words)
-    return FieldDiff(str(data.get("field", "")), ops, blocks)
-
-
-def _block(data: Mapping[str, Any]) -> BlockOp:
-    return BlockOp(
-        tag=cast(BlockTag, _tag(data, BLOCK_TAGS)),
-        old_index=data.get("old_index"),
-        new_index=data.get("new_index"),
-        old=str(data.get("old", "")),
-        new=str(data.get("new", "")),
-        words=tuple(_op(o) for o in data.get("ops", ())),
-    )
-
-
-def _op(data: Mapping[str, Any]) -> DiffOp:
-    tag = cast(DiffTag, _tag(data, DIFF_TAGS))
-    return DiffOp(tag, str(data.get("old", "")), str(data.get("new", "")))
-
-
-def _tag(data: Mapping[str, Any], allowed: frozenset[str]) -> str:
-    tag = str(data.get("tag", ""))
-    if tag not in allowed:
-        raise ValueError(f"unknown diff tag {tag!r}; expected one of {sorted(allowed)}")
-    return tag

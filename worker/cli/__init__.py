@@ -39,6 +39,8 @@ from worker.render import render_html, render_json, render_markdown, render_text
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store, WatchRecord
 
+__all__ = ["cli", "main"]
+
 cli = typer.Typer(
     name="editwatch",
     help="Watch news articles and get an alert the moment one is edited.",

@@ -15,9 +15,11 @@ from typing import Any
 
 import yaml
 from rich.console import Console
+from rich.text import Text
 
 from worker.demo.site import ARTICLE_SLUGS, DemoSite
 from worker.embedded import child_env, embedded_redis, worker_command
+from worker.notify import message
 from worker.store import Store
 
 console = Console()
@@ -67,12 +69,9 @@ def _wait(what: str, condition: Any, timeout: float = TIMEOUT) -> bool:
 
 
 def _show(alert: dict[str, Any]) -> None:
-    console.rule(f"[bold yellow]ALERT[/] {alert['watch']}")
-    console.print(f"url:   {alert['url']}")
-    console.print(f"kinds: {', '.join(alert['kinds'])} ({alert['significance']})")
-    console.print(f"versions: {alert['old_version']} -> {alert['new_version']}")
-    for detail in alert.get("diff", {}).get("details", []):
-        console.print(f"  - {detail}")
+    """The alert as a text channel shows it, from the one renderer; page text stays plain."""
+    console.rule(Text.assemble(("ALERT ", "bold yellow"), str(alert.get("watch", ""))))
+    console.print(Text(message.text(alert)), highlight=False)
 
 
 def _scenario(site: DemoSite, data_dir: Path) -> int:

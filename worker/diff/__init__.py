@@ -12,8 +12,9 @@ every operation carries, which the renderers show, holds no noise either.
 
 Kinds are the edit taxonomy (``headline``, ``lede``, ``correction``, ``paragraph_moved`` ...,
 plus the coarse ``body`` whenever a paragraph changed); significance is ``minor``, ``moderate`` or
-``major``. Removal, restoration, flip-flops and headline A/B tests need history that two articles
-do not hold, so they are small separate helpers the pipeline calls with that history.
+``major``. Removal, restoration and headline A/B tests need history that two articles do not
+hold: :mod:`worker.pipeline.history` loads it from the store and calls the small helpers
+here (``removed_change``, ``restored_change``, ``detect_ab_test``) with it.
 
 Nothing here does I/O. The modules, each importing only those above it::
 
@@ -23,7 +24,7 @@ Nothing here does I/O. The modules, each importing only those above it::
     summary   the human summary lines ("paragraph 4 moved to 2")
     taxonomy  kinds, correction notes, significance; the Tally gathered while diffing
     change    compare() and apply(): the Change itself and its replay
-    history   removed/restored changes, flip-flop returns, A/B tests, the alert policy
+    history   removed/restored changes, headline A/B tests, the alert policy
 
 Callers import from ``worker.diff`` only; the names below are the public API.
 """
@@ -33,7 +34,6 @@ from worker.diff.change import apply, compare
 from worker.diff.history import (
     DEFAULT_ALERT_ON,
     detect_ab_test,
-    find_return,
     removed_change,
     restored_change,
     should_alert,
@@ -46,7 +46,6 @@ __all__ = [
     "apply",
     "compare",
     "detect_ab_test",
-    "find_return",
     "removed_change",
     "restored_change",
     "should_alert",

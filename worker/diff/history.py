@@ -1,4 +1,4 @@
-"""Context two articles do not hold: removal, restoration, flip-flops, A/B tests, alert policy.
+"""Context two articles do not hold: removal, restoration, headline A/B tests, alert policy.
 
 These need the history of a watch, so they are small helpers the pipeline calls with it.
 """
@@ -20,7 +20,6 @@ from worker.models import (
 )
 from worker.normalize import normalize_article, normalize_text
 
-RETURN_WINDOW = 5  # how many recent versions a flip-flop may return to
 AB_MIN_SWITCHES = 3  # A, B, A, B: three switches between two headlines make an A/B test
 
 DEFAULT_ALERT_ON: frozenset[str] = frozenset({"moderate"})
@@ -64,18 +63,6 @@ def restored_change(last_live: Article, restored: Article) -> Change:
         significance=heavier(inner.significance, "moderate"),
         details=("article is back online", *inner.details),
     )
-
-
-def find_return(
-    new_fingerprint: str, recent: Sequence[tuple[int, str]], *, window: int = RETURN_WINDOW
-) -> int | None:
-    """The version number among the last ``window`` whose fingerprint equals the new one.
-
-    ``recent`` holds ``(version number, fingerprint)`` pairs in any order. The newest match
-    wins. Callers check "unchanged" (equal to the latest version) before asking.
-    """
-    newest = sorted(recent, key=lambda item: item[0], reverse=True)[:window]
-    return next((number for number, fp in newest if fp == new_fingerprint), None)
 
 
 def detect_ab_test(headlines: Sequence[str]) -> tuple[str, str] | None:

@@ -39,9 +39,11 @@ from worker.config import FetchSettings
 from worker.errors import FetchError, PermanentFetchError, TransientFetchError
 from worker.models import FetchResult, Validators
 from worker.netguard import check_url, parse_retry_after
+from worker.retry import is_retryable_status
+
+__all__ = ["HTML_CONTENT_TYPES", "Client", "decode_html", "fetch", "make_client"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-RETRYABLE_CLIENT_STATUSES = frozenset({408, 425, 429})  # every 5xx is retryable too
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 Client = httpx.AsyncClient  # the type other stages name, so they need not import httpx
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
@@ -144,19 +146,12 @@ async def fetch(
             result = await _follow_redirects(attempt)
     except TimeoutError as exc:
         message = f"{url}: no complete answer within {settings.deadline:g}s (fetch.deadline)"
-        raise transient_error(message, url=url) from exc
+        raise TransientFetchError(message, url=url) from exc
     except httpx.HTTPError as exc:
         raise _network_error(attempt, exc) from exc
     except httpx.InvalidURL as exc:
         raise PermanentFetchError(f"{url}: invalid URL on the way: {exc}", url=url) from exc
     return dataclasses.replace(result, elapsed_ms=(time.monotonic() - started) * 1000)
-
-
-def transient_error(
-    message: str, *, url: str, status: int | None = None, retry_after: float | None = None
-) -> TransientFetchError:
-    """A :class:`TransientFetchError` that always carries ``retry_after`` (seconds or ``None``)."""
-    return TransientFetchError(message, url=url, status=status, retry_after=retry_after)
 
 
 @dataclasses.dataclass
@@ -328,9 +323,9 @@ def _raise_for_status(response: httpx.Response, attempt: _Attempt) -> None:
     if 200 <= status < 300:
         return
     message = f"{attempt.current}: the server answered {status} {response.reason_phrase}".rstrip()
-    if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
+    if is_retryable_status(status):
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        raise transient_error(message, url=attempt.url, status=status, retry_after=retry_after)
+        raise TransientFetchError(message, url=attempt.url, status=status, retry_after=retry_after)
     raise PermanentFetchError(message, url=attempt.url, status=status)
 
 
@@ -479,4 +474,4 @@ def _network_error(attempt: _Attempt, exc: httpx.HTTPError) -> FetchError:
     """
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
     detail = str(exc) or type(exc).__name__
-    return transient_error(f"{attempt.current}: {kind}: {detail}", url=attempt.url)
+    return TransientFetchError(f"{attempt.current}: {kind}: {detail}", url=attempt.url)

@@ -28,12 +28,9 @@ from typing import Literal, NamedTuple, cast
 
 import redis
 
-DEFAULT_MAX_IN_FLIGHT = 2
-DEFAULT_MIN_GAP = 1.0
-DEFAULT_LEASE_TTL = 120.0  # longer than any fetch deadline
-FAILURE_THRESHOLD = 5
-BREAKER_PAUSE = 30 * 60.0
-RETRY_AFTER_CAP = 6 * 3600.0
+from worker.config import PolitenessSettings
+
+DEFAULTS = PolitenessSettings()  # the defaults live in config, once
 IN_FLIGHT_POLL = 0.1  # a full host may free a slot any moment: look again this soon
 
 BusyReason = Literal["in_flight", "gap", "paused"]
@@ -114,13 +111,13 @@ class HostLimiter:
         client: redis.Redis,
         prefix: str = "editwatch",
         *,
-        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
-        min_gap: float = DEFAULT_MIN_GAP,
+        max_in_flight: int = DEFAULTS.max_in_flight,
+        min_gap: float = DEFAULTS.min_gap,
         overrides: Mapping[str, tuple[int, float]] | None = None,
-        lease_ttl: float = DEFAULT_LEASE_TTL,
-        failure_threshold: int = FAILURE_THRESHOLD,
-        breaker_pause: float = BREAKER_PAUSE,
-        retry_after_cap: float = RETRY_AFTER_CAP,
+        lease_ttl: float = DEFAULTS.slot_lease,
+        failure_threshold: int = DEFAULTS.failure_threshold,
+        breaker_pause: float = DEFAULTS.breaker_pause,
+        retry_after_cap: float = DEFAULTS.retry_after_cap,
     ) -> None:
         self.client = client
         self.prefix = f"{prefix}:host"

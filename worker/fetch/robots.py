@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 import redis
 from protego import Protego
 
+from worker.config import PolitenessSettings
+
 PARSE_LIMIT = 500 * 1024
-DEFAULT_TTL = 24 * 3600.0
-ERROR_TTL = 15 * 60.0  # an unreachable robots.txt is retried this soon
+DEFAULTS = PolitenessSettings()  # robots_ttl and robots_error_ttl live in config, once
 UNREACHABLE_4XX = frozenset({429})  # "too many requests" means "not now", not "no rules"
 
 PolicyKind = Literal["rules", "allow_all", "disallow_all"]
@@ -113,9 +114,9 @@ class RobotsCache:
         self,
         client: redis.Redis,
         prefix: str = "editwatch",
-        ttl: float = DEFAULT_TTL,
+        ttl: float = DEFAULTS.robots_ttl,
         *,
-        error_ttl: float = ERROR_TTL,
+        error_ttl: float = DEFAULTS.robots_error_ttl,
     ) -> None:
         self.client = client
         self.prefix = f"{prefix}:robots"

@@ -2,19 +2,19 @@
 
 Delivery bookkeeping (claiming outbox rows, retries, digests) lives in
 ``worker.pipeline.delivery``; this
-package only knows how to send one notification through one channel, how long to wait before the
-next attempt, and what digests and operator events look like (``events``).
+package only knows how to send one notification through one channel and what digests and
+operator events look like (``events``); the wait before the next attempt is
+:func:`worker.retry.retry_delay`.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
-from worker.config import ChannelSettings, NotifySettings
+from worker.config import ChannelSettings
 from worker.errors import ConfigError
 from worker.notify.apprise import AppriseChannel
 from worker.notify.base import Channel, ChannelContext, ChannelFactory
@@ -33,7 +33,7 @@ REGISTRY: dict[str, ChannelFactory] = {
     WebhookChannel.kind: WebhookChannel,
 }
 
-__all__ = ["REGISTRY", "Channel", "ChannelContext", "backoff_delay", "build_channels"]
+__all__ = ["REGISTRY", "Channel", "ChannelContext", "build_channels"]
 
 
 def build_channel(name: str, settings: ChannelSettings, context: ChannelContext) -> Channel:
@@ -59,13 +59,3 @@ def build_channels(
 ) -> dict[str, Channel]:
     """Every configured channel, by name."""
     return {name: build_channel(name, item, context) for name, item in settings.items()}
-
-
-def backoff_delay(
-    attempt: int, settings: NotifySettings, retry_after: float | None = None
-) -> float:
-    """Seconds before attempt ``attempt + 1``: exponential with full jitter, or ``Retry-After``."""
-    if retry_after is not None:
-        return min(max(retry_after, 0.0), settings.backoff_max)
-    ceiling = min(settings.backoff * 2 ** max(attempt - 1, 0), settings.backoff_max)
-    return random.uniform(ceiling / 2, ceiling)

@@ -8,8 +8,9 @@ decisions, and getting any of them wrong is a security or reliability bug:
   the guard checked, so a second DNS answer cannot swap in a private one (DNS rebinding);
 * redirects are not followed (a redirected webhook could land anywhere, including a private
   address the guard never saw, and a POST body must not be replayed blindly);
-* failures map to ``NotifyError(permanent=...)`` so the outbox knows whether to retry: 408, 429,
-  5xx and network errors are worth retrying (honouring ``Retry-After``), other 4xx and 3xx are not.
+* failures map to ``NotifyError(permanent=...)`` so the outbox knows whether to retry: the
+  statuses :mod:`worker.retry` names (408, 425, 429, 5xx) and network errors are worth
+  retrying (honouring ``Retry-After``), other 4xx and 3xx are not.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ import httpx
 
 from worker.errors import BlockedTargetError, NotifyError, TransientFetchError
 from worker.netguard import check_url_sync, parse_retry_after
+from worker.retry import is_retryable_status
 
-# Every 5xx is retryable too; any other 4xx means the request itself is wrong: dead at once.
-RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 JSON_CONTENT_TYPE = "application/json"
 
 
@@ -117,7 +117,7 @@ def _raise_for_status(url: str, response: httpx.Response) -> None:
     if 200 <= status < 300:
         return
     message = f"{_safe(url)}: answered {status} {response.reason_phrase}".rstrip()
-    if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
+    if is_retryable_status(status):
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         raise NotifyError(message, permanent=False, retry_after=retry_after)
     if 300 <= status < 400:

@@ -1,12 +1,15 @@
 """``email``: send the alert through an SMTP relay, as an HTML part and a plain-text part.
 
-The HTML part holds the side-by-side (before | after) diff, the text part the same with
-``[-deleted-]``/``{+inserted+}`` marks for clients that show text only. With
-``attach_card: true`` the change's diff card (PNG) sits inline at the top of the HTML part.
+The subject is the alert's title by default (``[editwatch] Headline changed: OLD -> NEW``);
+the HTML part links to the article, names the versions and holds the inline and side-by-side
+(before | after) diff with its colours as inline styles (mail clients drop ``<style>``), the
+text part the same with ``[-deleted-]``/``{+inserted+}`` marks for clients that show text only.
+Both are rendered at send time by :mod:`worker.render`, control and bidi characters stripped.
+With ``attach_card: true`` the change's diff card (PNG) sits inline at the top of the HTML part.
 ``security`` is ``starttls`` (port 587), ``ssl`` (implicit TLS, port 465) or ``none`` (port
 25, for a relay on the same host); certificates are verified, against ``ca_file`` for a relay
-with a private CA.
-Credentials come from the environment (``username_env``/``password_env``), never from YAML.
+with a private CA. Credentials come from the environment (``username_env``/``password_env``),
+never from YAML.
 
 Failure mapping: an SMTP 5xx answer (bad address, refused sender, failed login) is permanent,
 a 4xx answer, a dropped connection or a timeout is retried. Recipients refused while others
@@ -33,12 +36,13 @@ from worker.errors import NotifyError
 from worker.logs import get_logger
 from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions, env_secret
-from worker.notify.message import html_page, text
+from worker.notify.message import html_page, text, title
+from worker.render import clean_text
 
 log = get_logger(__name__)
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-SUBJECT_FIELDS = frozenset({"watch", "kinds", "headline", "significance"})
+SUBJECT_FIELDS = frozenset({"watch", "kinds", "headline", "significance", "title"})
 SUBJECT_LIMIT = 200
 
 
@@ -74,7 +78,7 @@ class EmailOptions(ChannelOptions):
     password_env: str | None = None
     sender: str = Field(alias="from")
     to: tuple[str, ...] = Field(min_length=1)
-    subject: str = "[editwatch] {watch}: {kinds}"
+    subject: str = "[editwatch] {title}"  # the headline line: "Headline changed: A -> B"
     ca_file: str | None = None  # CA bundle for a relay with a private or self-signed certificate
     attach_card: bool = False  # show the diff card (PNG) inline at the top of the HTML part
 
@@ -166,11 +170,12 @@ class EmailChannel:
             "kinds": ", ".join(payload.get("kinds") or []),
             "headline": payload.get("new_headline") or payload.get("old_headline") or "",
             "significance": payload.get("significance", ""),
+            "title": title(payload),
         }
         template = self.options.subject
-        if isinstance(payload.get("title"), str):  # a digest or an operator event
-            template, values = "[editwatch] {title}", {"title": payload["title"]}
-        subject = " ".join(template.format_map(values).split())  # no header breaks
+        if "event" in payload or payload.get("digest"):  # no single change to describe
+            template = "[editwatch] {title}"
+        subject = " ".join(clean_text(template.format_map(values)).split())  # no header breaks
         return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
 
     def _connect(self) -> smtplib.SMTP:

@@ -1,42 +1,59 @@
-"""What a person reads: subject, text, markdown and HTML of an alert, from its payload alone.
+"""What a person reads of an alert, rendered at send time from its stored payload.
 
-Channels get the outbox payload, never Article objects. The pipeline puts the full renderings
-of :mod:`worker.render` into the payload (``text``, ``markdown``, ``html``) when it queues an
-alert, and channels use those. Rows queued without them (older rows, hand-made payloads) get a
-plainer rendering built here from the ``diff`` (schema ``editwatch.change/1``), so a channel
-never fails for want of a rendering. ``notify`` may not import ``render`` (sibling stages).
-
-Page text is hostile: the markdown fallback escapes markup and the HTML one escapes everything.
+An outbox row holds one structured payload: for a change, the watch, the versions and the
+diff (schema ``editwatch.change/1``, :func:`worker.render.render_json`); for a digest, the
+payloads of the alerts it merges; for an operator event, its title and details. Channels call
+the functions here, which hand the stored change to :mod:`worker.render` (the one renderer,
+in a layer below ``notify``), so every channel and the CLI show the same words and the same
+escaping. Nothing is rendered ahead and stored: a fix to a renderer reaches queued alerts too.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from worker import textutil
-from worker.models import Notification
+from worker.errors import NotifyError
+from worker.models import Article, Change, Notification
+from worker.render import (
+    MarkdownFlavor,
+    change_from_json,
+    clean_text,
+    escape_html,
+    escape_markdown,
+    html_body,
+    html_document,
+    render_markdown,
+    render_text,
+)
+from worker.textutil import truncate_lines
 
-RENDERED_KEYS = ("text", "markdown", "html")  # human renderings, left out of machine payloads
-FIELD_NOUNS = {"body": "paragraph", "captions": "caption"}
-BLOCK_VERBS = {"insert": "added", "delete": "removed", "replace": "edited", "move": "moved"}
-TEXT_MARKS = {"equal": ("", ""), "delete": ("[-", "-]"), "insert": ("{+", "+}")}
-MARKDOWN_MARKS = {"equal": ("", ""), "delete": ("~~", "~~"), "insert": ("**", "**")}
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]<|])")
-Run = tuple[str, str]  # (equal | delete | insert, text)
+__all__ = [
+    "digest_items",
+    "html_page",
+    "machine_payload",
+    "markdown",
+    "text",
+    "title",
+]
+
+# Renderings that rows queued by older releases carried; never sent to machines, never shown.
+RENDERED_KEYS = ("text", "markdown", "html")
+EVENT_KEYS = ("event", "title")  # an operator event's own keys; every other key is a detail
+DIGEST_RULE = "-" * 40
 
 
 def machine_payload(notification: Notification) -> dict[str, Any]:
-    """The documented JSON body: ``event_id`` plus the payload without the human renderings."""
+    """The documented JSON body: ``event_id`` plus the stored payload."""
     data = {k: v for k, v in notification.payload.items() if k not in RENDERED_KEYS}
     return {"event_id": notification.id, **data}
 
 
 def title(payload: Mapping[str, Any]) -> str:
-    """One line: the payload's own ``title`` (digests, operator events), else the diff's summary
-    ('Headline changed: OLD -> NEW'), else the watch name."""
+    """One line: the payload's own ``title`` (operator events), a digest's count and watches,
+    else the diff's summary ('Headline changed: OLD -> NEW'), else the watch name."""
+    if payload.get("digest"):
+        return _digest_title(digest_items(payload))
     if isinstance(payload.get("title"), str):
         return " ".join(str(payload["title"]).split())
     diff = payload.get("diff") or {}
@@ -44,119 +61,100 @@ def title(payload: Mapping[str, Any]) -> str:
     return " ".join(str(summary).split())
 
 
-def summary(payload: Mapping[str, Any]) -> str:
-    kinds = ", ".join(payload.get("kinds") or [])
-    return " · ".join(p for p in (str(payload.get("significance") or ""), kinds) if p)
-
-
 def text(payload: Mapping[str, Any]) -> str:
     """Plain text with ``[-deleted-]`` and ``{+inserted+}`` marks."""
-    if isinstance(payload.get("text"), str):
-        return str(payload["text"])
-    lines = [title(payload), str(payload.get("url", "")), summary(payload)]
-    lines += [f"  - {d}" for d in (payload.get("diff") or {}).get("details", [])]
-    for label, runs in sections(payload):
-        lines += ["", f"{label}:", "  " + "".join(_marked(r, TEXT_MARKS, str) for r in runs)]
-    return "\n".join(lines)
+    if payload.get("digest"):
+        items = digest_items(payload)
+        heading = clean_text(title(payload))
+        return "\n\n".join([heading, *(f"{DIGEST_RULE}\n{text(i)}" for i in items)])
+    if "event" in payload:
+        return clean_text("\n".join([title(payload), *_detail_lines(payload)]))
+    if not payload.get("diff"):
+        lines = (title(payload), str(payload.get("url", "")))
+        return clean_text("\n".join(line for line in lines if line))
+    change, old, new = _stored_change(payload)
+    return render_text(change, old=old, new=new, meta=_meta(payload))
 
 
-def markdown(payload: Mapping[str, Any]) -> str:
+def markdown(
+    payload: Mapping[str, Any],
+    *,
+    max_length: int | None = None,
+    flavor: MarkdownFlavor = "commonmark",
+) -> str:
     """Markdown with ``~~deleted~~`` and ``**inserted**`` words; page text escaped."""
-    if isinstance(payload.get("markdown"), str):
-        return str(payload["markdown"])
-    lines = [f"**{escape_markdown(title(payload))}**", escape_markdown(str(payload.get("url", "")))]
-    lines.append(f"_{escape_markdown(summary(payload))}_")
-    lines += [f"- {escape_markdown(d)}" for d in (payload.get("diff") or {}).get("details", [])]
-    for label, runs in sections(payload):
-        marked = "".join(_marked(r, MARKDOWN_MARKS, escape_markdown) for r in runs)
-        lines += ["", f"**{escape_markdown(label)}**", f"> {marked}"]
-    return "\n".join(lines)
+    if payload.get("digest"):
+        parts = [f"**{escape_markdown(title(payload), flavor)}**"]
+        parts += [markdown(item, flavor=flavor) for item in digest_items(payload)]
+        return truncate_lines("\n\n---\n\n".join(parts).split("\n"), max_length)
+    if "event" in payload or not payload.get("diff"):
+        lines = [f"**{escape_markdown(title(payload), flavor)}**"]
+        lines += [f"- {escape_markdown(x, flavor)}" for x in _detail_lines(payload)]
+        return truncate_lines(lines, max_length)
+    change, old, new = _stored_change(payload)
+    meta = _meta(payload)
+    return render_markdown(
+        change, old=old, new=new, meta=meta, max_length=max_length, flavor=flavor
+    )
 
 
 def html_page(payload: Mapping[str, Any]) -> str:
-    """HTML with a side-by-side (before | after) table of every changed field."""
-    if isinstance(payload.get("html"), str):
-        return str(payload["html"])
-    e = html.escape
-    rows = [
-        f'<tr><td colspan="2"><b>{e(label)}</b></td></tr><tr><td>{_side(runs, "delete")}</td>'
-        f"<td>{_side(runs, 'insert')}</td></tr>"
-        for label, runs in sections(payload)
-    ]
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{e(title(payload))}</title>'
-        f"</head><body><h1>{e(title(payload))}</h1><p>{e(str(payload.get('url', '')))}</p>"
-        f"<p>{e(summary(payload))}</p><table><tr><th>Before</th><th>After</th></tr>"
-        f"{''.join(rows)}</table></body></html>"
-    )
+    """A whole HTML page: the diff inline and side by side, digests one section per change."""
+    heading = title(payload)
+    return html_document(heading, [f"<h1>{escape_html(heading)}</h1>", *_html(payload)])
 
 
-def sections(payload: Mapping[str, Any]) -> Iterator[tuple[str, list[Run]]]:
-    """Changed fields of the JSON diff as (label, runs), the headline left to the title."""
-    for field in (payload.get("diff") or {}).get("fields", []):
-        name = str(field.get("field", "?"))
-        if name == "headline":
-            continue
-        if "blocks" not in field:
-            yield name, _runs(field.get("ops", []))
-            continue
-        for block in field["blocks"]:
-            yield _block_label(name, block), _block_runs(block)
+def _html(payload: Mapping[str, Any]) -> list[str]:
+    if payload.get("digest"):
+        sections = [f"<section>{''.join(_item_html(i))}</section>" for i in digest_items(payload)]
+        return ["<hr>".join(sections)]
+    if "event" in payload or not payload.get("diff"):
+        items = "".join(f"<li>{escape_html(x)}</li>" for x in _detail_lines(payload))
+        return [f"<ul>{items}</ul>"] if items else []
+    change, _old, _new = _stored_change(payload)
+    return html_body(change, _meta(payload))
 
 
-def _block_label(field: str, block: Mapping[str, Any]) -> str:
-    """'paragraph 3 edited': 1-based, at the new position unless the block was deleted."""
-    index = block.get("new_index")
-    number = (index if index is not None else block.get("old_index") or 0) + 1
-    verb = BLOCK_VERBS.get(str(block.get("tag")), str(block.get("tag")))
-    return f"{FIELD_NOUNS.get(field, field)} {number} {verb}"
+def _item_html(item: Mapping[str, Any]) -> list[str]:
+    """One change of a digest: its own heading, then its body."""
+    return [f"<h1>{escape_html(title(item))}</h1>", *_html(item)]
 
 
-def _block_runs(block: Mapping[str, Any]) -> list[Run]:
-    """Word ops when the block was edited; whole texts for inserts, deletes and pure moves."""
-    if block.get("ops"):
-        return _runs(block["ops"])
-    if block.get("tag") == "move":
-        return [("equal", str(block.get("new", "")))]
-    return [r for r in (("delete", block.get("old", "")), ("insert", block.get("new", ""))) if r[1]]
+def digest_items(payload: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+    """The machine payloads a digest merges, oldest first."""
+    items = payload.get("items") or []
+    return [item for item in items if isinstance(item, Mapping)]
 
 
-def _runs(ops: Sequence[Mapping[str, str]]) -> list[Run]:
-    out: list[Run] = []
-    for op in ops:
-        if op.get("tag") == "equal":
-            out.append(("equal", op.get("new", "")))
-            continue
-        out += [(tag, op.get(side, "")) for tag, side in (("delete", "old"), ("insert", "new"))]
-    return [run for run in out if run[1]]
+def _digest_title(items: Sequence[Mapping[str, Any]]) -> str:
+    count = len(items)
+    names = ", ".join(sorted({str(item.get("watch", "?")) for item in items}))
+    return f"{count} article change{'s' if count != 1 else ''}: {names}"
 
 
-def escape_markdown(value: str) -> str:
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+def _detail_lines(payload: Mapping[str, Any]) -> list[str]:
+    """An operator event's details as 'key: value' lines, in the order they were given."""
+    skip = {*EVENT_KEYS, *RENDERED_KEYS}
+    return [f"{key}: {value}" for key, value in payload.items() if key not in skip]
 
 
-def _marked(run: Run, marks: Mapping[str, tuple[str, str]], escape: Any) -> str:
-    """Marks hug the words (``~~word~~``); the run's edge spaces stay outside them."""
-    tag, value = run
-    inner = escape(value).strip()
-    if not inner:
-        return " " if value else ""
-    start, end = marks[tag]
-    lead = " " if value[:1].isspace() else ""
-    trail = " " if value[-1:].isspace() else ""
-    return f"{lead}{start}{inner}{end}{trail}"
+def _stored_change(payload: Mapping[str, Any]) -> tuple[Change, Article, Article]:
+    """The stored diff read back; a row whose diff cannot be read fails for good, by name
+    (retrying cannot repair it, and the other rows go on)."""
+    try:
+        return change_from_json(payload["diff"])
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        raise NotifyError(
+            f"the stored change of this alert cannot be read ({detail})", permanent=True
+        ) from exc
 
 
-def _side(runs: Sequence[Run], side: str) -> str:
-    """One column of the table: unchanged text plus that side's edits, marked up."""
-    tag = {"delete": "del", "insert": "ins"}[side]
-    return "".join(
-        html.escape(t) if kind == "equal" else f"<{tag}>{html.escape(t)}</{tag}>"
-        for kind, t in runs
-        if kind in ("equal", side)
-    )
-
-
-def truncate_lines(value: str, max_length: int) -> str:
-    """Drop whole lines from the end, with a '... N more lines' note, until it fits."""
-    return textutil.truncate_lines(value.split("\n"), max_length)
+def _meta(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What the renderers show above the diff: the watch, its URL and the versions."""
+    keys = ("old_version", "new_version", "detected_at")
+    return {
+        "name": payload.get("watch"),
+        "url": payload.get("url"),
+        **{key: payload.get(key) for key in keys},
+    }

@@ -6,6 +6,10 @@ diff shows deletions struck through and insertions in bold without a second dial
 own ``mrkdwn``). The top-level ``text`` is the plain one-line title Slack shows in
 notifications and in clients that cannot draw blocks.
 
+Page text is escaped for Slack in every field: ``&``, ``<`` and ``>`` become entities (Slack
+would read ``<!channel>`` or ``<https://evil|click>`` in a headline as a mention or a link),
+and markdown syntax is backslash-escaped in the block.
+
 Long diffs are cut at whole lines to ``max_length`` characters (Slack accepts 12,000 in a
 Markdown block) with a last line saying how many lines were left out. The webhook URL is a
 secret (it holds the token): give it with ``url_env``. Slack answers 400/403/404/410 for a
@@ -22,7 +26,8 @@ from pydantic import Field
 from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions, URLOptions
 from worker.notify.http import post_json
-from worker.notify.message import markdown, title, truncate_lines
+from worker.notify.message import markdown, title
+from worker.render import escape_slack
 
 SLACK_MARKDOWN_LIMIT = 12_000  # characters in one markdown block
 TITLE_LIMIT = 300  # the notification text; longer ones are cut by clients anyway
@@ -46,9 +51,9 @@ class SlackChannel:
     def message(self, notification: Notification) -> dict[str, Any]:
         """The Slack payload: a short notification text and the (truncated) Markdown diff."""
         payload = notification.payload
-        body = truncate_lines(markdown(payload), self.options.max_length)
+        body = markdown(payload, max_length=self.options.max_length, flavor="slack")
         return {
-            "text": _cut(title(payload), TITLE_LIMIT),
+            "text": escape_slack(_cut(title(payload), TITLE_LIMIT)),
             "blocks": [{"type": "markdown", "text": body}],
         }
 

@@ -33,6 +33,7 @@ from worker.pipeline.context import (
     RobotsSource,
     Target,
     discovered_watch,
+    register_watches,
     targets_for,
     utcnow,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "check_many",
     "check_watch",
     "discovered_watch",
+    "register_watches",
     "release_debounced",
     "targets_for",
     "utcnow",

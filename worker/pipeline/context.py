@@ -7,12 +7,12 @@ The politeness adapters are protocols so workers can share state through Redis w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from worker.clock import utcnow as utcnow  # the pipeline's modules import the clock from here
 from worker.config import Settings
 from worker.fetch import Client, robots
 from worker.fetch.hostlimits import Busy, Lease
@@ -89,26 +89,32 @@ class Context:
     robots_pending: dict[str, asyncio.Task[RobotsPolicy]] = field(default_factory=dict)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def result_for(watch: Watch, outcome: CheckOutcome, **values: Any) -> CheckResult:
     """A ``CheckResult`` for ``watch``: every outcome of every step is built the same way."""
     return CheckResult(watch.name, watch.url, outcome, **values)
 
 
-def targets_for(store: Store, watches: Sequence[Watch]) -> list[Target]:
-    """Register the configured watches in the store and pair each with its id.
+def register_watches(store: Store, watches: Sequence[Watch]) -> dict[str, int]:
+    """Insert new watches and rename known ones; url -> id. It writes: call it once per
+    config load (the worker when its config changes, the CLI once per command)."""
+    return store.sync_watches(watches)
+
+
+def targets_for(
+    store: Store, watches: Sequence[Watch], registered: Mapping[str, int] | None = None
+) -> list[Target]:
+    """Pair each configured watch with its id (``registered``, else registering them now).
 
     Watches that feeds discovered earlier (stored with their feed as ``source``) come along,
-    with the feed's channels and tags, as long as that feed is still configured.
+    with the feed's channels and tags, as long as that feed is still configured. With
+    ``registered`` this only reads.
     """
-    ids = store.sync_watches(watches)
-    targets = [Target(ids[w.url], w) for w in watches]
+    if registered is None or any(w.url not in registered for w in watches):
+        registered = register_watches(store, watches)
+    targets = [Target(registered[w.url], w) for w in watches]
     feeds = {w.url: w for w in watches if w.is_source}
     if feeds:
-        configured = set(ids)
+        configured = {w.url for w in watches}
         for record in store.list_watches():
             feed = feeds.get(record.source or "")
             if feed is not None and record.url not in configured:

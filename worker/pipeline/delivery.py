@@ -9,22 +9,26 @@ operator channels (unless it was an operator event: no loops).
 
 Digest channels: a claimed change row of such a channel is parked as ``held`` instead of sent;
 :func:`flush_digests` merges a channel's held rows into one digest row once the oldest has
-waited the channel's window, and that row is delivered like any other.
+waited the channel's window, and that row is delivered like any other. Holding and merging is
+the same coalescing as a watch's burst debounce (:mod:`worker.pipeline.debounce`), with the
+channel as the group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
+from worker.clock import utcnow
 from worker.config import ChannelSettings, NotifySettings, Settings
 from worker.errors import NotifyError
 from worker.logs import bound, get_logger
 from worker.models import Notification
-from worker.notify import Channel, backoff_delay
+from worker.notify import Channel
 from worker.notify.events import digest_payload, operator_payload
+from worker.retry import retry_delay
 from worker.store import Store
 
 log = get_logger(__name__)
@@ -57,10 +61,6 @@ class Routing:
 def digest_windows(channels: Mapping[str, ChannelSettings]) -> dict[str, float]:
     """Channel name -> digest window in seconds, for channels with ``digest:`` set."""
     return {name: item.digest for name, item in channels.items() if item.digest}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def deliver(
@@ -114,7 +114,9 @@ def _after_failure(
         store.mark_dead(notification.id, error, _dead_events(notification, error, routing))
         log.error("notification_dead", attempts=attempt, error=error, permanent=exc.permanent)
         return Delivery(notification.id, "dead", error=error)
-    delay = backoff_delay(attempt, settings, exc.retry_after)
+    delay = retry_delay(
+        attempt, base=settings.backoff, cap=settings.backoff_max, retry_after=exc.retry_after
+    )
     store.mark_retry(notification.id, error, utcnow() + timedelta(seconds=delay))
     log.warning("notification_retry", attempts=attempt, delay=round(delay, 1), error=error)
     return Delivery(notification.id, "retry", delay=delay, error=error)
@@ -146,14 +148,15 @@ def _dead_events(
 def flush_digests(store: Store, routing: Routing, now: datetime | None = None) -> list[int]:
     """Merge each digest channel whose window has closed into one digest row; their ids.
 
-    A channel that holds rows but no longer has a digest window (config changed) is flushed
-    at once, so nothing stays held forever.
+    Held rows of a channel that no longer has a digest window (config changed) are released
+    as bursts of their watch (:func:`worker.pipeline.debounce.release_debounced`), so nothing
+    stays held forever.
     """
     now = now or utcnow()
     ids = []
     for channel, oldest in store.held_channels().items():
-        window = routing.digests.get(channel, 0.0)
-        if oldest + timedelta(seconds=window) > now:
+        window = routing.digests.get(channel)
+        if window is None or oldest + timedelta(seconds=window) > now:
             continue
         digest_id = store.merge_held(channel, digest_payload)
         if digest_id is not None:

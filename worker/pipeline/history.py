@@ -74,13 +74,11 @@ def _mark_ab_test(target: Target, change: Change, article: Article, store: Store
     its details; later flips of the same pair are stored with ``ab_test_repeat`` so the default
     policy does not alert on every swap.
     """
-    by_number = {v.number: v.article.headline for v in store.versions(target.id)}
-    history = store.changes(target.id)
-    states = [by_number.get(1, "")] + [by_number.get(c.new_version, "") for c in history]
-    variants = diffing.detect_ab_test([*states, article.headline])
+    history = store.headline_history(target.id)  # headlines only: no article is loaded
+    variants = diffing.detect_ab_test([*history.headlines, article.headline])
     if variants is None:
         return change
-    reported = any("ab_test" in c.kinds for c in history)
+    reported = history.ab_test_reported
     detail = f"headline A/B test: {variants[0]!r} / {variants[1]!r}"
     extra: ChangeKind = "ab_test_repeat" if reported else "ab_test"
     return dc_replace(

@@ -1,45 +1,39 @@
-"""The alert payload: what every channel receives for one change (or one debounced burst)."""
+"""The alert payload: what every channel receives for one change (or one debounced burst).
+
+Stored once, as data: the outbox row keeps this envelope (who, when, what kind, headlines) and
+the store adds the change it announces (``diff``, schema ``editwatch.change/1``) and its version
+numbers from the change's own row when it hands the row out, so the diff is written once per
+change, not once per channel, and no rendering is ever stored. Channels render at send time
+(:mod:`worker.notify.message` through :mod:`worker.render`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from worker.models import Article, Change, Version, Watch
+from worker.models import Article, Change
 from worker.normalize import normalize_article
-from worker.render import render_html, render_markdown, render_text
+
+__all__ = ["build_payload"]
 
 
 def build_payload(
-    watch: Watch,
-    change: Change,
-    old: Version,
-    new_article: Article,
-    new_number: int,
-    detected: datetime,
-    rendered: dict[str, Any],
+    name: str, url: str, change: Change, old: Article, new: Article, detected: datetime
 ) -> dict[str, Any]:
-    """The alert every channel receives: who, what kind, old/new headline, the field diffs.
+    """The alert every channel receives for the watch ``name`` at ``url``: who, what kind,
+    old/new headline (the diff and the version numbers come from the stored change).
 
-    Rendered from the canonical articles, the same text the change itself holds.
+    Headlines are the canonical ones, the same text the change itself holds.
     """
-    meta = {"name": watch.name, "url": watch.url}
-    old_article, new_article = normalize_article(old.article), normalize_article(new_article)
+    old, new = normalize_article(old), normalize_article(new)
     return {
-        "watch": watch.name,
-        "url": watch.url,
+        "watch": name,
+        "url": url,
         "detected_at": detected.isoformat(),
         "kinds": sorted(change.kinds),
         "significance": change.significance,
         "silent": change.silent,
-        "old_headline": old_article.headline,
-        "new_headline": new_article.headline,
-        "old_version": old.number,
-        "new_version": new_number,
-        "diff": rendered,
-        # Human renderings for channels that show the diff to people (Slack, email, apprise);
-        # webhook and file bodies leave them out.
-        "text": render_text(change, old=old_article, new=new_article, meta=meta),
-        "markdown": render_markdown(change, old=old_article, new=new_article, meta=meta),
-        "html": render_html(change, old=old_article, new=new_article, meta=meta),
+        "old_headline": old.headline,
+        "new_headline": new.headline,
     }

@@ -18,7 +18,7 @@ from worker.pipeline.debounce import hold_until
 from worker.pipeline.history import REMOVED_FINGERPRINT
 from worker.pipeline.payload import build_payload
 from worker.render import render_json
-from worker.store import NewChange, SavedState, Store
+from worker.store import NewAlert, NewChange, SavedState, Store
 
 
 def record_removal(
@@ -77,7 +77,7 @@ def save_state(
     ``capture`` (how the page was fetched) becomes the new version's evidence record.
     """
     detected = utcnow()
-    new_change = None
+    new_change, alert = None, None
     if change is not None and current is not None:
         rendered = render_json(
             change, old=normalize_article(current.article), new=normalize_article(article), meta={}
@@ -85,16 +85,13 @@ def save_state(
         new_change = NewChange(
             tuple(sorted(change.kinds)), change.significance, change.silent, rendered
         )
-    alert = change is not None and diffing.should_alert(change, target.watch.alert_on)
-    hold = hold_until(target, store, detected) if alert else None
-
-    def payload_for(change_id: int, new_number: int, old_number: int | None) -> dict[str, Any]:
-        assert change is not None and current is not None and new_change is not None
-        payload = build_payload(
-            target.watch, change, current, article, new_number, detected, new_change.diff
-        )
-        return {"change_id": change_id, **payload}  # `editwatch card <change_id>` draws it
-
+        if diffing.should_alert(change, target.watch.alert_on):
+            watch = target.watch
+            payload = build_payload(
+                watch.name, watch.url, change, current.article, article, detected
+            )
+            hold = hold_until(target, store, detected)
+            alert = NewAlert(payload, watch.channels, hold)
     return store.save_state(
         target.id,
         article=article,
@@ -103,9 +100,7 @@ def save_state(
         extractor_version=EXTRACTOR_VERSION,
         seen_at=detected,
         change=new_change,
-        channels=target.watch.channels if new_change and alert else (),
-        payload_for=payload_for if new_change and alert else None,
-        hold_until=hold,
+        alert=alert,
         state=state,
         capture=capture,
     )

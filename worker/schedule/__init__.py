@@ -27,11 +27,13 @@ from datetime import datetime
 from typing import Literal
 
 from worker.config import DEFAULT_LADDER
+from worker.retry import backoff_delay
 
 __all__ = [
     "DEFAULT_LADDER",
     "SchedulePolicy",
     "decay_interval",
+    "interval_for",
     "next_due",
     "plan_next",
     "retry_due",
@@ -126,18 +128,6 @@ def plan_next(
     return now + jittered(interval, policy.jitter, rng)
 
 
-def backoff_delay(
-    failures: int, *, base: float = RETRY_BASE, cap: float, rng: random.Random | None = None
-) -> float:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(failures-1))].
-
-    Full jitter (rather than a fixed doubling) keeps many watches of one failing site from
-    retrying in lock-step and hammering it together when it comes back.
-    """
-    ceiling = min(cap, base * 2.0 ** max(failures - 1, 0))
-    return max(MIN_INTERVAL, (rng or random.Random()).uniform(0.0, ceiling))
-
-
 def retry_due(
     now: float,
     interval: float,
@@ -153,4 +143,5 @@ def retry_due(
     """
     if retry_after is not None:
         return now + max(MIN_INTERVAL, min(retry_after, RETRY_AFTER_CAP))
-    return now + backoff_delay(failures, cap=max(interval, MIN_INTERVAL), rng=rng)
+    cap = max(interval, MIN_INTERVAL)
+    return now + max(MIN_INTERVAL, backoff_delay(failures, base=RETRY_BASE, cap=cap, rng=rng))

@@ -10,16 +10,25 @@ hands out).
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
 from worker.store.evidence import EvidenceRecord, Problem
 from worker.store.queries import ViewQueries
-from worker.store.records import ChangeRecord, CheckRecord, NewChange, SavedState, WatchRecord
-from worker.store.sql import PayloadBuilder, Store
+from worker.store.records import (
+    ChangeRecord,
+    CheckRecord,
+    HeadlineHistory,
+    NewAlert,
+    NewChange,
+    SavedState,
+    WatchRecord,
+)
+from worker.store.sql import Store
 
 __all__ = [
     "DEFAULT_SQLITE_FILENAME",
     "ChangeRecord",
     "CheckRecord",
     "EvidenceRecord",
+    "HeadlineHistory",
+    "NewAlert",
     "NewChange",
-    "PayloadBuilder",
     "Problem",
     "SavedState",
     "Store",

@@ -1,10 +1,16 @@
 """The notification outbox: SQL for queueing, claiming, merging and settling deliveries.
 
 A row moves ``pending -> sending -> sent``, or back to ``pending`` for a retry, or to ``dead``
-for good (kept with its last error, never deleted). Rows for a digest channel take a detour:
-``pending -> held``, and when the channel's window closes every held row is ``merged`` into one
-new ``digest`` row, which then travels the ordinary path; its members become ``sent`` in the
-same UPDATE that settles it. Operator health events are rows of kind ``operator`` with no change.
+for good (kept with its last error, never deleted). Coalescing is one detour with two group
+sizes: a row is ``held`` until its ``next_attempt_at``, then the held rows of its group are
+``merged`` into one row that travels the ordinary path (their ``digest_id`` names it; they
+become ``sent`` in the same UPDATE that settles it). A burst of edits to one article is
+grouped by (watch, channel) and becomes one cumulative alert (:func:`release_burst`); a
+digest channel groups all its held rows into one new ``digest`` row (:func:`merge_held`).
+Operator health events are rows of kind ``operator`` with no change.
+
+A change row stores only its payload's envelope: the diff lives once in the change's own row
+and is handed out with the notification, with the version numbers (:func:`_with_change`).
 
 Workers agree through the database, not through Python locks: a claim, a hold and a merge are
 conditional UPDATEs whose row count says who won, so two workers never deliver one row
@@ -26,12 +32,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from worker.errors import StoreError
-from worker.models import Notification, NotificationState
+from worker.models import Notification, NotificationKind, NotificationState
 from worker.store.engine import inserted_id
 from worker.store.rows import dumps
-from worker.store.schema import NOTIFICATION_STATES, changes, notifications
+from worker.store.schema import NOTIFICATION_STATES, changes, notifications, versions
 
-SETTLEABLE_AS_SENT = ("sending", "pending")  # a requeued row that got through is still sent
+# a requeued row that got through is still sent
+SETTLEABLE_AS_SENT: tuple[NotificationState, ...] = ("sending", "pending")
 DigestBuilder = Callable[[list[Notification]], dict[str, Any]]
 """Merges the held rows of one channel into the payload of their digest."""
 
@@ -46,14 +53,14 @@ def queue(
     payloads: Iterable[tuple[str, dict[str, Any]]],
     now: datetime,
     *,
-    kind: str = "change",
+    kind: NotificationKind = "change",
     dedupe_key: str | None = None,
     hold_until: datetime | None = None,
 ) -> tuple[int, ...]:
     """Insert one pending row per ``(channel, payload)``, due at once; return their ids.
 
-    With ``hold_until`` the rows wait as ``debounced`` until then (a burst of edits to one
-    article becomes one cumulative alert, see :func:`release_debounced`).
+    With ``hold_until`` the rows wait as ``held`` until then (a burst of edits to one
+    article becomes one cumulative alert, see :func:`release_burst`).
     """
     ids: list[int] = []
     for channel, payload in payloads:
@@ -63,8 +70,8 @@ def queue(
                 kind=kind,
                 dedupe_key=dedupe_key,
                 channel=channel,
-                payload=dumps(payload, f"the {channel} notification payload"),
-                state="debounced" if hold_until else "pending",
+                payload=dumps(payload, f"the {channel} notification payload", sort_keys=False),
+                state="held" if hold_until else "pending",
                 attempts=0,
                 next_attempt_at=hold_until or now,
                 created_at=now,
@@ -110,7 +117,7 @@ def claim(connection: Connection, notification_id: int, now: datetime) -> Notifi
 
 
 def hold(connection: Connection, notification_id: int, now: datetime) -> bool:
-    """Park a claimed change row of a digest channel until its window closes."""
+    """Park a claimed change row of a digest channel until the channel's window closes."""
     return _settle(connection, notification_id, ("sending",), state="held", updated_at=now)
 
 
@@ -180,7 +187,7 @@ def due(connection: Connection, now: datetime, limit: int) -> list[int]:
 
 
 def held_channels(connection: Connection) -> dict[str, datetime]:
-    """Channel -> when its oldest still-held row was queued (the start of its window)."""
+    """Channel -> when its oldest still-held row was queued (the start of a digest window)."""
     query = (
         sa.select(notifications.c.channel, sa.func.min(notifications.c.created_at))
         .where(notifications.c.state == "held")
@@ -198,7 +205,7 @@ def merge_held(
     any of them first, the row count falls short and :class:`MergeRaced` rolls this back.
     """
     query = (
-        sa.select(notifications)
+        _with_change()
         .where(notifications.c.channel == channel, notifications.c.state == "held")
         .order_by(notifications.c.id)
     )
@@ -216,13 +223,17 @@ def merge_held(
     return digest_id
 
 
-ALERTED_STATES = ("pending", "held", "sending", "sent", "dead")
+ALERTED_STATES: tuple[NotificationState, ...] = ("pending", "held", "sending", "sent", "dead")
 
 
-def debounce_marks(
-    connection: Connection, watch_id: int
+def burst_marks(
+    connection: Connection, watch_id: int, now: datetime
 ) -> tuple[datetime | None, datetime | None]:
-    """(When this watch's latest alert was queued, when its waiting debounced alerts go out)."""
+    """(When this watch's latest alert was queued, when its held burst goes out).
+
+    Only a release still ahead counts as a burst: a row held for a digest waits for its
+    channel's window, which is not the watch's.
+    """
     joined = notifications.join(changes, notifications.c.change_id == changes.c.id)
     mine = (changes.c.watch_id == watch_id, notifications.c.kind == "change")
     last = connection.execute(
@@ -233,17 +244,24 @@ def debounce_marks(
     release = connection.execute(
         sa.select(sa.func.min(notifications.c.next_attempt_at))
         .select_from(joined)
-        .where(*mine, notifications.c.state == "debounced")
+        .where(*mine, notifications.c.state == "held", notifications.c.next_attempt_at > now)
     ).scalar()
     return last, release
 
 
-def due_debounced(connection: Connection, now: datetime) -> list[tuple[int, str, list[int]]]:
-    """Debounced rows whose window closed, as (watch id, channel, row ids oldest first)."""
+def due_bursts(
+    connection: Connection, now: datetime, skip_channels: Sequence[str]
+) -> list[tuple[int, str, list[int]]]:
+    """Held rows whose window closed, as (watch id, channel, row ids oldest first); the rows
+    of ``skip_channels`` (digest channels) are merged per channel instead."""
     query = (
         sa.select(notifications.c.id, notifications.c.channel, changes.c.watch_id)
         .select_from(notifications.join(changes, notifications.c.change_id == changes.c.id))
-        .where(notifications.c.state == "debounced", notifications.c.next_attempt_at <= now)
+        .where(
+            notifications.c.state == "held",
+            notifications.c.next_attempt_at <= now,
+            notifications.c.channel.not_in(list(skip_channels)),
+        )
         .order_by(notifications.c.id)
     )
     groups: dict[tuple[int, str], list[int]] = {}
@@ -252,7 +270,7 @@ def due_debounced(connection: Connection, now: datetime) -> list[tuple[int, str,
     return [(watch_id, channel, ids) for (watch_id, channel), ids in groups.items()]
 
 
-def release_debounced(
+def release_burst(
     connection: Connection,
     keep: int | None,
     payload: dict[str, Any] | None,
@@ -268,25 +286,42 @@ def release_debounced(
     if keep is not None:
         kept = connection.execute(
             notifications.update()
-            .where(notifications.c.id == keep, notifications.c.state == "debounced")
+            .where(notifications.c.id == keep, notifications.c.state == "held")
             .values(
                 state="pending",
-                payload=dumps(payload or {}, "a debounced notification payload"),
+                payload=dumps(payload or {}, "a cumulative notification payload", sort_keys=False),
                 next_attempt_at=now,
                 created_at=now,
                 updated_at=now,
             )
         ).rowcount
         if kept != 1:
-            raise MergeRaced("a debounced row was released by another worker")
+            raise MergeRaced("a held row was released by another worker")
     if merged:
         count = connection.execute(
             notifications.update()
-            .where(notifications.c.id.in_(list(merged)), notifications.c.state == "debounced")
+            .where(notifications.c.id.in_(list(merged)), notifications.c.state == "held")
             .values(state="merged", digest_id=keep, updated_at=now)
         ).rowcount
         if count != len(merged):
-            raise MergeRaced("debounced rows were released by another worker")
+            raise MergeRaced("held rows were released by another worker")
+
+
+OUTDATED_STATES = ("debounced",)  # what older releases wrote; see :func:`upgrade_states`
+
+
+def has_outdated_states(connection: Connection) -> bool:
+    """Whether a row still carries a state this release no longer uses."""
+    query = sa.select(notifications.c.id).where(notifications.c.state.in_(OUTDATED_STATES))
+    return connection.execute(query.limit(1)).first() is not None
+
+
+def upgrade_states(connection: Connection) -> int:
+    """Rows an older release left ``debounced`` are ``held`` now: one state for coalescing."""
+    result = connection.execute(
+        notifications.update().where(notifications.c.state == "debounced").values(state="held")
+    )
+    return result.rowcount
 
 
 def requeue_stale(connection: Connection, older_than: datetime, now: datetime) -> int:
@@ -313,11 +348,8 @@ def reset_dead(connection: Connection, ids: Sequence[int] | None, now: datetime)
 
 
 def get(connection: Connection, notification_id: int) -> Notification | None:
-    row = (
-        connection.execute(sa.select(notifications).where(notifications.c.id == notification_id))
-        .mappings()
-        .first()
-    )
+    query = _with_change().where(notifications.c.id == notification_id)
+    row = connection.execute(query).mappings().first()
     return None if row is None else _notification(row)
 
 
@@ -326,7 +358,7 @@ def listing(
 ) -> list[Notification]:
     """Every row (or the ``limit`` latest), or those in one ``state``, oldest first by default."""
     order = notifications.c.id.desc() if newest_first else notifications.c.id
-    query = sa.select(notifications).order_by(order).limit(limit)
+    query = _with_change().order_by(order).limit(limit)
     if state is not None:
         if state not in NOTIFICATION_STATES:
             raise StoreError(f"unknown notification state {state!r}; one of {NOTIFICATION_STATES}")
@@ -335,7 +367,10 @@ def listing(
 
 
 def _settle(
-    connection: Connection, notification_id: int, from_states: Sequence[str], **values: Any
+    connection: Connection,
+    notification_id: int,
+    from_states: Sequence[NotificationState],
+    **values: Any,
 ) -> bool:
     result = connection.execute(
         notifications.update()
@@ -345,16 +380,50 @@ def _settle(
     return result.rowcount == 1
 
 
+_OLD = versions.alias("old_version")
+_NEW = versions.alias("new_version")
+
+
+def _with_change() -> sa.Select[Any]:
+    """Notification rows with the diff and version numbers of the change they announce."""
+    return sa.select(
+        notifications,
+        changes.c.diff.label("change_diff"),
+        _OLD.c.number.label("change_old_version"),
+        _NEW.c.number.label("change_new_version"),
+    ).select_from(
+        notifications.outerjoin(changes, changes.c.id == notifications.c.change_id)
+        .outerjoin(_OLD, _OLD.c.id == changes.c.old_version_id)
+        .outerjoin(_NEW, _NEW.c.id == changes.c.new_version_id)
+    )
+
+
+def _payload(row: RowMapping) -> dict[str, Any]:
+    """The stored envelope plus the change it announces (its id, versions and diff), unless the
+    row carries its own (a cumulative burst alert does; its id is then the newest change's)."""
+    payload: dict[str, Any] = json.loads(row["payload"])
+    if row["change_diff"] is None or row["kind"] != "change":
+        return payload
+    change = {
+        "change_id": row["change_id"],  # `editwatch card <change_id>` draws it
+        "old_version": row["change_old_version"],
+        "new_version": row["change_new_version"],
+        "diff": json.loads(row["change_diff"]),
+    }
+    return {**payload, **{k: v for k, v in change.items() if k not in payload}}
+
+
 def _notification(row: RowMapping) -> Notification:
     state: NotificationState = row["state"]
+    kind: NotificationKind = row["kind"]
     return Notification(
         id=row["id"],
         channel=row["channel"],
-        payload=json.loads(row["payload"]),
+        payload=_payload(row),
         state=state,
         attempts=row["attempts"],
         last_error=row["last_error"],
-        kind=row["kind"],
+        kind=kind,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         digest_id=row["digest_id"],

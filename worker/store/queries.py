@@ -379,7 +379,7 @@ class ViewQueries:
     ) -> list[Notification]:
         """Outbox rows newest first, in one state if given; page on with ``before_id``."""
         with self._read("listing alerts for the viewer") as connection:
-            query = sa.select(notifications).order_by(notifications.c.id.desc()).limit(limit)
+            query = outbox._with_change().order_by(notifications.c.id.desc()).limit(limit)
             if state is not None:
                 query = query.where(notifications.c.state == state)
             if before_id is not None:

@@ -23,6 +23,28 @@ class NewChange:
 
 
 @dataclass(frozen=True, slots=True)
+class NewAlert:
+    """The outbox rows announcing a new change: one per channel, all with ``payload``.
+
+    ``payload`` is the envelope only (watch, url, kinds, headlines ...): the store stores the
+    change's diff once, in its own row, and hands it out with each notification together with
+    the version numbers it assigned. With ``hold_until`` the rows wait (``held``) until then.
+    """
+
+    payload: dict[str, Any]
+    channels: tuple[str, ...]
+    hold_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineHistory:
+    """A watch's headlines state by state (oldest first) and whether an A/B test was reported."""
+
+    headlines: tuple[str, ...]
+    ab_test_reported: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SavedState:
     """What :meth:`Store.save_state` wrote: the version, and the change and outbox rows if any."""
 

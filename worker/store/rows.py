@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, RowMapping
 
 from worker.errors import StoreError
@@ -25,10 +26,11 @@ VERSION_COLUMNS = tuple(column for column in versions.c if column.name != "raw_h
 """Everything but the compressed page: listings never need to load the blobs."""
 
 
-def dumps(value: Any, what: str) -> str:
-    """JSON for a text column; sorted keys so equal values store as equal text."""
+def dumps(value: Any, what: str, *, sort_keys: bool = True) -> str:
+    """JSON for a text column; sorted keys so equal values store as equal text (payloads keep
+    their order: an operator event lists its details as given)."""
     try:
-        return json.dumps(value, sort_keys=True)
+        return json.dumps(value, sort_keys=sort_keys)
     except (TypeError, ValueError) as error:
         raise StoreError(f"{what} is not JSON-serialisable: {error}") from error
 
@@ -104,15 +106,6 @@ def store_version(
         )
     )
     return version_id, number, True
-
-
-def version_number(connection: Connection, version_id: int | None) -> int | None:
-    if version_id is None:
-        return None
-    number: int | None = connection.scalar(
-        sa.select(versions.c.number).where(versions.c.id == version_id)
-    )
-    return number
 
 
 def insert_change(
@@ -236,3 +229,38 @@ def change_record(row: RowMapping) -> ChangeRecord:
         diff=json.loads(row["diff"]),
         detected_at=row["detected_at"],
     )
+
+
+def headline_of(dialect: str) -> sa.ColumnElement[Any]:
+    """A version's headline read inside the database, so listings never load whole articles."""
+    if dialect == "postgresql":
+        headline: sa.ColumnElement[Any] = sa.cast(versions.c.article, postgresql.JSONB)[
+            "headline"
+        ].astext
+        return headline
+    return sa.func.json_extract(versions.c.article, "$.headline")
+
+
+def headline_history(
+    connection: Connection, watch_id: int, dialect: str, limit: int
+) -> tuple[list[str], bool]:
+    """The headline after each of the last ``limit`` changes, oldest first, led by the first
+    version's when the history is that short; and whether any change was an A/B test."""
+    headline = headline_of(dialect)
+    after_changes = (
+        sa.select(headline)
+        .select_from(changes.join(versions, versions.c.id == changes.c.new_version_id))
+        .where(changes.c.watch_id == watch_id)
+        .order_by(changes.c.id.desc())
+        .limit(limit)
+    )
+    headlines = [str(h or "") for h in connection.scalars(after_changes)][::-1]
+    if len(headlines) < limit:
+        first = sa.select(headline).where(versions.c.watch_id == watch_id, versions.c.number == 1)
+        headlines.insert(0, str(connection.scalar(first) or ""))
+    reported = connection.scalar(
+        sa.select(sa.func.count())
+        .select_from(changes)
+        .where(changes.c.watch_id == watch_id, changes.c.kinds.like('%"ab_test"%'))
+    )
+    return headlines, bool(reported)

@@ -18,11 +18,11 @@ from typing import Any, get_args
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from worker.models import VERSION_STATES, CheckOutcome
+from worker.models import VERSION_STATES, CheckOutcome, NotificationKind, NotificationState
 
 OUTCOMES: tuple[str, ...] = get_args(CheckOutcome)
-NOTIFICATION_STATES = ("pending", "held", "debounced", "sending", "sent", "merged", "dead")
-NOTIFICATION_KINDS = ("change", "digest", "operator")
+NOTIFICATION_STATES: tuple[str, ...] = get_args(NotificationState)
+NOTIFICATION_KINDS: tuple[str, ...] = get_args(NotificationKind)
 
 URL_LENGTH = 2048
 NAME_LENGTH = 512

@@ -10,9 +10,9 @@ UPDATEs), never by Python locks, so any number of workers and CLIs can share one
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
+from worker.clock import utcnow
 from worker.errors import StoreError
 from worker.models import Article, Capture, Notification, Validators, Version, VersionState, Watch
 from worker.store import evidence as evidence_rows
@@ -36,20 +37,16 @@ from worker.store.engine import (
 from worker.store.records import (
     ChangeRecord,
     CheckRecord,
+    HeadlineHistory,
+    NewAlert,
     NewChange,
     SavedState,
     WatchRecord,
 )
 from worker.store.schema import OUTCOMES, changes, checks, metadata, versions, watches
 
-PayloadBuilder = Callable[[int, int, int | None], dict[str, Any]]
-"""Builds a notification payload from (change id, new version number, old version number)."""
-
 DEFAULT_DUE_LIMIT = 100
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+HEADLINE_HISTORY = 200  # changes an A/B test may span; a longer alternation is still caught
 
 
 class Store:
@@ -59,6 +56,11 @@ class Store:
         self.url = describe_url(url)
         self._engine = create_store_engine(url)
         create_tables(self._engine, metadata)
+        with self._read("looking for notification states of older releases") as connection:
+            outdated = outbox.has_outdated_states(connection)
+        if outdated:  # written only when needed: opening a store stays a read
+            with self._write("upgrading notification states") as connection:
+                outbox.upgrade_states(connection)
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None) -> Store:
@@ -114,7 +116,7 @@ class Store:
 
     def _sync_watches_once(self, configured: Sequence[Watch], source: str | None) -> dict[str, int]:
         wanted = {watch.url: watch.name for watch in configured}
-        now = _utcnow()
+        now = utcnow()
         with self._write("syncing watches") as connection:
             known = {
                 row.url: (row.id, row.name)
@@ -305,9 +307,7 @@ class Store:
         extractor_version: str,
         seen_at: datetime,
         change: NewChange | None,
-        channels: Sequence[str],
-        payload_for: PayloadBuilder | None,
-        hold_until: datetime | None = None,
+        alert: NewAlert | None = None,
         state: VersionState = "live",
         capture: Capture | None = None,
     ) -> SavedState:
@@ -315,10 +315,11 @@ class Store:
 
         Saving is only called for a state other than the current one, so it also sets the
         watch's ``last_changed_at`` (a return to an older version is a change of state too).
-        All in one transaction: if anything fails, including ``payload_for``, nothing is
-        written. The watch row is locked first, so concurrent saves for one watch queue up
-        instead of racing for the next version number. A new version with a ``capture`` gets
-        its evidence record, chained to the watch's previous one, in the same transaction.
+        All in one transaction: if anything fails, nothing is written. The watch row is locked
+        first, so concurrent saves for one watch queue up instead of racing for the next
+        version number. ``alert`` is queued only with a ``change``. A new version with a
+        ``capture`` gets its evidence record, chained to the watch's previous one, in the
+        same transaction.
         """
         with self._write("saving an article state") as connection:
             previous_id = rows.lock_watch(connection, watch_id)
@@ -351,16 +352,23 @@ class Store:
             )
             if change is None:
                 return SavedState(version_id, number, is_new)
-            old_number = rows.version_number(connection, previous_id)
             change_id = rows.insert_change(
                 connection, watch_id, previous_id, version_id, change, seen_at
             )
-            payloads = [
-                (channel, payload_for(change_id, number, old_number) if payload_for else {})
-                for channel in dict.fromkeys(channels)
-            ]
-            ids = outbox.queue(connection, change_id, payloads, seen_at, hold_until=hold_until)
+            if alert is None:
+                return SavedState(version_id, number, is_new, change_id)
+            payloads = [(channel, alert.payload) for channel in dict.fromkeys(alert.channels)]
+            ids = outbox.queue(
+                connection, change_id, payloads, seen_at, hold_until=alert.hold_until
+            )
             return SavedState(version_id, number, is_new, change_id, ids)
+
+    def headline_history(self, watch_id: int, limit: int = HEADLINE_HISTORY) -> HeadlineHistory:
+        """What headline A/B detection needs, read without loading any article: the headline
+        after each recent change (oldest first) and whether an A/B test was reported before."""
+        with self._read("reading headline history") as connection:
+            headlines, reported = rows.headline_history(connection, watch_id, self.backend, limit)
+        return HeadlineHistory(tuple(headlines), reported)
 
     def changes(self, watch_id: int) -> list[ChangeRecord]:
         """Every recorded change of a watch, oldest first."""
@@ -414,17 +422,20 @@ class Store:
         with self._write("claiming a notification") as connection:
             return outbox.claim(connection, notification_id, now)
 
-    def debounce_marks(self, watch_id: int) -> tuple[datetime | None, datetime | None]:
-        """When the watch last alerted, and when its waiting (debounced) alerts go out."""
+    def burst_marks(self, watch_id: int, now: datetime) -> tuple[datetime | None, datetime | None]:
+        """When the watch last alerted, and when its held burst goes out."""
         with self._read("reading the alert window of a watch") as connection:
-            return outbox.debounce_marks(connection, watch_id)
+            return outbox.burst_marks(connection, watch_id, now)
 
-    def due_debounced(self, now: datetime) -> list[tuple[int, str, list[int]]]:
-        """Bursts whose debounce window closed: (watch id, channel, row ids oldest first)."""
-        with self._read("listing debounced notifications") as connection:
-            return outbox.due_debounced(connection, now)
+    def due_bursts(
+        self, now: datetime, skip_channels: Sequence[str] = ()
+    ) -> list[tuple[int, str, list[int]]]:
+        """Bursts whose window closed: (watch id, channel, row ids oldest first); the held rows
+        of ``skip_channels`` (digest channels) are merged per channel instead."""
+        with self._read("listing held bursts") as connection:
+            return outbox.due_bursts(connection, now, skip_channels)
 
-    def release_debounced(
+    def release_burst(
         self,
         keep: int | None,
         payload: dict[str, Any] | None,
@@ -433,8 +444,8 @@ class Store:
     ) -> bool:
         """Turn a burst into one pending cumulative alert; False if another worker did."""
         try:
-            with self._write("releasing debounced notifications") as connection:
-                outbox.release_debounced(connection, keep, payload, merged, now)
+            with self._write("releasing a burst of notifications") as connection:
+                outbox.release_burst(connection, keep, payload, merged, now)
         except outbox.MergeRaced:
             return False
         return True
@@ -451,7 +462,7 @@ class Store:
 
     def mark_retry(self, notification_id: int, error: str, next_attempt_at: datetime) -> bool:
         with self._write("rescheduling a notification") as connection:
-            return outbox.mark_retry(connection, notification_id, error, next_attempt_at, _utcnow())
+            return outbox.mark_retry(connection, notification_id, error, next_attempt_at, utcnow())
 
     def mark_dead(
         self,
@@ -461,7 +472,7 @@ class Store:
     ) -> bool:
         """Give up on a claimed row; queue ``events`` (operator alerts) in the same commit."""
         with self._write("marking a notification dead") as connection:
-            now = _utcnow()
+            now = utcnow()
             dead = outbox.mark_dead(connection, notification_id, error, now)
             if dead and events:
                 outbox.queue_event(connection, None, events, now)
@@ -473,7 +484,7 @@ class Store:
         """Queue an operator event once per ``(dedupe_key, channel)``; ids of the new rows."""
         try:
             with self._write("queueing an operator event") as connection:
-                return outbox.queue_event(connection, dedupe_key, payloads, _utcnow())
+                return outbox.queue_event(connection, dedupe_key, payloads, utcnow())
         except StoreError as error:
             if isinstance(error.__cause__, exc.IntegrityError):
                 return ()  # another worker queued the same event at the same moment
@@ -492,14 +503,14 @@ class Store:
         """Merge a channel's held rows into one pending digest row; ``None`` if none (or raced)."""
         try:
             with self._write("merging held notifications") as connection:
-                return outbox.merge_held(connection, channel, build, _utcnow())
+                return outbox.merge_held(connection, channel, build, utcnow())
         except outbox.MergeRaced:
             return None
 
     def requeue_stale(self, older_than: datetime) -> int:
         """Rows a dead worker left in ``sending`` go back to ``pending``; returns how many."""
         with self._write("requeueing stale notifications") as connection:
-            return outbox.requeue_stale(connection, older_than, _utcnow())
+            return outbox.requeue_stale(connection, older_than, utcnow())
 
     def notifications(
         self, state: str | None = None, limit: int | None = None, newest_first: bool = False
@@ -514,4 +525,4 @@ class Store:
     def reset_dead(self, ids: Sequence[int] | None = None) -> int:
         """Dead rows (these, or all) become pending with attempts reset; returns how many."""
         with self._write("resetting dead notifications") as connection:
-            return outbox.reset_dead(connection, ids, _utcnow())
+            return outbox.reset_dead(connection, ids, utcnow())

@@ -1,0 +1,48 @@
+"""The worker's runtime: watches are registered once per config load, not on every tick."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.configs import write_config
+from worker.config import load_settings
+from worker.schedule.duequeue import DueQueue
+from worker.store import Store
+from worker.tasks import Runtime
+
+URL = "https://news.example/story"
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime over a real SQLite store; Redis is never contacted by these code paths."""
+    settings = load_settings(write_config(tmp_path / "config", [{"url": URL, "name": "first"}]))
+    client = redis.Redis(unix_socket_path=str(tmp_path / "no-redis.sock"))
+    runtime = Runtime(
+        settings=settings,
+        store=Store.open(tmp_path / "data"),
+        redis=client,
+        queue=DueQueue(client),
+        channels={},
+    )
+    yield runtime
+    runtime.loop.close()
+    runtime.store.close()
+    client.close()
+
+
+def test_targets_are_registered_once_and_then_only_read(rt: Runtime) -> None:
+    """Re-reading targets (every schedule.reload) writes nothing until the config changes."""
+    (target,) = rt.targets().values()
+    assert rt.registered == {URL: target.id}
+    rt.store.sync_watches([target.watch.__class__(URL, "renamed elsewhere", 60.0)])
+    rt.known_at = float("-inf")  # stale: the next call re-reads
+    rt.targets()
+    assert [w.name for w in rt.store.list_watches()] == ["renamed elsewhere"]  # not written back
+    rt.registered = None  # what a config reload does
+    rt.targets(need=[target.id + 1])
+    assert [w.name for w in rt.store.list_watches()] == ["first"]
