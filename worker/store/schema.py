@@ -89,7 +89,8 @@ versions = sa.Table(
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("fingerprint", sa.String(SHORT_LENGTH * 2), nullable=False),
     sa.Column("article", sa.Text, nullable=False),
-    sa.Column("raw_html", sa.LargeBinary, nullable=False),
+    # NULL once retention.raw_html dropped it; the extracted article and hashes stay.
+    sa.Column("raw_html", sa.LargeBinary, nullable=True),
     sa.Column("extractor_version", sa.String(SHORT_LENGTH), nullable=False, default=""),
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("last_seen", UTCDateTime, nullable=False),

@@ -23,10 +23,9 @@ from sqlalchemy.engine import Connection
 
 from worker.errors import StoreError
 from worker.models import Article, Notification, Validators, Version, Watch
-from worker.store import outbox, rows
+from worker.store import migrate, outbox, rows
 from worker.store.engine import (
     create_store_engine,
-    create_tables,
     describe_url,
     inserted_id,
     sqlite_url_for,
@@ -39,7 +38,7 @@ from worker.store.records import (
     SavedState,
     WatchRecord,
 )
-from worker.store.schema import OUTCOMES, changes, checks, metadata, versions, watches
+from worker.store.schema import OUTCOMES, changes, checks, versions, watches
 
 PayloadBuilder = Callable[[int, int, int | None], dict[str, Any]]
 """Builds a notification payload from (change id, new version number, old version number)."""
@@ -51,24 +50,42 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def database_url_for(data_dir: Path, database_url: str | None = None) -> str:
+    """``database_url`` when given, else the SQLite file in ``data_dir`` (directory created)."""
+    if database_url:
+        return database_url
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create data directory {data_dir}: {error}") from error
+    return sqlite_url_for(data_dir)
+
+
 class Store:
     """editwatch's database: watches, versions, checks, changes and the notification outbox."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, auto_upgrade: bool = False) -> None:
+        """Open ``url``; an empty database is created, an old one refused unless ``auto_upgrade``.
+
+        See :func:`worker.store.migrate.ensure_current`: a refusal raises ``SchemaOutOfDate``
+        naming ``editwatch db upgrade`` and changes nothing.
+        """
         self.url = describe_url(url)
         self._engine = create_store_engine(url)
-        create_tables(self._engine, metadata)
+        try:
+            migrate.ensure_current(self._engine, auto_upgrade=auto_upgrade)
+        except StoreError:
+            self._engine.dispose()
+            raise
 
     @classmethod
-    def open(cls, data_dir: Path, database_url: str | None = None) -> Store:
+    def open(
+        cls, data_dir: Path, database_url: str | None = None, *, auto_upgrade: bool = False
+    ) -> Store:
         """``database_url`` when given, else ``editwatch.db`` in ``data_dir`` (created)."""
         if database_url:
-            return cls(database_url)
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create data directory {data_dir}: {error}") from error
-        return cls(sqlite_url_for(data_dir))
+            return cls(database_url, auto_upgrade=auto_upgrade)
+        return cls(database_url_for(data_dir), auto_upgrade=auto_upgrade)
 
     @property
     def backend(self) -> str:
