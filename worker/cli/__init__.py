@@ -24,6 +24,7 @@ from rich.table import Table
 from worker import __version__, pipeline
 from worker.cli.alerts import alerts_app
 from worker.cli.common import Options, build_all_channels, err, load, open_store
+from worker.cli.db_cmd import db_app
 from worker.config import Settings
 from worker.diff import compare
 from worker.embedded import child_env, embedded_redis, run_worker
@@ -42,6 +43,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli.add_typer(alerts_app, name="alerts")
+cli.add_typer(db_app, name="db")
 out = Console()
 
 
@@ -78,6 +80,7 @@ def run(
     settings = load(ctx)
     build_all_channels(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    open_store(settings).close()  # an out-of-date schema stops here, naming `db upgrade`
     if settings.broker_url:
         env = child_env(settings.config_dir, settings.data_dir, settings.broker_url)
         raise typer.Exit(run_worker(env, concurrency))

@@ -7,6 +7,7 @@ row -> value conversions), ``outbox`` (queueing and claiming notifications) and 
 """
 
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
+from worker.store.migrate import SchemaOutOfDate
 from worker.store.records import ChangeRecord, CheckRecord, NewChange, SavedState, WatchRecord
 from worker.store.sql import PayloadBuilder, Store
 
@@ -17,6 +18,7 @@ __all__ = [
     "NewChange",
     "PayloadBuilder",
     "SavedState",
+    "SchemaOutOfDate",
     "Store",
     "WatchRecord",
 ]

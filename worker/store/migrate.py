@@ -24,6 +24,7 @@ checked (``PRAGMA foreign_key_check``) before the commit instead.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,7 +42,13 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from worker.errors import StoreError
-from worker.store.engine import BEGIN_MODE_OPTION, SCHEMA_LOCK_KEY, describe_url, open_error
+from worker.store.engine import (
+    BEGIN_MODE_OPTION,
+    SCHEMA_LOCK_KEY,
+    create_store_engine,
+    describe_url,
+    open_error,
+)
 from worker.store.schema import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -50,6 +57,10 @@ BASELINE = "0001"
 LEGACY = "legacy"
 UPGRADE_COMMAND = "editwatch db upgrade"
 SchemaState = Literal["empty", "legacy", "behind", "current", "unknown"]
+
+# Alembic logs "Context impl SQLiteImpl." at INFO on every look at the revision (each open);
+# the commands report what an upgrade did themselves.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class SchemaOutOfDate(StoreError):
@@ -241,3 +252,21 @@ def _opening(engine: Engine) -> Iterator[None]:
         yield
     except exc.SQLAlchemyError as error:
         raise open_error(engine, error) from error
+
+
+def status_of(url: str) -> SchemaStatus:
+    """:func:`status` for a database URL (for ``editwatch db current``)."""
+    engine = create_store_engine(url)
+    try:
+        return status(engine)
+    finally:
+        engine.dispose()
+
+
+def upgrade_url(url: str) -> tuple[SchemaStatus, SchemaStatus]:
+    """:func:`upgrade` for a database URL (for ``editwatch db upgrade``)."""
+    engine = create_store_engine(url)
+    try:
+        return upgrade(engine)
+    finally:
+        engine.dispose()

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from worker.errors import StoreError
 from worker.models import Article, Notification, Validators, Version, Watch
-from worker.store import migrate, outbox, rows
+from worker.store import migrate, outbox, retention, rows, stats
 from worker.store.engine import (
     create_store_engine,
     describe_url,
@@ -94,6 +94,18 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    # --- upkeep (worker/store/retention.py, stats.py) ------------------------------------
+
+    def prune_raw_html(
+        self, older_than: float, *, apply: bool, now: datetime | None = None
+    ) -> retention.PruneReport:
+        """Drop (with ``apply``; else only measure) raw HTML of versions gone stale."""
+        return retention.prune_raw_html(self._engine, older_than, now or _utcnow(), apply)
+
+    def storage_stats(self, top: int = stats.TOP_WATCHES) -> stats.DbStats:
+        """Rows and bytes per table, and the ``top`` watches by stored payload."""
+        return stats.collect(self._engine, top)
 
     def __enter__(self) -> Store:
         return self
