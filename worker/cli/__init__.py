@@ -22,6 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, pipeline
+from worker.cli import export_cmd
 from worker.cli.alerts import alerts_app
 from worker.cli.common import Options, build_all_channels, err, load, open_store
 from worker.cli.db_cmd import db_app
@@ -44,6 +45,7 @@ cli = typer.Typer(
 )
 cli.add_typer(alerts_app, name="alerts")
 cli.add_typer(db_app, name="db")
+export_cmd.register(cli)
 out = Console()
 
 

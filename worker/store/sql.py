@@ -10,7 +10,7 @@ UPDATEs), never by Python locks, so any number of workers and CLIs can share one
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from worker.errors import StoreError
 from worker.models import Article, Notification, Validators, Version, Watch
-from worker.store import migrate, outbox, retention, rows, stats
+from worker.store import export, migrate, outbox, retention, rows, stats
 from worker.store.engine import (
     create_store_engine,
     describe_url,
@@ -102,6 +102,14 @@ class Store:
     ) -> retention.PruneReport:
         """Drop (with ``apply``; else only measure) raw HTML of versions gone stale."""
         return retention.prune_raw_html(self._engine, older_than, now or _utcnow(), apply)
+
+    def export_lines(self, chosen: export.ExportFilter) -> Iterator[str]:
+        """The history as JSON lines (see :mod:`worker.store.export`)."""
+        return export.export_lines(self._engine, chosen, migrate.head())
+
+    def import_lines(self, lines: Iterable[str], source: str) -> export.ImportCounts:
+        """Load an export into this (empty) database, all or nothing."""
+        return export.import_lines(self._engine, lines, source)
 
     def storage_stats(self, top: int = stats.TOP_WATCHES) -> stats.DbStats:
         """Rows and bytes per table, and the ``top`` watches by stored payload."""
