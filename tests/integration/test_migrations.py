@@ -3,13 +3,16 @@ schema is refused with the command that fixes it, and the models agree with the 
 
 from __future__ import annotations
 
+import multiprocessing
 import zlib
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from tests.db_fixtures import drain
 from tests.legacy_db import alembic_revision, build_legacy, snapshot
 from worker.models import Article
 from worker.store import Store, migrate
@@ -150,3 +153,38 @@ def test_legacy_pages_are_still_compressed_html(store_url: str) -> None:
     after = [row["raw_html"] for row in snapshot(store_url)["versions"]]
     assert after == pages
     assert all(zlib.decompress(page).startswith(b"<html>") for page in after)
+
+
+PROCESSES = 4
+PROCESS_TIMEOUT_S = 90
+
+
+def open_with_auto_upgrade(url: str, barrier: Any, results: Any) -> None:
+    """Child-process body: wait for the others, then open the legacy database with upgrade."""
+    barrier.wait(PROCESS_TIMEOUT_S)
+    try:
+        with Store(url, auto_upgrade=True) as store:
+            results.put(("ok", len(store.list_watches())))
+    except Exception as error:  # reported to the parent, which fails the test with it
+        results.put(("error", repr(error)))
+
+
+@pytest.mark.slow
+def test_workers_starting_together_upgrade_once_and_all_start(store_url: str) -> None:
+    """Four processes auto-upgrading one 0.x database at once all start; no row is lost."""
+    build_legacy(store_url)
+    before = snapshot(store_url)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(PROCESSES), context.Queue()
+    children = [
+        context.Process(target=open_with_auto_upgrade, args=(store_url, barrier, results))
+        for _ in range(PROCESSES)
+    ]
+    for child in children:
+        child.start()
+    outcomes = drain(results, PROCESSES, PROCESS_TIMEOUT_S)
+    for child in children:
+        child.join(PROCESS_TIMEOUT_S)
+    assert outcomes == [("ok", LEGACY_COUNTS["watches"])] * PROCESSES
+    assert alembic_revision(store_url) == migrate.head()
+    assert snapshot(store_url) == before
