@@ -154,16 +154,16 @@ class PrivateRedis:
             "--save",
             "",
         ]
-        log = (self.workdir / "redis.log").open("ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
+        with (self.workdir / "redis.log").open("ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        with redis.Redis.from_url(self.url) as client:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    if client.ping():
+                        return
+                except redis.ConnectionError:
+                    time.sleep(0.05)
         raise RuntimeError("private redis-server did not start")
 
     def stop(self) -> None:
@@ -229,14 +229,14 @@ class Fleet:
         self.beat: subprocess.Popen[bytes] | None = None
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
-        return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", *args],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with (self.logs / f"{name}.log").open("ab") as log:  # the child keeps its own copy
+            return subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "worker.app", *args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def start_worker(self, index: int) -> None:
         self.workers[index] = self._spawn(
@@ -352,6 +352,7 @@ def run(database_url: str, config: SoakConfig, workdir: Path | None = None) -> R
         private.stop()
         site.stop()
         receiver.server.shutdown()
+        receiver.server.server_close()
     _measure(database_url, site, receiver, report)
     return report
 
