@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit demo bench clean
+.PHONY: run test lint typecheck unit demo bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.extraction --repeat 3
 	$(BIN)/python bench/diff.py --check
 	$(BIN)/python bench/schedule.py --sizes 100000
+
+# 2 workers x 2 processes + beat on PostgreSQL for 10 minutes, with kills (EDITWATCH_TEST_PG_URL).
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --check
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -4,8 +4,10 @@ schema is refused with the command that fixes it, and the models agree with the 
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +190,23 @@ def test_workers_starting_together_upgrade_once_and_all_start(store_url: str) ->
     assert outcomes == [("ok", LEGACY_COUNTS["watches"])] * PROCESSES
     assert alembic_revision(store_url) == migrate.head()
     assert snapshot(store_url) == before
+
+
+def test_db_revision_drafts_the_next_numbered_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`db revision` on unchanged models drafts revision head+1 with nothing to do."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", copy)
+    migrate.scripts.cache_clear()
+    try:
+        before = migrate.head()
+        path = migrate.new_revision("nothing yet", tmp_path)
+        assert path.parent == copy / "versions"
+        assert path.name == f"{int(before) + 1:04d}_nothing_yet.py"
+        text = path.read_text()
+        assert f"down_revision = {before!r}" in text and "pass" in text
+        assert migrate.head() == f"{int(before) + 1:04d}"
+    finally:
+        migrate.scripts.cache_clear()
