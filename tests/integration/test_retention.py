@@ -7,10 +7,13 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.configs import write_config
 from worker.cli import cli
+from worker.config import load_settings
+from worker.errors import ConfigError
 from worker.models import Article, Watch
 from worker.store import NewChange, Store
 
@@ -101,3 +104,13 @@ def test_db_prune_command_is_a_dry_run_unless_applied(tmp_path: Path) -> None:
     assert json.loads(run("db", "stats", "--json"))["raw_html_dropped"] == 0
     assert "dropped raw HTML of 2 versions" in run("db", "prune", "--apply")
     assert json.loads(run("db", "stats", "--json"))["raw_html_dropped"] == 2
+
+
+def test_retention_and_db_settings_default_and_validate(tmp_path: Path) -> None:
+    """retention.raw_html defaults to 90 days; a bad value is an error naming the field."""
+    settings = load_settings(write_config(tmp_path / "ok", []), env={})
+    assert settings.retention.raw_html == 90 * DAY and settings.db.auto_upgrade is False
+    bad = write_config(tmp_path / "bad", [], extra={"retention": {"raw_html": "forever"}})
+    with pytest.raises(ConfigError, match=r"retention\.raw_html.*not a duration"):
+        load_settings(bad, env={})
+    assert load_settings(bad.parent / "ok", env={"EDITWATCH_DB_AUTO_UPGRADE": "1"}).db.auto_upgrade

@@ -7,7 +7,8 @@ numbers dense and unambiguous, ``notifications (change_id, channel)`` means a re
 task can never queue the same alert twice, and ``notifications (dedupe_key, channel)`` does the
 same for operator health events (one per failure streak, one per site and day).
 
-There is no migration tool yet: :func:`create_all` creates what is missing on open.
+Every change here needs an Alembic revision too (``editwatch db revision``, see
+:mod:`worker.store.migrate`); a test fails while the models and the newest revision differ.
 """
 
 from __future__ import annotations
