@@ -1,5 +1,5 @@
 # editwatch worker image: the Celery worker by default; docker-compose.yml also runs beat from it.
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -19,7 +19,8 @@ RUN pip install ".[postgres]"
 COPY worker ./worker
 RUN pip install --no-deps --force-reinstall . && rm -rf /src
 
-# Run unprivileged; /data holds the SQLite database and the beat schedule.
+# Run unprivileged; /data holds the SQLite database (when no DATABASE_URL) and the beat schedule.
+# A named volume mounted on /data starts as a copy of this directory, so it is owned by editwatch.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin editwatch \
     && mkdir -p /app /data \
     && chown editwatch:editwatch /data

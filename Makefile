@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit demo bench clean web screenshots
+.PHONY: run test lint typecheck unit demo bench soak clean web screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py --check
 	$(BIN)/python bench/schedule.py --sizes 100000
 	$(BIN)/python bench/web.py
+
+# 2 workers x 2 processes + beat on PostgreSQL for 10 minutes, with kills (EDITWATCH_TEST_PG_URL).
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --check
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

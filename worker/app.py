@@ -3,8 +3,9 @@
 Why these settings: a check or a delivery must survive a worker dying mid-task, so tasks are
 acknowledged late and re-queued when their worker is lost (every task is idempotent), each
 worker prefetches one message so a slow site cannot hoard work, and there is no result backend
-because the database is where results live. Beat has two fixed entries whatever the number of
-watches: one tick dispatches what is due in the Redis due-queue, one sweeps the outbox.
+because the database is where results live. Beat has three fixed entries whatever the number of
+watches: one tick dispatches what is due in the Redis due-queue, one sweeps the outbox, one
+(hourly) drops raw HTML past ``retention.raw_html``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ import sys
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import beat_init, setup_logging, worker_init
 from kombu import Exchange, Queue
 
 from worker import logs
 from worker.config import Settings, load_settings
-from worker.errors import ConfigError
+from worker.errors import ConfigError, StoreError
+from worker.store import SchemaOutOfDate, Store
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+PRUNE_EVERY_S = 3600.0  # retention.raw_html is days; an hourly pass keeps each one short
 QUEUES = ("editwatch.control", "editwatch.checks", "editwatch.notify")
 ROUTES = {
     "editwatch.dispatch_due": "editwatch.control",
     "editwatch.sweep_outbox": "editwatch.control",
+    "editwatch.prune_raw_html": "editwatch.control",
     "editwatch.check_batch": "editwatch.checks",
     "editwatch.deliver": "editwatch.notify",
 }
@@ -73,6 +77,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "editwatch.sweep_outbox",
                 "schedule": settings.notify.sweep_interval,
             },
+            "prune-raw-html": {"task": "editwatch.prune_raw_html", "schedule": PRUNE_EVERY_S},
         },
         "timezone": "UTC",
     }
@@ -93,6 +98,27 @@ def _configure_logging(**_: Any) -> None:
         logs.configure(log_settings.format, log_settings.level)
     except ConfigError:
         logs.configure()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_an_old_schema(**_: Any) -> None:
+    """Workers and beat do not start on an out-of-date schema (``db.auto_upgrade`` upgrades it).
+
+    Checked once in the main process, before any task runs, so the operator sees one clear
+    message naming ``editwatch db upgrade`` instead of every task failing. A database that
+    does not answer yet is left to the tasks' own retries, as before.
+    """
+    settings = _load_or_exit()
+    try:
+        Store.open(
+            settings.data_dir, settings.database_url, auto_upgrade=settings.db.auto_upgrade
+        ).close()
+    except SchemaOutOfDate as exc:
+        sys.stderr.write(f"editwatch: {exc}\n")
+        raise SystemExit(2) from None
+    except StoreError as exc:
+        sys.stderr.write(f"editwatch: database not ready at start ({exc}); tasks will retry\n")
 
 
 def _load_or_exit() -> Settings:

@@ -289,6 +289,28 @@ class WebSettings(_Frozen):
     public: bool = False
 
 
+class DbSettings(_Frozen):
+    """``db:``: whether a start may upgrade an out-of-date schema itself (under a lock).
+
+    Off by default: an upgrade is a moment to take a backup, so ``run``, workers and ``web``
+    refuse an old schema and name ``editwatch db upgrade`` instead.
+    """
+
+    auto_upgrade: bool = False
+
+
+class RetentionSettings(_Frozen):
+    """``retention:``: how long raw HTML of superseded versions is kept (``0`` keeps it forever).
+
+    Only the page as fetched is dropped; the extracted article, its fingerprint and every diff
+    stay, so history, alerts and exports are unaffected. The current version keeps its page.
+    """
+
+    raw_html: float = 90 * 86400.0
+
+    _durations = _duration_field("raw_html")
+
+
 class SettingsFile(_Frozen):
     """The shape of ``config/editwatch.yaml``."""
 
@@ -306,6 +328,8 @@ class SettingsFile(_Frozen):
     operator: tuple[str, ...] = ()  # channels that receive health events
     log: LogSettings = LogSettings()
     web: WebSettings = WebSettings()
+    db: DbSettings = DbSettings()
+    retention: RetentionSettings = RetentionSettings()
 
 
 class SelectorsModel(_Frozen):
@@ -375,6 +399,8 @@ class Settings(_Frozen):
     operator: tuple[str, ...] = ()
     sites: tuple[SiteProfile, ...] = ()
     web: WebSettings = WebSettings()
+    db: DbSettings = DbSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     def watch_named(self, key: str) -> Watch | None:
         """The watch whose name or URL is ``key``."""
@@ -439,6 +465,9 @@ def _env_overrides(raw: SettingsFile, env: Mapping[str, str]) -> SettingsFile:
         update["broker_url"] = env.get("EDITWATCH_BROKER_URL") or env["REDIS_URL"]
     if env.get("DATABASE_URL") or env.get("EDITWATCH_DATABASE_URL"):
         update["database_url"] = env.get("EDITWATCH_DATABASE_URL") or env["DATABASE_URL"]
+    if "EDITWATCH_DB_AUTO_UPGRADE" in env:
+        auto = env["EDITWATCH_DB_AUTO_UPGRADE"].strip().lower() in _TRUE
+        update["db"] = DbSettings(auto_upgrade=auto)
     if env.get("EDITWATCH_REDIS_PREFIX"):
         update["redis_prefix"] = env["EDITWATCH_REDIS_PREFIX"]
     if "EDITWATCH_ALLOW_PRIVATE_NETWORKS" in env:
@@ -560,6 +589,8 @@ def load_settings(
         sites=load_sites(config_dir),
         operator=raw.operator,
         web=raw.web,
+        db=raw.db,
+        retention=raw.retention,
     )
 
 

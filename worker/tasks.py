@@ -127,7 +127,9 @@ def build_runtime(settings: Settings) -> Runtime:
     client = redis.Redis.from_url(settings.broker_url or DEFAULT_BROKER)
     return Runtime(
         settings=settings,
-        store=Store.open(settings.data_dir, settings.database_url),
+        store=Store.open(
+            settings.data_dir, settings.database_url, auto_upgrade=settings.db.auto_upgrade
+        ),
         redis=client,
         queue=DueQueue(client, key=f"{settings.redis_prefix}:due"),
         channels=build_channels(settings.channels, channel_context(settings)),
@@ -306,3 +308,17 @@ def sweep_outbox(self: Task[Any, Any]) -> int:
     if revived or due or digests:
         log.info("outbox_swept", revived=revived, digests=len(digests), enqueued=len(due))
     return len(due)
+
+
+@app.task(name="editwatch.prune_raw_html", bind=True)
+@logged_task
+def prune_raw_html(self: Task[Any, Any]) -> int:
+    """Hourly: drop raw HTML older than ``retention.raw_html`` (0 keeps it forever)."""
+    rt = runtime()
+    keep = rt.settings.retention.raw_html
+    if keep <= 0:
+        return 0
+    report = rt.store.prune_raw_html(keep, apply=True)
+    if report.versions:
+        log.info("raw_html_pruned", versions=report.versions, bytes=report.bytes)
+    return report.versions

@@ -27,10 +27,12 @@ def web_service() -> dict[str, Any]:
 
 
 def test_the_web_service_is_published_on_loopback_and_takes_the_token() -> None:
-    """Only the host's 127.0.0.1 reaches it, and the token comes from the host environment."""
+    """Only the host's 127.0.0.1 reaches it, and the token comes from .env (env_file)."""
     service = web_service()
     assert service["ports"] == ["127.0.0.1:8080:8080"]
-    assert "EDITWATCH_WEB_TOKEN" in service["environment"]
+    assert service["env_file"] == ".env"
+    env_example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    assert "\nEDITWATCH_WEB_TOKEN=" in env_example
     assert service["command"][:2] == ["editwatch", "web"]
 
 

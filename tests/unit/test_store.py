@@ -509,17 +509,3 @@ def test_headline_history_keeps_only_the_latest_changes(store: Store) -> None:
     assert store.headline_history(watch_id, limit=2).headlines == ("two", "three")
     assert store.headline_history(watch_id, limit=3).headlines == ("one", "two", "three")
     assert store.headline_history(watch_id, limit=4).headlines[0] == "first"
-
-
-def test_rows_left_debounced_by_an_older_release_are_held_after_opening(tmp_path: Path) -> None:
-    """An old database's 'debounced' rows become 'held', so their bursts are still released."""
-    store = Store.open(tmp_path)
-    ids = _queue_one(store)
-    store.close()
-    with sqlite3.connect(tmp_path / DEFAULT_SQLITE_FILENAME) as raw:
-        raw.execute("PRAGMA ignore_check_constraints = 1")  # the old schema allowed the state
-        raw.execute("UPDATE notifications SET state = 'debounced' WHERE id = ?", (ids[0],))
-    reopened = Store.open(tmp_path)
-    row = reopened.get_notification(ids[0])
-    assert row is not None and row.state == "held"
-    reopened.close()

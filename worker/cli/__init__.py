@@ -23,10 +23,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, pipeline
-from worker.cli import card_cmd, evidence_cmd, web_cmd
+from worker.cli import card_cmd, evidence_cmd, export_cmd, web_cmd
 from worker.cli.alerts import alerts_app
 from worker.cli.checks_view import print_checks
 from worker.cli.common import Options, build_all_channels, err, load, open_store
+from worker.cli.db_cmd import db_app
 from worker.cli.extract_cmd import extract_command
 from worker.config import Settings
 from worker.embedded import child_env, embedded_redis, run_worker
@@ -54,6 +55,8 @@ cli.command("card")(card_cmd.card)
 cli.command("verify")(evidence_cmd.verify)
 cli.command("warc")(evidence_cmd.warc)
 cli.command("web")(web_cmd.web)
+cli.add_typer(db_app, name="db")
+export_cmd.register(cli)
 out = Console()
 
 
@@ -90,6 +93,7 @@ def run(
     settings = load(ctx)
     build_all_channels(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    open_store(settings).close()  # an out-of-date schema stops here, naming `db upgrade`
     if settings.broker_url:
         env = child_env(settings.config_dir, settings.data_dir, settings.broker_url)
         raise typer.Exit(run_worker(env, concurrency))

@@ -46,7 +46,9 @@ def load(ctx: typer.Context) -> Settings:
 
 def open_store(settings: Settings) -> Store:
     try:
-        return Store.open(settings.data_dir, settings.database_url)
+        return Store.open(
+            settings.data_dir, settings.database_url, auto_upgrade=settings.db.auto_upgrade
+        )
     except EditwatchError as exc:
         err.print(f"database error: {exc}", soft_wrap=True, highlight=False, markup=False)
         raise typer.Exit(2) from None

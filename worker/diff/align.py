@@ -22,8 +22,10 @@ from worker.normalize import normalize_text
 PAIR_THRESHOLD = 0.5  # word similarity above which two paragraphs are "the same, edited"
 FUZZY_MOVE_THRESHOLD = 0.8  # ... and above which a far-away pair is "moved and edited"
 MAX_PAIRING_CELLS = 2500  # beyond this a replace region is paired in order, not by DP
+# Typographic quotes are listed too so the rule also splits original (not canonical) text.
 SENTENCE_BREAK = re.compile(
-    r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9À-Ý])|(?<=[.!?][\"')\]])\s+(?=[\"'(\[]?[A-Z0-9À-Ý])"
+    r"(?<=[.!?])\s+(?=[\"'(\[“‘]?[A-Z0-9À-Ý])"
+    r"|(?<=[.!?][\"')\]”’»])\s+(?=[\"'(\[“‘«]?[A-Z0-9À-Ý])"
 )
 
 

@@ -9,6 +9,7 @@ hands out).
 
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
 from worker.store.evidence import EvidenceRecord, Problem
+from worker.store.migrate import SchemaOutOfDate
 from worker.store.queries import ViewQueries
 from worker.store.records import (
     ChangeRecord,
@@ -31,6 +32,7 @@ __all__ = [
     "NewChange",
     "Problem",
     "SavedState",
+    "SchemaOutOfDate",
     "Store",
     "ViewQueries",
     "WatchRecord",

@@ -24,15 +24,17 @@ from worker.errors import StoreError
 DEFAULT_SQLITE_FILENAME = "editwatch.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# busy_timeout first: switching a new file to WAL takes a lock, and without the timeout a
+# process opening the database while another creates it fails at once with "database is locked".
 SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
 SQLITE_MEMORY_DATABASES = ("", ":memory:")
 BEGIN_MODE_OPTION = "editwatch_sqlite_begin"
-SCHEMA_LOCK_KEY = 0x6564_6974  # "edit": the advisory lock held while creating tables
+SCHEMA_LOCK_KEY = 0x6564_6974  # "edit": the advisory lock held while creating or upgrading
 URL_EXAMPLES = "sqlite:////var/lib/editwatch/editwatch.db or postgresql+psycopg://user:pw@host/db"
 POSTGRES_DRIVER_HINT = "install the PostgreSQL driver: pip install 'editwatch[postgres]'"
 
@@ -77,23 +79,11 @@ def create_store_engine(url: str) -> Engine:
     return engine
 
 
-def create_tables(engine: Engine, metadata: sa.MetaData) -> None:
-    """Create missing tables, turning "cannot connect" into advice on what to check."""
+def open_error(engine: Engine, error: exc.SQLAlchemyError) -> StoreError:
+    """A failure to open ``engine``'s database, with advice on what to check."""
     shown = describe_url(engine.url.render_as_string(hide_password=False))
-    try:
-        with transaction_on(engine, write=True) as connection:
-            if engine.dialect.name == "postgresql":
-                # A worker and beat starting on a fresh database would both see "no table"
-                # and both CREATE; one would fail. Serialise table creation instead.
-                connection.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
-                )
-            metadata.create_all(connection)
-    except exc.SQLAlchemyError as error:
-        engine.dispose()
-        raise StoreError(
-            f"cannot open database {shown}: {_reason(error)}; {_open_hint(engine)}"
-        ) from error
+    engine.dispose()
+    return StoreError(f"cannot open database {shown}: {_reason(error)}; {_open_hint(engine)}")
 
 
 @contextmanager

@@ -307,23 +307,6 @@ def release_burst(
             raise MergeRaced("held rows were released by another worker")
 
 
-OUTDATED_STATES = ("debounced",)  # what older releases wrote; see :func:`upgrade_states`
-
-
-def has_outdated_states(connection: Connection) -> bool:
-    """Whether a row still carries a state this release no longer uses."""
-    query = sa.select(notifications.c.id).where(notifications.c.state.in_(OUTDATED_STATES))
-    return connection.execute(query.limit(1)).first() is not None
-
-
-def upgrade_states(connection: Connection) -> int:
-    """Rows an older release left ``debounced`` are ``held`` now: one state for coalescing."""
-    result = connection.execute(
-        notifications.update().where(notifications.c.state == "debounced").values(state="held")
-    )
-    return result.rowcount
-
-
 def requeue_stale(connection: Connection, older_than: datetime, now: datetime) -> int:
     """Hand rows stuck in ``sending`` since before ``older_than`` back to ``pending``."""
     result = connection.execute(

@@ -4,7 +4,8 @@ Why a module of its own: the viewer lists 10,000 watches and pages through 200,0
 it cannot afford the per-watch round trips the pipeline's methods make (``versions()`` loads
 every article). These queries aggregate in SQL, touch only the rows of the page being shown,
 read the headline out of the stored article JSON instead of decoding whole articles, and never
-load raw HTML. They write nothing; the indexes they need are created on open when missing.
+load raw HTML. They write nothing; the indexes they need are part of the schema
+(``worker.store.schema``, migration 0003).
 """
 
 from __future__ import annotations
@@ -29,16 +30,6 @@ DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 LIKE_ESCAPE = "\\"
 
-# Indexes for the viewer's range scans: changes and checks by time across all watches.
-VIEW_INDEXES = (
-    sa.Index("ix_changes_detected", changes.c.detected_at),
-    # covering: a day's checks per watch are counted from the index alone
-    sa.Index(
-        "ix_checks_watch_started_outcome", checks.c.watch_id, checks.c.started_at, checks.c.outcome
-    ),
-    sa.Index("ix_notifications_change", notifications.c.change_id),
-    sa.Index("ix_watches_name", watches.c.name, watches.c.id),
-)
 JSON_ESCAPED = frozenset('"\\')  # characters json.dumps writes differently from the text
 
 
@@ -129,13 +120,6 @@ class ViewQueries:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._ensure_indexes()
-
-    def _ensure_indexes(self) -> None:
-        """Databases created before these indexes existed get them on first open."""
-        with self._store._write("creating the viewer's indexes") as connection:
-            for index in VIEW_INDEXES:
-                index.create(connection, checkfirst=True)
 
     def _read(self, action: str) -> Any:
         return self._store._read(action)

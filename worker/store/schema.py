@@ -7,7 +7,8 @@ numbers dense and unambiguous, ``notifications (change_id, channel)`` means a re
 task can never queue the same alert twice, and ``notifications (dedupe_key, channel)`` does the
 same for operator health events (one per failure streak, one per site and day).
 
-There is no migration tool yet: :func:`create_all` creates what is missing on open.
+Every change here needs an Alembic revision too (``editwatch db revision``, see
+:mod:`worker.store.migrate`); a test fails while the models and the newest revision differ.
 """
 
 from __future__ import annotations
@@ -93,12 +94,15 @@ versions = sa.Table(
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("fingerprint", sa.String(SHORT_LENGTH * 2), nullable=False),
     sa.Column("article", sa.Text, nullable=False),
-    sa.Column("raw_html", sa.LargeBinary, nullable=False),
+    # NULL once retention.raw_html dropped it; the extracted article and hashes stay.
+    sa.Column("raw_html", sa.LargeBinary, nullable=True),
     sa.Column("extractor_version", sa.String(SHORT_LENGTH), nullable=False, default=""),
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("last_seen", UTCDateTime, nullable=False),
     # "live" (an article as read) or "removed" (404, 410, redirect to a section front).
-    sa.Column("state", sa.String(SHORT_LENGTH), nullable=False, default="live"),
+    sa.Column(
+        "state", sa.String(SHORT_LENGTH), nullable=False, default="live", server_default="live"
+    ),
     sa.UniqueConstraint("watch_id", "fingerprint", name="uq_versions_watch_fingerprint"),
     sa.CheckConstraint(sa.column("state").in_(VERSION_STATES), name="ck_versions_state"),
     sa.UniqueConstraint("watch_id", "number", name="uq_versions_watch_number"),
@@ -203,4 +207,16 @@ evidence = sa.Table(
     sa.Column("prev_hash", sa.String(SHORT_LENGTH), nullable=True),  # NULL: first of the chain
     sa.Column("record_hash", sa.String(SHORT_LENGTH), nullable=False),
     sa.UniqueConstraint("watch_id", "number", name="uq_evidence_watch_number"),
+)
+
+
+# Indexes for the web viewer's range scans: changes and checks by time across all watches.
+VIEW_INDEXES = (
+    sa.Index("ix_changes_detected", changes.c.detected_at),
+    # covering: a day's checks per watch are counted from the index alone
+    sa.Index(
+        "ix_checks_watch_started_outcome", checks.c.watch_id, checks.c.started_at, checks.c.outcome
+    ),
+    sa.Index("ix_notifications_change", notifications.c.change_id),
+    sa.Index("ix_watches_name", watches.c.name, watches.c.id),
 )

@@ -10,7 +10,7 @@ UPDATEs), never by Python locks, so any number of workers and CLIs can share one
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +25,9 @@ from worker.clock import utcnow
 from worker.errors import StoreError
 from worker.models import Article, Capture, Notification, Validators, Version, VersionState, Watch
 from worker.store import evidence as evidence_rows
-from worker.store import outbox, rows
+from worker.store import export, migrate, outbox, retention, rows, stats
 from worker.store.engine import (
     create_store_engine,
-    create_tables,
     describe_url,
     inserted_id,
     sqlite_url_for,
@@ -43,35 +42,48 @@ from worker.store.records import (
     SavedState,
     WatchRecord,
 )
-from worker.store.schema import OUTCOMES, changes, checks, metadata, versions, watches
+from worker.store.schema import OUTCOMES, changes, checks, versions, watches
 
 DEFAULT_DUE_LIMIT = 100
 HEADLINE_HISTORY = 200  # changes an A/B test may span; a longer alternation is still caught
 
 
+def database_url_for(data_dir: Path, database_url: str | None = None) -> str:
+    """``database_url`` when given, else the SQLite file in ``data_dir`` (directory created)."""
+    if database_url:
+        return database_url
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create data directory {data_dir}: {error}") from error
+    return sqlite_url_for(data_dir)
+
+
 class Store:
     """editwatch's database: watches, versions, checks, changes and the notification outbox."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, auto_upgrade: bool = False) -> None:
+        """Open ``url``; an empty database is created, an old one refused unless ``auto_upgrade``.
+
+        See :func:`worker.store.migrate.ensure_current`: a refusal raises ``SchemaOutOfDate``
+        naming ``editwatch db upgrade`` and changes nothing.
+        """
         self.url = describe_url(url)
         self._engine = create_store_engine(url)
-        create_tables(self._engine, metadata)
-        with self._read("looking for notification states of older releases") as connection:
-            outdated = outbox.has_outdated_states(connection)
-        if outdated:  # written only when needed: opening a store stays a read
-            with self._write("upgrading notification states") as connection:
-                outbox.upgrade_states(connection)
+        try:
+            migrate.ensure_current(self._engine, auto_upgrade=auto_upgrade)
+        except StoreError:
+            self._engine.dispose()
+            raise
 
     @classmethod
-    def open(cls, data_dir: Path, database_url: str | None = None) -> Store:
+    def open(
+        cls, data_dir: Path, database_url: str | None = None, *, auto_upgrade: bool = False
+    ) -> Store:
         """``database_url`` when given, else ``editwatch.db`` in ``data_dir`` (created)."""
         if database_url:
-            return cls(database_url)
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create data directory {data_dir}: {error}") from error
-        return cls(sqlite_url_for(data_dir))
+            return cls(database_url, auto_upgrade=auto_upgrade)
+        return cls(database_url_for(data_dir), auto_upgrade=auto_upgrade)
 
     @property
     def backend(self) -> str:
@@ -80,6 +92,26 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    # --- upkeep (worker/store/retention.py, stats.py) ------------------------------------
+
+    def prune_raw_html(
+        self, older_than: float, *, apply: bool, now: datetime | None = None
+    ) -> retention.PruneReport:
+        """Drop (with ``apply``; else only measure) raw HTML of versions gone stale."""
+        return retention.prune_raw_html(self._engine, older_than, now or utcnow(), apply)
+
+    def export_lines(self, chosen: export.ExportFilter) -> Iterator[str]:
+        """The history as JSON lines (see :mod:`worker.store.export`)."""
+        return export.export_lines(self._engine, chosen, migrate.head())
+
+    def import_lines(self, lines: Iterable[str], source: str) -> export.ImportCounts:
+        """Load an export into this (empty) database, all or nothing."""
+        return export.import_lines(self._engine, lines, source)
+
+    def storage_stats(self, top: int = stats.TOP_WATCHES) -> stats.DbStats:
+        """Rows and bytes per table, and the ``top`` watches by stored payload."""
+        return stats.collect(self._engine, top)
 
     def __enter__(self) -> Store:
         return self

@@ -1,0 +1,272 @@
+"""Schema revisions: which one a database is at, and upgrading it safely while others wait.
+
+The tables are defined once, in :mod:`worker.store.schema`; each change to them is also written
+down as an Alembic revision in ``migrations/versions`` (``editwatch db revision`` drafts one,
+and a test checks that the models and the newest revision agree). Databases then move forward
+with ``editwatch db upgrade`` instead of "recreate it".
+
+How an open goes (:func:`ensure_current`):
+
+- an *empty* database gets the newest tables at once (``create_all``) and is stamped with the
+  head revision, as Alembic recommends for new databases;
+- a database at the head revision is used as it is (one cheap query);
+- an older one (including a *legacy* database from before migrations, which is exactly
+  revision ``0001``) is refused with a message naming ``editwatch db upgrade``, unless the
+  operator opted in to ``db.auto_upgrade``;
+- a revision this release does not know (a newer editwatch upgraded it) is refused too.
+
+Upgrades run in one transaction under a lock, so several workers starting at once upgrade once:
+``pg_advisory_xact_lock`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite. On SQLite, foreign keys
+are switched off for the upgrade: a batch migration rebuilds a table by copying and dropping
+it, and with foreign keys on, dropping ``watches`` would cascade-delete every version. They are
+checked (``PRAGMA foreign_key_check``) before the commit instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Engine
+
+from worker.errors import StoreError
+from worker.store.engine import (
+    BEGIN_MODE_OPTION,
+    SCHEMA_LOCK_KEY,
+    create_store_engine,
+    describe_url,
+    open_error,
+)
+from worker.store.schema import metadata
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"
+"""The revision that is exactly the schema ``create_all`` made before migrations existed."""
+LEGACY = "legacy"
+UPGRADE_COMMAND = "editwatch db upgrade"
+SchemaState = Literal["empty", "legacy", "behind", "current", "unknown"]
+
+# Alembic logs "Context impl SQLiteImpl." at INFO on every look at the revision (each open);
+# the commands report what an upgrade did themselves.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class SchemaOutOfDate(StoreError):
+    """The database's schema is older (or newer) than this release; nothing was changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    """Where a database stands: its revision (``None`` if empty), the head, and the verdict."""
+
+    current: str | None
+    head: str
+    state: SchemaState
+
+    def describe(self) -> str:
+        shown = {None: "none (empty database)", LEGACY: "from before migrations (0.x)"}
+        current = shown.get(self.current, self.current)
+        return f"schema revision {current}; this editwatch needs {self.head} ({self.state})"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An in-memory Alembic config on the package's migrations (no ``alembic.ini``)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head() -> str:
+    revision = scripts().get_current_head()
+    if revision is None:
+        raise StoreError(f"no migrations found in {MIGRATIONS_DIR}")
+    return revision
+
+
+def status_on(connection: Connection) -> SchemaStatus:
+    """The schema state of the database behind ``connection`` (reads only)."""
+    target = head()
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None:
+        legacy = sa.inspect(connection).has_table("watches")
+        return SchemaStatus(LEGACY if legacy else None, target, "legacy" if legacy else "empty")
+    if current == target:
+        return SchemaStatus(current, target, "current")
+    known = {script.revision for script in scripts().walk_revisions()}
+    return SchemaStatus(current, target, "behind" if current in known else "unknown")
+
+
+def status(engine: Engine) -> SchemaStatus:
+    with _opening(engine), engine.connect() as connection:
+        return status_on(connection)
+
+
+def ensure_current(engine: Engine, *, auto_upgrade: bool = False) -> SchemaStatus:
+    """Make a new database, accept a current one, upgrade or refuse an old one (see module)."""
+    found = status(engine)
+    if found.state == "current":
+        return found
+    with _opening(engine), locked(engine) as connection:
+        found = status_on(connection)  # another process may have acted while we waited
+        if found.state == "empty":
+            _create_fresh(connection)
+        elif found.state in ("legacy", "behind") and auto_upgrade:
+            _upgrade_on(connection, found)
+        elif found.state != "current":
+            raise SchemaOutOfDate(refusal(engine, found))
+    return status(engine)
+
+
+def upgrade(engine: Engine) -> tuple[SchemaStatus, SchemaStatus]:
+    """Bring the database to the head revision; returns the status before and after."""
+    with _opening(engine), locked(engine) as connection:
+        before = status_on(connection)
+        if before.state == "unknown":
+            raise SchemaOutOfDate(refusal(engine, before))
+        if before.state == "empty":
+            _create_fresh(connection)
+        elif before.state != "current":
+            _upgrade_on(connection, before)
+    return before, status(engine)
+
+
+def refusal(engine: Engine, found: SchemaStatus) -> str:
+    shown = describe_url(engine.url.render_as_string(hide_password=False))
+    if found.state == "unknown":
+        return (
+            f"database {shown} is at schema revision {found.current}, which this editwatch "
+            f"does not know (it needs {found.head}): a newer editwatch upgraded it; run that "
+            "version, or restore a backup taken before the upgrade"
+        )
+    return (
+        f"database {shown} is out of date: {found.describe()}. Back it up, then run "
+        f"`{UPGRADE_COMMAND}` (or set db.auto_upgrade: true in editwatch.yaml to upgrade "
+        "automatically on start)"
+    )
+
+
+def differences(engine: Engine) -> list[object]:
+    """What autogenerate would change to make the database match the models (empty = agree)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def run_all_revisions(engine: Engine) -> None:
+    """Build an empty database by running every revision (not ``create_all``): what the
+    models-agree-with-migrations check and :func:`new_revision` compare against."""
+    with _opening(engine), locked(engine) as connection:
+        command.upgrade(alembic_config(connection), "head")
+
+
+def new_revision(message: str, workdir: Path) -> Path:
+    """Draft the next numbered revision: the models compared with a database built by every
+    existing revision, in a scratch SQLite file under ``workdir``. Review it before committing."""
+    number = f"{int(head()) + 1:04d}"
+    scratch = sa.create_engine(f"sqlite:///{workdir / 'draft-revision.db'}")
+    try:
+        run_all_revisions(scratch)
+        with scratch.connect() as connection:
+            config = alembic_config(connection)
+            script = command.revision(config, message=message, autogenerate=True, rev_id=number)
+    finally:
+        scratch.dispose()
+        scripts.cache_clear()
+    if script is None or isinstance(script, list):
+        raise StoreError("alembic drafted no single revision")
+    return Path(script.path)
+
+
+@contextmanager
+def locked(engine: Engine) -> Iterator[Connection]:
+    """One write transaction that no other editwatch process can run beside (see module)."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            writer = connection.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
+            with writer.begin():
+                if engine.dialect.name == "postgresql":
+                    writer.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                    )
+                yield writer
+                if sqlite:
+                    _check_foreign_keys(writer)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Set the pragma on the driver connection: it is a no-op inside a transaction, and
+    SQLAlchemy would begin one around a statement sent through the connection."""
+    driver = connection.connection.dbapi_connection
+    if driver is None:
+        raise StoreError("the SQLite connection was closed during an upgrade")
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _create_fresh(connection: Connection) -> None:
+    metadata.create_all(connection)
+    MigrationContext.configure(connection).stamp(scripts(), "head")
+
+
+def _upgrade_on(connection: Connection, found: SchemaStatus) -> None:
+    config = alembic_config(connection)
+    if found.state == "legacy":
+        command.stamp(config, BASELINE)
+    command.upgrade(config, "head")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise StoreError(f"the upgrade would break {len(broken)} foreign keys, e.g. {broken[0]}")
+
+
+@contextmanager
+def _opening(engine: Engine) -> Iterator[None]:
+    """Connection and SQL failures become a :class:`StoreError` saying what to check."""
+    try:
+        yield
+    except exc.SQLAlchemyError as error:
+        raise open_error(engine, error) from error
+
+
+def status_of(url: str) -> SchemaStatus:
+    """:func:`status` for a database URL (for ``editwatch db current``)."""
+    engine = create_store_engine(url)
+    try:
+        return status(engine)
+    finally:
+        engine.dispose()
+
+
+def upgrade_url(url: str) -> tuple[SchemaStatus, SchemaStatus]:
+    """:func:`upgrade` for a database URL (for ``editwatch db upgrade``)."""
+    engine = create_store_engine(url)
+    try:
+        return upgrade(engine)
+    finally:
+        engine.dispose()
