@@ -14,10 +14,9 @@ byline, language), ``body`` (main-content scoring and the walk that turns it int
 
 from __future__ import annotations
 
-import re
-
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
+from worker.errors import ExtractError
 from worker.extract.body import body_of, captions_of
 from worker.extract.headline import byline_of, headline_of, language_of, subheadline_of
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
@@ -28,46 +27,27 @@ from worker.models import Article, Selectors, SiteProfile
 EXTRACTOR_VERSION = "editwatch-extract/1.1"  # 1.1: headline and mojibake repair
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_EXTRACT_FAILURES = (
-    ValueError,
-    TypeError,
-    RuntimeError,  # includes RecursionError on absurdly nested documents
-    AttributeError,
-    IndexError,
-    KeyError,
-    SelectolaxError,
-)
+# What a broken document can make the parser or the walk raise; anything else is a bug and
+# surfaces as one (a bug hidden as "empty article" would look like a site redesign).
+_PARSE_FAILURES = (SelectolaxError, RecursionError)
 
 
 def extract_article(
-    html: bytes | str, url: str | None = None, profile: SiteProfile | None = None
+    html: str, url: str | None = None, profile: SiteProfile | None = None
 ) -> Article:
-    """Turn one HTML document into an Article; junk input yields an empty Article, never raises."""
-    try:
-        text = _decode(html)
-        if not text or text.isspace():
-            return Article(canonical_url=url or "")
-        tree = LexborHTMLParser(text)
-        return _extract(tree, url, profile.selectors if profile else Selectors())
-    except _EXTRACT_FAILURES:
-        # Broken documents are a fact of the web: an empty result lets the pipeline record the
-        # check as "nothing usable" instead of crashing the worker.
+    """Turn one decoded HTML document into an Article (an empty one for an empty document).
+
+    Decoding bytes is the fetch stage's job (``worker.fetch.decode_html``: BOM, header charset,
+    ``<meta>``), so there is one charset sniffer. Raises :class:`~worker.errors.ExtractError`
+    when the parser gives up on the document.
+    """
+    if not html or html.isspace():
         return Article(canonical_url=url or "")
-
-
-def _decode(html: bytes | str) -> str:
-    """Decode bytes using the document's declared charset, falling back to UTF-8."""
-    return _decode_bytes(html) if isinstance(html, bytes) else html  # lexbor drops NULs itself
-
-
-def _decode_bytes(raw: bytes) -> str:
-    match = _CHARSET.search(raw[:4096])
-    encoding = match.group(1).decode("ascii", "replace") if match else "utf-8"
     try:
-        return raw.decode(encoding, errors="replace")
-    except LookupError:
-        return raw.decode("utf-8", errors="replace")
+        tree = LexborHTMLParser(html)  # lexbor drops NULs itself
+        return _extract(tree, url, profile.selectors if profile else Selectors())
+    except _PARSE_FAILURES as exc:
+        raise ExtractError(f"{url or 'document'}: the HTML could not be parsed ({exc!r})") from exc
 
 
 def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> Article:
@@ -75,7 +55,7 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> A
         node.decompose()  # reverse document order: descendants go before their ancestors
     scan = scan_document(tree, selectors)
     signals = scan.signals
-    headline = headline_of(tree, signals, selectors)
+    headline = headline_of(tree, signals, selectors, url)
     paragraphs, containers = body_of(tree, selectors, scan, headline)
     return Article(
         headline=headline,

@@ -44,7 +44,18 @@ DOM_META_WORDS = re.compile(
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name)"
 )
-MAX_H1 = 3
+MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
+# Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
+# headline when no <h1> is backed by the metadata. Matched on whole class tokens.
+TITLE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:(?:entry|post|article|story|news|content)[-_]?(?:title|headline)|headline)"
+    r"(?:$|\s)",
+    re.IGNORECASE,
+)
+TITLE_HEADING_TAGS = frozenset(_words("h2 h3"))
+# Share of words a metadata title must share with an <h1> for the <h1> to count as backed by it
+# (``Calculators in 2025`` on the page, ``Calculators 2025 | Site`` in og:title).
+MIN_TITLE_OVERLAP = 0.6
 # Elements inside a heading that the page lays out as lines of their own: their words are kept
 # apart (``<span class="title">...not.</span><div>Defining...``) instead of glued together.
 HEADING_BREAK_TAGS = frozenset(_words("div p br h1 h2 h3 h4 h5 h6 li ul ol section header"))
@@ -52,9 +63,12 @@ HEADING_SKIP_TAGS = frozenset(_words("script style noscript template svg -commen
 # A label set before the headline itself, as arXiv does (``<span>Title:</span>Attention...``).
 HEADLINE_LABEL = re.compile(r"^(?:title|headline)\s*:\s*", re.IGNORECASE)
 MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set large
-MAX_SITE_NAME_CHARS = 30  # a longer last "| segment" of a title is part of the headline
+# Second-level labels under which a country's registrable domains sit (``bbc.co.uk``), so the
+# site's own label is the one before them.
+SECOND_LEVEL_LABELS = frozenset(_words("co com org net ac gov edu ne or go gv nic ltd plc"))
 MIN_TITLE_CHARS = 8
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
+SITE_PREFIX_END = re.compile(r"(?:\s+[|\-–—•·]{1,2}|\s*:)\s+$")  # ``Site: Story``, ``Site | Story``
 TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
 
 # --- main-content detection -------------------------------------------------------------------
@@ -62,7 +76,7 @@ TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–
 # their text in bare <div>s and lists (menus would out-vote articles if lists always counted).
 # Links only inside paragraphs: they are what makes a paragraph link-dense, and the page's many
 # navigation links would otherwise all cross into Python.
-CONTENT_QUERY = "p, pre, blockquote, p a, h1, h2, time[datetime], figcaption, br"
+CONTENT_QUERY = "p, pre, blockquote, p a, h1, h2, h3, time[datetime], figcaption, br"
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 FALLBACK_CONTENT_QUERY = "div, li, td, span"
@@ -97,9 +111,18 @@ MAX_LINK_CHECK_CHARS = 300
 # almost never article text, so they do not vote for the main container.
 BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
+PAGE_TAGS = frozenset(_words("html body"))
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
+# Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
+# ``modal-enabled``, ``comments-open``): never read as a chrome hint.
+STATE_PREFIXES = frozenset(
+    _words("has is no not with without can tag category categories cat term tax format")
+)
+STATE_SUFFIXES = frozenset(
+    _words("enabled disabled allowed open opened closed active inactive on off ready loaded count")
+)
 STRONG_HINTS = _words(
-    "comment related popup modal signup sign-up subscribe author-bio authorbio",
+    "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
     "author-box breadcrumb disqus yarpp jp-relatedposts",
 )
 # Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only

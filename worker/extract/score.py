@@ -7,13 +7,12 @@ holding most of that text (less, if it names itself the article body).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
     BOILERPLATE_ROLES,
     BOILERPLATE_TAGS,
@@ -23,6 +22,7 @@ from worker.extract.rules import (
     FALLBACK_TAGS,
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
+    PAGE_TAGS,
     POSITIVE_HINTS,
     POSITIVE_SHARE,
     POSITIVE_TAGS,
@@ -34,28 +34,8 @@ from worker.extract.rules import (
 )
 from worker.extract.signals import Scan
 
-
-def _hint_matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
-    """A cached search of class/id words. Page builders repeat the same long class strings
-    hundreds of times per page; the cache is per pattern because a compiled pattern in the
-    cache key would hash its whole program on every call."""
-
-    @lru_cache(maxsize=8192)
-    def hinted(words: str) -> bool:
-        return pattern.search(words.lower()) is not None
-
-    return hinted
-
-
-has_strong_hint = _hint_matcher(re.compile("|".join(re.escape(hint) for hint in STRONG_HINTS)))
-has_any_hint = _hint_matcher(
-    re.compile(
-        "|".join(re.escape(hint) for hint in (*STRONG_HINTS, *WEAK_HINTS))
-        + r"|(?<![a-z0-9])(?:"
-        + "|".join(WEAK_TOKENS)
-        + r")(?![a-z0-9])"
-    )
-)
+has_strong_hint = hint_matcher(STRONG_HINTS)
+has_any_hint = hint_matcher((*STRONG_HINTS, *WEAK_HINTS), WEAK_TOKENS)
 
 
 def find_winner(tree: LexborHTMLParser, scan: Scan) -> LexborNode | None:
@@ -177,8 +157,11 @@ def is_boilerplate(
     """Does the element announce itself as chrome: by tag, ARIA role, or class/id words?
 
     ``tag`` spares reading the tag again when the caller already has it."""
-    if (tag or node.tag) in tags:
+    tag = tag or node.tag or ""
+    if tag in tags:
         return True
+    if tag in PAGE_TAGS:
+        return False  # <body> classes describe the page (``modal-open``), not an element
     attrs = node.attributes
     if not attrs:
         return False

@@ -23,11 +23,12 @@ from worker.extract.rules import (
     ARTICLE_TYPES,
     DOM_META_WORDS,
     LINK_ANCESTOR_LEVELS,
-    MAX_H1,
     PARAGRAPH_TAGS,
     SCAN_QUERY,
+    TITLE_CLASS,
+    TITLE_HEADING_TAGS,
 )
-from worker.extract.text import clean_text, heading_text, node_text, repair, unescape_leftover
+from worker.extract.text import clean_text, node_text, repair, unescape_leftover
 from worker.models import Selectors
 
 
@@ -37,7 +38,9 @@ class Signals:
 
     ld: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
-    h1s: list[str] = field(default_factory=list)
+    # Every <h1>, and every h2/h3 with a title class, with its position in document order.
+    h1s: list[tuple[int, LexborNode]] = field(default_factory=list)
+    titled: list[tuple[int, LexborNode]] = field(default_factory=list)
     title: str = ""
     canonical: str = ""
     time: str = ""
@@ -75,9 +78,8 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
     so asking once and dispatching on the tag in Python is the cheap way."""
     scan = Scan()
     scripts: list[str] = []
-    headings: list[LexborNode] = []
     described: list[tuple[LexborNode, str]] = []  # the standfirst, the byline, captions
-    for node in tree.css(SCAN_QUERY):
+    for position, node in enumerate(tree.css(SCAN_QUERY)):
         tag = node.tag or ""
         if tag in PARAGRAPH_TAGS:
             scan.paragraphs.append(node)
@@ -93,24 +95,34 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
             scripts.append(node.text(deep=True))
         elif tag == "figcaption":
             described.append((node, "caption"))
-        elif tag == "h2":
-            if role := _dom_meta_role(node, scan.parent_roles):
-                described.append((node, role))
+        elif tag in TITLE_HEADING_TAGS:
+            _scan_heading(position, node, tag, scan, described)
         elif tag == "h1":
-            headings.append(node)
+            scan.signals.h1s.append((position, node))
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld = _json_ld_article(scripts)
     for node, role in described:  # after the loop, so every <br> is a line break by now
         _add_dom_meta(node, role, scan)
-    h1s = scan.signals.h1s
-    for node in headings:
-        if len(h1s) < MAX_H1 and (text := heading_text(node)):
-            h1s.append(text)
     if custom := select(tree, selectors.captions):
         scan.captions = [(node, text) for node in custom if (text := node_text(node))]
         scan.custom_captions = True
     return scan
+
+
+def _scan_heading(
+    position: int,
+    node: LexborNode,
+    tag: str,
+    scan: Scan,
+    described: list[tuple[LexborNode, str]],
+) -> None:
+    """An ``<h2>`` may be the standfirst or byline; an h2/h3 with a title class, the headline."""
+    classes = node.attributes.get("class")
+    if classes and TITLE_CLASS.search(classes):
+        scan.signals.titled.append((position, node))
+    elif tag == "h2" and (role := _dom_meta_role(node, scan.parent_roles)):
+        described.append((node, role))
 
 
 def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:

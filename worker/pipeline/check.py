@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from worker.config import Settings
-from worker.errors import FetchError
+from worker.errors import ExtractError, FetchError
 from worker.extract import extract_article
 from worker.fetch import HTML_CONTENT_TYPES, fetch, robots
 from worker.fetch.hostlimits import Busy
@@ -159,7 +159,10 @@ def _process(
         return result_for(watch, "not_modified", version=current.number)
     if current is not None and _is_section_front(watch.url, page):
         return record_removal(target, current, page.status, store, page.final_url)
-    article = extract_article(page.text, page.final_url, _profile(watch, context.settings))
+    try:
+        article = extract_article(page.text, page.final_url, _profile(watch, context.settings))
+    except ExtractError as exc:  # the parser gave up on this page; the last version stays
+        return result_for(watch, "error", error=str(exc))
     if current is not None and current.article.paragraphs and not article.paragraphs:
         return _lost_article(watch, current)
     print_ = fingerprint(article)
