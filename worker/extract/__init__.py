@@ -19,6 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 from worker.errors import ExtractError
 from worker.extract.body import body_of, captions_of
 from worker.extract.headline import byline_of, headline_of, language_of, subheadline_of
+from worker.extract.prune import prune
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
 from worker.extract.signals import ld_str, metas, scan_document, select
 from worker.extract.text import first_of
@@ -53,6 +54,7 @@ def extract_article(
 def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> Article:
     for node in reversed(select(tree, ", ".join(selectors.exclude))):
         node.decompose()  # reverse document order: descendants go before their ancestors
+    prune(tree)
     scan = scan_document(tree, selectors)
     signals = scan.signals
     headline = headline_of(tree, signals, selectors, url)

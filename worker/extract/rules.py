@@ -59,6 +59,7 @@ MIN_TITLE_OVERLAP = 0.6
 # Elements inside a heading that the page lays out as lines of their own: their words are kept
 # apart (``<span class="title">...not.</span><div>Defining...``) instead of glued together.
 HEADING_BREAK_TAGS = frozenset(_words("div p br h1 h2 h3 h4 h5 h6 li ul ol section header"))
+NESTED_HEADING_TAGS = frozenset(_words("h2 h3 h4 h5 h6"))  # inside a heading: its standfirst
 HEADING_SKIP_TAGS = frozenset(_words("script style noscript template svg -comment"))
 # A label set before the headline itself, as arXiv does (``<span>Title:</span>Attention...``).
 HEADLINE_LABEL = re.compile(r"^(?:title|headline)\s*:\s*", re.IGNORECASE)
@@ -70,6 +71,21 @@ MIN_TITLE_CHARS = 8
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
 SITE_PREFIX_END = re.compile(r"(?:\s+[|\-–—•·]{1,2}|\s*:)\s+$")  # ``Site: Story``, ``Site | Story``
 TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
+
+# --- what is never read: scripts, styles, hidden subtrees (see ``prune``) -----------------------
+UNREAD_TAGS = frozenset(_words("script style noscript template"))
+HIDDEN_CLASSES = frozenset(
+    _words("hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible")
+)
+PRUNE_QUERY = (
+    'script:not([type="application/ld+json"]), style, noscript, template, [hidden], '
+    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i], '
+    + ", ".join(f".{name}" for name in sorted(HIDDEN_CLASSES))
+)
+HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
+HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are weighed against the page's text
+HIDDEN_KEEP_SHARE = 0.5  # a hidden subtree with this share of the page's text is its article
 
 # --- main-content detection -------------------------------------------------------------------
 # Paragraph-like elements whose text credits their ancestors; the fallback serves pages that set
@@ -87,6 +103,7 @@ MAX_PARAGRAPH_LINK_DENSITY = 0.5  # while scoring containers
 MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
 CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
+CLEAN_CHARS = 500  # ...or this much text: a short post under a long comment thread
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
 # A container that names itself the article body wins with a smaller share of the text.
 POSITIVE_SHARE = 0.5

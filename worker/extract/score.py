@@ -16,6 +16,7 @@ from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
     BOILERPLATE_ROLES,
     BOILERPLATE_TAGS,
+    CLEAN_CHARS,
     CLEAN_SHARE,
     FALLBACK_BELOW_CHARS,
     FALLBACK_CONTENT_QUERY,
@@ -136,8 +137,9 @@ def _credit(
         if not ancestry.tainted[key]:
             clean[key] = clean.get(key, 0) + size
     clean_totals = ancestry.totals(clean)
-    if clean_totals and max(clean_totals.values()) >= CLEAN_SHARE * ancestry.largest_total(
-        everything
+    best_clean = max(clean_totals.values(), default=0)
+    if best_clean >= CLEAN_CHARS or (
+        best_clean and best_clean >= CLEAN_SHARE * ancestry.largest_total(everything)
     ):
         return clean_totals, ancestry.nodes
     return ancestry.totals(everything), ancestry.nodes
