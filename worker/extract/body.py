@@ -23,13 +23,18 @@ from worker.extract.rules import (
     BOILERPLATE_LINES,
     BOILERPLATE_TAGS,
     CAPTION_REACH,
+    DATE_LINES,
+    FIELD_EDGE,
+    FIELD_LINES,
     INLINE_TAGS,
     KEEP_CHARS,
     KEEP_SHARE,
     LEAF_BLOCK_TAGS,
     MAX_BLOCK_LINK_DENSITY,
     MAX_BOILERPLATE_LINE,
+    MAX_FIELD_LINE,
     MAX_LINK_CHECK_CHARS,
+    MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
     SKIP_IN_BODY,
     WRAPPER_INLINE_TAGS,
@@ -205,17 +210,33 @@ def _flush(inline: list[str], linked: int, out: list[str]) -> None:
 
 
 def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
-    """Clean whitespace, split on hard breaks, drop empties, chrome lines and the headline."""
+    """Clean whitespace, split on hard breaks, drop empties, chrome lines, other fields'
+    lines (bylines, datelines, reading times, share rows), repeats and the headline."""
     lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
+    lines = [text for text in lines if text and text != headline]
+    last = len(lines) - 1
     out: list[str] = []
-    for text in lines:
-        if (
-            text
-            and text != headline
-            and (len(text) > MAX_BOILERPLATE_LINE or not _is_chrome_line(text))
-        ):
-            out.append(text)
+    seen: set[str] = set()
+    for index, text in enumerate(lines):
+        if len(text) <= MAX_BOILERPLATE_LINE and _is_chrome_line(text):
+            continue
+        if len(text) <= MAX_FIELD_LINE and _is_field_line(text, index, last):
+            continue
+        if len(text) >= MIN_REPEAT_CHARS:
+            if text in seen:
+                continue  # the same paragraph again: a second copy of the article, a pull quote
+            seen.add(text)
+        out.append(text)
     return tuple(out)
+
+
+def _is_field_line(text: str, index: int, last: int) -> bool:
+    """A byline, a timestamp, a reading time or a share row: they have fields of their own,
+    and in the body they would shift every paragraph number and alert on every re-render."""
+    if FIELD_LINES.match(text) is not None:
+        return True
+    at_edge = index < FIELD_EDGE or last - index < FIELD_EDGE
+    return at_edge and DATE_LINES.match(text) is not None
 
 
 def _is_chrome_line(text: str) -> bool:

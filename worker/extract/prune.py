@@ -50,4 +50,4 @@ def _hidden(node: LexborNode) -> bool:
     if style and HIDDEN_STYLE.search(style):
         return True
     classes = attrs.get("class")
-    return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())

@@ -199,6 +199,67 @@ BOILERPLATE_LINE_PATTERNS = (
 BOILERPLATE_LINES = re.compile(
     "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
 )
+# Lines that belong to other fields, never to the body: bylines, datelines, "Updated 5 minutes
+# ago", "4 min read", share rows and counters. A line is dropped when it is entirely made of
+# such items (``By Jane Doe | Updated 5 minutes ago | 4 min read``).
+MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|"
+    "juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|"
+    "novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
+    "noviembre|diciembre"
+)
+_DAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
+_TIME = r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5}\b)?)?"
+_DATE = (
+    rf"{_DAY}(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}){_TIME}"
+)
+_UNITS = (
+    r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|sekunden|minuten|"
+    r"stunden|tagen|wochen|monaten|jahren|secondes?|heures?|jours?|semaines?|mois|ans?|segundos?|"
+    r"minutos?|horas?|días?|dias?|semanas?|meses|años?|anos?)"
+)
+_RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+{_UNITS}|just now"
+_STAMP_WORDS = (
+    r"(?:last\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
+    r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato)"
+    r"(?:\s+(?:on|am|le|el|il))?:?\s*"
+)
+_READING = (
+    r"\d+(?:\s*-\s*\d+)?\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:read|reading(?:\s+time)?|"
+    r"de lecture|lesezeit|de lectura|de leitura|di lettura|read time)"
+    r"|(?:reading time|read time|lesezeit|temps de lecture|tiempo de lectura):?\s*\d+\s*\w*\.?"
+)
+_SOCIAL = (
+    r"facebook|twitter|x|linkedin|e-?mail|mail|whatsapp|pinterest|reddit|telegram|print|"
+    r"copy(?:\s+link)?|messenger|flipboard|threads|bluesky|sms|tumblr|pocket"
+)
+_SHARE = (
+    rf"(?:share(?:\s+(?:this|on))?(?:\s+(?:article|story|post))?:?\s*)?(?:(?:{_SOCIAL})\b[\s,|/•·]*){{2,}}"
+    r"|[\d.,]+\s*[km]?\s+(?:shares?|comments?|views?|likes?|reactions?|reads?)"
+    r"|(?:shares?|comments?|views?):?\s*[\d.,]+\s*[km]?"
+    r"|(?:shares?|comments?|replies):?\s*\(\s*[\d.,]+\s*\)"
+)
+# A byline: "By" (or von/par/por/door/av/af) and capitalised names, with an optional role or
+# date after a separator; never a sentence (it would end with a full stop).
+_BYLINE = (
+    r"(?:by|von|par|por|door|av|af)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
+    r"(?:[|·•,–—-]\s*[^.!?]{0,80})?"
+)
+_FIELD_ITEM = (
+    rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
+)
+FIELD_LINES = re.compile(
+    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•,–—/-]?\s*{_FIELD_ITEM})*[\s|·•,–—/-]*$", re.IGNORECASE
+)
+# A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
+DATE_LINES = re.compile(rf"^\W*(?:{_STAMP_WORDS})?{_DATE}\W*$", re.IGNORECASE)
+MAX_FIELD_LINE = 160  # longer lines are never a field
+MIN_REPEAT_CHARS = 100  # a paragraph this long seen twice is a copy (headings, specs repeat)
+FIELD_EDGE = 3  # lines at either end of the body where a bare dateline is dropped
+
 # The words those lines start with: the regex only runs on paragraphs that begin with one.
 BOILERPLATE_FIRST_WORDS = frozenset(
     _words(

@@ -15,11 +15,11 @@ from selectolax.lexbor import LexborNode
 from worker.extract.rules import (
     HEADING_BREAK_TAGS,
     HEADING_SKIP_TAGS,
-    NESTED_HEADING_TAGS,
     HEADLINE_LABEL,
     LEFTOVER_ENTITY,
     MOJIBAKE,
     MOJIBAKE_LEADS,
+    NESTED_HEADING_TAGS,
 )
 
 
