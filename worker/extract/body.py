@@ -103,10 +103,11 @@ class _Walk:
     winner_credit: int
     linked: Mapping[int, int]  # link characters charged to the few elements above each link
     texts: Mapping[int, str]  # paragraph texts already read while scoring
+    fields: set[int]  # paragraphs the scan found to be bylines and datelines
 
     @classmethod
     def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan) -> _Walk:
-        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts)
+        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts, scan.fields)
 
     def holds_text(self, node: LexborNode) -> bool:
         size = self.credit.get(node.mem_id, 0)
@@ -176,6 +177,8 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             inline, linked = [], 0
         if tag != "p" and not walk.holds_text(child) and is_boilerplate(child, tag=tag):
             continue  # a chrome container; single paragraphs are judged by their text
+        if child.mem_id in walk.fields:
+            continue  # a byline or dateline: a field of its own
         if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
             text = walk.texts.get(child.mem_id) or child.text(deep=True)
             if tag == "pre" or not walk.mostly_links(child, tag, text):

@@ -42,8 +42,11 @@ META_SITE_NAME = ("og:site_name", "application-name")
 DOM_META_WORDS = re.compile(
     r"(?P<caption>wp-caption-text|caption)"
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
-    r"|(?P<byline>byline|author-name)"
+    r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
+    r"|(?P<dateline>dateline|timestamp|publish-date|pub-date|post-date|entry-date|article-date"
+    r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
+FIELD_ROLES = frozenset(_words("byline dateline"))  # their paragraphs never enter the body
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -146,8 +149,14 @@ STRONG_HINTS = _words(
 # for subtrees that hold little paragraph text. Substrings for distinctive words, whole tokens for
 # short ones that would otherwise match inside innocent words ("ad" in "header").
 WEAK_HINTS = _words(
-    "share social promo newsletter sidebar cookie advert sponsor recommend readmore",
+    "share sharing social promo newsletter sidebar cookie advert sponsor recommend readmore",
     "read-more paywall byline tags toc table-of-contents author restricted",
+    # galleries and media chrome: slide counters, caption toggles, credits
+    "gallery slideshow lightbox caption credit",
+    # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
+    "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
+    "most-viewed appeal donate donation contribute membership support-us staff masthead",
+    "outbrain taboola",
 )
 WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
 BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
@@ -193,6 +202,16 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
+    # gallery and video chrome: slide counters, caption toggles, player labels, credits
+    r"\d{1,3}\s*(?:of|/|von|de|sur)\s*\d{1,3}",
+    r"(?:…|\.\.\.)?\s*(?:(?:show |read |see )?(?:more|less)(?:\s*/\s*(?:more|less))?)",
+    r"(?:caption\s+)?(?:close|open|hide|show|toggle)(?:\s+caption)?",
+    r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
+    r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
+    r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
+    r"(?:photo|image|picture|foto|bild)s?:\s.{0,80}",
+    r"(?:most (?:read|popular|viewed|shared|emailed|commented)|trending(?: now)?|"
+    r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
     r"this (?:story|article|journalism|reporting) (?:is|was) "
     r"(?:funded|supported|made possible)\b.*",
 )
@@ -268,6 +287,9 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "login home privacy terms book shop buy order see view check about pin jump",
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
+        "more less show close open hide toggle caption enlarge expand zoom launch play watch",
+        "replay photo photos image picture video foto bild illustration most breaking top",
+        "editor's editors",
     )
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are

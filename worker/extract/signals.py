@@ -22,7 +22,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from worker.extract.rules import (
     ARTICLE_TYPES,
     DOM_META_WORDS,
+    FIELD_ROLES,
     LINK_ANCESTOR_LEVELS,
+    MAX_FIELD_LINE,
     PARAGRAPH_TAGS,
     SCAN_QUERY,
     TITLE_CLASS,
@@ -71,6 +73,7 @@ class Scan:
     credit: dict[int, int] = field(default_factory=dict)  # paragraph text held per element
     subheadline: str = ""
     byline: str = ""
+    fields: set[int] = field(default_factory=set)  # short paragraphs that are bylines, datelines
 
 
 def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
@@ -150,6 +153,8 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
     text = node_text(node)
     if not text:
         return
+    if role in FIELD_ROLES and len(text) <= MAX_FIELD_LINE:
+        scan.fields.add(node.mem_id)
     if role == "caption":
         scan.captions.append((node, text))
     elif role == "subheadline" and not scan.subheadline:
