@@ -29,6 +29,8 @@ from worker.extract.rules import (
     INLINE_TAGS,
     KEEP_CHARS,
     KEEP_SHARE,
+    LD_BLOCK_QUERY,
+    LD_MARKUP,
     LEAF_BLOCK_TAGS,
     MAX_BLOCK_LINK_DENSITY,
     MAX_BOILERPLATE_LINE,
@@ -37,11 +39,12 @@ from worker.extract.rules import (
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
     SKIP_IN_BODY,
+    TABLE_CELL_TAGS,
     WRAPPER_INLINE_TAGS,
 )
-from worker.extract.score import find_winner, has_strong_hint, is_boilerplate
+from worker.extract.score import chunks_of, find_winner, has_strong_hint, is_boilerplate
 from worker.extract.signals import Scan, select
-from worker.extract.text import clean_text, repair_all
+from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
 
 
@@ -55,10 +58,13 @@ def body_of(
         blocks = [text for node, walk in walks for text in _blocks(node, walk, [])]
         return _finish(blocks, headline), containers
     winner = find_winner(tree, scan)
-    blocks = _blocks(winner, _Walk.over(winner, scan.credit, scan), []) if winner else []
+    chunks = chunks_of(winner, scan.credit) if winner else []
+    blocks: list[str] = []
+    for chunk in chunks:
+        _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)
     article_body = scan.signals.ld.get("articleBody")
-    article_text = unescape(article_body) if isinstance(article_body, str) else ""
-    return _cross_check(_finish(blocks, headline), article_text), [winner] if winner else []
+    article_text = _ld_body_text(article_body) if isinstance(article_body, str) else ""
+    return _cross_check(_finish(blocks, headline), article_text), chunks
 
 
 def captions_of(scan: Scan, containers: list[LexborNode]) -> tuple[str, ...]:
@@ -170,24 +176,56 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             inline.append(text)
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
-        if tag in SKIP_IN_BODY:
-            continue
-        if inline:
+        if inline and tag not in SKIP_IN_BODY:
             _flush(inline, linked, out)
             inline, linked = [], 0
+        if tag == "figure":
+            _figure_table(child, walk, out)
+            continue
+        if tag in SKIP_IN_BODY:
+            continue
         if tag != "p" and not walk.holds_text(child) and is_boilerplate(child, tag=tag):
             continue  # a chrome container; single paragraphs are judged by their text
         if child.mem_id in walk.fields:
             continue  # a byline or dateline: a field of its own
         if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
-            text = walk.texts.get(child.mem_id) or child.text(deep=True)
+            text = walk.texts.get(child.mem_id) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
+        elif tag == "tr" and (row := _row_text(child)) is not None:
+            if not walk.mostly_links(child, tag, row):
+                out.append(row)
         else:
             _blocks(child, walk, out)
     if inline:
         _flush(inline, linked, out)
     return out
+
+
+def _leaf_text(node: LexborNode, tag: str) -> str:
+    """A leaf block's text; lines set inside a heading or ``<pre>`` (``<h2><span>第一章</span>
+    <div>Chapter One</div></h2>``) stay separate words."""
+    if tag != "p" and _has_blocks(node):
+        return spaced_text(node)
+    return node.text(deep=True)
+
+
+def _row_text(row: LexborNode) -> str | None:
+    """A data-table row as one line, its cells apart (``1 | State Farm | 107,764``); None for a
+    layout row whose cells hold blocks of their own."""
+    cells = [cell for cell in row.iter() if cell.tag in TABLE_CELL_TAGS]
+    if not cells or any(_has_blocks(cell) for cell in cells):
+        return None
+    texts = [" ".join(cell.text(deep=True).split()) for cell in cells]
+    return " | ".join(text for text in texts if text)
+
+
+def _figure_table(figure: LexborNode, walk: _Walk, out: list[str]) -> None:
+    """A figure is an image and its caption (a field of its own), unless it holds a data
+    table (``figure.wp-block-table``): then the table is article text."""
+    table = figure.css_first("table")
+    if table is not None:
+        _blocks(table, walk, out)
 
 
 def _skipped_gap(node: LexborNode) -> list[str]:
@@ -253,6 +291,19 @@ def _is_chrome_line(text: str) -> bool:
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
     return False
+
+
+def _ld_body_text(article_body: str) -> str:
+    """JSON-LD ``articleBody`` as plain text, one paragraph a line. Some sites put HTML in it
+    (``<p><a href=...>``): that is parsed, never emitted as markup."""
+    text = unescape(article_body)
+    if LD_MARKUP.search(text) is None:
+        return text
+    tree = LexborHTMLParser(text)
+    parts = [node.text(deep=True) for node in tree.css(LD_BLOCK_QUERY)]
+    if not parts and tree.body is not None:
+        parts = [tree.body.text(deep=True)]
+    return "\n".join(" ".join(part.split()) for part in parts)
 
 
 def _cross_check(paragraphs: tuple[str, ...], article_body: str) -> tuple[str, ...]:

@@ -76,12 +76,12 @@ SITE_PREFIX_END = re.compile(r"(?:\s+[|\-–—•·]{1,2}|\s*:)\s+$")  # ``Site
 TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
 
 # --- what is never read: scripts, styles, hidden subtrees (see ``prune``) -----------------------
-UNREAD_TAGS = frozenset(_words("script style noscript template"))
+UNREAD_TAGS = frozenset(_words("script style noscript template rt rp"))  # rt: ruby readings
 HIDDEN_CLASSES = frozenset(
     _words("hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible")
 )
 PRUNE_QUERY = (
-    'script:not([type="application/ld+json"]), style, noscript, template, [hidden], '
+    'script:not([type="application/ld+json"]), style, noscript, template, rt, rp, [hidden], '
     '[aria-hidden="true"], [style*="none" i], [style*="hidden" i], '
     + ", ".join(f".{name}" for name in sorted(HIDDEN_CLASSES))
 )
@@ -160,6 +160,7 @@ WEAK_HINTS = _words(
 )
 WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
 BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
+TABLE_CELL_TAGS = frozenset(_words("td th"))
 INLINE_TAGS = frozenset(
     _words(
         "a abbr b bdi bdo cite code del dfn em font i ins kbd mark q s samp small span",
@@ -304,6 +305,8 @@ BOILERPLATE_INSIDE = re.compile(
 )
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
+LD_MARKUP = re.compile(r"<(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b", re.I)
+LD_BLOCK_QUERY = "p, li, h2, h3, h4, h5, h6, blockquote, pre"
 ARTICLE_BODY_TRUST = 0.5  # use JSON-LD articleBody when the DOM found less than this share
 # Text that went through one decoding step too few. An entity still visible in a heading
 # (``SQL &#x26; AI``) was escaped twice in the source; UTF-8 read as Latin-1 or cp1252 shows as a

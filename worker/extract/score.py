@@ -7,7 +7,7 @@ holding most of that text (less, if it names itself the article body).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -199,3 +199,44 @@ def _names_itself_body(node: LexborNode) -> bool:
         return True
     words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
     return POSITIVE_HINTS.search(words) is not None
+
+
+def chunks_of(winner: LexborNode, credit: Mapping[int, int]) -> list[LexborNode]:
+    """The winner and the siblings that continue it: a body split into several chunks of the
+    same kind (``div.article-body``, an ad, ``div.article-body``) is read whole.
+
+    Only siblings of the winner's own tag and class (or that name themselves the body) count,
+    across elements without paragraph text (ads, figures); any other text, or a sibling with a
+    headline of its own (the next post of an endless page), ends the run.
+    """
+    parent = winner.parent
+    if parent is None or winner.tag in PAGE_TAGS:
+        return [winner]
+    siblings = [child for child in parent.iter() if child.tag and child.tag != "-text"]
+    index = next(i for i, child in enumerate(siblings) if child.mem_id == winner.mem_id)
+    before = _continuing(winner, reversed(siblings[:index]), credit)
+    after = _continuing(winner, siblings[index + 1 :], credit)
+    return [*reversed(before), winner, *after]
+
+
+def _continuing(
+    winner: LexborNode, siblings: Iterable[LexborNode], credit: Mapping[int, int]
+) -> list[LexborNode]:
+    found: list[LexborNode] = []
+    for sibling in siblings:
+        size = credit.get(sibling.mem_id, 0)
+        if size < MIN_PARAGRAPH_CHARS:
+            continue  # an ad slot, a figure, a spacer: the body may go on after it
+        if not _same_kind(sibling, winner) or sibling.css_first("h1") is not None:
+            break
+        found.append(sibling)
+    return found
+
+
+def _same_kind(node: LexborNode, winner: LexborNode) -> bool:
+    if node.tag != winner.tag or is_boilerplate(node, has_strong_hint, BOILERPLATE_TAGS):
+        return False
+    classes = node.attributes.get("class")
+    return (bool(classes) and classes == winner.attributes.get("class")) or (
+        _names_itself_body(node) and _names_itself_body(winner)
+    )

@@ -96,6 +96,11 @@ def heading_text(node: LexborNode) -> str:
     return HEADLINE_LABEL.sub("", text, count=1) or text
 
 
+def spaced_text(node: LexborNode) -> str:
+    """An element's text with a space around each line-level element inside it."""
+    return "".join(_heading_parts(node))
+
+
 def _heading_parts(node: LexborNode, skip: frozenset[str] = frozenset()) -> list[str]:
     """The heading's text pieces in document order, a space around each line-level element
     (a loop, not recursion: a heading may hide absurdly deep markup). A heading nested in it
