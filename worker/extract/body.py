@@ -53,13 +53,13 @@ def body_of(
 ) -> tuple[tuple[str, ...], list[LexborNode]]:
     """Paragraphs from the profile's body selector, else from the best-scoring container; and
     the container(s) they came from."""
+    blocks: list[str] = []
     if containers := select(tree, selectors.body):
-        walks = ((node, _Walk.over(node, {}, scan)) for node in containers)
-        blocks = [text for node, walk in walks for text in _blocks(node, walk, [])]
+        for node in containers:
+            _blocks(node, _Walk.over(node, {}, scan), blocks)
         return _finish(blocks, headline), containers
     winner = find_winner(tree, scan)
     chunks = chunks_of(winner, scan.credit) if winner else []
-    blocks: list[str] = []
     for chunk in chunks:
         _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)
     article_body = scan.signals.ld.get("articleBody")
