@@ -22,6 +22,8 @@ from worker.extract import extract_article
 from worker.models import SiteProfile
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "extraction"
+# Small pages written by hand, one per kind of extraction failure, gold typed by hand.
+HANDMADE_DIR = Path(__file__).resolve().parent / "data" / "handmade"
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 GOLD_FILE = DATA_DIR / "gold.jsonl"
 SHINGLE_SIZE = 4
@@ -76,12 +78,13 @@ class Scores:
 
 
 def load_pages(data_dir: Path = DATA_DIR) -> list[Page]:
-    """Read ``gold.jsonl`` and decompress every page (UTF-8, as the README promises)."""
+    """Read ``gold.jsonl`` and every page (UTF-8, gzip-compressed or plain ``.html``)."""
     pages = []
     with (data_dir / "gold.jsonl").open(encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
-            html = gzip.decompress((data_dir / row["html_file"]).read_bytes())
+            raw = (data_dir / row["html_file"]).read_bytes()
+            html = gzip.decompress(raw) if row["html_file"].endswith(".gz") else raw
             pages.append(
                 Page(
                     id=row["id"],

@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.rules import (
     BOILERPLATE_TAGS,
+    BYLINE_PREFIX,
     MAX_H1,
     MAX_HEADLINE_CHARS,
     META_BYLINE,
@@ -244,7 +245,7 @@ def byline_of(signals: Signals, dom: str) -> str:
     names = _ld_authors(signals.ld.get("author"))
     if names:
         return ", ".join(dict.fromkeys(names))
-    return first_of(*metas(signals, META_BYLINE), dom)
+    return first_of(*metas(signals, META_BYLINE), BYLINE_PREFIX.sub("", dom))
 
 
 def _ld_authors(author: Any) -> list[str]:

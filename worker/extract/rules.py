@@ -47,6 +47,7 @@ DOM_META_WORDS = re.compile(
     r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
 FIELD_ROLES = frozenset(_words("byline dateline"))  # their paragraphs never enter the body
+BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -106,7 +107,7 @@ MAX_PARAGRAPH_LINK_DENSITY = 0.5  # while scoring containers
 MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
 CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
-CLEAN_CHARS = 500  # ...or this much text: a short post under a long comment thread
+CLEAN_CHARS = 150  # ...or this much text: a short post under a long comment thread
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
 # A container that names itself the article body wins with a smaller share of the text.
 POSITIVE_SHARE = 0.5
