@@ -102,14 +102,15 @@ def with_titles(result: Result, pages: list[Page], titles: list[str | None]) -> 
 def table(results: list[Result]) -> str:
     """A Markdown table, the shape the README shows."""
     lines = [
-        "| extractor | F1 | precision | recall | with% | leak% | headline | empty | pages/s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| extractor | F1 | precision | recall | with% | with% strict | leak% | headline | empty "
+        "| pages/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in results:
         s = result.scores
         lines.append(
             f"| {result.name} | {s.f1:.3f} | {s.precision:.3f} | {s.recall:.3f} | "
-            f"{100 * s.with_rate:.1f} | {100 * s.leak_rate:.1f} | "
+            f"{100 * s.with_rate:.1f} | {100 * s.with_rate_strict:.1f} | {100 * s.leak_rate:.1f} | "
             f"{100 * s.headline_accuracy:.1f}% | {s.empty} | {result.pages_per_second:.0f} |"
         )
     return "\n".join(lines)

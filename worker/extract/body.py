@@ -32,10 +32,13 @@ from worker.extract.rules import (
     LD_BLOCK_QUERY,
     LD_MARKUP,
     LEAF_BLOCK_TAGS,
+    LONG_CHROME,
+    LONG_CHROME_FIRST_WORDS,
     MAX_BLOCK_LINK_DENSITY,
     MAX_BOILERPLATE_LINE,
     MAX_FIELD_LINE,
     MAX_LINK_CHECK_CHARS,
+    MAX_LONG_CHROME_LINE,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
     SKIP_IN_BODY,
@@ -261,6 +264,8 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
     for index, text in enumerate(lines):
         if len(text) <= MAX_BOILERPLATE_LINE and _is_chrome_line(text):
             continue
+        if len(text) <= MAX_LONG_CHROME_LINE and _is_long_chrome(text):
+            continue
         if len(text) <= MAX_FIELD_LINE and _is_field_line(text, index, last):
             continue
         if len(text) >= MIN_REPEAT_CHARS:
@@ -291,6 +296,12 @@ def _is_chrome_line(text: str) -> bool:
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
     return False
+
+
+def _is_long_chrome(text: str) -> bool:
+    """A disclosure, a rating request or an image credit, however long it runs."""
+    first = text.partition(" ")[0].lower().strip(".:!?")
+    return first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None
 
 
 def _ld_body_text(article_body: str) -> str:

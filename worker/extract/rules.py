@@ -214,6 +214,9 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:photo|image|picture|foto|bild)s?:\s.{0,80}",
     r"(?:most (?:read|popular|viewed|shared|emailed|commented)|trending(?: now)?|"
     r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
+    # an advertiser's call to action: an imperative that ends in "today" or "now"
+    r"(?:get|create|start|begin|unlock|claim|grab|download|try|apply|book|open)\b.{0,80}"
+    r"\b(?:today|now)\b[^\w]*",
     r"this (?:story|article|journalism|reporting) (?:is|was) "
     r"(?:funded|supported|made possible)\b.*",
 )
@@ -291,7 +294,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "affiliate disclaimer feature featured header cover last updated published posted this",
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
         "replay photo photos image picture video foto bild illustration most breaking top",
-        "editor's editors",
+        "editor's editors create start begin unlock claim grab download try apply open",
     )
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
@@ -305,6 +308,16 @@ BOILERPLATE_INSIDE = re.compile(
     re.IGNORECASE,
 )
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
+# Longer notes that open with a label and are never article text: recipe-blog rating
+# requests, image credits for the whole post, ad terms. (Disclosures are the author's words.)
+LONG_CHROME_FIRST_WORDS = frozenset(_words("did feature featured header cover bonus"))
+LONG_CHROME = re.compile(
+    r"^(?:did you (?:make|try|bake|cook) (?:this|one of (?:my|our)|my|our)\b"
+    r"|(?:featured?|header|cover) image (?:by|via|credit)\b"
+    r"|bonus:.{0,300}\bterms (?:and conditions )?apply\.?$)",
+    re.IGNORECASE,
+)
+MAX_LONG_CHROME_LINE = 500
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
 LD_MARKUP = re.compile(r"<(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b", re.I)
 LD_BLOCK_QUERY = "p, li, h2, h3, h4, h5, h6, blockquote, pre"
