@@ -76,3 +76,14 @@ def test_a_body_split_by_an_ad_is_read_whole_in_order(pages: dict[str, Page]) ->
 def test_cjk_and_latin_words_stay_apart(pages: dict[str, Page], page_id: str, words: str) -> None:
     """Words the markup sets apart (a <div> inside a heading, a <br>) are not glued together."""
     assert any(words in text for text in _extract(pages, page_id).paragraphs)
+
+
+def test_the_post_under_the_visible_headline_beats_a_longer_next_post(
+    pages: dict[str, Page],
+) -> None:
+    """On an endless page the short post under the <h1> is the article, not the longer next
+    post below it (whose linked <h2> also stops it being merged in as a chunk)."""
+    article = _extract(pages, "next-post-below")
+    assert article.headline == "Town hall clock stops after storm"
+    assert len(article.paragraphs) == 3
+    assert not any("market hall" in text for text in article.paragraphs)

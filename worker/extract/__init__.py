@@ -18,7 +18,13 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from worker.errors import ExtractError
 from worker.extract.body import body_of, captions_of
-from worker.extract.headline import byline_of, headline_of, language_of, subheadline_of
+from worker.extract.headline import (
+    byline_of,
+    headline_node,
+    headline_of,
+    language_of,
+    subheadline_of,
+)
 from worker.extract.prune import prune
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
 from worker.extract.signals import ld_str, metas, scan_document, select
@@ -58,7 +64,8 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> A
     scan = scan_document(tree, selectors)
     signals = scan.signals
     headline = headline_of(tree, signals, selectors, url)
-    paragraphs, containers = body_of(tree, selectors, scan, headline)
+    anchor = headline_node(signals, headline)
+    paragraphs, containers = body_of(tree, selectors, scan, headline, anchor)
     return Article(
         headline=headline,
         subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),

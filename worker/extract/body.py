@@ -52,7 +52,11 @@ from worker.models import Selectors
 
 
 def body_of(
-    tree: LexborHTMLParser, selectors: Selectors, scan: Scan, headline: str
+    tree: LexborHTMLParser,
+    selectors: Selectors,
+    scan: Scan,
+    headline: str,
+    anchor: LexborNode | None = None,
 ) -> tuple[tuple[str, ...], list[LexborNode]]:
     """Paragraphs from the profile's body selector, else from the best-scoring container; and
     the container(s) they came from."""
@@ -61,7 +65,7 @@ def body_of(
         for node in containers:
             _blocks(node, _Walk.over(node, {}, scan), blocks)
         return _finish(blocks, headline), containers
-    winner = find_winner(tree, scan)
+    winner = find_winner(tree, scan, anchor)
     chunks = chunks_of(winner, scan.credit) if winner else []
     for chunk in chunks:
         _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)

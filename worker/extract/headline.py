@@ -265,3 +265,13 @@ def language_of(tree: LexborHTMLParser, signals: Signals) -> str:
         clean_text(lang or ""), *metas(signals, META_LANGUAGE), ld_str(signals.ld, "inLanguage")
     )
     return found.replace("_", "-")
+
+
+def headline_node(signals: Signals, headline: str) -> LexborNode | None:
+    """The visible element the headline was read from (an ``<h1>`` or a title-class heading)."""
+    if not headline:
+        return None
+    for _, node in (*signals.h1s, *signals.titled):
+        if heading_text(node) == headline:
+            return node
+    return None

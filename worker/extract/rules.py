@@ -108,6 +108,11 @@ MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
 CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
 CLEAN_CHARS = 150  # ...or this much text: a short post under a long comment thread
+# The text around the visible headline, in a branch apart from the winner's, wins when it holds
+# this many characters and this share of the winner's (a short post beside a long thread).
+ANCHOR_LEVELS = 3  # "around the headline": the text's container is at most this far up
+ANCHOR_MIN_CHARS = 250
+ANCHOR_SHARE = 0.2
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
 # A container that names itself the article body wins with a smaller share of the text.
 POSITIVE_SHARE = 0.5
@@ -133,6 +138,7 @@ MAX_LINK_CHECK_CHARS = 300
 BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
 PAGE_TAGS = frozenset(_words("html body"))
+CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.

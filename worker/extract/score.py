@@ -14,8 +14,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
+    ANCHOR_LEVELS,
+    ANCHOR_MIN_CHARS,
+    ANCHOR_SHARE,
     BOILERPLATE_ROLES,
     BOILERPLATE_TAGS,
+    CHUNK_HEADINGS,
     CLEAN_CHARS,
     CLEAN_SHARE,
     FALLBACK_BELOW_CHARS,
@@ -39,18 +43,67 @@ has_strong_hint = hint_matcher(STRONG_HINTS)
 has_any_hint = hint_matcher((*STRONG_HINTS, *WEAK_HINTS), WEAK_TOKENS)
 
 
-def find_winner(tree: LexborHTMLParser, scan: Scan) -> LexborNode | None:
+def find_winner(
+    tree: LexborHTMLParser, scan: Scan, anchor: LexborNode | None = None
+) -> LexborNode | None:
     """Score containers by the paragraph text they hold, then walk the winner.
 
     Pages that set their text in bare ``<div>``/``<span>`` runs have few good ``<p>``; for them
-    the text-bearing containers are candidates too.
+    the text-bearing containers are candidates too. ``anchor`` is the visible headline's
+    element: the text beside it wins over a longer text elsewhere (see :func:`_anchored`).
     """
     credit, nodes = _credit(scan.paragraphs, scan.linked, scan.texts)
     if max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
         credit, nodes = _credit([*scan.paragraphs, *bare], scan.linked, scan.texts)
     scan.credit = credit
-    return _pick_winner(credit, nodes) if credit else None
+    if not credit:
+        return None
+    winner = _pick_winner(credit, nodes)
+    return _anchored(winner, anchor, credit) if anchor is not None else winner
+
+
+def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]) -> LexborNode:
+    """On a short post, a longer text elsewhere (a comment thread without hints, the next post
+    of an endless page) can outweigh the article. The visible headline says which one readers
+    came for: when real paragraphs sit right around it (a few levels up), in a branch apart
+    from the winner's and not chrome, that text's tightest container wins instead."""
+    if winner.mem_id in _ancestor_keys(anchor):
+        return winner  # the headline is inside the winner
+    above_winner = _ancestor_keys(winner)
+    current = anchor.parent
+    for _ in range(ANCHOR_LEVELS):
+        if current is None or current.mem_id in above_winner:
+            return winner  # the text near the headline holds the winner
+        if credit.get(current.mem_id, 0) >= ANCHOR_MIN_CHARS:
+            break
+        current = current.parent
+    else:
+        return winner  # no text near the headline: a hero banner above the article
+    if current is None or current.mem_id in above_winner or is_boilerplate(current):
+        return winner
+    if credit[current.mem_id] < ANCHOR_SHARE * credit.get(winner.mem_id, 0):
+        return winner
+    return _tightest(current, credit)
+
+
+def _ancestor_keys(node: LexborNode) -> set[int]:
+    keys = set()
+    current: LexborNode | None = node
+    while current is not None:
+        keys.add(current.mem_id)
+        current = current.parent
+    return keys
+
+
+def _tightest(node: LexborNode, credit: Mapping[int, int]) -> LexborNode:
+    """Descend while one child holds most of the credit (the deepest container of the text)."""
+    total = credit.get(node.mem_id, 0)
+    while True:
+        best = max(node.iter(), key=lambda child: credit.get(child.mem_id, 0), default=None)
+        if best is None or credit.get(best.mem_id, 0) < WINNER_SHARE * total:
+            return node
+        node = best
 
 
 @dataclass(slots=True)
@@ -227,10 +280,17 @@ def _continuing(
         size = credit.get(sibling.mem_id, 0)
         if size < MIN_PARAGRAPH_CHARS:
             continue  # an ad slot, a figure, a spacer: the body may go on after it
-        if not _same_kind(sibling, winner) or sibling.css_first("h1") is not None:
+        if not _same_kind(sibling, winner) or _another_post(sibling):
             break
         found.append(sibling)
     return found
+
+
+def _another_post(node: LexborNode) -> bool:
+    """Does the element open with a headline of its own: an ``<h1>``, or a heading that links
+    to another page (the next post of an endless page, a teaser)?"""
+    heading = node.css_first(CHUNK_HEADINGS)
+    return heading is not None and (heading.tag == "h1" or heading.css_first("a[href]") is not None)
 
 
 def _same_kind(node: LexborNode, winner: LexborNode) -> bool:
