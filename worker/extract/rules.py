@@ -150,6 +150,7 @@ STATE_SUFFIXES = frozenset(
 )
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
+    "kommentar commentaire comentario commenti reacties",
     "author-box breadcrumb disqus yarpp jp-relatedposts",
 )
 # Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only
@@ -164,6 +165,7 @@ WEAK_HINTS = _words(
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
     "outbrain taboola",
+    "teilen werbung anzeige partage publicite publicidad compartir condividi verwandt",
 )
 WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
 BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
@@ -220,6 +222,17 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:photo|image|picture|foto|bild)s?:\s.{0,80}",
     r"(?:most (?:read|popular|viewed|shared|emailed|commented)|trending(?: now)?|"
     r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
+    # the same chrome in the other languages news pages are most often written in
+    r"(?:anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|reclame|advertentie)",
+    r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
+    r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
+    r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
+    r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
+    r"(?:teilen|partager|compartir|condividi|delen|compartilhar)"
+    r"(?: (?:auf|sur|en|su|op|no) .{0,30})?",
+    r"(?:kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)(?: \(?\d+\)?)?",
+    r"(?:newsletter abonnieren|jetzt abonnieren|abonnez-vous|suscríbete|iscriviti|abonneer)"
+    r"\b.{0,60}",
     # an advertiser's call to action: an imperative that ends in "today" or "now"
     r"(?:get|create|start|begin|unlock|claim|grab|download|try|apply|book|open)\b.{0,80}"
     r"\b(?:today|now)\b[^\w]*",
@@ -301,6 +314,11 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",
+        "anzeige werbung publicité publicite publicidad pubblicità pubblicita reclame advertentie",
+        "lesen mehr auch weitere à lire voir lee leer ver te leggi potrebbe lees leia veja",
+        "teilen partager compartir condividi delen compartilhar kommentar kommentare",
+        "commentaire commentaires comentario comentarios commenti reacties comentários",
+        "newsletter jetzt abonnez-vous suscríbete iscriviti abonneer",
     )
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
