@@ -87,3 +87,13 @@ def test_the_post_under_the_visible_headline_beats_a_longer_next_post(
     assert article.headline == "Town hall clock stops after storm"
     assert len(article.paragraphs) == 3
     assert not any("market hall" in text for text in article.paragraphs)
+
+
+def test_json_ld_article_body_overrules_a_longer_stream_of_teasers(
+    pages: dict[str, Page],
+) -> None:
+    """When the extracted text is absent from the page's own JSON-LD articleBody, only the
+    paragraphs that articleBody contains vote, so the short article beats the teaser stream."""
+    article = _extract(pages, "json-ld-says-otherwise")
+    assert article.paragraphs[0].startswith("The public swimming pool reopened")
+    assert not any("bakery" in text for text in article.paragraphs)

@@ -29,6 +29,8 @@ from worker.extract.rules import (
     INLINE_TAGS,
     KEEP_CHARS,
     KEEP_SHARE,
+    LD_AGREE_MIN_CHARS,
+    LD_AGREE_SHARE,
     LD_BLOCK_QUERY,
     LD_MARKUP,
     LEAF_BLOCK_TAGS,
@@ -39,6 +41,7 @@ from worker.extract.rules import (
     MAX_FIELD_LINE,
     MAX_LINK_CHECK_CHARS,
     MAX_LONG_CHROME_LINE,
+    MIN_PARAGRAPH_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
     SKIP_IN_BODY,
@@ -65,13 +68,41 @@ def body_of(
         for node in containers:
             _blocks(node, _Walk.over(node, {}, scan), blocks)
         return _finish(blocks, headline), containers
-    winner = find_winner(tree, scan, anchor)
-    chunks = chunks_of(winner, scan.credit) if winner else []
-    for chunk in chunks:
-        _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)
     article_body = scan.signals.ld.get("articleBody")
     article_text = _ld_body_text(article_body) if isinstance(article_body, str) else ""
-    return _cross_check(_finish(blocks, headline), article_text), chunks
+    paragraphs, chunks = _walk_winner(find_winner(tree, scan, anchor), scan, headline)
+    if _disagrees(paragraphs, article_text):
+        # The page's own JSON-LD says the article is another text: score only the paragraphs
+        # it contains (a stream of teasers or a sidebar outweighed a short article).
+        told = _squashed(article_text)
+        winner = find_winner(tree, scan, anchor, lambda text: _squashed(text)[:80] in told)
+        if winner is not None:
+            paragraphs, chunks = _walk_winner(winner, scan, headline)
+    return _cross_check(paragraphs, article_text), chunks
+
+
+def _walk_winner(
+    winner: LexborNode | None, scan: Scan, headline: str
+) -> tuple[tuple[str, ...], list[LexborNode]]:
+    chunks = chunks_of(winner, scan.credit) if winner else []
+    blocks: list[str] = []
+    for chunk in chunks:
+        _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)
+    return _finish(blocks, headline), chunks
+
+
+def _squashed(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _disagrees(paragraphs: tuple[str, ...], article_text: str) -> bool:
+    """Does a substantial JSON-LD articleBody contain almost none of the extracted paragraphs?"""
+    if len(article_text) < LD_AGREE_MIN_CHARS or not paragraphs:
+        return False
+    told = _squashed(article_text)
+    long = [text for text in paragraphs if len(text) >= MIN_PARAGRAPH_CHARS]
+    found = sum(len(text) for text in long if _squashed(text)[:80] in told)
+    return found < LD_AGREE_SHARE * sum(len(text) for text in long)
 
 
 def captions_of(scan: Scan, containers: list[LexborNode]) -> tuple[str, ...]:

@@ -345,6 +345,8 @@ MAX_LONG_CHROME_LINE = 500
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
 LD_MARKUP = re.compile(r"<(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b", re.I)
 LD_BLOCK_QUERY = "p, li, h2, h3, h4, h5, h6, blockquote, pre"
+LD_AGREE_MIN_CHARS = 250  # a JSON-LD articleBody this long is a claim worth checking
+LD_AGREE_SHARE = 0.2  # the extracted text it must contain, else the paragraphs are re-scored
 ARTICLE_BODY_TRUST = 0.5  # use JSON-LD articleBody when the DOM found less than this share
 # Text that went through one decoding step too few. An entity still visible in a heading
 # (``SQL &#x26; AI``) was escaped twice in the source; UTF-8 read as Latin-1 or cp1252 shows as a

@@ -44,18 +44,27 @@ has_any_hint = hint_matcher((*STRONG_HINTS, *WEAK_HINTS), WEAK_TOKENS)
 
 
 def find_winner(
-    tree: LexborHTMLParser, scan: Scan, anchor: LexborNode | None = None
+    tree: LexborHTMLParser,
+    scan: Scan,
+    anchor: LexborNode | None = None,
+    only: Callable[[str], bool] | None = None,
 ) -> LexborNode | None:
     """Score containers by the paragraph text they hold, then walk the winner.
 
     Pages that set their text in bare ``<div>``/``<span>`` runs have few good ``<p>``; for them
     the text-bearing containers are candidates too. ``anchor`` is the visible headline's
     element: the text beside it wins over a longer text elsewhere (see :func:`_anchored`).
+    ``only`` limits the vote to paragraphs whose text it accepts.
     """
-    credit, nodes = _credit(scan.paragraphs, scan.linked, scan.texts)
-    if max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
+    paragraphs = scan.paragraphs
+    if only is not None:
+        paragraphs = [node for node in paragraphs if only(scan.texts.get(node.mem_id, ""))]
+        if not paragraphs:
+            return None
+    credit, nodes = _credit(paragraphs, scan.linked, scan.texts)
+    if only is None and max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
-        credit, nodes = _credit([*scan.paragraphs, *bare], scan.linked, scan.texts)
+        credit, nodes = _credit([*paragraphs, *bare], scan.linked, scan.texts)
     scan.credit = credit
     if not credit:
         return None
