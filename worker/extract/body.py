@@ -323,7 +323,7 @@ def _is_field_line(text: str, index: int, last: int) -> bool:
 def _is_chrome_line(text: str) -> bool:
     """Is this short, cleaned line (single spaces only) site chrome rather than article text?"""
     lowered = text.lower()
-    first = lowered.partition(" ")[0].strip(".:!?-—–*•|")
+    first = lowered.partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
     starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True

@@ -222,6 +222,18 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:photo|image|picture|foto|bild)s?:\s.{0,80}",
     r"(?:most (?:read|popular|viewed|shared|emailed|commented)|trending(?: now)?|"
     r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
+    # wire-story and newsroom furniture
+    r"(?:the )?(?:story|article) continues (?:below|after)\b.{0,30}",
+    r"continue reading(?: the (?:main )?story| below| after the (?:advertisement|ad))?",
+    r"(?:scroll|keep reading) (?:down )?to (?:continue|read)\b.{0,30}",
+    r"(?:image|media|video) (?:copyright|caption|source)\b.{0,150}",
+    r"media playback is unsupported on your device",
+    r"(?:photo(?:graph)?:?\s*)?"
+    r"(?:getty images|afp|epa|reuters|ap photo|shutterstock|istock(?:photo)?)"
+    r"(?:\s*(?:/|via)\s*.{0,40})?",
+    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories)\s*:.{0,150}",
+    r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
+    r"this material may not be published, broadcast, rewritten,? or redistributed\.?",
     # the same chrome in the other languages news pages are most often written in
     r"(?:anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|reclame|advertentie)",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
@@ -319,6 +331,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "teilen partager compartir condividi delen compartilhar kommentar kommentare",
         "commentaire commentaires comentario comentarios commenti reacties comentários",
         "newsletter jetzt abonnez-vous suscríbete iscriviti abonneer",
+        "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
+        "photograph filed tagged topic topics categories copyright © (c) material",
     )
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
