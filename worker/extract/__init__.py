@@ -31,7 +31,8 @@ from worker.extract.signals import ld_str, metas, scan_document, select
 from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile
 
-EXTRACTOR_VERSION = "editwatch-extract/1.1"  # 1.1: headline and mojibake repair
+EXTRACTOR_VERSION = "editwatch-extract/1.2"  # 1.2: visible headlines, whole class tokens, hidden
+# copies, fields out of the body, chunks, tables, JSON-LD checks (1.1: headline and mojibake repair)
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
 
 # What a broken document can make the parser or the walk raise; anything else is a bug and

@@ -7,6 +7,7 @@ for pages whose DOM yields clearly less text (some sites truncate it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import unescape
@@ -25,6 +26,7 @@ from worker.extract.rules import (
     CAPTION_REACH,
     DATE_LINES,
     FIELD_EDGE,
+    FIELD_FIRST_WORDS,
     FIELD_LINES,
     INLINE_TAGS,
     KEEP_CHARS,
@@ -52,6 +54,8 @@ from worker.extract.score import chunks_of, find_winner, has_strong_hint, is_boi
 from worker.extract.signals import Scan, select
 from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
+
+_DIGIT = re.compile(r"\d").search
 
 
 def body_of(
@@ -297,11 +301,7 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
     out: list[str] = []
     seen: set[str] = set()
     for index, text in enumerate(lines):
-        if len(text) <= MAX_BOILERPLATE_LINE and _is_chrome_line(text):
-            continue
-        if len(text) <= MAX_LONG_CHROME_LINE and _is_long_chrome(text):
-            continue
-        if len(text) <= MAX_FIELD_LINE and _is_field_line(text, index, last):
+        if len(text) <= MAX_LONG_CHROME_LINE and _is_furniture(text, index, last):
             continue
         if len(text) >= MIN_REPEAT_CHARS:
             if text in seen:
@@ -309,6 +309,21 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
             seen.add(text)
         out.append(text)
     return tuple(out)
+
+
+def _is_furniture(text: str, index: int, last: int) -> bool:
+    """Is this cleaned line (single spaces only) chrome or another field's line? The cheap
+    first-word and digit tests run first: this runs for every short line of every page."""
+    lowered = text.lower()
+    first = lowered.partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    if first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None:
+        return True
+    size = len(text)
+    if size <= MAX_BOILERPLATE_LINE and _is_chrome_line(text, lowered, first):
+        return True
+    if size > MAX_FIELD_LINE or (first not in FIELD_FIRST_WORDS and not _DIGIT(text)):
+        return False
+    return _is_field_line(text, index, last)
 
 
 def _is_field_line(text: str, index: int, last: int) -> bool:
@@ -320,10 +335,8 @@ def _is_field_line(text: str, index: int, last: int) -> bool:
     return at_edge and DATE_LINES.match(text) is not None
 
 
-def _is_chrome_line(text: str) -> bool:
-    """Is this short, cleaned line (single spaces only) site chrome rather than article text?"""
-    lowered = text.lower()
-    first = lowered.partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
+    """Is this short line site chrome (a call to action, a widget title) rather than text?"""
     starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True
@@ -331,12 +344,6 @@ def _is_chrome_line(text: str) -> bool:
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
     return False
-
-
-def _is_long_chrome(text: str) -> bool:
-    """A disclosure, a rating request or an image credit, however long it runs."""
-    first = text.partition(" ")[0].lower().strip(".:!?")
-    return first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None
 
 
 def _ld_body_text(article_body: str) -> str:

@@ -34,14 +34,20 @@ def class_words(classes: str) -> Words:
     return tuple(out)
 
 
-def hint_matcher(hints: Iterable[str], tokens: Iterable[str] = ()) -> Callable[[str], bool]:
-    """A cached test of a class/id string against hint words (prefix-matched) and whole-word
-    tokens. Page builders repeat the same long class strings hundreds of times per page."""
+def hint_matcher(
+    hints: Iterable[str], tokens: Iterable[str] = (), classes_: Iterable[str] = ()
+) -> Callable[[str], bool]:
+    """A cached test of a class/id string against hint words (prefix-matched), whole-word
+    tokens and whole class names (``sr-only``, matched before state tokens are dropped).
+    Page builders repeat the same long class strings hundreds of times per page."""
     prefixed = tuple(tuple(_SPLIT.split(hint.lower())) for hint in hints)
     whole = frozenset(word.lower() for word in tokens)
+    names = frozenset(name.lower() for name in classes_)
 
     @lru_cache(maxsize=8192)
     def hinted(classes: str) -> bool:
+        if names and not names.isdisjoint(classes.lower().split()):
+            return True
         for words in class_words(classes):
             if whole and not whole.isdisjoint(words):
                 return True

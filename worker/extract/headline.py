@@ -90,7 +90,7 @@ def _visible(nodes: Iterable[tuple[int, LexborNode]], sites: SiteNames) -> list[
 
 
 def _in_chrome(node: LexborNode) -> bool:
-    current = node.parent
+    current: LexborNode | None = node  # the heading itself may be hidden (``h1.d-none``)
     while current is not None and current.tag not in ("body", "html"):
         if is_boilerplate(current, has_strong_hint, BOILERPLATE_TAGS):
             return True

@@ -1,6 +1,7 @@
 """What never counts as page text, removed before the document scan: scripts, styles and
 ``<noscript>`` fallbacks (their source text would otherwise be read inside a ``<p>``), and
-subtrees the page hides (``hidden``, ``aria-hidden``, ``display:none``, a ``hidden`` class),
+subtrees the page hides (``hidden``, ``aria-hidden``, ``display:none``; hidden classes are read
+as chrome by ``score``, since class selectors would double this query's cost),
 where sites keep a second or third copy of the article (a schema.org microdata block, an
 "expanded" variant) that would be counted every time.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.rules import (
-    HIDDEN_CLASSES,
     HIDDEN_EXEMPT_ID,
     HIDDEN_KEEP_CHARS,
     HIDDEN_KEEP_SHARE,
@@ -47,7 +47,4 @@ def _hidden(node: LexborNode) -> bool:
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return True
     style = attrs.get("style")
-    if style and HIDDEN_STYLE.search(style):
-        return True
-    classes = attrs.get("class")
-    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+    return style is not None and HIDDEN_STYLE.search(style) is not None

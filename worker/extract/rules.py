@@ -36,6 +36,10 @@ META_PUBLISHED = (
 META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "last-modified")
 META_LANGUAGE = ("og:locale", "language", "content-language")
 META_SITE_NAME = ("og:site_name", "application-name")
+# Class names that hide an element (whole names; ``hidden-xs`` only hides it on phones).
+HIDDEN_CLASSES = frozenset(
+    _words("hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible")
+)
 # Where the page itself shows the standfirst, the byline and captions: class words on a
 # paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
 # one document query returns anyway, because attribute-substring selectors are the slowest kind.
@@ -43,10 +47,13 @@ DOM_META_WORDS = re.compile(
     r"(?P<caption>wp-caption-text|caption)"
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
+    r"|(?P<hidden>(?<![\w-])(?:"
+    + "|".join(re.escape(name) for name in sorted(HIDDEN_CLASSES))
+    + r")(?![\w-]))"
     r"|(?P<dateline>dateline|timestamp|publish-date|pub-date|post-date|entry-date|article-date"
     r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
-FIELD_ROLES = frozenset(_words("byline dateline"))  # their paragraphs never enter the body
+FIELD_ROLES = frozenset(_words("byline dateline"))  # their short paragraphs never enter the body
 BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
@@ -78,13 +85,11 @@ TITLE_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–
 
 # --- what is never read: scripts, styles, hidden subtrees (see ``prune``) -----------------------
 UNREAD_TAGS = frozenset(_words("script style noscript template rt rp"))  # rt: ruby readings
-HIDDEN_CLASSES = frozenset(
-    _words("hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible")
-)
+# Class selectors double the query's cost, so hidden classes are read where class words are read
+# anyway: as chrome by ``score``/``headline`` and as a role of paragraphs by ``signals``.
 PRUNE_QUERY = (
     'script:not([type="application/ld+json"]), style, noscript, template, rt, rp, [hidden], '
-    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i], '
-    + ", ".join(f".{name}" for name in sorted(HIDDEN_CLASSES))
+    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i]'
 )
 HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
@@ -311,6 +316,16 @@ FIELD_LINES = re.compile(
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
 DATE_LINES = re.compile(rf"^\W*(?:{_STAMP_WORDS})?{_DATE}\W*$", re.IGNORECASE)
+# Field lines without a digit start with one of these (bylines, stamps, share rows).
+FIELD_FIRST_WORDS = frozenset(
+    _words(
+        "by von par por door av af share shares comments views updated published posted",
+        "modified created edited last aktualisiert veröffentlicht mis publié actualizado",
+        "publicado aggiornato pubblicato vor il hace há just reading read lesezeit temps tiempo",
+        "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
+        "copy messenger flipboard threads bluesky sms tumblr pocket an one",
+    )
+)
 MAX_FIELD_LINE = 160  # longer lines are never a field
 MIN_REPEAT_CHARS = 100  # a paragraph this long seen twice is a copy (headings, specs repeat)
 FIELD_EDGE = 3  # lines at either end of the body where a bare dateline is dropped

@@ -25,6 +25,7 @@ from worker.extract.rules import (
     FALLBACK_BELOW_CHARS,
     FALLBACK_CONTENT_QUERY,
     FALLBACK_TAGS,
+    HIDDEN_CLASSES,
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
     PAGE_TAGS,
@@ -39,8 +40,10 @@ from worker.extract.rules import (
 )
 from worker.extract.signals import Scan
 
-has_strong_hint = hint_matcher(STRONG_HINTS)
-has_any_hint = hint_matcher((*STRONG_HINTS, *WEAK_HINTS), WEAK_TOKENS)
+# Hidden classes count as chrome everywhere: a second copy of the article set in ``.hide``
+# neither votes for its container nor is walked (the style and attribute forms are pruned).
+has_strong_hint = hint_matcher(STRONG_HINTS, classes_=HIDDEN_CLASSES)
+has_any_hint = hint_matcher((*STRONG_HINTS, *WEAK_HINTS), WEAK_TOKENS, HIDDEN_CLASSES)
 
 
 def find_winner(

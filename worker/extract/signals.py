@@ -73,7 +73,7 @@ class Scan:
     credit: dict[int, int] = field(default_factory=dict)  # paragraph text held per element
     subheadline: str = ""
     byline: str = ""
-    fields: set[int] = field(default_factory=set)  # short paragraphs that are bylines, datelines
+    fields: set[int] = field(default_factory=set)  # bylines, datelines, hidden paragraphs
 
 
 def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
@@ -153,8 +153,11 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
     text = node_text(node)
     if not text:
         return
+    if role == "hidden":
+        scan.fields.add(node.mem_id)  # not shown at all
+        return
     if role in FIELD_ROLES and len(text) <= MAX_FIELD_LINE:
-        scan.fields.add(node.mem_id)
+        scan.fields.add(node.mem_id)  # shown in a field of its own
     if role == "caption":
         scan.captions.append((node, text))
     elif role == "subheadline" and not scan.subheadline:
