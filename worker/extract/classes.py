@@ -20,51 +20,39 @@ from worker.extract.rules import STATE_PREFIXES, STATE_SUFFIXES
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SPLIT = re.compile(r"[-_:.]+")
 
-Words = tuple[tuple[str, ...], ...]
 
-
-def class_words(classes: str) -> Words:
-    """``"post-body hasComments is-open"`` -> ``(("post", "body"),)``: each token's words,
-    state tokens left out."""
+def class_words(classes: str) -> str:
+    """``"post-body hasComments is-open"`` -> ``"post-body"``: each token lower-cased with its
+    words joined by ``-`` (``hasComments`` -> ``has-comments``), state tokens left out, tokens
+    apart by spaces."""
     out = []
     for token in classes.split():
-        words = tuple(w for w in _SPLIT.split(_CAMEL.sub(r"\1-\2", token).lower()) if w)
+        words = _SPLIT.split(_CAMEL.sub(r"\1-\2", token).lower())
+        words = [word for word in words if word]
         if words and words[0] not in STATE_PREFIXES and words[-1] not in STATE_SUFFIXES:
-            out.append(words)
-    return tuple(out)
+            out.append("-".join(words))
+    return " ".join(out)
 
 
 def hint_matcher(
     hints: Iterable[str], tokens: Iterable[str] = (), classes_: Iterable[str] = ()
 ) -> Callable[[str], bool]:
-    """A cached test of a class/id string against hint words (prefix-matched), whole-word
-    tokens and whole class names (``sr-only``, matched before state tokens are dropped).
-    Page builders repeat the same long class strings hundreds of times per page."""
-    prefixed = tuple(tuple(_SPLIT.split(hint.lower())) for hint in hints)
-    whole = frozenset(word.lower() for word in tokens)
+    """A cached test of a class/id string against hint words (each must start a word, its
+    last word may go on: ``comment`` ~ ``commentlist``), whole-word tokens (``ad``) and whole
+    class names (``sr-only``, matched before state tokens are dropped). One compiled pattern,
+    and a cache: page builders repeat the same long class strings hundreds of times a page."""
+    starts = "|".join(re.escape("-".join(w for w in _SPLIT.split(h.lower()) if w)) for h in hints)
+    whole = "|".join(re.escape(word.lower()) for word in tokens)
+    parts = [f"(?<![a-z0-9])(?:{starts})"] if starts else []
+    if whole:
+        parts.append(f"(?<![a-z0-9])(?:{whole})(?![a-z0-9])")
+    pattern = re.compile("|".join(parts)) if parts else None
     names = frozenset(name.lower() for name in classes_)
 
-    @lru_cache(maxsize=8192)
+    @lru_cache(maxsize=16384)
     def hinted(classes: str) -> bool:
         if names and not names.isdisjoint(classes.lower().split()):
             return True
-        for words in class_words(classes):
-            if whole and not whole.isdisjoint(words):
-                return True
-            if any(_starts_run(words, hint) for hint in prefixed):
-                return True
-        return False
+        return pattern is not None and pattern.search(class_words(classes)) is not None
 
     return hinted
-
-
-def _starts_run(words: tuple[str, ...], hint: tuple[str, ...]) -> bool:
-    """Does ``hint`` occur in ``words``, its last word a prefix (``related``: ``relatedposts``)?"""
-    last = len(hint) - 1
-    for start in range(len(words) - last):
-        if (
-            words[start + last].startswith(hint[last])
-            and words[start : start + last] == hint[:last]
-        ):
-            return True
-    return False
