@@ -239,6 +239,14 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:filed under|posted in|tagged(?: with)?|topics?|categories)\s*:.{0,150}",
     r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
     r"this material may not be published, broadcast, rewritten,? or redistributed\.?",
+    # embedded posts, sponsored slots and recommendation rails
+    r"(?:https?://|pic\.twitter\.com/|www\.)\S+",
+    r"[—–-]\s*[^()]{1,60}\(@\w{1,30}\)\s*.{0,40}",
+    r"(?:sponsored(?: content| stories| links)?|paid (?:content|post)|promoted(?: content)?|"
+    r"partner content|around the web)",
+    r"more (?:on|about) this (?:story|topic)|more from\b.{0,40}|recommended(?: for you| stories)?",
+    r"\((?:photo|image|picture|video)s? (?:by|courtesy of|credit:?)\b[^)]{0,80}\)",
+    r"our standards:.{0,80}",
     # the same chrome in the other languages news pages are most often written in
     r"(?:anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|reclame|advertentie)",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
@@ -348,6 +356,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "newsletter jetzt abonnez-vous suscríbete iscriviti abonneer",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
         "photograph filed tagged topic topics categories copyright © (c) material",
+        "http https www pic.twitter.com sponsored paid promoted partner around recommended our",
     )
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
