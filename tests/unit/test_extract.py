@@ -312,3 +312,14 @@ def _page(body: str, head: str = "", charset: str = "utf-8") -> str:
         f"<main>{body}</main><footer><p>© Example News, all rights reserved.</p></footer>"
         "</body></html>"
     )
+
+
+def test_a_post_whose_only_lines_look_like_chrome_is_not_empty() -> None:
+    """A two-line post whose lines read like chrome ("Read more...", "Sign up...") keeps them
+    rather than coming back empty: an empty article is recorded as a lost page, not an edit."""
+    lines = (
+        "Read more about the council's plans for the bridge on Friday",
+        "Sign up for the bridge walk on Saturday morning at the hall",
+    )
+    page = _page(f"<article><h1>Notice</h1><p>{lines[0]}</p><p>{lines[1]}</p></article>")
+    assert extract_article(page).paragraphs == lines

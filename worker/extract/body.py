@@ -92,7 +92,14 @@ def _walk_winner(
     blocks: list[str] = []
     for chunk in chunks:
         _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)
-    return _finish(blocks, headline), chunks
+    return _finish(blocks, headline) or _unfiltered(blocks, headline), chunks
+
+
+def _unfiltered(blocks: list[str], headline: str) -> tuple[str, ...]:
+    """The winner's lines without the chrome and field filters: when they would leave nothing
+    (a two-line post that reads like a caption), an article is never reported empty."""
+    lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
+    return tuple(dict.fromkeys(text for text in lines if text and text != headline))
 
 
 def _squashed(text: str) -> str:
