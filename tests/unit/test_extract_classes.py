@@ -21,6 +21,8 @@ from worker.extract.score import has_any_hint, has_strong_hint
         ("comments-open", False),
         ("tag-related category-popup", False),
         ("post-body entry-content", False),
+        ("discussion", True),
+        ("responsive-wrapper", False),
     ],
 )
 def test_strong_hints_are_whole_tokens_and_states_are_not_roles(classes: str, chrome: bool) -> None:

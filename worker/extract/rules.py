@@ -158,6 +158,8 @@ STRONG_HINTS = _words(
     "kommentar commentaire comentario commenti reacties",
     "author-box breadcrumb disqus yarpp jp-relatedposts",
 )
+# Strong hints that must be whole words ("respond" would otherwise start "responsive").
+STRONG_TOKENS = _words("respond replies discussion discussions talkback")
 # Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only
 # for subtrees that hold little paragraph text. Substrings for distinctive words, whole tokens for
 # short ones that would otherwise match inside innocent words ("ad" in "header").

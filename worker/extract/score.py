@@ -33,6 +33,7 @@ from worker.extract.rules import (
     POSITIVE_SHARE,
     POSITIVE_TAGS,
     STRONG_HINTS,
+    STRONG_TOKENS,
     WALK_BOILERPLATE_TAGS,
     WEAK_HINTS,
     WEAK_TOKENS,
@@ -42,8 +43,10 @@ from worker.extract.signals import Scan
 
 # Hidden classes count as chrome everywhere: a second copy of the article set in ``.hide``
 # neither votes for its container nor is walked (the style and attribute forms are pruned).
-has_strong_hint = hint_matcher(STRONG_HINTS, classes_=HIDDEN_CLASSES)
-has_any_hint = hint_matcher((*STRONG_HINTS, *WEAK_HINTS), WEAK_TOKENS, HIDDEN_CLASSES)
+has_strong_hint = hint_matcher(STRONG_HINTS, STRONG_TOKENS, HIDDEN_CLASSES)
+has_any_hint = hint_matcher(
+    (*STRONG_HINTS, *WEAK_HINTS), (*STRONG_TOKENS, *WEAK_TOKENS), HIDDEN_CLASSES
+)
 
 
 def find_winner(
