@@ -323,3 +323,14 @@ def test_a_post_whose_only_lines_look_like_chrome_is_not_empty() -> None:
     )
     page = _page(f"<article><h1>Notice</h1><p>{lines[0]}</p><p>{lines[1]}</p></article>")
     assert extract_article(page).paragraphs == lines
+
+
+def test_a_visible_second_copy_of_the_article_counts_once() -> None:
+    """The article set twice on the page (a second, visible copy) yields each paragraph once,
+    short lines of the copy included; a short line repeated away from the copy is kept."""
+    body = _paragraphs(3) + "<p>Short line.</p>" + _paragraphs(1, start=3)
+    tail = _paragraphs(1, start=4) + "<p>Short line.</p>"
+    page = _page(f"<article><div>{body}</div><div>{body}</div>{tail}</article>")
+    expected = [*(_paragraph_text(i) for i in range(3)), "Short line.", _paragraph_text(3)]
+    expected += [_paragraph_text(4), "Short line."]
+    assert extract_article(page).paragraphs == tuple(expected)

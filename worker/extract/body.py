@@ -305,17 +305,27 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
     lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
     lines = [text for text in lines if text and text != headline]
     last = len(lines) - 1
-    out: list[str] = []
+    kept = [
+        text
+        for index, text in enumerate(lines)
+        if len(text) > MAX_LONG_CHROME_LINE or not _is_furniture(text, index, last)
+    ]
+    return _without_copies(kept)
+
+
+def _without_copies(lines: list[str]) -> tuple[str, ...]:
+    """Drop a second copy of the article: a long paragraph seen before, and a short one seen
+    before when it sits beside such a copy (short lines alone may repeat: headings, specs)."""
     seen: set[str] = set()
+    copy = [False] * len(lines)
     for index, text in enumerate(lines):
-        if len(text) <= MAX_LONG_CHROME_LINE and _is_furniture(text, index, last):
-            continue
-        if len(text) >= MIN_REPEAT_CHARS:
-            if text in seen:
-                continue  # the same paragraph again: a second copy of the article, a pull quote
-            seen.add(text)
-        out.append(text)
-    return tuple(out)
+        copy[index] = len(text) >= MIN_REPEAT_CHARS and text in seen
+        seen.add(text)
+    for index, text in enumerate(lines):
+        beside = (index > 0 and copy[index - 1]) or (index + 1 < len(lines) and copy[index + 1])
+        if not copy[index] and beside and text in seen and lines.index(text) < index:
+            copy[index] = True
+    return tuple(text for text, is_copy in zip(lines, copy, strict=True) if not is_copy)
 
 
 def _is_furniture(text: str, index: int, last: int) -> bool:
