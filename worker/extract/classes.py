@@ -18,20 +18,22 @@ from functools import lru_cache
 from worker.extract.rules import STATE_PREFIXES, STATE_SUFFIXES
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_SPLIT = re.compile(r"[-_:.]+")
+_SPLIT = re.compile(r"[-_:.]+")  # word separators inside a class token
 
 
+_STATE_TOKEN = re.compile(
+    rf"(?<!\S)(?:(?:{'|'.join(map(re.escape, sorted(STATE_PREFIXES)))})(?:-\S*)?"
+    rf"|(?:\S+-)?(?:{'|'.join(map(re.escape, sorted(STATE_SUFFIXES)))}))(?!\S)"
+)
+
+
+@lru_cache(maxsize=16384)
 def class_words(classes: str) -> str:
     """``"post-body hasComments is-open"`` -> ``"post-body"``: each token lower-cased with its
     words joined by ``-`` (``hasComments`` -> ``has-comments``), state tokens left out, tokens
-    apart by spaces."""
-    out = []
-    for token in classes.split():
-        words = _SPLIT.split(_CAMEL.sub(r"\1-\2", token).lower())
-        words = [word for word in words if word]
-        if words and words[0] not in STATE_PREFIXES and words[-1] not in STATE_SUFFIXES:
-            out.append("-".join(words))
-    return " ".join(out)
+    apart by spaces. Three whole-string regex passes: a new class string costs microseconds."""
+    text = _SPLIT.sub("-", _CAMEL.sub(r"\1-\2", classes).lower())
+    return _STATE_TOKEN.sub(" ", text)
 
 
 def hint_matcher(

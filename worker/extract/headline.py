@@ -57,8 +57,8 @@ def headline_of(
     claims = [sites.strip(title) for title in _metadata_titles(signals)]
     claims = [claim for claim in claims if len(claim) >= MIN_TITLE_CHARS]
     page_title = sites.strip(signals.title)
-    h1s = _visible(signals.h1s, sites)
-    titled = _visible(signals.titled, sites)
+    h1s = _visible(signals.h1s, sites, signals.heading_texts)
+    titled = _visible(signals.titled, sites, signals.heading_texts)
     backing = [*claims, page_title]
     return (
         _first_backed(h1s, backing)
@@ -75,14 +75,16 @@ def _metadata_titles(signals: Signals) -> list[str]:
     ]
 
 
-def _visible(nodes: Iterable[tuple[int, LexborNode]], sites: SiteNames) -> list[tuple[int, str]]:
+def _visible(
+    nodes: Iterable[tuple[int, LexborNode]], sites: SiteNames, texts: dict[int, str]
+) -> list[tuple[int, str]]:
     """Headings outside chrome (a mega-menu, a subscribe overlay) that are not the site's name
     (a logo set in an ``<h1>``), each with its document position."""
     found: list[tuple[int, str]] = []
     for position, node in nodes:
         if len(found) >= MAX_H1:
             break
-        text = heading_text(node)
+        text = texts[node.mem_id] = heading_text(node)
         too_long = len(text) > MAX_HEADLINE_CHARS
         if text and not too_long and not sites.is_site(text) and not _in_chrome(node):
             found.append((position, text))
@@ -271,7 +273,8 @@ def headline_node(signals: Signals, headline: str) -> LexborNode | None:
     """The visible element the headline was read from (an ``<h1>`` or a title-class heading)."""
     if not headline:
         return None
+    texts = signals.heading_texts
     for _, node in (*signals.h1s, *signals.titled):
-        if heading_text(node) == headline:
+        if texts.get(node.mem_id) == headline:
             return node
     return None

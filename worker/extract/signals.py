@@ -43,6 +43,7 @@ class Signals:
     # Every <h1>, and every h2/h3 with a title class, with its position in document order.
     h1s: list[tuple[int, LexborNode]] = field(default_factory=list)
     titled: list[tuple[int, LexborNode]] = field(default_factory=list)
+    heading_texts: dict[int, str] = field(default_factory=dict)  # read once, by ``mem_id``
     title: str = ""
     canonical: str = ""
     time: str = ""
