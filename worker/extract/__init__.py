@@ -6,9 +6,11 @@ first: JSON-LD, then ``<meta>`` tags, then main-content detection over the DOM. 
 and hint word lives in a named constant in ``rules`` (data, not ``if`` chains), and a per-domain
 :class:`~worker.models.SiteProfile` can override the generic path with CSS selectors.
 
-:func:`extract_article` is the only entry point; behind it are ``signals`` (the one pass over
-the document: metadata and the nodes the body needs), ``headline`` (headline, subheadline,
-byline, language), ``body`` (main-content scoring and the walk that turns it into paragraphs),
+:func:`extract_article` is the only entry point; behind it are ``prune`` (scripts, styles and
+hidden subtrees removed first), ``signals`` (the one pass over the document: metadata and the
+nodes the body needs), ``headline`` (headline, subheadline, byline, language, site names),
+``score`` (which container holds the article), ``body`` (the walk that turns it into
+paragraphs, and the chrome and field filters), ``classes`` (class words as whole tokens),
 ``text`` (whitespace, heading text, mojibake repair) and ``rules`` (the named constants).
 """
 
