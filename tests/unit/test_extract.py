@@ -334,3 +334,19 @@ def test_a_visible_second_copy_of_the_article_counts_once() -> None:
     expected = [*(_paragraph_text(i) for i in range(3)), "Short line.", _paragraph_text(3)]
     expected += [_paragraph_text(4), "Short line."]
     assert extract_article(page).paragraphs == tuple(expected)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<a rel="author" href="/staff/jane">Jane Reporter</a>, Staff Writer',
+        '<span itemprop="author">Jane Reporter</span> in Leeds',
+    ],
+    ids=["rel-author", "itemprop-author"],
+)
+def test_an_author_paragraph_is_the_byline_not_paragraph_one(byline: str) -> None:
+    """A paragraph holding rel=author or itemprop=author is the byline field, whatever its
+    wording, so the lede stays paragraph 1."""
+    article = extract_article(_page(f"<article><p>{byline}</p>{_paragraphs(3)}</article>"))
+    assert article.paragraphs[0] == _paragraph_text(0)
+    assert article.byline.startswith("Jane Reporter")

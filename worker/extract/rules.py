@@ -101,7 +101,10 @@ HIDDEN_KEEP_SHARE = 0.5  # a hidden subtree with this share of the page's text i
 # their text in bare <div>s and lists (menus would out-vote articles if lists always counted).
 # Links only inside paragraphs: they are what makes a paragraph link-dense, and the page's many
 # navigation links would otherwise all cross into Python.
-CONTENT_QUERY = "p, pre, blockquote, p a, h1, h2, h3, time[datetime], figcaption, br"
+CONTENT_QUERY = (
+    'p, pre, blockquote, p a, h1, h2, h3, time[datetime], figcaption, br, [itemprop="author"]'
+)
+AUTHOR_LEVELS = 3  # how far above an author link or itemprop=author its byline paragraph is
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 FALLBACK_CONTENT_QUERY = "div, li, td, span"

@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from worker.extract.rules import (
     ARTICLE_TYPES,
+    AUTHOR_LEVELS,
     DOM_META_WORDS,
     FIELD_ROLES,
     LINK_ANCESTOR_LEVELS,
@@ -91,6 +92,8 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
                 described.append((node, role))
         elif tag == "a":
             _count_link(node, scan.linked)
+            if _names_author(node):
+                _mark_author(node, scan, described)
         elif tag == "br":
             node.replace_with("\n")  # so no text() call glues the words on either side
         elif tag == "meta":
@@ -103,6 +106,8 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
             _scan_heading(position, node, tag, scan, described)
         elif tag == "h1":
             scan.signals.h1s.append((position, node))
+        elif _names_author(node):  # ``<span itemprop="author">`` inside a byline paragraph
+            _mark_author(node, scan, described)
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld = _json_ld_article(scripts)
@@ -138,6 +143,24 @@ def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
         signals.time = clean_text(node.attributes.get("datetime") or "")
 
 
+def _names_author(node: LexborNode) -> bool:
+    attrs = node.attributes
+    return attrs.get("rel") == "author" or attrs.get("itemprop") == "author"
+
+
+def _mark_author(node: LexborNode, scan: Scan, described: list[tuple[LexborNode, str]]) -> None:
+    """``<p><a rel="author">Jane Reporter</a>, Staff Writer</p>``: the paragraph holding an
+    author link or an ``itemprop=author`` element is a byline, however it is worded."""
+    current: LexborNode | None = node
+    for _ in range(AUTHOR_LEVELS):
+        if current is None:
+            return
+        if current.tag in PARAGRAPH_TAGS:
+            described.append((current, "byline"))
+            return
+        current = current.parent
+
+
 def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
     """Charge a link's text to the few elements above it (``p > em > a``)."""
     size = len(node.text(deep=True).strip())
@@ -163,7 +186,7 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
         scan.captions.append((node, text))
     elif role == "subheadline" and not scan.subheadline:
         scan.subheadline = text
-    elif role == "byline" and not scan.byline:
+    elif role == "byline" and not scan.byline and len(text) <= MAX_FIELD_LINE:
         scan.byline = text
 
 
