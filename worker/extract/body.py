@@ -316,6 +316,8 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
 def _without_copies(lines: list[str]) -> tuple[str, ...]:
     """Drop a second copy of the article: a long paragraph seen before, and a short one seen
     before when it sits beside such a copy (short lines alone may repeat: headings, specs)."""
+    if len(set(lines)) == len(lines):
+        return tuple(lines)  # nothing repeats: the common case
     seen: set[str] = set()
     copy = [False] * len(lines)
     for index, text in enumerate(lines):
@@ -331,12 +333,11 @@ def _without_copies(lines: list[str]) -> tuple[str, ...]:
 def _is_furniture(text: str, index: int, last: int) -> bool:
     """Is this cleaned line (single spaces only) chrome or another field's line? The cheap
     first-word and digit tests run first: this runs for every short line of every page."""
-    lowered = text.lower()
-    first = lowered.partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
     if first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None:
         return True
     size = len(text)
-    if size <= MAX_BOILERPLATE_LINE and _is_chrome_line(text, lowered, first):
+    if size <= MAX_BOILERPLATE_LINE and _is_chrome_line(text, text.lower(), first):
         return True
     if size > MAX_FIELD_LINE or (first not in FIELD_FIRST_WORDS and not _DIGIT(text)):
         return False
