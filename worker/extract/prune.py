@@ -26,14 +26,14 @@ from worker.extract.rules import (
 
 def prune(tree: LexborHTMLParser) -> None:
     """Remove unread and hidden subtrees from ``tree`` in place."""
-    found = tree.css(PRUNE_QUERY)
+    body = tree.body  # the <head>'s scripts and styles are never read as text anyway
+    found = (body or tree).css(PRUNE_QUERY)
     hidden = [node for node in found if node.tag not in UNREAD_TAGS and _hidden(node)]
     for node in reversed(found):  # reverse document order: descendants before their ancestors
         if node.tag in UNREAD_TAGS:
             node.decompose()
     sized = [(node, len(node.text(deep=True, strip=True))) for node in hidden]
     if any(size >= HIDDEN_KEEP_CHARS for _, size in sized):
-        body = tree.body
         total = len(body.text(deep=True, strip=True)) if body is not None else 0
         sized = [(node, size) for node, size in sized if size < HIDDEN_KEEP_SHARE * total]
     for node, _ in reversed(sized):
