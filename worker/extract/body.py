@@ -40,6 +40,7 @@ from worker.extract.rules import (
     LONG_CHROME_FIRST_WORDS,
     MAX_BLOCK_LINK_DENSITY,
     MAX_BOILERPLATE_LINE,
+    MAX_DIGIT_FIELD_LINE,
     MAX_FIELD_LINE,
     MAX_LINK_CHECK_CHARS,
     MAX_LONG_CHROME_LINE,
@@ -339,8 +340,10 @@ def _is_furniture(text: str, index: int, last: int) -> bool:
     size = len(text)
     if size <= MAX_BOILERPLATE_LINE and _is_chrome_line(text, text.lower(), first):
         return True
-    if size > MAX_FIELD_LINE or (first not in FIELD_FIRST_WORDS and not _DIGIT(text)):
+    if size > MAX_FIELD_LINE:
         return False
+    if first not in FIELD_FIRST_WORDS and (size > MAX_DIGIT_FIELD_LINE or not _DIGIT(text)):
+        return False  # a field line opens with a field word, or is short and holds a number
     return _is_field_line(text, index, last)
 
 

@@ -342,6 +342,7 @@ FIELD_FIRST_WORDS = frozenset(
     )
 )
 MAX_FIELD_LINE = 160  # longer lines are never a field
+MAX_DIGIT_FIELD_LINE = 80  # a field line that opens with no field word ("5 minutes ago") is short
 MIN_REPEAT_CHARS = 100  # a paragraph this long seen twice is a copy (headings, specs repeat)
 FIELD_EDGE = 3  # lines at either end of the body where a bare dateline is dropped
 
