@@ -5,9 +5,11 @@ as chrome by ``score``, since class selectors would double this query's cost),
 where sites keep a second or third copy of the article (a schema.org microdata block, an
 "expanded" variant) that would be counted every time.
 
-One CSS query finds them all; the style and class candidates are confirmed in Python. A hidden
-subtree that holds most of the page's text is kept: some pages ship their article hidden and
-reveal it with script, and an empty article would be worse than a duplicated one.
+One CSS query finds them all; the style candidates are confirmed in Python. A hidden subtree
+with real text is not removed but given the ``hidden`` class, which the scoring reads as chrome:
+its paragraphs do not vote, unless leaving them out would discard most of the page's text (some
+pages ship their article hidden and reveal it with script, and an empty article would be worse
+than a duplicated one).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from worker.extract.rules import (
     HIDDEN_EXEMPT_ID,
     HIDDEN_KEEP_CHARS,
-    HIDDEN_KEEP_SHARE,
+    HIDDEN_MARK,
     HIDDEN_STYLE,
     PRUNE_QUERY,
     UNREAD_TAGS,
@@ -25,18 +27,19 @@ from worker.extract.rules import (
 
 
 def prune(tree: LexborHTMLParser) -> None:
-    """Remove unread and hidden subtrees from ``tree`` in place."""
+    """Remove unread and small hidden subtrees from ``tree``; mark the large hidden ones."""
     body = tree.body  # the <head>'s scripts and styles are never read as text anyway
     found = (body or tree).css(PRUNE_QUERY)
-    hidden = [node for node in found if node.tag not in UNREAD_TAGS and _hidden(node)]
-    for node in reversed(found):  # reverse document order: descendants before their ancestors
+    doomed: list[LexborNode] = []
+    for node in found:
         if node.tag in UNREAD_TAGS:
-            node.decompose()
-    sized = [(node, len(node.text(deep=True, strip=True))) for node in hidden]
-    if any(size >= HIDDEN_KEEP_CHARS for _, size in sized):
-        total = len(body.text(deep=True, strip=True)) if body is not None else 0
-        sized = [(node, size) for node, size in sized if size < HIDDEN_KEEP_SHARE * total]
-    for node, _ in reversed(sized):
+            doomed.append(node)
+        elif _hidden(node):
+            if len(node.text(deep=True, strip=True)) < HIDDEN_KEEP_CHARS:
+                doomed.append(node)
+            else:  # weighed later: chrome to the scoring, unless it is most of the page's text
+                node.attrs["class"] = f"{node.attributes.get('class') or ''} {HIDDEN_MARK}"
+    for node in reversed(doomed):  # reverse document order: descendants before their ancestors
         node.decompose()
 
 

@@ -93,8 +93,8 @@ PRUNE_QUERY = (
 )
 HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
-HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are weighed against the page's text
-HIDDEN_KEEP_SHARE = 0.5  # a hidden subtree with this share of the page's text is its article
+HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are marked (HIDDEN_MARK), not removed
+HIDDEN_MARK = "hidden"  # one of HIDDEN_CLASSES: the scoring and the walk read it as chrome
 
 # --- main-content detection -------------------------------------------------------------------
 # Paragraph-like elements whose text credits their ancestors; the fallback serves pages that set
