@@ -355,5 +355,5 @@ def test_an_author_paragraph_is_the_byline_not_paragraph_one(byline: str) -> Non
 def test_an_article_shipped_hidden_for_a_script_to_reveal_is_still_read() -> None:
     """A page whose whole article sits in a hidden block (revealed by script) is not empty:
     hidden text only loses its vote when visible text remains to win."""
-    page = _page(f'<div hidden><article>{_paragraphs(4)}</article></div><p>Loading…</p>')
+    page = _page(f"<div hidden><article>{_paragraphs(4)}</article></div><p>Loading…</p>")
     assert extract_article(page).paragraphs == tuple(_paragraph_text(i) for i in range(4))
