@@ -78,7 +78,8 @@ REPAIRED_HEADLINES = [
         "AlignMerge - Alignment-Preserving Large Language Model Merging via Fisher-Guided "
         "Geometric Constraints",
     ),
-    ("4656", "A DIY Investor\u2019s Guide to Retirement Calculators 2025"),  # UTF-8 as Latin-1
+    # og:title is UTF-8 read as Latin-1 and differs; the visible <h1> it backs is the headline
+    ("4656", "A DIY Investor\u2019s Guide to Retirement Calculators in 2025"),
 ]
 
 

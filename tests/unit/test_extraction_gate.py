@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.scoring import Page, Scores, editwatch, load_pages, score
+from bench.scoring import HANDMADE_DIR, Page, Scores, editwatch, load_pages, score
+from worker.extract import extract_article
 
 FLOOR_FILE = Path(__file__).resolve().parents[2] / "bench" / "extraction_floor.json"
 CEILINGS = frozenset({"leak_rate"})  # lower is better for these
@@ -47,3 +48,12 @@ def test_dev_set_score_holds_the_floor(scores: Scores, metric: str) -> None:
 def test_no_article_page_comes_back_empty(scores: Scores) -> None:
     """Every dev-set page is an article, so an empty body is always a failure."""
     assert scores.empty == 0
+
+
+@pytest.mark.parametrize("page", load_pages(HANDMADE_DIR), ids=lambda page: page.id)
+def test_hand_made_page_of_each_failure_kind_extracts_exactly(page: Page) -> None:
+    """Each hand-made page (one kind of failure: hidden copies, fields in the body, split
+    bodies, ...) yields exactly its hand-written headline and paragraphs."""
+    article = extract_article(page.html, page.url)
+    assert article.headline == page.gold_title
+    assert article.paragraphs == tuple(page.gold_body.split("\n\n"))

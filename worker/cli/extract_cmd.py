@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,12 +24,22 @@ from worker.cli.common import err, load
 from worker.config import Settings
 from worker.errors import FetchError
 from worker.extract import extract_article
-from worker.fetch import HTML_CONTENT_TYPES, fetch, make_client
+from worker.fetch import HTML_CONTENT_TYPES, decode_html, fetch, make_client
 from worker.models import Article, Validators
 from worker.normalize import NoiseDrop, explain_noise, normalize_article
-from worker.render import CONTROL_CHARS
+from worker.render import CONTROL_CHARS, render_article_view
 
 out = Console(highlight=False)
+
+
+class WatchModeChoice(StrEnum):
+    """``--mode``: the values of a watch's ``mode`` setting."""
+
+    auto = "auto"
+    article = "article"
+    page = "page"
+
+
 SCALAR_LABELS = (
     ("headline", "headline"),
     ("subheadline", "subheadline"),
@@ -48,12 +59,18 @@ def extract_command(
         typer.Option("--noise", help="Also list what was dropped as noise, and why."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The canonical article as JSON.")] = False,
+    mode: Annotated[
+        WatchModeChoice,
+        typer.Option("--mode", help="Read the page as an article, as a page, or decide (auto)."),
+    ] = WatchModeChoice.auto,
 ) -> None:
     """Print what editwatch extracts from a page: headline, byline, dates, numbered paragraphs,
-    captions, in the canonical form that fingerprints and diffs use."""
+    captions (or, for a page that is not an article, what page mode watches: text blocks,
+    headings, images, links and embeds), in the canonical form that fingerprints and diffs use."""
     settings = load(ctx)
     html, url = _read_source(source, settings)
-    raw = extract_article(html, url, settings.profile_for(url) if url else None)
+    profile = settings.profile_for(url) if url else None
+    raw = extract_article(html, url, profile, mode.value)
     article, drops = normalize_article(raw), explain_noise(raw)
     if as_json:
         data: dict[str, Any] = {"article": article.to_dict()}
@@ -62,31 +79,35 @@ def extract_command(
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     _print_article(article)
+    if article.mode == "page" or article.images or article.links or article.embeds:
+        out.print(Text("what is watched (images, links, embeds):", style="bold"))
+        out.print(Text(render_article_view(article)))
     if noise:
         _print_noise(drops)
 
 
-def _read_source(source: str, settings: Settings) -> tuple[bytes, str | None]:
-    """The page's bytes and URL: fetched for an http(s) URL, read for a file."""
+def _read_source(source: str, settings: Settings) -> tuple[str, str | None]:
+    """The page's decoded text and URL: fetched for an http(s) URL, read for a file (decoded
+    by the fetch stage's one charset sniffer: BOM, then ``<meta>``, else UTF-8)."""
     if source.startswith(("http://", "https://")):
         return asyncio.run(_fetch(source, settings)), source
     path = Path(source)
     try:
-        return path.read_bytes(), None
+        return decode_html(path.read_bytes())[1], None
     except OSError as exc:
         message = f"{source}: cannot read the file ({exc.strerror}); give a URL or an HTML file"
         err.print(message, soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
-async def _fetch(url: str, settings: Settings) -> bytes:
+async def _fetch(url: str, settings: Settings) -> str:
     async with make_client(settings.fetch) as client:
         try:
             page = await fetch(client, url, Validators(), settings.fetch, accept=HTML_CONTENT_TYPES)
         except FetchError as exc:
             err.print(f"{url}: {exc}", soft_wrap=True, markup=False, highlight=False)
             raise typer.Exit(1) from None
-    return page.content
+    return page.text
 
 
 def _plain(text: str) -> Text:

@@ -6,85 +6,75 @@ first: JSON-LD, then ``<meta>`` tags, then main-content detection over the DOM. 
 and hint word lives in a named constant in ``rules`` (data, not ``if`` chains), and a per-domain
 :class:`~worker.models.SiteProfile` can override the generic path with CSS selectors.
 
-:func:`extract_article` is the only entry point; behind it are ``signals`` (the one pass over
-the document: metadata and the nodes the body needs), ``headline`` (headline, subheadline,
-byline, language), ``body`` (main-content scoring and the walk that turns it into paragraphs),
+:func:`extract_article` is the only entry point; behind it are ``prune`` (scripts, styles and
+hidden subtrees removed first), ``signals`` (the one pass over the document: metadata and the
+nodes the body needs), ``headline`` (headline, subheadline, byline, language, site names),
+``score`` (which container holds the article), ``body`` (the walk that turns it into
+paragraphs, and the chrome and field filters), ``classes`` (class words as whole tokens),
 ``text`` (whitespace, heading text, mojibake repair) and ``rules`` (the named constants).
 """
 
 from __future__ import annotations
 
-import re
-
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
+from worker.errors import ExtractError
 from worker.extract.body import body_of, captions_of
-from worker.extract.headline import byline_of, headline_of, language_of, subheadline_of
+from worker.extract.headline import (
+    byline_of,
+    headline_node,
+    headline_of,
+    language_of,
+    subheadline_of,
+)
 from worker.extract.page import read_page
+from worker.extract.prune import prune
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
 from worker.extract.signals import ld_str, metas, scan_document, select
 from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile, WatchMode
 
-EXTRACTOR_VERSION = "editwatch-extract/1.1"  # 1.1: headline and mojibake repair
+EXTRACTOR_VERSION = "editwatch-extract/1.2"  # 1.2: visible headlines, whole class tokens, hidden
+# copies, fields out of the body, chunks, tables, JSON-LD checks (1.1: headline and mojibake repair)
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_EXTRACT_FAILURES = (
-    ValueError,
-    TypeError,
-    RuntimeError,  # includes RecursionError on absurdly nested documents
-    AttributeError,
-    IndexError,
-    KeyError,
-    SelectolaxError,
-)
+# What a broken document can make the parser or the walk raise; anything else is a bug and
+# surfaces as one (a bug hidden as "empty article" would look like a site redesign).
+_PARSE_FAILURES = (SelectolaxError, RecursionError)
 
 
 def extract_article(
-    html: bytes | str,
+    html: str,
     url: str | None = None,
     profile: SiteProfile | None = None,
     mode: WatchMode = "article",
 ) -> Article:
-    """Turn one HTML document into an Article; junk input yields an empty Article, never raises.
+    """Turn one decoded HTML document into an Article (an empty one for an empty document).
 
-    ``mode`` is the watch's (``page``, ``article`` or ``auto``): see :mod:`worker.extract.page`.
+    Decoding bytes is the fetch stage's job (``worker.fetch.decode_html``: BOM, header charset,
+    ``<meta>``), so there is one charset sniffer. Raises :class:`~worker.errors.ExtractError`
+    when the parser gives up on the document. ``mode`` is the watch's (``page``, ``article`` or
+    ``auto``): see :mod:`worker.extract.page`.
     """
-    try:
-        text = _decode(html)
-        if not text or text.isspace():
-            return Article(canonical_url=url or "")
-        tree = LexborHTMLParser(text)
-        article = _extract(tree, url, profile.selectors if profile else Selectors())
-        return read_page(tree, article, url or "", mode)
-    except _EXTRACT_FAILURES:
-        # Broken documents are a fact of the web: an empty result lets the pipeline record the
-        # check as "nothing usable" instead of crashing the worker.
+    if not html or html.isspace():
         return Article(canonical_url=url or "")
-
-
-def _decode(html: bytes | str) -> str:
-    """Decode bytes using the document's declared charset, falling back to UTF-8."""
-    return _decode_bytes(html) if isinstance(html, bytes) else html  # lexbor drops NULs itself
-
-
-def _decode_bytes(raw: bytes) -> str:
-    match = _CHARSET.search(raw[:4096])
-    encoding = match.group(1).decode("ascii", "replace") if match else "utf-8"
     try:
-        return raw.decode(encoding, errors="replace")
-    except LookupError:
-        return raw.decode("utf-8", errors="replace")
+        tree = LexborHTMLParser(html)  # lexbor drops NULs itself
+        article = _extract(tree, url, profile.selectors if profile else Selectors())
+    except _PARSE_FAILURES as exc:
+        raise ExtractError(f"{url or 'document'}: the HTML could not be parsed ({exc!r})") from exc
+    return read_page(tree, article, url or "", mode)
 
 
 def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> Article:
     for node in reversed(select(tree, ", ".join(selectors.exclude))):
         node.decompose()  # reverse document order: descendants go before their ancestors
+    prune(tree)
     scan = scan_document(tree, selectors)
     signals = scan.signals
-    headline = headline_of(tree, signals, selectors)
-    paragraphs, containers = body_of(tree, selectors, scan, headline)
+    headline = headline_of(tree, signals, selectors, url)
+    anchor = headline_node(signals, headline)
+    paragraphs, containers = body_of(tree, selectors, scan, headline, anchor)
     return Article(
         headline=headline,
         subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),

@@ -7,6 +7,7 @@ for pages whose DOM yields clearly less text (some sites truncate it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import unescape
@@ -23,37 +24,97 @@ from worker.extract.rules import (
     BOILERPLATE_LINES,
     BOILERPLATE_TAGS,
     CAPTION_REACH,
+    DATE_LINES,
+    FIELD_EDGE,
+    FIELD_FIRST_WORDS,
+    FIELD_LINES,
     INLINE_TAGS,
     KEEP_CHARS,
     KEEP_SHARE,
+    LD_AGREE_MIN_CHARS,
+    LD_AGREE_SHARE,
+    LD_BLOCK_QUERY,
+    LD_MARKUP,
     LEAF_BLOCK_TAGS,
+    LONG_CHROME,
+    LONG_CHROME_FIRST_WORDS,
     MAX_BLOCK_LINK_DENSITY,
     MAX_BOILERPLATE_LINE,
+    MAX_DIGIT_FIELD_LINE,
+    MAX_FIELD_LINE,
     MAX_LINK_CHECK_CHARS,
+    MAX_LONG_CHROME_LINE,
+    MIN_PARAGRAPH_CHARS,
+    MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
     SKIP_IN_BODY,
+    TABLE_CELL_TAGS,
     WRAPPER_INLINE_TAGS,
 )
-from worker.extract.score import find_winner, has_strong_hint, is_boilerplate
+from worker.extract.score import chunks_of, find_winner, has_strong_hint, is_boilerplate
 from worker.extract.signals import Scan, select
-from worker.extract.text import clean_text, repair_all
+from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
+
+_DIGIT = re.compile(r"\d").search
 
 
 def body_of(
-    tree: LexborHTMLParser, selectors: Selectors, scan: Scan, headline: str
+    tree: LexborHTMLParser,
+    selectors: Selectors,
+    scan: Scan,
+    headline: str,
+    anchor: LexborNode | None = None,
 ) -> tuple[tuple[str, ...], list[LexborNode]]:
     """Paragraphs from the profile's body selector, else from the best-scoring container; and
     the container(s) they came from."""
+    blocks: list[str] = []
     if containers := select(tree, selectors.body):
-        walks = ((node, _Walk.over(node, {}, scan)) for node in containers)
-        blocks = [text for node, walk in walks for text in _blocks(node, walk, [])]
+        for node in containers:
+            _blocks(node, _Walk.over(node, {}, scan), blocks)
         return _finish(blocks, headline), containers
-    winner = find_winner(tree, scan)
-    blocks = _blocks(winner, _Walk.over(winner, scan.credit, scan), []) if winner else []
     article_body = scan.signals.ld.get("articleBody")
-    article_text = unescape(article_body) if isinstance(article_body, str) else ""
-    return _cross_check(_finish(blocks, headline), article_text), [winner] if winner else []
+    article_text = _ld_body_text(article_body) if isinstance(article_body, str) else ""
+    paragraphs, chunks = _walk_winner(find_winner(tree, scan, anchor), scan, headline)
+    if _disagrees(paragraphs, article_text):
+        # The page's own JSON-LD says the article is another text: score only the paragraphs
+        # it contains (a stream of teasers or a sidebar outweighed a short article).
+        told = _squashed(article_text)
+        winner = find_winner(tree, scan, anchor, lambda text: _squashed(text)[:80] in told)
+        if winner is not None:
+            paragraphs, chunks = _walk_winner(winner, scan, headline)
+    return _cross_check(paragraphs, article_text), chunks
+
+
+def _walk_winner(
+    winner: LexborNode | None, scan: Scan, headline: str
+) -> tuple[tuple[str, ...], list[LexborNode]]:
+    chunks = chunks_of(winner, scan.credit) if winner else []
+    blocks: list[str] = []
+    for chunk in chunks:
+        _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)
+    return _finish(blocks, headline) or _unfiltered(blocks, headline), chunks
+
+
+def _unfiltered(blocks: list[str], headline: str) -> tuple[str, ...]:
+    """The winner's lines without the chrome and field filters: when they would leave nothing
+    (a two-line post that reads like a caption), an article is never reported empty."""
+    lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
+    return tuple(dict.fromkeys(text for text in lines if text and text != headline))
+
+
+def _squashed(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _disagrees(paragraphs: tuple[str, ...], article_text: str) -> bool:
+    """Does a substantial JSON-LD articleBody contain almost none of the extracted paragraphs?"""
+    if len(article_text) < LD_AGREE_MIN_CHARS or not paragraphs:
+        return False
+    told = _squashed(article_text)
+    long = [text for text in paragraphs if len(text) >= MIN_PARAGRAPH_CHARS]
+    found = sum(len(text) for text in long if _squashed(text)[:80] in told)
+    return found < LD_AGREE_SHARE * sum(len(text) for text in long)
 
 
 def captions_of(scan: Scan, containers: list[LexborNode]) -> tuple[str, ...]:
@@ -98,10 +159,11 @@ class _Walk:
     winner_credit: int
     linked: Mapping[int, int]  # link characters charged to the few elements above each link
     texts: Mapping[int, str]  # paragraph texts already read while scoring
+    fields: set[int]  # paragraphs the scan found to be bylines and datelines
 
     @classmethod
     def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan) -> _Walk:
-        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts)
+        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts, scan.fields)
 
     def holds_text(self, node: LexborNode) -> bool:
         size = self.credit.get(node.mem_id, 0)
@@ -164,22 +226,56 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             inline.append(text)
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
-        if tag in SKIP_IN_BODY:
-            continue
-        if inline:
+        if inline and tag not in SKIP_IN_BODY:
             _flush(inline, linked, out)
             inline, linked = [], 0
+        if tag == "figure":
+            _figure_table(child, walk, out)
+            continue
+        if tag in SKIP_IN_BODY:
+            continue
         if tag != "p" and not walk.holds_text(child) and is_boilerplate(child, tag=tag):
             continue  # a chrome container; single paragraphs are judged by their text
+        if child.mem_id in walk.fields:
+            continue  # a byline or dateline: a field of its own
         if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
-            text = walk.texts.get(child.mem_id) or child.text(deep=True)
+            text = walk.texts.get(child.mem_id) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
+        elif tag == "tr" and (row := _row_text(child)) is not None:
+            if not walk.mostly_links(child, tag, row):
+                out.append(row)
         else:
             _blocks(child, walk, out)
     if inline:
         _flush(inline, linked, out)
     return out
+
+
+def _leaf_text(node: LexborNode, tag: str) -> str:
+    """A leaf block's text; lines set inside a heading or ``<pre>`` (``<h2><span>第一章</span>
+    <div>Chapter One</div></h2>``) stay separate words."""
+    if tag != "p" and _has_blocks(node):
+        return spaced_text(node)
+    return node.text(deep=True)
+
+
+def _row_text(row: LexborNode) -> str | None:
+    """A data-table row as one line, its cells apart (``1 | State Farm | 107,764``); None for a
+    layout row whose cells hold blocks of their own."""
+    cells = [cell for cell in row.iter() if cell.tag in TABLE_CELL_TAGS]
+    if not cells or any(_has_blocks(cell) for cell in cells):
+        return None
+    texts = [" ".join(cell.text(deep=True).split()) for cell in cells]
+    return " | ".join(text for text in texts if text)
+
+
+def _figure_table(figure: LexborNode, walk: _Walk, out: list[str]) -> None:
+    """A figure is an image and its caption (a field of its own), unless it holds a data
+    table (``figure.wp-block-table``): then the table is article text."""
+    table = figure.css_first("table")
+    if table is not None:
+        _blocks(table, walk, out)
 
 
 def _skipped_gap(node: LexborNode) -> list[str]:
@@ -205,23 +301,63 @@ def _flush(inline: list[str], linked: int, out: list[str]) -> None:
 
 
 def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
-    """Clean whitespace, split on hard breaks, drop empties, chrome lines and the headline."""
+    """Clean whitespace, split on hard breaks, drop empties, chrome lines, other fields'
+    lines (bylines, datelines, reading times, share rows), repeats and the headline."""
     lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
-    out: list[str] = []
-    for text in lines:
-        if (
-            text
-            and text != headline
-            and (len(text) > MAX_BOILERPLATE_LINE or not _is_chrome_line(text))
-        ):
-            out.append(text)
-    return tuple(out)
+    lines = [text for text in lines if text and text != headline]
+    last = len(lines) - 1
+    kept = [
+        text
+        for index, text in enumerate(lines)
+        if len(text) > MAX_LONG_CHROME_LINE or not _is_furniture(text, index, last)
+    ]
+    return _without_copies(kept)
 
 
-def _is_chrome_line(text: str) -> bool:
-    """Is this short, cleaned line (single spaces only) site chrome rather than article text?"""
-    lowered = text.lower()
-    first = lowered.partition(" ")[0].strip(".:!?-—–*•|")
+def _without_copies(lines: list[str]) -> tuple[str, ...]:
+    """Drop a second copy of the article: a long paragraph seen before, and a short one seen
+    before when it sits beside such a copy (short lines alone may repeat: headings, specs)."""
+    if len(set(lines)) == len(lines):
+        return tuple(lines)  # nothing repeats: the common case
+    seen: set[str] = set()
+    copy = [False] * len(lines)
+    for index, text in enumerate(lines):
+        copy[index] = len(text) >= MIN_REPEAT_CHARS and text in seen
+        seen.add(text)
+    for index, text in enumerate(lines):
+        beside = (index > 0 and copy[index - 1]) or (index + 1 < len(lines) and copy[index + 1])
+        if not copy[index] and beside and text in seen and lines.index(text) < index:
+            copy[index] = True
+    return tuple(text for text, is_copy in zip(lines, copy, strict=True) if not is_copy)
+
+
+def _is_furniture(text: str, index: int, last: int) -> bool:
+    """Is this cleaned line (single spaces only) chrome or another field's line? The cheap
+    first-word and digit tests run first: this runs for every short line of every page."""
+    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    if first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None:
+        return True
+    size = len(text)
+    if size <= MAX_BOILERPLATE_LINE and _is_chrome_line(text, text.lower(), first):
+        return True
+    if size > MAX_FIELD_LINE:
+        return False
+    if first not in FIELD_FIRST_WORDS and (size > MAX_DIGIT_FIELD_LINE or not _DIGIT(text)):
+        return False  # a field line opens with a field word, or is short and holds a number
+    return _is_field_line(text, index, last)
+
+
+def _is_field_line(text: str, index: int, last: int) -> bool:
+    """A byline, a timestamp, a reading time or a share row: they have fields of their own,
+    and in the body they would shift every paragraph number and alert on every re-render."""
+    if FIELD_LINES.match(text) is not None:
+        return True
+    at_edge = index < FIELD_EDGE or last - index < FIELD_EDGE
+    return at_edge and DATE_LINES.match(text) is not None
+
+
+def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
+    """Is this short line site chrome (a call to action, a widget title) rather than text?"""
     starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True
@@ -229,6 +365,19 @@ def _is_chrome_line(text: str) -> bool:
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
     return False
+
+
+def _ld_body_text(article_body: str) -> str:
+    """JSON-LD ``articleBody`` as plain text, one paragraph a line. Some sites put HTML in it
+    (``<p><a href=...>``): that is parsed, never emitted as markup."""
+    text = unescape(article_body)
+    if LD_MARKUP.search(text) is None:
+        return text
+    tree = LexborHTMLParser(text)
+    parts = [node.text(deep=True) for node in tree.css(LD_BLOCK_QUERY)]
+    if not parts and tree.body is not None:
+        parts = [tree.body.text(deep=True)]
+    return "\n".join(" ".join(part.split()) for part in parts)
 
 
 def _cross_check(paragraphs: tuple[str, ...], article_body: str) -> tuple[str, ...]:

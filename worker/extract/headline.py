@@ -1,115 +1,233 @@
 """The article's short fields: headline, subheadline, byline and language.
 
 Each is chosen from the signals the document scan collected: what the page shows, backed or
-outvoted by what its metadata says.
+outvoted by what its metadata says. The headline is the one readers see: a visible ``<h1>`` is
+kept exactly as shown (an added `` – update`` tail is an edit), and only the metadata titles
+lose the site's own name, never an arbitrary tail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable
 from html import unescape
 from typing import Any
+from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.rules import (
+    BOILERPLATE_TAGS,
+    BYLINE_PREFIX,
+    MAX_H1,
     MAX_HEADLINE_CHARS,
-    MAX_SITE_NAME_CHARS,
     META_BYLINE,
     META_HEADLINE,
     META_LANGUAGE,
     META_SITE_NAME,
     META_SUBHEADLINE,
     MIN_TITLE_CHARS,
+    MIN_TITLE_OVERLAP,
+    SECOND_LEVEL_LABELS,
+    SITE_PREFIX_END,
     TITLE_SEPARATORS,
 )
+from worker.extract.score import has_strong_hint, is_boilerplate
 from worker.extract.signals import Signals, ld_str, metas, select
 from worker.extract.text import clean_text, first_of, heading_text, repair
 from worker.models import Selectors
 from worker.normalize import normalize_text
 
+_WORD = re.compile(r"\w+")
 
-def headline_of(tree: LexborHTMLParser, signals: Signals, selectors: Selectors) -> str:
-    """The visible ``<h1>`` when the metadata backs it (or it is the only one), else a vote.
 
-    Readers see the ``<h1>``; metadata titles are written for search and social cards and often
-    differ, so they only decide when the page has no single trustworthy ``<h1>``.
+def headline_of(
+    tree: LexborHTMLParser, signals: Signals, selectors: Selectors, url: str | None = None
+) -> str:
+    """The visible headline: an ``<h1>`` (or a heading with a title class) that the metadata
+    backs, else the first visible one, else the metadata title without the site's name.
+
+    Readers see the page's heading; metadata titles are written for search and social cards and
+    often differ, so they only pick among visible headings or stand in when there are none.
     """
     chosen = select(tree, selectors.headline)
     if chosen and (text := heading_text(chosen[0])):
         return text
-    titles = [ld_str(signals.ld, "headline"), *metas(signals, META_HEADLINE)]
-    titles = [title for title in titles if title]
-    sites = _site_names(signals, [*titles, signals.title])
-    h1s = [
-        _strip_site(h1, sites)
-        for h1 in signals.h1s
-        if _title_key(h1) not in sites and len(h1) <= MAX_HEADLINE_CHARS
+    sites = SiteNames.of(signals, url)
+    claims = [sites.strip(title) for title in _metadata_titles(signals)]
+    claims = [claim for claim in claims if len(claim) >= MIN_TITLE_CHARS]
+    page_title = sites.strip(signals.title)
+    h1s = _visible(signals.h1s, sites, signals.heading_texts)
+    titled = _visible(signals.titled, sites, signals.heading_texts)
+    backing = [*claims, page_title]
+    return (
+        _first_backed(h1s, backing)
+        or _first_backed(titled, backing)
+        or _lone_heading(h1s, titled)
+        or _vote([*claims, page_title])
+        or (h1s or titled or [(0, "")])[0][1]
+    )
+
+
+def _metadata_titles(signals: Signals) -> list[str]:
+    return [
+        title for title in (ld_str(signals.ld, "headline"), *metas(signals, META_HEADLINE)) if title
     ]
-    keys = [_title_key(title) for title in titles]
-    for h1 in h1s:
-        key = _title_key(h1)
-        if any(key in title or title in key for title in keys):
-            return h1
-    if len(h1s) == 1:
-        return h1s[0]
-    return _vote([*h1s, *titles, signals.title], h1s)
 
 
-def _vote(sources: list[str], h1s: list[str]) -> str:
-    """The title most sources agree on, each also voting without its site-name segments.
+def _visible(
+    nodes: Iterable[tuple[int, LexborNode]], sites: SiteNames, texts: dict[int, str]
+) -> list[tuple[int, str]]:
+    """Headings outside chrome (a mega-menu, a subscribe overlay) that are not the site's name
+    (a logo set in an ``<h1>``), each with its document position."""
+    found: list[tuple[int, str]] = []
+    for position, node in nodes:
+        if len(found) >= MAX_H1:
+            break
+        text = texts[node.mem_id] = heading_text(node)
+        too_long = len(text) > MAX_HEADLINE_CHARS
+        if text and not too_long and not sites.is_site(text) and not _in_chrome(node):
+            found.append((position, text))
+    return found
 
-    ``<title>`` and ``og:title`` usually carry the site's name (``Story | Site``); ties go to a
-    visible ``<h1>``, then to the shorter title (the one without the site's name).
-    """
-    votes: dict[str, int] = {}
-    spelled: dict[str, str] = {}
-    for source in filter(None, sources):
-        variants = (v for v in _title_variants(source) if len(v) >= MIN_TITLE_CHARS)
-        for key, variant in {_title_key(v): v for v in variants}.items():
-            votes[key] = votes.get(key, 0) + 1
-            spelled.setdefault(key, variant)
-    if not votes:
+
+def _in_chrome(node: LexborNode) -> bool:
+    current: LexborNode | None = node  # the heading itself may be hidden (``h1.d-none``)
+    while current is not None and current.tag not in ("body", "html"):
+        if is_boilerplate(current, has_strong_hint, BOILERPLATE_TAGS):
+            return True
+        current = current.parent
+    return False
+
+
+def _first_backed(headings: list[tuple[int, str]], claims: list[str]) -> str:
+    """The first heading whose words mostly agree with a metadata title."""
+    for _, text in headings:
+        words = _words(text)
+        for claim in claims:
+            other = _words(claim)
+            if (
+                words
+                and other
+                and len(words & other) >= MIN_TITLE_OVERLAP * max(len(words), len(other))
+            ):
+                return text
+    return ""
+
+
+def _lone_heading(h1s: list[tuple[int, str]], titled: list[tuple[int, str]]) -> str:
+    """With no heading backed by the metadata, a lone one is still what readers see: the one
+    visible ``<h1>``, or the one title-class heading, whichever comes first. Several of either
+    (section headings set as ``<h1>``, a list of teaser titles) say nothing: the metadata
+    decides."""
+    if len(h1s) > 1 or len(titled) > 1:
         return ""
-    visible = {_title_key(h1) for h1 in h1s}
-    best = max(votes, key=lambda key: (votes[key], key in visible, -len(key)))
-    return spelled[best]
+    candidates = [*h1s, *titled]
+    return min(candidates)[1] if candidates else ""
 
 
-def _title_variants(title: str) -> Iterator[str]:
-    """``A | B | Site`` -> itself, ``A | B`` and ``A``; ``Site | Story`` -> ``Story`` too."""
-    yield title
-    parts = TITLE_SEPARATORS.split(title)
-    for end in range(len(parts) - 2, 0, -2):
-        yield "".join(parts[:end]).strip()
-    rest = "".join(parts[2:]).strip()
-    if len(parts) > 1 and len(rest) > len(parts[0]):
-        yield rest
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(_title_key(text)))
+
+
+def _vote(sources: list[str]) -> str:
+    """The metadata title the most sources agree on: a source counts for a title when it is
+    that title or that title with a tail (``X`` is backed by ``X - Site``); ties go to the
+    earlier source (JSON-LD and og:title before ``<title>``)."""
+    sources = [source for source in sources if source]
+    if not sources:
+        return ""
+    keys = [_title_key(source) for source in sources]
+
+    def support(index: int) -> int:
+        key = keys[index]
+        return sum(other == key or _extends(other, key) for other in keys)
+
+    best = max(range(len(sources)), key=lambda index: (support(index), -index))
+    return sources[best]
+
+
+def _extends(longer: str, shorter: str) -> bool:
+    """Is ``longer`` the title ``shorter`` with a separated tail (``X | Site``)?"""
+    if not longer.startswith(shorter) or len(longer) == len(shorter):
+        return False
+    return TITLE_SEPARATORS.match(longer, len(shorter)) is not None
 
 
 def _title_key(title: str) -> str:
     return normalize_text(title).casefold()
 
 
-def _site_names(signals: Signals, titles: list[str]) -> set[str]:
-    """The publisher's name as the page spells it: og:site_name, JSON-LD publisher, or the last
-    ``| Site`` segment of a title. A logo in an ``<h1>`` is not a headline."""
-    names = set(metas(signals, META_SITE_NAME))
-    publisher = signals.ld.get("publisher")
-    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-        names.add(publisher["name"])
-    for title in titles:
+class SiteNames:
+    """The publisher's own name, as the page gives it: og:site_name, application-name, the
+    JSON-LD publisher, the registrable domain's label (``bbc`` in ``www.bbc.co.uk``), and the
+    part of ``<title>`` around the metadata headline (``Site: Story`` beside og:title ``Story``).
+
+    Only these are stripped from a metadata title: an arbitrary `` – tail`` is part of the
+    headline, and adding one is an edit readers see.
+    """
+
+    __slots__ = ("keys", "labels")
+
+    def __init__(self, names: Iterable[str], host: str) -> None:
+        self.keys = {key for name in names if (key := _title_key(name))}
+        self.labels = _domain_labels(host)
+
+    @classmethod
+    def of(cls, signals: Signals, url: str | None) -> SiteNames:
+        names = [*metas(signals, META_SITE_NAME), *_publisher_names(signals.ld.get("publisher"))]
+        for claim in _metadata_titles(signals):
+            names.extend(_around(signals.title, claim))
+        host = urlsplit(first_of(signals.canonical, url or "")).hostname or ""
+        return cls(names, host)
+
+    def is_site(self, text: str) -> bool:
+        key = _title_key(text)
+        return key in self.keys or "".join(_WORD.findall(key)) in self.labels
+
+    def strip(self, title: str) -> str:
+        """``Story | Site`` and ``Site: Story`` -> ``Story``; any other title as it is."""
         parts = TITLE_SEPARATORS.split(title)
-        if len(parts) > 1 and len(parts[-1]) <= MAX_SITE_NAME_CHARS:
-            names.add(parts[-1])
-    return {_title_key(name) for name in names if name.strip()}
+        while len(parts) > 2 and self.is_site(parts[-1]):
+            parts = parts[:-2]
+        if len(parts) > 2 and self.is_site(parts[0]):
+            parts = parts[2:]
+        title = "".join(parts).strip()
+        head, colon, rest = title.partition(":")
+        if colon and rest.strip() and self.is_site(head):
+            return rest.strip()
+        return title
 
 
-def _strip_site(title: str, sites: set[str]) -> str:
-    parts = TITLE_SEPARATORS.split(title)
-    if len(parts) > 1 and _title_key(parts[-1]) in sites:
-        return "".join(parts[:-2]).strip()
-    return title
+def _around(title: str, claim: str) -> list[str]:
+    """What ``<title>`` adds around the metadata headline, when it is separated like a name."""
+    if not title or not claim or title == claim:
+        return []
+    if title.startswith(claim) and (tail := TITLE_SEPARATORS.match(title, len(claim))):
+        return [title[tail.end() :]]
+    if title.endswith(claim) and (match := SITE_PREFIX_END.search(title[: -len(claim)])):
+        return [title[: match.start()]]
+    return []
+
+
+def _publisher_names(publisher: Any) -> list[str]:
+    if isinstance(publisher, list):
+        return [name for item in publisher for name in _publisher_names(item)]
+    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        return [publisher["name"]]
+    return []
+
+
+def _domain_labels(host: str) -> frozenset[str]:
+    """``www.security.org`` -> {"security", "securityorg"}; ``www.bbc.co.uk`` -> {"bbc", ...}."""
+    labels = [label for label in host.lower().split(".") if label and label != "www"]
+    if len(labels) < 2:
+        return frozenset(labels)
+    suffix = labels[-1:]
+    if len(labels) > 2 and labels[-2] in SECOND_LEVEL_LABELS:
+        suffix = labels[-2:]
+    name = labels[-len(suffix) - 1]
+    return frozenset({name, name + "".join(suffix), name.replace("-", "")})
 
 
 def subheadline_of(dom: str, signals: Signals, headline: str, body: tuple[str, ...]) -> str:
@@ -129,7 +247,7 @@ def byline_of(signals: Signals, dom: str) -> str:
     names = _ld_authors(signals.ld.get("author"))
     if names:
         return ", ".join(dict.fromkeys(names))
-    return first_of(*metas(signals, META_BYLINE), dom)
+    return first_of(*metas(signals, META_BYLINE), BYLINE_PREFIX.sub("", dom))
 
 
 def _ld_authors(author: Any) -> list[str]:
@@ -149,3 +267,14 @@ def language_of(tree: LexborHTMLParser, signals: Signals) -> str:
         clean_text(lang or ""), *metas(signals, META_LANGUAGE), ld_str(signals.ld, "inLanguage")
     )
     return found.replace("_", "-")
+
+
+def headline_node(signals: Signals, headline: str) -> LexborNode | None:
+    """The visible element the headline was read from (an ``<h1>`` or a title-class heading)."""
+    if not headline:
+        return None
+    texts = signals.heading_texts
+    for _, node in (*signals.h1s, *signals.titled):
+        if texts.get(node.mem_id) == headline:
+            return node
+    return None

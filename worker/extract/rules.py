@@ -36,32 +36,74 @@ META_PUBLISHED = (
 META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "last-modified")
 META_LANGUAGE = ("og:locale", "language", "content-language")
 META_SITE_NAME = ("og:site_name", "application-name")
+# Class names that hide an element (whole names; ``hidden-xs`` only hides it on phones).
+HIDDEN_CLASSES = frozenset(
+    _words("hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible")
+)
 # Where the page itself shows the standfirst, the byline and captions: class words on a
 # paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
 # one document query returns anyway, because attribute-substring selectors are the slowest kind.
 DOM_META_WORDS = re.compile(
     r"(?P<caption>wp-caption-text|caption)"
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
-    r"|(?P<byline>byline|author-name)"
+    r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
+    r"|(?P<hidden>(?<![\w-])(?:"
+    + "|".join(re.escape(name) for name in sorted(HIDDEN_CLASSES))
+    + r")(?![\w-]))"
+    r"|(?P<dateline>dateline|timestamp|publish-date|pub-date|post-date|entry-date|article-date"
+    r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
-MAX_H1 = 3
+FIELD_ROLES = frozenset(_words("byline dateline"))  # their short paragraphs never enter the body
+BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
+MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
+# Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
+# headline when no <h1> is backed by the metadata. Matched on whole class tokens.
+TITLE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:(?:entry|post|article|story|news|content)[-_]?(?:title|headline)|headline)"
+    r"(?:$|\s)",
+    re.IGNORECASE,
+)
+TITLE_HEADING_TAGS = frozenset(_words("h2 h3"))
+# Share of words a metadata title must share with an <h1> for the <h1> to count as backed by it
+# (``Calculators in 2025`` on the page, ``Calculators 2025 | Site`` in og:title).
+MIN_TITLE_OVERLAP = 0.6
 # Elements inside a heading that the page lays out as lines of their own: their words are kept
 # apart (``<span class="title">...not.</span><div>Defining...``) instead of glued together.
 HEADING_BREAK_TAGS = frozenset(_words("div p br h1 h2 h3 h4 h5 h6 li ul ol section header"))
+NESTED_HEADING_TAGS = frozenset(_words("h2 h3 h4 h5 h6"))  # inside a heading: its standfirst
 HEADING_SKIP_TAGS = frozenset(_words("script style noscript template svg -comment"))
 # A label set before the headline itself, as arXiv does (``<span>Title:</span>Attention...``).
 HEADLINE_LABEL = re.compile(r"^(?:title|headline)\s*:\s*", re.IGNORECASE)
 MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set large
-MAX_SITE_NAME_CHARS = 30  # a longer last "| segment" of a title is part of the headline
+# Second-level labels under which a country's registrable domains sit (``bbc.co.uk``), so the
+# site's own label is the one before them.
+SECOND_LEVEL_LABELS = frozenset(_words("co com org net ac gov edu ne or go gv nic ltd plc"))
 MIN_TITLE_CHARS = 8
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
+SITE_PREFIX_END = re.compile(r"(?:\s+[|\-–—•·]{1,2}|\s*:)\s+$")  # ``Site: Story``, ``Site | Story``
+
+# --- what is never read: scripts, styles, hidden subtrees (see ``prune``) -----------------------
+UNREAD_TAGS = frozenset(_words("script style noscript template rt rp"))  # rt: ruby readings
+# Class selectors double the query's cost, so hidden classes are read where class words are read
+# anyway: as chrome by ``score``/``headline`` and as a role of paragraphs by ``signals``.
+PRUNE_QUERY = (
+    'script:not([type="application/ld+json"]), style, noscript, template, rt, rp, [hidden], '
+    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i]'
+)
+HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
+HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are marked (HIDDEN_MARK), not removed
+HIDDEN_MARK = "hidden"  # one of HIDDEN_CLASSES: the scoring and the walk read it as chrome
 
 # --- main-content detection -------------------------------------------------------------------
 # Paragraph-like elements whose text credits their ancestors; the fallback serves pages that set
 # their text in bare <div>s and lists (menus would out-vote articles if lists always counted).
 # Links only inside paragraphs: they are what makes a paragraph link-dense, and the page's many
 # navigation links would otherwise all cross into Python.
-CONTENT_QUERY = "p, pre, blockquote, p a, h1, h2, time[datetime], figcaption, br"
+CONTENT_QUERY = (
+    'p, pre, blockquote, p a, h1, h2, h3, time[datetime], figcaption, br, [itemprop="author"]'
+)
+AUTHOR_LEVELS = 3  # how far above an author link or itemprop=author its byline paragraph is
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 FALLBACK_CONTENT_QUERY = "div, li, td, span"
@@ -72,6 +114,12 @@ MAX_PARAGRAPH_LINK_DENSITY = 0.5  # while scoring containers
 MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
 CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
+CLEAN_CHARS = 150  # ...or this much text: a short post under a long comment thread
+# The text around the visible headline, in a branch apart from the winner's, wins when it holds
+# this many characters and this share of the winner's (a short post beside a long thread).
+ANCHOR_LEVELS = 3  # "around the headline": the text's container is at most this far up
+ANCHOR_MIN_CHARS = 250
+ANCHOR_SHARE = 0.2
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
 # A container that names itself the article body wins with a smaller share of the text.
 POSITIVE_SHARE = 0.5
@@ -96,20 +144,41 @@ MAX_LINK_CHECK_CHARS = 300
 # almost never article text, so they do not vote for the main container.
 BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
+PAGE_TAGS = frozenset(_words("html body"))
+CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
+# Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
+# ``modal-enabled``, ``comments-open``): never read as a chrome hint.
+STATE_PREFIXES = frozenset(
+    _words("has is no not with without can tag category categories cat term tax format")
+)
+STATE_SUFFIXES = frozenset(
+    _words("enabled disabled allowed open opened closed active inactive on off ready loaded count")
+)
 STRONG_HINTS = _words(
-    "comment related popup modal signup sign-up subscribe author-bio authorbio",
+    "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
+    "kommentar commentaire comentario commenti reacties",
     "author-box breadcrumb disqus yarpp jp-relatedposts",
 )
+# Strong hints that must be whole words ("respond" would otherwise start "responsive").
+STRONG_TOKENS = _words("respond replies discussion discussions talkback")
 # Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only
 # for subtrees that hold little paragraph text. Substrings for distinctive words, whole tokens for
 # short ones that would otherwise match inside innocent words ("ad" in "header").
 WEAK_HINTS = _words(
-    "share social promo newsletter sidebar cookie advert sponsor recommend readmore",
+    "share sharing social promo newsletter sidebar cookie advert sponsor recommend readmore",
     "read-more paywall byline tags toc table-of-contents author restricted",
+    # galleries and media chrome: slide counters, caption toggles, credits
+    "gallery slideshow lightbox caption credit",
+    # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
+    "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
+    "most-viewed appeal donate donation contribute membership support-us staff masthead",
+    "outbrain taboola",
+    "teilen werbung anzeige partage publicite publicidad compartir condividi verwandt",
 )
 WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
 BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
+TABLE_CELL_TAGS = frozenset(_words("td th"))
 INLINE_TAGS = frozenset(
     _words(
         "a abbr b bdi bdo cite code del dfn em font i ins kbd mark q s samp small span",
@@ -152,12 +221,130 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
+    # gallery and video chrome: slide counters, caption toggles, player labels, credits
+    r"\d{1,3}\s*(?:of|/|von|de|sur)\s*\d{1,3}",
+    r"(?:…|\.\.\.)?\s*(?:(?:show |read |see )?(?:more|less)(?:\s*/\s*(?:more|less))?)",
+    r"(?:caption\s+)?(?:close|open|hide|show|toggle)(?:\s+caption)?",
+    r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
+    r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
+    r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
+    r"(?:photo|image|picture|foto|bild)s?:\s.{0,80}",
+    r"(?:most (?:read|popular|viewed|shared|emailed|commented)|trending(?: now)?|"
+    r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
+    # wire-story and newsroom furniture
+    r"(?:the )?(?:story|article) continues (?:below|after)\b.{0,30}",
+    r"continue reading(?: the (?:main )?story| below| after the (?:advertisement|ad))?",
+    r"(?:scroll|keep reading) (?:down )?to (?:continue|read)\b.{0,30}",
+    r"(?:image|media|video) (?:copyright|caption|source)\b.{0,150}",
+    r"media playback is unsupported on your device",
+    r"(?:photo(?:graph)?:?\s*)?"
+    r"(?:getty images|afp|epa|reuters|ap photo|shutterstock|istock(?:photo)?)"
+    r"(?:\s*(?:/|via)\s*.{0,40})?",
+    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories)\s*:.{0,150}",
+    r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
+    r"this material may not be published, broadcast, rewritten,? or redistributed\.?",
+    # embedded posts, sponsored slots and recommendation rails
+    r"(?:https?://|pic\.twitter\.com/|www\.)\S+",
+    r"[—–-]\s*[^()]{1,60}\(@\w{1,30}\)\s*.{0,40}",
+    r"(?:sponsored(?: content| stories| links)?|paid (?:content|post)|promoted(?: content)?|"
+    r"partner content|around the web)",
+    r"more (?:on|about) this (?:story|topic)|more from\b.{0,40}|recommended(?: for you| stories)?",
+    r"\((?:photo|image|picture|video)s? (?:by|courtesy of|credit:?)\b[^)]{0,80}\)",
+    r"our standards:.{0,80}",
+    # the same chrome in the other languages news pages are most often written in
+    r"(?:anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|reclame|advertentie)",
+    r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
+    r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
+    r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
+    r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
+    r"(?:teilen|partager|compartir|condividi|delen|compartilhar)"
+    r"(?: (?:auf|sur|en|su|op|no) .{0,30})?",
+    r"(?:kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)(?: \(?\d+\)?)?",
+    r"(?:newsletter abonnieren|jetzt abonnieren|abonnez-vous|suscríbete|iscriviti|abonneer)"
+    r"\b.{0,60}",
+    # an advertiser's call to action: an imperative that ends in "today" or "now"
+    r"(?:get|create|start|begin|unlock|claim|grab|download|try|apply|book|open)\b.{0,80}"
+    r"\b(?:today|now)\b[^\w]*",
     r"this (?:story|article|journalism|reporting) (?:is|was) "
     r"(?:funded|supported|made possible)\b.*",
 )
 BOILERPLATE_LINES = re.compile(
     "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
 )
+# Lines that belong to other fields, never to the body: bylines, datelines, "Updated 5 minutes
+# ago", "4 min read", share rows and counters. A line is dropped when it is entirely made of
+# such items (``By Jane Doe | Updated 5 minutes ago | 4 min read``).
+MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|"
+    "juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|"
+    "novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
+    "noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|"
+    "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+)
+_DAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
+_TIME = r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5}\b)?)?"
+_DATE = (
+    rf"{_DAY}(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}|\d{{4}}[./]\d{{1,2}}[./]\d{{1,2}}"
+    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日(?:\s*\d{{1,2}}[:時]\d{{2}}分?)?){_TIME}"
+)
+_UNITS = (
+    r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|sekunden|minuten|"
+    r"stunden|tagen|wochen|monaten|jahren|secondes?|heures?|jours?|semaines?|mois|ans?|segundos?|"
+    r"minutos?|horas?|días?|dias?|semanas?|meses|años?|anos?)"
+)
+_RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+{_UNITS}|just now"
+_STAMP_WORDS = (
+    r"(?:last\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
+    r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato)"
+    r"(?:\s+(?:on|am|le|el|il))?:?\s*"
+)
+_READING = (
+    r"\d+(?:\s*-\s*\d+)?\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:read|reading(?:\s+time)?|"
+    r"de lecture|lesezeit|de lectura|de leitura|di lettura|read time)"
+    r"|(?:reading time|read time|lesezeit|temps de lecture|tiempo de lectura):?\s*\d+\s*\w*\.?"
+)
+_SOCIAL = (
+    r"facebook|twitter|x|linkedin|e-?mail|mail|whatsapp|pinterest|reddit|telegram|print|"
+    r"copy(?:\s+link)?|messenger|flipboard|threads|bluesky|sms|tumblr|pocket"
+)
+_SHARE = (
+    rf"(?:share(?:\s+(?:this|on))?(?:\s+(?:article|story|post))?:?\s*)?(?:(?:{_SOCIAL})\b[\s,|/•·]*){{2,}}"
+    r"|[\d.,]+\s*[km]?\s+(?:shares?|comments?|views?|likes?|reactions?|reads?)"
+    r"|(?:shares?|comments?|views?):?\s*[\d.,]+\s*[km]?"
+    r"|(?:shares?|comments?|replies):?\s*\(\s*[\d.,]+\s*\)"
+)
+# A byline: "By" (or von/par/por/door/av/af) and capitalised names, with an optional role or
+# date after a separator; never a sentence (it would end with a full stop).
+_BYLINE = (
+    r"(?:by|von|par|por|door|av|af)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
+    r"(?:[|·•,–—-]\s*[^.!?]{0,80})?"
+)
+_FIELD_ITEM = (
+    rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
+)
+FIELD_LINES = re.compile(
+    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•,–—/-]?\s*{_FIELD_ITEM})*[\s|·•,–—/-]*$", re.IGNORECASE
+)
+# A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
+DATE_LINES = re.compile(rf"^\W*(?:{_STAMP_WORDS})?{_DATE}\W*$", re.IGNORECASE)
+# Field lines without a digit start with one of these (bylines, stamps, share rows).
+FIELD_FIRST_WORDS = frozenset(
+    _words(
+        "by von par por door av af share shares comments views updated published posted",
+        "modified created edited last aktualisiert veröffentlicht mis publié actualizado",
+        "publicado aggiornato pubblicato vor il hace há just reading read lesezeit temps tiempo",
+        "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
+        "copy messenger flipboard threads bluesky sms tumblr pocket an one",
+    )
+)
+MAX_FIELD_LINE = 160  # longer lines are never a field
+MAX_DIGIT_FIELD_LINE = 80  # a field line that opens with no field word ("5 minutes ago") is short
+MIN_REPEAT_CHARS = 100  # a paragraph this long seen twice is a copy (headings, specs repeat)
+FIELD_EDGE = 3  # lines at either end of the body where a bare dateline is dropped
+
 # The words those lines start with: the regex only runs on paragraphs that begin with one.
 BOILERPLATE_FIRST_WORDS = frozenset(
     _words(
@@ -166,6 +353,17 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "login home privacy terms book shop buy order see view check about pin jump",
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
+        "more less show close open hide toggle caption enlarge expand zoom launch play watch",
+        "replay photo photos image picture video foto bild illustration most breaking top",
+        "editor's editors create start begin unlock claim grab download try apply open",
+        "anzeige werbung publicité publicite publicidad pubblicità pubblicita reclame advertentie",
+        "lesen mehr auch weitere à lire voir lee leer ver te leggi potrebbe lees leia veja",
+        "teilen partager compartir condividi delen compartilhar kommentar kommentare",
+        "commentaire commentaires comentario comentarios commenti reacties comentários",
+        "newsletter jetzt abonnez-vous suscríbete iscriviti abonneer",
+        "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
+        "photograph filed tagged topic topics categories copyright © (c) material",
+        "http https www pic.twitter.com sponsored paid promoted partner around recommended our",
     )
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
@@ -179,7 +377,21 @@ BOILERPLATE_INSIDE = re.compile(
     re.IGNORECASE,
 )
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
+# Longer notes that open with a label and are never article text: recipe-blog rating
+# requests, image credits for the whole post, ad terms. (Disclosures are the author's words.)
+LONG_CHROME_FIRST_WORDS = frozenset(_words("did feature featured header cover bonus"))
+LONG_CHROME = re.compile(
+    r"^(?:did you (?:make|try|bake|cook) (?:this|one of (?:my|our)|my|our)\b"
+    r"|(?:featured?|header|cover) image (?:by|via|credit)\b"
+    r"|bonus:.{0,300}\bterms (?:and conditions )?apply\.?$)",
+    re.IGNORECASE,
+)
+MAX_LONG_CHROME_LINE = 500
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
+LD_MARKUP = re.compile(r"<(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b", re.I)
+LD_BLOCK_QUERY = "p, li, h2, h3, h4, h5, h6, blockquote, pre"
+LD_AGREE_MIN_CHARS = 250  # a JSON-LD articleBody this long is a claim worth checking
+LD_AGREE_SHARE = 0.2  # the extracted text it must contain, else the paragraphs are re-scored
 ARTICLE_BODY_TRUST = 0.5  # use JSON-LD articleBody when the DOM found less than this share
 # Text that went through one decoding step too few. An entity still visible in a heading
 # (``SQL &#x26; AI``) was escaped twice in the source; UTF-8 read as Latin-1 or cp1252 shows as a

@@ -7,26 +7,33 @@ holding most of that text (less, if it names itself the article body).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
+    ANCHOR_LEVELS,
+    ANCHOR_MIN_CHARS,
+    ANCHOR_SHARE,
     BOILERPLATE_ROLES,
     BOILERPLATE_TAGS,
+    CHUNK_HEADINGS,
+    CLEAN_CHARS,
     CLEAN_SHARE,
     FALLBACK_BELOW_CHARS,
     FALLBACK_CONTENT_QUERY,
     FALLBACK_TAGS,
+    HIDDEN_CLASSES,
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
+    PAGE_TAGS,
     POSITIVE_HINTS,
     POSITIVE_SHARE,
     POSITIVE_TAGS,
     STRONG_HINTS,
+    STRONG_TOKENS,
     WALK_BOILERPLATE_TAGS,
     WEAK_HINTS,
     WEAK_TOKENS,
@@ -34,42 +41,84 @@ from worker.extract.rules import (
 )
 from worker.extract.signals import Scan
 
-
-def _hint_matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
-    """A cached search of class/id words. Page builders repeat the same long class strings
-    hundreds of times per page; the cache is per pattern because a compiled pattern in the
-    cache key would hash its whole program on every call."""
-
-    @lru_cache(maxsize=8192)
-    def hinted(words: str) -> bool:
-        return pattern.search(words.lower()) is not None
-
-    return hinted
-
-
-has_strong_hint = _hint_matcher(re.compile("|".join(re.escape(hint) for hint in STRONG_HINTS)))
-has_any_hint = _hint_matcher(
-    re.compile(
-        "|".join(re.escape(hint) for hint in (*STRONG_HINTS, *WEAK_HINTS))
-        + r"|(?<![a-z0-9])(?:"
-        + "|".join(WEAK_TOKENS)
-        + r")(?![a-z0-9])"
-    )
+# Hidden classes count as chrome everywhere: a second copy of the article set in ``.hide``
+# neither votes for its container nor is walked (the style and attribute forms are pruned).
+has_strong_hint = hint_matcher(STRONG_HINTS, STRONG_TOKENS, HIDDEN_CLASSES)
+has_any_hint = hint_matcher(
+    (*STRONG_HINTS, *WEAK_HINTS), (*STRONG_TOKENS, *WEAK_TOKENS), HIDDEN_CLASSES
 )
 
 
-def find_winner(tree: LexborHTMLParser, scan: Scan) -> LexborNode | None:
+def find_winner(
+    tree: LexborHTMLParser,
+    scan: Scan,
+    anchor: LexborNode | None = None,
+    only: Callable[[str], bool] | None = None,
+) -> LexborNode | None:
     """Score containers by the paragraph text they hold, then walk the winner.
 
     Pages that set their text in bare ``<div>``/``<span>`` runs have few good ``<p>``; for them
-    the text-bearing containers are candidates too.
+    the text-bearing containers are candidates too. ``anchor`` is the visible headline's
+    element: the text beside it wins over a longer text elsewhere (see :func:`_anchored`).
+    ``only`` limits the vote to paragraphs whose text it accepts.
     """
-    credit, nodes = _credit(scan.paragraphs, scan.linked, scan.texts)
-    if max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
+    paragraphs = scan.paragraphs
+    if only is not None:
+        paragraphs = [node for node in paragraphs if only(scan.texts.get(node.mem_id, ""))]
+        if not paragraphs:
+            return None
+    credit, nodes = _credit(paragraphs, scan.linked, scan.texts)
+    if only is None and max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
-        credit, nodes = _credit([*scan.paragraphs, *bare], scan.linked, scan.texts)
+        credit, nodes = _credit([*paragraphs, *bare], scan.linked, scan.texts)
     scan.credit = credit
-    return _pick_winner(credit, nodes) if credit else None
+    if not credit:
+        return None
+    winner = _pick_winner(credit, nodes)
+    return _anchored(winner, anchor, credit) if anchor is not None else winner
+
+
+def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]) -> LexborNode:
+    """On a short post, a longer text elsewhere (a comment thread without hints, the next post
+    of an endless page) can outweigh the article. The visible headline says which one readers
+    came for: when real paragraphs sit right around it (a few levels up), in a branch apart
+    from the winner's and not chrome, that text's tightest container wins instead."""
+    if winner.mem_id in _ancestor_keys(anchor):
+        return winner  # the headline is inside the winner
+    above_winner = _ancestor_keys(winner)
+    current = anchor.parent
+    for _ in range(ANCHOR_LEVELS):
+        if current is None or current.mem_id in above_winner:
+            return winner  # the text near the headline holds the winner
+        if credit.get(current.mem_id, 0) >= ANCHOR_MIN_CHARS:
+            break
+        current = current.parent
+    else:
+        return winner  # no text near the headline: a hero banner above the article
+    if current is None or current.mem_id in above_winner or is_boilerplate(current):
+        return winner
+    if credit[current.mem_id] < ANCHOR_SHARE * credit.get(winner.mem_id, 0):
+        return winner
+    return _tightest(current, credit)
+
+
+def _ancestor_keys(node: LexborNode) -> set[int]:
+    keys = set()
+    current: LexborNode | None = node
+    while current is not None:
+        keys.add(current.mem_id)
+        current = current.parent
+    return keys
+
+
+def _tightest(node: LexborNode, credit: Mapping[int, int]) -> LexborNode:
+    """Descend while one child holds most of the credit (the deepest container of the text)."""
+    total = credit.get(node.mem_id, 0)
+    while True:
+        best = max(node.iter(), key=lambda child: credit.get(child.mem_id, 0), default=None)
+        if best is None or credit.get(best.mem_id, 0) < WINNER_SHARE * total:
+            return node
+        node = best
 
 
 @dataclass(slots=True)
@@ -156,8 +205,9 @@ def _credit(
         if not ancestry.tainted[key]:
             clean[key] = clean.get(key, 0) + size
     clean_totals = ancestry.totals(clean)
-    if clean_totals and max(clean_totals.values()) >= CLEAN_SHARE * ancestry.largest_total(
-        everything
+    best_clean = max(clean_totals.values(), default=0)
+    if best_clean >= CLEAN_CHARS or (
+        best_clean and best_clean >= CLEAN_SHARE * ancestry.largest_total(everything)
     ):
         return clean_totals, ancestry.nodes
     return ancestry.totals(everything), ancestry.nodes
@@ -177,8 +227,11 @@ def is_boilerplate(
     """Does the element announce itself as chrome: by tag, ARIA role, or class/id words?
 
     ``tag`` spares reading the tag again when the caller already has it."""
-    if (tag or node.tag) in tags:
+    tag = tag or node.tag or ""
+    if tag in tags:
         return True
+    if tag in PAGE_TAGS:
+        return False  # <body> classes describe the page (``modal-open``), not an element
     attrs = node.attributes
     if not attrs:
         return False
@@ -214,3 +267,51 @@ def _names_itself_body(node: LexborNode) -> bool:
         return True
     words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
     return POSITIVE_HINTS.search(words) is not None
+
+
+def chunks_of(winner: LexborNode, credit: Mapping[int, int]) -> list[LexborNode]:
+    """The winner and the siblings that continue it: a body split into several chunks of the
+    same kind (``div.article-body``, an ad, ``div.article-body``) is read whole.
+
+    Only siblings of the winner's own tag and class (or that name themselves the body) count,
+    across elements without paragraph text (ads, figures); any other text, or a sibling with a
+    headline of its own (the next post of an endless page), ends the run.
+    """
+    parent = winner.parent
+    if parent is None or winner.tag in PAGE_TAGS:
+        return [winner]
+    siblings = [child for child in parent.iter() if child.tag and child.tag != "-text"]
+    index = next(i for i, child in enumerate(siblings) if child.mem_id == winner.mem_id)
+    before = _continuing(winner, reversed(siblings[:index]), credit)
+    after = _continuing(winner, siblings[index + 1 :], credit)
+    return [*reversed(before), winner, *after]
+
+
+def _continuing(
+    winner: LexborNode, siblings: Iterable[LexborNode], credit: Mapping[int, int]
+) -> list[LexborNode]:
+    found: list[LexborNode] = []
+    for sibling in siblings:
+        size = credit.get(sibling.mem_id, 0)
+        if size < MIN_PARAGRAPH_CHARS:
+            continue  # an ad slot, a figure, a spacer: the body may go on after it
+        if not _same_kind(sibling, winner) or _another_post(sibling):
+            break
+        found.append(sibling)
+    return found
+
+
+def _another_post(node: LexborNode) -> bool:
+    """Does the element open with a headline of its own: an ``<h1>``, or a heading that links
+    to another page (the next post of an endless page, a teaser)?"""
+    heading = node.css_first(CHUNK_HEADINGS)
+    return heading is not None and (heading.tag == "h1" or heading.css_first("a[href]") is not None)
+
+
+def _same_kind(node: LexborNode, winner: LexborNode) -> bool:
+    if node.tag != winner.tag or is_boilerplate(node, has_strong_hint, BOILERPLATE_TAGS):
+        return False
+    classes = node.attributes.get("class")
+    return (bool(classes) and classes == winner.attributes.get("class")) or (
+        _names_itself_body(node) and _names_itself_body(winner)
+    )

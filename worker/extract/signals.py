@@ -21,13 +21,17 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from worker.extract.rules import (
     ARTICLE_TYPES,
+    AUTHOR_LEVELS,
     DOM_META_WORDS,
+    FIELD_ROLES,
     LINK_ANCESTOR_LEVELS,
-    MAX_H1,
+    MAX_FIELD_LINE,
     PARAGRAPH_TAGS,
     SCAN_QUERY,
+    TITLE_CLASS,
+    TITLE_HEADING_TAGS,
 )
-from worker.extract.text import clean_text, heading_text, node_text, repair, unescape_leftover
+from worker.extract.text import clean_text, node_text, repair, unescape_leftover
 from worker.models import Selectors
 
 
@@ -37,7 +41,10 @@ class Signals:
 
     ld: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
-    h1s: list[str] = field(default_factory=list)
+    # Every <h1>, and every h2/h3 with a title class, with its position in document order.
+    h1s: list[tuple[int, LexborNode]] = field(default_factory=list)
+    titled: list[tuple[int, LexborNode]] = field(default_factory=list)
+    heading_texts: dict[int, str] = field(default_factory=dict)  # read once, by ``mem_id``
     title: str = ""
     canonical: str = ""
     time: str = ""
@@ -68,6 +75,7 @@ class Scan:
     credit: dict[int, int] = field(default_factory=dict)  # paragraph text held per element
     subheadline: str = ""
     byline: str = ""
+    fields: set[int] = field(default_factory=set)  # bylines, datelines, hidden paragraphs
 
 
 def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
@@ -75,9 +83,8 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
     so asking once and dispatching on the tag in Python is the cheap way."""
     scan = Scan()
     scripts: list[str] = []
-    headings: list[LexborNode] = []
     described: list[tuple[LexborNode, str]] = []  # the standfirst, the byline, captions
-    for node in tree.css(SCAN_QUERY):
+    for position, node in enumerate(tree.css(SCAN_QUERY)):
         tag = node.tag or ""
         if tag in PARAGRAPH_TAGS:
             scan.paragraphs.append(node)
@@ -85,6 +92,8 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
                 described.append((node, role))
         elif tag == "a":
             _count_link(node, scan.linked)
+            if _names_author(node):
+                _mark_author(node, scan, described)
         elif tag == "br":
             node.replace_with("\n")  # so no text() call glues the words on either side
         elif tag == "meta":
@@ -93,24 +102,36 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
             scripts.append(node.text(deep=True))
         elif tag == "figcaption":
             described.append((node, "caption"))
-        elif tag == "h2":
-            if role := _dom_meta_role(node, scan.parent_roles):
-                described.append((node, role))
+        elif tag in TITLE_HEADING_TAGS:
+            _scan_heading(position, node, tag, scan, described)
         elif tag == "h1":
-            headings.append(node)
+            scan.signals.h1s.append((position, node))
+        elif _names_author(node):  # ``<span itemprop="author">`` inside a byline paragraph
+            _mark_author(node, scan, described)
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld = _json_ld_article(scripts)
     for node, role in described:  # after the loop, so every <br> is a line break by now
         _add_dom_meta(node, role, scan)
-    h1s = scan.signals.h1s
-    for node in headings:
-        if len(h1s) < MAX_H1 and (text := heading_text(node)):
-            h1s.append(text)
     if custom := select(tree, selectors.captions):
         scan.captions = [(node, text) for node in custom if (text := node_text(node))]
         scan.custom_captions = True
     return scan
+
+
+def _scan_heading(
+    position: int,
+    node: LexborNode,
+    tag: str,
+    scan: Scan,
+    described: list[tuple[LexborNode, str]],
+) -> None:
+    """An ``<h2>`` may be the standfirst or byline; an h2/h3 with a title class, the headline."""
+    classes = node.attributes.get("class")
+    if classes and TITLE_CLASS.search(classes):
+        scan.signals.titled.append((position, node))
+    elif tag == "h2" and (role := _dom_meta_role(node, scan.parent_roles)):
+        described.append((node, role))
 
 
 def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
@@ -120,6 +141,24 @@ def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
         signals.canonical = clean_text(node.attributes.get("href") or "")
     elif tag == "time" and not signals.time:
         signals.time = clean_text(node.attributes.get("datetime") or "")
+
+
+def _names_author(node: LexborNode) -> bool:
+    attrs = node.attributes
+    return attrs.get("rel") == "author" or attrs.get("itemprop") == "author"
+
+
+def _mark_author(node: LexborNode, scan: Scan, described: list[tuple[LexborNode, str]]) -> None:
+    """``<p><a rel="author">Jane Reporter</a>, Staff Writer</p>``: the paragraph holding an
+    author link or an ``itemprop=author`` element is a byline, however it is worded."""
+    current: LexborNode | None = node
+    for _ in range(AUTHOR_LEVELS):
+        if current is None:
+            return
+        if current.tag in PARAGRAPH_TAGS:
+            described.append((current, "byline"))
+            return
+        current = current.parent
 
 
 def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
@@ -138,11 +177,16 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
     text = node_text(node)
     if not text:
         return
+    if role == "hidden":
+        scan.fields.add(node.mem_id)  # not shown at all
+        return
+    if role in FIELD_ROLES and len(text) <= MAX_FIELD_LINE:
+        scan.fields.add(node.mem_id)  # shown in a field of its own
     if role == "caption":
         scan.captions.append((node, text))
     elif role == "subheadline" and not scan.subheadline:
         scan.subheadline = text
-    elif role == "byline" and not scan.byline:
+    elif role == "byline" and not scan.byline and len(text) <= MAX_FIELD_LINE:
         scan.byline = text
 
 

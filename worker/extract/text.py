@@ -19,6 +19,7 @@ from worker.extract.rules import (
     LEFTOVER_ENTITY,
     MOJIBAKE,
     MOJIBAKE_LEADS,
+    NESTED_HEADING_TAGS,
 )
 
 
@@ -88,13 +89,23 @@ def unescape_leftover(text: str) -> str:
 def heading_text(node: LexborNode) -> str:
     """A heading's text as readers see it: words on separate lines stay apart, a leftover entity
     is decoded, and a leading label such as ``Title:`` is dropped."""
-    text = repair(clean_text(unescape_leftover("".join(_heading_parts(node)))))
+    raw = "".join(_heading_parts(node, NESTED_HEADING_TAGS))
+    if raw.isspace() or not raw:
+        raw = "".join(_heading_parts(node))
+    text = repair(clean_text(unescape_leftover(raw)))
     return HEADLINE_LABEL.sub("", text, count=1) or text
 
 
-def _heading_parts(node: LexborNode) -> list[str]:
+def spaced_text(node: LexborNode) -> str:
+    """An element's text with a space around each line-level element inside it."""
+    return "".join(_heading_parts(node))
+
+
+def _heading_parts(node: LexborNode, skip: frozenset[str] = frozenset()) -> list[str]:
     """The heading's text pieces in document order, a space around each line-level element
-    (a loop, not recursion: a heading may hide absurdly deep markup)."""
+    (a loop, not recursion: a heading may hide absurdly deep markup). A heading nested in it
+    (``<h1><p>Title</p><h4>what it covers</h4></h1>``) is its standfirst: ``skip`` leaves it
+    out, and the caller reads it only when nothing else is there."""
     parts: list[str] = []
     pending: list[LexborNode | str] = [*reversed(list(node.iter(include_text=True)))]
     while pending:
@@ -104,7 +115,7 @@ def _heading_parts(node: LexborNode) -> list[str]:
             parts.append(item)
         elif tag == "-text":
             parts.append(item.text_content or "")
-        elif tag not in HEADING_SKIP_TAGS:
+        elif tag not in HEADING_SKIP_TAGS and tag not in skip:
             around = " " if tag in HEADING_BREAK_TAGS else ""
             pending.extend((around, *reversed(list(item.iter(include_text=True))), around))
     return parts

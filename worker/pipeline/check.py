@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from worker.config import Settings
-from worker.errors import FetchError
+from worker.errors import ExtractError, FetchError
 from worker.extract import extract_article
 from worker.extract.access import access_signals
 from worker.fetch import HTML_CONTENT_TYPES, fetch, robots
@@ -175,7 +175,10 @@ def _process(
     if current is not None and _is_section_front(watch.url, page):
         return record_removal(target, current, page.status, store, page.final_url)
     profile, mode = _profile(watch, context.settings), _mode(watch, current)
-    article = extract_article(page.text, page.final_url, profile, mode)
+    try:
+        article = extract_article(page.text, page.final_url, profile, mode)
+    except ExtractError as exc:  # the parser gave up on this page; the last version stays
+        return result_for(watch, "error", error=str(exc))
     if current is not None and not current.removed:
         lost = _lost(watch, current, article, page)
         if lost is not None:

@@ -1,0 +1,99 @@
+"""worker.extract on the hand-made pages of bench/data/handmade, one per kind of failure that
+real pages showed: what each field holds, beyond the exact body the gate checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.scoring import HANDMADE_DIR, Page, load_pages
+from worker.extract import extract_article
+from worker.models import Article
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, Page]:
+    return {page.id: page for page in load_pages(HANDMADE_DIR)}
+
+
+def _extract(pages: dict[str, Page], page_id: str) -> Article:
+    page = pages[page_id]
+    return extract_article(page.html, page.url)
+
+
+def test_byline_and_timestamps_leave_the_body_and_the_lede_is_first(pages: dict[str, Page]) -> None:
+    """A byline paragraph is the byline field; "Updated 5 minutes ago", "4 min read", the
+    dateline and the share row are gone, so the lede is paragraph 1."""
+    article = _extract(pages, "fields-in-body")
+    assert article.byline == "Jane Reporter"
+    assert article.paragraphs[0].startswith("The council approved protected cycle lanes")
+    assert len(article.paragraphs) == 3
+
+
+def test_gallery_captions_are_captions_and_its_chrome_is_nowhere(pages: dict[str, Page]) -> None:
+    """Slide captions land in the captions field; counters, toggles and credits in no field."""
+    article = _extract(pages, "gallery-and-widgets")
+    assert "The bridge at Low Mill under water on Thursday morning." in article.captions
+    every_field = " ".join((*article.paragraphs, *article.captions))
+    for chrome in ("1 of 5", "Caption Close", "Photo: Sam Fielding", "Most read"):
+        assert chrome not in every_field
+
+
+def test_hidden_copies_of_the_article_count_once(pages: dict[str, Page]) -> None:
+    """Copies in display:none, a hide class and a hidden microdata block are not read again."""
+    article = _extract(pages, "hidden-copies")
+    assert len(article.paragraphs) == len(set(article.paragraphs)) == 3
+
+
+def test_json_ld_markup_becomes_text_not_tags(pages: dict[str, Page]) -> None:
+    """HTML inside JSON-LD articleBody is parsed: link text kept, no tag or URL in the body."""
+    article = _extract(pages, "json-ld-markup")
+    assert len(article.paragraphs) == 3
+    assert all("<" not in text and "href" not in text for text in article.paragraphs)
+    assert "their tickets stay valid" in article.paragraphs[1]
+
+
+def test_a_data_table_keeps_its_rows_and_its_caption_stays_a_caption(
+    pages: dict[str, Page],
+) -> None:
+    """Each table row is one paragraph with its cells apart; the figure caption is a caption."""
+    article = _extract(pages, "data-table")
+    assert "Riverside | Labour | 3,118 | 61%" in article.paragraphs
+    assert article.captions == ("Source: Hillside electoral office",)
+
+
+def test_a_body_split_by_an_ad_is_read_whole_in_order(pages: dict[str, Page]) -> None:
+    """Three chunks of the same kind around an ad and a figure give every paragraph, in order,
+    and none of the sidebar."""
+    article = _extract(pages, "split-body")
+    assert article.paragraphs == tuple(pages["split-body"].gold_body.split("\n\n"))
+    assert not any("Westbury Courier is published" in text for text in article.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("page_id", "words"),
+    [("cjk-latin", "第一章 Background"), ("cjk-latin", "あります。 The city says")],
+)
+def test_cjk_and_latin_words_stay_apart(pages: dict[str, Page], page_id: str, words: str) -> None:
+    """Words the markup sets apart (a <div> inside a heading, a <br>) are not glued together."""
+    assert any(words in text for text in _extract(pages, page_id).paragraphs)
+
+
+def test_the_post_under_the_visible_headline_beats_a_longer_next_post(
+    pages: dict[str, Page],
+) -> None:
+    """On an endless page the short post under the <h1> is the article, not the longer next
+    post below it (whose linked <h2> also stops it being merged in as a chunk)."""
+    article = _extract(pages, "next-post-below")
+    assert article.headline == "Town hall clock stops after storm"
+    assert len(article.paragraphs) == 3
+    assert not any("market hall" in text for text in article.paragraphs)
+
+
+def test_json_ld_article_body_overrules_a_longer_stream_of_teasers(
+    pages: dict[str, Page],
+) -> None:
+    """When the extracted text is absent from the page's own JSON-LD articleBody, only the
+    paragraphs that articleBody contains vote, so the short article beats the teaser stream."""
+    article = _extract(pages, "json-ld-says-otherwise")
+    assert article.paragraphs[0].startswith("The public swimming pool reopened")
+    assert not any("bakery" in text for text in article.paragraphs)

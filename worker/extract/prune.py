@@ -1,0 +1,53 @@
+"""What never counts as page text, removed before the document scan: scripts, styles and
+``<noscript>`` fallbacks (their source text would otherwise be read inside a ``<p>``), and
+subtrees the page hides (``hidden``, ``aria-hidden``, ``display:none``; hidden classes are read
+as chrome by ``score``, since class selectors would double this query's cost),
+where sites keep a second or third copy of the article (a schema.org microdata block, an
+"expanded" variant) that would be counted every time.
+
+One CSS query finds them all; the style candidates are confirmed in Python. A hidden subtree
+with real text is not removed but given the ``hidden`` class, which the scoring reads as chrome:
+its paragraphs do not vote, unless leaving them out would discard most of the page's text (some
+pages ship their article hidden and reveal it with script, and an empty article would be worse
+than a duplicated one).
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from worker.extract.rules import (
+    HIDDEN_EXEMPT_ID,
+    HIDDEN_KEEP_CHARS,
+    HIDDEN_MARK,
+    HIDDEN_STYLE,
+    PRUNE_QUERY,
+    UNREAD_TAGS,
+)
+
+
+def prune(tree: LexborHTMLParser) -> None:
+    """Remove unread and small hidden subtrees from ``tree``; mark the large hidden ones."""
+    body = tree.body  # the <head>'s scripts and styles are never read as text anyway
+    found = (body or tree).css(PRUNE_QUERY)
+    doomed: list[LexborNode] = []
+    for node in found:
+        if node.tag in UNREAD_TAGS:
+            doomed.append(node)
+        elif _hidden(node):
+            if len(node.text(deep=True, strip=True)) < HIDDEN_KEEP_CHARS:
+                doomed.append(node)
+            else:  # weighed later: chrome to the scoring, unless it is most of the page's text
+                node.attrs["class"] = f"{node.attributes.get('class') or ''} {HIDDEN_MARK}"
+    for node in reversed(doomed):  # reverse document order: descendants before their ancestors
+        node.decompose()
+
+
+def _hidden(node: LexborNode) -> bool:
+    attrs = node.attributes
+    if HIDDEN_EXEMPT_ID.match(attrs.get("id") or ""):
+        return False  # React's streamed segments: hidden until a script moves them in place
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = attrs.get("style")
+    return style is not None and HIDDEN_STYLE.search(style) is not None
