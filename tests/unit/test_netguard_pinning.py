@@ -266,7 +266,8 @@ def _rebinding_resolver(first: str, then: str) -> list[str]:
     real = socket.getaddrinfo
 
     def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host != "rebind.test":
+        name = host.decode("ascii") if isinstance(host, bytes) else host  # anyio sends bytes
+        if name != "rebind.test":
             return real(host, port, *args, **kwargs)
         answer = first if not answers else then
         answers.append(answer)
