@@ -17,13 +17,22 @@ from typing import Annotated, Any
 
 import redis
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from worker import __version__, pipeline
 from worker.cli.alerts import alerts_app
-from worker.cli.common import Options, build_all_channels, err, load, open_store
+from worker.cli.common import (
+    Options,
+    build_all_channels,
+    count,
+    load,
+    open_store,
+    out,
+    plain,
+    say,
+    shown_time,
+)
 from worker.config import Settings
 from worker.diff import compare
 from worker.embedded import child_env, embedded_redis, run_worker
@@ -42,7 +51,6 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli.add_typer(alerts_app, name="alerts")
-out = Console()
 
 
 def _version(value: bool) -> None:
@@ -125,7 +133,7 @@ def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
     for key in keys:
         watch = settings.watch_named(key)
         if watch is None:
-            err.print(f"no watch named {key!r} in {settings.config_dir}/watches.yaml")
+            say(f"no watch named {key!r} in {settings.config_dir}/watches.yaml", stderr=True)
             raise typer.Exit(2)
         chosen.append(watch)
     return tuple(chosen)
@@ -168,15 +176,15 @@ async def _checks(
 
 
 def _print_results(results: Sequence[CheckResult]) -> None:
-    table = Table(title=f"editwatch check: {len(results)} watches")
+    table = Table(title=f"editwatch check: {count(len(results), 'watch')}")
     for column in ("watch", "outcome", "kinds", "version", "error"):
         table.add_column(column, overflow="fold")
-    colors = {"changed": "bold yellow", "new": "green", "error": "red"}
+    colors = {"changed": "bold yellow", "new": "green", "error": "red", "deferred": "yellow"}
     for r in results:
-        style = colors.get(r.outcome, "")
-        outcome = f"[{style}]{r.outcome}[/]" if style else r.outcome
+        outcome = plain(r.outcome)
+        outcome.stylize(colors.get(r.outcome, ""))
         version = str(r.version or "")
-        table.add_row(r.watch, outcome, ", ".join(r.kinds), version, r.error or "")
+        table.add_row(plain(r.watch), outcome, plain(", ".join(r.kinds)), version, plain(r.error))
     out.print(table)
 
 
@@ -207,13 +215,14 @@ def watches(
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    table = Table(title=f"{len(rows)} watches")
+    table = Table(title=count(len(rows), "watch"))
     for column in ("name", "type", "next due", "last check", "outcome", "versions", "error"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            row["name"], row["type"], row["next_due"] or "", row["last_checked_at"] or "never",
-            row["last_outcome"] or "", str(row["versions"]), row["last_error"] or "",
+            plain(row["name"]), row["type"], shown_time(row["next_due"]),
+            shown_time(row["last_checked_at"]) or "never", plain(row["last_outcome"]),
+            str(row["versions"]), plain(row["last_error"]),
         )  # fmt: skip
     out.print(table)
 
@@ -258,7 +267,10 @@ def _watch_id(store: Store, settings: Settings, key: str) -> int:
     configured = settings.watch_named(key)
     record = store.get_watch_by_url_or_name(configured.url if configured else key)
     if record is None:
-        err.print(f"no stored watch named {key!r}; run `editwatch check` first or check the name")
+        say(
+            f"no stored watch named {key!r}; run `editwatch check` first or check the name",
+            stderr=True,
+        )
         raise typer.Exit(2)
     return record.id
 
@@ -281,15 +293,15 @@ def history(
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    table = Table(title=f"history of {watch}")
+    table = Table(title=plain(f"history of {watch}"))
     for column in ("version", "from", "seen", "headline", "kinds", "significance"):
         table.add_column(column, overflow="fold")
     for row in rows:
         significance = (row["significance"] or "") + (" silent" if row["silent"] else "")
         kinds = ", ".join(row["kinds"]) if row["from_version"] else "(first version)"
         table.add_row(
-            str(row["version"]), str(row["from_version"] or ""), row["seen"][:19].replace("T", " "),
-            row["headline"], kinds, significance,
+            str(row["version"]), str(row["from_version"] or ""), shown_time(row["seen"]),
+            plain(row["headline"]), plain(kinds), plain(significance),
         )  # fmt: skip
     out.print(table)
 
@@ -325,13 +337,13 @@ def _pick_versions(
 ) -> tuple[Version, Version]:
     versions = {v.number: v for v in store.versions(watch_id)}
     if len(versions) < 2 and not (old and new):
-        err.print("only one version stored so far: nothing to compare yet")
+        say("only one version stored so far: nothing to compare yet", stderr=True)
         raise typer.Exit(1)
     new = new or max(versions)
     old = old or max((n for n in versions if n < new), default=new)
     missing = [n for n in (old, new) if n not in versions]
     if missing:
-        err.print(f"no version {missing[0]}; stored versions: {sorted(versions)}")
+        say(f"no version {missing[0]}; stored versions: {sorted(versions)}", stderr=True)
         raise typer.Exit(2)
     return versions[old], versions[new]
 
