@@ -20,6 +20,7 @@ from kombu import Exchange, Queue
 from worker import logs
 from worker.config import Settings, load_settings
 from worker.errors import ConfigError
+from worker.extract import selector_problem
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 QUEUES = ("editwatch.control", "editwatch.checks", "editwatch.notify")
@@ -34,7 +35,9 @@ ROUTES = {
 def settings_from_env() -> Settings:
     """Settings for worker processes: the CLI passes its --config/--data through the env."""
     return load_settings(
-        os.environ.get("EDITWATCH_CONFIG_DIR", "config"), os.environ.get("EDITWATCH_DATA_DIR")
+        os.environ.get("EDITWATCH_CONFIG_DIR", "config"),
+        os.environ.get("EDITWATCH_DATA_DIR"),
+        selector_check=selector_problem,
     )
 
 

@@ -33,6 +33,7 @@ from worker.cli.common import (
     say,
     shown_time,
 )
+from worker.cli.validate_cmd import validate
 from worker.config import Settings
 from worker.diff import compare
 from worker.embedded import child_env, embedded_redis, run_worker
@@ -51,6 +52,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli.add_typer(alerts_app, name="alerts")
+cli.command()(validate)
 
 
 def _version(value: bool) -> None:
@@ -186,17 +188,6 @@ def _print_results(results: Sequence[CheckResult]) -> None:
         version = str(r.version or "")
         table.add_row(plain(r.watch), outcome, plain(", ".join(r.kinds)), version, plain(r.error))
     out.print(table)
-
-
-@cli.command()
-def validate(ctx: typer.Context) -> None:
-    """Validate config/*.yaml and the environment; print what would run."""
-    settings = load(ctx)
-    channels = build_all_channels(settings)
-    out.print(
-        f"[green]configuration OK[/]: {len(settings.watches)} watches, {len(channels)} channels, "
-        f"{len(settings.sites)} site profiles ({settings.config_dir})"
-    )
 
 
 @cli.command()

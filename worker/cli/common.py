@@ -18,6 +18,7 @@ from rich.text import Text
 from worker import logs
 from worker.config import Settings, load_settings
 from worker.errors import ConfigError, EditwatchError
+from worker.extract import selector_problem
 from worker.notify import Channel, ChannelContext, build_channels
 from worker.store import Store
 from worker.textutil import terminal_safe
@@ -85,12 +86,17 @@ class Options:
     data_dir: Path | None
 
 
+def options_of(ctx: typer.Context) -> tuple[Path, Path | None]:
+    """The main command's ``--config`` and ``--data``."""
+    options = ctx.find_root().obj
+    return getattr(options, "config_dir", Path("config")), getattr(options, "data_dir", None)
+
+
 def load(ctx: typer.Context) -> Settings:
     """Settings from the main command's ``--config``/``--data`` (exit 2 on a config error)."""
-    options = ctx.find_root().obj
-    config_dir: Path = getattr(options, "config_dir", Path("config"))
+    config_dir, data_dir = options_of(ctx)
     try:
-        settings = load_settings(config_dir, getattr(options, "data_dir", None))
+        settings = load_settings(config_dir, data_dir, selector_check=selector_problem)
     except ConfigError as exc:
         err.print("[bold red]configuration error[/]")
         say(str(exc), stderr=True)
@@ -107,16 +113,19 @@ def open_store(settings: Settings) -> Store:
         raise typer.Exit(2) from None
 
 
-def build_all_channels(settings: Settings) -> dict[str, Channel]:
-    """Every configured channel, built (options validated) or exit 2 naming the problem."""
-    context = ChannelContext(
+def channel_context(settings: Settings) -> ChannelContext:
+    return ChannelContext(
         settings.data_dir,
         settings.fetch.allow_private_networks,
         settings.fetch.user_agent,
         settings.notify.timeout,
     )
+
+
+def build_all_channels(settings: Settings) -> dict[str, Channel]:
+    """Every configured channel, built (options validated) or exit 2 naming the problem."""
     try:
-        return build_channels(settings.channels, context)
+        return build_channels(settings.channels, channel_context(settings))
     except ConfigError as exc:
         err.print("[bold red]configuration error[/]")
         say(f"{settings.config_dir}/editwatch.yaml: {exc}", stderr=True)

@@ -26,7 +26,7 @@ from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile
 
 EXTRACTOR_VERSION = "editwatch-extract/1.1"  # 1.1: headline and mojibake repair
-__all__ = ["EXTRACTOR_VERSION", "extract_article"]
+__all__ = ["EXTRACTOR_VERSION", "extract_article", "selector_problem"]
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _EXTRACT_FAILURES = (
@@ -54,6 +54,19 @@ def extract_article(
         # Broken documents are a fact of the web: an empty result lets the pipeline record the
         # check as "nothing usable" instead of crashing the worker.
         return Article(canonical_url=url or "")
+
+
+def selector_problem(css: str) -> str | None:
+    """Why the parser refuses the CSS selector ``css`` (``None`` when it parses).
+
+    Config validation calls this: a selector the parser cannot read makes every extraction of
+    the site come out empty, which would otherwise surface only as failing checks.
+    """
+    try:
+        LexborHTMLParser("<html></html>").css(css)
+    except SelectolaxError as exc:
+        return f"{css!r} is not a CSS selector the parser can read ({exc})"
+    return None
 
 
 def _decode(html: bytes | str) -> str:
