@@ -21,12 +21,14 @@ from worker import logs
 from worker.config import Settings, load_settings
 from worker.errors import ConfigError
 from worker.extract import selector_problem
+from worker.pipeline.health import CANARY_EVERY
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 QUEUES = ("editwatch.control", "editwatch.checks", "editwatch.notify")
 ROUTES = {
     "editwatch.dispatch_due": "editwatch.control",
     "editwatch.sweep_outbox": "editwatch.control",
+    "editwatch.canary": "editwatch.control",
     "editwatch.check_batch": "editwatch.checks",
     "editwatch.deliver": "editwatch.notify",
 }
@@ -76,6 +78,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "editwatch.sweep_outbox",
                 "schedule": settings.notify.sweep_interval,
             },
+            "canary": {"task": "editwatch.canary", "schedule": CANARY_EVERY},
         },
         "timezone": "UTC",
     }
@@ -106,4 +109,12 @@ def _load_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
-app = create_app(_load_or_exit())
+_STARTUP = _load_or_exit()
+
+
+def startup_settings() -> Settings:
+    """The configuration this process started with: the last good one it knows for sure."""
+    return _STARTUP
+
+
+app = create_app(_STARTUP)

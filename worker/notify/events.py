@@ -18,7 +18,7 @@ from typing import Any
 from worker.models import Notification
 from worker.notify.message import escape_markdown, html_page, machine_payload, markdown, text
 
-OPERATOR_EVENTS = ("watch_failing", "extraction_empty", "notification_dead")
+OPERATOR_EVENTS = ("watch_failing", "extraction_empty", "notification_dead", "config_invalid")
 DIGEST_RULE = "-" * 40
 
 
