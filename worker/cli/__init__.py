@@ -36,7 +36,14 @@ from worker.cli.common import (
 from worker.cli.validate_cmd import validate
 from worker.config import Settings
 from worker.diff import compare
-from worker.embedded import child_env, embedded_redis, run_worker
+from worker.embedded import (
+    AlreadyRunningError,
+    Supervisor,
+    child_env,
+    embedded_redis,
+    run_lock,
+    run_worker,
+)
 from worker.fetch import make_client
 from worker.models import CheckResult, Version, Watch
 from worker.pipeline import delivery, health
@@ -84,17 +91,29 @@ def run(
     ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
 ) -> None:
-    """Start worker and scheduler on this machine (embedded Redis unless REDIS_URL is set)."""
+    """Start worker and scheduler on this machine (embedded Redis unless REDIS_URL is set).
+
+    Ctrl-C, SIGTERM and closing the terminal (SIGHUP) stop the worker, then Redis, and exit 0.
+    One `run` per data directory: a second one refuses (the pid is in <data>/editwatch.pid).
+    """
     settings = load(ctx)
     build_all_channels(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with run_lock(settings.data_dir), Supervisor() as supervisor:
+            raise typer.Exit(_run_supervised(settings, concurrency, supervisor))
+    except AlreadyRunningError as exc:
+        say(str(exc), stderr=True)
+        raise typer.Exit(2) from None
+
+
+def _run_supervised(settings: Settings, concurrency: int, supervisor: Supervisor) -> int:
+    level = settings.log.level
     if settings.broker_url:
         env = child_env(settings.config_dir, settings.data_dir, settings.broker_url)
-        raise typer.Exit(run_worker(env, concurrency))
-    with embedded_redis(settings.data_dir) as url:
+        return run_worker(env, concurrency, supervisor=supervisor, level=level)
+    with embedded_redis(settings.data_dir, supervisor) as url:
         env = child_env(settings.config_dir, settings.data_dir, url)
-        code = run_worker(env, concurrency)
-    raise typer.Exit(code)
+        return run_worker(env, concurrency, supervisor=supervisor, level=level)
 
 
 @cli.command()
