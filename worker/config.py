@@ -205,8 +205,8 @@ class NotifySettings(_Frozen):
     """
 
     max_attempts: int = Field(default=8, ge=1, le=50)
-    backoff: float = Field(default=180.0, gt=0)
-    backoff_max: float = Field(default=7200.0, gt=0)
+    backoff: float = 180.0
+    backoff_max: float = 7200.0
     timeout: float = Field(default=15.0, gt=0)
     stale_after: float = Field(default=600.0, gt=0)
     sweep_interval: float = Field(default=15.0, gt=0)

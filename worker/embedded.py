@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -65,8 +65,8 @@ def run_lock(data_dir: Path) -> Iterator[Path]:
         holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
         os.close(fd)
         raise AlreadyRunningError(
-            f"{data_dir}: another `editwatch run` (pid {holder}) is using this data directory; "
-            f"stop it first (kill -TERM {holder}) or give another --data"
+            f"{data_dir}: another `editwatch run` or `check` (pid {holder}) is using this data "
+            f"directory; stop it first (kill -TERM {holder}) or give another --data"
         ) from None
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
@@ -186,7 +186,9 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], deadline: float) -> No
 
 
 @contextmanager
-def embedded_redis(data_dir: Path, supervisor: Supervisor | None = None) -> Iterator[str]:
+def embedded_redis(
+    data_dir: Path, supervisor: Supervisor | None = None, *, announce: bool = True
+) -> Iterator[str]:
     """Start a private redis-server on a unix socket in ``data_dir``; yield its URL.
 
     With a ``supervisor`` the server is its child (own process group, dies with us).
@@ -212,7 +214,8 @@ def embedded_redis(data_dir: Path, supervisor: Supervisor | None = None) -> Iter
     url = f"unix://{socket}"
     try:
         _wait_for(url, process, time.monotonic() + 10)
-        log.info("embedded_redis_started", socket=str(socket), pid=process.pid)
+        if announce:
+            log.info("embedded_redis_started", socket=str(socket), pid=process.pid)
         yield url
     finally:
         process.terminate()
@@ -221,7 +224,50 @@ def embedded_redis(data_dir: Path, supervisor: Supervisor | None = None) -> Iter
         except subprocess.TimeoutExpired:
             process.kill()
         log_file.close()
-        log.info("embedded_redis_stopped")
+        if announce:
+            log.info("embedded_redis_stopped")
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+@contextmanager
+def state_redis(
+    broker_url: str | None, data_dir: Path, warn: Callable[[str], None]
+) -> Iterator[redis.Redis | None]:
+    """A Redis for ``editwatch check``'s politeness state, the same keys workers use.
+
+    The configured Redis when it answers; else the embedded one of a ``run`` going on this
+    data dir; else a private one started for this run, persisting in the data dir (so gaps,
+    pauses and robots.txt outlive the run). ``None`` only when another process holds the data
+    dir without a Redis to share (then politeness lasts this run only, and ``warn`` says so).
+    """
+    if broker_url:
+        client = redis.Redis.from_url(broker_url, socket_connect_timeout=2, socket_timeout=5)
+        if _answers(client):
+            yield client
+            return
+        warn(f"{broker_url} does not answer; politeness state is kept in {data_dir} instead")
+    running = redis.Redis(unix_socket_path=str(data_dir / SOCKET_NAME), socket_timeout=5)
+    if (data_dir / SOCKET_NAME).exists() and _answers(running):
+        yield running
+        return
+    try:
+        lock = run_lock(data_dir)
+        lock.__enter__()
+    except AlreadyRunningError as exc:
+        warn(f"{exc}; per-host gaps and pauses hold for this run only")
+        yield None
+        return
+    try:
+        with embedded_redis(data_dir, announce=False) as url:
+            yield redis.Redis.from_url(url)
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def worker_command(concurrency: int, beat: bool, data_dir: Path, level: str = "info") -> list[str]:

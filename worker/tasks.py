@@ -35,8 +35,8 @@ from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings
 from worker.config import Settings
 from worker.errors import ConfigError
-from worker.fetch import Client, make_client, robots
-from worker.fetch.hostlimits import HostLimiter
+from worker.fetch import Client, make_client
+from worker.fetch.hostlimits import shared_politeness
 from worker.logs import bound, get_logger
 from worker.models import CheckResult
 from worker.notify import Channel, ChannelContext, build_channels
@@ -80,34 +80,8 @@ class Runtime:
         """The pipeline context: one HTTP client per process, politeness shared via Redis."""
         if self.client is None:
             self.client = make_client(self.settings.fetch)
-        return pipeline.Context(
-            self.settings,
-            self.store,
-            self.client,
-            robots=robots.RobotsCache(
-                self.redis,
-                self.settings.redis_prefix,
-                self.settings.politeness.robots_ttl,
-                error_ttl=self.settings.politeness.robots_error_ttl,
-            ),
-            gate=host_limiter(self.redis, self.settings),
-        )
-
-
-def host_limiter(client: redis.Redis, settings: Settings) -> HostLimiter:
-    """Per-host limits from ``politeness`` settings, shared by every worker."""
-    polite = settings.politeness
-    return HostLimiter(
-        client,
-        settings.redis_prefix,
-        max_in_flight=polite.max_in_flight,
-        min_gap=polite.min_gap,
-        overrides=polite.overrides(),
-        lease_ttl=polite.slot_lease,
-        failure_threshold=polite.failure_threshold,
-        breaker_pause=polite.breaker_pause,
-        retry_after_cap=polite.retry_after_cap,
-    )
+        robots, gate = shared_politeness(self.redis, self.settings)
+        return pipeline.Context(self.settings, self.store, self.client, robots=robots, gate=gate)
 
 
 _runtime: Runtime | None = None

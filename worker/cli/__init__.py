@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -43,8 +44,10 @@ from worker.embedded import (
     embedded_redis,
     run_lock,
     run_worker,
+    state_redis,
 )
-from worker.fetch import make_client
+from worker.fetch import Client, make_client
+from worker.fetch.hostlimits import shared_politeness
 from worker.models import CheckResult, Version, Watch
 from worker.pipeline import delivery, health
 from worker.render import render_html, render_json, render_markdown, render_text
@@ -125,12 +128,21 @@ def check(
         list[str] | None, typer.Option("--watch", "-w", help="Only this watch (name or URL).")
     ] = None,
 ) -> None:
-    """Check every watch once, now, without Celery; deliver the alerts this run queued."""
+    """Check every watch once, now, without Celery; deliver the alerts this run queued.
+
+    Politeness is the workers': the per-host gap, Retry-After pauses, the circuit breaker and
+    robots.txt (cached up to 24 h) live in Redis, or in the data dir when there is none.
+    Exit codes: 0 every watch checked; 1 a watch errored or was deferred, or an alert is dead;
+    2 usage or configuration error.
+    """
     settings = load(ctx)
     channels = build_all_channels(settings) if notify else {}
     store = open_store(settings)
     watches = _select(settings, watch)
-    results = _run_checks(watches, settings, store, show_progress=not as_json and out.is_terminal)
+    with state_redis(settings.broker_url, settings.data_dir, _warn) as state:
+        results = _run_checks(
+            watches, settings, store, state, show_progress=not as_json and out.is_terminal
+        )
     checked = [(t.id, t.watch.url) for t in pipeline.targets_for(store, watches)]
     health.after_check_round(store, settings, checked)
     if notify:
@@ -139,12 +151,34 @@ def check(
         for notification_id in [i for r in results for i in r.notifications]:
             delivery.deliver(store, channels, notification_id, settings.notify, routing)
         delivery.deliver_pending(store, channels, settings.notify, routing)
+    dead = len(store.notifications("dead"))
     store.close()
     if as_json:
         for result in results:
             sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:
         _print_results(results)
+    raise typer.Exit(check_exit_code(results, dead))
+
+
+NOT_CHECKED = frozenset({"error", "deferred"})
+
+
+def check_exit_code(results: Sequence[CheckResult], dead_alerts: int) -> int:
+    """0 when every watch was checked and no alert is dead, else 1 (with the reason said)."""
+    failed = [r for r in results if r.outcome in NOT_CHECKED]
+    if failed:
+        say(
+            f"{count(len(failed), 'watch')} of {len(results)} not checked (error or deferred)",
+            stderr=True,
+        )
+    if dead_alerts:
+        say(f"{count(dead_alerts, 'dead alert')}: see `editwatch alerts --failed`", stderr=True)
+    return 1 if failed or dead_alerts else 0
+
+
+def _warn(message: str) -> None:
+    say(f"warning: {message}", stderr=True)
 
 
 def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
@@ -161,15 +195,17 @@ def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
 
 
 def _run_checks(
-    watches: Sequence[Watch], settings: Settings, store: Store, show_progress: bool
+    watches: Sequence[Watch],
+    settings: Settings,
+    store: Store,
+    state: redis.Redis | None,
+    show_progress: bool,
 ) -> list[CheckResult]:
     """Feeds first (they may discover new article watches), then every article watch."""
 
     async def go(progress: Progress | None) -> list[CheckResult]:
         async with make_client(settings.fetch) as client:
-            context = pipeline.Context(
-                settings, store, client, gate=pipeline.LocalGate(settings.politeness.max_in_flight)
-            )
+            context = _check_context(settings, store, client, state)
             targets = pipeline.targets_for(store, watches)
             feeds = [t for t in targets if t.watch.kind == "feed"]
             results = await _checks(feeds, context, progress, "Reading feeds")
@@ -180,6 +216,17 @@ def _run_checks(
         return asyncio.run(go(None))
     with Progress(console=out, transient=True) as progress:
         return asyncio.run(go(progress))
+
+
+def _check_context(
+    settings: Settings, store: Store, client: Client, state: redis.Redis | None
+) -> pipeline.Context:
+    """The workers' politeness on ``state``; a check waits in line for its host's gap."""
+    if state is None:
+        gate = pipeline.LocalGate(settings.politeness.max_in_flight)
+        return pipeline.Context(settings, store, client, gate=gate, max_wait=math.inf)
+    robots, limiter = shared_politeness(state, settings)
+    return pipeline.Context(settings, store, client, robots=robots, gate=limiter, max_wait=math.inf)
 
 
 async def _checks(

@@ -106,7 +106,7 @@ async def _guarded_check(
             return result_for(watch, "blocked_robots", error="disallowed by robots.txt"), None
     if context.gate is None:
         return await _fetch_and_process(target, context)
-    grant = await context.gate.acquire(host, max_wait=context.settings.politeness.max_wait)
+    grant = await context.gate.acquire(host, max_wait=context.host_wait)
     if isinstance(grant, Busy):
         return result_for(watch, "deferred", retry_in=grant.wait, error=grant.reason), None
     try:

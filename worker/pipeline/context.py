@@ -87,6 +87,16 @@ class Context:
     robots: RobotsSource = field(default_factory=MemoryRobots)
     gate: HostGate | None = None
     robots_pending: dict[str, asyncio.Task[RobotsPolicy]] = field(default_factory=dict)
+    max_wait: float | None = None  # seconds a check waits for its host; None: politeness.max_wait
+
+    @property
+    def host_wait(self) -> float:
+        """How long a check waits in line for its host's slot before it is deferred.
+
+        Workers defer soon (``politeness.max_wait``) and reschedule; ``editwatch check`` has
+        no later tick, so it waits in line for the gap (a paused host is still not waited for).
+        """
+        return self.settings.politeness.max_wait if self.max_wait is None else self.max_wait
 
 
 def utcnow() -> datetime:
