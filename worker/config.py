@@ -510,6 +510,7 @@ class ConfigReport:
     settings: Settings | None = None
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    base: Settings | None = None  # editwatch.yaml + env alone (no watches) when that file is good
 
 
 def _collect(errors: list[str], step: Callable[[], Any], default: Any = None) -> Any:
@@ -720,6 +721,8 @@ def inspect_config(
     sites = load_sites(config_dir, selector_check, report.errors)
     if raw is not None and check_secrets:
         report.errors += missing_secrets(raw, watches, settings_path, env)
+    if raw is not None:
+        report.base = _settings(raw, config_dir, data_dir, env, (), ())
     if raw is not None and not report.errors:
         report.settings = _settings(raw, config_dir, data_dir, env, watches, sites)
     return report

@@ -3,6 +3,7 @@ become watches stored in the database."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_check_keeps_the_per_host_gap(http_server: LocalHTTPServer, tmp_path: Pa
     rows = run(config, tmp_path / "data", "check", "--json")
     assert [r["outcome"] for r in rows] == ["new"] * 6
     starts = sorted(r.received_at for r in http_server.requests() if r.path != "/robots.txt")
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(starts) == 6 and min(gaps) >= 0.28
 
 

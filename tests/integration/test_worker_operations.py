@@ -112,3 +112,58 @@ def test_liveness_keys_and_quiet_logs(
     text = log_path.read_text(errors="replace")
     for chatty in ("Sending due task", "] received", "succeeded in"):
         assert chatty not in text
+
+
+def _status(tmp_path: Path, redis_url: str, *args: str) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from worker.cli import cli
+
+    result = CliRunner(env={"EDITWATCH_BROKER_URL": redis_url}).invoke(
+        cli,
+        ["--config", str(tmp_path / "config"), "--data", str(tmp_path / "data"), "status", *args],
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_status_check_is_healthy_while_worker_and_beat_run(
+    worker: tuple[subprocess.Popen[bytes], Path],
+    http_server: LocalHTTPServer,
+    tmp_path: Path,
+    redis_url: str,
+) -> None:
+    """`status --check` exits 0 once the worker beats, the canary ran and the watch was
+    checked; `status --json` reports workers, beat, canary age, backlog and recent checks."""
+    wait_for(lambda: http_server.count("/story") >= 2, timeout=60)
+    wait_for(lambda: _status(tmp_path, redis_url, "--check")[0] == 0, timeout=60, interval=1)
+    code, stdout, _ = _status(tmp_path, redis_url, "--json")
+    found = json.loads(stdout)
+    assert code == 0 and found["workers"] and found["beats"] and found["problems"] == []
+    assert found["canary_age"] < 60 and found["checked_last_hour"] == 1
+    assert found["database"] == "ok" and found["redis"].startswith("ok")
+
+
+def test_status_check_fails_without_workers_and_names_the_problem(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """With Redis up but no worker or beat, `status --check` exits 1 saying why."""
+    write_config(tmp_path / "config", [])
+    code, _, stderr = _status(tmp_path, redis_url, "--check")
+    assert code == 1
+    assert "no worker heartbeat" in stderr and "canary" in stderr and "beat" in stderr
+
+
+def test_status_check_fails_while_the_config_is_broken(
+    worker: tuple[subprocess.Popen[bytes], Path],
+    http_server: LocalHTTPServer,
+    tmp_path: Path,
+    redis_url: str,
+) -> None:
+    """A bad watches.yaml shows in `status` (file and path) and fails `--check`."""
+    wait_for(lambda: http_server.count("/story") >= 1, timeout=60)
+    watches = tmp_path / "config" / "watches.yaml"
+    watches.write_text(watches.read_text().replace("interval: 1s", "interval: 5 minutes"))
+    code, stdout, stderr = _status(tmp_path, redis_url, "--check")
+    assert code == 1 and "do not validate" in stderr
+    found = json.loads(_status(tmp_path, redis_url, "--json")[1])
+    assert "watches[0].interval" in found["config_error"]

@@ -34,6 +34,7 @@ from worker.cli.common import (
     say,
     shown_time,
 )
+from worker.cli.status_cmd import status
 from worker.cli.validate_cmd import validate
 from worker.config import Settings
 from worker.diff import compare
@@ -63,6 +64,7 @@ cli = typer.Typer(
 )
 cli.add_typer(alerts_app, name="alerts")
 cli.command()(validate)
+cli.command()(status)
 
 
 def _version(value: bool) -> None:
