@@ -151,6 +151,8 @@ def test_status_check_fails_without_workers_and_names_the_problem(
     code, _, stderr = _status(tmp_path, redis_url, "--check")
     assert code == 1
     assert "no worker heartbeat" in stderr and "canary" in stderr and "beat" in stderr
+    code, _, stderr = _status(tmp_path, redis_url, "--check", "--role", "beat")
+    assert code == 1 and "no beat heartbeat" in stderr and "worker" not in stderr
 
 
 def test_status_check_fails_while_the_config_is_broken(
@@ -163,7 +165,7 @@ def test_status_check_fails_while_the_config_is_broken(
     wait_for(lambda: http_server.count("/story") >= 1, timeout=60)
     watches = tmp_path / "config" / "watches.yaml"
     watches.write_text(watches.read_text().replace("interval: 1s", "interval: 5 minutes"))
-    code, stdout, stderr = _status(tmp_path, redis_url, "--check")
+    code, _, stderr = _status(tmp_path, redis_url, "--check")
     assert code == 1 and "do not validate" in stderr
     found = json.loads(_status(tmp_path, redis_url, "--json")[1])
     assert "watches[0].interval" in found["config_error"]

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import click
 import redis
 import typer
 from rich.table import Table
@@ -52,6 +53,18 @@ class Health:
     alerts_dead: int = 0
     config_error: str | None = None
     problems: list[str] = field(default_factory=list)
+    roles: dict[str, list[str]] = field(default_factory=dict)  # problem -> roles it fails
+
+    def problem(self, text: str, *roles: str) -> None:
+        """Note a problem; ``--check --role R`` fails on it when R is among ``roles``."""
+        self.problems.append(text)
+        self.roles[text] = list(roles or ROLES)
+
+    def failing(self, role: str) -> list[str]:
+        return [p for p in self.problems if role == "all" or role in self.roles[p]]
+
+
+ROLES = ("worker", "beat")
 
 
 def status(
@@ -60,6 +73,13 @@ def status(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 unless healthy (for container healthchecks).")
     ] = False,
+    role: Annotated[
+        str,
+        typer.Option(
+            click_type=click.Choice(["all", "worker", "beat"]),
+            help="With --check: only what this kind of process needs (compose healthchecks).",
+        ),
+    ] = "all",
 ) -> None:
     """Workers, beat, canary, backlog, recent checks, alerts, config and backend health.
 
@@ -77,9 +97,10 @@ def status(
     elif not check:
         _print(found)
     if check:
-        for problem in found.problems:
+        failing = found.failing(role)
+        for problem in failing:
             say(f"unhealthy: {problem}", stderr=True)
-        raise typer.Exit(1 if found.problems else 0)
+        raise typer.Exit(1 if failing else 0)
 
 
 def _redis_for(settings: Settings, found: Health) -> redis.Redis | None:
@@ -95,7 +116,7 @@ def _redis_for(settings: Settings, found: Health) -> redis.Redis | None:
         client.ping()
     except (redis.RedisError, OSError) as exc:
         found.redis = f"down: {where}: {exc}"
-        found.problems.append(f"Redis does not answer ({where}); is `editwatch run` going?")
+        found.problem(f"Redis does not answer ({where}); is `editwatch run` going?")
         return None
     found.redis = f"ok: {where}"
     return client
@@ -106,21 +127,23 @@ def _read_redis(client: redis.Redis, settings: Settings, found: Health) -> None:
     found.workers = _heartbeats(client, prefix, "worker")
     found.beats = _heartbeats(client, prefix, "beat")
     if not found.workers:
-        found.problems.append("no worker heartbeat in the last 30 s: no worker is running")
+        found.problem("no worker heartbeat in the last 30 s: no worker is running", "worker")
     if not found.beats:
-        found.problems.append("no beat heartbeat in the last 30 s: nothing schedules checks")
+        found.problem("no beat heartbeat in the last 30 s: nothing schedules checks", "beat")
     ran = client.get(health.canary_key(prefix))
     found.canary_age = None if ran is None else max(0.0, time.time() - float(ran))
     if found.canary_age is None or found.canary_age > health.CANARY_MAX_AGE:
-        found.problems.append(
+        found.problem(
             f"the canary task has not run for over {health.CANARY_MAX_AGE:g} s: workers are "
-            "not consuming tasks (restart them; celery#8091)"
+            "not consuming tasks (restart them; celery#8091)",
+            *(("worker",) if found.beats else ()),  # without beat nobody sends it: beat's fault
+            "all",
         )
     _read_queue(DueQueue(client, key=f"{prefix}:due"), found)
     broken = client.get(health.config_error_key(prefix))
     if broken is not None and found.config_error is None:
         found.config_error = str(json.loads(broken).get("error", ""))
-        found.problems.append("workers run on the last good config; the files do not validate")
+        found.problem("workers run on the last good config; the files do not validate", "worker")
 
 
 def _heartbeats(client: redis.Redis, prefix: str, role: str) -> list[str]:
@@ -151,7 +174,7 @@ def _read_store(settings: Settings, found: Health) -> None:
             found.alerts_dead = len(store.notifications("dead"))
     except EditwatchError as exc:
         found.database = f"down: {exc}"
-        found.problems.append(f"the database does not answer: {exc}")
+        found.problem(f"the database does not answer: {exc}", "worker")
         return
     found.database = "ok"
 
@@ -172,7 +195,7 @@ def _settings(ctx: typer.Context, found: Health) -> Settings:
         raise typer.Exit(2)
     if report.errors:
         found.config_error = "\n".join(report.errors)
-        found.problems.append("the config files do not validate (see `editwatch validate`)")
+        found.problem("the config files do not validate (see `editwatch validate`)", "worker")
     logs.configure(settings.log.format, settings.log.level)
     return settings
 
