@@ -16,9 +16,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
-import click
 import redis
 import typer
 from rich.table import Table
@@ -67,6 +67,14 @@ class Health:
 ROLES = ("worker", "beat")
 
 
+class Role(StrEnum):
+    """Which process a healthcheck runs for (``--role``)."""
+
+    all = "all"
+    worker = "worker"
+    beat = "beat"
+
+
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
@@ -74,12 +82,9 @@ def status(
         bool, typer.Option("--check", help="Exit 1 unless healthy (for container healthchecks).")
     ] = False,
     role: Annotated[
-        str,
-        typer.Option(
-            click_type=click.Choice(["all", "worker", "beat"]),
-            help="With --check: only what this kind of process needs (compose healthchecks).",
-        ),
-    ] = "all",
+        Role,
+        typer.Option(help="With --check: only what this kind of process needs (compose)."),
+    ] = Role.all,
 ) -> None:
     """Workers, beat, canary, backlog, recent checks, alerts, config and backend health.
 
@@ -97,7 +102,7 @@ def status(
     elif not check:
         _print(found)
     if check:
-        failing = found.failing(role)
+        failing = found.failing(role.value)
         for problem in failing:
             say(f"unhealthy: {problem}", stderr=True)
         raise typer.Exit(1 if failing else 0)
