@@ -8,11 +8,13 @@ pipeline functions the Celery tasks run, without Celery, so cron users need no w
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +41,7 @@ from worker.cli.validate_cmd import validate
 from worker.config import Settings
 from worker.diff import compare
 from worker.embedded import (
+    SOCKET_NAME,
     AlreadyRunningError,
     Supervisor,
     child_env,
@@ -61,10 +64,10 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's own help layout: typer's rich layout labels every flag `<bool>` (typer 0.29)
+    rich_markup_mode=None,
 )
 cli.add_typer(alerts_app, name="alerts")
-cli.command()(validate)
-cli.command()(status)
 
 
 def _version(value: bool) -> None:
@@ -127,7 +130,8 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per watch.")] = False,
     notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Deliver alerts.")] = True,
     watch: Annotated[
-        list[str] | None, typer.Option("--watch", "-w", help="Only this watch (name or URL).")
+        list[str] | None,
+        typer.Option("--watch", "-w", metavar="NAME", help="Only this watch (name or URL)."),
     ] = None,
 ) -> None:
     """Check every watch once, now, without Celery; deliver the alerts this run queued.
@@ -311,14 +315,17 @@ def _iso(epoch: float | None) -> str | None:
 
 
 def _due_times(settings: Settings, ids: list[int]) -> dict[int, float]:
-    """Next due times from the shared due-queue, when a Redis is configured and answers."""
-    if not settings.broker_url:
-        return {}
-    try:
+    """Next due times from the shared due-queue: the configured Redis, or the embedded one of
+    an `editwatch run` on this data dir (nothing when neither answers)."""
+    if settings.broker_url:
         client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=1)
+    else:
+        socket = settings.data_dir / SOCKET_NAME
+        client = redis.Redis(unix_socket_path=str(socket), socket_connect_timeout=1)
+    try:
         queue = DueQueue(client, key=f"{settings.redis_prefix}:due")
         return {i: due for i in ids if (due := queue.due_at(i)) is not None}
-    except redis.RedisError:
+    except (redis.RedisError, OSError):
         return {}
 
 
@@ -337,7 +344,7 @@ def _watch_id(store: Store, settings: Settings, key: str) -> int:
 @cli.command()
 def history(
     ctx: typer.Context,
-    watch: Annotated[str, typer.Argument(help="Watch name or URL.")],
+    watch: Annotated[str, typer.Argument(metavar="WATCH", help="Watch name or URL.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per state.")] = False,
 ) -> None:
     """Every state of one article in order: version, time, kinds, significance, silent flag.
@@ -391,6 +398,15 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+class DiffFormat(StrEnum):
+    """What ``editwatch diff --format`` can print (anything else is refused, not ignored)."""
+
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
 def _pick_versions(
     store: Store, watch_id: int, old: int | None, new: int | None
 ) -> tuple[Version, Version]:
@@ -410,10 +426,10 @@ def _pick_versions(
 @cli.command("diff")
 def diff_command(
     ctx: typer.Context,
-    watch: Annotated[str, typer.Argument(help="Watch name or URL.")],
+    watch: Annotated[str, typer.Argument(metavar="WATCH", help="Watch name or URL.")],
     old: Annotated[int | None, typer.Option("--from", help="Old version number.")] = None,
     new: Annotated[int | None, typer.Option("--to", help="New version number.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, markdown, html or json.")] = "text",
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
 ) -> None:
     """Show what changed between two versions (default: the last two)."""
     settings = load(ctx)
@@ -446,7 +462,18 @@ def demo(
     options: Options = ctx.obj
     # Always a subdirectory: the demo starts from an empty database and must never touch the
     # versions a real `--data` directory holds.
-    raise typer.Exit(run_demo((options.data_dir or Path("data")) / "demo", port))
+    try:
+        code = run_demo((options.data_dir or Path("data")) / "demo", port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        say(f"port {port} is in use: give another with `editwatch demo --port N`", stderr=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+cli.command()(validate)
+cli.command()(status)
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ alerts_app = typer.Typer(
     help="List queued, sent and dead alerts; send dead ones again.",
     invoke_without_command=True,
     no_args_is_help=False,
+    rich_markup_mode=None,
 )
 STATE_STYLES = {"dead": "bold red", "pending": "yellow", "held": "cyan", "sent": "green"}
 ERROR_WIDTH = 200  # characters of last_error shown in the table; --json has all of it
@@ -77,7 +78,9 @@ def alerts(
 @alerts_app.command()
 def retry(
     ctx: typer.Context,
-    ids: Annotated[list[int] | None, typer.Argument(help="Ids of dead alerts.")] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(metavar="ID...", help="Ids of dead alerts.")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every dead alert.")] = False,
     now: Annotated[
         bool,
