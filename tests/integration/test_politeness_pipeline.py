@@ -185,3 +185,24 @@ def test_check_exit_codes(http_server: LocalHTTPServer, tmp_path: Path) -> None:
     run(bad, tmp_path / "data2", "check", "--json", expect=1)
     broken = write_config(tmp_path / "broken", [{"url": "ftp://x"}])
     run(broken, tmp_path / "data3", "check", expect=2)
+
+
+def test_a_feed_link_with_credentials_is_refused_and_its_secret_never_shown(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A feed item `http://u:hunter2@host/...`: never requested with Basic auth, and the
+    password appears neither in `check --json` nor in any log line."""
+    base = http_server.url("").rstrip("/")
+    secret_base = base.replace("http://", "http://u:hunter2@")
+    feed = rss(secret_base, [1]).replace(b"Story 1", b"Locked story")
+    http_server.route("/feed.xml", body=feed, headers={"Content-Type": "application/rss+xml"})
+    http_server.route("/news/1", body=article_page("Locked", BODY), headers=HTML)
+    config = write_config(
+        tmp_path / "config", [{"url": http_server.url("/feed.xml"), "type": "feed", "name": "f"}]
+    )
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--data", str(tmp_path / "data"), "check", "--json"]
+    )
+    assert "hunter2" not in result.stdout and "hunter2" not in result.stderr
+    assert all("Authorization" not in r.headers for r in http_server.requests())
+    assert http_server.count("/news/1") == 0

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from worker.config import Settings
 from worker.errors import FetchError
 from worker.extract import extract_article
-from worker.fetch import HTML_CONTENT_TYPES, fetch, robots
+from worker.fetch import HTML_CONTENT_TYPES, fetch, redact_credentials, robots
 from worker.fetch.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
@@ -64,7 +64,7 @@ async def check_many(
 async def check_watch(target: Target, context: Context) -> CheckResult:
     """Check one watch once and record what happened. Never raises for a site's failure."""
     watch = target.watch
-    with bound(watch=watch.name, url=watch.url, check_id=uuid.uuid4().hex[:12]):
+    with bound(watch=watch.name, url=redact_credentials(watch.url), check_id=uuid.uuid4().hex[:12]):
         started, clock = utcnow(), time.perf_counter()
         page: FetchResult | None = None
         try:

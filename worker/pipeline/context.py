@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from worker.config import Settings
-from worker.fetch import Client, robots
+from worker.fetch import Client, redact_credentials, robots
 from worker.fetch.hostlimits import Busy, Lease
 from worker.fetch.robots import Policy as RobotsPolicy
 from worker.models import CheckOutcome, CheckResult, Watch
@@ -104,8 +104,12 @@ def utcnow() -> datetime:
 
 
 def result_for(watch: Watch, outcome: CheckOutcome, **values: Any) -> CheckResult:
-    """A ``CheckResult`` for ``watch``: every outcome of every step is built the same way."""
-    return CheckResult(watch.name, watch.url, outcome, **values)
+    """A ``CheckResult`` for ``watch``: every outcome of every step is built the same way.
+
+    The URL is shown without ``user:password@`` (a feed may list such links; they are refused
+    unsent, and their secret must not reach ``check --json`` either).
+    """
+    return CheckResult(watch.name, redact_credentials(watch.url), outcome, **values)
 
 
 def targets_for(store: Store, watches: Sequence[Watch]) -> list[Target]:
