@@ -223,6 +223,7 @@ def embedded_redis(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         log_file.close()
         if announce:
             log.info("embedded_redis_stopped")

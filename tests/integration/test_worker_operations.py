@@ -47,13 +47,16 @@ def worker(
     command += ["--concurrency=2", f"--schedule={tmp_path / 'data' / 'beat'}", "--loglevel=INFO"]
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     yield process, log_path
-    process.send_signal(signal.SIGTERM)
+    os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def _events(log_path: Path, event: str) -> list[dict[str, object]]:
