@@ -105,3 +105,10 @@ def test_a_good_config_is_ok_with_counts_in_words(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "1 watch," in result.stdout
+
+
+def test_the_config_dir_may_come_from_the_environment(tmp_path: Path) -> None:
+    """EDITWATCH_CONFIG_DIR (what workers and containers set) is the default for --config."""
+    config = _write(tmp_path / "elsewhere", {}, {"watches": [{"url": "https://a.example/x"}]})
+    result = CliRunner(env={"EDITWATCH_CONFIG_DIR": str(config)}).invoke(cli, ["validate"])
+    assert result.exit_code == 0 and str(config) in result.stdout

@@ -80,7 +80,12 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     config: Annotated[
-        Path, typer.Option("--config", help="Directory holding editwatch.yaml and watches.yaml.")
+        Path,
+        typer.Option(
+            "--config",
+            envvar="EDITWATCH_CONFIG_DIR",
+            help="Directory holding editwatch.yaml and watches.yaml (or EDITWATCH_CONFIG_DIR).",
+        ),
     ] = Path("config"),
     data: Annotated[
         Path | None,
