@@ -25,6 +25,9 @@ def write_config(
         # debounce off: these tests count one alert per edit (burst debounce has its own test)
         "defaults": {"debounce": "0s", **(defaults or {"interval": "1h", "channels": ["archive"]})},
         "notify": {"backoff": "1s", "backoff_max": "2s"},
+        # no per-host gap: these tests check one local host many times in a row (politeness
+        # tests set their own, and `check` keeps it between runs like the workers do)
+        "politeness": {"min_gap": "0s"},
         **(extra or {}),
     }
     (directory / "editwatch.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")

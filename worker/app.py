@@ -21,6 +21,8 @@ from kombu import Exchange, Queue
 from worker import logs
 from worker.config import Settings, load_settings
 from worker.errors import ConfigError, StoreError
+from worker.extract import selector_problem
+from worker.pipeline.health import CANARY_EVERY
 from worker.store import SchemaOutOfDate, Store
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
@@ -30,6 +32,7 @@ ROUTES = {
     "editwatch.dispatch_due": "editwatch.control",
     "editwatch.sweep_outbox": "editwatch.control",
     "editwatch.prune_raw_html": "editwatch.control",
+    "editwatch.canary": "editwatch.control",
     "editwatch.check_batch": "editwatch.checks",
     "editwatch.deliver": "editwatch.notify",
 }
@@ -38,7 +41,9 @@ ROUTES = {
 def settings_from_env() -> Settings:
     """Settings for worker processes: the CLI passes its --config/--data through the env."""
     return load_settings(
-        os.environ.get("EDITWATCH_CONFIG_DIR", "config"), os.environ.get("EDITWATCH_DATA_DIR")
+        os.environ.get("EDITWATCH_CONFIG_DIR", "config"),
+        os.environ.get("EDITWATCH_DATA_DIR"),
+        selector_check=selector_problem,
     )
 
 
@@ -78,6 +83,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "schedule": settings.notify.sweep_interval,
             },
             "prune-raw-html": {"task": "editwatch.prune_raw_html", "schedule": PRUNE_EVERY_S},
+            "canary": {"task": "editwatch.canary", "schedule": CANARY_EVERY},
         },
         "timezone": "UTC",
     }
@@ -129,4 +135,12 @@ def _load_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
-app = create_app(_load_or_exit())
+_STARTUP = _load_or_exit()
+
+
+def startup_settings() -> Settings:
+    """The configuration this process started with: the last good one it knows for sure."""
+    return _STARTUP
+
+
+app = create_app(_STARTUP)

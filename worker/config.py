@@ -14,13 +14,21 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from worker import __version__
 from worker.errors import ConfigError
@@ -98,10 +106,10 @@ def _duration_field(*names: str) -> Any:
 class FetchSettings(_Frozen):
     """How pages are fetched; defaults are safe for the public web."""
 
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    deadline: float = 30.0
-    max_bytes: int = 5 * 2**20
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
+    deadline: float = Field(default=30.0, gt=0)
+    max_bytes: int = Field(default=5 * 2**20, gt=0)
     max_redirects: int = Field(default=5, ge=0, le=20)
     user_agent: str = USER_AGENT
     allow_private_networks: bool = False
@@ -118,8 +126,8 @@ class FetchSettings(_Frozen):
 class LadderStep(_Frozen):
     """One rung of the decay ladder: younger than ``younger_than``, check ``every``."""
 
-    younger_than: float
-    every: float
+    younger_than: float = Field(gt=0)
+    every: float = Field(gt=0)
 
     _durations = _duration_field("younger_than", "every")
 
@@ -132,16 +140,16 @@ class ScheduleSettings(_Frozen):
     again after an edit. ``mode: fixed`` checks every ``defaults.interval``.
     """
 
-    tick: float = 1.0  # dispatch lag is about one tick
+    tick: float = Field(default=1.0, gt=0)  # dispatch lag is about one tick
     batch_size: int = Field(default=25, ge=1, le=1000)
     claim_batch: int = Field(default=1000, ge=1, le=10_000)
-    lease: float = 300.0
+    lease: float = Field(default=300.0, gt=0)
     mode: Literal["fixed", "decay"] = "decay"
     jitter: float = Field(default=0.10, ge=0.0, le=0.5)
     ladder: tuple[LadderStep, ...] = tuple(
         LadderStep(younger_than=age, every=every) for age, every in DEFAULT_LADDER
     )
-    reload: float = 30.0  # re-read watches.yaml this often (and on SIGHUP)
+    reload: float = Field(default=30.0, gt=0)  # re-read the config files at least this often
 
     _durations = _duration_field("tick", "lease", "reload")
 
@@ -158,12 +166,12 @@ class PolitenessSettings(_Frozen):
 
     max_in_flight: int = Field(default=2, ge=1, le=100)
     min_gap: float = 1.0
-    slot_lease: float = 120.0
+    slot_lease: float = Field(default=120.0, gt=0)
     failure_threshold: int = Field(default=5, ge=1, le=100)
     breaker_pause: float = 1800.0
     retry_after_cap: float = 6 * 3600.0
-    robots_ttl: float = 86400.0
-    robots_error_ttl: float = 900.0
+    robots_ttl: float = Field(default=86400.0, gt=0, le=86400.0)  # RFC 9309: at most 24 h
+    robots_error_ttl: float = Field(default=900.0, gt=0)
     max_wait: float = 10.0  # how long a check waits for its host's slot before deferring
     hosts: dict[str, HostOverride] = {}
 
@@ -191,9 +199,9 @@ class FeedSettings(_Frozen):
     sitemaps per read.
     """
 
-    max_age: float | None = 7 * 86400.0
+    max_age: float | None = Field(default=7 * 86400.0, gt=0)
     signal_budget: int = Field(default=30, ge=0, le=100_000)
-    signal_window: float = 3600.0
+    signal_window: float = Field(default=3600.0, gt=0)
     sitemap_children: int = Field(default=20, ge=1, le=1000)
 
     _durations = _duration_field("max_age", "signal_window")
@@ -217,8 +225,8 @@ class NotifySettings(_Frozen):
     max_attempts: int = Field(default=8, ge=1, le=50)
     backoff: float = 180.0
     backoff_max: float = 7200.0
-    timeout: float = 15.0
-    stale_after: float = 600.0
+    timeout: float = Field(default=15.0, gt=0)
+    stale_after: float = Field(default=600.0, gt=0)
     sweep_interval: float = Field(default=15.0, gt=0)
     failing_after: int = Field(default=5, ge=1)  # failed checks in a row -> operator event
 
@@ -232,13 +240,20 @@ class ChannelSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow")
     type: str
-    digest: float | None = None  # collect changes this long, then send one merged message
+    digest: float | None = Field(default=None, gt=0)  # collect this long, send one message
 
     _durations = _duration_field("digest")
 
     @property
     def options(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _no_credentials_in_url(self) -> ChannelSettings:
+        url = self.options.get("url")
+        if isinstance(url, str) and credentials_in(url):
+            raise ValueError("url: " + CREDENTIALS_HINT.format(url=without_credentials(url)))
+        return self
 
 
 ALERT_ON_WORDS: tuple[str, ...] = (*SIGNIFICANCES, *CHANGE_KINDS, *sorted(ALERT_EVERYTHING))
@@ -267,7 +282,7 @@ def _alert_on_field() -> Any:
 class Defaults(_Frozen):
     """Values used by watches that do not set their own."""
 
-    interval: float = 3600.0
+    interval: float = Field(default=3600.0, gt=0)
     channels: tuple[str, ...] = ()
     alert_on: tuple[str, ...] = ("moderate",)  # kinds and/or minimum significance
     debounce: float = 600.0  # further edits within this window make one cumulative alert
@@ -331,6 +346,14 @@ class SettingsFile(_Frozen):
     db: DbSettings = DbSettings()
     retention: RetentionSettings = RetentionSettings()
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        problem = None if value is None else database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
 
 class SelectorsModel(_Frozen):
     headline: str | None = None
@@ -348,7 +371,7 @@ class WatchModel(_Frozen):
     url: str
     name: str | None = None
     type: Literal["article", "feed", "sitemap"] = "article"
-    interval: float | None = None
+    interval: float | None = Field(default=None, gt=0)
     schedule: Literal["fixed", "decay"] | None = None
     selectors: SelectorsModel | None = None
     channels: tuple[str, ...] | None = None
@@ -367,7 +390,31 @@ class WatchModel(_Frozen):
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{value!r} is not an http(s) URL")
+        if credentials_in(value):
+            raise ValueError(CREDENTIALS_HINT.format(url=without_credentials(value)))
         return value.strip()
+
+
+CREDENTIALS_HINT = (
+    "{url} holds credentials (user:password@), which would be sent as Basic auth and shown "
+    "in logs and `check --json`; remove them (secrets belong in the environment: channels "
+    "take them through url_env or headers_env)"
+)
+
+
+def credentials_in(url: str) -> bool:
+    """Does ``url`` carry ``user[:password]@`` before its host?"""
+    try:
+        return "@" in urlsplit(url.strip()).netloc
+    except ValueError:
+        return False
+
+
+def without_credentials(url: str) -> str:
+    """``url`` with its ``user:password@`` part replaced by ``***@`` (safe to print)."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"***@{host}").geturl()
 
 
 class WatchesFile(_Frozen):
@@ -424,14 +471,24 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
 
 def _explain(error: ValidationError, file: Path) -> ConfigError:
     """Turn pydantic's report into ``file: path: problem`` lines."""
+    return ConfigError("\n".join(_explain_lines(error, file)))
+
+
+def _explain_lines(error: ValidationError, file: Path) -> list[str]:
     lines = []
     for item in error.errors():
         loc = _format_loc(tuple(p for p in item["loc"] if not str(p).startswith("function-")))
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (check the spelling; see README 'Configuration')"
+        elif item["type"] in ("greater_than", "less_than_equal"):
+            message = f"{_shown(item['input'])} is out of range: {message.lower()}"
         lines.append(f"{file}: {loc}: {message}")
-    return ConfigError("\n".join(lines))
+    return lines
+
+
+def _shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else repr(value)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -444,7 +501,16 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: is not valid YAML: {exc}") from exc
+        raise ConfigError(_yaml_problem(path, exc)) from None
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
+    """``file:line:column: is not valid YAML: problem`` (never ``in "<unicode string>"``)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    words = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    problem = ", ".join(w for w in words if w) or type(exc).__name__
+    return f"{where}: is not valid YAML: {problem}"
 
 
 def _validate(model: type[_Frozen], data: Any, path: Path) -> Any:
@@ -479,7 +545,10 @@ def _env_overrides(raw: SettingsFile, env: Mapping[str, str]) -> SettingsFile:
         if env.get(f"EDITWATCH_LOG_{key.upper()}")
     }
     if log_update:
-        update["log"] = LogSettings.model_validate({**raw.log.model_dump(), **log_update})
+        try:
+            update["log"] = LogSettings.model_validate({**raw.log.model_dump(), **log_update})
+        except ValidationError as exc:
+            raise _explain(exc, Path("EDITWATCH_LOG_*")) from None
     return raw.model_copy(update=update)
 
 
@@ -508,68 +577,255 @@ def _build_watch(model: WatchModel, raw: SettingsFile) -> Watch:
     )
 
 
-def _check_watches(watches: tuple[Watch, ...], raw: SettingsFile, path: Path) -> None:
-    """Cross-field checks: unknown channels, duplicate URLs or names."""
-    seen_urls: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
+SelectorCheck = Callable[[str], "str | None"]
+"""Why a CSS selector cannot be used, or ``None`` (``worker.extract.selector_problem``).
+
+Passed in by the callers above the stages, because the CSS parser lives in ``extract``."""
+
+
+@dataclass
+class ConfigReport:
+    """Everything wrong with a configuration, found in one pass over every file.
+
+    ``errors`` stop editwatch from running (``validate`` exits 2); ``warnings`` do not.
+    ``settings`` is the loaded configuration when there are no errors.
+    """
+
+    settings: Settings | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    base: Settings | None = None  # editwatch.yaml + env alone (no watches) when that file is good
+
+
+def _collect(errors: list[str], step: Callable[[], Any], default: Any = None) -> Any:
+    """Run one loading step; a ``ConfigError`` adds its lines to ``errors``."""
+    try:
+        return step()
+    except ConfigError as exc:
+        errors.extend(str(exc).splitlines())
+        return default
+
+
+def _check_watches(
+    watches: Sequence[Watch], channels: set[str], path: Path, check: SelectorCheck | None
+) -> list[str]:
+    """Cross-field checks: unknown channels, duplicate URLs or names, unreadable selectors."""
+    problems: list[str] = []
+    seen: dict[str, dict[str, int]] = {"url": {}, "name": {}}
+    known = ", ".join(sorted(channels)) or "none defined"
     for index, watch in enumerate(watches):
         for channel in watch.channels:
-            if channel not in raw.channels:
-                known = ", ".join(sorted(raw.channels)) or "none defined"
-                raise ConfigError(
+            if channel not in channels:
+                problems.append(
                     f"{path}: watches[{index}].channels: unknown channel {channel!r} "
                     f"(channels in {SETTINGS_FILE}: {known})"
                 )
-        for key, seen, what in ((watch.url, seen_urls, "url"), (watch.name, seen_names, "name")):
-            if key in seen:
-                raise ConfigError(
+        for what, key in (("url", watch.url), ("name", watch.name)):
+            if key in seen[what]:
+                problems.append(
                     f"{path}: watches[{index}].{what}: {key!r} is already used by "
-                    f"watches[{seen[key]}]; each watch needs its own {what}"
+                    f"watches[{seen[what][key]}]; each watch needs its own {what}"
                 )
-            seen[key] = index
+            seen[what].setdefault(key, index)
+        if watch.selectors is not None:
+            problems += _selector_problems(watch.selectors, f"{path}: watches[{index}]", check)
+    return problems
 
 
-def _check_defaults(raw: SettingsFile, path: Path) -> None:
-    for channel in raw.defaults.channels:
-        if channel not in raw.channels:
-            raise ConfigError(f"{path}: defaults.channels: unknown channel {channel!r}")
-    for channel in raw.operator:
-        if channel not in raw.channels:
-            raise ConfigError(f"{path}: operator: unknown channel {channel!r}")
+def _selector_problems(selectors: Selectors, where: str, check: SelectorCheck | None) -> list[str]:
+    if check is None:
+        return []
+    named = [("headline", selectors.headline), ("body", selectors.body)]
+    named += [("captions", selectors.captions)]
+    named += [(f"exclude[{i}]", css) for i, css in enumerate(selectors.exclude)]
+    return [
+        f"{where}.selectors.{name}: {problem}"
+        for name, css in named
+        if css and (problem := check(css)) is not None
+    ]
 
 
-def load_sites(config_dir: Path) -> tuple[SiteProfile, ...]:
-    """Site profiles from ``config/sites/*.yaml``, sorted by file name."""
+def _settings_problems(raw: SettingsFile, path: Path) -> list[str]:
+    """Checks across fields of ``editwatch.yaml`` (after the environment's overrides)."""
+    problems = [
+        f"{path}: {where}: unknown channel {channel!r}"
+        for where, names in (
+            ("defaults.channels", raw.defaults.channels),
+            ("operator", raw.operator),
+        )
+        for channel in names
+        if channel not in raw.channels
+    ]
+    if raw.database_url is not None and (problem := database_url_problem(raw.database_url)):
+        problems.append(f"DATABASE_URL (environment): {problem}")  # the file's was checked
+    return problems
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql")  # SQLAlchemy dialects the store supports
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the store's database (``postgres://`` is not a SQLAlchemy name)."""
+    scheme = url.partition("://")[0].lower()
+    dialect = scheme.partition("+")[0]
+    if dialect in ("postgres", "pgsql"):
+        rest = url.partition("://")[2].rpartition("@")[2]
+        return (
+            f"{scheme}://...@{rest} is not a name SQLAlchemy knows; write "
+            "postgresql+psycopg://user:password@host/db (or set DATABASE_URL so)"
+        )
+    if "://" not in url or dialect not in DATABASE_SCHEMES:
+        return (
+            f"{url.partition('://')[0]!r} is not a supported database; use "
+            "sqlite:////path/editwatch.db or postgresql+psycopg://user:password@host/db"
+        )
+    return None
+
+
+def channels_in_use(raw: SettingsFile, watches: Sequence[Watch]) -> list[str]:
+    """Channels some watch, the defaults or the operator list sends to, in config order."""
+    used = {c for w in watches for c in w.channels} | set(raw.operator)
+    return [name for name in raw.channels if name in used]
+
+
+def missing_secrets(
+    raw: SettingsFile, watches: Sequence[Watch], path: Path, env: Mapping[str, str]
+) -> list[str]:
+    """``*_env`` options of channels in use whose variable (or ``VAR_FILE``) is not set."""
+    problems = []
+    for name in channels_in_use(raw, watches):
+        for option, variable in _env_options(raw.channels[name].options):
+            if variable not in env and f"{variable}_FILE" not in env:
+                problems.append(
+                    f"{path}: channels.{name}.{option}: the environment variable {variable} is "
+                    f"not set here; set it (or {variable}_FILE naming a file that holds it) in "
+                    "the environment editwatch runs in, or the first alert to it fails"
+                )
+    return problems
+
+
+def _env_options(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(option path, variable)`` for every ``*_env`` option, ``headers_env`` maps included."""
+    found = []
+    for key, value in options.items():
+        if not key.endswith("_env"):
+            continue
+        if isinstance(value, str) and value:
+            found.append((key, value))
+        elif isinstance(value, Mapping):
+            found += [(f"{key}.{h}", v) for h, v in value.items() if isinstance(v, str) and v]
+    return found
+
+
+def load_sites(
+    config_dir: Path, check: SelectorCheck | None = None, errors: list[str] | None = None
+) -> tuple[SiteProfile, ...]:
+    """Site profiles from ``config/sites/*.yaml``, sorted by file name.
+
+    With ``errors`` every bad file is reported there and skipped; without, the first raises.
+    """
+    found: list[str] = []
     profiles = []
     for path in sorted((config_dir / SITES_DIR).glob("*.yaml")):
-        site: SiteFile = _validate(SiteFile, _read_yaml(path), path)
-        profiles.append(SiteProfile(site.domain.lower(), site.selectors.to_value()))
+        try:
+            site: SiteFile = _validate(SiteFile, _read_yaml(path), path)
+        except ConfigError as exc:
+            found += str(exc).splitlines()
+            continue
+        selectors = site.selectors.to_value()
+        found += [p.replace(": .", ": ") for p in _selector_problems(selectors, f"{path}: ", check)]
+        profiles.append(SiteProfile(site.domain.lower(), selectors))
+    if errors is None and found:
+        raise ConfigError("\n".join(found))
+    (errors if errors is not None else []).extend(found)
     return tuple(profiles)
 
 
-def load_watches(config_dir: Path, raw: SettingsFile) -> tuple[Watch, ...]:
+def _watch_models(config_dir: Path) -> tuple[WatchModel, ...]:
     path = config_dir / WATCHES_FILE
     data = _read_yaml(path)
     if isinstance(data, list):  # a bare list of watches is accepted too
         data = {"watches": data}
     parsed: WatchesFile = _validate(WatchesFile, data, path)
-    watches = tuple(_build_watch(model, raw) for model in parsed.watches)
-    _check_watches(watches, raw, path)
+    return parsed.watches
+
+
+def load_watches(
+    config_dir: Path, raw: SettingsFile, check: SelectorCheck | None = None
+) -> tuple[Watch, ...]:
+    watches = tuple(_build_watch(model, raw) for model in _watch_models(config_dir))
+    problems = _check_watches(watches, set(raw.channels), config_dir / WATCHES_FILE, check)
+    if problems:
+        raise ConfigError("\n".join(problems))
     return watches
 
 
-def load_settings(
+def _channel_names(path: Path) -> set[str]:
+    """The channel names of an ``editwatch.yaml`` that did not validate (for cross-checks)."""
+    try:
+        data = _read_yaml(path)
+    except ConfigError:
+        return set()
+    channels = data.get("channels") if isinstance(data, Mapping) else None
+    return {str(name) for name in channels} if isinstance(channels, Mapping) else set()
+
+
+def inspect_config(
     config_dir: Path | str = "config",
     data_dir: Path | str | None = None,
     env: Mapping[str, str] | None = None,
-) -> Settings:
-    """Read and validate the whole configuration; raise ``ConfigError`` naming every problem."""
+    *,
+    selector_check: SelectorCheck | None = None,
+    check_secrets: bool = False,
+) -> ConfigReport:
+    """Read both files (and site profiles) and report *every* problem at once.
+
+    ``check_secrets`` also requires the ``*_env`` variables of channels in use to be set in
+    ``env`` (``editwatch validate``; a worker only needs them when it sends).
+    """
     env = os.environ if env is None else env
     config_dir = Path(config_dir)
+    if not config_dir.is_dir():
+        return ConfigReport(errors=[f"{config_dir}: {MISSING_CONFIG_DIR}"])
+    report = ConfigReport()
     settings_path = config_dir / SETTINGS_FILE
-    raw: SettingsFile = _validate(SettingsFile, _read_yaml(settings_path), settings_path)
-    raw = _env_overrides(raw, env)
-    _check_defaults(raw, settings_path)
+    raw: SettingsFile | None = _collect(
+        report.errors,
+        lambda: _env_overrides(
+            _validate(SettingsFile, _read_yaml(settings_path), settings_path), env
+        ),
+    )
+    if raw is not None:
+        report.errors += _settings_problems(raw, settings_path)
+    channels = set(raw.channels) if raw else _channel_names(settings_path)
+    base = raw or SettingsFile()
+    models = _collect(report.errors, lambda: _watch_models(config_dir), ())
+    watches = tuple(_build_watch(model, base) for model in models)
+    report.errors += _check_watches(watches, channels, config_dir / WATCHES_FILE, selector_check)
+    sites = load_sites(config_dir, selector_check, report.errors)
+    if raw is not None and check_secrets:
+        report.errors += missing_secrets(raw, watches, settings_path, env)
+    if raw is not None:
+        report.base = _settings(raw, config_dir, data_dir, env, (), ())
+    if raw is not None and not report.errors:
+        report.settings = _settings(raw, config_dir, data_dir, env, watches, sites)
+    return report
+
+
+MISSING_CONFIG_DIR = (
+    f"the config directory does not exist; create it with {SETTINGS_FILE} and {WATCHES_FILE} "
+    "(README 'Configuration'), or point --config or EDITWATCH_CONFIG_DIR at the right one"
+)
+
+
+def _settings(
+    raw: SettingsFile,
+    config_dir: Path,
+    data_dir: Path | str | None,
+    env: Mapping[str, str],
+    watches: tuple[Watch, ...],
+    sites: tuple[SiteProfile, ...],
+) -> Settings:
     data = Path(data_dir or env.get("EDITWATCH_DATA_DIR") or raw.data_dir or "data")
     return Settings(
         config_dir=config_dir.resolve(),
@@ -585,13 +841,27 @@ def load_settings(
         defaults=raw.defaults,
         channels=raw.channels,
         log=raw.log,
-        watches=load_watches(config_dir, raw),
-        sites=load_sites(config_dir),
+        watches=watches,
+        sites=sites,
         operator=raw.operator,
         web=raw.web,
         db=raw.db,
         retention=raw.retention,
     )
+
+
+def load_settings(
+    config_dir: Path | str = "config",
+    data_dir: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    selector_check: SelectorCheck | None = None,
+) -> Settings:
+    """Read and validate the whole configuration; raise ``ConfigError`` naming every problem."""
+    report = inspect_config(config_dir, data_dir, env, selector_check=selector_check)
+    if report.settings is None:
+        raise ConfigError("\n".join(report.errors))
+    return report.settings
 
 
 def validate_yaml_text(text: str, kind: Literal["settings", "watches", "site"]) -> None:

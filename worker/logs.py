@@ -18,6 +18,11 @@ import structlog
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 _LEVELS["error"] = logging.ERROR
 QUIET_LIBRARIES = ("httpx", "httpcore")
+# Celery's loggers that write a line per beat tick and per task ("Scheduler: Sending due task",
+# "Task ... received", "Task ... succeeded"): about 300k lines a day at one tick a second, which
+# buries every warning. They speak only at ``log.level: debug``; ``dispatch_summary`` (once a
+# minute) and ``check_done`` (once a check) say what happened instead.
+CELERY_PER_TASK_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
 
 
 class _CurrentStderr:
@@ -56,9 +61,13 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
         logger_factory=structlog.PrintLoggerFactory(target),
         cache_logger_on_first_use=False,
     )
-    _route_stdlib(target, shared, renderer, _LEVELS.get(level, logging.INFO))
+    numeric = _LEVELS.get(level, logging.INFO)
+    _route_stdlib(target, shared, renderer, numeric)
     for noisy in QUIET_LIBRARIES:  # one line per request would drown the per-check summary
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for chatty in CELERY_PER_TASK_LOGGERS:
+        logging.getLogger(chatty).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+    logging.getLogger("celery").setLevel(numeric)  # the rest of Celery follows log.level
 
 
 def _route_stdlib(target: Any, shared: list[Any], renderer: Any, level: int) -> None:

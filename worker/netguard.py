@@ -14,9 +14,8 @@ hosting and certificate checks still use the name). Resolving the name a second 
 connecting would let a DNS server answer a public address to the check and a private one to
 the connection a moment later (DNS rebinding); connecting to the checked address closes that
 window. Nothing to pin is returned for a literal IP (it cannot change) or when the guard is off.
-Page fetches over https are the one exception: their client is shared and pools connections by
-host, so they connect by name, and certificate verification stands in for pinning (an internal
-service cannot present a valid certificate for an attacker's name).
+Page fetches keep the name in the URL and steer only the socket (``worker.fetch.pinning``), so
+https is pinned too while connections stay pooled per host.
 
 Local demos and tests that serve pages from 127.0.0.1 turn the guard off with
 ``fetch.allow_private_networks: true`` or ``EDITWATCH_ALLOW_PRIVATE_NETWORKS=1``.

@@ -39,7 +39,7 @@ from worker.models import (
     FieldDiff,
     Significance,
 )
-from worker.textutil import ELLIPSIS, truncate_lines
+from worker.textutil import ELLIPSIS, strip_controls, truncate_lines
 
 SCHEMA = "editwatch.change/1"
 DIFF_TAGS: tuple[str, ...] = get_args(DiffTag)
@@ -87,7 +87,6 @@ MarkdownFlavor = Literal["commonmark", "slack"]
 SLACK_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 SLACK_SPECIAL = re.compile(r"[&<>]")
 SLACK_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 HTML_STYLE = "body{font:15px/1.5 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222}"
 # Inline, not only in <style>: mail clients that strip <style> (Gmail's clipped view, Outlook)
@@ -222,8 +221,9 @@ def _meta_lines(meta: Mapping[str, Any] | None) -> list[str]:
 
 
 def clean_text(text: str) -> str:
-    """Drop control and bidi-override characters a page could use to rewrite a terminal."""
-    return CONTROL_CHARS.sub("", text)
+    """Drop control and bidi characters a page could use to rewrite a terminal or reorder
+    what a reader sees (:func:`worker.textutil.strip_controls`, the one scrub)."""
+    return strip_controls(text)
 
 
 def render_text(

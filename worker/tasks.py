@@ -12,7 +12,11 @@ Per worker process there is one ``Runtime``: settings, the store, one event loop
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
+import socket
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -25,13 +29,15 @@ from urllib.parse import urlsplit
 
 import redis
 from celery import Task
+from celery.signals import beat_init, worker_ready
 
 from worker import pipeline, schedule
-from worker.app import DEFAULT_BROKER, app, settings_from_env
+from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings
 from worker.cards import card_for_payload
 from worker.config import Settings
-from worker.fetch import Client, make_client, robots
-from worker.fetch.hostlimits import HostLimiter
+from worker.errors import ConfigError
+from worker.fetch import Client, make_client
+from worker.fetch.hostlimits import shared_politeness
 from worker.logs import bound, get_logger
 from worker.models import CheckResult
 from worker.notify import Channel, ChannelContext, build_channels
@@ -79,34 +85,8 @@ class Runtime:
         """The pipeline context: one HTTP client per process, politeness shared via Redis."""
         if self.client is None:
             self.client = make_client(self.settings.fetch)
-        return pipeline.Context(
-            self.settings,
-            self.store,
-            self.client,
-            robots=robots.RobotsCache(
-                self.redis,
-                self.settings.redis_prefix,
-                self.settings.politeness.robots_ttl,
-                error_ttl=self.settings.politeness.robots_error_ttl,
-            ),
-            gate=host_limiter(self.redis, self.settings),
-        )
-
-
-def host_limiter(client: redis.Redis, settings: Settings) -> HostLimiter:
-    """Per-host limits from ``politeness`` settings, shared by every worker."""
-    polite = settings.politeness
-    return HostLimiter(
-        client,
-        settings.redis_prefix,
-        max_in_flight=polite.max_in_flight,
-        min_gap=polite.min_gap,
-        overrides=polite.overrides(),
-        lease_ttl=polite.slot_lease,
-        failure_threshold=polite.failure_threshold,
-        breaker_pause=polite.breaker_pause,
-        retry_after_cap=polite.retry_after_cap,
-    )
+        robots, gate = shared_politeness(self.redis, self.settings)
+        return pipeline.Context(self.settings, self.store, self.client, robots=robots, gate=gate)
 
 
 _runtime: Runtime | None = None
@@ -138,10 +118,18 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def runtime() -> Runtime:
-    """This process's runtime, built on first use (after the prefork pool forked)."""
+    """This process's runtime, built on first use (after the prefork pool forked).
+
+    A pool process started while the config files are broken runs on the configuration the
+    worker started with (and the next :func:`reload_if_changed` reports the breakage).
+    """
     global _runtime
     if _runtime is None or _runtime.pid != os.getpid():
-        _runtime = build_runtime(settings_from_env())
+        try:
+            _runtime = build_runtime(settings_from_env())
+        except ConfigError:
+            _runtime = build_runtime(startup_settings())
+            _runtime.config_stamp = ()
     return _runtime
 
 
@@ -157,20 +145,55 @@ def reload_if_changed() -> Runtime:
     The files' modification times are compared on every call (a few ``stat`` calls), and the
     whole configuration is re-read at least every ``schedule.reload`` seconds. A SIGHUP makes
     Celery restart the worker, which reloads everything too.
+
+    An edit that does not validate never stops checking: the last good configuration stays
+    in force, the error is logged once per broken state of the files (across all workers),
+    the operator channels hear of it, and ``editwatch status`` shows it until it is fixed.
     """
     current = runtime()
     stamp = config_stamp(current.settings.config_dir)
     stale = time.monotonic() - current.loaded_at > current.settings.schedule.reload
     if stamp == current.config_stamp and not stale:
         return current
-    fresh = settings_from_env()
     current.config_stamp, current.loaded_at = stamp, time.monotonic()
+    try:
+        fresh = settings_from_env()
+    except ConfigError as exc:
+        config_broken(current, stamp, str(exc))
+        return current
+    config_fixed(current)
     if fresh != current.settings:
         log.info("config_reloaded", watches=len(fresh.watches))
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
         current.known_at, current.registered = float("-inf"), None
     return current
+
+
+def config_broken(rt: Runtime, stamp: tuple[tuple[str, float], ...], problem: str) -> None:
+    """Keep the last good config; say so once per distinct broken state of the files."""
+    digest = hashlib.sha256(repr((stamp, problem)).encode()).hexdigest()[:16]
+    prefix = rt.settings.redis_prefix
+    previous = rt.redis.get(health.config_error_key(prefix))
+    if previous is None or json.loads(previous).get("digest") != digest:
+        record = {"error": problem, "digest": digest, "since": time.time()}
+        rt.redis.set(health.config_error_key(prefix), json.dumps(record))
+    if not rt.redis.set(f"{health.config_error_key(prefix)}:{digest}", 1, nx=True, ex=7 * 86400):
+        return  # another process (or an earlier tick) reported this very state already
+    log.error(
+        "config_invalid",
+        error=problem,
+        action="checking goes on with the last good configuration; fix the file, it is "
+        "picked up on the next tick",
+    )
+    for notification_id in health.config_invalid(rt.store, rt.settings.operator, problem, digest):
+        deliver.delay(notification_id)
+
+
+def config_fixed(rt: Runtime) -> None:
+    """The files validate again: clear the error ``status`` shows."""
+    if rt.redis.delete(health.config_error_key(rt.settings.redis_prefix)):
+        log.info("config_valid_again", watches=len(rt.settings.watches))
 
 
 def logged_task(func: Callable[P, R]) -> Callable[P, R]:
@@ -195,11 +218,34 @@ def dispatch_due(self: Task[Any, Any]) -> int:
     rt.queue.sync(ids, version=ids_version(ids))
     claimed = rt.queue.claim(rt.settings.schedule.claim_batch, rt.settings.schedule.lease)
     urls = {i: t.watch.url for i, t in targets.items()}
-    for batch in group_by_host(claimed, urls, rt.settings.schedule.batch_size):
+    batches = group_by_host(claimed, urls, rt.settings.schedule.batch_size)
+    for batch in batches:
         check_batch.delay(batch)
-    if claimed:
-        log.info("dispatched", watches=len(claimed))
+    summarize_dispatch(rt, len(claimed), len(batches))
     return len(claimed)
+
+
+SUMMARY_EVERY = 60  # seconds: one dispatch_summary line a minute instead of one per tick
+
+
+def summarize_dispatch(rt: Runtime, watches: int, batches: int) -> None:
+    """Count this tick; once a minute (across all workers) log one ``dispatch_summary``."""
+    prefix = rt.settings.redis_prefix
+    window = health.dispatch_key(prefix, "window")
+    pipe = rt.redis.pipeline()
+    pipe.set(health.dispatch_key(prefix, "last"), time.time())
+    pipe.hincrby(window, "ticks", 1)
+    pipe.hincrby(window, "watches", watches)
+    pipe.hincrby(window, "batches", batches)
+    pipe.execute()
+    if not rt.redis.set(health.dispatch_key(prefix, "lock"), 1, nx=True, ex=SUMMARY_EVERY):
+        return
+    pipe = rt.redis.pipeline()
+    pipe.hgetall(window)
+    pipe.delete(window)
+    counts, _ = pipe.execute()
+    totals = {k.decode(): int(v) for k, v in counts.items()}
+    log.info("dispatch_summary", seconds=SUMMARY_EVERY, due=rt.queue.due_count(), **totals)
 
 
 def group_by_host(ids: Sequence[int], urls: dict[int, str], size: int) -> list[list[int]]:
@@ -275,6 +321,50 @@ def _last_changed(store: Store, watch_id: int) -> datetime | None:
         return record.last_changed_at
     current = store.current_version(watch_id)  # stores written before last_changed_at existed
     return current.first_seen if current else None
+
+
+@app.task(name="editwatch.canary", bind=True)
+@logged_task
+def canary(self: Task[Any, Any]) -> float:
+    """Proof that workers still consume: beat sends it every 20 s, ``status`` reads its age.
+
+    A worker can stay alive (its heartbeat fresh) yet stop taking tasks after a Redis
+    reconnect (celery#8091); only a task that really ran shows that it still works.
+    """
+    rt = runtime()
+    now = time.time()
+    rt.redis.set(health.canary_key(rt.settings.redis_prefix), now, ex=24 * 3600)
+    return now
+
+
+def start_heartbeat(role: str, settings: Settings) -> threading.Thread:
+    """Refresh ``{prefix}:heartbeat:{role}:{host.pid}`` every 10 s from a daemon thread."""
+    name = f"{socket.gethostname()}.{os.getpid()}"
+    key = health.heartbeat_key(settings.redis_prefix, role, name)
+    client = redis.Redis.from_url(settings.broker_url or DEFAULT_BROKER, socket_timeout=5)
+
+    def beat() -> None:
+        while True:
+            try:
+                value = json.dumps({"role": role, "name": name, "at": time.time()})
+                client.set(key, value, ex=health.HEARTBEAT_TTL)
+            except redis.RedisError:
+                pass  # Redis is away: the key expires, which is exactly what status should see
+            time.sleep(health.HEARTBEAT_EVERY)
+
+    thread = threading.Thread(target=beat, name=f"editwatch-heartbeat-{role}", daemon=True)
+    thread.start()
+    return thread
+
+
+@worker_ready.connect
+def _worker_heartbeat(**_: Any) -> None:
+    start_heartbeat("worker", startup_settings())
+
+
+@beat_init.connect
+def _beat_heartbeat(**_: Any) -> None:
+    start_heartbeat("beat", startup_settings())
 
 
 @app.task(name="editwatch.deliver", bind=True)

@@ -25,3 +25,48 @@ def truncate_lines(lines: Sequence[str], max_length: int | None) -> str:
 
 
 # --- html -----------------------------------------------------------------------------------
+
+
+# --- terminals --------------------------------------------------------------------------------
+
+# Bidi controls (embeddings, overrides, isolates, marks) reorder what a reader sees; a headline
+# holding U+202E can make "gpj.exe" read as "exe.jpg". They carry no meaning in a table cell.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_WHITESPACE_CONTROLS = "\t\n\r\v\f"
+_TERMINAL_SAFE = str.maketrans(
+    {
+        **{chr(c): None for c in (*range(0x20), *range(0x7F, 0xA0))},
+        **{c: " " for c in _WHITESPACE_CONTROLS},
+        **{c: None for c in BIDI_CONTROLS},
+    }
+)
+
+
+# The same controls, but tabs and line breaks kept: for text that is shown over several lines
+# (a rendered diff, an email's text part, a card) rather than in one table cell.
+_MULTILINE_SAFE = str.maketrans(
+    {
+        **{chr(c): None for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n"},
+        **{c: None for c in BIDI_CONTROLS},
+    }
+)
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without C0/C1 controls (but tab and newline) and bidi controls.
+
+    Why: the one scrub for every rendering a page's text reaches (terminal, HTML, email,
+    Slack, cards): an ESC sequence could act on a terminal, a U+202E could reorder what a
+    reader sees. :func:`terminal_safe` is the one-line form of the same rule.
+    """
+    return text.translate(_MULTILINE_SAFE)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every C0/C1 control (ESC, BEL, ...) and bidi control removed.
+
+    Why: a page or a server can put a raw ``ESC ] 0;`` (window title), ``ESC ] 8;`` (hyperlink)
+    or colour sequence into a headline, an error or a reason phrase; printed as they are they
+    act on the reader's terminal. Tabs and line breaks become spaces (one cell, one line).
+    """
+    return text.translate(_TERMINAL_SAFE)

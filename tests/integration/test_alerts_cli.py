@@ -79,30 +79,47 @@ def test_alerts_failed_shows_only_dead_rows_with_their_error(
     assert "400 Bad Request" in run(config, data, "--failed").stdout
 
 
-def test_retry_one_id_sends_it_again(
+def test_retry_hands_the_alert_back_to_the_worker_without_sending(
     setup: tuple[Path, Path, list[int]], http_server: LocalHTTPServer
 ) -> None:
-    """`alerts retry ID` resends that dead alert now; the other stays dead."""
+    """`alerts retry ID` makes that dead alert pending (attempts 0) and sends nothing itself,
+    so the worker delivers it with the worker's environment; the other stays dead."""
     config, data, ids = setup
-    http_server.route("/hook", status=204)
+    before = http_server.count("/hook")
     result = run(config, data, "retry", str(ids[1]))
     assert result.exit_code == 0, result.output
+    assert "requeued 1 alert as pending" in result.stdout and "worker" in result.stdout
+    assert http_server.count("/hook") == before
+    rows = {r["id"]: r for r in lines(run(config, data, "--json"))}
+    assert (rows[ids[1]]["state"], rows[ids[1]]["attempts"]) == ("pending", 0)
+    assert rows[ids[2]]["state"] == "dead"
+
+
+def test_retry_now_sends_from_this_shell_and_says_so(
+    setup: tuple[Path, Path, list[int]], http_server: LocalHTTPServer
+) -> None:
+    """`alerts retry --now ID` sends it at once and says whose environment it used."""
+    config, data, ids = setup
+    http_server.route("/hook", status=204)
+    result = run(config, data, "retry", "--now", str(ids[1]))
+    assert result.exit_code == 0, result.output
     assert f"#{ids[1]} sent" in result.stdout
+    assert "this shell's environment" in result.stderr
     assert [r["id"] for r in lines(run(config, data, "--failed", "--json"))] == [ids[2]]
     last = http_server.requests("/hook")[-1]
     assert last.headers["Idempotency-Key"] == f"editwatch-{ids[1]}"
 
 
-def test_retry_all_resends_every_dead_alert(
+def test_retry_now_all_resends_every_dead_alert(
     setup: tuple[Path, Path, list[int]], http_server: LocalHTTPServer
 ) -> None:
-    """`alerts retry --all` empties the dead list; a failing resend exits 1 and stays dead."""
+    """`alerts retry --now --all` empties the dead list; a failing resend exits 1, dead again."""
     config, data, _ = setup
     before = http_server.count("/hook")
-    assert run(config, data, "retry", "--all").exit_code == 1  # still 400: dead again
+    assert run(config, data, "retry", "--now", "--all").exit_code == 1  # still 400
     assert len(lines(run(config, data, "--failed", "--json"))) == 2
     http_server.route("/hook", status=204)
-    assert run(config, data, "retry", "--all").exit_code == 0
+    assert run(config, data, "retry", "--now", "--all").exit_code == 0
     assert lines(run(config, data, "--failed", "--json")) == []
     assert http_server.count("/hook") == before + 4
 

@@ -16,12 +16,12 @@ from worker.cli import cli
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def run_check(config: Path, data: Path, *args: str) -> list[dict[str, object]]:
+def run_check(config: Path, data: Path, *args: str, expect: int = 0) -> list[dict[str, object]]:
     """Run `editwatch check --json` in-process and parse its one-object-per-line output."""
     result = CliRunner().invoke(
         cli, ["--config", str(config), "--data", str(data), "check", "--json", *args]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == expect, result.output
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
@@ -110,7 +110,7 @@ def test_failing_sites_do_not_stop_the_others(tmp_path: Path, site: LocalHTTPSer
             {"url": site.url("/story"), "name": "good"},
         ],
     )
-    rows = {r["watch"]: r for r in run_check(config, tmp_path / "data")}
+    rows = {r["watch"]: r for r in run_check(config, tmp_path / "data", expect=1)}
     assert rows["good"]["outcome"] == "new"
     assert rows["broken"]["outcome"] == "error" and "500" in str(rows["broken"]["error"])
     assert rows["gone"]["outcome"] == "error" and "404" in str(rows["gone"]["error"])
@@ -141,7 +141,7 @@ def test_private_targets_refused_unless_allowed(tmp_path: Path, site: LocalHTTPS
         [{"url": site.url("/story"), "name": "local"}],
         extra={"fetch": {"allow_private_networks": False}},
     )
-    (row,) = run_check(config, tmp_path / "data")
+    (row,) = run_check(config, tmp_path / "data", expect=1)
     assert row["outcome"] == "error"
     assert "allow_private_networks" in str(row["error"])
     assert site.count("/story") == 0

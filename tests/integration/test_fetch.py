@@ -452,3 +452,95 @@ def test_transport_is_swappable(http_server: LocalHTTPServer) -> None:
 
     assert run(via_transport()).content == PAGE
     assert transport.requests == 2
+
+
+# -- encodings and cut bodies (issue 11 item 7, issue 9 item 6) ------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, gzip", "compress", "x-unknown"])
+def test_an_encoding_not_asked_for_is_a_clean_fetch_error(
+    http_server: LocalHTTPServer, encoding: str
+) -> None:
+    """br, zstd, stacked or unknown codings fail the check with a FetchError naming the coding."""
+    body = gzip.compress(PAGE)
+    url = http_server.route("/a", body=body, headers={**HTML, "Content-Encoding": encoding})
+    with pytest.raises(PermanentFetchError, match="unsupported Content-Encoding") as caught:
+        get(url)
+    assert caught.value.status == 200
+
+
+def test_only_the_encodings_editwatch_decodes_are_advertised(http_server: LocalHTTPServer) -> None:
+    """Accept-Encoding lists exactly gzip and deflate (the bounded inflater's codings)."""
+    url = http_server.route("/a", body=PAGE, headers=HTML)
+    get(url)
+    [request] = http_server.requests("/a")
+    codings = {c.strip() for c in request.headers["Accept-Encoding"].split(",")}
+    assert codings == {"gzip", "deflate"}
+
+
+def test_corrupt_gzip_is_a_clean_fetch_error(http_server: LocalHTTPServer) -> None:
+    """Bytes that are not gzip under Content-Encoding: gzip fail as 'cannot be decoded'."""
+    url = http_server.route(
+        "/a", body=b"not gzip at all", headers={**HTML, "Content-Encoding": "gzip"}
+    )
+    with pytest.raises(PermanentFetchError, match="cannot be decoded"):
+        get(url)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_cut_compressed_stream_is_a_transient_error(
+    http_server: LocalHTTPServer, encoding: str
+) -> None:
+    """A complete HTTP message holding a compressed stream that stops early is not a page."""
+    whole = (gzip.compress if encoding == "gzip" else zlib.compress)(PAGE * 200)
+    cut = whole[: len(whole) // 2]
+    url = http_server.route("/a", body=cut, headers={**HTML, "Content-Encoding": encoding})
+    with pytest.raises(TransientFetchError, match="cut short"):
+        get(url)
+
+
+def _serve_short_body_once(declared: int, body: bytes) -> tuple[str, socket.socket]:
+    """A one-shot server that declares ``declared`` bytes, sends ``body`` and closes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {declared}\r\n"
+            connection.sendall(head.encode() + b"Connection: close\r\n\r\n" + body)
+
+    import threading
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/a", listener
+
+
+def test_a_body_shorter_than_its_content_length_is_a_transient_error() -> None:
+    """A connection closed before Content-Length bytes arrived never becomes a version."""
+    url, listener = _serve_short_body_once(len(PAGE) * 2, PAGE)
+    with listener, pytest.raises(TransientFetchError):
+        get(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://user:secret@127.0.0.1/a", "http://user@127.0.0.1/a", "http://:secret@127.0.0.1/"],
+)
+def test_urls_with_credentials_are_refused_unsent(http_server: LocalHTTPServer, url: str) -> None:
+    """user:password@ is never sent as Basic auth, and the error does not repeat the secret."""
+    target = url.replace("127.0.0.1", f"127.0.0.1:{http_server.port}")
+    http_server.route("/a", body=PAGE, headers=HTML)
+    with pytest.raises(PermanentFetchError, match="credentials") as caught:
+        get(target)
+    assert "secret" not in str(caught.value) and "secret" not in (caught.value.url or "")
+    assert http_server.count() == 0
+
+
+def test_a_redirect_to_a_url_with_credentials_is_refused(http_server: LocalHTTPServer) -> None:
+    """A server cannot make editwatch send Basic auth by redirecting to user:pass@."""
+    http_server.redirect("/a", f"http://u:secret@127.0.0.1:{http_server.port}/b")
+    http_server.route("/b", body=PAGE, headers=HTML)
+    with pytest.raises(PermanentFetchError, match="credentials"):
+        get(http_server.url("/a"))
+    assert http_server.count("/b") == 0

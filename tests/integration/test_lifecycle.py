@@ -17,11 +17,11 @@ from worker.cli import cli
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def check(config: Path, data: Path) -> dict[str, object]:
+def check(config: Path, data: Path, expect: int = 0) -> dict[str, object]:
     result = CliRunner().invoke(
         cli, ["--config", str(config), "--data", str(data), "check", "--json"]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == expect, result.output
     (row,) = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     return row  # type: ignore[no-any-return]
 
@@ -161,7 +161,7 @@ def test_a_page_that_loses_its_article_text_is_an_error_not_an_edit(
     check(config, data)
     shell = b"<html><head><title>x</title></head><body><div id='app'></div></body></html>"
     http_server.route("/story", body=shell, headers=HTML)
-    row = check(config, data)
+    row = check(config, data, expect=1)
     assert row["outcome"] == "error" and row["version"] == 1
     assert "no article text found" in str(row["error"]) and "config/sites" in str(row["error"])
     assert alerts(data) == []

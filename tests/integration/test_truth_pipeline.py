@@ -23,14 +23,15 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 NOISE_RE = re.compile("|".join(re.escape(m) for m in NOISE_MARKERS), re.IGNORECASE)
 
 
-def run(config: Path, data: Path, *args: str) -> str:
+def run(config: Path, data: Path, *args: str, expect: int = 0) -> str:
     result = CliRunner().invoke(cli, ["--config", str(config), "--data", str(data), *args])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == expect, result.output
     return result.stdout
 
 
-def check(config: Path, data: Path) -> list[dict[str, object]]:
-    out = run(config, data, "check", "--json")
+def check(config: Path, data: Path, expect: int = 0) -> list[dict[str, object]]:
+    """`check --json` rows; ``expect`` 1 where a watch errs (a wall is a check error)."""
+    out = run(config, data, "check", "--json", expect=expect)
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
@@ -193,7 +194,7 @@ def test_a_wall_is_a_check_error_and_the_last_full_version_stays_current(
     serve_story(http_server, "/news/story-0", story, "article", seed=5)
     check(config, data)
     http_server.route("/news/story-0", body=walled_page(story, kind), headers=HTML)
-    row = check_one(config, data)
+    (row,) = check(config, data, expect=1)  # a check error: exit 1
     assert row["outcome"] == "error" and str(row["error"]).startswith(f"{error}: ")
     assert row["version"] == 1 and alerts(data) == []
     serve_story(http_server, "/news/story-0", story, "article", seed=6)
@@ -228,7 +229,7 @@ def test_operators_hear_when_a_site_walls_most_of_its_articles(
     check(config, data)
     for i, story in enumerate(stories):
         http_server.route(f"/news/story-{i}", body=walled_page(story, "paywall"), headers=HTML)
-    check(config, data)
+    check(config, data, expect=1)
     events = [a for a in alerts(data) if a.get("event") == "articles_walled"]
     assert len(events) == 1
 
@@ -257,7 +258,12 @@ def test_history_verbose_says_why_a_check_was_unchanged(
 ) -> None:
     """Per check: 'same canonical text as v1' and which noise rules dropped what."""
     config, data = setup(http_server, tmp_path)
-    serve_story(http_server, "/news/story-0", make_story(random.Random(50)), "amp", seed=10)
+    story = make_story(random.Random(50))
+    # A byline carrying a clock: the extractor keeps the field, the canonical form drops the clock.
+    stamped = Story(
+        story.headline, story.byline + " · Updated 7 minutes ago", story.paragraphs, story.captions
+    )
+    serve_story(http_server, "/news/story-0", stamped, "amp", seed=10)
     check(config, data)
     check(config, data)
     shown = run(config, data, "history", "story-0", "--verbose")
@@ -269,7 +275,10 @@ def test_extract_prints_the_canonical_article_and_the_noise_it_dropped(tmp_path:
     """`editwatch extract FILE --noise`: numbered paragraphs, rules named, page text never markup."""
     story = make_story(random.Random(60))
     marked = Story(
-        story.headline + " [bold red]x[/]", story.byline, story.paragraphs, story.captions
+        story.headline + " [bold red]x[/]",
+        story.byline + " · Updated 5 minutes ago",  # a clock in a field: dropped by the canon
+        story.paragraphs,
+        story.captions,
     )
     page = tmp_path / "page.html"
     page.write_bytes(render(marked, "article", Noise.fresh(random.Random(2))))

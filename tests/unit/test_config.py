@@ -87,7 +87,7 @@ def test_bad_watches_are_reported_with_file_and_path(
 def test_invalid_yaml_syntax_is_reported(tmp_path: Path) -> None:
     """A YAML syntax error names the file rather than crashing with a traceback."""
     (tmp_path / "watches.yaml").write_text("watches: [url: {\n")
-    with pytest.raises(ConfigError, match=r"watches\.yaml: is not valid YAML"):
+    with pytest.raises(ConfigError, match=r"watches\.yaml:2:1: is not valid YAML"):
         load_settings(tmp_path, env={})
 
 

@@ -20,9 +20,11 @@ import httpx
 import pytest
 
 from tests.httpserver import LocalHTTPServer
+from tests.netns import run_in_netns
 from worker.config import FetchSettings
 from worker.errors import BlockedTargetError
 from worker.fetch import fetch, make_client
+from worker.fetch.pinning import PinningTransport
 from worker.models import FetchResult, Validators
 from worker.netguard import check_resolved, check_url, check_url_sync
 from worker.notify.http import post_json
@@ -143,6 +145,7 @@ class _TLSServer(ThreadingHTTPServer):
 
 class _NameRecordingHandler(BaseHTTPRequestHandler):
     server: _TLSServer
+    protocol_version = "HTTP/1.1"  # keep-alive, so pooled connections can be seen
 
     def do_GET(self) -> None:
         self.server.hosts.append(self.headers["Host"])
@@ -211,23 +214,124 @@ def test_https_pinned_post_verifies_the_certificate_for_the_name(
     assert server.hosts == [f"{TLS_NAME}:{server.server_address[1]}"]
 
 
-def test_https_fetch_keeps_the_name_for_its_shared_pool(
-    localhost_tls_server: tuple[_TLSServer, Path],
-) -> None:
-    """Page fetches over https connect by name (pooled per host), even when the guard
-    approved another address: here 127.0.0.2, where nothing listens."""
-    server, cert = localhost_tls_server
-    url = f"https://localhost:{server.server_address[1]}/x"
-    transport = httpx.AsyncHTTPTransport(verify=ssl.create_default_context(cafile=str(cert)))
-    checked: list[str] = []
-
-    async def guard(target: str, *, allow_private: bool) -> str | None:
-        checked.append(target)
-        return "127.0.0.2"
+def _tls_fetch(url: str, cert: Path, guard: Any, settings: FetchSettings) -> FetchResult:
+    """One fetch through the pinning transport, trusting only the test certificate."""
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    transport = PinningTransport(limits, verify=ssl.create_default_context(cafile=str(cert)))
 
     async def go() -> FetchResult:
-        async with make_client(FetchSettings(), transport) as client:
-            return await fetch(client, url, Validators(), FetchSettings(), guard=guard)
+        async with make_client(settings, transport) as client:
+            return await fetch(client, url, Validators(), settings, guard=guard)
 
-    assert asyncio.run(go()).status == 200
-    assert checked == [url] and server.sni_names == ["localhost"]
+    return asyncio.run(go())
+
+
+def test_https_fetch_is_pinned_with_the_name_as_sni_and_in_the_cert_check(
+    tls_server: tuple[_TLSServer, Path],
+) -> None:
+    """A page over https goes to the guard's address; SNI, certificate and Host use the name
+    (the name never resolves, so only the pinned connection can reach the server)."""
+    server, cert = tls_server
+    url = f"https://{TLS_NAME}:{server.server_address[1]}/x"
+    assert _tls_fetch(url, cert, _pin_everything_to_loopback, FetchSettings()).status == 200
+    assert server.sni_names == [TLS_NAME]
+    assert server.hosts == [f"{TLS_NAME}:{server.server_address[1]}"]
+
+
+def test_https_connections_stay_pooled_per_host(tls_server: tuple[_TLSServer, Path]) -> None:
+    """Two pinned https fetches of one host share one TLS connection (one handshake)."""
+    server, cert = tls_server
+    url = f"https://{TLS_NAME}:{server.server_address[1]}/x"
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    transport = PinningTransport(limits, verify=ssl.create_default_context(cafile=str(cert)))
+
+    async def go() -> None:
+        async with make_client(FetchSettings(), transport) as client:
+            for _ in range(2):
+                await fetch(
+                    client, url, Validators(), FetchSettings(), guard=_pin_everything_to_loopback
+                )
+
+    asyncio.run(go())
+    assert len(server.hosts) == 2 and server.sni_names == [TLS_NAME]
+
+
+def _rebinding_resolver(first: str, then: str) -> list[str]:
+    """A DNS that answers ``first`` to the first lookup of ``rebind.test``, ``then`` after.
+
+    A rebinding DNS server cannot be put behind the system resolver here, so the one function
+    that asks it is replaced; everything else (guard, transport, sockets) is real.
+    """
+    answers: list[str] = []
+    real = socket.getaddrinfo
+
+    def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode("ascii") if isinstance(host, bytes) else host  # anyio sends bytes
+        if name != "rebind.test":
+            return real(host, port, *args, **kwargs)
+        answer = first if not answers else then
+        answers.append(answer)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, int(port)))]
+
+    socket.getaddrinfo = lookup
+    return answers
+
+
+class _ConnectionCounter:
+    """A TCP listener on 127.0.0.1 that only counts the connections it accepts."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server((LOOPBACK, 0))
+        self.listener.settimeout(0.05)
+        self.port = self.listener.getsockname()[1]
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._count, daemon=True)
+        self._thread.start()
+
+    def _count(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.listener.close()
+
+
+PUBLIC = "93.184.216.34"  # unreachable inside the namespace: no route but loopback
+
+
+def rebinding_scenario(scheme: str) -> dict[str, Any]:
+    """(In a network namespace) fetch a name whose DNS rebinds public -> 127.0.0.1."""
+    counter = _ConnectionCounter()
+    answers = _rebinding_resolver(first=PUBLIC, then=LOOPBACK)
+    settings = FetchSettings(connect_timeout=1, deadline=3)
+    try:
+        asyncio.run(_fetch_with_real_guard(f"{scheme}://rebind.test:{counter.port}/", settings))
+        error = ""
+    except Exception as exc:
+        error = type(exc).__name__
+    finally:
+        counter.close()
+    return {"answers": answers, "accepted": counter.accepted, "error": error}
+
+
+async def _fetch_with_real_guard(url: str, settings: FetchSettings) -> FetchResult:
+    async with make_client(settings) as client:
+        return await fetch(client, url, Validators(), settings)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_rebinding_dns_gets_no_connection_to_loopback(scheme: str) -> None:
+    """The guard sees a public answer, a second lookup would give 127.0.0.1: no connection to
+    127.0.0.1 is made over http or https (the fetch fails on the unreachable public address)."""
+    seen = run_in_netns("tests.unit.test_netguard_pinning:rebinding_scenario", scheme)
+    assert seen["answers"][0] == PUBLIC
+    assert seen["accepted"] == 0
+    assert seen["error"] == "TransientFetchError"

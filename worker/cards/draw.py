@@ -20,7 +20,8 @@ from PIL import Image, ImageDraw
 from worker.cards.glyphs import font_runs, paragraph_rtl, pil_font, require_shaping
 from worker.cards.layout import Style, Word, direction, drawing_order, width, words, wrap
 from worker.models import Change, DiffOp
-from worker.render import CONTROL_CHARS, Segment, sections
+from worker.render import Segment, sections
+from worker.textutil import strip_controls
 
 WIDTH = 1200
 MIN_HEIGHT = 630
@@ -174,7 +175,7 @@ def _marked(segments: list[Segment], style: Style, max_lines: int) -> Block:
 
 def _clean(text: str) -> str:
     """Page text minus control and bidi-override characters (they could reorder the card)."""
-    return CONTROL_CHARS.sub("", text)
+    return strip_controls(text)
 
 
 def _draw_block(draw: ImageDraw.ImageDraw, block: Block, y: int) -> int:

@@ -8,17 +8,19 @@ pipeline functions the Celery tasks run, without Celery, so cron users need no w
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import redis
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
@@ -26,12 +28,34 @@ from worker import __version__, pipeline
 from worker.cli import card_cmd, evidence_cmd, export_cmd, web_cmd
 from worker.cli.alerts import alerts_app
 from worker.cli.checks_view import print_checks
-from worker.cli.common import Options, build_all_channels, err, load, open_store
+from worker.cli.common import (
+    Options,
+    build_all_channels,
+    count,
+    load,
+    open_store,
+    out,
+    plain,
+    say,
+    shown_time,
+)
 from worker.cli.db_cmd import db_app
 from worker.cli.extract_cmd import extract_command
+from worker.cli.status_cmd import status
+from worker.cli.validate_cmd import validate
 from worker.config import Settings
-from worker.embedded import child_env, embedded_redis, run_worker
-from worker.fetch import make_client
+from worker.embedded import (
+    SOCKET_NAME,
+    AlreadyRunningError,
+    Supervisor,
+    child_env,
+    embedded_redis,
+    run_lock,
+    run_worker,
+    state_redis,
+)
+from worker.fetch import Client, make_client
+from worker.fetch.hostlimits import shared_politeness
 from worker.models import CheckResult, Version, Watch
 from worker.normalize import normalize_article
 from worker.pipeline import delivery, health
@@ -48,6 +72,8 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's own help layout: typer's rich layout labels every flag `<bool>` (typer 0.29)
+    rich_markup_mode=None,
 )
 cli.add_typer(alerts_app, name="alerts")
 cli.command("extract")(extract_command)
@@ -57,7 +83,6 @@ cli.command("warc")(evidence_cmd.warc)
 cli.command("web")(web_cmd.web)
 cli.add_typer(db_app, name="db")
 export_cmd.register(cli)
-out = Console()
 
 
 def _version(value: bool) -> None:
@@ -70,7 +95,12 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     config: Annotated[
-        Path, typer.Option("--config", help="Directory holding editwatch.yaml and watches.yaml.")
+        Path,
+        typer.Option(
+            "--config",
+            envvar="EDITWATCH_CONFIG_DIR",
+            help="Directory holding editwatch.yaml and watches.yaml (or EDITWATCH_CONFIG_DIR).",
+        ),
     ] = Path("config"),
     data: Annotated[
         Path | None,
@@ -89,18 +119,31 @@ def run(
     ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
 ) -> None:
-    """Start worker and scheduler on this machine (embedded Redis unless REDIS_URL is set)."""
+    """Start worker and scheduler on this machine (embedded Redis unless REDIS_URL is set).
+
+    Ctrl-C, SIGTERM and closing the terminal (SIGHUP) stop the worker, then Redis, and exit 0.
+    One `run` per data directory: a second one refuses (the pid is in <data>/editwatch.pid).
+    """
     settings = load(ctx)
     build_all_channels(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     open_store(settings).close()  # an out-of-date schema stops here, naming `db upgrade`
+    try:
+        with run_lock(settings.data_dir), Supervisor() as supervisor:
+            raise typer.Exit(_run_supervised(settings, concurrency, supervisor))
+    except AlreadyRunningError as exc:
+        say(str(exc), stderr=True)
+        raise typer.Exit(2) from None
+
+
+def _run_supervised(settings: Settings, concurrency: int, supervisor: Supervisor) -> int:
+    level = settings.log.level
     if settings.broker_url:
         env = child_env(settings.config_dir, settings.data_dir, settings.broker_url)
-        raise typer.Exit(run_worker(env, concurrency))
-    with embedded_redis(settings.data_dir) as url:
+        return run_worker(env, concurrency, supervisor=supervisor, level=level)
+    with embedded_redis(settings.data_dir, supervisor) as url:
         env = child_env(settings.config_dir, settings.data_dir, url)
-        code = run_worker(env, concurrency)
-    raise typer.Exit(code)
+        return run_worker(env, concurrency, supervisor=supervisor, level=level)
 
 
 @cli.command()
@@ -109,15 +152,25 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per watch.")] = False,
     notify: Annotated[bool, typer.Option("--notify/--no-notify", help="Deliver alerts.")] = True,
     watch: Annotated[
-        list[str] | None, typer.Option("--watch", "-w", help="Only this watch (name or URL).")
+        list[str] | None,
+        typer.Option("--watch", "-w", metavar="NAME", help="Only this watch (name or URL)."),
     ] = None,
 ) -> None:
-    """Check every watch once, now, without Celery; deliver the alerts this run queued."""
+    """Check every watch once, now, without Celery; deliver the alerts this run queued.
+
+    Politeness is the workers': the per-host gap, Retry-After pauses, the circuit breaker and
+    robots.txt (cached up to 24 h) live in Redis, or in the data dir when there is none.
+    Exit codes: 0 every watch checked; 1 a watch errored or was deferred, or an alert is dead;
+    2 usage or configuration error.
+    """
     settings = load(ctx)
     channels = build_all_channels(settings) if notify else {}
     store = open_store(settings)
     watches = _select(settings, watch)
-    results = _run_checks(watches, settings, store, show_progress=not as_json and out.is_terminal)
+    with state_redis(settings.broker_url, settings.data_dir, _warn) as state:
+        results = _run_checks(
+            watches, settings, store, state, show_progress=not as_json and out.is_terminal
+        )
     checked = [(t.id, t.watch.url) for t in pipeline.targets_for(store, watches)]
     health.after_check_round(store, settings, checked)
     if notify:
@@ -126,12 +179,34 @@ def check(
         for notification_id in [i for r in results for i in r.notifications]:
             delivery.deliver(store, channels, notification_id, settings.notify, routing)
         delivery.deliver_pending(store, channels, settings.notify, routing)
+    dead = len(store.notifications("dead"))
     store.close()
     if as_json:
         for result in results:
             sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:
         _print_results(results)
+    raise typer.Exit(check_exit_code(results, dead))
+
+
+NOT_CHECKED = frozenset({"error", "deferred"})
+
+
+def check_exit_code(results: Sequence[CheckResult], dead_alerts: int) -> int:
+    """0 when every watch was checked and no alert is dead, else 1 (with the reason said)."""
+    failed = [r for r in results if r.outcome in NOT_CHECKED]
+    if failed:
+        say(
+            f"{count(len(failed), 'watch')} of {len(results)} not checked (error or deferred)",
+            stderr=True,
+        )
+    if dead_alerts:
+        say(f"{count(dead_alerts, 'dead alert')}: see `editwatch alerts --failed`", stderr=True)
+    return 1 if failed or dead_alerts else 0
+
+
+def _warn(message: str) -> None:
+    say(f"warning: {message}", stderr=True)
 
 
 def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
@@ -141,22 +216,24 @@ def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
     for key in keys:
         watch = settings.watch_named(key)
         if watch is None:
-            err.print(f"no watch named {key!r} in {settings.config_dir}/watches.yaml")
+            say(f"no watch named {key!r} in {settings.config_dir}/watches.yaml", stderr=True)
             raise typer.Exit(2)
         chosen.append(watch)
     return tuple(chosen)
 
 
 def _run_checks(
-    watches: Sequence[Watch], settings: Settings, store: Store, show_progress: bool
+    watches: Sequence[Watch],
+    settings: Settings,
+    store: Store,
+    state: redis.Redis | None,
+    show_progress: bool,
 ) -> list[CheckResult]:
     """Feeds first (they may discover new article watches), then every article watch."""
 
     async def go(progress: Progress | None) -> list[CheckResult]:
         async with make_client(settings.fetch) as client:
-            context = pipeline.Context(
-                settings, store, client, gate=pipeline.LocalGate(settings.politeness.max_in_flight)
-            )
+            context = _check_context(settings, store, client, state)
             targets = pipeline.targets_for(store, watches)
             feeds = [t for t in targets if t.watch.is_source]
             results = await _checks(feeds, context, progress, "Reading feeds")
@@ -167,6 +244,17 @@ def _run_checks(
         return asyncio.run(go(None))
     with Progress(console=out, transient=True) as progress:
         return asyncio.run(go(progress))
+
+
+def _check_context(
+    settings: Settings, store: Store, client: Client, state: redis.Redis | None
+) -> pipeline.Context:
+    """The workers' politeness on ``state``; a check waits in line for its host's gap."""
+    if state is None:
+        gate = pipeline.LocalGate(settings.politeness.max_in_flight)
+        return pipeline.Context(settings, store, client, gate=gate, max_wait=math.inf)
+    robots, limiter = shared_politeness(state, settings)
+    return pipeline.Context(settings, store, client, robots=robots, gate=limiter, max_wait=math.inf)
 
 
 async def _checks(
@@ -184,27 +272,16 @@ async def _checks(
 
 
 def _print_results(results: Sequence[CheckResult]) -> None:
-    table = Table(title=f"editwatch check: {len(results)} watches")
+    table = Table(title=f"editwatch check: {count(len(results), 'watch')}")
     for column in ("watch", "outcome", "kinds", "version", "error"):
         table.add_column(column, overflow="fold")
-    colors = {"changed": "bold yellow", "new": "green", "error": "red"}
+    colors = {"changed": "bold yellow", "new": "green", "error": "red", "deferred": "yellow"}
     for r in results:
-        style = colors.get(r.outcome, "")
-        outcome = f"[{style}]{r.outcome}[/]" if style else r.outcome
+        outcome = plain(r.outcome)
+        outcome.stylize(colors.get(r.outcome, ""))
         version = str(r.version or "")
-        table.add_row(r.watch, outcome, ", ".join(r.kinds), version, r.error or "")
+        table.add_row(plain(r.watch), outcome, plain(", ".join(r.kinds)), version, plain(r.error))
     out.print(table)
-
-
-@cli.command()
-def validate(ctx: typer.Context) -> None:
-    """Validate config/*.yaml and the environment; print what would run."""
-    settings = load(ctx)
-    channels = build_all_channels(settings)
-    out.print(
-        f"[green]configuration OK[/]: {len(settings.watches)} watches, {len(channels)} channels, "
-        f"{len(settings.sites)} site profiles ({settings.config_dir})"
-    )
 
 
 @cli.command()
@@ -223,13 +300,14 @@ def watches(
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    table = Table(title=f"{len(rows)} watches")
+    table = Table(title=count(len(rows), "watch"))
     for column in ("name", "type", "next due", "last check", "outcome", "versions", "error"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            row["name"], row["type"], row["next_due"] or "", row["last_checked_at"] or "never",
-            row["last_outcome"] or "", str(row["versions"]), row["last_error"] or "",
+            plain(row["name"]), row["type"], shown_time(row["next_due"]),
+            shown_time(row["last_checked_at"]) or "never", plain(row["last_outcome"]),
+            str(row["versions"]), plain(row["last_error"]),
         )  # fmt: skip
     out.print(table)
 
@@ -259,14 +337,17 @@ def _iso(epoch: float | None) -> str | None:
 
 
 def _due_times(settings: Settings, ids: list[int]) -> dict[int, float]:
-    """Next due times from the shared due-queue, when a Redis is configured and answers."""
-    if not settings.broker_url:
-        return {}
-    try:
+    """Next due times from the shared due-queue: the configured Redis, or the embedded one of
+    an `editwatch run` on this data dir (nothing when neither answers)."""
+    if settings.broker_url:
         client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=1)
+    else:
+        socket = settings.data_dir / SOCKET_NAME
+        client = redis.Redis(unix_socket_path=str(socket), socket_connect_timeout=1)
+    try:
         queue = DueQueue(client, key=f"{settings.redis_prefix}:due")
         return {i: due for i in ids if (due := queue.due_at(i)) is not None}
-    except redis.RedisError:
+    except (redis.RedisError, OSError):
         return {}
 
 
@@ -274,7 +355,10 @@ def _watch_id(store: Store, settings: Settings, key: str) -> int:
     configured = settings.watch_named(key)
     record = store.get_watch_by_url_or_name(configured.url if configured else key)
     if record is None:
-        err.print(f"no stored watch named {key!r}; run `editwatch check` first or check the name")
+        say(
+            f"no stored watch named {key!r}; run `editwatch check` first or check the name",
+            stderr=True,
+        )
         raise typer.Exit(2)
     return record.id
 
@@ -282,7 +366,7 @@ def _watch_id(store: Store, settings: Settings, key: str) -> int:
 @cli.command()
 def history(
     ctx: typer.Context,
-    watch: Annotated[str, typer.Argument(help="Watch name or URL.")],
+    watch: Annotated[str, typer.Argument(metavar="WATCH", help="Watch name or URL.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per state.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also every check, and why it was unchanged.")
@@ -300,7 +384,7 @@ def history(
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    table = Table(title=f"history of {watch}")
+    table = Table(title=plain(f"history of {watch}"))
     for column in ("version", "from", "change", "seen", "headline", "kinds", "significance"):
         table.add_column(column, overflow="fold")
     for row in rows:
@@ -308,8 +392,8 @@ def history(
         kinds = ", ".join(row["kinds"]) if row["from_version"] else "(first version)"
         table.add_row(
             str(row["version"]), str(row["from_version"] or ""), str(row["change_id"] or ""),
-            row["seen"][:19].replace("T", " "),
-            row["headline"], kinds, significance,
+            shown_time(row["seen"]),
+            plain(row["headline"]), plain(kinds), plain(significance),
         )  # fmt: skip
     out.print(table)
     if verbose:
@@ -344,18 +428,27 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+class DiffFormat(StrEnum):
+    """What ``editwatch diff --format`` can print (anything else is refused, not ignored)."""
+
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
 def _pick_versions(
     store: Store, watch_id: int, old: int | None, new: int | None
 ) -> tuple[Version, Version]:
     versions = {v.number: v for v in store.versions(watch_id)}
     if len(versions) < 2 and not (old and new):
-        err.print("only one version stored so far: nothing to compare yet")
+        say("only one version stored so far: nothing to compare yet", stderr=True)
         raise typer.Exit(1)
     new = new or max(versions)
     old = old or max((n for n in versions if n < new), default=new)
     missing = [n for n in (old, new) if n not in versions]
     if missing:
-        err.print(f"no version {missing[0]}; stored versions: {sorted(versions)}")
+        say(f"no version {missing[0]}; stored versions: {sorted(versions)}", stderr=True)
         raise typer.Exit(2)
     return versions[old], versions[new]
 
@@ -363,10 +456,10 @@ def _pick_versions(
 @cli.command("diff")
 def diff_command(
     ctx: typer.Context,
-    watch: Annotated[str, typer.Argument(help="Watch name or URL.")],
+    watch: Annotated[str, typer.Argument(metavar="WATCH", help="Watch name or URL.")],
     old: Annotated[int | None, typer.Option("--from", help="Old version number.")] = None,
     new: Annotated[int | None, typer.Option("--to", help="New version number.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, markdown, html or json.")] = "text",
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
 ) -> None:
     """Show what changed between two versions (default: the last two)."""
     settings = load(ctx)
@@ -406,7 +499,18 @@ def demo(
     options: Options = ctx.obj
     # Always a subdirectory: the demo starts from an empty database and must never touch the
     # versions a real `--data` directory holds.
-    raise typer.Exit(run_demo((options.data_dir or Path("data")) / "demo", port))
+    try:
+        code = run_demo((options.data_dir or Path("data")) / "demo", port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        say(f"port {port} is in use: give another with `editwatch demo --port N`", stderr=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+cli.command()(validate)
+cli.command()(status)
 
 
 def main() -> None:

@@ -7,8 +7,9 @@ and, once the cause is fixed (a rotated webhook URL, a full mailbox), send them 
     editwatch alerts                 # the latest alerts: id, channel, watch, state, attempts
     editwatch alerts --failed        # only dead ones, with their last error
     editwatch alerts --json          # one JSON object per line
-    editwatch alerts retry 12 13     # these dead alerts again, now
-    editwatch alerts retry --all     # every dead alert again
+    editwatch alerts retry 12 13     # these dead alerts back to the worker (pending)
+    editwatch alerts retry --all     # every dead alert back to the worker
+    editwatch alerts retry --now 12  # send it from this shell, with this shell's environment
 
 Mounted on the main command in :mod:`worker.cli` (``cli.add_typer(alerts_app, name="alerts")``).
 """
@@ -21,10 +22,18 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from worker.cli.common import build_all_channels, err, load, open_store
+from worker.cli.common import (
+    build_all_channels,
+    count,
+    load,
+    open_store,
+    out,
+    plain,
+    say,
+    shown_time,
+)
 from worker.config import Settings
 from worker.models import Notification
 from worker.notify import Channel
@@ -35,8 +44,8 @@ alerts_app = typer.Typer(
     help="List queued, sent and dead alerts; send dead ones again.",
     invoke_without_command=True,
     no_args_is_help=False,
+    rich_markup_mode=None,
 )
-out = Console()
 STATE_STYLES = {"dead": "bold red", "pending": "yellow", "held": "cyan", "sent": "green"}
 ERROR_WIDTH = 200  # characters of last_error shown in the table; --json has all of it
 
@@ -61,7 +70,7 @@ def alerts(
             sys.stdout.write(json.dumps(row_json(row)) + "\n")
         return
     if not rows:
-        out.print("no dead alerts" if failed else "no alerts yet")
+        say("no dead alerts" if failed else "no alerts yet")
         return
     _print_table(rows, "dead alerts" if failed else f"latest {len(rows)} alerts")
 
@@ -69,28 +78,69 @@ def alerts(
 @alerts_app.command()
 def retry(
     ctx: typer.Context,
-    ids: Annotated[list[int] | None, typer.Argument(help="Ids of dead alerts.")] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(metavar="ID...", help="Ids of dead alerts.")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every dead alert.")] = False,
+    now: Annotated[
+        bool,
+        typer.Option(
+            "--now",
+            help="Send from this shell now, with this shell's environment (channel secrets, "
+            "EDITWATCH_ALLOW_PRIVATE_NETWORKS), instead of handing them back to the worker.",
+        ),
+    ] = False,
 ) -> None:
-    """Send dead alerts again now (attempts start from zero); a running worker would too."""
+    """Hand dead alerts back to the worker: pending again, attempts from zero.
+
+    The running worker sends them within notify.sweep_interval, with its own environment
+    (the secrets and network settings it was started with). With --now this command sends
+    them itself, from the environment of this shell.
+    """
     if bool(ids) == all_:
-        err.print("give the ids of dead alerts, or --all")
+        say("give the ids of dead alerts, or --all", stderr=True)
         raise typer.Exit(2)
     settings = load(ctx)
-    channels = build_all_channels(settings)
+    channels = build_all_channels(settings) if now else {}
     with open_store(settings) as store:
-        wanted = None if all_ else list(ids or [])
-        chosen = [n.id for n in store.notifications("dead") if wanted is None or n.id in wanted]
-        missing = sorted(set(wanted or []) - set(chosen))
+        chosen, missing = _dead_ids(store, None if all_ else list(ids or []))
         if missing:
-            err.print(f"not dead (or unknown): {', '.join(map(str, missing))}")
+            say(f"not dead (or unknown): {', '.join(map(str, missing))}", stderr=True)
         store.reset_dead(chosen)
+        if not now:
+            _say_requeued(chosen, settings)
+            raise typer.Exit(1 if missing else 0)
+        say(NOW_ENVIRONMENT, stderr=True)
         outcomes = _send_now(store, channels, settings, chosen)
     for outcome in outcomes:
         detail = f": {outcome.error}" if outcome.error else ""
-        out.print(f"#{outcome.notification_id} {outcome.state}{detail}", markup=False)
+        say(f"#{outcome.notification_id} {outcome.state}{detail}")
     if missing or any(o.state == "dead" for o in outcomes):
         raise typer.Exit(1)
+
+
+NOW_ENVIRONMENT = (
+    "sending now from this shell, with this shell's environment (channel *_env secrets, "
+    "EDITWATCH_ALLOW_PRIVATE_NETWORKS), not the worker's"
+)
+
+
+def _dead_ids(store: Store, wanted: list[int] | None) -> tuple[list[int], list[int]]:
+    """The dead rows among ``wanted`` (all dead rows for ``None``), and the ids that are not."""
+    chosen = [n.id for n in store.notifications("dead") if wanted is None or n.id in wanted]
+    return chosen, sorted(set(wanted or []) - set(chosen))
+
+
+def _say_requeued(ids: Sequence[int], settings: Settings) -> None:
+    if not ids:
+        say("no dead alerts to requeue")
+        return
+    every = f"{settings.notify.sweep_interval:g}s"
+    say(
+        f"requeued {count(len(ids), 'alert')} as pending ({', '.join(f'#{i}' for i in ids)}); "
+        f"the worker sends them within notify.sweep_interval ({every}) with its own "
+        "environment; `editwatch alerts` shows their state"
+    )
 
 
 def _send_now(
@@ -131,16 +181,15 @@ def _print_table(rows: Sequence[Notification], title: str) -> None:
     for column in ("id", "channel", "watch", "state", "attempts", "updated", "last error"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        style = STATE_STYLES.get(row.state, "")
-        state = row.state + (f" into #{row.digest_id}" if row.digest_id else "")
-        updated = row.updated_at.strftime("%Y-%m-%d %H:%M:%S") if row.updated_at else ""
+        state = plain(row.state + (f" into #{row.digest_id}" if row.digest_id else ""))
+        state.stylize(STATE_STYLES.get(row.state, ""))
         table.add_row(
             str(row.id),
-            row.channel,
-            _subject(row),
-            f"[{style}]{state}[/]" if style else state,
+            plain(row.channel),
+            plain(_subject(row)),
+            state,
             str(row.attempts),
-            updated,
-            (row.last_error or "")[:ERROR_WIDTH],
+            shown_time(row.updated_at),
+            plain((row.last_error or "")[:ERROR_WIDTH]),
         )
     out.print(table)

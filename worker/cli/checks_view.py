@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from worker.render import CONTROL_CHARS
 from worker.store import Store
+from worker.textutil import strip_controls
 
 VERBOSE_CHECKS = 50  # newest checks shown
 
@@ -28,6 +28,6 @@ def print_checks(console: Console, store: Store, watch_id: int, title: str) -> N
             check.started_at.isoformat()[:19].replace("T", " "),
             check.outcome,
             str(check.status or ""),
-            Text(CONTROL_CHARS.sub("", why)),
+            Text(strip_controls(why)),
         )
     console.print(table)

@@ -27,7 +27,8 @@ from worker.extract import extract_article
 from worker.fetch import HTML_CONTENT_TYPES, decode_html, fetch, make_client
 from worker.models import Article, Validators
 from worker.normalize import NoiseDrop, explain_noise, normalize_article
-from worker.render import CONTROL_CHARS, render_article_view
+from worker.render import render_article_view
+from worker.textutil import strip_controls
 
 out = Console(highlight=False)
 
@@ -112,7 +113,7 @@ async def _fetch(url: str, settings: Settings) -> str:
 
 def _plain(text: str) -> Text:
     """Page text as a rich Text: no markup, no control characters."""
-    return Text(CONTROL_CHARS.sub("", text))
+    return Text(strip_controls(text))
 
 
 def _print_article(article: Article) -> None:

@@ -36,7 +36,7 @@ from worker.models import Article, Selectors, SiteProfile, WatchMode
 
 EXTRACTOR_VERSION = "editwatch-extract/1.2"  # 1.2: visible headlines, whole class tokens, hidden
 # copies, fields out of the body, chunks, tables, JSON-LD checks (1.1: headline and mojibake repair)
-__all__ = ["EXTRACTOR_VERSION", "extract_article"]
+__all__ = ["EXTRACTOR_VERSION", "extract_article", "selector_problem"]
 
 # What a broken document can make the parser or the walk raise; anything else is a bug and
 # surfaces as one (a bug hidden as "empty article" would look like a site redesign).
@@ -64,6 +64,19 @@ def extract_article(
     except _PARSE_FAILURES as exc:
         raise ExtractError(f"{url or 'document'}: the HTML could not be parsed ({exc!r})") from exc
     return read_page(tree, article, url or "", mode)
+
+
+def selector_problem(css: str) -> str | None:
+    """Why the parser refuses the CSS selector ``css`` (``None`` when it parses).
+
+    Config validation calls this: a selector the parser cannot read makes every extraction of
+    the site come out empty, which would otherwise surface only as failing checks.
+    """
+    try:
+        LexborHTMLParser("<html></html>").css(css)
+    except SelectolaxError as exc:
+        return f"{css!r} is not a CSS selector the parser can read ({exc})"
+    return None
 
 
 def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> Article:

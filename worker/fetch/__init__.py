@@ -8,12 +8,17 @@ Why it looks like this:
   and a benchmark may swap it (e.g. for ``httpx-aiohttp``) without touching this module.
 * **Redirects by hand.** Each hop is a new target, so each hop goes through the network guard
   (:mod:`worker.netguard`) before it is requested; at most ``fetch.max_redirects`` hops.
-  The request goes to the address the guard checked, not to a second DNS answer for the name
-  (which could be a private address: DNS rebinding); the name stays in ``Host`` and TLS SNI.
+  The connection goes to the address the guard checked, not to a second DNS answer for the
+  name (which could be a private address: DNS rebinding), over http and https alike; the name
+  stays in ``Host``, TLS SNI, the certificate check and the pool key (:mod:`.pinning`).
+  A URL holding credentials (``user:pass@``) is refused before anything is sent.
 * **Bounded work per page.** Connect/read time-outs per operation *and* a total deadline (a
   server dribbling one byte per second never trips a read time-out), plus a size cap counted
   after decompression. gzip/deflate are decoded here with a bounded inflater, so a small
   compressed "bomb" costs at most the cap in memory, not the expansion of a whole network read.
+  Only those two are advertised, and any other (or stacked) ``Content-Encoding`` is a clean
+  :class:`PermanentFetchError`. A body shorter than its ``Content-Length`` or a compressed
+  stream that stops before its end is a :class:`TransientFetchError`, never a page.
 * **Conditional requests.** ETag / Last-Modified from the previous fetch are sent back; a 304
   is a result (``not_modified``), not an error, and costs no body read and no decoding.
 * **Decoding like a browser.** BOM, then the ``Content-Type`` charset, then ``<meta>`` in the
@@ -28,7 +33,7 @@ import dataclasses
 import re
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Protocol
@@ -37,11 +42,19 @@ import httpx
 
 from worker.config import FetchSettings
 from worker.errors import FetchError, PermanentFetchError, TransientFetchError
+from worker.fetch.pinning import PinningTransport, pinned
 from worker.models import FetchResult, Validators
 from worker.netguard import check_url, parse_retry_after
 from worker.retry import is_retryable_status
 
-__all__ = ["HTML_CONTENT_TYPES", "Client", "decode_html", "fetch", "make_client"]
+__all__ = [
+    "HTML_CONTENT_TYPES",
+    "Client",
+    "decode_html",
+    "fetch",
+    "make_client",
+    "redact_credentials",
+]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -95,8 +108,10 @@ def make_client(
     """The one ``AsyncClient`` a worker process shares across all its fetches.
 
     ``transport`` swaps the HTTP engine; the default is httpx's own with no retries (retrying
-    is Celery's job) and a pool sized by ``fetch.concurrency``. A custom transport brings its
-    own pool limits. Cookies are never stored: checks of unrelated sites must not leak state
+    is Celery's job), a pool sized by ``fetch.concurrency`` and connections dialled to the
+    guard's checked address (:class:`PinningTransport`). A custom transport brings its own pool
+    limits (and loses pinning unless it is a ``PinningTransport``). Cookies are never
+    stored: checks of unrelated sites must not leak state
     into one another.
     """
     timeout = httpx.Timeout(
@@ -109,7 +124,7 @@ def make_client(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
     return httpx.AsyncClient(
-        transport=transport or httpx.AsyncHTTPTransport(retries=0, limits=limits),
+        transport=transport or PinningTransport(limits),
         timeout=timeout,
         follow_redirects=False,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
@@ -175,11 +190,13 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
     """Request, and while the answer is a redirect, check and request the next hop."""
     settings = attempt.settings
     while True:
+        _refuse_credentials(attempt)
         address = await attempt.guard(
             attempt.current, allow_private=settings.allow_private_networks
         )
-        request = _build_request(attempt, address)
-        response = await attempt.client.send(request, stream=True)
+        request = _build_request(attempt)
+        with pinned(attempt.current, address):
+            response = await attempt.client.send(request, stream=True)
         try:
             target = _redirect_target(response, attempt.current)
             if target is None:
@@ -197,21 +214,31 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
         attempt.hops.append(target)
 
 
-def _build_request(attempt: _Attempt, address: str | None) -> httpx.Request:
-    """A GET for the current hop; plain http goes to the checked ``address``.
-
-    https is not pinned here: this client is shared and pools connections by host, so a
-    connection pinned by IP could be reused for another site on the same CDN address (421
-    Misdirected Request, and a certificate checked for the wrong name). Certificate
-    verification already defeats rebinding an https name onto an internal service, which
-    cannot present a valid certificate for the attacker's name.
-    """
+def _build_request(attempt: _Attempt) -> httpx.Request:
+    """A GET for the current hop, by name; :func:`pinned` steers its connection."""
     headers = _conditional_headers(attempt.validators)
-    named = httpx.URL(attempt.current)
-    if address is None or named.scheme != "http":
-        return attempt.client.build_request("GET", attempt.current, headers=headers)
-    headers["Host"] = named.netloc.decode("ascii")  # the name[:port] virtual hosting routes by
-    return attempt.client.build_request("GET", named.copy_with(host=address), headers=headers)
+    return attempt.client.build_request("GET", attempt.current, headers=headers)
+
+
+def _refuse_credentials(attempt: _Attempt) -> None:
+    """``user:pass@`` in a URL would be sent as Basic auth and shown in every log line."""
+    parsed = httpx.URL(attempt.current)
+    if parsed.userinfo:
+        where = str(parsed.copy_with(username=None, password=None))
+        raise PermanentFetchError(
+            f"{where}: refused, the URL holds credentials (user:password@); editwatch does not "
+            "send them: watch a URL without credentials",
+            url=redact_credentials(attempt.url),
+        )
+
+
+def redact_credentials(url: str) -> str:
+    """``url`` without its ``user:password@`` part (for messages and logs)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url
+    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
 
 
 def _conditional_headers(validators: Validators) -> dict[str, str]:
@@ -345,25 +372,49 @@ def _merge_validators(old: Validators, response: httpx.Response) -> Validators:
 
 
 async def _read_body(response: httpx.Response, attempt: _Attempt) -> bytes:
-    """Stream the body, decompressing and counting, and stop as soon as the cap is passed."""
+    """Stream the body, decompressing and counting, and stop as soon as the cap is passed.
+
+    Everything that can go wrong with the bytes (an unsupported coding, a corrupt or cut
+    stream, a body shorter than declared) becomes a :class:`FetchError` here, never a page.
+    """
     limit = attempt.settings.max_bytes
-    declared = response.headers.get("content-length", "")
+    declared = response.headers.get("content-length", "").strip()
     # The declared length is the compressed size; decompressed is never smaller in practice.
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(attempt, response.status_code)
-    inflater = BoundedInflater(response.headers.get("content-encoding", ""), limit)
     try:
+        inflater = BoundedInflater(response.headers.get("content-encoding", ""), limit)
+        received = 0
         async for chunk in response.aiter_raw():
+            received += len(chunk)
             inflater.feed(chunk)
+        _check_complete(attempt, response, received, declared)
         return inflater.finish()
     except BodyTooLargeError:
         raise _too_large(attempt, response.status_code) from None
+    except TruncatedBodyError as exc:
+        message = f"{attempt.current}: the body was cut short ({exc}); not stored, retrying later"
+        raise TransientFetchError(message, url=attempt.url, status=response.status_code) from None
+    except UnsupportedEncodingError as exc:
+        raise PermanentFetchError(
+            f"{attempt.current}: {exc}; editwatch accepts {ACCEPT_ENCODING} (what it asks for)",
+            url=attempt.url,
+            status=response.status_code,
+        ) from None
     except (zlib.error, ValueError) as exc:
         raise PermanentFetchError(
             f"{attempt.current}: the body cannot be decoded: {exc}",
             url=attempt.url,
             status=response.status_code,
         ) from exc
+
+
+def _check_complete(
+    attempt: _Attempt, response: httpx.Response, received: int, declared: str
+) -> None:
+    """A connection closed before ``Content-Length`` bytes arrived is a cut body."""
+    if declared.isdigit() and received < int(declared):
+        raise TruncatedBodyError(f"{received} of the {declared} bytes in Content-Length")
 
 
 def _too_large(attempt: _Attempt, status: int) -> PermanentFetchError:
@@ -379,24 +430,33 @@ class BodyTooLargeError(Exception):
     """Internal signal from :class:`BoundedInflater`; surfaces as a ``PermanentFetchError``."""
 
 
+class TruncatedBodyError(Exception):
+    """Internal signal: the body or its compressed stream ended early (transient)."""
+
+
+class UnsupportedEncodingError(Exception):
+    """Internal signal: a ``Content-Encoding`` that was not asked for (permanent)."""
+
+
 class BoundedInflater:
     """Collects a body, undoing gzip/deflate, refusing to hold more than ``limit`` bytes.
 
     ``zlib``'s ``max_length`` stops inflation one byte past the cap, so a compressed bomb is
-    caught after at most ``limit + 1`` bytes of output, whatever the compression ratio.
+    caught after at most ``limit + 1`` bytes of output, whatever the compression ratio. Only
+    one coding is accepted: stacked ones (``gzip, gzip``) multiply what a bomb can expand to and
+    no server sends them to a client that asked for one.
     """
 
     def __init__(self, content_encoding: str, limit: int) -> None:
         codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
         codings = [c for c in codings if c != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in {*GZIP_ENCODINGS, "deflate"}):
-            raise ValueError(f"unsupported Content-Encoding {content_encoding!r}")
+            raise UnsupportedEncodingError(f"unsupported Content-Encoding {content_encoding!r}")
         self._coding = codings[0] if codings else ""
         self._limit = limit
         self._parts: list[bytes] = []
         self._size = 0
-        self._inflate: Callable[[bytes, int], bytes] | None = None
-        self._flush: Callable[[], bytes] | None = None
+        self._inflater: Any = None  # a zlib decompress object, made from the first bytes
 
     def feed(self, raw: bytes) -> None:
         if not raw:
@@ -405,15 +465,17 @@ class BoundedInflater:
         self._add(data)
 
     def finish(self) -> bytes:
-        if self._flush is not None:
-            self._add(self._flush())
+        """The whole body; a compressed stream must have reached its end marker."""
+        if self._inflater is not None:
+            self._add(self._inflater.flush())
+            if not self._inflater.eof:
+                raise TruncatedBodyError(f"the {self._coding} stream stops before its end")
         return b"".join(self._parts)
 
     def _decode(self, raw: bytes) -> bytes:
-        if self._inflate is None:
-            inflater = zlib.decompressobj(self._window_bits(raw))
-            self._inflate, self._flush = inflater.decompress, inflater.flush
-        return self._inflate(raw, self._limit - self._size + 1)
+        if self._inflater is None:
+            self._inflater = zlib.decompressobj(self._window_bits(raw))
+        return bytes(self._inflater.decompress(raw, self._limit - self._size + 1))
 
     def _window_bits(self, first: bytes) -> int:
         """gzip framing, zlib framing, or (from misconfigured servers) raw deflate."""

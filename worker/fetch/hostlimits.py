@@ -28,7 +28,8 @@ from typing import Literal, NamedTuple, cast
 
 import redis
 
-from worker.config import PolitenessSettings
+from worker.config import PolitenessSettings, Settings
+from worker.fetch.robots import RobotsCache
 
 DEFAULTS = PolitenessSettings()  # the defaults live in config, once
 IN_FLIGHT_POLL = 0.1  # a full host may free a slot any moment: look again this soon
@@ -215,3 +216,27 @@ class HostLimiter:
     def _now(self) -> float:
         seconds, micros = self.client.time()
         return seconds + micros / 1_000_000
+
+
+def shared_politeness(client: redis.Redis, settings: Settings) -> tuple[RobotsCache, HostLimiter]:
+    """The robots.txt cache and per-host limiter on ``client``, from ``politeness`` settings.
+
+    Workers and ``editwatch check`` both build their politeness here, so the two modes keep the
+    same per-host gap, Retry-After pauses, circuit breaker and robots.txt cache.
+    """
+    polite = settings.politeness
+    robots = RobotsCache(
+        client, settings.redis_prefix, polite.robots_ttl, error_ttl=polite.robots_error_ttl
+    )
+    limiter = HostLimiter(
+        client,
+        settings.redis_prefix,
+        max_in_flight=polite.max_in_flight,
+        min_gap=polite.min_gap,
+        overrides=polite.overrides(),
+        lease_ttl=polite.slot_lease,
+        failure_threshold=polite.failure_threshold,
+        breaker_pause=polite.breaker_pause,
+        retry_after_cap=polite.retry_after_cap,
+    )
+    return robots, limiter

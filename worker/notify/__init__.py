@@ -33,7 +33,7 @@ REGISTRY: dict[str, ChannelFactory] = {
     WebhookChannel.kind: WebhookChannel,
 }
 
-__all__ = ["REGISTRY", "Channel", "ChannelContext", "build_channels"]
+__all__ = ["REGISTRY", "Channel", "ChannelContext", "build_channel", "build_channels"]
 
 
 def build_channel(name: str, settings: ChannelSettings, context: ChannelContext) -> Channel:

@@ -19,7 +19,13 @@ from worker.notify.message import machine_payload, title
 
 __all__ = ["OPERATOR_EVENTS", "digest_payload", "operator_payload"]
 
-OPERATOR_EVENTS = ("watch_failing", "extraction_empty", "articles_walled", "notification_dead")
+OPERATOR_EVENTS = (
+    "watch_failing",
+    "extraction_empty",
+    "articles_walled",
+    "notification_dead",
+    "config_invalid",
+)
 
 
 def digest_payload(items: Sequence[Notification]) -> dict[str, Any]:

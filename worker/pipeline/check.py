@@ -16,7 +16,7 @@ from worker.config import Settings
 from worker.errors import ExtractError, FetchError
 from worker.extract import extract_article
 from worker.extract.access import access_signals
-from worker.fetch import HTML_CONTENT_TYPES, fetch, robots
+from worker.fetch import HTML_CONTENT_TYPES, fetch, redact_credentials, robots
 from worker.fetch.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
@@ -72,7 +72,7 @@ async def check_many(
 async def check_watch(target: Target, context: Context) -> CheckResult:
     """Check one watch once and record what happened. Never raises for a site's failure."""
     watch = target.watch
-    with bound(watch=watch.name, url=watch.url, check_id=uuid.uuid4().hex[:12]):
+    with bound(watch=watch.name, url=redact_credentials(watch.url), check_id=uuid.uuid4().hex[:12]):
         started, clock = utcnow(), time.perf_counter()
         page: FetchResult | None = None
         try:
@@ -115,7 +115,7 @@ async def _guarded_check(
             return result_for(watch, "blocked_robots", error="disallowed by robots.txt"), None
     if context.gate is None:
         return await _fetch_and_process(target, context)
-    grant = await context.gate.acquire(host, max_wait=context.settings.politeness.max_wait)
+    grant = await context.gate.acquire(host, max_wait=context.host_wait)
     if isinstance(grant, Busy):
         return result_for(watch, "deferred", retry_in=grant.wait, error=grant.reason), None
     try:

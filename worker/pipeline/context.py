@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from worker.clock import utcnow as utcnow  # the pipeline's modules import the clock from here
 from worker.config import Settings
-from worker.fetch import Client, robots
+from worker.fetch import Client, redact_credentials, robots
 from worker.fetch.hostlimits import Busy, Lease
 from worker.fetch.robots import Policy as RobotsPolicy
 from worker.models import CheckOutcome, CheckResult, Watch
@@ -87,11 +87,25 @@ class Context:
     robots: RobotsSource = field(default_factory=MemoryRobots)
     gate: HostGate | None = None
     robots_pending: dict[str, asyncio.Task[RobotsPolicy]] = field(default_factory=dict)
+    max_wait: float | None = None  # seconds a check waits for its host; None: politeness.max_wait
+
+    @property
+    def host_wait(self) -> float:
+        """How long a check waits in line for its host's slot before it is deferred.
+
+        Workers defer soon (``politeness.max_wait``) and reschedule; ``editwatch check`` has
+        no later tick, so it waits in line for the gap (a paused host is still not waited for).
+        """
+        return self.settings.politeness.max_wait if self.max_wait is None else self.max_wait
 
 
 def result_for(watch: Watch, outcome: CheckOutcome, **values: Any) -> CheckResult:
-    """A ``CheckResult`` for ``watch``: every outcome of every step is built the same way."""
-    return CheckResult(watch.name, watch.url, outcome, **values)
+    """A ``CheckResult`` for ``watch``: every outcome of every step is built the same way.
+
+    The URL is shown without ``user:password@`` (a feed may list such links; they are refused
+    unsent, and their secret must not reach ``check --json`` either).
+    """
+    return CheckResult(watch.name, redact_credentials(watch.url), outcome, **values)
 
 
 def register_watches(store: Store, watches: Sequence[Watch]) -> dict[str, int]:

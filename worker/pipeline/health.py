@@ -13,7 +13,11 @@ operator channel, deduplicated by the database (``notifications (dedupe_key, cha
 * ``articles_walled``: the same rule for articles whose last check found a paywall or a consent
   wall instead of the text (:mod:`worker.pipeline.lost`): the site started walling its pages.
 
-(``notification_dead`` is queued by :mod:`worker.pipeline.delivery` with the dead row itself.)
+(``notification_dead`` is queued by :mod:`worker.pipeline.delivery` with the dead row itself;
+``config_invalid`` by the worker when an edited config file does not validate.)
+
+The names of the liveness keys in Redis live here too, so the workers that write them and
+``editwatch status`` that reads them agree without importing each other.
 """
 
 from __future__ import annotations
@@ -140,3 +144,43 @@ def after_check_round(
     if queued:
         log.warning("operator_events_queued", notifications=queued)
     return tuple(queued)
+
+
+# --- liveness, shared by the workers that write it and `editwatch status` that reads it ------
+
+HEARTBEAT_EVERY = 10.0  # seconds between heartbeats of a worker or beat process
+HEARTBEAT_TTL = 30  # a heartbeat key outlives three missed beats, then the process counts dead
+CANARY_EVERY = 20.0  # beat sends the canary task this often
+CANARY_MAX_AGE = 60.0  # a canary older than this: workers stopped consuming (celery#8091)
+
+
+def heartbeat_key(prefix: str, role: str, name: str) -> str:
+    """``{prefix}:heartbeat:{worker|beat}:{host.pid}``: refreshed while the process lives."""
+    return f"{prefix}:heartbeat:{role}:{name}"
+
+
+def canary_key(prefix: str) -> str:
+    """When a worker last ran the canary task (epoch seconds)."""
+    return f"{prefix}:canary"
+
+
+def config_error_key(prefix: str) -> str:
+    """The configuration error workers are running despite (JSON), absent when all is well."""
+    return f"{prefix}:config:error"
+
+
+def dispatch_key(prefix: str, part: str) -> str:
+    """Beat-tick bookkeeping: ``last`` tick time, the ``window`` of counts, the summary ``lock``."""
+    return f"{prefix}:dispatch:{part}"
+
+
+def config_invalid(
+    store: Store, operator: Sequence[str], problem: str, digest: str
+) -> tuple[int, ...]:
+    """Queue ``config_invalid`` once per distinct broken state of the config files."""
+    if not operator:
+        return ()
+    first = problem.splitlines()[0] if problem else "configuration error"
+    title = f"editwatch configuration is invalid; checks go on with the last good one: {first}"
+    payload = operator_payload("config_invalid", title, {"error": problem})
+    return store.queue_event(f"config_invalid:{digest}", [(c, payload) for c in operator])

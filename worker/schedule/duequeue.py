@@ -206,6 +206,11 @@ class DueQueue:
         """How many ids are due right now (a backlog gauge for metrics)."""
         return int(self.client.zcount(self.key, "-inf", self.now()))
 
+    def oldest(self) -> tuple[int, float] | None:
+        """The id due longest ago and its due time (``None`` for an empty queue)."""
+        first = cast(list[tuple[bytes, float]], self.client.zrange(self.key, 0, 0, withscores=True))
+        return (int(first[0][0]), float(first[0][1])) if first else None
+
     def size(self) -> int:
         return int(self.client.zcard(self.key))
 
