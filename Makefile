@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.extraction --repeat 3
 	$(BIN)/python bench/diff.py --check
-	$(BIN)/python -m bench.truth --stories 50
+	$(BIN)/python -m bench.truth --stories 50 --check
 	$(BIN)/python bench/pages.py --check
 	$(BIN)/python bench/render.py --check
 	$(BIN)/python bench/schedule.py --sizes 100000

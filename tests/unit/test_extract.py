@@ -143,6 +143,28 @@ def test_figure_captions_go_to_captions_not_body() -> None:
     assert "The bridge at dawn" not in article.body_text
 
 
+@pytest.mark.parametrize("box", ["div", "span"])
+@pytest.mark.parametrize("name", ["caption", "wp-caption-text", "image-caption", "photo-caption"])
+def test_a_caption_box_beside_an_image_is_a_caption(box: str, name: str) -> None:
+    """Div-soup layouts caption photos with a classed box next to the <img>, not <figcaption>."""
+    photo = (
+        f'<div class="img-wrap"><img src="/p.jpg"><{box} class="x {name}">Divers search the '
+        f"harbour on Monday.</{box}></div>"
+    )
+    page = _page(f'<div class="story">{photo}<div class="content">{_paragraphs(4)}</div></div>')
+    article = extract_article(page)
+    assert article.captions == ("Divers search the harbour on Monday.",)
+    assert "Divers search" not in article.body_text
+
+
+def test_a_caption_class_on_a_box_without_an_image_is_not_a_caption() -> None:
+    """The class alone is not enough: a box named 'caption' with no image beside it is no
+    photo caption (a promo strip, a layout wrapper)."""
+    strip = '<div class="caption">Sign up for the morning briefing.</div>'
+    page = _page(f"<article>{strip}{_paragraphs(3)}</article>")
+    assert extract_article(page).captions == ()
+
+
 def test_caption_line_breaks_do_not_glue_words() -> None:
     """``<br>`` inside a caption reads as a space."""
     body = _paragraphs(3) + "<figure><figcaption>The bridge<br>at dawn</figcaption></figure>"

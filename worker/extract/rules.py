@@ -100,8 +100,18 @@ HIDDEN_MARK = "hidden"  # one of HIDDEN_CLASSES: the scoring and the walk read i
 # their text in bare <div>s and lists (menus would out-vote articles if lists always counted).
 # Links only inside paragraphs: they are what makes a paragraph link-dense, and the page's many
 # navigation links would otherwise all cross into Python.
+# Caption boxes that are not <figcaption>: a <div>/<span> whose class is one of these whole
+# tokens and that sits beside an image (``<div class="img-wrap"><img><div class="caption">``).
+CAPTION_BOX_CLASSES = (
+    "caption", "wp-caption-text", "image-caption", "img-caption", "photo-caption",
+    "media-caption", "figure-caption", "caption-text",
+)  # fmt: skip
+CAPTION_BOX_QUERY = ", ".join(
+    f'{tag}[class~="{name}"]' for tag in ("div", "span") for name in CAPTION_BOX_CLASSES
+)
 CONTENT_QUERY = (
-    'p, pre, blockquote, p a, h1, h2, h3, time[datetime], figcaption, br, [itemprop="author"]'
+    'p, pre, blockquote, p a, h1, h2, h3, time[datetime], figcaption, br, [itemprop="author"], '
+    + CAPTION_BOX_QUERY
 )
 AUTHOR_LEVELS = 3  # how far above an author link or itemprop=author its byline paragraph is
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})

@@ -22,6 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from worker.extract.rules import (
     ARTICLE_TYPES,
     AUTHOR_LEVELS,
+    CAPTION_BOX_CLASSES,
     DOM_META_WORDS,
     FIELD_ROLES,
     LINK_ANCESTOR_LEVELS,
@@ -33,6 +34,8 @@ from worker.extract.rules import (
 )
 from worker.extract.text import clean_text, node_text, repair, unescape_leftover
 from worker.models import Selectors
+
+CAPTION_BOX_TAGS = frozenset({"div", "span"})
 
 
 @dataclass(slots=True)
@@ -100,7 +103,7 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
             _add_meta(node, scan.signals.meta)
         elif tag == "script":
             scripts.append(node.text(deep=True))
-        elif tag == "figcaption":
+        elif tag == "figcaption" or (tag in CAPTION_BOX_TAGS and _is_caption_box(node)):
             described.append((node, "caption"))
         elif tag in TITLE_HEADING_TAGS:
             _scan_heading(position, node, tag, scan, described)
@@ -141,6 +144,16 @@ def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
         signals.canonical = clean_text(node.attributes.get("href") or "")
     elif tag == "time" and not signals.time:
         signals.time = clean_text(node.attributes.get("datetime") or "")
+
+
+def _is_caption_box(node: LexborNode) -> bool:
+    """A ``<div class="caption">`` counts as a caption only beside an image (its parent holds
+    an ``<img>``/``<picture>``), so a "caption" class on a layout box reads as text."""
+    classes = set((node.attributes.get("class") or "").split())
+    if not classes.intersection(CAPTION_BOX_CLASSES):
+        return False
+    parent = node.parent
+    return parent is not None and parent.css_first("img, picture, amp-img") is not None
 
 
 def _names_author(node: LexborNode) -> bool:
