@@ -2,7 +2,7 @@
 of a check, Redis restarted under the workers, the SQLite database locked for 30 s.
 
 (Killed mid-delivery, receiver down or failing N times: ``test_delivery_guarantees.py``;
-rebinding DNS over http and https: ``tests/unit/test_netguard_pinning.py``; the bombs:
+rebinding DNS over http and https: ``tests/integration/test_netguard_pinning.py``; the bombs:
 ``tests/unit/test_fetch.py``. The README's faults table lists what each one observed.)
 """
 

@@ -31,7 +31,7 @@ Callers import from ``worker.diff`` only; the names below are the public API.
 
 from worker.diff.align import align_blocks
 from worker.diff.change import apply, compare
-from worker.diff.history import (
+from worker.diff.lifecycle import (
     DEFAULT_ALERT_ON,
     detect_ab_test,
     removed_change,

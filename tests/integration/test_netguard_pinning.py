@@ -331,7 +331,7 @@ async def _fetch_with_real_guard(url: str, settings: FetchSettings) -> FetchResu
 def test_a_rebinding_dns_gets_no_connection_to_loopback(scheme: str) -> None:
     """The guard sees a public answer, a second lookup would give 127.0.0.1: no connection to
     127.0.0.1 is made over http or https (the fetch fails on the unreachable public address)."""
-    seen = run_in_netns("tests.unit.test_netguard_pinning:rebinding_scenario", scheme)
+    seen = run_in_netns("tests.integration.test_netguard_pinning:rebinding_scenario", scheme)
     assert seen["answers"][0] == PUBLIC
     assert seen["accepted"] == 0
     assert seen["error"] == "TransientFetchError"
