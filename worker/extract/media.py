@@ -19,7 +19,14 @@ from dataclasses import dataclass, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.elements import embed_of, image_of, inside_chrome, is_chrome_element, link_of
+from worker.extract.elements import (
+    embed_of,
+    image_of,
+    inside_chrome,
+    is_chrome_element,
+    link_of,
+    may_be_document_link,
+)
 from worker.extract.page_rules import (
     BODY_BLOCK_QUERY,
     BODY_HEADING_QUERY,
@@ -158,7 +165,9 @@ def _links(body: Body, embed_nodes: set[int], url: str) -> tuple[Link, ...]:
     kept = []
     for node in body.container.css("a[href]"):
         found, paragraph = _enclosing_place(node, body, embed_nodes)
-        if not found or (link := link_of(node, url)) is None:
+        if not found or (paragraph is None and not may_be_document_link(node, url)):
+            continue  # outside the paragraphs only a document is kept: skip resolving the rest
+        if (link := link_of(node, url)) is None:
             continue
         if paragraph is not None or link.document:
             kept.append(replace(link, paragraph=paragraph))
