@@ -15,7 +15,7 @@ the page shows before the text: ``og:image`` often outlives a removed photo, so 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -53,6 +53,23 @@ class Body:
     places: dict[int, int]  # mem_id of each block holding a body paragraph -> its index
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
+    chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
+
+    def is_chrome(self, node: LexborNode) -> bool:
+        """:func:`is_chrome_element`, asked once per element: links and images share most
+        of their ancestors."""
+        if (known := self.chrome.get(node.mem_id)) is None:
+            known = self.chrome[node.mem_id] = is_chrome_element(node)
+        return known
+
+    def inside_chrome(self, node: LexborNode) -> bool:
+        """Is any element between ``node`` and the container chrome?"""
+        current = node.parent
+        while current is not None and current.mem_id != self.container.mem_id:
+            if (current.tag or "") in CHROME_TAGS or self.is_chrome(current):
+                return True
+            current = current.parent
+        return False
 
 
 def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
@@ -184,7 +201,7 @@ def _enclosing_place(node: LexborNode, body: Body, skip: set[int]) -> tuple[bool
             return False, None
         if current.mem_id in places:
             return True, places[current.mem_id]
-        if is_chrome_element(current):
+        if body.is_chrome(current):
             return False, None
         current = current.parent
     return True, None
@@ -198,7 +215,7 @@ def _images(body: Body, url: str) -> tuple[Image, ...]:
     images = [
         replace(image, paragraph=_paragraph_before(node, body))
         for node in container.css("img")
-        if not inside_chrome(node, container) and (image := image_of(node, url)) is not None
+        if not body.inside_chrome(node) and (image := image_of(node, url)) is not None
     ]
     lead = next((i for i in images if i.paragraph is None), None) or _lead_above(container, url)
     if lead is None:
@@ -212,7 +229,7 @@ def _embeds(body: Body, url: str) -> tuple[set[int], tuple[Embed, ...]]:
     nodes: set[int] = set()
     found: dict[str, Embed] = {}
     for node in body.container.css(EMBED_QUERY):
-        if inside_chrome(node, body.container):
+        if body.inside_chrome(node):
             continue
         is_embed, embed = embed_of(node, node.tag or "", url)
         if is_embed:
