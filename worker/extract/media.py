@@ -43,6 +43,7 @@ KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-spac
 MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
 _HEADING_TAGS = frozenset(tag.strip() for tag in BODY_HEADING_QUERY.split(","))
 _UNSEEN = -1  # no paragraph index is negative
+_ABOVE_BODY = (None, "-document", "html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,25 +149,37 @@ def _place_of(node: LexborNode, index: dict[str, int]) -> int | None:
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
     if not matched:
         return None
+    known: dict[int, tuple[int, ...]] = {}
+    elements: dict[int, LexborNode] = {}
     counts: Counter[int] = Counter()
-    nodes: dict[int, tuple[int, LexborNode]] = {}
     for node in matched:
-        for depth, ancestor in enumerate(reversed(_ancestors(node))):
-            counts[ancestor.mem_id] += 1
-            nodes[ancestor.mem_id] = (depth, ancestor)
+        counts.update(_ancestor_ids(node, known, elements))
     need = BODY_MAJORITY * len(matched)
-    candidates = [nodes[key] for key, count in counts.items() if count >= need]
-    return max(candidates, key=lambda pair: pair[0])[1] if candidates else None
+    candidates = [key for key, count in counts.items() if count >= need]
+    # An element's depth is the number of its ancestors; two elements of one depth cannot both
+    # hold most of the nodes, so the deepest candidate is unique.
+    return elements[max(candidates, key=lambda key: len(known[key]))] if candidates else None
 
 
-def _ancestors(node: LexborNode) -> list[LexborNode]:
-    """The node's parents, nearest first, up to (not including) the document."""
-    found = []
+def _ancestor_ids(
+    node: LexborNode, known: dict[int, tuple[int, ...]], elements: dict[int, LexborNode]
+) -> tuple[int, ...]:
+    """The ``mem_id`` of the node's parents, nearest first, up to (not including) the document.
+    ``known`` keeps each element's own chain, so sibling paragraphs climb only once."""
+    climbed: list[int] = []
+    tail: tuple[int, ...] = ()
     current = node.parent
-    while current is not None and current.tag not in (None, "-document", "html"):
-        found.append(current)
+    while current is not None and current.tag not in _ABOVE_BODY:
+        if (above := known.get(current.mem_id)) is not None:
+            tail = (current.mem_id, *above)
+            break
+        elements[current.mem_id] = current
+        climbed.append(current.mem_id)
         current = current.parent
-    return found
+    chain = (*climbed, *tail)
+    for position, key in enumerate(climbed):
+        known[key] = chain[position + 1 :]
+    return chain
 
 
 def _key(text: str) -> str:
