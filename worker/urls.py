@@ -71,11 +71,28 @@ DOCUMENT_EXTENSIONS = _words(
     "pdf doc docx odt rtf txt xls xlsx ods csv tsv json xml zip gz tar 7z ppt pptx odp",
     "geojson kml kmz shp parquet sav dta epub mp3 mp4",
 )
+DOCUMENT_DIRECTORIES = (
+    "download downloads dataset datasets data-set data-sets file files document documents",
+    "attachment attachments publication/files publications/files uploads assets/docs",
+    "media/docs bitstream fileadmin",
+)
 DOCUMENT_PATH_WORDS = re.compile(
-    r"/(?:download|downloads|datasets?|data-sets?|files?|documents?|attachments?|"
-    r"publications?/files|uploads|assets/docs|media/docs|bitstream|fileadmin)(?:/|$)",
+    r"/(?:" + "|".join(sorted(_words(*DOCUMENT_DIRECTORIES))) + r")(?:/|$)", re.IGNORECASE
+)
+# What a document's URL cannot lack: a directory's last segment (any word that holds another
+# is left to that one: a shorter regex scans faster) or ``.`` and an extension.
+_LAST_SEGMENTS = {word.rsplit("/", 1)[-1] for word in _words(*DOCUMENT_DIRECTORIES)}
+_DOCUMENT_HINT = re.compile(
+    "|".join(
+        sorted(w for w in _LAST_SEGMENTS if not any(v != w and v in w for v in _LAST_SEGMENTS))
+    )
+    + r"|\.(?:"
+    + "|".join(sorted(DOCUMENT_EXTENSIONS))
+    + ")",
     re.IGNORECASE,
 )
+_UNSAFE_URL_CHARACTERS = str.maketrans("", "", "\t\r\n")  # urlsplit drops them anywhere
+_PATH_END = re.compile(r"[?#]")
 
 
 @lru_cache(maxsize=8192)
@@ -154,6 +171,23 @@ def file_name(url: str) -> str:
     """The last path segment, for sentences like "link to report.pdf removed"."""
     path = unquote(urlsplit(url).path).rstrip("/")
     return posixpath.basename(path) or urlsplit(url).netloc or url
+
+
+def may_be_document_url(href: str, base: str = "") -> bool:
+    """Could :func:`is_document_url` hold for ``clean_url(href, base)``? Never "no" for a
+    document, and far cheaper than resolving the URL, which matters when most links on a page
+    are only asked this (article mode keeps a link outside the body's paragraphs only when it
+    is a document). The resolved path is made of segments of the two paths (dot segments and
+    session parameters only take some away), so what makes it a document's is in one of them."""
+    return _hints_document(base) or _hints_document(href.strip())  # as clean_url strips it
+
+
+@lru_cache(maxsize=256)
+def _hints_document(url: str) -> bool:
+    """Does the path part of ``url`` hold a hint (cached: the page's own URL is asked for
+    every link on it)?"""
+    path = _PATH_END.split(url.translate(_UNSAFE_URL_CHARACTERS), maxsplit=1)[0]
+    return _DOCUMENT_HINT.search(path) is not None
 
 
 def is_document_url(url: str) -> bool:

@@ -13,6 +13,7 @@ from worker.urls import (
     file_name,
     image_identity,
     is_document_url,
+    may_be_document_url,
 )
 
 BASE = "https://www.example.gov/statistics/air"
@@ -95,6 +96,61 @@ def test_different_pictures_keep_different_identities(one: str, other: str) -> N
 def test_document_targets_are_recognised(url: str, document: bool) -> None:
     """Files and datasets are told apart from ordinary pages by extension or path."""
     assert is_document_url(url) is document
+
+
+_URL_PIECES = st.sampled_from(
+    [
+        "files",
+        "Docs",
+        "assets",
+        "..",
+        ".",
+        "",
+        "report.PDF",
+        "a.csv",
+        ";",
+        ";jsessionid=1",
+        "?",
+        "#",
+        "\t",
+        "\n",
+        "\x01",
+        " ",
+        "data.json;",
+        "download",
+        "http:",
+        "//cdn.example",
+        "ftp:",
+        "%2e%2e",
+        "\u017f",
+        "page.html",
+        "Downloads",
+        "x",
+    ]
+)
+_URLS = st.lists(st.tuples(_URL_PIECES, st.sampled_from(["/", "", "?", "#", ";"])), max_size=6)
+
+
+@given(
+    st.builds(lambda parts: "".join(a + b for a, b in parts), _URLS),
+    st.sampled_from(["", BASE, "https://x.gov/files/page", "https://x.gov/a/b?q=/files/#docs"]),
+)
+def test_document_prefilter_never_misses_a_document(href: str, base: str) -> None:
+    """The cheap test that lets article mode skip ordinary links never drops a document link."""
+    try:
+        target = clean_url(href, base)
+    except ValueError:  # an unparsable netloc such as "//[x": not a link at all
+        return
+    if is_document_url(target):
+        assert may_be_document_url(href, base)
+
+
+@pytest.mark.parametrize(
+    "href", ["/news/air-quality-improves", "https://www.example.gov/about?id=3#team", "#top"]
+)
+def test_document_prefilter_lets_ordinary_links_go(href: str) -> None:
+    """Ordinary page links are ruled out without resolving them (that is the speed-up)."""
+    assert not may_be_document_url(href, BASE)
 
 
 def test_file_name_is_the_last_segment() -> None:

@@ -34,7 +34,13 @@ from worker.extract.page_rules import (
 )
 from worker.extract.text import clean_text, repair
 from worker.models import Embed, Image, Link
-from worker.urls import clean_asset_url, clean_image_url, clean_url, is_document_url
+from worker.urls import (
+    clean_asset_url,
+    clean_image_url,
+    clean_url,
+    is_document_url,
+    may_be_document_url,
+)
 
 
 def link_of(node: LexborNode, base: str) -> Link | None:
@@ -45,11 +51,26 @@ def link_of(node: LexborNode, base: str) -> Link | None:
     target = clean_url(href, base)
     if not target or same_page(target, base):
         return None
-    text = repair(clean_text(node.text(deep=True)))
-    label = text or clean_text(node.attributes.get("title") or "") or _image_alt(node)
+    label = _link_label(node)
     document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
     document = document or node.attributes.get("download") is not None
     return Link(href=target, text=label, document=document)
+
+
+def may_be_document_link(node: LexborNode, base: str) -> bool:
+    """Could :func:`link_of` mark this ``<a href>`` as a document? Never "no" for one, and
+    cheap: resolving and cleaning the URL is most of a link's cost, and a reader keeps most
+    links (those outside the body's paragraphs) only when they are documents."""
+    attrs = node.attributes
+    if attrs.get("download") is not None or may_be_document_url(attrs.get("href") or "", base):
+        return True
+    return DOCUMENT_LINK_TEXT.search(_link_label(node)) is not None
+
+
+def _link_label(node: LexborNode) -> str:
+    """What the link says: its text, else its title, else the alt text of its image."""
+    text = repair(clean_text(node.text(deep=True)))
+    return text or clean_text(node.attributes.get("title") or "") or _image_alt(node)
 
 
 def image_of(node: LexborNode, base: str) -> Image | None:

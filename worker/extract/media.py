@@ -15,11 +15,18 @@ the page shows before the text: ``og:image`` often outlives a removed photo, so 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.elements import embed_of, image_of, inside_chrome, is_chrome_element, link_of
+from worker.extract.elements import (
+    embed_of,
+    image_of,
+    inside_chrome,
+    is_chrome_element,
+    link_of,
+    may_be_document_link,
+)
 from worker.extract.page_rules import (
     BODY_BLOCK_QUERY,
     BODY_HEADING_QUERY,
@@ -34,34 +41,57 @@ from worker.models import Article, Embed, Image, Link
 KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-space characters
 # <p> elements locate the body on their own when this many (or this share) match.
 MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
+_HEADING_TAGS = frozenset(tag.strip() for tag in BODY_HEADING_QUERY.split(","))
+_UNSEEN = -1  # no paragraph index is negative
+_ABOVE_BODY = (None, "-document", "html")
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """Where the body sits in the document, worked out once for every media element."""
+
+    container: LexborNode
+    places: dict[int, int]  # mem_id of each block holding a body paragraph -> its index
+    latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
+    headings: tuple[int, ...]  # paragraph index of each body heading, in document order
+    chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
+
+    def is_chrome(self, node: LexborNode) -> bool:
+        """:func:`is_chrome_element`, asked once per element: links and images share most
+        of their ancestors."""
+        if (known := self.chrome.get(node.mem_id)) is None:
+            known = self.chrome[node.mem_id] = is_chrome_element(node)
+        return known
+
+    def inside_chrome(self, node: LexborNode) -> bool:
+        """Is any element between ``node`` and the container chrome?"""
+        current = node.parent
+        while current is not None and current.mem_id != self.container.mem_id:
+            if (current.tag or "") in CHROME_TAGS or self.is_chrome(current):
+                return True
+            current = current.parent
+        return False
 
 
 def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
     """``article`` with the images, links, embeds and headings of its body."""
-    located = locate_body(tree, article)
-    if located is None:
+    body = locate_body(tree, article)
+    if body is None:
         return article
-    container, places = located
-    embed_nodes, embeds = _embeds(container, places, url)
-    images = _images(container, places, url)
+    embed_nodes, embeds = _embeds(body, url)
+    images = _images(body, url)
     return replace(
         article,
         images=images,
-        links=_links(container, places, embed_nodes, url),
+        links=_links(body, embed_nodes, url),
         embeds=embeds,
-        headings=tuple(
-            article.paragraphs[places[node.mem_id]]
-            for node in container.css(BODY_HEADING_QUERY)
-            if node.mem_id in places
-        ),
+        headings=tuple(article.paragraphs[place] for place in body.headings),
     )
 
 
-def locate_body(
-    tree: LexborHTMLParser, article: Article
-) -> tuple[LexborNode, dict[int, int]] | None:
-    """The deepest element holding most of the nodes whose text is a body paragraph, and each
-    such node's paragraph index (by ``mem_id``)."""
+def locate_body(tree: LexborHTMLParser, article: Article) -> Body | None:
+    """The deepest element holding most of the nodes whose text is a body paragraph, with
+    each such node's paragraph index."""
     index: dict[str, int] = {}
     for position, paragraph in enumerate(article.paragraphs):
         if len(key := _key(paragraph)) >= MIN_KEY_CHARS:
@@ -70,48 +100,86 @@ def locate_body(
         return None
     # Paragraphs first (one cheap query over the document); every block kind only inside the
     # container they point at, or over the document when a page sets its text in lists.
-    matched = _matching(tree.css("p"), index)
+    # Each node's key is worked out once: the container's blocks are mostly the same <p>s.
+    keys: dict[int, int | None] = {}
+    matched = _matching(tree.css("p"), index, keys)
     if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(index)):
-        matched = _matching(tree.css(BODY_BLOCK_QUERY), index)
+        matched = _matching(tree.css(BODY_BLOCK_QUERY), index, keys)
     container = _common_ancestor([node for node, _ in matched])
     if container is None:
         return None
-    inside = _matching(container.css(BODY_BLOCK_QUERY), index)
-    return container, {node.mem_id: place for node, place in inside}
+    inside = _matching(container.css(BODY_BLOCK_QUERY), index, keys)
+    places = {node.mem_id: place for node, place in inside}
+    headings = tuple(places[node.mem_id] for node, _ in inside if node.tag in _HEADING_TAGS)
+    return Body(container, places, _latest(inside, container), headings)
 
 
-def _matching(nodes: list[LexborNode], index: dict[str, int]) -> list[tuple[LexborNode, int]]:
-    """The nodes whose text is a body paragraph, with that paragraph's index."""
+def _latest(inside: list[tuple[LexborNode, int]], container: LexborNode) -> dict[int, int]:
+    """For every element up to the container, the last body paragraph it holds, so placing
+    an image after its preceding siblings is a lookup instead of a query per sibling."""
+    latest: dict[int, int] = {}
+    for node, place in inside:
+        current: LexborNode | None = node
+        while current is not None and current.mem_id != container.mem_id:
+            if latest.get(current.mem_id, -1) < place:
+                latest[current.mem_id] = place
+            current = current.parent
+    return latest
+
+
+def _matching(
+    nodes: list[LexborNode], index: dict[str, int], keys: dict[int, int | None]
+) -> list[tuple[LexborNode, int]]:
+    """The nodes whose text is a body paragraph, with that paragraph's index (``keys``
+    remembers each node's answer by ``mem_id``)."""
     found = []
     for node in nodes:
-        text = node.text(deep=True)
-        if len(text) >= MIN_KEY_CHARS and (place := index.get(_key(text))) is not None:
+        if (place := keys.get(node.mem_id, _UNSEEN)) == _UNSEEN:
+            place = keys[node.mem_id] = _place_of(node, index)
+        if place is not None:
             found.append((node, place))
     return found
+
+
+def _place_of(node: LexborNode, index: dict[str, int]) -> int | None:
+    text = node.text(deep=True)
+    return index.get(_key(text)) if len(text) >= MIN_KEY_CHARS else None
 
 
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
     if not matched:
         return None
+    known: dict[int, tuple[int, ...]] = {}
+    elements: dict[int, LexborNode] = {}
     counts: Counter[int] = Counter()
-    nodes: dict[int, tuple[int, LexborNode]] = {}
     for node in matched:
-        for depth, ancestor in enumerate(reversed(_ancestors(node))):
-            counts[ancestor.mem_id] += 1
-            nodes[ancestor.mem_id] = (depth, ancestor)
+        counts.update(_ancestor_ids(node, known, elements))
     need = BODY_MAJORITY * len(matched)
-    candidates = [nodes[key] for key, count in counts.items() if count >= need]
-    return max(candidates, key=lambda pair: pair[0])[1] if candidates else None
+    candidates = [key for key, count in counts.items() if count >= need]
+    # An element's depth is the number of its ancestors; two elements of one depth cannot both
+    # hold most of the nodes, so the deepest candidate is unique.
+    return elements[max(candidates, key=lambda key: len(known[key]))] if candidates else None
 
 
-def _ancestors(node: LexborNode) -> list[LexborNode]:
-    """The node's parents, nearest first, up to (not including) the document."""
-    found = []
+def _ancestor_ids(
+    node: LexborNode, known: dict[int, tuple[int, ...]], elements: dict[int, LexborNode]
+) -> tuple[int, ...]:
+    """The ``mem_id`` of the node's parents, nearest first, up to (not including) the document.
+    ``known`` keeps each element's own chain, so sibling paragraphs climb only once."""
+    climbed: list[int] = []
+    tail: tuple[int, ...] = ()
     current = node.parent
-    while current is not None and current.tag not in (None, "-document", "html"):
-        found.append(current)
+    while current is not None and current.tag not in _ABOVE_BODY:
+        if (above := known.get(current.mem_id)) is not None:
+            tail = (current.mem_id, *above)
+            break
+        elements[current.mem_id] = current
+        climbed.append(current.mem_id)
         current = current.parent
-    return found
+    chain = (*climbed, *tail)
+    for position, key in enumerate(climbed):
+        known[key] = chain[position + 1 :]
+    return chain
 
 
 def _key(text: str) -> str:
@@ -123,31 +191,30 @@ def _key(text: str) -> str:
 # --- links --------------------------------------------------------------------------------------
 
 
-def _links(
-    container: LexborNode, places: dict[int, int], embed_nodes: set[int], url: str
-) -> tuple[Link, ...]:
+def _links(body: Body, embed_nodes: set[int], url: str) -> tuple[Link, ...]:
     kept = []
-    for node in container.css("a[href]"):
-        found, paragraph = _enclosing_place(node, container, places, embed_nodes)
-        if not found or (link := link_of(node, url)) is None:
+    for node in body.container.css("a[href]"):
+        found, paragraph = _enclosing_place(node, body, embed_nodes)
+        if not found or (paragraph is None and not may_be_document_link(node, url)):
+            continue  # outside the paragraphs only a document is kept: skip resolving the rest
+        if (link := link_of(node, url)) is None:
             continue
         if paragraph is not None or link.document:
             kept.append(replace(link, paragraph=paragraph))
     return tuple(kept)
 
 
-def _enclosing_place(
-    node: LexborNode, container: LexborNode, places: dict[int, int], skip: set[int]
-) -> tuple[bool, int | None]:
+def _enclosing_place(node: LexborNode, body: Body, skip: set[int]) -> tuple[bool, int | None]:
     """(kept, paragraph): the body paragraph holding ``node``; not kept when chrome or an
     embed (a tweet's date link belongs to the tweet) stands between it and the body."""
     current = node.parent
-    while current is not None and current.mem_id != container.mem_id:
+    stop, places = body.container.mem_id, body.places
+    while current is not None and current.mem_id != stop:
         if current.mem_id in skip or (current.tag or "") in CHROME_TAGS:
             return False, None
         if current.mem_id in places:
             return True, places[current.mem_id]
-        if is_chrome_element(current):
+        if body.is_chrome(current):
             return False, None
         current = current.parent
     return True, None
@@ -156,11 +223,12 @@ def _enclosing_place(
 # --- images and embeds --------------------------------------------------------------------------
 
 
-def _images(container: LexborNode, places: dict[int, int], url: str) -> tuple[Image, ...]:
+def _images(body: Body, url: str) -> tuple[Image, ...]:
+    container = body.container
     images = [
-        replace(image, paragraph=_paragraph_before(node, container, places))
+        replace(image, paragraph=_paragraph_before(node, body))
         for node in container.css("img")
-        if not inside_chrome(node, container) and (image := image_of(node, url)) is not None
+        if not body.inside_chrome(node) and (image := image_of(node, url)) is not None
     ]
     lead = next((i for i in images if i.paragraph is None), None) or _lead_above(container, url)
     if lead is None:
@@ -169,48 +237,35 @@ def _images(container: LexborNode, places: dict[int, int], url: str) -> tuple[Im
     return (replace(lead, lead=True, paragraph=None), *rest)
 
 
-def _embeds(
-    container: LexborNode, places: dict[int, int], url: str
-) -> tuple[set[int], tuple[Embed, ...]]:
+def _embeds(body: Body, url: str) -> tuple[set[int], tuple[Embed, ...]]:
     """Embeds in the body, once each, and the elements that hold them."""
     nodes: set[int] = set()
     found: dict[str, Embed] = {}
-    for node in container.css(EMBED_QUERY):
-        if inside_chrome(node, container):
+    for node in body.container.css(EMBED_QUERY):
+        if body.inside_chrome(node):
             continue
         is_embed, embed = embed_of(node, node.tag or "", url)
         if is_embed:
             nodes.add(node.mem_id)
         if embed is not None and embed.src not in found:
-            paragraph = _paragraph_before(node, container, places)
-            found[embed.src] = replace(embed, paragraph=paragraph)
+            found[embed.src] = replace(embed, paragraph=_paragraph_before(node, body))
     return nodes, tuple(found.values())
 
 
-def _paragraph_before(
-    node: LexborNode, container: LexborNode, places: dict[int, int]
-) -> int | None:
+def _paragraph_before(node: LexborNode, body: Body) -> int | None:
     """The body paragraph ``node`` sits in or comes after (None: before the body's text)."""
     current: LexborNode | None = node
-    while current is not None and current.mem_id != container.mem_id:
+    stop, places, latest = body.container.mem_id, body.places, body.latest
+    while current is not None and current.mem_id != stop:
         if current.mem_id in places:
             return places[current.mem_id]
         sibling = current.prev
         while sibling is not None:
-            if (place := _last_place(sibling, places)) is not None:
+            if (place := places.get(sibling.mem_id, latest.get(sibling.mem_id))) is not None:
                 return place
             sibling = sibling.prev
         current = current.parent
     return None
-
-
-def _last_place(node: LexborNode, places: dict[int, int]) -> int | None:
-    if node.mem_id in places:
-        return places[node.mem_id]
-    if node.tag in (None, "-text", "-comment"):
-        return None
-    inner = [places[n.mem_id] for n in node.css(BODY_BLOCK_QUERY) if n.mem_id in places]
-    return max(inner) if inner else None
 
 
 def _lead_above(container: LexborNode, url: str) -> Image | None:
