@@ -99,13 +99,16 @@ _PATH_END = re.compile(r"[?#]")
 def clean_url(href: str, base: str = "") -> str:
     """Absolute ``href`` without fragment, tracking, session or cache-busting parameters.
 
-    Returns "" for links that go nowhere (``javascript:``, ``#top``, empty).
+    Returns "" for links that go nowhere (``javascript:``, ``#top``, empty) and for hrefs no
+    URL parser accepts (``http://[x``): a page's one malformed link must not stop its extraction.
     """
     href = href.strip()
     if not href or href.startswith("#"):
         return ""
-    absolute = urljoin(base, href) if base else href
-    parts = urlsplit(absolute)
+    try:
+        parts = urlsplit(urljoin(base, href) if base else href)
+    except ValueError:
+        return ""
     if parts.scheme.lower() in IGNORED_SCHEMES:
         return ""
     query = _keep_params(parts.query, NOISE_PARAMS, generated=CACHE_PARAMS)

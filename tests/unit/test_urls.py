@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from worker.extract import extract_article
 from worker.urls import (
     clean_asset_url,
     clean_image_url,
@@ -186,3 +187,17 @@ def test_embeds_keep_only_the_parameters_that_name_their_content() -> None:
 def test_upload_versions_timestamps_and_signatures_are_no_new_image(one: str, other: str) -> None:
     """Re-signed, re-versioned or time-stamped URLs of one picture keep its identity."""
     assert image_identity(clean_image_url(one)) == image_identity(clean_image_url(other))
+
+
+@pytest.mark.parametrize("href", ["http://[x", "https://[::1/a", "http://[bad]/p"])
+def test_a_malformed_link_is_no_link_and_the_page_still_extracts(href: str) -> None:
+    """An href no URL parser accepts is dropped; the article around it is still read."""
+    assert clean_url(href, "https://news.example/a") == ""
+    paragraph = "The council approved the budget after a long debate in the chamber on Tuesday."
+    page = (
+        "<html><body><article><h1>Budget passes</h1>"
+        + "".join(f'<p>{paragraph} <a href="{href}">more</a> {n}</p>' for n in range(4))
+        + "</article></body></html>"
+    )
+    article = extract_article(page, "https://news.example/a")
+    assert len(article.paragraphs) == 4
