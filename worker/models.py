@@ -432,3 +432,27 @@ class Notification:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     digest_id: int | None = None
+
+    @property
+    def subject(self) -> str:
+        """What the alert is about: the watch, a digest's size or an operator event's name."""
+        if self.kind == "digest":
+            return f"digest of {self.payload.get('count', '?')}"
+        if self.kind == "operator":
+            return f"operator: {self.payload.get('event', '?')}"
+        return str(self.payload.get("watch", ""))
+
+    def summary(self) -> dict[str, Any]:
+        """The row as ``alerts --json`` and the web API show it (one shape for both)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "channel": self.channel,
+            "watch": self.subject,
+            "state": self.state,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "digest_id": self.digest_id,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }

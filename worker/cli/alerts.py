@@ -151,29 +151,8 @@ def _send_now(
 
 
 def row_json(row: Notification) -> dict[str, Any]:
-    """The ``--json`` line of one alert."""
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "channel": row.channel,
-        "watch": _subject(row),
-        "state": row.state,
-        "attempts": row.attempts,
-        "last_error": row.last_error,
-        "digest_id": row.digest_id,
-        "created_at": row.created_at.isoformat() if row.created_at else None,
-        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
-    }
-
-
-def _subject(row: Notification) -> str:
-    """What the alert is about: the watch, a digest's size or an operator event's name."""
-    payload = row.payload
-    if row.kind == "digest":
-        return f"digest of {payload.get('count', '?')}"
-    if row.kind == "operator":
-        return f"operator: {payload.get('event', '?')}"
-    return str(payload.get("watch", ""))
+    """The ``--json`` line of one alert (the shape the web API shows too)."""
+    return row.summary()
 
 
 def _print_table(rows: Sequence[Notification], title: str) -> None:
@@ -186,7 +165,7 @@ def _print_table(rows: Sequence[Notification], title: str) -> None:
         table.add_row(
             str(row.id),
             plain(row.channel),
-            plain(_subject(row)),
+            plain(row.subject),
             state,
             str(row.attempts),
             shown_time(row.updated_at),

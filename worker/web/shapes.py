@@ -217,26 +217,6 @@ def site_health_out(health: SiteHealth) -> SiteHealthOut:
     )
 
 
-def alert_subject(row: Notification) -> str:
-    """What an alert is about: the watch, a digest's size or an operator event's name."""
-    payload = row.payload
-    if row.kind == "digest":
-        return f"digest of {payload.get('count', '?')}"
-    if row.kind == "operator":
-        return f"operator: {payload.get('event', '?')}"
-    return str(payload.get("watch", ""))
-
-
 def alert_out(row: Notification) -> AlertOut:
-    return AlertOut(
-        id=row.id,
-        kind=row.kind,
-        channel=row.channel,
-        watch=alert_subject(row),
-        state=row.state,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        digest_id=row.digest_id,
-        created_at=_iso(row.created_at),
-        updated_at=_iso(row.updated_at),
-    )
+    """One outbox row, in the shape ``editwatch alerts --json`` prints."""
+    return AlertOut(**row.summary())
