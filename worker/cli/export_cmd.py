@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from worker.cli.common import err, load, open_store
+from worker.clock import utcnow
 from worker.config import parse_duration
 from worker.errors import EditwatchError
 from worker.pipeline.newsedits import newsedits_rows
@@ -48,7 +49,7 @@ def parse_since(value: str | None) -> datetime | None:
     except ValueError:
         pass
     try:
-        return datetime.now(UTC) - timedelta(seconds=parse_duration(value))
+        return utcnow() - timedelta(seconds=parse_duration(value))
     except ValueError:
         err.print(f"--since: {value!r} is neither an ISO date/time nor a duration like 7d")
         raise typer.Exit(2) from None

@@ -25,6 +25,7 @@ from rich.table import Table
 
 from worker import logs
 from worker.cli.common import count, err, options_of, out, plain, say, shown_time
+from worker.clock import utcnow
 from worker.config import Settings, inspect_config
 from worker.embedded import SOCKET_NAME
 from worker.errors import EditwatchError
@@ -167,7 +168,7 @@ def _read_queue(queue: DueQueue, found: Health) -> None:
 def _read_store(settings: Settings, found: Health) -> None:
     try:
         with Store.open(settings.data_dir, settings.database_url) as store:
-            since = datetime.now(UTC) - RECENT
+            since = utcnow() - RECENT
             recent = [
                 w
                 for w in store.list_watches()
@@ -235,4 +236,4 @@ def _print(found: Health) -> None:
     out.print(table)
     for problem in found.problems:
         say(f"problem: {problem}", stderr=True)
-    say(f"as of {shown_time(datetime.now(UTC))} UTC")
+    say(f"as of {shown_time(utcnow())} UTC")

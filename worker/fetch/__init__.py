@@ -34,12 +34,12 @@ import re
 import time
 import zlib
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Protocol
 
 import httpx
 
+from worker.clock import utcnow
 from worker.config import FetchSettings
 from worker.errors import FetchError, PermanentFetchError, TransientFetchError
 from worker.fetch.pinning import PinningTransport, pinned
@@ -326,7 +326,7 @@ def _exchange(response: httpx.Response) -> dict[str, Any]:
         "request_headers": tuple(response.request.headers.multi_items()),
         "response_headers": tuple(response.headers.multi_items()),
         "remote_addr": _peer_address(response),
-        "fetched_at": datetime.now(UTC),
+        "fetched_at": utcnow(),
     }
 
 

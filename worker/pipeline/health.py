@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from worker.clock import utcnow
 from worker.config import Settings
 from worker.logs import get_logger
 from worker.models import EMPTY_ARTICLE_ERROR, Version
@@ -74,16 +76,12 @@ def extraction_empty(
         return ()
     versions = [(i, v) for i in watch_ids if (v := store.current_version(i)) is not None]
     empty = [i for i, v in versions if _extracts_nothing(store, i, v)]
-    if len(versions) < EMPTY_MIN_ARTICLES or len(empty) < EMPTY_RATIO * len(versions):
-        return ()
-    day = (now or datetime.now(UTC)).date().isoformat()
-    details = {"host": host, "articles": len(versions), "empty": len(empty), "day": day}
     title = (
         f"Extraction on {host} looks broken: {len(empty)} of {len(versions)} articles "
         "have an empty body (site redesign? check its selectors in config/sites/)"
     )
-    payload = operator_payload("extraction_empty", title, details)
-    return store.queue_event(f"extraction_empty:{host}:{day}", [(c, payload) for c in operator])
+    site = SiteShare(host, len(versions), len(empty), "empty")
+    return _site_event(store, "extraction_empty", site, title, operator, now)
 
 
 def articles_walled(
@@ -98,16 +96,40 @@ def articles_walled(
         return ()
     versions = [i for i in watch_ids if store.current_version(i) is not None]
     walled = [i for i in versions if _walled(store, i)]
-    if len(versions) < EMPTY_MIN_ARTICLES or len(walled) < EMPTY_RATIO * len(versions):
-        return ()
-    day = (now or datetime.now(UTC)).date().isoformat()
-    details = {"host": host, "articles": len(versions), "walled": len(walled), "day": day}
     title = (
         f"{host} now hides {len(walled)} of {len(versions)} watched articles behind a paywall "
         "or consent wall; their last full versions stay current"
     )
-    payload = operator_payload("articles_walled", title, details)
-    return store.queue_event(f"articles_walled:{host}:{day}", [(c, payload) for c in operator])
+    site = SiteShare(host, len(versions), len(walled), "walled")
+    return _site_event(store, "articles_walled", site, title, operator, now)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteShare:
+    """How many of a host's stored articles show a site-wide failure (``label`` names it)."""
+
+    host: str
+    articles: int
+    hits: int
+    label: str
+
+
+def _site_event(
+    store: Store,
+    event: str,
+    site: SiteShare,
+    title: str,
+    operator: Sequence[str],
+    now: datetime | None,
+) -> tuple[int, ...]:
+    """One operator event per host and UTC day, once enough of the host's articles fail alike:
+    the one threshold rule behind ``extraction_empty`` and ``articles_walled``."""
+    if site.articles < EMPTY_MIN_ARTICLES or site.hits < EMPTY_RATIO * site.articles:
+        return ()
+    day = (now or utcnow()).date().isoformat()
+    details = {"host": site.host, "articles": site.articles, site.label: site.hits, "day": day}
+    payload = operator_payload(event, title, details)
+    return store.queue_event(f"{event}:{site.host}:{day}", [(c, payload) for c in operator])
 
 
 def _walled(store: Store, watch_id: int) -> bool:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from worker.clock import utcnow
 from worker.store.queries import ChangeSummary
 from worker.web.api import viewer_of, watch_or_404
 from worker.web.rendering import environment
 from worker.web.shapes import diff_path
-from worker.web.viewer import utcnow
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 ATOM_TYPE = "application/atom+xml; charset=utf-8"

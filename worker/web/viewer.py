@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from worker.clock import utcnow
 from worker.config import Settings
 from worker.diff import compare
 from worker.models import Article, Notification, Version, Watch
@@ -31,10 +32,6 @@ DueLookup = Callable[[Sequence[int]], Mapping[int, float]]
 HEALTH_WINDOW = timedelta(days=1)
 HEALTH_CACHE_SECONDS = 30.0  # site health counts a day of checks; recompute at most this often
 AB_KINDS = frozenset({"ab_test", "ab_test_repeat"})
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
