@@ -1,8 +1,12 @@
-"""Which processes a test started, read from /proc (Linux): descendants and liveness."""
+"""Processes a test starts and watches: Celery workers with beat, their process groups, and
+which processes are alive, read from /proc (Linux)."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 
@@ -54,3 +58,41 @@ def alive_any(pids: set[int]) -> set[int]:
 
 
 __all__ = ["alive", "alive_any", "command_line", "descendants", "os"]
+
+
+def worker_env(config: Path, data: Path, broker: str) -> dict[str, str]:
+    """The environment a Celery worker of editwatch reads (JSON logs, so tests can parse them)."""
+    return {
+        **os.environ,
+        "EDITWATCH_CONFIG_DIR": str(config),
+        "EDITWATCH_DATA_DIR": str(data),
+        "EDITWATCH_BROKER_URL": broker,
+        "EDITWATCH_LOG_FORMAT": "json",
+    }
+
+
+def start_worker(
+    env: dict[str, str], log_path: Path, *, name: str = "", concurrency: int = 1, beat: Path
+) -> subprocess.Popen[bytes]:
+    """A real `celery worker --beat` in a session of its own (so a test can kill its group),
+    logging to ``log_path``; ``name`` tells several workers apart."""
+    command = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--beat"]
+    command += [f"--concurrency={concurrency}", f"--schedule={beat}", "--loglevel=INFO"]
+    if name:
+        command += [f"--hostname={name}@%h"]
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_group(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """SIGTERM the process group (a warm shutdown), SIGKILL it if it does not end in time."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,8 @@ import pytest
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer, RecordedRequest, Response
 from tests.integration.test_digest import queue_change
+from tests.processes import start_worker as start_celery_worker
+from tests.processes import stop_group, worker_env
 from tests.waiting import wait_for
 from worker.config import ChannelSettings, NotifySettings
 from worker.notify import Channel, ChannelContext, build_channels
@@ -150,35 +151,18 @@ def start_worker(
     )  # fmt: skip
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
-    env = {
-        **os.environ,
-        "EDITWATCH_CONFIG_DIR": str(config),
-        "EDITWATCH_DATA_DIR": str(data),
-        "EDITWATCH_BROKER_URL": redis_url,
-        "EDITWATCH_LOG_FORMAT": "json",
-    }
+    env = worker_env(config, data, redis_url)
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(name: str) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--beat"]
-        command += ["--concurrency=1", f"--schedule={data / (name + '.beat')}", "--loglevel=INFO"]
-        command += [f"--hostname={name}@%h"]
-        with (tmp_path / f"{name}.log").open("wb") as log:
-            process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        beat = data / f"{name}.beat"
+        process = start_celery_worker(env, tmp_path / f"{name}.log", name=name, beat=beat)
         processes.append(process)
         return process
 
     yield start
     for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_group(process)
 
 
 def row_state(data: Path, nid: int) -> str:

@@ -25,6 +25,7 @@ import redis
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer, RecordedRequest, Response
 from tests.pages import BODY, article_page
+from tests.processes import start_worker, stop_group, worker_env
 from tests.waiting import wait_for
 from worker.store import Store
 
@@ -52,32 +53,15 @@ def workers(
     def start(config: Path, name: str, broker: str = "") -> subprocess.Popen[bytes]:
         data = tmp_path / "data"
         data.mkdir(exist_ok=True)
-        env = {
-            **os.environ,
-            "EDITWATCH_CONFIG_DIR": str(config),
-            "EDITWATCH_DATA_DIR": str(data),
-            "EDITWATCH_BROKER_URL": broker or redis_url,
-            "EDITWATCH_LOG_FORMAT": "json",
-        }
-        command = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--beat"]
-        command += ["--concurrency=1", f"--schedule={data / (name + '.beat')}"]
-        command += [f"--hostname={name}@%h"]
-        with (tmp_path / f"{name}.log").open("ab") as log:
-            process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        env = worker_env(config, data, broker or redis_url)
+        beat = data / f"{name}.beat"
+        process = start_worker(env, tmp_path / f"{name}.log", name=name, beat=beat)
         started.append(process)
         return process
 
     yield start
     for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_group(process)
 
 
 def _stored(data: Path) -> tuple[int, int]:
