@@ -15,6 +15,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from worker.textutil import strip_controls
+
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 _LEVELS["error"] = logging.ERROR
 QUIET_LIBRARIES = ("httpx", "httpcore")
@@ -53,7 +55,9 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    if not use_console:
+    if use_console:
+        shared.append(_plain_values)  # JSON escapes control characters itself
+    else:
         shared.append(structlog.processors.format_exc_info)
     structlog.configure(
         processors=[*shared, renderer],
@@ -68,6 +72,13 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
     for chatty in CELERY_PER_TASK_LOGGERS:
         logging.getLogger(chatty).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
     logging.getLogger("celery").setLevel(numeric)  # the rest of Celery follows log.level
+
+
+def _plain_values(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Strip control and bidi characters from every text value before it reaches a terminal:
+    log lines carry headlines, URLs and server errors, and an ``ESC ]`` sequence in one would
+    act on the operator's terminal (a window title, a hyperlink)."""
+    return {k: strip_controls(v) if isinstance(v, str) else v for k, v in event_dict.items()}
 
 
 def _route_stdlib(target: Any, shared: list[Any], renderer: Any, level: int) -> None:

@@ -46,3 +46,18 @@ def test_log_level_governs_the_rest_of_celery() -> None:
     """log.level: warning silences Celery's other INFO lines too."""
     text = _emit("warning", "celery.worker.consumer", "Connected to redis")
     assert '"Connected to redis"' not in text and "Connected to redis (warning)" in text
+
+
+HOSTILE = "Budget \x1b]0;pwned\x07passes \x1b]8;;http://evil.example/\x1b\\here\u202e"
+
+
+@pytest.mark.parametrize("fmt", ["console", "json"])
+def test_page_text_in_a_log_line_cannot_drive_the_terminal(fmt: str) -> None:
+    """A headline holding a window-title or hyperlink sequence is logged as plain text."""
+    stream = io.StringIO()
+    logs.configure(fmt, "info", stream=stream)
+    logs.get_logger("worker.test").warning("article_changed", headline=HOSTILE)
+    logging.getLogger("celery.test").warning("reason: %s", HOSTILE)  # stdlib records too
+    shown = stream.getvalue()
+    assert "\x1b]" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert shown.count("Budget") == 2 and "pwned" in shown
