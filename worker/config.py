@@ -235,14 +235,45 @@ class NotifySettings(_Frozen):
     )
 
 
+class BotSettings(_Frozen):
+    """``bot:`` on a channel: post only headline changes (and, if asked, corrections) as
+    short public posts, at most ``max_per_hour``; see :mod:`worker.pipeline.bot`.
+
+    ``max_chars`` overrides the target's own post limit (500 on Mastodon, 280 for Apprise's
+    Bluesky) when an instance allows longer or shorter posts.
+    """
+
+    corrections: bool = False
+    max_per_hour: int = Field(default=10, ge=1, le=1000)
+    max_chars: int | None = Field(default=None, ge=80, le=10_000)
+
+
 class ChannelSettings(BaseModel):
     """One named notification channel: ``type`` plus type-specific options."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
     type: str
     digest: float | None = Field(default=None, gt=0)  # collect this long, send one message
+    bot: BotSettings | None = None  # the public bot profile (headline changes, short posts)
 
     _durations = _duration_field("digest")
+
+    @field_validator("bot", mode="before")
+    @classmethod
+    def _bot_switch(cls, value: object) -> object:
+        """``bot: true`` is the profile with its defaults; ``bot: false`` is no profile."""
+        if isinstance(value, bool):
+            return {} if value else None
+        return value
+
+    @model_validator(mode="after")
+    def _bot_posts_each_change(self) -> ChannelSettings:
+        if self.bot is not None and self.digest:
+            raise ValueError(
+                "bot: a bot posts each headline change on its own; remove `digest` "
+                "(the rate cap is `bot: {max_per_hour: N}`)"
+            )
+        return self
 
     @property
     def options(self) -> dict[str, Any]:

@@ -80,12 +80,21 @@ class StoreError(EditwatchError):
 
 
 class NotifyError(EditwatchError):
-    """A delivery failed. ``permanent`` errors make the alert ``dead`` at once."""
+    """A delivery failed. ``permanent`` errors make the alert ``dead`` at once; ``status`` is
+    the HTTP status the target answered, when it answered."""
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.status = status
 
 
 class CardError(EditwatchError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 ELLIPSIS = "…"
@@ -22,6 +23,50 @@ def truncate_lines(lines: Sequence[str], max_length: int | None) -> str:
     note = f"... {len(lines) - 1} more lines"
     room = max(max_length - len(note) - 2, 0)
     return f"{lines[0][:room]}{ELLIPSIS}\n{note}" if room else note[:max_length]
+
+
+# --- cutting without breaking a character -----------------------------------------------------
+
+ZWJ = "\u200d"
+_REGIONAL = range(0x1F1E6, 0x1F200)  # two make one flag
+
+
+def _continues(char: str) -> bool:
+    """A code point that belongs to the character before it: a combining mark, a variation
+    selector, a skin-tone modifier, an emoji tag, a joiner, or a Hangul vowel/final jamo."""
+    point = ord(char)
+    return (
+        unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or char == ZWJ
+        or 0xFE00 <= point <= 0xFE0F
+        or 0xE0100 <= point <= 0xE01EF
+        or 0x1F3FB <= point <= 0x1F3FF
+        or 0xE0020 <= point <= 0xE007F
+        or 0x1160 <= point <= 0x11FF
+    )
+
+
+def cut_text(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` code points, ending in "…" when cut.
+
+    Why code points and cluster edges: Mastodon counts characters and Bluesky graphemes (a
+    grapheme is one or more code points, so fitting the code-point count fits both), and a cut
+    inside a cluster would leave a bare accent, half a flag, a broken emoji sequence or an
+    unpaired Devanagari vowel sign. The cut moves back to the start of the cluster.
+    """
+    if len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    end = limit - 1  # room for the ellipsis
+    while end > 0 and (_continues(text[end]) or text[end - 1] == ZWJ):
+        end -= 1
+    if end > 0 and ord(text[end]) in _REGIONAL:
+        run = 0
+        while end - run > 0 and ord(text[end - run - 1]) in _REGIONAL:
+            run += 1
+        end -= run % 2  # an odd run before the cut: its last indicator pairs with text[end]
+    return text[:end].rstrip() + ELLIPSIS
 
 
 # --- html -----------------------------------------------------------------------------------

@@ -17,23 +17,32 @@ from pydantic import ValidationError
 from worker.config import ChannelSettings
 from worker.errors import ConfigError
 from worker.notify.apprise import AppriseChannel
-from worker.notify.base import Channel, ChannelContext, ChannelFactory
+from worker.notify.base import Channel, ChannelContext, ChannelFactory, ThreadedChannel
 from worker.notify.file import FileChannel
 from worker.notify.log import LogChannel
 from worker.notify.mail import EmailChannel
+from worker.notify.mastodon import MastodonChannel
 from worker.notify.slack import SlackChannel
 from worker.notify.webhook import WebhookChannel
 
 REGISTRY: dict[str, ChannelFactory] = {
     AppriseChannel.kind: AppriseChannel,
     EmailChannel.kind: EmailChannel,
+    MastodonChannel.kind: MastodonChannel,
     FileChannel.kind: FileChannel,
     LogChannel.kind: LogChannel,
     SlackChannel.kind: SlackChannel,
     WebhookChannel.kind: WebhookChannel,
 }
 
-__all__ = ["REGISTRY", "Channel", "ChannelContext", "build_channel", "build_channels"]
+__all__ = [
+    "REGISTRY",
+    "Channel",
+    "ChannelContext",
+    "ThreadedChannel",
+    "build_channel",
+    "build_channels",
+]
 
 
 def build_channel(name: str, settings: ChannelSettings, context: ChannelContext) -> Channel:
@@ -43,7 +52,7 @@ def build_channel(name: str, settings: ChannelSettings, context: ChannelContext)
         known = ", ".join(sorted(REGISTRY))
         raise ConfigError(f"channels.{name}.type: unknown channel type {settings.type!r} ({known})")
     try:
-        options: Any = factory.Options.model_validate(settings.options)
+        options: Any = factory.Options.model_validate(_with_bot(name, settings, factory))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'options'}: "
@@ -52,6 +61,22 @@ def build_channel(name: str, settings: ChannelSettings, context: ChannelContext)
         )
         raise ConfigError(f"channels.{name}: {problems}") from None
     return factory(name, options, context)
+
+
+def _with_bot(name: str, settings: ChannelSettings, factory: ChannelFactory) -> dict[str, Any]:
+    """The channel's options, with its ``bot:`` profile when it has one and can post."""
+    options = settings.options
+    if settings.bot is None:
+        return options
+    if "bot" not in factory.Options.model_fields:
+        posting = ", ".join(
+            k for k, f in sorted(REGISTRY.items()) if "bot" in f.Options.model_fields
+        )
+        raise ConfigError(
+            f"channels.{name}.bot: a {settings.type} channel does not publish posts; "
+            f"the bot profile is for {posting} channels"
+        )
+    return {**options, "bot": settings.bot}
 
 
 def build_channels(

@@ -11,10 +11,11 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from worker.config import BotSettings
 from worker.errors import NotifyError
 from worker.models import Notification
 
@@ -32,10 +33,36 @@ class ChannelContext:
     draw_card: Callable[[Mapping[str, Any]], bytes | None] | None = None
 
 
+def card_of(context: ChannelContext, attach: bool, payload: Mapping[str, Any]) -> bytes | None:
+    """The diff card (PNG) of ``payload`` when the channel attaches cards and there is one.
+
+    The one path every channel takes to its card (email inline, Apprise and Mastodon as an
+    attachment), so they all show the same picture of the same change.
+    """
+    if not attach or context.draw_card is None:
+        return None
+    return context.draw_card(payload)
+
+
 class ChannelOptions(BaseModel):
     """Base for a channel's options: unknown keys are errors, values are frozen."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PostOptions(ChannelOptions):
+    """Options of a channel that can publish short posts (Mastodon, Apprise targets).
+
+    ``bot`` is the channel's ``bot:`` profile, handed over from the channel's settings
+    (:func:`worker.notify.build_channel`); ``attach_card`` unset means "with a bot profile".
+    """
+
+    attach_card: bool | None = None
+    bot: BotSettings | None = None
+
+    @property
+    def card(self) -> bool:
+        return self.attach_card if self.attach_card is not None else self.bot is not None
 
 
 class URLOptions(ChannelOptions):
@@ -66,6 +93,17 @@ class Channel(Protocol):
     kind: ClassVar[str]
 
     def send(self, notification: Notification) -> None: ...
+
+
+@runtime_checkable
+class ThreadedChannel(Protocol):
+    """A channel whose posts can answer an earlier post (a Mastodon thread per article).
+
+    Delivery hands over the id of this article's previous post on the channel (or ``None``)
+    and stores the id ``post`` returns, so the next change to the article replies to it.
+    """
+
+    def post(self, notification: Notification, reply_to: str | None) -> str | None: ...
 
 
 class ChannelFactory(Protocol):

@@ -65,11 +65,37 @@ def post_bytes(
     user_agent: str,
 ) -> int:
     """POST raw ``body`` (form data, text) with the same guard and error mapping as JSON."""
+    all_headers = {"Content-Type": content_type, **(headers or {})}
+    response = send_request(
+        "POST",
+        url,
+        headers=all_headers,
+        timeout=timeout,
+        allow_private=allow_private,
+        user_agent=user_agent,
+        content=body,
+    )
+    return response.status_code
+
+
+def send_request(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float,
+    allow_private: bool,
+    user_agent: str,
+    **body: Any,
+) -> httpx.Response:
+    """One guarded request (``body``: httpx's ``content``, ``data`` or ``files``); the 2xx
+    response, whose body an API channel reads (a posted status's id), else ``NotifyError``."""
     address = check_target(url, allow_private=allow_private)
-    all_headers = {"Content-Type": content_type, "User-Agent": user_agent, **(headers or {})}
+    all_headers = {"User-Agent": user_agent, **(headers or {})}
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.send(_build_request(client, url, address, body, all_headers))
+            request = _build_request(client, method, url, address, all_headers, body)
+            response = client.send(request)
     except httpx.HTTPError as exc:
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
         detail = _scrub(str(exc) or type(exc).__name__, url)
@@ -79,23 +105,26 @@ def post_bytes(
             f"{_safe(url)}: invalid URL: {_scrub(str(exc), url)}", permanent=True
         ) from exc
     _raise_for_status(url, response)
-    return response.status_code
+    return response
 
 
 def _build_request(
-    client: httpx.Client, url: str, address: str | None, body: bytes, headers: dict[str, str]
+    client: httpx.Client,
+    method: str,
+    url: str,
+    address: str | None,
+    headers: dict[str, str],
+    body: dict[str, Any],
 ) -> httpx.Request:
-    """The POST, sent to the checked ``address`` when there is one; the name stays in ``Host``
-    and, for https, in TLS SNI, so the receiver's virtual host and certificate still match."""
+    """The request, sent to the checked ``address`` when there is one; the name stays in
+    ``Host`` and, for https, in TLS SNI, so the receiver's virtual host and certificate match."""
     if address is None:
-        return client.build_request("POST", url, content=body, headers=headers)
+        return client.build_request(method, url, headers=headers, **body)
     named = httpx.URL(url)
     headers = {**headers, "Host": named.netloc.decode("ascii")}
     extensions = {"sni_hostname": named.raw_host.decode("ascii")} if named.scheme == "https" else {}
     pinned = named.copy_with(host=address)
-    return client.build_request(
-        "POST", pinned, content=body, headers=headers, extensions=extensions
-    )
+    return client.build_request(method, pinned, headers=headers, extensions=extensions, **body)
 
 
 def check_target(url: str, *, allow_private: bool) -> str | None:
@@ -119,11 +148,11 @@ def _raise_for_status(url: str, response: httpx.Response) -> None:
     message = f"{_safe(url)}: answered {status} {response.reason_phrase}".rstrip()
     if is_retryable_status(status):
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        raise NotifyError(message, permanent=False, retry_after=retry_after)
+        raise NotifyError(message, permanent=False, retry_after=retry_after, status=status)
     if 300 <= status < 400:
         location = response.headers.get("location", "?")
         message += f" (redirect to {location}; redirects are not followed, configure that URL)"
-    raise NotifyError(message, permanent=True)
+    raise NotifyError(message, permanent=True, status=status)
 
 
 def _scrub(message: str, url: str) -> str:

@@ -35,7 +35,7 @@ from pydantic import Field, field_validator, model_validator
 from worker.errors import NotifyError
 from worker.logs import get_logger
 from worker.models import Notification
-from worker.notify.base import ChannelContext, ChannelOptions, env_secret
+from worker.notify.base import ChannelContext, ChannelOptions, card_of, env_secret
 from worker.notify.message import html_page, text, title
 from worker.render import clean_text
 
@@ -132,7 +132,7 @@ class EmailChannel:
         domain = parseaddr(sender)[1].rpartition("@")[2]
         message["Message-ID"] = f"<editwatch-{notification.id}@{domain}>"
         message.set_content(text(payload))
-        card = self._card(payload)
+        card = card_of(self.context, self.options.attach_card, payload)
         if card is None:
             message.add_alternative(html_page(payload), subtype="html")
             return message
@@ -143,12 +143,6 @@ class EmailChannel:
         if html_part is not None:  # just added; the image becomes a related part beside it
             html_part.add_related(card, "image", "png", cid=f"<{cid}>", filename="card.png")
         return message
-
-    def _card(self, payload: dict[str, Any]) -> bytes | None:
-        """The diff card when ``attach_card`` is on and the payload has one to draw."""
-        if not self.options.attach_card or self.context.draw_card is None:
-            return None
-        return self.context.draw_card(payload)
 
     def send(self, notification: Notification) -> None:
         message = self.compose(notification)

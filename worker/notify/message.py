@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from worker.errors import NotifyError
 from worker.models import Article, Change, Notification
@@ -26,13 +27,14 @@ from worker.render import (
     render_markdown,
     render_text,
 )
-from worker.textutil import truncate_lines
+from worker.textutil import cut_text, truncate_lines
 
 __all__ = [
     "digest_items",
     "html_page",
     "machine_payload",
     "markdown",
+    "short_post",
     "text",
     "title",
 ]
@@ -158,3 +160,47 @@ def _meta(payload: Mapping[str, Any]) -> dict[str, Any]:
         "url": payload.get("url"),
         **{key: payload.get(key) for key in keys},
     }
+
+
+# A page's "@name@host" or "#tag" in a public post would mention a stranger or join a
+# hashtag's timeline; their full-width twins read the same and are never parsed as either.
+_NO_MENTIONS = str.maketrans({"@": "\uff20", "#": "\uff03"})
+ARROW = " \u2192 "  # old -> new
+
+
+def short_post(payload: Mapping[str, Any], limit: int) -> str:
+    """A public post of at most ``limit`` characters: site, what changed, the link.
+
+    A headline change reads ``site: “old” → “new”`` and the two headlines share the room
+    left after the site and the whole link (a cut link would point elsewhere); other alerts
+    read ``site: <title>``. Page text is scrubbed of controls and bidi characters, and its
+    ``@`` and ``#`` cannot mention anyone. Cuts never split a character (:func:`cut_text`).
+    """
+    url = str(payload.get("url") or "")
+    host = (urlsplit(url).hostname or str(payload.get("watch") or "editwatch")).removeprefix("www.")
+    tail = f"\n{url}" if url else ""
+    room = max(limit - len(tail), 0)
+    old, new = (_post_text(payload.get(k)) for k in ("old_headline", "new_headline"))
+    if "headline" in (payload.get("kinds") or ()) and old and new:
+        head = f"{host}: "
+        shares = _shares(room - len(head) - len(ARROW) - 4, len(old), len(new))
+        body = f"{head}“{cut_text(old, shares[0])}”{ARROW}“{cut_text(new, shares[1])}”"
+    else:
+        body = f"{host}: {_post_text(title(payload))}"
+    return cut_text(body, room) + tail if room else cut_text(url, limit)
+
+
+def _post_text(value: object) -> str:
+    return " ".join(clean_text(str(value or "")).split()).translate(_NO_MENTIONS)
+
+
+def _shares(room: int, old: int, new: int) -> tuple[int, int]:
+    """Split ``room`` characters between two texts: each gets half, a short one gives its
+    unused half to the other."""
+    room = max(room, 2)
+    half = room // 2
+    if old <= half:
+        return old, room - old
+    if new <= room - half:
+        return room - new, new
+    return half, room - half
