@@ -687,6 +687,12 @@ def _settings_problems(raw: SettingsFile, path: Path) -> list[str]:
         for channel in names
         if channel not in raw.channels
     ]
+    problems += [
+        f"{path}: operator: {name!r} is a bot channel (it posts publicly); health events "
+        "go to a channel without `bot:`"
+        for name in raw.operator
+        if name in raw.channels and raw.channels[name].bot is not None
+    ]
     if raw.database_url is not None and (problem := database_url_problem(raw.database_url)):
         problems.append(f"DATABASE_URL (environment): {problem}")  # the file's was checked
     return problems

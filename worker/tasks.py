@@ -377,7 +377,7 @@ def deliver(self: Task[Any, Any], notification_id: int) -> str:
     rt = runtime()
     routing = delivery.Routing.from_settings(rt.settings)
     outcome = delivery.deliver(rt.store, rt.channels, notification_id, rt.settings.notify, routing)
-    if outcome.state == "retry":
+    if outcome.state in ("retry", "deferred"):
         self.apply_async((notification_id,), countdown=outcome.delay)
     return outcome.state
 

@@ -16,7 +16,6 @@ from tests.integration.test_channels import APPRISE_IMPORT_WARNING, payload
 from tests.mastodon_server import TOKEN, FakeMastodon, multipart
 from worker.cards import card_for_payload
 from worker.config import ChannelSettings
-from worker.errors import ConfigError
 from worker.models import Notification
 from worker.notify import ChannelContext, build_channel
 

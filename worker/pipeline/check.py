@@ -159,7 +159,8 @@ def _fetch_failed(
     """A 404/410 of an article we have seen is a removal (a change), anything else an error."""
     watch = target.watch
     if exc.status in REMOVED_STATUSES and current is not None and watch.kind == "article":
-        return record_removal(target, current, exc.status or 0, context.store)
+        channels = context.settings.channels
+        return record_removal(target, current, exc.status or 0, context.store, channels=channels)
     return result_for(watch, "error", error=str(exc), status=exc.status, retry_in=exc.retry_after)
 
 
@@ -173,7 +174,8 @@ def _process(
         detail = "the server answered 304 Not Modified to the stored validators"
         return result_for(watch, "not_modified", version=current.number, detail=detail)
     if current is not None and _is_section_front(watch.url, page):
-        return record_removal(target, current, page.status, store, page.final_url)
+        channels = context.settings.channels
+        return record_removal(target, current, page.status, store, page.final_url, channels)
     profile, mode = _profile(watch, context.settings), _mode(watch, current)
     try:
         article = extract_article(page.text, page.final_url, profile, mode)
@@ -191,8 +193,9 @@ def _process(
         return _unchanged(watch, current, article, store, "no difference in the compared fields")
     capture = Capture.of(page, utcnow())
     saved = save_state(
-        target, page.content, article, print_, current, change, store, capture=capture
-    )
+        target, page.content, article, print_, current, change, store, capture=capture,
+        channels=context.settings.channels,
+    )  # fmt: skip
     if change is None:
         return result_for(watch, "new", version=saved.version_number)
     return changed_result(watch, change, saved)

@@ -12,6 +12,13 @@ Digest channels: a claimed change row of such a channel is parked as ``held`` in
 waited the channel's window, and that row is delivered like any other. Holding and merging is
 the same coalescing as a watch's burst debounce (:mod:`worker.pipeline.debounce`), with the
 channel as the group.
+
+Bot channels (``bot: {max_per_hour: N}``): a claimed change row of a channel that already sent
+N posts in the last hour is *deferred*, not dropped: it goes back to ``pending``, due when the
+oldest of those N posts is an hour old, without spending an attempt, and ``last_error`` says
+why. Deferred rows keep their order (due time, then id), so a burst of headline changes goes
+out N per hour, oldest first. A channel that threads (:class:`worker.notify.ThreadedChannel`)
+is handed the id of its last post about the same article and the new post's id is kept.
 """
 
 from __future__ import annotations
@@ -26,14 +33,15 @@ from worker.config import ChannelSettings, NotifySettings, Settings
 from worker.errors import NotifyError
 from worker.logs import bound, get_logger
 from worker.models import Notification
-from worker.notify import Channel
+from worker.notify import Channel, ThreadedChannel
 from worker.notify.events import digest_payload, operator_payload
 from worker.retry import retry_delay
 from worker.store import Store
 
 log = get_logger(__name__)
 
-DeliveryState = Literal["sent", "retry", "dead", "held", "skipped"]
+DeliveryState = Literal["sent", "retry", "dead", "held", "skipped", "deferred"]
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +60,12 @@ class Routing:
 
     operator: tuple[str, ...] = ()
     digests: Mapping[str, float] = field(default_factory=dict)  # channel -> window, seconds
+    caps: Mapping[str, int] = field(default_factory=dict)  # bot channel -> posts per hour
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Routing:
-        return cls(settings.operator, digest_windows(settings.channels))
+        caps = {name: c.bot.max_per_hour for name, c in settings.channels.items() if c.bot}
+        return cls(settings.operator, digest_windows(settings.channels), caps)
 
 
 def digest_windows(channels: Mapping[str, ChannelSettings]) -> dict[str, float]:
@@ -84,8 +94,11 @@ def deliver(
             store.hold_notification(notification_id, now)
             log.info("notification_held_for_digest")
             return Delivery(notification_id, "held")
+        deferred = _over_cap(store, notification, routing, now)
+        if deferred is not None:
+            return deferred
         try:
-            _send(channels, notification)
+            _send(store, channels, notification)
         except NotifyError as exc:
             return _after_failure(store, notification, exc, settings, routing)
         store.mark_sent(notification.id, utcnow())
@@ -93,13 +106,38 @@ def deliver(
         return Delivery(notification_id, "sent")
 
 
-def _send(channels: Mapping[str, Channel], notification: Notification) -> None:
+def _over_cap(
+    store: Store, notification: Notification, routing: Routing, now: datetime
+) -> Delivery | None:
+    """Defer a change row of a bot channel that used up its hour; ``None`` when it may go."""
+    cap = routing.caps.get(notification.channel)
+    if not cap or notification.kind != "change":
+        return None
+    sent = store.sent_since(notification.channel, now - HOUR)
+    if len(sent) < cap:
+        return None
+    until = sent[len(sent) - cap] + HOUR  # when the oldest post of the full hour ages out
+    reason = f"rate cap: {cap} posts per hour reached; due again at {until:%H:%M:%S} UTC"
+    store.defer_notification(notification.id, reason, until)
+    log.info("notification_deferred", reason="rate_cap", until=until.isoformat())
+    delay = max((until - now).total_seconds(), 0.0)
+    return Delivery(notification.id, "deferred", delay=delay, error=reason)
+
+
+def _send(store: Store, channels: Mapping[str, Channel], notification: Notification) -> None:
+    """Send through the row's channel; a threading channel replies to the article's last post."""
     channel = channels.get(notification.channel)
     if channel is None:
         raise NotifyError(
             f"channel {notification.channel!r} is not configured any more", permanent=True
         )
-    channel.send(notification)
+    change_id = notification.payload.get("change_id")
+    if not isinstance(channel, ThreadedChannel) or not isinstance(change_id, int):
+        channel.send(notification)
+        return
+    post_id = channel.post(notification, store.thread_post(notification.channel, change_id))
+    if post_id:
+        store.remember_post(notification.channel, change_id, post_id)
 
 
 def _after_failure(

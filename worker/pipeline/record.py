@@ -7,12 +7,15 @@ from the canonical articles, like every alert.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from worker import diff as diffing
+from worker.config import ChannelSettings
 from worker.extract import EXTRACTOR_VERSION
 from worker.models import Article, Capture, Change, CheckResult, Version, VersionState, Watch
 from worker.normalize import normalize_article
+from worker.pipeline.bot import alert_channels
 from worker.pipeline.context import Target, result_for, utcnow
 from worker.pipeline.debounce import hold_until
 from worker.pipeline.history import REMOVED_FINGERPRINT
@@ -22,7 +25,12 @@ from worker.store import NewAlert, NewChange, SavedState, Store
 
 
 def record_removal(
-    target: Target, current: Version, status: int, store: Store, final_url: str = ""
+    target: Target,
+    current: Version,
+    status: int,
+    store: Store,
+    final_url: str = "",
+    channels: Mapping[str, ChannelSettings] | None = None,
 ) -> CheckResult:
     """Store the "removed" state once: a 404 after a 410 (or a redirect) is unchanged."""
     if current.removed:
@@ -43,6 +51,7 @@ def record_removal(
         store,
         state="removed",
         capture=capture,
+        channels=channels,
     )
     return changed_result(target.watch, change, saved, status=status)
 
@@ -70,11 +79,13 @@ def save_state(
     *,
     state: VersionState = "live",
     capture: Capture | None = None,
+    channels: Mapping[str, ChannelSettings] | None = None,
 ) -> SavedState:
     """Store the new state, and with a change its outbox rows, in one transaction.
 
     Every change is stored; only those passing the watch's ``alert_on`` policy queue alerts.
     ``capture`` (how the page was fetched) becomes the new version's evidence record.
+    ``channels`` (the configured channels) lets bot channels skip what they would not post.
     """
     detected = utcnow()
     new_change, alert = None, None
@@ -91,7 +102,8 @@ def save_state(
                 watch.name, watch.url, change, current.article, article, detected
             )
             hold = hold_until(target, store, detected)
-            alert = NewAlert(payload, watch.channels, hold)
+            to = alert_channels(watch.channels, change.kinds, channels or {})
+            alert = NewAlert(payload, to, hold) if to else None
     return store.save_state(
         target.id,
         article=article,

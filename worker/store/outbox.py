@@ -35,7 +35,7 @@ from worker.errors import StoreError
 from worker.models import Notification, NotificationKind, NotificationState
 from worker.store.engine import inserted_id
 from worker.store.rows import dumps
-from worker.store.schema import NOTIFICATION_STATES, changes, notifications, versions
+from worker.store.schema import NOTIFICATION_STATES, changes, notifications, posts, versions
 
 # a requeued row that got through is still sent
 SETTLEABLE_AS_SENT: tuple[NotificationState, ...] = ("sending", "pending")
@@ -173,6 +173,66 @@ def mark_dead(connection: Connection, notification_id: int, error: str, now: dat
         last_error=error,
         updated_at=now,
     )
+
+
+def defer(connection: Connection, notification_id: int, reason: str, until: datetime,
+          now: datetime) -> bool:  # fmt: skip
+    """Give a claimed row back, due at ``until``, without counting an attempt (a rate cap
+    said "not yet": nothing failed)."""
+    return _settle(
+        connection,
+        notification_id,
+        ("sending",),
+        state="pending",
+        last_error=reason,
+        next_attempt_at=until,
+        updated_at=now,
+    )
+
+
+def sent_since(connection: Connection, channel: str, since: datetime) -> list[datetime]:
+    """When each row of ``channel`` sent after ``since`` went out, oldest first."""
+    query = (
+        sa.select(notifications.c.sent_at)
+        .where(
+            notifications.c.channel == channel,
+            notifications.c.state == "sent",
+            notifications.c.sent_at > since,
+            notifications.c.digest_id.is_(None),  # rows merged into another were not posts
+        )
+        .order_by(notifications.c.sent_at)
+    )
+    return list(connection.scalars(query))
+
+
+def thread_post(connection: Connection, channel: str, change_id: int) -> str | None:
+    """The id of the last post ``channel`` made about the article ``change_id`` belongs to."""
+    query = (
+        sa.select(posts.c.post_id)
+        .select_from(posts.join(changes, changes.c.watch_id == posts.c.watch_id))
+        .where(posts.c.channel == channel, changes.c.id == change_id)
+    )
+    found: str | None = connection.scalars(query).first()
+    return found
+
+
+def remember_post(
+    connection: Connection, channel: str, change_id: int, post_id: str, now: datetime
+) -> None:
+    """Keep ``post_id`` as the article's latest post on ``channel`` (the next one replies)."""
+    watch_id = connection.scalar(sa.select(changes.c.watch_id).where(changes.c.id == change_id))
+    if watch_id is None:
+        return
+    key = (posts.c.channel == channel, posts.c.watch_id == watch_id)
+    updated = connection.execute(
+        posts.update().where(*key).values(post_id=post_id, posted_at=now)
+    ).rowcount
+    if not updated:
+        connection.execute(
+            posts.insert().values(
+                channel=channel, watch_id=watch_id, post_id=post_id, posted_at=now
+            )
+        )
 
 
 def due(connection: Connection, now: datetime, limit: int) -> list[int]:

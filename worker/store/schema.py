@@ -175,6 +175,23 @@ notifications = sa.Table(
     sa.Index("ix_notifications_digest", "digest_id"),
 )
 
+# --- posts (the last public post per article and posting channel, for threads) -------------
+# A channel that threads (Mastodon) answers each change to an article with a reply to the
+# article's previous post there; this is where that post's id is kept, one row per pair.
+posts = sa.Table(
+    "posts",
+    metadata,
+    sa.Column("channel", sa.String(NAME_LENGTH), primary_key=True),
+    sa.Column(
+        "watch_id",
+        sa.Integer,
+        sa.ForeignKey("watches.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("post_id", sa.String(NAME_LENGTH), nullable=False),
+    sa.Column("posted_at", UTCDateTime, nullable=False),
+)
+
 # --- evidence (one row per stored version; see worker/store/evidence.py) -------------------
 # How each state was obtained, with hashes of what was stored and a per-watch hash chain:
 # ``prev_hash`` is the ``record_hash`` of the watch's previous version's row, so rewriting,

@@ -522,6 +522,26 @@ class Store:
                 return ()  # another worker queued the same event at the same moment
             raise
 
+    def defer_notification(self, notification_id: int, reason: str, until: datetime) -> bool:
+        """Put a claimed row back until ``until`` without spending an attempt (a rate cap)."""
+        with self._write("deferring a notification") as connection:
+            return outbox.defer(connection, notification_id, reason, until, utcnow())
+
+    def sent_since(self, channel: str, since: datetime) -> list[datetime]:
+        """When the rows ``channel`` delivered after ``since`` went out, oldest first."""
+        with self._read("counting a channel's recent posts") as connection:
+            return outbox.sent_since(connection, channel, since)
+
+    def thread_post(self, channel: str, change_id: int) -> str | None:
+        """The id of ``channel``'s last post about the article of ``change_id``."""
+        with self._read("reading an article's last post") as connection:
+            return outbox.thread_post(connection, channel, change_id)
+
+    def remember_post(self, channel: str, change_id: int, post_id: str) -> None:
+        """Record ``post_id`` as the article's latest post on ``channel``."""
+        with self._write("recording a post") as connection:
+            outbox.remember_post(connection, channel, change_id, post_id, utcnow())
+
     def due_notifications(self, now: datetime, limit: int = DEFAULT_DUE_LIMIT) -> list[int]:
         with self._read("listing due notifications") as connection:
             return outbox.due(connection, now, limit)
