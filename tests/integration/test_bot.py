@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -19,6 +21,13 @@ from tests.httpserver import LocalHTTPServer
 from tests.mastodon_server import TOKEN, FakeMastodon
 from tests.pages import article_page
 from worker.cli import cli
+from worker.config import ChannelSettings, NotifySettings
+from worker.errors import NotifyError
+from worker.models import Article, Notification, Watch
+from worker.notify import ChannelContext, ThreadedChannel, build_channel, build_channels
+from worker.pipeline import delivery
+from worker.store import NewAlert, NewChange, Store
+from worker.store.schema import notifications
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 BODY = ("The council met on Monday to vote on the budget.", "The vote was close.")
@@ -121,3 +130,108 @@ def test_corrections_are_posted_only_when_asked(
     assert "correction" in archived(data)[-1]["kinds"]
     (post,) = instance.posts()
     assert post["status"].startswith("127.0.0.1: ") and http_server.url("/budget") in post["status"]
+
+
+# --- the rate cap, the thread's fallback and the profile's validation --------------------------
+
+
+def queue_rows(store: Store, count: int) -> list[int]:
+    """``count`` headline changes of one article, each queued for the channel ``bot``."""
+    (watch_id,) = store.sync_watches([Watch("https://example.org/story", "story", 60.0)]).values()
+    now = datetime.now(UTC)
+    store.save_state(watch_id, article=Article(headline="H0"), fingerprint="0", raw_html=b"",
+                     extractor_version="t", seen_at=now, change=None)  # fmt: skip
+    ids = []
+    for n in range(1, count + 1):
+        saved = store.save_state(
+            watch_id, article=Article(headline=f"H{n}"), fingerprint=str(n), raw_html=b"",
+            extractor_version="t", seen_at=now,
+            change=NewChange(("headline",), "major", False, {}),
+            alert=NewAlert({"watch": "story", "url": "https://example.org/story",
+                            "kinds": ["headline"]}, ("bot",)),
+        )  # fmt: skip
+        ids += saved.notification_ids
+    return ids
+
+
+def shift_back(store: Store, hours: float) -> None:
+    """Make every outbox timestamp ``hours`` older: the clock moved on by that much."""
+    delta = timedelta(hours=hours)
+    with store._engine.begin() as connection:  # the test's stand-in for waiting an hour
+        for row in connection.execute(sa.select(notifications)).mappings():
+            values = {k: row[k] - delta for k in ("next_attempt_at", "sent_at") if row[k]}
+            connection.execute(
+                notifications.update().where(notifications.c.id == row["id"]).values(**values)
+            )
+
+
+def test_rate_cap_defers_the_excess_in_order_and_sends_it_when_the_hour_has_room(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path)
+    channels = build_channels({"bot": ChannelSettings(type="file", path="posts.jsonl")},
+                              ChannelContext(tmp_path))  # fmt: skip
+    routing = delivery.Routing(caps={"bot": 2})
+    notify = NotifySettings()
+    ids = queue_rows(store, 4)
+    states = [delivery.deliver(store, channels, i, notify, routing) for i in ids]
+    assert [s.state for s in states] == ["sent", "sent", "deferred", "deferred"]
+    assert all(3500 < s.delay <= 3600 for s in states[2:])
+    assert delivery.deliver_pending(store, channels, notify, routing) == []  # not due yet
+    shift_back(store, 1.01)
+    again = delivery.deliver_pending(store, channels, notify, routing)
+    assert [(d.notification_id, d.state) for d in again] == [(ids[2], "sent"), (ids[3], "sent")]
+    lines = (tmp_path / "posts.jsonl").read_text().splitlines()
+    assert [json.loads(line)["event_id"] for line in lines] == ids  # oldest first, none lost
+    assert {n.attempts for n in store.notifications(None)} == {1}  # waiting spent no attempt
+
+
+def test_a_reply_to_a_deleted_post_is_posted_unthreaded(
+    tmp_path: Path, instance: FakeMastodon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    settings = ChannelSettings(type="mastodon", url=instance.base_url, token_env="BOT_TOKEN",
+                               bot=True, attach_card=False)  # fmt: skip
+    channel = build_channel("bot", settings, ChannelContext(tmp_path, allow_private_networks=True))
+    assert isinstance(channel, ThreadedChannel)
+    note = Notification(id=9, channel="bot", state="sending",
+                        payload={"url": "https://news.example/a", "kinds": ["headline"],
+                                 "old_headline": "A", "new_headline": "B"})  # fmt: skip
+    post_id = channel.post(note, reply_to="999")  # the parent was deleted: a 404
+    (post,) = instance.posts()
+    assert post["id"] == post_id and "in_reply_to_id" not in post
+    assert post["status"] == "news.example: “A” → “B”\nhttps://news.example/a"
+
+
+def test_a_missing_token_is_a_permanent_failure_naming_the_variable(
+    tmp_path: Path, instance: FakeMastodon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    settings = ChannelSettings(type="mastodon", url=instance.base_url, token_env="BOT_TOKEN")
+    channel = build_channel("bot", settings, ChannelContext(tmp_path, allow_private_networks=True))
+    with pytest.raises(NotifyError, match="BOT_TOKEN") as failure:
+        channel.send(Notification(id=1, channel="bot", payload={"title": "x"}, state="sending"))
+    assert failure.value.permanent and instance.posts() == []
+
+
+@pytest.mark.parametrize(
+    ("channels", "operator", "problem"),
+    [
+        ({"b": {"type": "mastodon", "url": "https://m.example", "token_env": "T",
+                "bot": {}, "digest": "1h"}}, [], "a bot posts each headline change"),
+        ({"b": {"type": "webhook", "url": "https://h.example/x", "bot": True}}, [],
+         "does not publish posts"),
+        ({"b": {"type": "mastodon", "url": "https://m.example", "token_env": "T",
+                "bot": {"max_per_hour": 0}}}, [], "max_per_hour"),
+        ({"b": {"type": "mastodon", "url": "https://m.example", "token_env": "T",
+                "bot": True}}, ["b"], "is a bot channel"),
+    ],
+)  # fmt: skip
+def test_bad_bot_profiles_are_refused_by_validate(
+    tmp_path: Path, channels: dict[str, Any], operator: list[str], problem: str
+) -> None:
+    config = write_config(tmp_path / "config", [{"url": "https://news.example/a"}],
+                          channels=channels, defaults={"channels": ["b"]},
+                          extra={"operator": operator})  # fmt: skip
+    result = CliRunner().invoke(cli, ["--config", str(config), "--data", str(tmp_path), "validate"])
+    assert result.exit_code == 2 and problem in result.output, result.output

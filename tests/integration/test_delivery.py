@@ -26,6 +26,7 @@ EXAMPLE_OPTIONS: dict[str, dict[str, Any]] = {
     "email": {"host": "127.0.0.1", "from": "editwatch@example.org", "to": ["desk@example.org"]},
     "file": {"path": "out.jsonl"},
     "log": {},
+    "mastodon": {"url": "https://mastodon.example", "token_env": "EDITWATCH_TEST_TOKEN"},
     "slack": {"url_env": "EDITWATCH_TEST_SLACK_URL", "max_length": 2000},
     "webhook": {"url": "http://127.0.0.1:9/hook", "secret_env": "EDITWATCH_TEST_SECRET"},
 }

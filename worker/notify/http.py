@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -106,6 +107,41 @@ def send_request(
         ) from exc
     _raise_for_status(url, response)
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class ApiReply:
+    """A 2xx answer of a JSON API: its status and its decoded body (``None`` if not JSON)."""
+
+    status: int
+    data: Any
+
+
+def call_api(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float,
+    allow_private: bool,
+    user_agent: str,
+    **body: Any,
+) -> ApiReply:
+    """:func:`send_request` for a JSON API (Mastodon): the status and the decoded answer."""
+    response = send_request(
+        method,
+        url,
+        headers=headers,
+        timeout=timeout,
+        allow_private=allow_private,
+        user_agent=user_agent,
+        **body,
+    )
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    return ApiReply(response.status_code, data)
 
 
 def _build_request(

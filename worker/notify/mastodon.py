@@ -20,13 +20,12 @@ import time
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import field_validator
 
 from worker.errors import NotifyError
 from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions, PostOptions, card_of, env_secret
-from worker.notify.http import send_request
+from worker.notify.http import ApiReply, call_api
 from worker.notify.message import short_post, title
 from worker.textutil import cut_text
 
@@ -101,14 +100,18 @@ class MastodonChannel:
             data={"description": cut_text(" ".join(alt.split()), ALT_TEXT_LIMIT)},
         )
         media_id = _id_of(response, "media upload")
-        for _ in range(MEDIA_POLLS if response.status_code == 202 else 0):
-            time.sleep(0.5)
-            if self._call("GET", f"/api/v1/media/{media_id}", token).status_code == 200:
-                break
-        else:
-            if response.status_code == 202:
-                raise NotifyError(f"channel {self.name!r}: the card is still being processed")
+        if response.status == 202:  # large files are processed after the answer
+            self._wait_processed(media_id, token)
         return media_id
+
+    def _wait_processed(self, media_id: str, token: str) -> None:
+        """Ask after a 202 upload until the instance answers 200; a post naming unprocessed
+        media would be refused, so still processing is retried later."""
+        for _ in range(MEDIA_POLLS):
+            time.sleep(0.5)
+            if self._call("GET", f"/api/v1/media/{media_id}", token).status == 200:
+                return
+        raise NotifyError(f"channel {self.name!r}: the card is still being processed")
 
     def _status(self, status: dict[str, Any], token: str, key: str) -> str:
         response = self._call(
@@ -124,8 +127,8 @@ class MastodonChannel:
         *,
         headers: dict[str, str] | None = None,
         **body: Any,
-    ) -> httpx.Response:
-        return send_request(
+    ) -> ApiReply:
+        return call_api(
             method,
             self.options.url + path,
             headers={"Authorization": f"Bearer {token}", **(headers or {})},
@@ -136,12 +139,9 @@ class MastodonChannel:
         )
 
 
-def _id_of(response: httpx.Response, what: str) -> str:
+def _id_of(reply: ApiReply, what: str) -> str:
     """The ``id`` of the created entity; an answer without one is retried."""
-    try:
-        found = response.json().get("id")
-    except (ValueError, AttributeError):
-        found = None
+    found = reply.data.get("id") if isinstance(reply.data, dict) else None
     if not isinstance(found, str | int) or not str(found):
         raise NotifyError(f"the instance answered the {what} without an id")
     return str(found)
