@@ -21,6 +21,7 @@ def article_page(
     captions: Sequence[str] = (),
     noise: int = 0,
     published: str = "2026-11-20T10:00:00Z",
+    modified: str | None = None,
 ) -> bytes:
     """One article page; ``noise`` varies share counts, relative time, nonces and teasers."""
     esc = html.escape
@@ -31,6 +32,8 @@ def article_page(
         "author": {"@type": "Person", "name": byline},
         "datePublished": published,
     }
+    if modified is not None:  # JSON-LD dateModified, the page's own "last changed" time
+        ld["dateModified"] = modified
     figures = "".join(
         f'<figure><img src="/img/{i}.jpg" alt=""><figcaption>{esc(c)}</figcaption></figure>'
         for i, c in enumerate(captions)

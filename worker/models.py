@@ -399,6 +399,8 @@ class CheckResult:
     detail: str | None = None  # why an unchanged check was unchanged (``history --verbose``)
     # feeds and sitemaps: (article url, when the source says it last changed), for polling
     signals: tuple[tuple[str, str], ...] = ()
+    # articles: the page's own dateModified (UTC, ISO 8601) when it gives one, for polling
+    modified: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

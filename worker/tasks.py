@@ -277,19 +277,40 @@ def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
 
 
 def boost_signalled(rt: Runtime, results: Sequence[CheckResult]) -> list[int]:
-    """Articles whose sitemap ``lastmod`` or feed ``updated`` moved are due at the next tick."""
+    """Articles whose sitemap ``lastmod`` or feed ``updated`` moved are due at the next tick,
+    and so are those whose page's own ``dateModified`` moved later while the text did not."""
     signals = [signal for result in results for signal in result.signals]
-    if not signals:
+    pages = [(r.url, r.modified) for r in results if r.modified]
+    if not signals and not pages:
         return []
-    feeds = rt.settings.feeds
-    boost = SignalBoost(
-        rt.redis, rt.settings.redis_prefix, budget=feeds.signal_budget, window=feeds.signal_window
-    )
     ids = {t.watch.url: t.id for t in rt.targets().values()}
-    boosted = boost.apply(signals, ids, rt.queue)
+    boosted = signal_boost(rt).apply(signals, ids, rt.queue) if signals else []
+    if pages:
+        same_text = {r.url for r in results if same_text_as_before(r)}
+        boosted += signal_boost(rt, "page").apply_page(pages, same_text, ids, rt.queue)
     if boosted:
         log.info("signal_boosted", watches=len(boosted))
     return boosted
+
+
+def same_text_as_before(result: CheckResult) -> bool:
+    """The check found the article's text as it was: unchanged, or only its dates moved (a
+    bumped ``dateModified`` alone is a minor ``dates`` change)."""
+    if result.outcome == "unchanged":
+        return True
+    return result.outcome == "changed" and set(result.kinds) <= {"dates"}
+
+
+def signal_boost(rt: Runtime, kind: str = "") -> SignalBoost:
+    """The signal store for sources (``kind=""``) or pages' own dates (``"page"``)."""
+    feeds = rt.settings.feeds
+    return SignalBoost(
+        rt.redis,
+        rt.settings.redis_prefix,
+        budget=feeds.signal_budget,
+        window=feeds.signal_window,
+        kind=kind,
+    )
 
 
 def next_due_for(target: pipeline.Target, result: CheckResult, now: float, rt: Runtime) -> float:

@@ -101,9 +101,9 @@ def close(rt: tasks.Runtime) -> None:
     rt.store.close()
 
 
-def read_source(rt: tasks.Runtime) -> CheckResult:
-    """Check the sitemap watch once through the pipeline and apply its signals."""
-    source = next(t for t in rt.targets().values() if t.watch.kind == "sitemap")
+def read_source(rt: tasks.Runtime, kind: str = "sitemap") -> CheckResult:
+    """Check the sitemap (or feed) watch once through the pipeline."""
+    source = next(t for t in rt.targets().values() if t.watch.kind == kind)
 
     async def go() -> CheckResult:
         async with make_client(rt.settings.fetch) as client:

@@ -10,6 +10,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from worker.config import Settings
@@ -40,6 +41,7 @@ from worker.pipeline.lost import lost_article
 from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
+from worker.schedule.feeds import parse_w3c_date
 from worker.store import Store
 
 # The package's name, as before the split: log filters and dashboards select on it.
@@ -185,6 +187,14 @@ def _process(
         lost = _lost(watch, current, article, page)
         if lost is not None:
             return lost
+    return replace(_compare(target, page, current, article, context), modified=_modified(article))
+
+
+def _compare(
+    target: Target, page: FetchResult, current: Version | None, article: Article, context: Context
+) -> CheckResult:
+    """Store the article as a new state if it differs from ``current``; the outcome."""
+    watch, store = target.watch, context.store
     print_ = fingerprint(article)
     if current is not None and current.fingerprint == print_:
         return _unchanged(watch, current, article, store, "same canonical text")
@@ -199,6 +209,12 @@ def _process(
     if change is None:
         return result_for(watch, "new", version=saved.version_number)
     return changed_result(watch, change, saved)
+
+
+def _modified(article: Article) -> str | None:
+    """The page's own ``dateModified`` in UTC (a polling signal), when it gives a readable one."""
+    when = parse_w3c_date(article.modified)
+    return when.isoformat() if when else None
 
 
 def _unchanged(

@@ -24,7 +24,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from worker.errors import ExtractError
-from worker.schedule.feeds import WEB_SCHEMES, FeedItem
+from worker.schedule.feeds import WEB_SCHEMES, FeedItem, parse_w3c_date
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 MAX_ENTRIES = 50_000  # ... and for the number of URLs in it
@@ -162,16 +162,3 @@ def _item(entry: Element, base_url: str) -> FeedItem | None:
         tags=tags,
         updated=parse_w3c_date(_text(entry, "lastmod")),
     )
-
-
-def parse_w3c_date(text: str) -> datetime | None:
-    """A W3C datetime (``2026-12-01``, ``2026-12-01T09:30:00+01:00``, ``...Z``) in UTC."""
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
