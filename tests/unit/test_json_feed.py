@@ -24,7 +24,8 @@ def test_items_become_feed_items_with_their_modified_time() -> None:
     items = parse_feed(
         feed([
             {"id": "1", "url": "/a", "title": " Story  A ", "tags": ["World", "World", ""],
-             "date_published": "2026-12-01T08:00:00Z", "date_modified": "2026-12-01T10:30:00+01:00"},
+             "date_published": "2026-12-01T08:00:00Z",
+             "date_modified": "2026-12-01T10:30:00+01:00"},
             {"id": "2", "external_url": "https://other.example/b"},
             {"id": "3", "url": "javascript:alert(1)"},
             {"id": "4"},
