@@ -16,6 +16,7 @@ from tests.integration.test_channels import APPRISE_IMPORT_WARNING, payload
 from tests.mastodon_server import TOKEN, FakeMastodon, multipart
 from worker.cards import card_for_payload
 from worker.config import ChannelSettings
+from worker.errors import ConfigError
 from worker.models import Notification
 from worker.notify import ChannelContext, build_channel
 
@@ -87,3 +88,26 @@ def test_apprise_without_attach_card_sends_no_file(
     instance = FakeMastodon(http_server)
     apprise_channel(tmp_path, f"mastodon://{TOKEN}@127.0.0.1:{http_server.port}").send(note())
     assert not instance.uploads and len(instance.posts()) == 1
+
+
+@pytest.mark.filterwarnings(APPRISE_IMPORT_WARNING)
+def test_apprise_bot_posts_a_short_post_with_the_card(
+    tmp_path: Path, http_server: LocalHTTPServer
+) -> None:
+    """`bot:` on an Apprise channel: one short plain-text post (site, old -> new, link), no
+    title line, the card attached without asking; Apprise cannot thread, so no reply id."""
+    instance = FakeMastodon(http_server)
+    url = f"mastodon://{TOKEN}@127.0.0.1:{http_server.port}"
+    apprise_channel(tmp_path, url, bot={"max_per_hour": 5}).send(note())
+    (post,) = instance.posts()
+    assert post["status"] == (
+        "news.example.org: “Minister resigns” → “Minister quits over row”\n"
+        "https://news.example.org/story"
+    )
+    assert "in_reply_to_id" not in post and len(instance.uploads) == 1
+
+
+def test_bot_profile_on_a_channel_that_cannot_post_is_refused(tmp_path: Path) -> None:
+    settings = ChannelSettings(type="file", path="x.jsonl", bot=True)
+    with pytest.raises(ConfigError, match=r"channels\.c\.bot: a file channel does not publish"):
+        build_channel("c", settings, context(tmp_path))
