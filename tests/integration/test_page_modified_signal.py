@@ -64,13 +64,18 @@ def due_soon(rt: tasks.Runtime, watch_id: int) -> bool:
     return (rt.queue.due_at(watch_id) or float("inf")) <= rt.queue.now() + 1.0
 
 
+def first_sight(rt: tasks.Runtime, server: LocalHTTPServer) -> tuple[int, int]:
+    """Both articles served dated 09:00 and checked once; their watch ids."""
+    for path in ("/bumped", "/quiet"):
+        serve(server, path, "2026-12-01T09:00:00Z")
+    ids = check_all(rt)
+    return ids[server.url("/bumped")], ids[server.url("/quiet")]
+
+
 def test_a_later_date_modified_with_the_same_text_brings_one_recheck(
     runtime: tasks.Runtime, http_server: LocalHTTPServer
 ) -> None:
-    serve(http_server, "/bumped", "2026-12-01T09:00:00Z")
-    serve(http_server, "/quiet", "2026-12-01T09:00:00Z")
-    ids = check_all(runtime)
-    bumped, quiet = ids[http_server.url("/bumped")], ids[http_server.url("/quiet")]
+    bumped, quiet = first_sight(runtime, http_server)
     assert not due_soon(runtime, bumped) and not due_soon(runtime, quiet)  # the ladder: later
 
     serve(http_server, "/bumped", "2026-12-01T11:30:00+01:00")  # later; the text is the same
@@ -85,10 +90,7 @@ def test_a_later_date_modified_with_the_same_text_brings_one_recheck(
 def test_an_earlier_date_or_a_text_change_brings_no_extra_check(
     runtime: tasks.Runtime, http_server: LocalHTTPServer
 ) -> None:
-    serve(http_server, "/bumped", "2026-12-01T09:00:00Z")
-    serve(http_server, "/quiet", "2026-12-01T09:00:00Z")
-    ids = check_all(runtime)
-    bumped, quiet = ids[http_server.url("/bumped")], ids[http_server.url("/quiet")]
+    bumped, quiet = first_sight(runtime, http_server)
     serve(http_server, "/bumped", "2026-12-01T08:00:00Z")  # moved back: not newer
     serve(http_server, "/quiet", "2026-12-01T10:00:00Z", (*BODY, "A new paragraph was added."))
     check_all(runtime)

@@ -67,7 +67,7 @@ def post_bytes(
 ) -> int:
     """POST raw ``body`` (form data, text) with the same guard and error mapping as JSON."""
     all_headers = {"Content-Type": content_type, **(headers or {})}
-    response = send_request(
+    reply = call_api(
         "POST",
         url,
         headers=all_headers,
@@ -76,42 +76,12 @@ def post_bytes(
         user_agent=user_agent,
         content=body,
     )
-    return response.status_code
-
-
-def send_request(
-    method: str,
-    url: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    timeout: float,
-    allow_private: bool,
-    user_agent: str,
-    **body: Any,
-) -> httpx.Response:
-    """One guarded request (``body``: httpx's ``content``, ``data`` or ``files``); the 2xx
-    response, whose body an API channel reads (a posted status's id), else ``NotifyError``."""
-    address = check_target(url, allow_private=allow_private)
-    all_headers = {"User-Agent": user_agent, **(headers or {})}
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            request = _build_request(client, method, url, address, all_headers, body)
-            response = client.send(request)
-    except httpx.HTTPError as exc:
-        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
-        detail = _scrub(str(exc) or type(exc).__name__, url)
-        raise NotifyError(f"{_safe(url)}: {kind}: {detail}") from exc
-    except httpx.InvalidURL as exc:
-        raise NotifyError(
-            f"{_safe(url)}: invalid URL: {_scrub(str(exc), url)}", permanent=True
-        ) from exc
-    _raise_for_status(url, response)
-    return response
+    return reply.status
 
 
 @dataclass(frozen=True, slots=True)
 class ApiReply:
-    """A 2xx answer of a JSON API: its status and its decoded body (``None`` if not JSON)."""
+    """A 2xx answer: its status and its body decoded as JSON (``None`` if it is not JSON)."""
 
     status: int
     data: Any
@@ -127,16 +97,23 @@ def call_api(
     user_agent: str,
     **body: Any,
 ) -> ApiReply:
-    """:func:`send_request` for a JSON API (Mastodon): the status and the decoded answer."""
-    response = send_request(
-        method,
-        url,
-        headers=headers,
-        timeout=timeout,
-        allow_private=allow_private,
-        user_agent=user_agent,
-        **body,
-    )
+    """One guarded request (``body``: httpx's ``content``, ``data`` or ``files``); the 2xx
+    answer, whose body an API channel reads (a posted status's id), else ``NotifyError``."""
+    address = check_target(url, allow_private=allow_private)
+    all_headers = {"User-Agent": user_agent, **(headers or {})}
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            request = _build_request(client, method, url, address, all_headers, body)
+            response = client.send(request)
+    except httpx.HTTPError as exc:
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
+        detail = _scrub(str(exc) or type(exc).__name__, url)
+        raise NotifyError(f"{_safe(url)}: {kind}: {detail}") from exc
+    except httpx.InvalidURL as exc:
+        raise NotifyError(
+            f"{_safe(url)}: invalid URL: {_scrub(str(exc), url)}", permanent=True
+        ) from exc
+    _raise_for_status(url, response)
     try:
         data = response.json()
     except ValueError:
