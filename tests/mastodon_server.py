@@ -37,6 +37,7 @@ class FakeMastodon:
     server: LocalHTTPServer
     uploads: dict[str, Upload] = field(default_factory=dict)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    processing: int = 0  # answer uploads 202 and GET /api/v1/media/ID 206 this many times
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 100
 
@@ -73,7 +74,20 @@ class FakeMastodon:
         media_id = self._id()
         with self._lock:
             self.uploads[media_id] = upload
+        if self.processing:
+            self.server.route(f"/api/v1/media/{media_id}", handler=self._processed)
+            return _json(202, {"id": media_id, "type": "image", "url": None})
         return _json(200, {"id": media_id, "type": "image", "url": f"/media/{media_id}.png"})
+
+    def _processed(self, request: RecordedRequest) -> Response:
+        """GET of an upload still processing: 206 until ``processing`` polls have passed."""
+        with self._lock:
+            self.processing -= 1
+            done = self.processing <= 0
+        media_id = request.path.rsplit("/", 1)[-1]
+        return _json(
+            200 if done else 206, {"id": media_id, "url": "/media/x.png" if done else None}
+        )
 
     def _status(self, request: RecordedRequest) -> Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":

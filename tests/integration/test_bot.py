@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
+from tests.integration.test_channels import payload
 from tests.mastodon_server import TOKEN, FakeMastodon
 from tests.pages import article_page
+from worker.cards import card_for_payload
 from worker.cli import cli
 from worker.config import ChannelSettings, NotifySettings
 from worker.errors import NotifyError
@@ -235,3 +237,20 @@ def test_bad_bot_profiles_are_refused_by_validate(
                           extra={"operator": operator})  # fmt: skip
     result = CliRunner().invoke(cli, ["--config", str(config), "--data", str(tmp_path), "validate"])
     assert result.exit_code == 2 and problem in result.output, result.output
+
+
+def test_a_card_still_processing_is_waited_for_before_the_post(
+    tmp_path: Path, instance: FakeMastodon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/api/v2/media answers 202 for a large file: the channel asks after it, then posts."""
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    instance.processing = 2
+    settings = ChannelSettings(type="mastodon", url=instance.base_url, token_env="BOT_TOKEN",
+                               attach_card=True)  # fmt: skip
+    context = ChannelContext(tmp_path, allow_private_networks=True, draw_card=card_for_payload)
+    channel = build_channel("bot", settings, context)
+    note = Notification(id=3, channel="bot", state="sending", payload=payload())
+    channel.send(note)
+    (post,) = instance.posts()
+    assert post["media_ids"] == list(instance.uploads) and instance.processing <= 0
+    assert post["idempotency_key"] == "editwatch-3"
