@@ -59,7 +59,11 @@ FIELD_LABELS: dict[str, str] = {
     "links": "Links",
     "embeds": "Embeds",
     "sections": "Sections",
+    "liveblog": "entry",  # a live blog's entries, each block labelled with the entry's time
 }
+LIVEBLOG_KINDS = frozenset({"liveblog_entry", "liveblog_edit"})
+LIVE_VERBS: dict[str, str] = {"insert": "added", "delete": "deleted", "replace": "edited"}
+ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}Z$")
 BLOCK_VERBS: dict[str, str] = {
     "insert": "added",
     "delete": "removed",
@@ -128,8 +132,33 @@ def headline_line(change: Change, old: Article, new: Article) -> str:
         return f"Article removed: {old.headline or new.headline}"
     if "restored" in change.kinds:
         return f"Article restored: {new.headline or old.headline}"
+    if change.kinds & LIVEBLOG_KINDS:
+        return _liveblog_line(change, new.headline or old.headline)
     noun = "Page" if new.mode == "page" else "Article"
     return f"{noun} edited: {new.headline or old.headline}"
+
+
+def entry_when(time: str) -> str:
+    """An entry's stored time as people read it: ``2026-12-01 10:05 UTC`` (else as stored)."""
+    match = ISO_UTC.match(time)
+    return f"{match[1]} {match[2]} UTC" if match else time
+
+
+def _liveblog_line(change: Change, headline: str) -> str:
+    """ "Live blog entry 2026-12-01 09:30 UTC edited: ...": the entries' times lead, since the
+    time is how a reader finds the entry on the page."""
+    blocks = [b for fd in change.fields if fd.field == "liveblog" for b in fd.blocks]
+    touched = [b for b in blocks if b.tag in ("replace", "delete")]
+    if touched:
+        noun = "entry" if len(touched) == 1 else "entries"
+        what = ", ".join(f"{entry_when(b.label)} {LIVE_VERBS[b.tag]}" for b in touched)
+        return f"Live blog {noun} {what}: {headline}"
+    if "liveblog_edit" in change.kinds:
+        return f"No longer a live blog: {headline}"
+    added = sum(1 for b in blocks if b.tag == "insert")
+    if not added:
+        return f"Now a live blog: {headline}"
+    return f"Live blog updated ({added} new {'entry' if added == 1 else 'entries'}): {headline}"
 
 
 def summary_line(change: Change) -> str:
@@ -166,6 +195,8 @@ def _block_sections(fd: FieldDiff) -> Iterator[Section]:
 
 
 def _block_label(noun: str, block: BlockOp) -> str:
+    if block.label:  # a live-blog entry: named by its time, not its position
+        return f"{noun} {entry_when(block.label)} {LIVE_VERBS.get(block.tag, 'edited')}"
     number = (block.new_index if block.new_index is not None else block.old_index or 0) + 1
     if block.tag == "move":
         moved = f"{noun} {(block.old_index or 0) + 1} moved to {number}"
@@ -446,9 +477,10 @@ def render_json(
             # scalar fields (headline, subheadline, byline, published, modified, canonical_url)
             {"field": str, "ops": [{"tag": "equal|insert|delete|replace", "old": str, "new": str}]},
             # list fields (body, captions): only the changed blocks, indices 0-based
-            {"field": "body" | "captions", "blocks": [
+            {"field": "body" | "captions" | "liveblog", "blocks": [
               {"tag": "insert|delete|replace|move", "old_index": int | null,
-               "new_index": int | null, "old": str, "new": str, "ops": [op, ...]}
+               "new_index": int | null, "old": str, "new": str, "ops": [op, ...],
+               "label": str}                   # liveblog only: the entry's time
             ]}
           ]
         }
@@ -485,19 +517,22 @@ def _ops_json(ops: Sequence[DiffOp]) -> list[dict[str, str]]:
 def _field_json(fd: FieldDiff) -> dict[str, Any]:
     if not fd.blocks:
         return {"field": fd.field, "ops": _ops_json(fd.ops)}
-    blocks = [
-        {
-            "tag": b.tag,
-            "old_index": b.old_index,
-            "new_index": b.new_index,
-            "old": b.old,
-            "new": b.new,
-            "ops": _ops_json(b.words),
-        }
-        for b in fd.blocks
-        if b.tag != "equal"
-    ]
+    blocks = [_block_json(b) for b in fd.blocks if b.tag != "equal"]
     return {"field": fd.field, "blocks": blocks}
+
+
+def _block_json(block: BlockOp) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "tag": block.tag,
+        "old_index": block.old_index,
+        "new_index": block.new_index,
+        "old": block.old,
+        "new": block.new,
+        "ops": _ops_json(block.words),
+    }
+    if block.label:  # live-blog entries only: other stored diffs keep their exact shape
+        data["label"] = block.label
+    return data
 
 
 # --- what is watched on a page ------------------------------------------------------------------
@@ -619,6 +654,7 @@ def _field_from_json(item: Mapping[str, Any]) -> FieldDiff:
             str(block.get("old", "")),
             str(block.get("new", "")),
             _ops_from_json(block.get("ops") or ()),
+            str(block.get("label") or ""),
         )
         for block in item["blocks"]
     )
