@@ -68,14 +68,44 @@ BODY = (
 # A live blog's entries: (id, time, title, text). ``liveblog_page`` shows them newest first.
 Entry = tuple[str, str, str, str]
 LIVE_ENTRIES: tuple[Entry, ...] = (
-    ("post-1", "2026-12-01T09:00:00Z", "Polls open", "Polling stations opened at nine across the region, with short queues reported in most towns."),
-    ("post-2", "2026-12-01T09:30:00Z", "Turnout steady", "Officials said turnout was steady through the first half hour, in line with the last election."),
-    ("post-3", "2026-12-01T10:05:00Z", "", "A power cut briefly closed two polling stations in the north; voters were asked to wait or return later."),
+    (
+        "post-1",
+        "2026-12-01T09:00:00Z",
+        "Polls open",
+        "Polling stations opened at nine across the region, with short queues reported in most towns.",
+    ),
+    (
+        "post-2",
+        "2026-12-01T09:30:00Z",
+        "Turnout steady",
+        "Officials said turnout was steady through the first half hour, in line with the last election.",
+    ),
+    (
+        "post-3",
+        "2026-12-01T10:05:00Z",
+        "",
+        "A power cut briefly closed two polling stations in the north; voters were asked to wait or return later.",
+    ),
 )
 MORE_ENTRIES: tuple[Entry, ...] = (
-    ("post-4", "2026-12-01T10:40:00Z", "Candidates vote", "Both main candidates cast their ballots before noon and spoke briefly to reporters outside."),
-    ("post-5", "2026-12-01T11:15:00Z", "", "The electoral commission said it had received no formal complaints so far this morning."),
-    ("post-6", "2026-12-01T11:50:00Z", "Midday figures", "Midday figures put turnout at 31 percent, two points higher than at the same time last year."),
+    (
+        "post-4",
+        "2026-12-01T10:40:00Z",
+        "Candidates vote",
+        "Both main candidates cast their ballots before noon and spoke briefly to reporters outside.",
+    ),
+    (
+        "post-5",
+        "2026-12-01T11:15:00Z",
+        "",
+        "The electoral commission said it had received no formal complaints so far this morning.",
+    ),
+    (
+        "post-6",
+        "2026-12-01T11:50:00Z",
+        "Midday figures",
+        "Midday figures put turnout at 31 percent, two points higher than at the same time last year.",
+    ),
 )
 
 
@@ -107,12 +137,22 @@ def liveblog_page(
             "headline": headline,
             "coverageStartTime": "2026-12-01T08:00:00Z",
             "liveBlogUpdate": [
-                {"@type": "BlogPosting", "@id": f"#{ident}", "headline": title, "datePublished": when, "articleBody": text}
+                {
+                    "@type": "BlogPosting",
+                    "@id": f"#{ident}",
+                    "headline": title,
+                    "datePublished": when,
+                    "articleBody": text,
+                }
                 for ident, when, title, text in shown
             ],
         },
     ]
-    ld = f'<script type="application/ld+json">{json.dumps({"@context": "https://schema.org", "@graph": graph})}</script>' if json_ld else ""
+    ld = (
+        f'<script type="application/ld+json">{json.dumps({"@context": "https://schema.org", "@graph": graph})}</script>'
+        if json_ld
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(headline)} | The Daily Test</title>
 <meta property="og:title" content="{esc(headline)}">{ld}</head>

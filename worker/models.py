@@ -434,6 +434,9 @@ class CheckResult:
     detail: str | None = None  # why an unchanged check was unchanged (``history --verbose``)
     # feeds and sitemaps: (article url, when the source says it last changed), for polling
     signals: tuple[tuple[str, str], ...] = ()
+    # a held live-blog update: the stored validators stay, so the next fetch reads the page in
+    # full instead of a 304 that would hide the entries still waiting to be stored
+    keep_validators: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

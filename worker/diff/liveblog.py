@@ -39,8 +39,8 @@ def entry_diffs(old: Article, new: Article, tally: Tally) -> Iterable[FieldDiff]
     """The ``liveblog`` field of two live states (already canonical): one block per entry that
     is new, edited or gone; nothing when every entry reads the same."""
     pairs, gone, added = pair_entries(old.entries, new.entries)
-    blocks = [_edited(i, j, old.entries[i], new.entries[j]) for i, j in pairs]
-    blocks = [block for block in blocks if block is not None]
+    edited = (_edited(i, j, old.entries[i], new.entries[j]) for i, j in pairs)
+    blocks = [block for block in edited if block is not None]
     blocks += [_gone(i, old.entries[i]) for i in gone]
     blocks += [_added(j, new.entries[j]) for j in added]
     for block in blocks:
