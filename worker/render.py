@@ -543,7 +543,8 @@ def render_article_view(article: Article) -> str:
 
     Page mode and article mode alike: the text blocks in reading order (headings marked
     ``##``), then the images (the lead one marked), the links with their absolute targets and
-    the embeds, each with the paragraph it belongs to. Control characters are stripped.
+    the embeds, each with the paragraph it belongs to, and a live blog's entries. Control
+    characters are stripped.
     """
     lines = [f"mode: {article.mode}", f"headline: {article.headline}"]
     lines.extend(f"{name}: {value}" for name, value in _view_meta(article) if value)
@@ -556,7 +557,19 @@ def render_article_view(article: Article) -> str:
         else:
             lines.append(paragraph)
     lines.extend(_view_media(article))
+    lines.extend(_view_entries(article))
     return "\n".join(clean_text(line) for line in lines)
+
+
+def _view_entries(article: Article) -> list[str]:
+    """A live blog's entries as editwatch compares them: time, key, title and text."""
+    if not article.entries:
+        return []
+    lines = ["", f"live blog entries ({len(article.entries)}):"]
+    for entry in article.entries:
+        title = f" {entry.title}:" if entry.title else ""
+        lines.append(f"  [{entry_when(entry.time)}] <{entry.key}>{title} {entry.text}")
+    return lines
 
 
 def _view_meta(article: Article) -> list[tuple[str, str]]:
