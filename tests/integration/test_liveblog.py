@@ -41,16 +41,27 @@ def serve(http_server: LocalHTTPServer, entries: tuple[Entry, ...], **page: Any)
     http_server.route(PATH, body=liveblog_page(HEADLINE, entries, **page), headers=HTML)
 
 
+def configure(
+    http_server: LocalHTTPServer,
+    tmp_path: Path,
+    path: str = PATH,
+    min_interval: str = "0s",
+    **watch: Any,
+) -> tuple[Path, Path]:
+    """(config dir, data dir) watching ``path`` as "election" with the given cap."""
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(path), "name": "election", **watch}],
+        extra={"liveblog": {"min_interval": min_interval}},
+    )
+    return config, tmp_path / "data"
+
+
 def setup(
     http_server: LocalHTTPServer, tmp_path: Path, min_interval: str = "0s", **watch: Any
 ) -> tuple[Path, Path]:
     serve(http_server, LIVE_ENTRIES)
-    config = write_config(
-        tmp_path / "config",
-        [{"url": http_server.url(PATH), "name": "election", **watch}],
-        extra={"liveblog": {"min_interval": min_interval}},
-    )
-    return config, tmp_path / "data"
+    return configure(http_server, tmp_path, min_interval=min_interval, **watch)
 
 
 def stored_entries(config: Path, data: Path) -> list[list[str]]:
@@ -103,12 +114,7 @@ def test_json_ld_live_blog_appended_oldest_first(
     JSON-LD entries are read, appended ones are updates, an edit is `liveblog_edit`."""
     page = {"json_ld": True, "newest_first": False}
     http_server.route("/2026/12/01/election", body=liveblog_page(HEADLINE, LIVE_ENTRIES, **page))
-    config = write_config(
-        tmp_path / "config",
-        [{"url": http_server.url("/2026/12/01/election"), "name": "election"}],
-        extra={"liveblog": {"min_interval": "0s"}},
-    )
-    data = tmp_path / "data"
+    config, data = configure(http_server, tmp_path, "/2026/12/01/election")
     check(config, data)
     grown = LIVE_ENTRIES + MORE_ENTRIES
     http_server.route("/2026/12/01/election", body=liveblog_page(HEADLINE, grown, **page))
@@ -146,11 +152,7 @@ def test_updates_are_capped_and_nothing_is_lost(
     ]
     serve(http_server, waited + MORE_ENTRIES[2:], noise=4)
     assert check(config, data)["outcome"] == "unchanged"
-    write_config(
-        config,
-        [{"url": http_server.url(PATH), "name": "election"}],
-        extra={"liveblog": {"min_interval": "2s"}},
-    )
+    configure(http_server, tmp_path, min_interval="2s")
     released = wait_for(lambda: (r := check(config, data))["outcome"] == "changed" and r, 15)
     assert released["version"] == 3 and released["kinds"] == ["liveblog_entry"]
     assert stored_entries(config, data)[-1][0] == "post-6"
@@ -182,12 +184,7 @@ def test_page_becomes_a_live_blog_and_stops_being_one(
     """An article that turns into a live blog is one change saying so; its entries are then
     updates; when it is a plain article again, that is an edit (and alerts)."""
     http_server.route("/news/election", body=article_page(HEADLINE, BODY), headers=HTML)
-    config = write_config(
-        tmp_path / "config",
-        [{"url": http_server.url("/news/election"), "name": "election"}],
-        extra={"liveblog": {"min_interval": "0s"}},
-    )
-    data = tmp_path / "data"
+    config, data = configure(http_server, tmp_path, "/news/election")
     check(config, data)
     six = LIVE_ENTRIES + MORE_ENTRIES
     http_server.route("/news/election", body=liveblog_page(HEADLINE, six[:5]), headers=HTML)
