@@ -46,22 +46,24 @@ def configure(
     tmp_path: Path,
     path: str = PATH,
     min_interval: str = "0s",
+    database_url: str | None = None,
     **watch: Any,
 ) -> tuple[Path, Path]:
     """(config dir, data dir) watching ``path`` as "election" with the given cap."""
+    extra: dict[str, Any] = {"liveblog": {"min_interval": min_interval}}
+    if database_url:
+        extra["database_url"] = database_url
     config = write_config(
         tmp_path / "config",
         [{"url": http_server.url(path), "name": "election", **watch}],
-        extra={"liveblog": {"min_interval": min_interval}},
+        extra=extra,
     )
     return config, tmp_path / "data"
 
 
-def setup(
-    http_server: LocalHTTPServer, tmp_path: Path, min_interval: str = "0s", **watch: Any
-) -> tuple[Path, Path]:
+def setup(http_server: LocalHTTPServer, tmp_path: Path, **options: Any) -> tuple[Path, Path]:
     serve(http_server, LIVE_ENTRIES)
-    return configure(http_server, tmp_path, min_interval=min_interval, **watch)
+    return configure(http_server, tmp_path, **options)
 
 
 def stored_entries(config: Path, data: Path) -> list[list[str]]:
@@ -72,16 +74,24 @@ def stored_entries(config: Path, data: Path) -> list[list[str]]:
         return [[e.key for e in v.article.entries] for v in store.versions(watch.id)]
 
 
+def last_check_detail(config: Path, data: Path) -> str:
+    """Why the last check stored nothing, as `history --verbose` shows it."""
+    settings = load_settings(config, data)
+    with Store(database_url_for(settings.data_dir, settings.database_url)) as store:
+        (watch,) = store.list_watches()
+        return store.checks(watch.id, 1)[0].detail or ""
+
+
 def edited(entries: tuple[Entry, ...], key: str, old: str, new: str) -> tuple[Entry, ...]:
     return tuple((k, t, h, x.replace(old, new) if k == key else x) for k, t, h, x in entries)
 
 
 def test_new_entries_are_stored_quietly_edits_and_deletions_alert(
-    http_server: LocalHTTPServer, tmp_path: Path
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
 ) -> None:
     """Appended entries make versions and no alert; editing one earlier entry and deleting
-    another make two `liveblog_edit` alerts that name the entries' times."""
-    config, data = setup(http_server, tmp_path)
+    another make two `liveblog_edit` alerts that name the entries' times (either backend)."""
+    config, data = setup(http_server, tmp_path, database_url=store_url)
     assert check(config, data)["outcome"] == "new"
     serve(http_server, LIVE_ENTRIES + MORE_ENTRIES[:1], noise=1)
     first = check(config, data)
@@ -130,18 +140,19 @@ def test_json_ld_live_blog_appended_oldest_first(
 
 
 def test_updates_are_capped_and_nothing_is_lost(
-    http_server: LocalHTTPServer, tmp_path: Path
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
 ) -> None:
     """Within `liveblog.min_interval` new entries are not stored (the check says why); an
     earlier entry's edit is stored at once with every entry that waited; after the interval
-    the next update is stored."""
-    config, data = setup(http_server, tmp_path, min_interval="30m")
+    the next update is stored (either backend)."""
+    config, data = setup(http_server, tmp_path, min_interval="30m", database_url=store_url)
     check(config, data)
     for count in (1, 2):
         serve(http_server, LIVE_ENTRIES + MORE_ENTRIES[:count], noise=count)
         held = check(config, data)
         assert held["outcome"] == "unchanged" and held["version"] == 1
     assert len(stored_entries(config, data)) == 1
+    assert "2 new entries not stored yet" in last_check_detail(config, data)  # history -v
     waited = edited(LIVE_ENTRIES + MORE_ENTRIES[:2], "post-1", "short queues", "long queues")
     serve(http_server, waited, noise=3)
     row = check(config, data)
@@ -152,7 +163,7 @@ def test_updates_are_capped_and_nothing_is_lost(
     ]
     serve(http_server, waited + MORE_ENTRIES[2:], noise=4)
     assert check(config, data)["outcome"] == "unchanged"
-    configure(http_server, tmp_path, min_interval="2s")
+    configure(http_server, tmp_path, min_interval="2s", database_url=store_url)
     released = wait_for(lambda: (r := check(config, data))["outcome"] == "changed" and r, 15)
     assert released["version"] == 3 and released["kinds"] == ["liveblog_entry"]
     assert stored_entries(config, data)[-1][0] == "post-6"
