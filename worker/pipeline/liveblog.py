@@ -12,6 +12,8 @@ with every entry that waited.
 
 from __future__ import annotations
 
+import math
+
 from worker import diff as diffing
 from worker.config import LiveBlogSettings
 from worker.models import Change, CheckResult, Version
@@ -35,9 +37,13 @@ def held_update(
     added = sum(1 for fd in change.fields for block in fd.blocks if block.tag == "insert")
     detail = (
         f"live blog: {added} new {'entry' if added == 1 else 'entries'} not stored yet "
-        f"(liveblog.min_interval; at most one update per {settings.min_interval:.0f}s, "
-        f"{wait:.0f}s to go); v{current.number} is still the state compared with"
+        f"(liveblog.min_interval {_minutes(settings.min_interval)}: stored at the next check "
+        f"after {_minutes(wait)}); v{current.number} is still the state compared with"
     )
     return result_for(
         target.watch, "unchanged", version=current.number, detail=detail, keep_validators=True
     )
+
+
+def _minutes(seconds: float) -> str:
+    return f"{math.ceil(seconds / 60)} min" if seconds >= 60 else f"{math.ceil(seconds)} s"
