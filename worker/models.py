@@ -61,6 +61,10 @@ ChangeKind = Literal[
     "liveblog_edit",  # an earlier live-blog entry edited or deleted
 ]
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+# A live blog's kinds, and the field of a Change that holds its changed entries (one block per
+# entry, labelled with the entry's time): the diff writes them, the renderers read them.
+LIVEBLOG_KINDS: frozenset[ChangeKind] = frozenset({"liveblog_entry", "liveblog_edit"})
+LIVEBLOG_FIELD = "liveblog"
 # How much a change weighs, lightest first; compare levels with SIGNIFICANCE_RANK, never by name.
 Significance = Literal["minor", "moderate", "major"]
 SIGNIFICANCES: tuple[Significance, ...] = get_args(Significance)

@@ -29,6 +29,8 @@ from rich.text import Text
 
 from worker.models import (
     CHANGE_KINDS,
+    LIVEBLOG_FIELD,
+    LIVEBLOG_KINDS,
     SIGNIFICANCES,
     Article,
     BlockOp,
@@ -59,9 +61,8 @@ FIELD_LABELS: dict[str, str] = {
     "links": "Links",
     "embeds": "Embeds",
     "sections": "Sections",
-    "liveblog": "entry",  # a live blog's entries, each block labelled with the entry's time
+    LIVEBLOG_FIELD: "entry",  # a live blog's entries, each block labelled with the entry's time
 }
-LIVEBLOG_KINDS = frozenset({"liveblog_entry", "liveblog_edit"})
 LIVE_VERBS: dict[str, str] = {"insert": "added", "delete": "deleted", "replace": "edited"}
 ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}Z$")
 BLOCK_VERBS: dict[str, str] = {
@@ -147,7 +148,7 @@ def entry_when(time: str) -> str:
 def _liveblog_line(change: Change, headline: str) -> str:
     """ "Live blog entry 2026-12-01 09:30 UTC edited: ...": the entries' times lead, since the
     time is how a reader finds the entry on the page."""
-    blocks = [b for fd in change.fields if fd.field == "liveblog" for b in fd.blocks]
+    blocks = [b for fd in change.fields if fd.field == LIVEBLOG_FIELD for b in fd.blocks]
     touched = [b for b in blocks if b.tag in ("replace", "delete")]
     if touched:
         noun = "entry" if len(touched) == 1 else "entries"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from worker.diff.align import align_blocks
-from worker.diff.liveblog import LIVEBLOG_FIELD, entry_diffs, transition_details
+from worker.diff.liveblog import entry_diffs, transition_details
 from worker.diff.media import MEDIA_FIELDS, media_diffs
 from worker.diff.summary import cap_details, quote
 from worker.diff.taxonomy import (
@@ -26,7 +26,16 @@ from worker.diff.taxonomy import (
     tally_ops,
 )
 from worker.diff.words import word_ops
-from worker.models import Article, BlockOp, Change, ChangeKind, DiffOp, FieldDiff
+from worker.models import (
+    LIVEBLOG_FIELD,
+    LIVEBLOG_KINDS,
+    Article,
+    BlockOp,
+    Change,
+    ChangeKind,
+    DiffOp,
+    FieldDiff,
+)
 from worker.normalize import normalize_article, normalize_text
 
 # Scalar article attributes, the kind a change to each one implies.
@@ -38,7 +47,6 @@ SCALAR_FIELDS: tuple[tuple[str, ChangeKind], ...] = (
     ("modified", "dates"),
     ("canonical_url", "url"),
 )
-LIVEBLOG_KINDS: frozenset[ChangeKind] = frozenset({"liveblog_entry", "liveblog_edit"})
 # Fields reported only beside a real edit.
 CONTEXT_FIELDS = frozenset({"canonical_url"})
 # List attributes and the field name their FieldDiff carries.

@@ -20,11 +20,10 @@ from collections.abc import Iterable, Sequence
 from worker.diff.summary import quote
 from worker.diff.taxonomy import Tally, check_correction, tally_ops
 from worker.diff.words import word_ops
-from worker.models import Article, BlockOp, DiffOp, FieldDiff, LiveEntry
+from worker.models import LIVEBLOG_FIELD, Article, BlockOp, DiffOp, FieldDiff, LiveEntry
 from worker.normalize import normalize_text
 from worker.render import entry_when
 
-LIVEBLOG_FIELD = "liveblog"  # the FieldDiff that holds the changed entries
 ISO_UTC_LENGTH = len("2026-12-01T10:05:00Z")  # entry times the extractor could read
 
 
