@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.configs import write_config
 from tests.pages import BODY, LIVE_ENTRIES, MORE_ENTRIES, article_page, liveblog_page
+from worker.config import load_settings
 from worker.diff import compare, is_liveblog_update, should_alert
+from worker.errors import ConfigError
 from worker.extract import extract_article
 from worker.extract.liveblog import entry_time
 from worker.models import Article, LiveEntry
@@ -192,3 +197,18 @@ def test_rendered_entry_diff_round_trips_with_its_time() -> None:
     assert "entry 2026-12-01 09:30 UTC edited:" in text
     assert "[-steady -]{+very low +}" in text
     assert again.fields[0].blocks == change.fields[0].blocks and again.kinds == change.kinds
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def test_min_interval_is_a_duration_with_a_clear_error(tmp_path: Path) -> None:
+    """`liveblog.min_interval` reads like every duration, defaults to 30 minutes, and a
+    misspelt value names the file and the field."""
+    assert load_settings(write_config(tmp_path / "a", []), env={}).liveblog.min_interval == 1800
+    good = write_config(tmp_path / "b", [], extra={"liveblog": {"min_interval": "10m"}})
+    assert load_settings(good, env={}).liveblog.min_interval == 600
+    bad = write_config(tmp_path / "c", [], extra={"liveblog": {"min_interval": "half an hour"}})
+    with pytest.raises(ConfigError) as caught:
+        load_settings(bad, env={})
+    assert "editwatch.yaml" in str(caught.value) and "liveblog.min_interval" in str(caught.value)
