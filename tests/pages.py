@@ -66,3 +66,105 @@ BODY = (
     "Opponents argued that the budget relied on optimistic revenue forecasts and would leave reserves thin.",
     "The mayor is expected to sign the measure later this week, according to her office.",
 )
+
+
+# A live blog's entries: (id, time, title, text). ``liveblog_page`` shows them newest first.
+Entry = tuple[str, str, str, str]
+LIVE_ENTRIES: tuple[Entry, ...] = (
+    (
+        "post-1",
+        "2026-12-01T09:00:00Z",
+        "Polls open",
+        "Polling stations opened at nine across the region, with short queues reported in most towns.",
+    ),
+    (
+        "post-2",
+        "2026-12-01T09:30:00Z",
+        "Turnout steady",
+        "Officials said turnout was steady through the first half hour, in line with the last election.",
+    ),
+    (
+        "post-3",
+        "2026-12-01T10:05:00Z",
+        "",
+        "A power cut briefly closed two polling stations in the north; voters were asked to wait or return later.",
+    ),
+)
+MORE_ENTRIES: tuple[Entry, ...] = (
+    (
+        "post-4",
+        "2026-12-01T10:40:00Z",
+        "Candidates vote",
+        "Both main candidates cast their ballots before noon and spoke briefly to reporters outside.",
+    ),
+    (
+        "post-5",
+        "2026-12-01T11:15:00Z",
+        "",
+        "The electoral commission said it had received no formal complaints so far this morning.",
+    ),
+    (
+        "post-6",
+        "2026-12-01T11:50:00Z",
+        "Midday figures",
+        "Midday figures put turnout at 31 percent, two points higher than at the same time last year.",
+    ),
+)
+
+
+def liveblog_page(
+    headline: str,
+    entries: Sequence[Entry],
+    *,
+    noise: int = 0,
+    json_ld: bool = False,
+    newest_first: bool = True,
+) -> bytes:
+    """A live blog: an intro and one ``<article id=...>`` per entry with a ``<time>``.
+
+    ``json_ld`` adds a ``LiveBlogPosting`` with the entries as ``liveBlogUpdate`` (in
+    ``@graph``); without it only the DOM (and the URL) tells.
+    """
+    esc = html.escape
+    shown = list(reversed(entries)) if newest_first else list(entries)
+    posts = "".join(
+        f'<article class="post" id="{esc(ident)}"><time datetime="{when}">{when[11:16]}</time>'
+        + (f"<h2>{esc(title)}</h2>" if title else "")
+        + f'<p>{esc(text)}</p><div class="share-bar"><a href="/share/{esc(ident)}">Share</a></div></article>'
+        for ident, when, title, text in shown
+    )
+    graph = [
+        {"@type": "WebPage", "name": headline},
+        {
+            "@type": "LiveBlogPosting",
+            "headline": headline,
+            "coverageStartTime": "2026-12-01T08:00:00Z",
+            "liveBlogUpdate": [
+                {
+                    "@type": "BlogPosting",
+                    "@id": f"#{ident}",
+                    "headline": title,
+                    "datePublished": when,
+                    "articleBody": text,
+                }
+                for ident, when, title, text in shown
+            ],
+        },
+    ]
+    ld = (
+        f'<script type="application/ld+json">{json.dumps({"@context": "https://schema.org", "@graph": graph})}</script>'
+        if json_ld
+        else ""
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(headline)} | The Daily Test</title>
+<meta property="og:title" content="{esc(headline)}">{ld}</head>
+<body>
+<nav class="site-nav"><a href="/">Home</a> <a href="/world">World</a></nav>
+<main><div class="liveblog">
+<h1>{esc(headline)}</h1>
+<div class="share-bar"><span class="share-count">{1000 + noise * 37} shares</span></div>
+<div class="stream">{posts}</div>
+</div></main>
+<footer class="site-footer">© The Daily Test.</footer>
+</body></html>""".encode()

@@ -357,6 +357,20 @@ class RetentionSettings(_Frozen):
     _durations = _duration_field("raw_html")
 
 
+class LiveBlogSettings(_Frozen):
+    """``liveblog:``: how often a live blog's new entries make a new stored state.
+
+    A live blog that posts every few minutes would otherwise store a state per check. New
+    entries found sooner than ``min_interval`` after the last stored state wait (nothing is
+    lost: the stored state stays what the next check compares with, so they are still new
+    then); an edited or deleted earlier entry is stored at once. ``0`` stores every update.
+    """
+
+    min_interval: float = 1800.0
+
+    _durations = _duration_field("min_interval")
+
+
 class SettingsFile(_Frozen):
     """The shape of ``config/editwatch.yaml``."""
 
@@ -376,6 +390,7 @@ class SettingsFile(_Frozen):
     web: WebSettings = WebSettings()
     db: DbSettings = DbSettings()
     retention: RetentionSettings = RetentionSettings()
+    liveblog: LiveBlogSettings = LiveBlogSettings()
 
     @field_validator("database_url")
     @classmethod
@@ -479,6 +494,7 @@ class Settings(_Frozen):
     web: WebSettings = WebSettings()
     db: DbSettings = DbSettings()
     retention: RetentionSettings = RetentionSettings()
+    liveblog: LiveBlogSettings = LiveBlogSettings()
 
     def watch_named(self, key: str) -> Watch | None:
         """The watch whose name or URL is ``key``."""
@@ -884,6 +900,7 @@ def _settings(
         web=raw.web,
         db=raw.db,
         retention=raw.retention,
+        liveblog=raw.liveblog,
     )
 
 

@@ -57,8 +57,14 @@ ChangeKind = Literal[
     "restored",
     "ab_test",
     "ab_test_repeat",
+    "liveblog_entry",  # new entries on a live blog: an update, alerted only when opted in
+    "liveblog_edit",  # an earlier live-blog entry edited or deleted
 ]
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+# A live blog's kinds, and the field of a Change that holds its changed entries (one block per
+# entry, labelled with the entry's time): the diff writes them, the renderers read them.
+LIVEBLOG_KINDS: frozenset[ChangeKind] = frozenset({"liveblog_entry", "liveblog_edit"})
+LIVEBLOG_FIELD = "liveblog"
 # How much a change weighs, lightest first; compare levels with SIGNIFICANCE_RANK, never by name.
 Significance = Literal["minor", "moderate", "major"]
 SIGNIFICANCES: tuple[Significance, ...] = get_args(Significance)
@@ -242,6 +248,23 @@ def _media_tuple(cls: type[Any], items: Any) -> tuple[Any, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveEntry:
+    """One timestamped entry of a live blog, as the page shows it.
+
+    ``key`` is the entry's stable identity across checks (its ``id`` attribute, JSON-LD
+    ``@id`` or ``url``, else its time and first words), so an edited entry is paired with
+    itself, not read as one entry deleted and another added. ``time`` is the entry's
+    publication time as ISO 8601 UTC (``2026-12-01T10:05:00Z``) when the page's value parses,
+    else the page's own text.
+    """
+
+    key: str
+    time: str
+    title: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """The parts of a news article that editwatch compares, each as its own field."""
 
@@ -262,6 +285,14 @@ class Article:
     # False for states stored before media were extracted: their media are unknown, not absent,
     # so the diff does not report every image and link of such a state as added.
     media_known: bool = True
+    # A live blog's entries (worker.extract.liveblog); empty for every other page. A live blog
+    # is compared entry by entry instead of paragraph by paragraph (worker.diff.liveblog).
+    entries: tuple[LiveEntry, ...] = ()
+
+    @property
+    def is_liveblog(self) -> bool:
+        """The page was read as a live blog (it can become one, or stop, between checks)."""
+        return bool(self.entries)
 
     @property
     def body_text(self) -> str:
@@ -269,6 +300,12 @@ class Article:
         return "\n\n".join(self.paragraphs)
 
     def to_dict(self) -> dict[str, Any]:
+        data = self._fields_dict()
+        if self.entries:  # only live blogs carry the key: other stored states stay as they were
+            data["entries"] = [dataclasses.asdict(entry) for entry in self.entries]
+        return data
+
+    def _fields_dict(self) -> dict[str, Any]:
         return {
             "headline": self.headline,
             "subheadline": self.subheadline,
@@ -304,6 +341,7 @@ class Article:
             links=_media_tuple(Link, data.get("links")),
             embeds=_media_tuple(Embed, data.get("embeds")),
             media_known="images" in data,
+            entries=_media_tuple(LiveEntry, data.get("entries")),
         )
 
 
@@ -332,6 +370,7 @@ class BlockOp:
     old: str = ""
     new: str = ""
     words: tuple[DiffOp, ...] = ()
+    label: str = ""  # a live-blog entry's time: what the renderers name the block by
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +440,9 @@ class CheckResult:
     signals: tuple[tuple[str, str], ...] = ()
     # articles: the page's own dateModified (UTC, ISO 8601) when it gives one, for polling
     modified: str | None = None
+    # a held live-blog update: the stored validators stay, so the next fetch reads the page in
+    # full instead of a 304 that would hide the entries still waiting to be stored
+    keep_validators: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

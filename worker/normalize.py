@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from worker.models import Article, Embed, Image, Link
+from worker.models import Article, Embed, Image, Link, LiveEntry
 from worker.urls import clean_asset_url, clean_url, image_identity
 
 # Characters that render as nothing (or only steer layout) and appear and vanish between renders.
@@ -229,6 +229,7 @@ FINGERPRINT_FIELDS = (
     "captions",
 )
 LIST_FIELDS = ("paragraphs", "captions")
+LIVEBLOG_FIELDS = ("headline", "subheadline", "byline", "published", "modified")
 METADATA_FIELDS = ("byline", "published", "modified")
 
 
@@ -326,6 +327,18 @@ def normalize_article(article: Article) -> Article:
         captions=_clean_items(article.captions),
         canonical_url=normalize_text(article.canonical_url),
         language=normalize_text(article.language).lower(),
+        entries=tuple(_clean_entry(entry) for entry in article.entries),
+    )
+
+
+def _clean_entry(entry: LiveEntry) -> LiveEntry:
+    """A live-blog entry in canonical form: the same folds and inline noise rules as a
+    paragraph (an entry's "Updated 5 minutes ago" is the clock, not an edit)."""
+    return LiveEntry(
+        key=normalize_text(entry.key),
+        time=normalize_text(entry.time),
+        title=strip_inline_noise(entry.title),
+        text=strip_inline_noise(entry.text),
     )
 
 
@@ -379,8 +392,23 @@ def fingerprint(article: Article) -> str:
     None for exactly the pairs whose fingerprints are equal.
     """
     normalized = normalize_article(article)
+    if normalized.entries:
+        return _digest(_liveblog_canonical(normalized))
     payload = {name: getattr(normalized, name) for name in FINGERPRINT_FIELDS}
     payload.update(media_canonical(article))
+    return _digest(payload)
+
+
+def _liveblog_canonical(normalized: Article) -> dict[str, object]:
+    """What a live blog is compared on: its scalar fields and its entries. The body and the
+    media are the entries again, so they do not count twice (and a new entry's photo is part
+    of the update, not an image edit). Entries are sorted: newest-first or last is layout."""
+    payload: dict[str, object] = {name: getattr(normalized, name) for name in LIVEBLOG_FIELDS}
+    payload["entries"] = sorted([e.key, e.time, e.title, e.text] for e in normalized.entries)
+    return payload
+
+
+def _digest(payload: dict[str, object]) -> str:
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 

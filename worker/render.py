@@ -29,6 +29,8 @@ from rich.text import Text
 
 from worker.models import (
     CHANGE_KINDS,
+    LIVEBLOG_FIELD,
+    LIVEBLOG_KINDS,
     SIGNIFICANCES,
     Article,
     BlockOp,
@@ -59,7 +61,10 @@ FIELD_LABELS: dict[str, str] = {
     "links": "Links",
     "embeds": "Embeds",
     "sections": "Sections",
+    LIVEBLOG_FIELD: "entry",  # a live blog's entries, each block labelled with the entry's time
 }
+LIVE_VERBS: dict[str, str] = {"insert": "added", "delete": "deleted", "replace": "edited"}
+ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}Z$")
 BLOCK_VERBS: dict[str, str] = {
     "insert": "added",
     "delete": "removed",
@@ -128,8 +133,33 @@ def headline_line(change: Change, old: Article, new: Article) -> str:
         return f"Article removed: {old.headline or new.headline}"
     if "restored" in change.kinds:
         return f"Article restored: {new.headline or old.headline}"
+    if change.kinds & LIVEBLOG_KINDS:
+        return _liveblog_line(change, new.headline or old.headline)
     noun = "Page" if new.mode == "page" else "Article"
     return f"{noun} edited: {new.headline or old.headline}"
+
+
+def entry_when(time: str) -> str:
+    """An entry's stored time as people read it: ``2026-12-01 10:05 UTC`` (else as stored)."""
+    match = ISO_UTC.match(time)
+    return f"{match[1]} {match[2]} UTC" if match else time
+
+
+def _liveblog_line(change: Change, headline: str) -> str:
+    """ "Live blog entry 2026-12-01 09:30 UTC edited: ...": the entries' times lead, since the
+    time is how a reader finds the entry on the page."""
+    blocks = [b for fd in change.fields if fd.field == LIVEBLOG_FIELD for b in fd.blocks]
+    touched = [b for b in blocks if b.tag in ("replace", "delete")]
+    if touched:
+        noun = "entry" if len(touched) == 1 else "entries"
+        what = ", ".join(f"{entry_when(b.label)} {LIVE_VERBS[b.tag]}" for b in touched)
+        return f"Live blog {noun} {what}: {headline}"
+    if "liveblog_edit" in change.kinds:
+        return f"No longer a live blog: {headline}"
+    added = sum(1 for b in blocks if b.tag == "insert")
+    if not added:
+        return f"Now a live blog: {headline}"
+    return f"Live blog updated ({added} new {'entry' if added == 1 else 'entries'}): {headline}"
 
 
 def summary_line(change: Change) -> str:
@@ -166,6 +196,8 @@ def _block_sections(fd: FieldDiff) -> Iterator[Section]:
 
 
 def _block_label(noun: str, block: BlockOp) -> str:
+    if block.label:  # a live-blog entry: named by its time, not its position
+        return f"{noun} {entry_when(block.label)} {LIVE_VERBS.get(block.tag, 'edited')}"
     number = (block.new_index if block.new_index is not None else block.old_index or 0) + 1
     if block.tag == "move":
         moved = f"{noun} {(block.old_index or 0) + 1} moved to {number}"
@@ -446,9 +478,10 @@ def render_json(
             # scalar fields (headline, subheadline, byline, published, modified, canonical_url)
             {"field": str, "ops": [{"tag": "equal|insert|delete|replace", "old": str, "new": str}]},
             # list fields (body, captions): only the changed blocks, indices 0-based
-            {"field": "body" | "captions", "blocks": [
+            {"field": "body" | "captions" | "liveblog", "blocks": [
               {"tag": "insert|delete|replace|move", "old_index": int | null,
-               "new_index": int | null, "old": str, "new": str, "ops": [op, ...]}
+               "new_index": int | null, "old": str, "new": str, "ops": [op, ...],
+               "label": str}                   # liveblog only: the entry's time
             ]}
           ]
         }
@@ -485,19 +518,22 @@ def _ops_json(ops: Sequence[DiffOp]) -> list[dict[str, str]]:
 def _field_json(fd: FieldDiff) -> dict[str, Any]:
     if not fd.blocks:
         return {"field": fd.field, "ops": _ops_json(fd.ops)}
-    blocks = [
-        {
-            "tag": b.tag,
-            "old_index": b.old_index,
-            "new_index": b.new_index,
-            "old": b.old,
-            "new": b.new,
-            "ops": _ops_json(b.words),
-        }
-        for b in fd.blocks
-        if b.tag != "equal"
-    ]
+    blocks = [_block_json(b) for b in fd.blocks if b.tag != "equal"]
     return {"field": fd.field, "blocks": blocks}
+
+
+def _block_json(block: BlockOp) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "tag": block.tag,
+        "old_index": block.old_index,
+        "new_index": block.new_index,
+        "old": block.old,
+        "new": block.new,
+        "ops": _ops_json(block.words),
+    }
+    if block.label:  # live-blog entries only: other stored diffs keep their exact shape
+        data["label"] = block.label
+    return data
 
 
 # --- what is watched on a page ------------------------------------------------------------------
@@ -508,7 +544,8 @@ def render_article_view(article: Article) -> str:
 
     Page mode and article mode alike: the text blocks in reading order (headings marked
     ``##``), then the images (the lead one marked), the links with their absolute targets and
-    the embeds, each with the paragraph it belongs to. Control characters are stripped.
+    the embeds, each with the paragraph it belongs to, and a live blog's entries. Control
+    characters are stripped.
     """
     lines = [f"mode: {article.mode}", f"headline: {article.headline}"]
     lines.extend(f"{name}: {value}" for name, value in _view_meta(article) if value)
@@ -521,7 +558,19 @@ def render_article_view(article: Article) -> str:
         else:
             lines.append(paragraph)
     lines.extend(_view_media(article))
+    lines.extend(_view_entries(article))
     return "\n".join(clean_text(line) for line in lines)
+
+
+def _view_entries(article: Article) -> list[str]:
+    """A live blog's entries as editwatch compares them: time, key, title and text."""
+    if not article.entries:
+        return []
+    lines = ["", f"live blog entries ({len(article.entries)}):"]
+    for entry in article.entries:
+        title = f" {entry.title}:" if entry.title else ""
+        lines.append(f"  [{entry_when(entry.time)}] <{entry.key}>{title} {entry.text}")
+    return lines
 
 
 def _view_meta(article: Article) -> list[tuple[str, str]]:
@@ -619,6 +668,7 @@ def _field_from_json(item: Mapping[str, Any]) -> FieldDiff:
             str(block.get("old", "")),
             str(block.get("new", "")),
             _ops_from_json(block.get("ops") or ()),
+            str(block.get("label") or ""),
         )
         for block in item["blocks"]
     )

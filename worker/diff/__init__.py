@@ -23,6 +23,7 @@ Nothing here does I/O. The modules, each importing only those above it::
     passages  the edits newsrooms name: changed figures ("12 -> 15") and quotations
     summary   the human summary lines ("paragraph 4 moved to 2")
     taxonomy  kinds, correction notes, significance; the Tally gathered while diffing
+    liveblog  a live blog's entries paired and compared (updates vs edits)
     change    compare() and apply(): the Change itself and its replay
     history   removed/restored changes, headline A/B tests, the alert policy
 
@@ -38,6 +39,7 @@ from worker.diff.lifecycle import (
     restored_change,
     should_alert,
 )
+from worker.diff.taxonomy import is_liveblog_update
 from worker.diff.words import word_ops
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "apply",
     "compare",
     "detect_ab_test",
+    "is_liveblog_update",
     "removed_change",
     "restored_change",
     "should_alert",

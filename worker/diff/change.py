@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from worker.diff.align import align_blocks
+from worker.diff.liveblog import entry_diffs, transition_details
 from worker.diff.media import MEDIA_FIELDS, media_diffs
 from worker.diff.summary import cap_details, quote
 from worker.diff.taxonomy import (
@@ -25,7 +26,16 @@ from worker.diff.taxonomy import (
     tally_ops,
 )
 from worker.diff.words import word_ops
-from worker.models import Article, BlockOp, Change, ChangeKind, DiffOp, FieldDiff
+from worker.models import (
+    LIVEBLOG_FIELD,
+    LIVEBLOG_KINDS,
+    Article,
+    BlockOp,
+    Change,
+    ChangeKind,
+    DiffOp,
+    FieldDiff,
+)
 from worker.normalize import normalize_article, normalize_text
 
 # Scalar article attributes, the kind a change to each one implies.
@@ -56,16 +66,20 @@ def compare(old: Article, new: Article) -> Change | None:
     old, new = normalize_article(old), normalize_article(new)
     tally = Tally(set(), [], Counter(), Counter())
     fields = list(_scalar_diffs(old, new, tally))
-    fields.extend(_list_diffs(old, new, tally))
-    fields.extend(media_diffs(old, new, tally))
-    if all(fd.field in CONTEXT_FIELDS for fd in fields):
+    if old.is_liveblog and new.is_liveblog:  # entry by entry: the body is the entries again
+        fields.extend(entry_diffs(old, new, tally))
+    else:
+        fields.extend(_list_diffs(old, new, tally))
+        fields.extend(media_diffs(old, new, tally))
+        transition_details(old, new, tally)
+    if all(fd.field in CONTEXT_FIELDS for fd in fields) and not tally.kinds & LIVEBLOG_KINDS:
         return None
     silent = (
         "body" in tally.kinds and bool(_date_stamp(old)) and _date_stamp(old) == _date_stamp(new)
     )
     words_added, words_removed = sum(tally.added.values()), sum(tally.removed.values())
     total = max(_word_count(old), _word_count(new), 1)
-    ratio = max(words_added, words_removed) / total
+    ratio = max(words_added - tally.update_words, words_removed) / total
     return Change(
         kinds=frozenset(tally.kinds),
         fields=tuple(fields),
@@ -152,7 +166,7 @@ def apply(old: Article, change: Change | None) -> Article:
     updates: dict[str, object] = {}
     list_attr = {name: attr for attr, name in LIST_FIELDS}
     for fd in change.fields:
-        if fd.field in MEDIA_FIELDS:  # described in words, not replayed: ``new`` holds them
+        if fd.field in MEDIA_FIELDS or fd.field == LIVEBLOG_FIELD:  # described, not replayed
             continue
         if fd.field in list_attr:
             placed = sorted((b for b in fd.blocks if b.new_index is not None), key=_new_index)

@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from worker.diff.change import compare
+from worker.diff.taxonomy import is_liveblog_update
 from worker.models import (
     ALERT_EVERYTHING,
     SIGNIFICANCE_RANK,
@@ -89,10 +90,13 @@ def should_alert(change: Change, alert_on: Collection[str] = DEFAULT_ALERT_ON) -
 
     ``alert_on`` holds kind names (alert when the change has that kind) and significance names
     (alert at that level *or above*); ``"all"`` alerts on everything. The default,
-    ``{"moderate"}``, alerts on everything but minor changes.
+    ``{"moderate"}``, alerts on everything but minor changes. New live-blog entries alert only
+    when asked for by name (``liveblog_entry``): a busy live blog posts every few minutes.
     """
     wanted = set(alert_on)
     if wanted & ALERT_EVERYTHING or wanted & change.kinds:
         return True
+    if is_liveblog_update(change):
+        return False
     rank = SIGNIFICANCE_RANK[change.significance]
     return any(level in wanted for level in SIGNIFICANCES[: rank + 1])

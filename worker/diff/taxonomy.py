@@ -16,7 +16,7 @@ from worker.diff.align import added_sentences
 from worker.diff.passages import figure_change, figure_line, touches_quote
 from worker.diff.summary import block_details, block_where
 from worker.diff.words import is_trivial, is_typo_fix
-from worker.models import BlockOp, ChangeKind, DiffOp, Significance
+from worker.models import BlockOp, Change, ChangeKind, DiffOp, Significance
 from worker.normalize import normalize_text
 
 BODY_KIND_BY_TAG: dict[str, ChangeKind] = {
@@ -40,6 +40,10 @@ STRUCTURAL_KINDS: frozenset[ChangeKind] = frozenset(
     }
 )
 MAJOR_RATIO = 0.10  # share of words changed that makes any edit major
+# A live blog's update: new entries (and the dateModified that moved with them). Stored, never
+# alerted unless ``alert_on`` names ``liveblog_entry`` (or ``all``), and capped in how often a
+# state is stored (``liveblog.min_interval``). ``liveblog_edit`` is an edit like any other.
+LIVEBLOG_UPDATE_KINDS: frozenset[ChangeKind] = frozenset({"liveblog_entry", "dates"})
 
 # Appended or prepended notes that make an edit a correction, matched on the casefolded
 # canonical text of what was added. Labels must open a paragraph or sentence; phrases anywhere.
@@ -84,6 +88,7 @@ class Tally:
     added: Counter[str]  # per-field multiset differences of canonical words, so the counts do
     removed: Counter[str]  # not depend on alignment ties and swap exactly with the arguments
     changed: int = 0
+    update_words: int = 0  # words in new live-blog entries: counted, but weigh nothing
     substantive: int = 0  # ops that are neither typography nor a lone typo fix
     typos: int = 0
     major_hits: int = 0
@@ -174,3 +179,8 @@ def significance(tally: Tally, ratio: float) -> Significance:
     if tally.substantive or tally.kinds & STRUCTURAL_KINDS or tally.typos > 1:
         return "moderate"
     return "minor"
+
+
+def is_liveblog_update(change: Change) -> bool:
+    """Only new live-blog entries (and the dates that moved with them): an update, not an edit."""
+    return "liveblog_entry" in change.kinds and change.kinds <= LIVEBLOG_UPDATE_KINDS

@@ -11,7 +11,8 @@ hidden subtrees removed first), ``signals`` (the one pass over the document: met
 nodes the body needs), ``headline`` (headline, subheadline, byline, language, site names),
 ``score`` (which container holds the article), ``body`` (the walk that turns it into
 paragraphs, and the chrome and field filters), ``classes`` (class words as whole tokens),
-``text`` (whitespace, heading text, mojibake repair) and ``rules`` (the named constants).
+``text`` (whitespace, heading text, mojibake repair), ``liveblog`` (a live blog's timestamped
+entries) and ``rules`` (the named constants).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from worker.extract.headline import (
     language_of,
     subheadline_of,
 )
+from worker.extract.liveblog import live_entries
 from worker.extract.page import read_page
 from worker.extract.prune import prune
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
@@ -88,16 +90,20 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> A
     headline = headline_of(tree, signals, selectors, url)
     anchor = headline_node(signals, headline)
     paragraphs, containers = body_of(tree, selectors, scan, headline, anchor)
+    entries = live_entries(signals, url, paragraphs)
     return Article(
         headline=headline,
         subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),
         byline=byline_of(signals, scan.byline),
-        published=first_of(
-            ld_str(signals.ld, "datePublished"), *metas(signals, META_PUBLISHED), signals.time
+        published=first_of(  # a live blog's first <time> is its newest entry's, not its own
+            ld_str(signals.ld, "datePublished"),
+            *metas(signals, META_PUBLISHED),
+            "" if entries else signals.time,
         ),
         modified=first_of(ld_str(signals.ld, "dateModified"), *metas(signals, META_MODIFIED)),
         paragraphs=paragraphs,
         captions=captions_of(scan, containers),
         canonical_url=first_of(signals.canonical, signals.meta.get("og:url", ""), url or ""),
         language=language_of(tree, signals),
+        entries=entries,
     )

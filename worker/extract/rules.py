@@ -414,3 +414,25 @@ MOJIBAKE = re.compile(
     "\u2039\u203a\u20ac\u2122]"
 )
 MOJIBAKE_LEADS = "".join(map(chr, range(0xC2, 0xF5)))  # each a fast substring test
+
+# --- live blogs (worker.extract.liveblog) ------------------------------------------------------
+LIVE_LD_TYPES = frozenset({"LiveBlogPosting"})
+LIVE_LD_UPDATES = "liveBlogUpdate"  # the JSON-LD property holding the entries
+# A URL path naming a live blog: /live/, /live-updates-..., /2026/dec/01/live, liveblog.
+LIVE_PATH = re.compile(r"(?:^|/)live(?:$|/|-|_)|liveblog|live-?updates?(?:$|/|-)", re.IGNORECASE)
+# Timestamped blocks under one parent that make a live blog: fewer when the page says it is one
+# (JSON-LD or its path), more (each with real prose) when only the DOM tells.
+LIVE_MIN_ENTRIES_HINTED = 2
+LIVE_MIN_ENTRIES = 5
+LIVE_MIN_ENTRY_WORDS = 8  # unhinted: a teaser list ("Latest news") has shorter items
+LIVE_MAX_LINK_SHARE = 0.5  # unhinted: entries that are mostly link text are a list of links
+LIVE_CLIMB_LEVELS = 12  # how far above a <time> its entry's container is looked for
+LIVE_TITLE_QUERY = "h2, h3, h4, h5"
+LIVE_TEXT_QUERY = "p, li, blockquote, pre"
+LIVE_CHROME_TAGS = frozenset({"nav", "aside", "footer"})  # a list of times there is no live blog
+# Class or id words of timestamped lists that are not a live blog's stream: reader comments.
+LIVE_NOT_STREAM = re.compile(r"comment|repl(?:y|ies)|respond|disqus|discussion", re.IGNORECASE)
+LIVE_MIN_BODY_SHARE = 0.5  # unhinted: the entries must hold this share of the article's text
+# Attributes that name an entry for good (its text and even its time may be edited).
+LIVE_ID_ATTRIBUTES = ("id", "data-post-id", "data-entry-id", "data-id", "data-block-id")
+LIVE_KEY_WORDS = 8  # an entry with no id is known by its time and this many first words

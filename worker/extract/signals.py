@@ -51,6 +51,7 @@ class Signals:
     title: str = ""
     canonical: str = ""
     time: str = ""
+    times: list[LexborNode] = field(default_factory=list)  # every <time datetime>: live blogs
 
 
 def select(tree: LexborHTMLParser, query: str | None) -> list[LexborNode]:
@@ -142,8 +143,10 @@ def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
         signals.title = repair(clean_text(unescape_leftover(node.text(deep=True))))
     elif tag == "link" and not signals.canonical:
         signals.canonical = clean_text(node.attributes.get("href") or "")
-    elif tag == "time" and not signals.time:
-        signals.time = clean_text(node.attributes.get("datetime") or "")
+    elif tag == "time":
+        signals.times.append(node)
+        if not signals.time:
+            signals.time = clean_text(node.attributes.get("datetime") or "")
 
 
 def _is_caption_box(node: LexborNode) -> bool:

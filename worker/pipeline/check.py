@@ -37,6 +37,7 @@ from worker.normalize import explain_noise, fingerprint
 from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
+from worker.pipeline.liveblog import held_update
 from worker.pipeline.lost import lost_article
 from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
@@ -92,7 +93,7 @@ async def check_watch(target: Target, context: Context) -> CheckResult:
                 nbytes=len(page.content) if page else 0,
                 outcome=result.outcome,
                 error=result.error,
-                validators=page.validators if page else None,
+                validators=page.validators if page and not result.keep_validators else None,
                 detail=result.detail,
             )
         _log_summary(result, duration, page)
@@ -201,6 +202,10 @@ def _compare(
     change = change_from(target, current, article, store) if current else None
     if current is not None and change is None:
         return _unchanged(watch, current, article, store, "no difference in the compared fields")
+    if current is not None and change is not None:
+        held = held_update(target, current, change, store, context.settings.liveblog)
+        if held is not None:
+            return held
     capture = Capture.of(page, utcnow())
     saved = save_state(
         target, page.content, article, print_, current, change, store, capture=capture,
