@@ -47,6 +47,8 @@ from worker.extract.rules import (
     MIN_PARAGRAPH_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
+    SCRIPT_CHROME_FROM,
+    SCRIPT_CHROME_LINES,
     SKIP_IN_BODY,
     TABLE_CELL_TAGS,
     WRAPPER_INLINE_TAGS,
@@ -237,7 +239,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
         if tag != "p" and not walk.holds_text(child) and is_boilerplate(child, tag=tag):
             continue  # a chrome container; single paragraphs are judged by their text
         if child.mem_id in walk.fields:
-            continue  # a byline or dateline: a field of its own
+            continue  # a byline, a dateline or a short caption: a field of its own
         if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
             text = walk.texts.get(child.mem_id) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
@@ -361,6 +363,8 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True
+    if max(text[:4]) >= SCRIPT_CHROME_FROM and SCRIPT_CHROME_LINES.match(text) is not None:
+        return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None

@@ -38,13 +38,16 @@ META_LANGUAGE = ("og:locale", "language", "content-language")
 META_SITE_NAME = ("og:site_name", "application-name")
 # Class names that hide an element (whole names; ``hidden-xs`` only hides it on phones).
 HIDDEN_CLASSES = frozenset(
-    _words("hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible")
+    _words(
+        "hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible",
+        "visuallyhidden element-invisible element-hidden offscreen u-hidden",
+    )
 )
 # Where the page itself shows the standfirst, the byline and captions: class words on a
 # paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
 # one document query returns anyway, because attribute-substring selectors are the slowest kind.
 DOM_META_WORDS = re.compile(
-    r"(?P<caption>wp-caption-text|caption)"
+    r"(?P<caption>wp-caption-text|(?<![a-z])caption)"  # not ``[&_figcaption]:mt-xs``
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
     r"|(?P<hidden>(?<![\w-])(?:"
@@ -53,7 +56,9 @@ DOM_META_WORDS = re.compile(
     r"|(?P<dateline>dateline|timestamp|publish-date|pub-date|post-date|entry-date|article-date"
     r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
-FIELD_ROLES = frozenset(_words("byline dateline"))  # their short paragraphs never enter the body
+# Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
+# is in the captions field; in the body it would sit between two sentences).
+FIELD_ROLES = frozenset(_words("byline dateline caption"))  # their short paragraphs never enter the body
 BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
@@ -79,6 +84,7 @@ MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set l
 # site's own label is the one before them.
 SECOND_LEVEL_LABELS = frozenset(_words("co com org net ac gov edu ne or go gv nic ltd plc"))
 MIN_TITLE_CHARS = 8
+UNSPACED_SCRIPTS_FROM = "\u2e80"  # CJK and later: titles without spaces between words
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
 SITE_PREFIX_END = re.compile(r"(?:\s+[|\-–—•·]{1,2}|\s*:)\s+$")  # ``Site: Story``, ``Site | Story``
 
@@ -156,6 +162,9 @@ BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
 PAGE_TAGS = frozenset(_words("html body"))
 CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
+# Data attributes that name a component the way a class would (``data-component="most-read"``):
+# page frameworks (Arc, React sites) mark their widgets there and leave classes generated.
+HINT_ATTRIBUTES = ("data-component", "data-module", "data-testid", "data-widget", "data-type")
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.
@@ -168,10 +177,15 @@ STATE_SUFFIXES = frozenset(
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
     "kommentar commentaire comentario commenti reacties",
+    # "related" in the languages news pages are most often written in
+    "relacionad artikel-empfehlung lire-aussi a-lire correlati",
     "author-box breadcrumb disqus yarpp jp-relatedposts",
 )
 # Strong hints that must be whole words ("respond" would otherwise start "responsive").
-STRONG_TOKENS = _words("respond replies discussion discussions talkback")
+STRONG_TOKENS = _words(
+    "respond replies discussion discussions talkback",
+    "opiniones respuestas responder reponses repondre antworten",
+)
 # Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only
 # for subtrees that hold little paragraph text. Substrings for distinctive words, whole tokens for
 # short ones that would otherwise match inside innocent words ("ad" in "header").
@@ -184,6 +198,12 @@ WEAK_HINTS = _words(
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
     "outbrain taboola",
+    # jQuery-era gallery and slider plugins
+    "slick owl-carousel swiper fotorama flexslider royal-slider galleria",
+    # the same widgets named in the languages news pages are most often written in
+    "ultima-hora mas-visto mas-leido mas-vistos mas-leidos boletin suscripcion apoyo",
+    "meistgelesen eilmeldung les-plus-lus plus-lus en-continu abonnement soutenir",
+    "piu-letti mais-lidas redaccion",
     "teilen werbung anzeige partage publicite publicidad compartir condividi verwandt",
 )
 WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
@@ -232,7 +252,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
-    r"\d{1,3}\s*(?:of|/|von|de|sur)\s*\d{1,3}",
+    r"(?:(?:image|photo|picture|slide|foto|bild|imagen|immagine)\s+)?"
+    r"\d{1,3}\s*(?:of|/|von|de|sur|di|van)\s*\d{1,3}",
     r"(?:…|\.\.\.)?\s*(?:(?:show |read |see )?(?:more|less)(?:\s*/\s*(?:more|less))?)",
     r"(?:caption\s+)?(?:close|open|hide|show|toggle)(?:\s+caption)?",
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
@@ -308,7 +329,8 @@ _UNITS = (
 _RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+{_UNITS}|just now"
 _STAMP_WORDS = (
     r"(?:last\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
-    r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato)"
+    r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato|"
+    r"опубликовано|обновлено|입력|수정|최종\s*수정|更新|発行|配信|发布时间|发布|更新时间)"
     r"(?:\s+(?:on|am|le|el|il))?:?\s*"
 )
 _READING = (
@@ -387,6 +409,43 @@ BOILERPLATE_INSIDE = re.compile(
     re.IGNORECASE,
 )
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
+# The same chrome in scripts whose lines have no first word to gate on (Chinese, Japanese) or
+# whose words the Latin patterns never name (Russian, Korean): checked on short lines that open
+# with a letter past the Latin ones (or with a bracket or arrow before one).
+SCRIPT_CHROME_FROM = "\u0370"  # Greek and later scripts
+SCRIPT_CHROME_LINE_PATTERNS = (
+    # Russian: read also, ads, subscribe, share, comments, galleries, most read, tags
+    r"(?:читайте|смотрите) (?:также|ещё|еще)\b.{0,100}",
+    r"реклама|на правах рекламы",
+    r"(?:подписывайтесь|подпишитесь)\b.{0,80}",
+    r"поделиться\b.{0,30}",
+    r"комментари(?:и|ев|й)(?: \(?\d+\)?)?",
+    r"(?:фото|видео|изображение|слайд)\s*\d{1,3}\s*(?:из|/)\s*\d{1,3}",
+    r"(?:фото|видео|источник|иллюстрация)\s*:\s.{0,80}",
+    r"показать (?:ещё|еще|больше|полностью)|развернуть|свернуть|закрыть|подробнее",
+    r"(?:самое (?:читаемое|популярное)|материалы по теме|новости партн[её]ров)\b.{0,20}",
+    r"(?:теги|метки|по теме)\s*:.{0,150}",
+    # Chinese: original title, source and editor notes, share and comment labels, rankings
+    r"[（(]?原标题[：:].{0,100}?[）)]?",
+    r"(?:(?:本文来源|来源|责任编辑|编辑|责编|作者)[：:][^：:]{0,40}){1,3}",
+    r"(?:分享到|扫一扫|打开微信).{0,40}",
+    r"跟[贴帖]\s*\d+\s*条|(?:相关新闻|相关阅读|相关文章|热门推荐|热门跟[贴帖]|\d*小时?点击排行)",
+    r"标签[：:].{0,100}",
+    # Japanese: share, related, read on, photo credits, tags
+    r"この記事を(?:シェア|共有)(?:する)?|(?:シェア|ツイート|いいね)",
+    r"関連記事.{0,60}|続きを読む|広告",
+    r"(?:写真|画像|撮影)[＝=:：].{0,40}",
+    r"タグ[：:].{0,100}",
+    # Korean: related articles, the wire's copyright notice, the reporter line, rankings
+    r"관련\s*(?:기사|뉴스)\s*[:：]?.{0,100}",
+    r".{0,60}(?:무단\s*전재|재배포\s*금지).{0,60}",
+    r"[<〈]?저작권자.{0,80}",
+    r"\S{2,5}\s*기자(?:\s+\S+@\S+)?",
+    r"많이 본 (?:뉴스|기사)|인기 기사|공유하기|댓글\s*\d*",
+)
+SCRIPT_CHROME_LINES = re.compile(
+    "^[^\\w]*(?:" + "|".join(SCRIPT_CHROME_LINE_PATTERNS) + r")[.!:。！]?$", re.IGNORECASE
+)
 # Longer notes that open with a label and are never article text: recipe-blog rating
 # requests, image credits for the whole post, ad terms. (Disclosures are the author's words.)
 LONG_CHROME_FIRST_WORDS = frozenset(_words("did feature featured header cover bonus"))

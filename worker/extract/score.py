@@ -25,6 +25,7 @@ from worker.extract.rules import (
     FALLBACK_BELOW_CHARS,
     FALLBACK_CONTENT_QUERY,
     FALLBACK_TAGS,
+    HINT_ATTRIBUTES,
     HIDDEN_CLASSES,
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
@@ -44,6 +45,7 @@ from worker.extract.signals import Scan
 # Hidden classes count as chrome everywhere: a second copy of the article set in ``.hide``
 # neither votes for its container nor is walked (the style and attribute forms are pruned).
 has_strong_hint = hint_matcher(STRONG_HINTS, STRONG_TOKENS, HIDDEN_CLASSES)
+HINT_NAMES = ("class", "id", *HINT_ATTRIBUTES)  # where an element names what it is
 has_any_hint = hint_matcher(
     (*STRONG_HINTS, *WEAK_HINTS), (*STRONG_TOKENS, *WEAK_TOKENS), HIDDEN_CLASSES
 )
@@ -237,10 +239,8 @@ def is_boilerplate(
         return False
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
-    classes, ident = attrs.get("class"), attrs.get("id")
-    if not classes and not ident:
-        return False
-    return hints(f"{classes or ''} {ident or ''}")
+    words = " ".join(value for name in HINT_NAMES if (value := attrs.get(name)))
+    return bool(words) and hints(words)
 
 
 def _pick_winner(credit: dict[int, int], nodes: dict[int, LexborNode]) -> LexborNode:
