@@ -58,7 +58,7 @@ DOM_META_WORDS = re.compile(
 )
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
-FIELD_ROLES = frozenset(_words("byline dateline caption"))  # their short paragraphs never enter the body
+FIELD_ROLES = frozenset(_words("byline dateline caption"))
 BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
@@ -206,7 +206,11 @@ WEAK_HINTS = _words(
     "piu-letti mais-lidas redaccion",
     "teilen werbung anzeige partage publicite publicidad compartir condividi verwandt",
 )
-WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
+WEAK_TOKENS = _words(
+    "ad ads nav menu footer header meta more banner print hidden date latest cta",
+    # code blocks' line-number gutters, and diagram sources shown as pictures (Mermaid)
+    "linenos lineno linenodiv gutter line-numbers mermaid plantuml",
+)
 BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
 TABLE_CELL_TAGS = frozenset(_words("td th"))
 INLINE_TAGS = frozenset(
