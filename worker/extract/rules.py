@@ -199,7 +199,8 @@ WEAK_HINTS = _words(
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
     "outbrain taboola",
     # jQuery-era gallery and slider plugins
-    "slick owl-carousel swiper fotorama flexslider royal-slider galleria",
+    "slick owl-carousel swiper fotorama flexslider royal-slider galleria bxslider lightgallery",
+    "diaporama galerie galeria bildergalerie fotostrecke fotogaleria",
     # the same widgets named in the languages news pages are most often written in
     "ultima-hora mas-visto mas-leido mas-vistos mas-leidos boletin suscripcion apoyo",
     "meistgelesen eilmeldung les-plus-lus plus-lus en-continu abonnement soutenir",
@@ -235,6 +236,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:popular|recent|latest|trending) (?:posts|articles|stories)",
     r"share(?: this| on)?(?: article| story| post)?(?: on)?(?: with your friends)?:?",
     r"share your story",
+    r"like this:|(?:like )?loading(?:…|\.\.\.)",  # WordPress Jetpack's like button
     r"(?:sign up|subscribe|join)\b.{0,60}",
     r"(?:get|receive) (?:more|the latest|our)\b.{0,50}",
     r"follow\b.{0,40}",
@@ -263,7 +265,15 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
     r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
     r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
-    r"(?:photo|image|picture|foto|bild)s?:\s.{0,80}",
+    r"(?:photo|image|picture|foto|bild)s?\s?:\s.{0,80}",  # ``Photo : AFP`` in French
+    # the same gallery chrome in the other languages news pages are most often written in
+    r"(?:agrandir|fermer|ampliar|cerrar|schließen|vergrößern|chiudi|ingrandisci|expand|"
+    r"collapse|full ?screen|plein écran|pantalla completa|vollbild)",
+    r"(?:voir|afficher|lire|ver|mostrar|leer) (?:plus|moins|más|menos)"
+    r"(?:\s*/\s*(?:plus|moins|más|menos))?|(?:mehr|weniger)(?: anzeigen)?(?:\s*/\s*weniger)?",
+    r"(?:crédits?|credits?|créditos?)(?: (?:photos?|fotos?|images?))?\s?:.{0,80}",
+    r"(?:diaporama|galerie|galería|galeria|bildergalerie|fotostrecke|slideshow|gallery)"
+    r"\s?:.{0,100}",
     r"(?:most (?:read|popular|viewed|shared|emailed|commented)|trending(?: now)?|"
     r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
     # wire-story and newsroom furniture
@@ -356,13 +366,13 @@ _SHARE = (
 # date after a separator; never a sentence (it would end with a full stop).
 _BYLINE = (
     r"(?:by|von|par|por|door|av|af)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
-    r"(?:[|·•,–—-]\s*[^.!?]{0,80})?"
+    r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
 )
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
 )
 FIELD_LINES = re.compile(
-    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•,–—/-]?\s*{_FIELD_ITEM})*[\s|·•,–—/-]*$", re.IGNORECASE
+    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$", re.IGNORECASE
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
 DATE_LINES = re.compile(rf"^\W*(?:{_STAMP_WORDS})?{_DATE}\W*$", re.IGNORECASE)
@@ -397,6 +407,10 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "teilen partager compartir condividi delen compartilhar kommentar kommentare",
         "commentaire commentaires comentario comentarios commenti reacties comentários",
         "newsletter jetzt abonnez-vous suscríbete iscriviti abonneer",
+        "agrandir fermer ampliar cerrar schließen vergrößern chiudi ingrandisci collapse full",
+        "fullscreen plein pantalla vollbild afficher mostrar weniger crédit crédits credit",
+        "credits crédito créditos diaporama galerie galería galeria bildergalerie fotostrecke",
+        "slideshow gallery like loading loading… loading...",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
         "photograph filed tagged topic topics categories copyright © (c) material",
         "http https www pic.twitter.com sponsored paid promoted partner around recommended our",
