@@ -289,7 +289,9 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:photo(?:graph)?:?\s*)?"
     r"(?:getty images|afp|epa|reuters|ap photo|shutterstock|istock(?:photo)?)"
     r"(?:\s*(?:/|via)\s*.{0,40})?",
-    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories)\s*:.{0,150}",
+    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories|etiquetas|temas|categorías|"
+    r"schlagw(?:ö|oe)rter|schlagworte|themen|kategorien|mots[- ]cl(?:é|e)s|étiquettes|sujets|"
+    r"catégories|argomenti|categorie|tags?)\s*:.{0,150}",
     r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
     r"this material may not be published, broadcast, rewritten,? or redistributed\.?",
     # embedded posts, sponsored slots and recommendation rails
@@ -414,7 +416,9 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "agrandir fermer ampliar cerrar schließen vergrößern chiudi ingrandisci collapse full",
         "fullscreen plein pantalla vollbild afficher mostrar weniger crédit crédits credit",
         "credits crédito créditos diaporama galerie galería galeria bildergalerie fotostrecke",
-        "slideshow gallery like loading loading… loading...",
+        "slideshow gallery like loading loading… loading... etiquetas temas categorías",
+        "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
+        "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
         "photograph filed tagged topic topics categories copyright © (c) material",
         "http https www pic.twitter.com sponsored paid promoted partner around recommended our",
