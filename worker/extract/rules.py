@@ -173,10 +173,16 @@ BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinf
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.
 STATE_PREFIXES = frozenset(
-    _words("has is no not with without can tag category categories cat term tax format")
+    _words("has is no not with without can tag category categories cat term tax format subscriber")
 )
+# Inside a token they start a statement about the element: ``story-body--no-comments``,
+# ``post-with-related-links`` (camelCase ``postWithRelatedLinks``) name a body and a post.
+STATE_INFIXES = frozenset(_words("has is with without no not"))
 STATE_SUFFIXES = frozenset(
-    _words("enabled disabled allowed open opened closed active inactive on off ready loaded count")
+    _words(
+        "enabled disabled allowed open opened closed active inactive on off ready loaded count",
+        "only",  # ``article--subscriber-only``, ``mobile-only``: who sees it, not what it is
+    )
 )
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
