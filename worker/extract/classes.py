@@ -5,9 +5,9 @@ element is one; ``has-comments`` and ``tag-related`` say what a post has or is t
 So a class string is split into tokens, tokens that only state something (``has-``, ``is-``,
 ``tag-``, ``-enabled``, ``-open``, ``-only``) are dropped, and so is the rest of a token from
 a state word inside it (``article__body--has-popup`` is an article body); each remaining token
-is split into words (on ``-``, ``_`` and camelCase). A hint matches when its words start one of a token's words in sequence
-(``comment`` matches ``comments`` and ``commentlist``, never ``recommended``); a short hint
-token (``ad``, ``nav``) must equal a whole word.
+is split into words (on ``-``, ``_`` and camelCase). A hint matches when its words start one
+of a token's words in sequence (``comment`` matches ``comments`` and ``commentlist``, never
+``recommended``); a short hint token (``ad``, ``nav``) must equal a whole word.
 """
 
 from __future__ import annotations
