@@ -34,6 +34,7 @@ from worker.extract.rules import (
     LD_AGREE_MIN_CHARS,
     LD_AGREE_SHARE,
     LD_BLOCK_QUERY,
+    LD_ESCAPED_MARKUP,
     LD_MARKUP,
     LEAF_BLOCK_TAGS,
     LONG_CHROME,
@@ -376,7 +377,9 @@ def _ld_body_text(article_body: str) -> str:
     (``<p><a href=...>``): that is parsed, never emitted as markup."""
     text = unescape(article_body)
     if LD_MARKUP.search(text) is None:
-        return text
+        if LD_ESCAPED_MARKUP.search(text) is None:
+            return text
+        text = unescape(text)  # escaped twice: ``&amp;lt;p&amp;gt;`` read once is ``&lt;p&gt;``
     tree = LexborHTMLParser(text)
     parts = [node.text(deep=True) for node in tree.css(LD_BLOCK_QUERY)]
     if not parts and tree.body is not None:

@@ -489,7 +489,9 @@ LONG_CHROME = re.compile(
 )
 MAX_LONG_CHROME_LINE = 500
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
-LD_MARKUP = re.compile(r"<(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b", re.I)
+_LD_TAGS = r"(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b"
+LD_MARKUP = re.compile(f"<{_LD_TAGS}", re.I)
+LD_ESCAPED_MARKUP = re.compile(f"&lt;/?{_LD_TAGS}", re.I)  # still escaped after one unescape
 LD_BLOCK_QUERY = "p, li, h2, h3, h4, h5, h6, blockquote, pre"
 LD_AGREE_MIN_CHARS = 250  # a JSON-LD articleBody this long is a claim worth checking
 LD_AGREE_SHARE = 0.2  # the extracted text it must contain, else the paragraphs are re-scored
