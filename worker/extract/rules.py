@@ -190,6 +190,9 @@ STRONG_HINTS = _words(
     # "related" in the languages news pages are most often written in
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
     "author-box breadcrumb disqus yarpp jp-relatedposts",
+    # cookie and consent dialogs (long legal paragraphs that outweigh a short article)
+    "consent gdpr cookie-banner cookie-notice cookie-consent cookie-law cookielaw onetrust",
+    "didomi qc-cmp cmp-container",
 )
 # Strong hints that must be whole words ("respond" would otherwise start "responsive").
 STRONG_TOKENS = _words(
