@@ -311,6 +311,18 @@ BOILERPLATE_LINE_PATTERNS = (
     r"more (?:on|about) this (?:story|topic)|more from\b.{0,40}|recommended(?: for you| stories)?",
     r"\((?:photo|image|picture|video)s? (?:by|courtesy of|credit:?)\b[^)]{0,80}\)",
     r"our standards:.{0,80}",
+    # more newsroom furniture of the 2010s: NYT's "Supported by", player and print buttons,
+    # promo labels before a linked headline, agency notes, cookie notices
+    r"supported by|tweet|image|photo|file photo|(?:print|email|e-mail) this (?:page|article|story)",
+    r"report (?:an error|a typo|a correction)|comments are closed|listen to (?:this|the) "
+    r"(?:article|story)|read this next|zur startseite|(?:diesen )?artikel (?:teilen|drucken)",
+    r"click to (?:share|email|print)\b.{0,60}",
+    r"this entry was posted in\b.{0,150}",
+    r"(?:related|watch|see also|also read)\s?:.{0,120}",  # not "Video: 4K/30p" in a spec list
+    r"(?:©|\(c\))\s*\S.{0,100}",
+    r"(?:[\w'’.-]+(?: [\w'’.-]+){0,3} )?(?:avec|with|mit|con) "
+    r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
+    r"(?:we|this (?:web)?site) uses? cookies\b.{0,200}",
     # the same chrome in the other languages news pages are most often written in
     r"(?:anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|reclame|advertentie)",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
@@ -343,7 +355,10 @@ MONTHS = (
     "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
 )
 _DAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
-_TIME = r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5}\b)?)?"
+_TIME = (
+    r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
+    r"(?:\s+[A-Z]{2,5}\b)?)?"
+)
 _DATE = (
     rf"{_DAY}(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}"
@@ -390,7 +405,11 @@ FIELD_LINES = re.compile(
     rf"^\W*{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$", re.IGNORECASE
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
-DATE_LINES = re.compile(rf"^\W*(?:{_STAMP_WORDS})?{_DATE}\W*$", re.IGNORECASE)
+# ...or followed by other field items (``May 3, 2018 / 10:32 AM / Updated 2 hours ago``).
+DATE_LINES = re.compile(
+    rf"^\W*(?:{_STAMP_WORDS})?{_DATE}(?:\s*[|·•⋅/,–—-]\s*(?:{_TIME}|{_FIELD_ITEM}))*\W*$",
+    re.IGNORECASE,
+)
 # Field lines without a digit start with one of these (bylines, stamps, share rows).
 FIELD_FIRST_WORDS = frozenset(
     _words(
@@ -426,6 +445,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "fullscreen plein pantalla vollbild afficher mostrar weniger crédit crédits credit",
         "credits crédito créditos diaporama galerie galería galeria bildergalerie fotostrecke",
         "slideshow gallery like loading loading… loading... etiquetas temas categorías",
+        "supported tweet file email e-mail report comments listen zur artikel diesen watch",
+        "also we le la el der die das mit",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
