@@ -329,9 +329,18 @@ def _another_post(node: LexborNode) -> bool:
 
 
 def _same_kind(node: LexborNode, winner: LexborNode) -> bool:
+    """Same tag, and the same classes or one's classes all among the other's (``testo`` and
+    ``testo testo-ultimo``: the last chunk of a body often carries a modifier; page builders'
+    ``elementor-element elementor-element-51b9866`` differ in an id-like class), or both name
+    themselves the body."""
     if node.tag != winner.tag or is_boilerplate(node, has_strong_hint, BOILERPLATE_TAGS):
         return False
-    classes = node.attributes.get("class")
-    return (bool(classes) and classes == winner.attributes.get("class")) or (
-        _names_itself_body(node) and _names_itself_body(winner)
-    )
+    classes, own = node.attributes.get("class"), winner.attributes.get("class")
+    if classes and own and (classes == own or _nested_classes(classes, own)):
+        return True
+    return _names_itself_body(node) and _names_itself_body(winner)
+
+
+def _nested_classes(classes: str, other: str) -> bool:
+    mine, theirs = set(classes.split()), set(other.split())
+    return mine <= theirs or theirs <= mine
