@@ -324,7 +324,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
     r"(?:we|this (?:web)?site) uses? cookies\b.{0,200}",
     # the same chrome in the other languages news pages are most often written in
-    r"(?:anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|reclame|advertentie)",
+    r"(?:anzeige|werbung|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reclame|advertentie|"
+    r"reklama|reklam)",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
@@ -437,6 +438,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",
         "anzeige werbung publicité publicite publicidad pubblicità pubblicita reclame advertentie",
+        "publicidade reklama reklam",
         "lesen mehr auch weitere à lire voir lee leer ver te leggi potrebbe lees leia veja",
         "teilen partager compartir condividi delen compartilhar kommentar kommentare",
         "commentaire commentaires comentario comentarios commenti reacties comentários",
