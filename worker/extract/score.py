@@ -203,7 +203,8 @@ def _credit(
         size = reading_size(text, size)
         if size < MIN_PARAGRAPH_CHARS:
             continue
-        parent = node.parent
+        # A bare text container (``<td>`` text between ``<br>``s) is the container itself.
+        parent = node if node.tag in FALLBACK_TAGS else node.parent
         if parent is None:
             continue
         key = ancestry.register(parent)
