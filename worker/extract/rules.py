@@ -125,6 +125,7 @@ SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 FALLBACK_CONTENT_QUERY = "div, li, td, span"
 FALLBACK_TAGS = frozenset(FALLBACK_CONTENT_QUERY.replace(",", " ").split())
 FALLBACK_BELOW_CHARS = 2000  # so few characters in paragraphs: look at bare text containers too
+BARE_TEXT_CHARS = 200  # ...or this much bare text (between <br>s) sits beside the headline
 MIN_PARAGRAPH_CHARS = 40
 # CJK ideographs, kana and Hangul carry about two Latin characters' worth of text each: scoring
 # counts them this many times (see ``score.reading_size``).

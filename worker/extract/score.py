@@ -17,6 +17,7 @@ from worker.extract.rules import (
     ANCHOR_LEVELS,
     ANCHOR_MIN_CHARS,
     ANCHOR_SHARE,
+    BARE_TEXT_CHARS,
     BOILERPLATE_ROLES,
     BOILERPLATE_TAGS,
     CHUNK_HEADINGS,
@@ -71,7 +72,8 @@ def find_winner(
         if not paragraphs:
             return None
     credit, nodes = _credit(paragraphs, scan.linked, scan.texts)
-    if only is None and max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
+    few = max(credit.values(), default=0) < FALLBACK_BELOW_CHARS
+    if only is None and (few or (anchor is not None and _bare_beside(anchor, credit))):
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
         credit, nodes = _credit([*paragraphs, *bare], scan.linked, scan.texts)
     scan.credit = credit
@@ -79,6 +81,26 @@ def find_winner(
         return None
     winner = _pick_winner(credit, nodes)
     return _anchored(winner, anchor, credit) if anchor is not None else winner
+
+
+def _bare_beside(anchor: LexborNode, credit: Mapping[int, int]) -> bool:
+    """Does an element near the visible headline hold a run of bare text (between ``<br>``s, as
+    older and Korean CMSes set articles) that no paragraph credited? Only the fallback reads
+    such text, and teasers in ``<p>``s elsewhere may hold enough text to skip it."""
+    current = anchor.parent
+    for _ in range(ANCHOR_LEVELS):
+        if current is None or current.tag in PAGE_TAGS:
+            return False
+        if any(_bare_text(child, credit) for child in current.iter()):
+            return True
+        current = current.parent
+    return False
+
+
+def _bare_text(node: LexborNode, credit: Mapping[int, int]) -> bool:
+    if node.tag not in FALLBACK_TAGS or credit.get(node.mem_id, 0):
+        return False
+    return len(_own_text(node).strip()) >= BARE_TEXT_CHARS
 
 
 def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]) -> LexborNode:
