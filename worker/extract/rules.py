@@ -167,9 +167,12 @@ BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
 PAGE_TAGS = frozenset(_words("html body"))
 CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
-# Data attributes that name a component the way a class would (``data-component="most-read"``):
-# page frameworks (Arc, React sites) mark their widgets there and leave classes generated.
-HINT_ATTRIBUTES = frozenset(_words("data-component data-module data-testid data-widget data-type"))
+# Attributes that name a component the way a class would (``data-component="most-read"``,
+# schema.org's ``itemprop="comment"``): page frameworks (Arc, React sites) mark their widgets
+# there and leave classes generated.
+HINT_ATTRIBUTES = frozenset(
+    _words("data-component data-module data-testid data-widget data-type itemprop")
+)
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.

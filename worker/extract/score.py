@@ -276,10 +276,9 @@ def is_boilerplate(
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
     classes, ident = attrs.get("class"), attrs.get("id")
-    words = f"{classes or ''} {ident or ''}"
-    if not HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
-        words += _named_by_data(attrs)  # ``data-component="most-read-list"``
-    return not words.isspace() and hints(words)
+    if HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
+        return bool(classes or ident) and hints(f"{classes or ''} {ident or ''}")
+    return hints(f"{classes or ''} {ident or ''}{_named_by_data(attrs)}")
 
 
 def _named_by_data(attrs: Mapping[str, str | None]) -> str:
