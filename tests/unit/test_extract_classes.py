@@ -66,6 +66,8 @@ def test_short_hint_words_match_only_whole_words(classes: str, chrome: bool) -> 
         ('<section data-module="comments">', True),
         ('<div data-component="article-body">', False),
         ('<div data-id="related-7">', False),  # an identifier, not a name
+        ('<div itemprop="comment" itemscope>', True),
+        ('<div itemprop="articleBody">', False),
     ],
 )
 def test_data_attributes_that_name_a_component_are_read_like_classes(
