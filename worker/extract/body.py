@@ -361,7 +361,9 @@ def _is_field_line(text: str, index: int, last: int) -> bool:
 
 def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     """Is this short line site chrome (a call to action, a widget title) rather than text?"""
-    starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
+    starts_like_chrome = (
+        first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum() or "/" in text[2:5]
+    )  # the slash: reporters' initials before an agency (``ala/dpa``)
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True
     if max(text[:4]) >= SCRIPT_CHROME_FROM and SCRIPT_CHROME_LINES.match(text) is not None:

@@ -327,6 +327,13 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:[\w'’.-]+(?: [\w'’.-]+){0,3} )?(?:avec|with|mit|con) "
     r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
     r"(?:we|this (?:web)?site) uses? cookies\b.{0,200}",
+    # paywall labels: who may read on
+    r"already (?:a )?(?:subscriber|member|registered)\b.{0,60}",
+    r"(?:(?:cet )?article |ce contenu (?:est )?)?réservé aux abonnés\b.{0,60}",
+    r"(?:jetzt )?weiterlesen mit\b.{0,40}",
+    r"(?:contenido )?exclusivo para (?:suscriptores|socios)\b.{0,40}",
+    # the reporters' and agencies' initials closing a German story (``ala/dpa``, ``mst/Reuters``)
+    r"(?:[a-zäöü]{2,4}/)+(?:dpa|afp|ap|reuters|kna|epd|sid|apa|sda|ddp|efe)(?:/[a-z]{2,8}){0,3}",
     # the same chrome in the other languages news pages are most often written in
     r"(?:anzeige|werbung|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reclame|advertentie|"
     r"reklama|reklam)",
@@ -452,7 +459,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "credits crédito créditos diaporama galerie galería galeria bildergalerie fotostrecke",
         "slideshow gallery like loading loading… loading... etiquetas temas categorías",
         "supported tweet file email e-mail report comments listen zur artikel diesen watch",
-        "also we le la el der die das mit",
+        "also we le la el der die das mit already cet ce réservé article weiterlesen",
+        "contenido exclusivo",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
