@@ -326,7 +326,6 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:©|\(c\))\s*\S.{0,100}",
     r"(?:[\w'’.-]+(?: [\w'’.-]+){0,3} )?(?:avec|with|mit|con) "
     r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
-    r"(?:we|this (?:web)?site) uses? cookies\b.{0,200}",
     # paywall labels: who may read on
     r"already (?:a )?(?:subscriber|member|registered)\b.{0,60}",
     r"(?:(?:cet )?article |ce contenu (?:est )?)?réservé aux abonnés\b.{0,60}",
@@ -459,7 +458,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "credits crédito créditos diaporama galerie galería galeria bildergalerie fotostrecke",
         "slideshow gallery like loading loading… loading... etiquetas temas categorías",
         "supported tweet file email e-mail report comments listen zur artikel diesen watch",
-        "also we le la el der die das mit already cet ce réservé article weiterlesen",
+        "also le la el already cet ce réservé article weiterlesen",
         "contenido exclusivo",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
@@ -470,12 +469,20 @@ BOILERPLATE_FIRST_WORDS = frozenset(
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
 # cheap substring tests that gate the regex.
-BOILERPLATE_INSIDE_MARKERS = ("newsletter", "follow us on", "if you ", "will be ")
+BOILERPLATE_INSIDE_MARKERS = (
+    "newsletter",
+    "follow us on",
+    "if you ",
+    "will be ",
+    "uses cookies",
+    "use cookies",
+)
 BOILERPLATE_INSIDE = re.compile(
     r"\b(?:sign up for|subscribe to) (?:our|the)\b.{0,40}\bnewsletter"
     r"|\bfollow us on (?:facebook|instagram|twitter|x|tiktok|linkedin|youtube)\b"
     r"|\bif you (?:liked|enjoyed) this (?:article|post|story)\b"
-    r"|\byour (?:information|data|email) will be (?:processed|used|handled)\b",
+    r"|\byour (?:information|data|email) will be (?:processed|used|handled)\b"
+    r"|^(?:we|this (?:web)?site) uses? cookies\b",
     re.IGNORECASE,
 )
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
