@@ -343,6 +343,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:teilen|partager|compartir|condividi|delen|compartilhar)"
     r"(?: (?:auf|sur|en|su|op|no) .{0,30})?",
     r"(?:kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)(?: \(?\d+\)?)?",
+    r"(?:jetzt )?kommentieren|commenta(?:re)?|comente|comentar|(?:deja|escribe) (?:un|tu) "
+    r"comentario\b.{0,40}|réagi(?:r|ssez)\b.{0,40}|laisser un commentaire\b.{0,40}",
     r"(?:newsletter abonnieren|jetzt abonnieren|abonnez-vous|suscríbete|iscriviti|abonneer)"
     r"\b.{0,60}",
     # an advertiser's call to action: an imperative that ends in "today" or "now"
@@ -459,7 +461,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "slideshow gallery like loading loading… loading... etiquetas temas categorías",
         "supported tweet file email e-mail report comments listen zur artikel diesen watch",
         "also le la el already cet ce réservé article weiterlesen",
-        "contenido exclusivo",
+        "contenido exclusivo kommentieren commenta commentare comente comentar deja escribe",
+        "réagir réagissez laisser",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
@@ -519,6 +522,8 @@ SCRIPT_CHROME_LINE_PATTERNS = (
     r"[<〈]?저작권자.{0,80}",
     r"\S{2,5}\s*기자(?:\s+\S+@\S+)?",
     r"많이 본 (?:뉴스|기사)|인기 기사|공유하기|댓글\s*\d*",
+    # comment counters and calls in Chinese and Japanese
+    r"(?:网友)?评论\s*[（(]?\d*[）)]?|\d+\s*条评论|我要评论|コメント\s*[（(]?\d*[）)]?",
 )
 SCRIPT_CHROME_LINES = re.compile(
     "^[^\\w]*(?:" + "|".join(SCRIPT_CHROME_LINE_PATTERNS) + r")[.!:。！]?$", re.IGNORECASE
