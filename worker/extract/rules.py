@@ -163,7 +163,12 @@ WRAPPER_INLINE_TAGS = frozenset(_words("span font label"))  # page builders wrap
 MAX_LINK_CHECK_CHARS = 300
 # What marks an element as chrome. Measured on the dev set: paragraphs under these ancestors are
 # almost never article text, so they do not vote for the main container.
-BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
+BOILERPLATE_TAGS = frozenset(
+    _words(
+        "nav aside footer form menu dialog",
+        "amp-sidebar amp-consent amp-user-notification amp-ad amp-embed amp-sticky-ad",  # AMP
+    )
+)
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
 PAGE_TAGS = frozenset(_words("html body"))
 CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
