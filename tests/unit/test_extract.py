@@ -113,6 +113,19 @@ def test_article_body_fills_in_when_the_dom_has_no_text() -> None:
     )
 
 
+def test_article_body_markup_escaped_twice_is_still_read_as_markup() -> None:
+    """``&amp;lt;p&amp;gt;`` in articleBody is a paragraph tag escaped twice, never text."""
+    body = (
+        "&amp;lt;p&amp;gt;First paragraph, AT&amp;amp;amp;T.&amp;lt;/p&amp;gt;"
+        "&amp;lt;p&amp;gt;Second.&amp;lt;/p&amp;gt;"
+    )
+    ld = {"@type": "NewsArticle", "headline": "H", "articleBody": body}
+    page = _page(
+        "<div id='app'></div>", head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    )
+    assert extract_article(page).paragraphs == ("First paragraph, AT&T.", "Second.")
+
+
 def test_boilerplate_inside_the_article_is_dropped() -> None:
     """Share bars, related links, newsletter promos and 'Read more' teasers inside the winner."""
     body = (

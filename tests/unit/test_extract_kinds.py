@@ -97,3 +97,49 @@ def test_json_ld_article_body_overrules_a_longer_stream_of_teasers(
     article = _extract(pages, "json-ld-says-otherwise")
     assert article.paragraphs[0].startswith("The public swimming pool reopened")
     assert not any("bakery" in text for text in article.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("page_id", "chrome"),
+    [
+        ("russian-gallery", ("Фото 1 из 12", "Читайте также", "Реклама", "Комментарии (12)")),
+        ("chinese-portal", ("原标题", "责任编辑", "分享到", "跟贴")),
+        ("japanese-split", ("この記事をシェアする", "有料会員限定")),
+        ("korean-script-text", ("googletag", "무단전재", "관련기사", "기자")),
+        ("french-gallery", ("Photo 1 sur 8", "Agrandir", "Crédit photo", "Voir plus")),
+        ("spanish-widgets", ("Última hora", "Lo más visto", "Apoya el periodismo")),
+    ],
+)
+def test_chrome_in_other_scripts_and_languages_is_in_no_field(
+    pages: dict[str, Page], page_id: str, chrome: tuple[str, ...]
+) -> None:
+    """Slide counters, "read also", source and editor notes, share labels and wire notices in
+    Russian, Chinese, Japanese, Korean, French and Spanish are neither body nor caption."""
+    article = _extract(pages, page_id)
+    every_field = " ".join((*article.paragraphs, *article.captions))
+    for text in chrome:
+        assert text not in every_field
+
+
+def test_a_caption_paragraph_beside_a_photo_is_a_caption_not_body(pages: dict[str, Page]) -> None:
+    """``<div class="photo"><img><p class="caption">`` between two chunks of a split body."""
+    article = _extract(pages, "japanese-split")
+    assert "建設が進む敦賀駅（写真＝共同）" in article.captions
+    assert len(article.paragraphs) == 5
+
+
+def test_escaped_json_ld_markup_is_parsed_once_and_never_shown(pages: dict[str, Page]) -> None:
+    """``&lt;p&gt;`` in articleBody is markup: its paragraphs are text, its ad script is not."""
+    article = _extract(pages, "json-ld-escaped")
+    assert len(article.paragraphs) == 4
+    body = " ".join(article.paragraphs)
+    assert "<" not in body and "&lt;" not in body and "loadAd" not in body
+    assert "fifth year & need more pruning" in body
+
+
+def test_a_logo_heading_linked_home_is_not_the_headline(pages: dict[str, Page]) -> None:
+    """The site's ``<h1><a href="/">`` and a promo ``<h1>`` lose to the title without the
+    application-name."""
+    assert _extract(pages, "logo-h1-headline").headline == (
+        "Trois jours à vélo le long du canal du Midi"
+    )

@@ -34,6 +34,7 @@ from worker.extract.rules import (
     LD_AGREE_MIN_CHARS,
     LD_AGREE_SHARE,
     LD_BLOCK_QUERY,
+    LD_ESCAPED_MARKUP,
     LD_MARKUP,
     LEAF_BLOCK_TAGS,
     LONG_CHROME,
@@ -47,6 +48,8 @@ from worker.extract.rules import (
     MIN_PARAGRAPH_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
+    SCRIPT_CHROME_FROM,
+    SCRIPT_CHROME_LINES,
     SKIP_IN_BODY,
     TABLE_CELL_TAGS,
     WRAPPER_INLINE_TAGS,
@@ -237,7 +240,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
         if tag != "p" and not walk.holds_text(child) and is_boilerplate(child, tag=tag):
             continue  # a chrome container; single paragraphs are judged by their text
         if child.mem_id in walk.fields:
-            continue  # a byline or dateline: a field of its own
+            continue  # a byline, a dateline or a short caption: a field of its own
         if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
             text = walk.texts.get(child.mem_id) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
@@ -358,9 +361,13 @@ def _is_field_line(text: str, index: int, last: int) -> bool:
 
 def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     """Is this short line site chrome (a call to action, a widget title) rather than text?"""
-    starts_like_chrome = first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum()
+    starts_like_chrome = (
+        first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum() or "/" in text[2:5]
+    )  # the slash: reporters' initials before an agency (``ala/dpa``)
     if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
         return True
+    if max(text[:4]) >= SCRIPT_CHROME_FROM and SCRIPT_CHROME_LINES.match(text) is not None:
+        return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
@@ -372,7 +379,9 @@ def _ld_body_text(article_body: str) -> str:
     (``<p><a href=...>``): that is parsed, never emitted as markup."""
     text = unescape(article_body)
     if LD_MARKUP.search(text) is None:
-        return text
+        if LD_ESCAPED_MARKUP.search(text) is None:
+            return text
+        text = unescape(text)  # escaped twice: ``&amp;lt;p&amp;gt;`` read once is ``&lt;p&gt;``
     tree = LexborHTMLParser(text)
     parts = [node.text(deep=True) for node in tree.css(LD_BLOCK_QUERY)]
     if not parts and tree.body is not None:

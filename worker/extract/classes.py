@@ -3,10 +3,11 @@
 ``class="modal-enabled"`` on an article wrapper says the page can open a modal, not that the
 element is one; ``has-comments`` and ``tag-related`` say what a post has or is tagged with.
 So a class string is split into tokens, tokens that only state something (``has-``, ``is-``,
-``tag-``, ``-enabled``, ``-open``) are dropped, and each remaining token into words (on ``-``,
-``_`` and camelCase). A hint matches when its words start one of a token's words in sequence
-(``comment`` matches ``comments`` and ``commentlist``, never ``recommended``); a short hint
-token (``ad``, ``nav``) must equal a whole word.
+``tag-``, ``-enabled``, ``-open``, ``-only``) are dropped, and so is the rest of a token from
+a state word inside it (``article__body--has-popup`` is an article body); each remaining token
+is split into words (on ``-``, ``_`` and camelCase). A hint matches when its words start one
+of a token's words in sequence (``comment`` matches ``comments`` and ``commentlist``, never
+``recommended``); a short hint token (``ad``, ``nav``) must equal a whole word.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from worker.extract.rules import STATE_PREFIXES, STATE_SUFFIXES
+from worker.extract.rules import STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SPLIT = re.compile(r"[-_:.]+")  # word separators inside a class token
@@ -24,6 +25,7 @@ _SPLIT = re.compile(r"[-_:.]+")  # word separators inside a class token
 _STATE_TOKEN = re.compile(
     rf"(?<!\S)(?:(?:{'|'.join(map(re.escape, sorted(STATE_PREFIXES)))})(?:-\S*)?"
     rf"|(?:\S+-)?(?:{'|'.join(map(re.escape, sorted(STATE_SUFFIXES)))}))(?!\S)"
+    rf"|-(?:{'|'.join(map(re.escape, sorted(STATE_INFIXES)))})-\S*"
 )
 
 

@@ -31,6 +31,7 @@ from worker.extract.rules import (
     SECOND_LEVEL_LABELS,
     SITE_PREFIX_END,
     TITLE_SEPARATORS,
+    UNSPACED_SCRIPTS_FROM,
 )
 from worker.extract.score import has_strong_hint, is_boilerplate
 from worker.extract.signals import Signals, ld_str, metas, select
@@ -86,9 +87,22 @@ def _visible(
             break
         text = texts[node.mem_id] = heading_text(node)
         too_long = len(text) > MAX_HEADLINE_CHARS
-        if text and not too_long and not sites.is_site(text) and not _in_chrome(node):
+        if too_long or not text or sites.is_site(text) or _links_home(node, text):
+            continue
+        if not _in_chrome(node):
             found.append((position, text))
     return found
+
+
+def _links_home(node: LexborNode, text: str) -> bool:
+    """Is the heading the site's logo: all its text one link to the home page (``<h1><a
+    href="/" rel="home">Site</a></h1>``), whatever the site calls itself?"""
+    link = node.css_first("a[href]")
+    if link is None or clean_text(link.text(deep=True)) != text:
+        return False
+    if "home" in (link.attributes.get("rel") or "").split():
+        return True
+    return urlsplit(link.attributes.get("href") or "").path in ("", "/")
 
 
 def _in_chrome(node: LexborNode) -> bool:
@@ -101,10 +115,13 @@ def _in_chrome(node: LexborNode) -> bool:
 
 
 def _first_backed(headings: list[tuple[int, str]], claims: list[str]) -> str:
-    """The first heading whose words mostly agree with a metadata title."""
+    """The first heading whose words mostly agree with a metadata title, or that starts it
+    when the heading is in a script written without spaces (``标题`` in ``标题_频道_站点``)."""
     for _, text in headings:
         words = _words(text)
         for claim in claims:
+            if _unspaced_start(text, claim):
+                return text
             other = _words(claim)
             if (
                 words
@@ -113,6 +130,13 @@ def _first_backed(headings: list[tuple[int, str]], claims: list[str]) -> str:
             ):
                 return text
     return ""
+
+
+def _unspaced_start(text: str, claim: str) -> bool:
+    if len(text) < MIN_TITLE_CHARS or max(text) < UNSPACED_SCRIPTS_FROM:
+        return False
+    key, other = _title_key(text), _title_key(claim)
+    return other.startswith(key) and (len(other) == len(key) or not other[len(key)].isalnum())
 
 
 def _lone_heading(h1s: list[tuple[int, str]], titled: list[tuple[int, str]]) -> str:

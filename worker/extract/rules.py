@@ -38,13 +38,16 @@ META_LANGUAGE = ("og:locale", "language", "content-language")
 META_SITE_NAME = ("og:site_name", "application-name")
 # Class names that hide an element (whole names; ``hidden-xs`` only hides it on phones).
 HIDDEN_CLASSES = frozenset(
-    _words("hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible")
+    _words(
+        "hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible",
+        "visuallyhidden element-invisible element-hidden offscreen u-hidden",
+    )
 )
 # Where the page itself shows the standfirst, the byline and captions: class words on a
 # paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
 # one document query returns anyway, because attribute-substring selectors are the slowest kind.
 DOM_META_WORDS = re.compile(
-    r"(?P<caption>wp-caption-text|caption)"
+    r"(?P<caption>wp-caption-text|(?<![a-z])caption)"  # not ``[&_figcaption]:mt-xs``
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
     r"|(?P<hidden>(?<![\w-])(?:"
@@ -53,7 +56,9 @@ DOM_META_WORDS = re.compile(
     r"|(?P<dateline>dateline|timestamp|publish-date|pub-date|post-date|entry-date|article-date"
     r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
-FIELD_ROLES = frozenset(_words("byline dateline"))  # their short paragraphs never enter the body
+# Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
+# is in the captions field; in the body it would sit between two sentences).
+FIELD_ROLES = frozenset(_words("byline dateline caption"))
 BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
@@ -79,6 +84,7 @@ MAX_HEADLINE_CHARS = 180  # an <h1> longer than this is a teaser paragraph set l
 # site's own label is the one before them.
 SECOND_LEVEL_LABELS = frozenset(_words("co com org net ac gov edu ne or go gv nic ltd plc"))
 MIN_TITLE_CHARS = 8
+UNSPACED_SCRIPTS_FROM = "\u2e80"  # CJK and later: titles without spaces between words
 TITLE_SEPARATORS = re.compile(r"(\s+[|\-–—•·:]{1,2}\s+)")
 SITE_PREFIX_END = re.compile(r"(?:\s+[|\-–—•·]{1,2}|\s*:)\s+$")  # ``Site: Story``, ``Site | Story``
 
@@ -119,7 +125,12 @@ SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 FALLBACK_CONTENT_QUERY = "div, li, td, span"
 FALLBACK_TAGS = frozenset(FALLBACK_CONTENT_QUERY.replace(",", " ").split())
 FALLBACK_BELOW_CHARS = 2000  # so few characters in paragraphs: look at bare text containers too
+BARE_TEXT_CHARS = 200  # ...or this much bare text (between <br>s) sits beside the headline
 MIN_PARAGRAPH_CHARS = 40
+# CJK ideographs, kana and Hangul carry about two Latin characters' worth of text each: scoring
+# counts them this many times (see ``score.reading_size``).
+WIDE_CHAR_WEIGHT = 2
+WIDE_CHARS = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 MAX_PARAGRAPH_LINK_DENSITY = 0.5  # while scoring containers
 MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
@@ -152,26 +163,51 @@ WRAPPER_INLINE_TAGS = frozenset(_words("span font label"))  # page builders wrap
 MAX_LINK_CHECK_CHARS = 300
 # What marks an element as chrome. Measured on the dev set: paragraphs under these ancestors are
 # almost never article text, so they do not vote for the main container.
-BOILERPLATE_TAGS = frozenset(_words("nav aside footer form menu dialog"))
+BOILERPLATE_TAGS = frozenset(
+    _words(
+        "nav aside footer form menu dialog",
+        "amp-sidebar amp-consent amp-user-notification amp-ad amp-embed amp-sticky-ad",  # AMP
+    )
+)
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
 PAGE_TAGS = frozenset(_words("html body"))
 CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
+# Attributes that name a component the way a class would (``data-component="most-read"``,
+# schema.org's ``itemprop="comment"``): page frameworks (Arc, React sites) mark their widgets
+# there and leave classes generated.
+HINT_ATTRIBUTES = frozenset(
+    _words("data-component data-module data-testid data-widget data-type itemprop")
+)
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.
 STATE_PREFIXES = frozenset(
-    _words("has is no not with without can tag category categories cat term tax format")
+    _words("has is no not with without can tag category categories cat term tax format subscriber")
 )
+# Inside a token they start a statement about the element: ``story-body--no-comments``,
+# ``post-with-related-links`` (camelCase ``postWithRelatedLinks``) name a body and a post.
+STATE_INFIXES = frozenset(_words("has is with without no not"))
 STATE_SUFFIXES = frozenset(
-    _words("enabled disabled allowed open opened closed active inactive on off ready loaded count")
+    _words(
+        "enabled disabled allowed open opened closed active inactive on off ready loaded count",
+        "only",  # ``article--subscriber-only``, ``mobile-only``: who sees it, not what it is
+    )
 )
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
     "kommentar commentaire comentario commenti reacties",
+    # "related" in the languages news pages are most often written in
+    "relacionad artikel-empfehlung lire-aussi a-lire correlati",
     "author-box breadcrumb disqus yarpp jp-relatedposts",
+    # cookie and consent dialogs (long legal paragraphs that outweigh a short article)
+    "consent gdpr cookie-banner cookie-notice cookie-consent cookie-law cookielaw onetrust",
+    "didomi qc-cmp cmp-container",
 )
 # Strong hints that must be whole words ("respond" would otherwise start "responsive").
-STRONG_TOKENS = _words("respond replies discussion discussions talkback")
+STRONG_TOKENS = _words(
+    "respond replies discussion discussions talkback",
+    "opiniones respuestas responder reponses repondre antworten",
+)
 # Inside the winning container, weaker words also mark chrome (a share bar, an ad slot), but only
 # for subtrees that hold little paragraph text. Substrings for distinctive words, whole tokens for
 # short ones that would otherwise match inside innocent words ("ad" in "header").
@@ -184,9 +220,20 @@ WEAK_HINTS = _words(
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
     "outbrain taboola",
+    # jQuery-era gallery and slider plugins
+    "slick owl-carousel swiper fotorama flexslider royal-slider galleria bxslider lightgallery",
+    "diaporama galerie galeria bildergalerie fotostrecke fotogaleria",
+    # the same widgets named in the languages news pages are most often written in
+    "ultima-hora mas-visto mas-leido mas-vistos mas-leidos boletin suscripcion apoyo",
+    "meistgelesen eilmeldung les-plus-lus plus-lus en-continu abonnement soutenir",
+    "piu-letti mais-lidas redaccion",
     "teilen werbung anzeige partage publicite publicidad compartir condividi verwandt",
 )
-WEAK_TOKENS = _words("ad ads nav menu footer header meta more banner print hidden date latest cta")
+WEAK_TOKENS = _words(
+    "ad ads nav menu footer header meta more banner print hidden date latest cta",
+    # code blocks' line-number gutters, and diagram sources shown as pictures (Mermaid)
+    "linenos lineno linenodiv gutter line-numbers mermaid plantuml",
+)
 BLOCK_TAGS = frozenset(_words("p h1 h2 h3 h4 h5 h6 li blockquote pre dt dd td th"))
 TABLE_CELL_TAGS = frozenset(_words("td th"))
 INLINE_TAGS = frozenset(
@@ -211,6 +258,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:popular|recent|latest|trending) (?:posts|articles|stories)",
     r"share(?: this| on)?(?: article| story| post)?(?: on)?(?: with your friends)?:?",
     r"share your story",
+    r"like this:|(?:like )?loading(?:…|\.\.\.)",  # WordPress Jetpack's like button
     r"(?:sign up|subscribe|join)\b.{0,60}",
     r"(?:get|receive) (?:more|the latest|our)\b.{0,50}",
     r"follow\b.{0,40}",
@@ -232,13 +280,22 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
-    r"\d{1,3}\s*(?:of|/|von|de|sur)\s*\d{1,3}",
+    r"(?:(?:image|photo|picture|slide|foto|bild|imagen|immagine)\s+)?"
+    r"\d{1,3}\s*(?:of|/|von|de|sur|di|van)\s*\d{1,3}",
     r"(?:…|\.\.\.)?\s*(?:(?:show |read |see )?(?:more|less)(?:\s*/\s*(?:more|less))?)",
     r"(?:caption\s+)?(?:close|open|hide|show|toggle)(?:\s+caption)?",
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
     r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
     r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
-    r"(?:photo|image|picture|foto|bild)s?:\s.{0,80}",
+    r"(?:photo|image|picture|foto|bild)s?\s?:\s.{0,80}",  # ``Photo : AFP`` in French
+    # the same gallery chrome in the other languages news pages are most often written in
+    r"(?:agrandir|fermer|ampliar|cerrar|schließen|vergrößern|chiudi|ingrandisci|expand|"
+    r"collapse|full ?screen|plein écran|pantalla completa|vollbild)",
+    r"(?:voir|afficher|lire|ver|mostrar|leer) (?:plus|moins|más|menos)"
+    r"(?:\s*/\s*(?:plus|moins|más|menos))?|(?:mehr|weniger)(?: anzeigen)?(?:\s*/\s*weniger)?",
+    r"(?:crédits?|credits?|créditos?)(?: (?:photos?|fotos?|images?))?\s?:.{0,80}",
+    r"(?:diaporama|galerie|galería|galeria|bildergalerie|fotostrecke|slideshow|gallery)"
+    r"\s?:.{0,100}",
     r"(?:most (?:read|popular|viewed|shared|emailed|commented)|trending(?: now)?|"
     r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
     # wire-story and newsroom furniture
@@ -250,7 +307,9 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:photo(?:graph)?:?\s*)?"
     r"(?:getty images|afp|epa|reuters|ap photo|shutterstock|istock(?:photo)?)"
     r"(?:\s*(?:/|via)\s*.{0,40})?",
-    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories)\s*:.{0,150}",
+    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories|etiquetas|temas|categorías|"
+    r"schlagw(?:ö|oe)rter|schlagworte|themen|kategorien|mots[- ]cl(?:é|e)s|étiquettes|sujets|"
+    r"catégories|argomenti|categorie|tags?)\s*:.{0,150}",
     r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
     r"this material may not be published, broadcast, rewritten,? or redistributed\.?",
     # embedded posts, sponsored slots and recommendation rails
@@ -261,8 +320,27 @@ BOILERPLATE_LINE_PATTERNS = (
     r"more (?:on|about) this (?:story|topic)|more from\b.{0,40}|recommended(?: for you| stories)?",
     r"\((?:photo|image|picture|video)s? (?:by|courtesy of|credit:?)\b[^)]{0,80}\)",
     r"our standards:.{0,80}",
+    # more newsroom furniture of the 2010s: NYT's "Supported by", player and print buttons,
+    # promo labels before a linked headline, agency notes, cookie notices
+    r"supported by|tweet|image|photo|file photo|(?:print|email|e-mail) this (?:page|article|story)",
+    r"report (?:an error|a typo|a correction)|comments are closed|listen to (?:this|the) "
+    r"(?:article|story)|read this next|zur startseite|(?:diesen )?artikel (?:teilen|drucken)",
+    r"click to (?:share|email|print)\b.{0,60}",
+    r"this entry was posted in\b.{0,150}",
+    r"(?:related|watch|see also|also read)\s?:.{0,120}",  # not "Video: 4K/30p" in a spec list
+    r"(?:©|\(c\))\s*\S.{0,100}",
+    r"(?:[\w'’.-]+(?: [\w'’.-]+){0,3} )?(?:avec|with|mit|con) "
+    r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
+    # paywall labels: who may read on
+    r"already (?:a )?(?:subscriber|member|registered)\b.{0,60}",
+    r"(?:(?:cet )?article |ce contenu (?:est )?)?réservé aux abonnés\b.{0,60}",
+    r"(?:jetzt )?weiterlesen mit\b.{0,40}",
+    r"(?:contenido )?exclusivo para (?:suscriptores|socios)\b.{0,40}",
+    # the reporters' and agencies' initials closing a German story (``ala/dpa``, ``mst/Reuters``)
+    r"(?:[a-zäöü]{2,4}/)+(?:dpa|afp|ap|reuters|kna|epd|sid|apa|sda|ddp|efe)(?:/[a-z]{2,8}){0,3}",
     # the same chrome in the other languages news pages are most often written in
-    r"(?:anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|reclame|advertentie)",
+    r"(?:anzeige|werbung|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reclame|advertentie|"
+    r"reklama|reklam)",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
@@ -270,6 +348,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:teilen|partager|compartir|condividi|delen|compartilhar)"
     r"(?: (?:auf|sur|en|su|op|no) .{0,30})?",
     r"(?:kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)(?: \(?\d+\)?)?",
+    r"(?:jetzt )?kommentieren|commenta(?:re)?|comente|comentar|(?:deja|escribe) (?:un|tu) "
+    r"comentario\b.{0,40}|réagi(?:r|ssez)\b.{0,40}|laisser un commentaire\b.{0,40}",
     r"(?:newsletter abonnieren|jetzt abonnieren|abonnez-vous|suscríbete|iscriviti|abonneer)"
     r"\b.{0,60}",
     # an advertiser's call to action: an imperative that ends in "today" or "now"
@@ -293,7 +373,10 @@ MONTHS = (
     "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
 )
 _DAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
-_TIME = r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5}\b)?)?"
+_TIME = (
+    r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
+    r"(?:\s+[A-Z]{2,5}\b)?)?"
+)
 _DATE = (
     rf"{_DAY}(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}"
@@ -308,7 +391,8 @@ _UNITS = (
 _RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+{_UNITS}|just now"
 _STAMP_WORDS = (
     r"(?:last\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
-    r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato)"
+    r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato|"
+    r"опубликовано|обновлено|입력|수정|최종\s*수정|更新|発行|配信|发布时间|发布|更新时间)"
     r"(?:\s+(?:on|am|le|el|il))?:?\s*"
 )
 _READING = (
@@ -330,16 +414,20 @@ _SHARE = (
 # date after a separator; never a sentence (it would end with a full stop).
 _BYLINE = (
     r"(?:by|von|par|por|door|av|af)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
-    r"(?:[|·•,–—-]\s*[^.!?]{0,80})?"
+    r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
 )
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
 )
 FIELD_LINES = re.compile(
-    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•,–—/-]?\s*{_FIELD_ITEM})*[\s|·•,–—/-]*$", re.IGNORECASE
+    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$", re.IGNORECASE
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
-DATE_LINES = re.compile(rf"^\W*(?:{_STAMP_WORDS})?{_DATE}\W*$", re.IGNORECASE)
+# ...or followed by other field items (``May 3, 2018 / 10:32 AM / Updated 2 hours ago``).
+DATE_LINES = re.compile(
+    rf"^\W*(?:{_STAMP_WORDS})?{_DATE}(?:\s*[|·•⋅/,–—-]\s*(?:{_TIME}|{_FIELD_ITEM}))*\W*$",
+    re.IGNORECASE,
+)
 # Field lines without a digit start with one of these (bylines, stamps, share rows).
 FIELD_FIRST_WORDS = frozenset(
     _words(
@@ -367,10 +455,21 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",
         "anzeige werbung publicité publicite publicidad pubblicità pubblicita reclame advertentie",
+        "publicidade reklama reklam",
         "lesen mehr auch weitere à lire voir lee leer ver te leggi potrebbe lees leia veja",
         "teilen partager compartir condividi delen compartilhar kommentar kommentare",
         "commentaire commentaires comentario comentarios commenti reacties comentários",
         "newsletter jetzt abonnez-vous suscríbete iscriviti abonneer",
+        "agrandir fermer ampliar cerrar schließen vergrößern chiudi ingrandisci collapse full",
+        "fullscreen plein pantalla vollbild afficher mostrar weniger crédit crédits credit",
+        "credits crédito créditos diaporama galerie galería galeria bildergalerie fotostrecke",
+        "slideshow gallery like loading loading… loading... etiquetas temas categorías",
+        "supported tweet file email e-mail report comments listen zur artikel diesen watch",
+        "also le la el already cet ce réservé article weiterlesen",
+        "contenido exclusivo kommentieren commenta commentare comente comentar deja escribe",
+        "réagir réagissez laisser",
+        "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
+        "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
         "photograph filed tagged topic topics categories copyright © (c) material",
         "http https www pic.twitter.com sponsored paid promoted partner around recommended our",
@@ -378,15 +477,62 @@ BOILERPLATE_FIRST_WORDS = frozenset(
 )
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
 # cheap substring tests that gate the regex.
-BOILERPLATE_INSIDE_MARKERS = ("newsletter", "follow us on", "if you ", "will be ")
+BOILERPLATE_INSIDE_MARKERS = (
+    "newsletter",
+    "follow us on",
+    "if you ",
+    "will be ",
+    "uses cookies",
+    "use cookies",
+)
 BOILERPLATE_INSIDE = re.compile(
     r"\b(?:sign up for|subscribe to) (?:our|the)\b.{0,40}\bnewsletter"
     r"|\bfollow us on (?:facebook|instagram|twitter|x|tiktok|linkedin|youtube)\b"
     r"|\bif you (?:liked|enjoyed) this (?:article|post|story)\b"
-    r"|\byour (?:information|data|email) will be (?:processed|used|handled)\b",
+    r"|\byour (?:information|data|email) will be (?:processed|used|handled)\b"
+    r"|^(?:we|this (?:web)?site) uses? cookies\b",
     re.IGNORECASE,
 )
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
+# The same chrome in scripts whose lines have no first word to gate on (Chinese, Japanese) or
+# whose words the Latin patterns never name (Russian, Korean): checked on short lines that open
+# with a letter past the Latin ones (or with a bracket or arrow before one).
+SCRIPT_CHROME_FROM = "\u0370"  # Greek and later scripts
+SCRIPT_CHROME_LINE_PATTERNS = (
+    # Russian: read also, ads, subscribe, share, comments, galleries, most read, tags
+    r"(?:читайте|смотрите) (?:также|ещё|еще)\b.{0,100}",
+    r"реклама|на правах рекламы",
+    r"(?:подписывайтесь|подпишитесь)\b.{0,80}",
+    r"поделиться\b.{0,30}",
+    r"комментари(?:и|ев|й)(?: \(?\d+\)?)?",
+    r"(?:фото|видео|изображение|слайд)\s*\d{1,3}\s*(?:из|/)\s*\d{1,3}",
+    r"(?:фото|видео|источник|иллюстрация)\s*:\s.{0,80}",
+    r"показать (?:ещё|еще|больше|полностью)|развернуть|свернуть|закрыть|подробнее",
+    r"(?:самое (?:читаемое|популярное)|материалы по теме|новости партн[её]ров)\b.{0,20}",
+    r"(?:теги|метки|по теме)\s*:.{0,150}",
+    # Chinese: original title, source and editor notes, share and comment labels, rankings
+    r"[（(]?原标题[：:].{0,100}?[）)]?",
+    r"(?:(?:本文来源|来源|责任编辑|编辑|责编|作者)[：:][^：:]{0,40}){1,3}",
+    r"(?:分享到|扫一扫|打开微信).{0,40}",
+    r"跟[贴帖]\s*\d+\s*条|(?:相关新闻|相关阅读|相关文章|热门推荐|热门跟[贴帖]|\d*小时?点击排行)",
+    r"标签[：:].{0,100}",
+    # Japanese: share, related, read on, photo credits, tags
+    r"この記事を(?:シェア|共有)(?:する)?|(?:シェア|ツイート|いいね)",
+    r"関連記事.{0,60}|続きを読む|広告",
+    r"(?:写真|画像|撮影)[＝=:：].{0,40}",
+    r"タグ[：:].{0,100}",
+    # Korean: related articles, the wire's copyright notice, the reporter line, rankings
+    r"관련\s*(?:기사|뉴스)\s*[:：]?.{0,100}",
+    r".{0,60}(?:무단\s*전재|재배포\s*금지).{0,60}",
+    r"[<〈]?저작권자.{0,80}",
+    r"\S{2,5}\s*기자(?:\s+\S+@\S+)?",
+    r"많이 본 (?:뉴스|기사)|인기 기사|공유하기|댓글\s*\d*",
+    # comment counters and calls in Chinese and Japanese
+    r"(?:网友)?评论\s*[（(]?\d*[）)]?|\d+\s*条评论|我要评论|コメント\s*[（(]?\d*[）)]?",
+)
+SCRIPT_CHROME_LINES = re.compile(
+    "^[^\\w]*(?:" + "|".join(SCRIPT_CHROME_LINE_PATTERNS) + r")[.!:。！]?$", re.IGNORECASE
+)
 # Longer notes that open with a label and are never article text: recipe-blog rating
 # requests, image credits for the whole post, ad terms. (Disclosures are the author's words.)
 LONG_CHROME_FIRST_WORDS = frozenset(_words("did feature featured header cover bonus"))
@@ -398,7 +544,9 @@ LONG_CHROME = re.compile(
 )
 MAX_LONG_CHROME_LINE = 500
 ARTICLE_BODY_SPLIT = re.compile(r"\n\s*\n|\n")
-LD_MARKUP = re.compile(r"<(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b", re.I)
+_LD_TAGS = r"(?:p|a|br|div|span|strong|em|b|i|h[1-6]|ul|ol|li|figure|img)\b"
+LD_MARKUP = re.compile(f"<{_LD_TAGS}", re.I)
+LD_ESCAPED_MARKUP = re.compile(f"&lt;/?{_LD_TAGS}", re.I)  # still escaped after one unescape
 LD_BLOCK_QUERY = "p, li, h2, h3, h4, h5, h6, blockquote, pre"
 LD_AGREE_MIN_CHARS = 250  # a JSON-LD articleBody this long is a claim worth checking
 LD_AGREE_SHARE = 0.2  # the extracted text it must contain, else the paragraphs are re-scored

@@ -17,6 +17,7 @@ from worker.extract.rules import (
     ANCHOR_LEVELS,
     ANCHOR_MIN_CHARS,
     ANCHOR_SHARE,
+    BARE_TEXT_CHARS,
     BOILERPLATE_ROLES,
     BOILERPLATE_TAGS,
     CHUNK_HEADINGS,
@@ -26,6 +27,7 @@ from worker.extract.rules import (
     FALLBACK_CONTENT_QUERY,
     FALLBACK_TAGS,
     HIDDEN_CLASSES,
+    HINT_ATTRIBUTES,
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
     PAGE_TAGS,
@@ -37,6 +39,8 @@ from worker.extract.rules import (
     WALK_BOILERPLATE_TAGS,
     WEAK_HINTS,
     WEAK_TOKENS,
+    WIDE_CHAR_WEIGHT,
+    WIDE_CHARS,
     WINNER_SHARE,
 )
 from worker.extract.signals import Scan
@@ -68,7 +72,8 @@ def find_winner(
         if not paragraphs:
             return None
     credit, nodes = _credit(paragraphs, scan.linked, scan.texts)
-    if only is None and max(credit.values(), default=0) < FALLBACK_BELOW_CHARS:
+    few = max(credit.values(), default=0) < FALLBACK_BELOW_CHARS
+    if only is None and (few or (anchor is not None and _bare_beside(anchor, credit))):
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
         credit, nodes = _credit([*paragraphs, *bare], scan.linked, scan.texts)
     scan.credit = credit
@@ -76,6 +81,26 @@ def find_winner(
         return None
     winner = _pick_winner(credit, nodes)
     return _anchored(winner, anchor, credit) if anchor is not None else winner
+
+
+def _bare_beside(anchor: LexborNode, credit: Mapping[int, int]) -> bool:
+    """Does an element near the visible headline hold a run of bare text (between ``<br>``s, as
+    older and Korean CMSes set articles) that no paragraph credited? Only the fallback reads
+    such text, and teasers in ``<p>``s elsewhere may hold enough text to skip it."""
+    current = anchor.parent
+    for _ in range(ANCHOR_LEVELS):
+        if current is None or current.tag in PAGE_TAGS:
+            return False
+        if any(_bare_text(child, credit) for child in current.iter()):
+            return True
+        current = current.parent
+    return False
+
+
+def _bare_text(node: LexborNode, credit: Mapping[int, int]) -> bool:
+    if node.tag not in FALLBACK_TAGS or credit.get(node.mem_id, 0):
+        return False
+    return len(_own_text(node).strip()) >= BARE_TEXT_CHARS
 
 
 def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]) -> LexborNode:
@@ -195,9 +220,13 @@ def _credit(
         else:
             text = texts[own] = node.text(deep=True)
         size = len(text.strip())
-        if size < MIN_PARAGRAPH_CHARS or linked.get(own, 0) > MAX_PARAGRAPH_LINK_DENSITY * size:
+        if linked.get(own, 0) > MAX_PARAGRAPH_LINK_DENSITY * size:
             continue
-        parent = node.parent
+        size = reading_size(text, size)
+        if size < MIN_PARAGRAPH_CHARS:
+            continue
+        # A bare text container (``<td>`` text between ``<br>``s) is the container itself.
+        parent = node if node.tag in FALLBACK_TAGS else node.parent
         if parent is None:
             continue
         key = ancestry.register(parent)
@@ -211,6 +240,15 @@ def _credit(
     ):
         return clean_totals, ancestry.nodes
     return ancestry.totals(everything), ancestry.nodes
+
+
+def reading_size(text: str, size: int) -> int:
+    """A paragraph's length in Latin-text characters: a CJK character says about what two
+    Latin ones do, so a 20-character Chinese sentence weighs like a 40-character English one
+    (unweighted, a Chinese article of short paragraphs had no paragraph long enough to vote)."""
+    if text.isascii():
+        return size  # the common case, decided at C speed
+    return size + (WIDE_CHAR_WEIGHT - 1) * len(WIDE_CHARS.findall(text))
 
 
 def _own_text(node: LexborNode) -> str:
@@ -238,9 +276,13 @@ def is_boilerplate(
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
     classes, ident = attrs.get("class"), attrs.get("id")
-    if not classes and not ident:
-        return False
-    return hints(f"{classes or ''} {ident or ''}")
+    if HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
+        return bool(classes or ident) and hints(f"{classes or ''} {ident or ''}")
+    return hints(f"{classes or ''} {ident or ''}{_named_by_data(attrs)}")
+
+
+def _named_by_data(attrs: Mapping[str, str | None]) -> str:
+    return "".join(f" {value}" for name in HINT_ATTRIBUTES if (value := attrs.get(name)))
 
 
 def _pick_winner(credit: dict[int, int], nodes: dict[int, LexborNode]) -> LexborNode:
@@ -309,9 +351,18 @@ def _another_post(node: LexborNode) -> bool:
 
 
 def _same_kind(node: LexborNode, winner: LexborNode) -> bool:
+    """Same tag, and the same classes or one's classes all among the other's (``testo`` and
+    ``testo testo-ultimo``: the last chunk of a body often carries a modifier; page builders'
+    ``elementor-element elementor-element-51b9866`` differ in an id-like class), or both name
+    themselves the body."""
     if node.tag != winner.tag or is_boilerplate(node, has_strong_hint, BOILERPLATE_TAGS):
         return False
-    classes = node.attributes.get("class")
-    return (bool(classes) and classes == winner.attributes.get("class")) or (
-        _names_itself_body(node) and _names_itself_body(winner)
-    )
+    classes, own = node.attributes.get("class"), winner.attributes.get("class")
+    if classes and own and (classes == own or _nested_classes(classes, own)):
+        return True
+    return _names_itself_body(node) and _names_itself_body(winner)
+
+
+def _nested_classes(classes: str, other: str) -> bool:
+    mine, theirs = set(classes.split()), set(other.split())
+    return mine <= theirs or theirs <= mine
