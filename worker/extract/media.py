@@ -15,6 +15,7 @@ the page shows before the text: ``og:image`` often outlives a removed photo, so 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -36,9 +37,11 @@ from worker.extract.page_rules import (
     LEAD_REACH,
     MIN_KEY_CHARS,
 )
+from worker.extract.signals import Scan
 from worker.models import Article, Embed, Image, Link
 
 KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-space characters
+_SHORT_WINDOW = 96  # most texts have 60 non-space characters within this many
 # <p> elements locate the body on their own when this many (or this share) match.
 MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
 _HEADING_TAGS = frozenset(tag.strip() for tag in BODY_HEADING_QUERY.split(","))
@@ -73,9 +76,14 @@ class Body:
         return False
 
 
-def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
-    """``article`` with the images, links, embeds and headings of its body."""
-    body = locate_body(tree, article)
+def with_media(
+    tree: LexborHTMLParser, article: Article, url: str, scan: Scan | None = None
+) -> Article:
+    """``article`` with the images, links, embeds and headings of its body.
+
+    ``scan`` is the document scan the article came from, when there is one: its ``<p>`` nodes
+    and the texts the scoring read spare a second query and a second read of each paragraph."""
+    body = locate_body(tree, article, scan)
     if body is None:
         return article
     embed_nodes, embeds = _embeds(body, url)
@@ -89,7 +97,7 @@ def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
     )
 
 
-def locate_body(tree: LexborHTMLParser, article: Article) -> Body | None:
+def locate_body(tree: LexborHTMLParser, article: Article, scan: Scan | None = None) -> Body | None:
     """The deepest element holding most of the nodes whose text is a body paragraph, with
     each such node's paragraph index."""
     index: dict[str, int] = {}
@@ -98,52 +106,71 @@ def locate_body(tree: LexborHTMLParser, article: Article) -> Body | None:
             index.setdefault(key, position)
     if not index:
         return None
-    # Paragraphs first (one cheap query over the document); every block kind only inside the
-    # container they point at, or over the document when a page sets its text in lists.
-    # Each node's key is worked out once: the container's blocks are mostly the same <p>s.
-    keys: dict[int, int | None] = {}
-    matched = _matching(tree.css("p"), index, keys)
+    # Paragraphs first (the scan's <p>s, else one cheap query over the document); every block
+    # kind only inside the container they point at, or over the document when a page sets its
+    # text in lists. Each node's key is worked out once: the container's blocks are mostly the
+    # same <p>s, and a text the scoring read already is not read again.
+    finder = _Finder(index, scan.texts if scan is not None else {})
+    paragraphs = _document_paragraphs(tree, scan)
+    matched = finder.matching(paragraphs)
     if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(index)):
-        matched = _matching(tree.css(BODY_BLOCK_QUERY), index, keys)
+        matched = finder.matching(tree.css(BODY_BLOCK_QUERY))
     container = _common_ancestor([node for node, _ in matched])
     if container is None:
         return None
-    inside = _matching(container.css(BODY_BLOCK_QUERY), index, keys)
+    inside = finder.matching(container.css(BODY_BLOCK_QUERY))
     places = {node.mem_id: place for node, place in inside}
     headings = tuple(places[node.mem_id] for node, _ in inside if node.tag in _HEADING_TAGS)
     return Body(container, places, _latest(inside, container), headings)
+
+
+def _document_paragraphs(tree: LexborHTMLParser, scan: Scan | None) -> list[LexborNode]:
+    """Every ``<p>`` of the document in order: the scan met them all (nothing is removed after
+    it), so its list filtered by tag is ``tree.css("p")`` without another walk of the tree."""
+    if scan is None:
+        return list(tree.css("p"))
+    return [node for node in scan.paragraphs if node.tag == "p"]
 
 
 def _latest(inside: list[tuple[LexborNode, int]], container: LexborNode) -> dict[int, int]:
     """For every element up to the container, the last body paragraph it holds, so placing
     an image after its preceding siblings is a lookup instead of a query per sibling."""
     latest: dict[int, int] = {}
+    stop = container.mem_id
     for node, place in inside:
         current: LexborNode | None = node
-        while current is not None and current.mem_id != container.mem_id:
-            if latest.get(current.mem_id, -1) < place:
-                latest[current.mem_id] = place
+        while current is not None and (key := current.mem_id) != stop:
+            if latest.get(key, -1) >= place:
+                break  # every element above holds at least what this one holds
+            latest[key] = place
             current = current.parent
     return latest
 
 
-def _matching(
-    nodes: list[LexborNode], index: dict[str, int], keys: dict[int, int | None]
-) -> list[tuple[LexborNode, int]]:
-    """The nodes whose text is a body paragraph, with that paragraph's index (``keys``
-    remembers each node's answer by ``mem_id``)."""
-    found = []
-    for node in nodes:
-        if (place := keys.get(node.mem_id, _UNSEEN)) == _UNSEEN:
-            place = keys[node.mem_id] = _place_of(node, index)
-        if place is not None:
-            found.append((node, place))
-    return found
+@dataclass(slots=True)
+class _Finder:
+    """Which body paragraph a node's text is, asked once per node (by ``mem_id``)."""
 
+    index: dict[str, int]  # paragraph key -> the paragraph's index
+    texts: Mapping[int, str]  # node texts the scoring already read, by ``mem_id``
+    places: dict[int, int | None] = field(default_factory=dict)
 
-def _place_of(node: LexborNode, index: dict[str, int]) -> int | None:
-    text = node.text(deep=True)
-    return index.get(_key(text)) if len(text) >= MIN_KEY_CHARS else None
+    def matching(self, nodes: Iterable[LexborNode]) -> list[tuple[LexborNode, int]]:
+        """The nodes whose text is a body paragraph, with that paragraph's index."""
+        found = []
+        places, index, texts = self.places, self.index, self.texts
+        for node in nodes:
+            key = node.mem_id
+            if (place := places.get(key, _UNSEEN)) == _UNSEEN:
+                text = texts.get(key)
+                if text is None:
+                    text = node.text(deep=True)
+                place = places[key] = (
+                    index.get(_key(text)) if len(text) >= MIN_KEY_CHARS else None
+                )
+            if place is not None:
+                found.append((node, place))
+        return found
 
 
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
@@ -184,8 +211,13 @@ def _ancestor_ids(
 
 def _key(text: str) -> str:
     """The text's opening without whitespace, so the page's and the body stage's spacing agree
-    (split and join run in C: this is asked of every paragraph-like node on the page)."""
-    return "".join(text[:KEY_WINDOW].split())[:KEY_CHARS].casefold()
+    (split and join run in C: this is asked of every paragraph-like node on the page). A short
+    window first: its non-space characters open the long window's too, so when it holds
+    enough of them the key is the same."""
+    key = "".join(text[:_SHORT_WINDOW].split())
+    if len(key) < KEY_CHARS and len(text) > _SHORT_WINDOW:
+        key = "".join(text[:KEY_WINDOW].split())
+    return key[:KEY_CHARS].casefold()
 
 
 # --- links --------------------------------------------------------------------------------------
