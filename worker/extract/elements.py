@@ -42,6 +42,10 @@ from worker.urls import (
     may_be_document_url,
 )
 
+# The attribute names as sets: most elements have none of them, and a set says so in one step.
+_HIDDEN_NAMES = frozenset(HIDDEN_ATTRIBUTES)
+_LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
+
 
 def link_of(node: LexborNode, base: str) -> Link | None:
     """An ``<a href>`` as a Link; None for share buttons, dead links and links to the page."""
@@ -98,13 +102,15 @@ def is_chrome_element(node: LexborNode) -> bool:
     attrs = node.attributes
     if not attrs:
         return False
-    if any(name in attrs and attrs.get(name) != "false" for name in HIDDEN_ATTRIBUTES):
+    if not _HIDDEN_NAMES.isdisjoint(attrs) and any(
+        attrs.get(name, "false") != "false" for name in HIDDEN_ATTRIBUTES
+    ):
         return True
-    if HIDDEN_STYLE.search(attrs.get("style") or ""):
+    if (style := attrs.get("style")) and HIDDEN_STYLE.search(style):
         return True
-    if (attrs.get("role") or "").lower() in CHROME_ROLES:
+    if (role := attrs.get("role")) and role.lower() in CHROME_ROLES:
         return True
-    if any(name in attrs for name in LIVE_ATTRIBUTES):
+    if not _LIVE_NAMES.isdisjoint(attrs):
         return True
     return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
 
