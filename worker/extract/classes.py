@@ -31,8 +31,14 @@ _STATE_TOKEN = re.compile(
 def class_words(classes: str) -> str:
     """``"post-body hasComments is-open"`` -> ``"post-body"``: each token lower-cased with its
     words joined by ``-`` (``hasComments`` -> ``has-comments``), state tokens left out, tokens
-    apart by spaces. Three whole-string regex passes: a new class string costs microseconds."""
-    text = _SPLIT.sub("-", _CAMEL.sub(r"\1-\2", classes).lower())
+    apart by spaces. Three whole-string regex passes, each skipped when a plain string test
+    shows it would change nothing (no capital letter, no separator but single ``-``): a page
+    has thousands of distinct class strings, and most are already lower-case words."""
+    text = classes.lower()
+    if text != classes:  # a capital letter somewhere: camelCase may need splitting
+        text = _CAMEL.sub(r"\1-\2", classes).lower()
+    if "_" in text or ":" in text or "." in text or "--" in text:
+        text = _SPLIT.sub("-", text)
     return _STATE_TOKEN.sub(" ", text)
 
 
