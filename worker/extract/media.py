@@ -14,7 +14,6 @@ the page shows before the text: ``og:image`` often outlives a removed photo, so 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -174,38 +173,44 @@ class _Finder:
 
 
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
+    """The deepest element above most of ``matched`` (``BODY_MAJORITY``), below the document.
+
+    Matched nodes are counted by parent first (a body's paragraphs share a few parents), and
+    only those few parents climb to the top, each adding its count to every element above."""
     if not matched:
         return None
-    known: dict[int, tuple[int, ...]] = {}
-    elements: dict[int, LexborNode] = {}
-    counts: Counter[int] = Counter()
+    weights: dict[int, int] = {}
+    parents: dict[int, LexborNode] = {}
     for node in matched:
-        counts.update(_ancestor_ids(node, known, elements))
+        parent = node.parent
+        if parent is not None and parent.tag not in _ABOVE_BODY:
+            key = parent.mem_id
+            weights[key] = weights.get(key, 0) + 1
+            parents.setdefault(key, parent)
+    counts: dict[int, int] = {}
+    depths: dict[int, int] = {}  # the number of elements above, up to the document
+    elements: dict[int, LexborNode] = {}
+    for key, weight in weights.items():
+        chain = _chain(parents[key])
+        for position, element in enumerate(chain):
+            above = element.mem_id
+            counts[above] = counts.get(above, 0) + weight
+            if above not in elements:
+                elements[above], depths[above] = element, len(chain) - position - 1
     need = BODY_MAJORITY * len(matched)
     candidates = [key for key, count in counts.items() if count >= need]
-    # An element's depth is the number of its ancestors; two elements of one depth cannot both
-    # hold most of the nodes, so the deepest candidate is unique.
-    return elements[max(candidates, key=lambda key: len(known[key]))] if candidates else None
+    # Two elements of one depth cannot both hold most of the nodes: the deepest is unique.
+    return elements[max(candidates, key=depths.__getitem__)] if candidates else None
 
 
-def _ancestor_ids(
-    node: LexborNode, known: dict[int, tuple[int, ...]], elements: dict[int, LexborNode]
-) -> tuple[int, ...]:
-    """The ``mem_id`` of the node's parents, nearest first, up to (not including) the document.
-    ``known`` keeps each element's own chain, so sibling paragraphs climb only once."""
-    climbed: list[int] = []
-    tail: tuple[int, ...] = ()
-    current = node.parent
+def _chain(element: LexborNode) -> list[LexborNode]:
+    """``element`` and the elements above it, nearest first, up to (not including) the
+    document and ``<html>``."""
+    chain = []
+    current: LexborNode | None = element
     while current is not None and current.tag not in _ABOVE_BODY:
-        if (above := known.get(current.mem_id)) is not None:
-            tail = (current.mem_id, *above)
-            break
-        elements[current.mem_id] = current
-        climbed.append(current.mem_id)
+        chain.append(current)
         current = current.parent
-    chain = (*climbed, *tail)
-    for position, key in enumerate(climbed):
-        known[key] = chain[position + 1 :]
     return chain
 
 
@@ -214,10 +219,16 @@ def _key(text: str) -> str:
     (split and join run in C: this is asked of every paragraph-like node on the page). A short
     window first: its non-space characters open the long window's too, so when it holds
     enough of them the key is the same."""
-    key = "".join(text[:_SHORT_WINDOW].split())
+    key = _squeezed(text[:_SHORT_WINDOW])
     if len(key) < KEY_CHARS and len(text) > _SHORT_WINDOW:
-        key = "".join(text[:KEY_WINDOW].split())
+        key = _squeezed(text[:KEY_WINDOW])
     return key[:KEY_CHARS].casefold()
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without whitespace. ``isprintable`` is false for every whitespace character
+    but the plain space, so text that passes it only needs its spaces removed."""
+    return text.replace(" ", "") if text.isprintable() else "".join(text.split())
 
 
 # --- links --------------------------------------------------------------------------------------
