@@ -190,28 +190,44 @@ def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
     counts: dict[int, int] = {}
     depths: dict[int, int] = {}  # the number of elements above, up to the document
     elements: dict[int, LexborNode] = {}
+    above: dict[int, int] = {}  # each element's parent, climbed once
     for key, weight in weights.items():
-        chain = _chain(parents[key])
-        for position, element in enumerate(chain):
-            above = element.mem_id
-            counts[above] = counts.get(above, 0) + weight
-            if above not in elements:
-                elements[above], depths[above] = element, len(chain) - position - 1
+        _climb(parents[key], elements, depths, above)
+        current: int | None = key
+        while current is not None:
+            counts[current] = counts.get(current, 0) + weight
+            current = above.get(current)
     need = BODY_MAJORITY * len(matched)
     candidates = [key for key, count in counts.items() if count >= need]
     # Two elements of one depth cannot both hold most of the nodes: the deepest is unique.
     return elements[max(candidates, key=depths.__getitem__)] if candidates else None
 
 
-def _chain(element: LexborNode) -> list[LexborNode]:
-    """``element`` and the elements above it, nearest first, up to (not including) the
-    document and ``<html>``."""
-    chain = []
+def _climb(
+    element: LexborNode,
+    elements: dict[int, LexborNode],
+    depths: dict[int, int],
+    above: dict[int, int],
+) -> None:
+    """Record ``element`` and the elements above it not yet met (up to, not including, the
+    document and ``<html>``): each one's node, parent and depth."""
+    fresh: list[int] = []
+    met: int | None = None
     current: LexborNode | None = element
     while current is not None and current.tag not in _ABOVE_BODY:
-        chain.append(current)
+        key = current.mem_id
+        if key in elements:
+            met = key
+            break
+        elements[key] = current
+        fresh.append(key)
         current = current.parent
-    return chain
+    top = depths[met] + 1 if met is not None else 0
+    for level, key in enumerate(reversed(fresh)):
+        depths[key] = top + level
+    for lower, upper in zip(fresh, [*fresh[1:], met], strict=False):  # fresh may be empty
+        if upper is not None:
+            above[lower] = upper
 
 
 def _key(text: str) -> str:
