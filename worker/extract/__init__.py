@@ -79,9 +79,7 @@ def selector_problem(css: str) -> str | None:
     return None
 
 
-def _extract(
-    tree: LexborHTMLParser, url: str | None, selectors: Selectors
-) -> tuple[Article, Scan]:
+def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> tuple[Article, Scan]:
     """The article, and the document scan it was read from (the media step reuses it)."""
     for node in reversed(select(tree, ", ".join(selectors.exclude))):
         node.decompose()  # reverse document order: descendants go before their ancestors

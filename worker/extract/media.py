@@ -164,9 +164,7 @@ class _Finder:
                 text = texts.get(key)
                 if text is None:
                     text = node.text(deep=True)
-                place = places[key] = (
-                    index.get(_key(text)) if len(text) >= MIN_KEY_CHARS else None
-                )
+                place = places[key] = index.get(_key(text)) if len(text) >= MIN_KEY_CHARS else None
             if place is not None:
                 found.append((node, place))
         return found
