@@ -47,8 +47,9 @@ _HIDDEN_NAMES = frozenset(HIDDEN_ATTRIBUTES)
 _LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
 
 
-def link_of(node: LexborNode, base: str) -> Link | None:
-    """An ``<a href>`` as a Link; None for share buttons, dead links and links to the page."""
+def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link | None:
+    """An ``<a href>`` as a Link (in body paragraph ``paragraph``, when the caller knows it);
+    None for share buttons, dead links and links to the page."""
     href = (node.attributes.get("href") or "").strip()
     if SHARE_LINK.match(href) or SHARE_MAILTO.match(href):
         return None
@@ -58,7 +59,7 @@ def link_of(node: LexborNode, base: str) -> Link | None:
     label = _link_label(node)
     document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
     document = document or node.attributes.get("download") is not None
-    return Link(href=target, text=label, document=document)
+    return Link(href=target, text=label, paragraph=paragraph, document=document)
 
 
 def may_be_document_link(node: LexborNode, base: str) -> bool:

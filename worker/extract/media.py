@@ -57,6 +57,7 @@ class Body:
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
+    closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
 
     def is_chrome(self, node: LexborNode) -> bool:
         """:func:`is_chrome_element`, asked once per element: links and images share most
@@ -68,8 +69,11 @@ class Body:
     def inside_chrome(self, node: LexborNode) -> bool:
         """Is any element between ``node`` and the container chrome?"""
         current = node.parent
-        while current is not None and current.mem_id != self.container.mem_id:
-            if (current.tag or "") in CHROME_TAGS or self.is_chrome(current):
+        stop, closed = self.container.mem_id, self.closed
+        while current is not None and (key := current.mem_id) != stop:
+            if (known := closed.get(key)) is None:
+                known = closed[key] = (current.tag or "") in CHROME_TAGS or self.is_chrome(current)
+            if known:
                 return True
             current = current.parent
         return False
@@ -250,31 +254,47 @@ def _squeezed(text: str) -> str:
 
 def _links(body: Body, embed_nodes: set[int], url: str) -> tuple[Link, ...]:
     kept = []
+    climbs: dict[int, tuple[bool, int | None]] = {}  # links share their ancestors
     for node in body.container.css("a[href]"):
-        found, paragraph = _enclosing_place(node, body, embed_nodes)
+        found, paragraph = _enclosing_place(node, body, embed_nodes, climbs)
         if not found or (paragraph is None and not may_be_document_link(node, url)):
             continue  # outside the paragraphs only a document is kept: skip resolving the rest
-        if (link := link_of(node, url)) is None:
+        if (link := link_of(node, url, paragraph)) is None:
             continue
         if paragraph is not None or link.document:
-            kept.append(replace(link, paragraph=paragraph))
+            kept.append(link)
     return tuple(kept)
 
 
-def _enclosing_place(node: LexborNode, body: Body, skip: set[int]) -> tuple[bool, int | None]:
+def _enclosing_place(
+    node: LexborNode, body: Body, skip: set[int], climbs: dict[int, tuple[bool, int | None]]
+) -> tuple[bool, int | None]:
     """(kept, paragraph): the body paragraph holding ``node``; not kept when chrome or an
-    embed (a tweet's date link belongs to the tweet) stands between it and the body."""
+    embed (a tweet's date link belongs to the tweet) stands between it and the body. The
+    answer from each element climbed through is the same, so ``climbs`` keeps it for the
+    next link below that element."""
     current = node.parent
     stop, places = body.container.mem_id, body.places
-    while current is not None and current.mem_id != stop:
-        if current.mem_id in skip or (current.tag or "") in CHROME_TAGS:
-            return False, None
-        if current.mem_id in places:
-            return True, places[current.mem_id]
+    climbed: list[int] = []
+    found: tuple[bool, int | None] = (True, None)
+    while current is not None and (key := current.mem_id) != stop:
+        if (known := climbs.get(key)) is not None:
+            found = known
+            break
+        climbed.append(key)
+        if key in skip or (current.tag or "") in CHROME_TAGS:
+            found = (False, None)
+            break
+        if key in places:
+            found = (True, places[key])
+            break
         if body.is_chrome(current):
-            return False, None
+            found = (False, None)
+            break
         current = current.parent
-    return True, None
+    for key in climbed:
+        climbs[key] = found
+    return found
 
 
 # --- images and embeds --------------------------------------------------------------------------
