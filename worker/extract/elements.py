@@ -7,6 +7,7 @@ placeholders and ad frames are left out here, once. The data lives in ``page_rul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
@@ -80,10 +81,13 @@ def _link_label(node: LexborNode) -> str:
 
 def image_of(node: LexborNode, base: str) -> Image | None:
     """An ``<img>`` as an Image; None for placeholders, icons and tracking pixels."""
-    src = _image_source(node, base)
-    if not src or _tiny(node) or _teaser(node, base):
+    attrs = node.attributes  # read once: each read builds a new dict
+    if _tiny(attrs):
+        return None  # before the source: a tracking pixel's URL is not worth cleaning
+    src = _image_source(attrs, base)
+    if not src or _teaser(node, base):
         return None
-    alt = repair(clean_text(node.attributes.get("alt") or node.attributes.get("title") or ""))
+    alt = repair(clean_text(attrs.get("alt") or attrs.get("title") or ""))
     return Image(src=src, alt=alt)
 
 
@@ -92,7 +96,7 @@ def embed_of(node: LexborNode, tag: str, base: str) -> tuple[bool, Embed | None]
     src = embed_source(node, tag, base)
     if src is None:
         return False, None
-    if not src or IGNORED_EMBED.search(src) or _tiny(node):
+    if not src or IGNORED_EMBED.search(src) or _tiny(node.attributes):
         return True, None
     title = clean_text(node.attributes.get("title") or "")
     return True, Embed(src=src, kind=_embed_kind(src, tag), title=title)
@@ -149,9 +153,8 @@ def _image_alt(node: LexborNode) -> str:
     return clean_text(image.attributes.get("alt") or "") if image is not None else ""
 
 
-def _image_source(node: LexborNode, base: str) -> str:
+def _image_source(attrs: Mapping[str, str | None], base: str) -> str:
     """The real source of a possibly lazy-loaded image: data-src, src, or srcset's first."""
-    attrs = node.attributes
     for name in IMAGE_SOURCE_ATTRIBUTES:
         value = (attrs.get(name) or "").strip()
         if value and not PLACEHOLDER_IMAGE.search(value):
@@ -178,10 +181,11 @@ def _teaser(node: LexborNode, base: str) -> bool:
     return False
 
 
-def _tiny(node: LexborNode) -> bool:
-    """Declared smaller than an icon on either side: a spacer or a tracking pixel."""
+def _tiny(attrs: Mapping[str, str | None]) -> bool:
+    """Declared smaller than an icon on either side (``attrs``, the element's attributes): a
+    spacer or a tracking pixel."""
     for name in ("width", "height"):
-        value = (node.attributes.get(name) or "").strip().removesuffix("px")
+        value = (attrs.get(name) or "").strip().removesuffix("px")
         if value.isdigit() and int(value) < MIN_IMAGE_SIDE:
             return True
     return False
