@@ -51,7 +51,8 @@ _LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
 def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link | None:
     """An ``<a href>`` as a Link (in body paragraph ``paragraph``, when the caller knows it);
     None for share buttons, dead links and links to the page."""
-    href = (node.attributes.get("href") or "").strip()
+    attrs = node.attributes  # read once: each read builds a new dict
+    href = (attrs.get("href") or "").strip()
     if SHARE_LINK.match(href) or SHARE_MAILTO.match(href):
         return None
     target = clean_url(href, base)
@@ -59,7 +60,7 @@ def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link |
         return None
     label = _link_label(node)
     document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
-    document = document or node.attributes.get("download") is not None
+    document = document or attrs.get("download") is not None
     return Link(href=target, text=label, paragraph=paragraph, document=document)
 
 
