@@ -237,7 +237,8 @@ def _key(text: str) -> str:
     (split and join run in C: this is asked of every paragraph-like node on the page). A short
     window first: its non-space characters open the long window's too, so when it holds
     enough of them the key is the same."""
-    key = _squeezed(text[:_SHORT_WINDOW])
+    head = text[:_SHORT_WINDOW]
+    key = head.replace(" ", "") if head.isprintable() else "".join(head.split())  # _squeezed
     if len(key) < KEY_CHARS and len(text) > _SHORT_WINDOW:
         key = _squeezed(text[:KEY_WINDOW])
     return key[:KEY_CHARS].casefold()
