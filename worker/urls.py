@@ -5,7 +5,7 @@ Two renders of an unchanged page point at the same things through different spel
 (``?w=800``, ``-300x200.jpg``) chosen per visitor. Comparing raw URLs would turn each of those
 into a "link changed"; so extraction stores :func:`clean_url` and the diff and the fingerprint
 compare :func:`image_identity` for images. The parameter lists are data, not code: a new
-tracking parameter is one more word. Pure functions, standard library only.
+tracking parameter is one more word. Pure functions, standard library only (and ``textutil``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from urllib.parse import (
     urlsplit,
     urlunsplit,
 )
+
+from worker.textutil import alternation
 
 
 def _words(*groups: str) -> frozenset[str]:
@@ -90,15 +92,15 @@ DOCUMENT_PATH_WORDS = re.compile(
 # What a document's URL cannot lack: a directory's last segment (any word that holds another
 # is left to that one: a shorter regex scans faster) or ``.`` and an extension.
 _LAST_SEGMENTS = {word.rsplit("/", 1)[-1] for word in _words(*DOCUMENT_DIRECTORIES)}
-_DOCUMENT_HINT = re.compile(
-    "|".join(
-        sorted(w for w in _LAST_SEGMENTS if not any(v != w and v in w for v in _LAST_SEGMENTS))
-    )
-    + r"|\.(?:"
-    + "|".join(sorted(DOCUMENT_EXTENSIONS))
-    + ")",
-    re.IGNORECASE,
+_DOCUMENT_HINT_WORDS = (
+    alternation(w for w in _LAST_SEGMENTS if not any(v != w and v in w for v in _LAST_SEGMENTS))
+    + rf"|\.(?:{alternation(DOCUMENT_EXTENSIONS)})"
 )
+_DOCUMENT_HINT = re.compile(_DOCUMENT_HINT_WORDS, re.IGNORECASE)
+# The same words matched case-sensitively, for ASCII text lower-cased first (the pattern is
+# ASCII: only non-ASCII text can hold letters such as U+212A KELVIN SIGN that match ``k`` when
+# the case is ignored), which is three times faster than ignoring case.
+_DOCUMENT_HINT_LOWER = re.compile(_DOCUMENT_HINT_WORDS)
 _ASSET_NOISE = NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS
 _WEB_SCHEMES = frozenset({"http", "https"})  # urlsplit lower-cases the scheme
 _UNSAFE_URL_CHARACTERS = str.maketrans("", "", "\t\r\n")  # urlsplit drops them anywhere
@@ -228,6 +230,8 @@ def _hints_document(url: str) -> bool:
     for mark in "?#":
         if (found := url.find(mark, 0, end)) >= 0:
             end = found
+    if url.isascii():
+        return _DOCUMENT_HINT_LOWER.search(url.lower(), 0, end) is not None
     return _DOCUMENT_HINT.search(url, 0, end) is not None
 
 

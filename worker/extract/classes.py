@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from worker.extract.rules import STATE_PREFIXES, STATE_SUFFIXES
+from worker.textutil import alternation
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SPLIT = re.compile(r"[-_:.]+")  # word separators inside a class token
@@ -49,8 +50,8 @@ def hint_matcher(
     last word may go on: ``comment`` ~ ``commentlist``), whole-word tokens (``ad``) and whole
     class names (``sr-only``, matched before state tokens are dropped). One compiled pattern,
     and a cache: page builders repeat the same long class strings hundreds of times a page."""
-    starts = _alternation("-".join(w for w in _SPLIT.split(h.lower()) if w) for h in hints)
-    whole = _alternation(word.lower() for word in tokens)
+    starts = alternation("-".join(w for w in _SPLIT.split(h.lower()) if w) for h in hints)
+    whole = alternation(word.lower() for word in tokens)
     parts = [starts] if starts else []
     if whole:
         parts.append(f"{whole}(?![a-z0-9])")
@@ -64,27 +65,3 @@ def hint_matcher(
         return pattern is not None and pattern.search(class_words(classes)) is not None
 
     return hinted
-
-
-_Trie = dict[str, "_Trie"]  # one character -> what may follow it ("" -> {}: a word ends)
-
-
-def _alternation(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, written as a prefix tree (``c(?:omment|ookie)``):
-    the regex engine then tries one branch per distinct first letter at each position, not one
-    per word, which makes a class string's test twice as fast with a hundred hint words."""
-    tree: _Trie = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a word ends here
-    return _branches(tree)
-
-
-def _branches(node: _Trie) -> str:
-    branches = [re.escape(char) + _branches(node[char]) for char in sorted(node) if char]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-    return f"(?:{body})?" if "" in node else body
