@@ -3,7 +3,8 @@
 The article extractor keeps text; what else an article holds changes too (a lead photo
 swapped, the report a story cites unlinked, an embedded post deleted). This module finds the
 body container again by locating the extracted paragraphs in the document, so it depends on
-nothing but the paragraphs the body stage produced. It then asks the container for its links,
+nothing but the paragraphs the body stage produced (the document scan, when given, only spares
+reading the same ``<p>`` nodes and texts a second time). It then asks the container for its links,
 images and embeds (one CSS query each, so the cost follows the number of media, not of
 nodes) and places each one by the body paragraph it sits in or follows. Links are kept when
 they sit in a body paragraph (a "related" list the body stage dropped is chrome, and its links
