@@ -32,7 +32,7 @@ from worker.extract.liveblog import live_entries
 from worker.extract.page import read_page
 from worker.extract.prune import prune
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
-from worker.extract.signals import ld_str, metas, scan_document, select
+from worker.extract.signals import Scan, ld_str, metas, scan_document, select
 from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile, WatchMode
 
@@ -62,10 +62,10 @@ def extract_article(
         return Article(canonical_url=url or "")
     try:
         tree = LexborHTMLParser(html)  # lexbor drops NULs itself
-        article = _extract(tree, url, profile.selectors if profile else Selectors())
+        article, scan = _extract(tree, url, profile.selectors if profile else Selectors())
     except _PARSE_FAILURES as exc:
         raise ExtractError(f"{url or 'document'}: the HTML could not be parsed ({exc!r})") from exc
-    return read_page(tree, article, url or "", mode)
+    return read_page(tree, article, url or "", mode, scan)
 
 
 def selector_problem(css: str) -> str | None:
@@ -81,7 +81,8 @@ def selector_problem(css: str) -> str | None:
     return None
 
 
-def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> Article:
+def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> tuple[Article, Scan]:
+    """The article, and the document scan it was read from (the media step reuses it)."""
     for node in reversed(select(tree, ", ".join(selectors.exclude))):
         node.decompose()  # reverse document order: descendants go before their ancestors
     prune(tree)
@@ -91,7 +92,7 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> A
     anchor = headline_node(signals, headline)
     paragraphs, containers = body_of(tree, selectors, scan, headline, anchor)
     entries = live_entries(signals, url, paragraphs)
-    return Article(
+    article = Article(
         headline=headline,
         subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),
         byline=byline_of(signals, scan.byline),
@@ -107,3 +108,4 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> A
         language=language_of(tree, signals),
         entries=entries,
     )
+    return article, scan

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from worker.extract.rules import STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
+from worker.textutil import alternation
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SPLIT = re.compile(r"[-_:.]+")  # word separators inside a class token
@@ -33,8 +34,14 @@ _STATE_TOKEN = re.compile(
 def class_words(classes: str) -> str:
     """``"post-body hasComments is-open"`` -> ``"post-body"``: each token lower-cased with its
     words joined by ``-`` (``hasComments`` -> ``has-comments``), state tokens left out, tokens
-    apart by spaces. Three whole-string regex passes: a new class string costs microseconds."""
-    text = _SPLIT.sub("-", _CAMEL.sub(r"\1-\2", classes).lower())
+    apart by spaces. Three whole-string regex passes, each skipped when a plain string test
+    shows it would change nothing (no capital letter, no separator but single ``-``): a page
+    has thousands of distinct class strings, and most are already lower-case words."""
+    text = classes.lower()
+    if text != classes:  # a capital letter somewhere: camelCase may need splitting
+        text = _CAMEL.sub(r"\1-\2", classes).lower()
+    if "_" in text or ":" in text or "." in text or "--" in text:
+        text = _SPLIT.sub("-", text)
     return _STATE_TOKEN.sub(" ", text)
 
 
@@ -45,12 +52,12 @@ def hint_matcher(
     last word may go on: ``comment`` ~ ``commentlist``), whole-word tokens (``ad``) and whole
     class names (``sr-only``, matched before state tokens are dropped). One compiled pattern,
     and a cache: page builders repeat the same long class strings hundreds of times a page."""
-    starts = "|".join(re.escape("-".join(w for w in _SPLIT.split(h.lower()) if w)) for h in hints)
-    whole = "|".join(re.escape(word.lower()) for word in tokens)
-    parts = [f"(?<![a-z0-9])(?:{starts})"] if starts else []
+    starts = alternation("-".join(w for w in _SPLIT.split(h.lower()) if w) for h in hints)
+    whole = alternation(word.lower() for word in tokens)
+    parts = [starts] if starts else []
     if whole:
-        parts.append(f"(?<![a-z0-9])(?:{whole})(?![a-z0-9])")
-    pattern = re.compile("|".join(parts)) if parts else None
+        parts.append(f"{whole}(?![a-z0-9])")
+    pattern = re.compile(f"(?<![a-z0-9])(?:{'|'.join(parts)})") if parts else None
     names = frozenset(name.lower() for name in classes_)
 
     @lru_cache(maxsize=16384)

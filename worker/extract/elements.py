@@ -7,6 +7,7 @@ placeholders and ad frames are left out here, once. The data lives in ``page_rul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
@@ -42,10 +43,16 @@ from worker.urls import (
     may_be_document_url,
 )
 
+# The attribute names as sets: most elements have none of them, and a set says so in one step.
+_HIDDEN_NAMES = frozenset(HIDDEN_ATTRIBUTES)
+_LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
 
-def link_of(node: LexborNode, base: str) -> Link | None:
-    """An ``<a href>`` as a Link; None for share buttons, dead links and links to the page."""
-    href = (node.attributes.get("href") or "").strip()
+
+def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link | None:
+    """An ``<a href>`` as a Link (in body paragraph ``paragraph``, when the caller knows it);
+    None for share buttons, dead links and links to the page."""
+    attrs = node.attributes  # read once: each read builds a new dict
+    href = (attrs.get("href") or "").strip()
     if SHARE_LINK.match(href) or SHARE_MAILTO.match(href):
         return None
     target = clean_url(href, base)
@@ -53,8 +60,8 @@ def link_of(node: LexborNode, base: str) -> Link | None:
         return None
     label = _link_label(node)
     document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
-    document = document or node.attributes.get("download") is not None
-    return Link(href=target, text=label, document=document)
+    document = document or attrs.get("download") is not None
+    return Link(href=target, text=label, paragraph=paragraph, document=document)
 
 
 def may_be_document_link(node: LexborNode, base: str) -> bool:
@@ -75,10 +82,13 @@ def _link_label(node: LexborNode) -> str:
 
 def image_of(node: LexborNode, base: str) -> Image | None:
     """An ``<img>`` as an Image; None for placeholders, icons and tracking pixels."""
-    src = _image_source(node, base)
-    if not src or _tiny(node) or _teaser(node, base):
+    attrs = node.attributes  # read once: each read builds a new dict
+    if _tiny(attrs):
+        return None  # before the source: a tracking pixel's URL is not worth cleaning
+    src = _image_source(attrs, base)
+    if not src or _teaser(node, base):
         return None
-    alt = repair(clean_text(node.attributes.get("alt") or node.attributes.get("title") or ""))
+    alt = repair(clean_text(attrs.get("alt") or attrs.get("title") or ""))
     return Image(src=src, alt=alt)
 
 
@@ -87,7 +97,7 @@ def embed_of(node: LexborNode, tag: str, base: str) -> tuple[bool, Embed | None]
     src = embed_source(node, tag, base)
     if src is None:
         return False, None
-    if not src or IGNORED_EMBED.search(src) or _tiny(node):
+    if not src or IGNORED_EMBED.search(src) or _tiny(node.attributes):
         return True, None
     title = clean_text(node.attributes.get("title") or "")
     return True, Embed(src=src, kind=_embed_kind(src, tag), title=title)
@@ -98,13 +108,15 @@ def is_chrome_element(node: LexborNode) -> bool:
     attrs = node.attributes
     if not attrs:
         return False
-    if any(name in attrs and attrs.get(name) != "false" for name in HIDDEN_ATTRIBUTES):
+    if not _HIDDEN_NAMES.isdisjoint(attrs) and any(
+        attrs.get(name, "false") != "false" for name in HIDDEN_ATTRIBUTES
+    ):
         return True
-    if HIDDEN_STYLE.search(attrs.get("style") or ""):
+    if (style := attrs.get("style")) and HIDDEN_STYLE.search(style):
         return True
-    if (attrs.get("role") or "").lower() in CHROME_ROLES:
+    if (role := attrs.get("role")) and role.lower() in CHROME_ROLES:
         return True
-    if any(name in attrs for name in LIVE_ATTRIBUTES):
+    if not _LIVE_NAMES.isdisjoint(attrs):
         return True
     return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
 
@@ -142,9 +154,8 @@ def _image_alt(node: LexborNode) -> str:
     return clean_text(image.attributes.get("alt") or "") if image is not None else ""
 
 
-def _image_source(node: LexborNode, base: str) -> str:
+def _image_source(attrs: Mapping[str, str | None], base: str) -> str:
     """The real source of a possibly lazy-loaded image: data-src, src, or srcset's first."""
-    attrs = node.attributes
     for name in IMAGE_SOURCE_ATTRIBUTES:
         value = (attrs.get(name) or "").strip()
         if value and not PLACEHOLDER_IMAGE.search(value):
@@ -171,10 +182,11 @@ def _teaser(node: LexborNode, base: str) -> bool:
     return False
 
 
-def _tiny(node: LexborNode) -> bool:
-    """Declared smaller than an icon on either side: a spacer or a tracking pixel."""
+def _tiny(attrs: Mapping[str, str | None]) -> bool:
+    """Declared smaller than an icon on either side (``attrs``, the element's attributes): a
+    spacer or a tracking pixel."""
     for name in ("width", "height"):
-        value = (node.attributes.get(name) or "").strip().removesuffix("px")
+        value = (attrs.get(name) or "").strip().removesuffix("px")
         if value.isdigit() and int(value) < MIN_IMAGE_SIDE:
             return True
     return False

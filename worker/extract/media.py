@@ -3,7 +3,8 @@
 The article extractor keeps text; what else an article holds changes too (a lead photo
 swapped, the report a story cites unlinked, an embedded post deleted). This module finds the
 body container again by locating the extracted paragraphs in the document, so it depends on
-nothing but the paragraphs the body stage produced. It then asks the container for its links,
+nothing but the paragraphs the body stage produced (the document scan, when given, only spares
+reading the same ``<p>`` nodes and texts a second time). It then asks the container for its links,
 images and embeds (one CSS query each, so the cost follows the number of media, not of
 nodes) and places each one by the body paragraph it sits in or follows. Links are kept when
 they sit in a body paragraph (a "related" list the body stage dropped is chrome, and its links
@@ -14,7 +15,7 @@ the page shows before the text: ``og:image`` often outlives a removed photo, so 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -36,9 +37,11 @@ from worker.extract.page_rules import (
     LEAD_REACH,
     MIN_KEY_CHARS,
 )
+from worker.extract.signals import Scan
 from worker.models import Article, Embed, Image, Link
 
 KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-space characters
+_SHORT_WINDOW = 96  # most texts have 60 non-space characters within this many
 # <p> elements locate the body on their own when this many (or this share) match.
 MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
 _HEADING_TAGS = frozenset(tag.strip() for tag in BODY_HEADING_QUERY.split(","))
@@ -55,6 +58,7 @@ class Body:
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
+    closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
 
     def is_chrome(self, node: LexborNode) -> bool:
         """:func:`is_chrome_element`, asked once per element: links and images share most
@@ -66,16 +70,24 @@ class Body:
     def inside_chrome(self, node: LexborNode) -> bool:
         """Is any element between ``node`` and the container chrome?"""
         current = node.parent
-        while current is not None and current.mem_id != self.container.mem_id:
-            if (current.tag or "") in CHROME_TAGS or self.is_chrome(current):
+        stop, closed = self.container.mem_id, self.closed
+        while current is not None and (key := current.mem_id) != stop:
+            if (known := closed.get(key)) is None:
+                known = closed[key] = (current.tag or "") in CHROME_TAGS or self.is_chrome(current)
+            if known:
                 return True
             current = current.parent
         return False
 
 
-def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
-    """``article`` with the images, links, embeds and headings of its body."""
-    body = locate_body(tree, article)
+def with_media(
+    tree: LexborHTMLParser, article: Article, url: str, scan: Scan | None = None
+) -> Article:
+    """``article`` with the images, links, embeds and headings of its body.
+
+    ``scan`` is the document scan the article came from, when there is one: its ``<p>`` nodes
+    and the texts the scoring read spare a second query and a second read of each paragraph."""
+    body = locate_body(tree, article, scan)
     if body is None:
         return article
     embed_nodes, embeds = _embeds(body, url)
@@ -89,7 +101,7 @@ def with_media(tree: LexborHTMLParser, article: Article, url: str) -> Article:
     )
 
 
-def locate_body(tree: LexborHTMLParser, article: Article) -> Body | None:
+def locate_body(tree: LexborHTMLParser, article: Article, scan: Scan | None = None) -> Body | None:
     """The deepest element holding most of the nodes whose text is a body paragraph, with
     each such node's paragraph index."""
     index: dict[str, int] = {}
@@ -98,94 +110,145 @@ def locate_body(tree: LexborHTMLParser, article: Article) -> Body | None:
             index.setdefault(key, position)
     if not index:
         return None
-    # Paragraphs first (one cheap query over the document); every block kind only inside the
-    # container they point at, or over the document when a page sets its text in lists.
-    # Each node's key is worked out once: the container's blocks are mostly the same <p>s.
-    keys: dict[int, int | None] = {}
-    matched = _matching(tree.css("p"), index, keys)
+    # Paragraphs first (the scan's <p>s, else one cheap query over the document); every block
+    # kind only inside the container they point at, or over the document when a page sets its
+    # text in lists. Each node's key is worked out once: the container's blocks are mostly the
+    # same <p>s, and a text the scoring read already is not read again.
+    finder = _Finder(index, scan.texts if scan is not None else {})
+    paragraphs = _document_paragraphs(tree, scan)
+    matched = finder.matching(paragraphs)
     if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(index)):
-        matched = _matching(tree.css(BODY_BLOCK_QUERY), index, keys)
+        matched = finder.matching(tree.css(BODY_BLOCK_QUERY))
     container = _common_ancestor([node for node, _ in matched])
     if container is None:
         return None
-    inside = _matching(container.css(BODY_BLOCK_QUERY), index, keys)
+    inside = finder.matching(container.css(BODY_BLOCK_QUERY))
     places = {node.mem_id: place for node, place in inside}
     headings = tuple(places[node.mem_id] for node, _ in inside if node.tag in _HEADING_TAGS)
     return Body(container, places, _latest(inside, container), headings)
+
+
+def _document_paragraphs(tree: LexborHTMLParser, scan: Scan | None) -> list[LexborNode]:
+    """Every ``<p>`` of the document in order: the scan met them all (nothing is removed after
+    it), so its list filtered by tag is ``tree.css("p")`` without another walk of the tree."""
+    if scan is None:
+        return list(tree.css("p"))
+    return [node for node in scan.paragraphs if node.tag == "p"]
 
 
 def _latest(inside: list[tuple[LexborNode, int]], container: LexborNode) -> dict[int, int]:
     """For every element up to the container, the last body paragraph it holds, so placing
     an image after its preceding siblings is a lookup instead of a query per sibling."""
     latest: dict[int, int] = {}
+    stop = container.mem_id
     for node, place in inside:
         current: LexborNode | None = node
-        while current is not None and current.mem_id != container.mem_id:
-            if latest.get(current.mem_id, -1) < place:
-                latest[current.mem_id] = place
+        while current is not None and (key := current.mem_id) != stop:
+            if latest.get(key, -1) >= place:
+                break  # every element above holds at least what this one holds
+            latest[key] = place
             current = current.parent
     return latest
 
 
-def _matching(
-    nodes: list[LexborNode], index: dict[str, int], keys: dict[int, int | None]
-) -> list[tuple[LexborNode, int]]:
-    """The nodes whose text is a body paragraph, with that paragraph's index (``keys``
-    remembers each node's answer by ``mem_id``)."""
-    found = []
-    for node in nodes:
-        if (place := keys.get(node.mem_id, _UNSEEN)) == _UNSEEN:
-            place = keys[node.mem_id] = _place_of(node, index)
-        if place is not None:
-            found.append((node, place))
-    return found
+@dataclass(slots=True)
+class _Finder:
+    """Which body paragraph a node's text is, asked once per node (by ``mem_id``)."""
 
+    index: dict[str, int]  # paragraph key -> the paragraph's index
+    texts: Mapping[int, str]  # node texts the scoring already read, by ``mem_id``
+    places: dict[int, int | None] = field(default_factory=dict)
 
-def _place_of(node: LexborNode, index: dict[str, int]) -> int | None:
-    text = node.text(deep=True)
-    return index.get(_key(text)) if len(text) >= MIN_KEY_CHARS else None
+    def matching(self, nodes: Iterable[LexborNode]) -> list[tuple[LexborNode, int]]:
+        """The nodes whose text is a body paragraph, with that paragraph's index."""
+        found = []
+        places, index, texts = self.places, self.index, self.texts
+        for node in nodes:
+            key = node.mem_id
+            if (place := places.get(key, _UNSEEN)) == _UNSEEN:
+                text = texts.get(key)
+                if text is None:
+                    text = node.text(deep=True)
+                place = places[key] = index.get(_key(text)) if len(text) >= MIN_KEY_CHARS else None
+            if place is not None:
+                found.append((node, place))
+        return found
 
 
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
+    """The deepest element above most of ``matched`` (``BODY_MAJORITY``), below the document.
+
+    Matched nodes are counted by parent first (a body's paragraphs share a few parents), and
+    only those few parents climb to the top, each adding its count to every element above."""
     if not matched:
         return None
-    known: dict[int, tuple[int, ...]] = {}
-    elements: dict[int, LexborNode] = {}
-    counts: Counter[int] = Counter()
+    weights: dict[int, int] = {}
+    parents: dict[int, LexborNode] = {}
     for node in matched:
-        counts.update(_ancestor_ids(node, known, elements))
+        parent = node.parent
+        if parent is not None and parent.tag not in _ABOVE_BODY:
+            key = parent.mem_id
+            weights[key] = weights.get(key, 0) + 1
+            parents.setdefault(key, parent)
+    counts: dict[int, int] = {}
+    depths: dict[int, int] = {}  # the number of elements above, up to the document
+    elements: dict[int, LexborNode] = {}
+    above: dict[int, int] = {}  # each element's parent, climbed once
+    for key, weight in weights.items():
+        _climb(parents[key], elements, depths, above)
+        current: int | None = key
+        while current is not None:
+            counts[current] = counts.get(current, 0) + weight
+            current = above.get(current)
     need = BODY_MAJORITY * len(matched)
     candidates = [key for key, count in counts.items() if count >= need]
-    # An element's depth is the number of its ancestors; two elements of one depth cannot both
-    # hold most of the nodes, so the deepest candidate is unique.
-    return elements[max(candidates, key=lambda key: len(known[key]))] if candidates else None
+    # Two elements of one depth cannot both hold most of the nodes: the deepest is unique.
+    return elements[max(candidates, key=depths.__getitem__)] if candidates else None
 
 
-def _ancestor_ids(
-    node: LexborNode, known: dict[int, tuple[int, ...]], elements: dict[int, LexborNode]
-) -> tuple[int, ...]:
-    """The ``mem_id`` of the node's parents, nearest first, up to (not including) the document.
-    ``known`` keeps each element's own chain, so sibling paragraphs climb only once."""
-    climbed: list[int] = []
-    tail: tuple[int, ...] = ()
-    current = node.parent
+def _climb(
+    element: LexborNode,
+    elements: dict[int, LexborNode],
+    depths: dict[int, int],
+    above: dict[int, int],
+) -> None:
+    """Record ``element`` and the elements above it not yet met (up to, not including, the
+    document and ``<html>``): each one's node, parent and depth."""
+    fresh: list[int] = []
+    met: int | None = None
+    current: LexborNode | None = element
     while current is not None and current.tag not in _ABOVE_BODY:
-        if (above := known.get(current.mem_id)) is not None:
-            tail = (current.mem_id, *above)
+        key = current.mem_id
+        if key in elements:
+            met = key
             break
-        elements[current.mem_id] = current
-        climbed.append(current.mem_id)
+        elements[key] = current
+        fresh.append(key)
         current = current.parent
-    chain = (*climbed, *tail)
-    for position, key in enumerate(climbed):
-        known[key] = chain[position + 1 :]
-    return chain
+    top = depths[met] + 1 if met is not None else 0
+    for level, key in enumerate(reversed(fresh)):
+        depths[key] = top + level
+    for lower, upper in zip(fresh, [*fresh[1:], met], strict=False):  # fresh may be empty
+        if upper is not None:
+            above[lower] = upper
 
 
 def _key(text: str) -> str:
     """The text's opening without whitespace, so the page's and the body stage's spacing agree
-    (split and join run in C: this is asked of every paragraph-like node on the page)."""
-    return "".join(text[:KEY_WINDOW].split())[:KEY_CHARS].casefold()
+    (split and join run in C: this is asked of every paragraph-like node on the page). A short
+    window first: its non-space characters open the long window's too, so when it holds
+    enough of them the key is the same."""
+    head = text[:_SHORT_WINDOW]
+    key = head.replace(" ", "") if head.isprintable() else "".join(head.split())  # _squeezed
+    if len(key) < KEY_CHARS and len(text) > _SHORT_WINDOW:
+        key = _squeezed(text[:KEY_WINDOW])
+    return key[:KEY_CHARS].casefold()
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without whitespace. ``isprintable`` is false for every whitespace character
+    but the plain space, so text that passes it only needs its spaces removed."""
+    return text.replace(" ", "") if text.isprintable() else "".join(text.split())
 
 
 # --- links --------------------------------------------------------------------------------------
@@ -193,31 +256,47 @@ def _key(text: str) -> str:
 
 def _links(body: Body, embed_nodes: set[int], url: str) -> tuple[Link, ...]:
     kept = []
+    climbs: dict[int, tuple[bool, int | None]] = {}  # links share their ancestors
     for node in body.container.css("a[href]"):
-        found, paragraph = _enclosing_place(node, body, embed_nodes)
+        found, paragraph = _enclosing_place(node, body, embed_nodes, climbs)
         if not found or (paragraph is None and not may_be_document_link(node, url)):
             continue  # outside the paragraphs only a document is kept: skip resolving the rest
-        if (link := link_of(node, url)) is None:
+        if (link := link_of(node, url, paragraph)) is None:
             continue
         if paragraph is not None or link.document:
-            kept.append(replace(link, paragraph=paragraph))
+            kept.append(link)
     return tuple(kept)
 
 
-def _enclosing_place(node: LexborNode, body: Body, skip: set[int]) -> tuple[bool, int | None]:
+def _enclosing_place(
+    node: LexborNode, body: Body, skip: set[int], climbs: dict[int, tuple[bool, int | None]]
+) -> tuple[bool, int | None]:
     """(kept, paragraph): the body paragraph holding ``node``; not kept when chrome or an
-    embed (a tweet's date link belongs to the tweet) stands between it and the body."""
+    embed (a tweet's date link belongs to the tweet) stands between it and the body. The
+    answer from each element climbed through is the same, so ``climbs`` keeps it for the
+    next link below that element."""
     current = node.parent
     stop, places = body.container.mem_id, body.places
-    while current is not None and current.mem_id != stop:
-        if current.mem_id in skip or (current.tag or "") in CHROME_TAGS:
-            return False, None
-        if current.mem_id in places:
-            return True, places[current.mem_id]
+    climbed: list[int] = []
+    found: tuple[bool, int | None] = (True, None)
+    while current is not None and (key := current.mem_id) != stop:
+        if (known := climbs.get(key)) is not None:
+            found = known
+            break
+        climbed.append(key)
+        if key in skip or (current.tag or "") in CHROME_TAGS:
+            found = (False, None)
+            break
+        if key in places:
+            found = (True, places[key])
+            break
         if body.is_chrome(current):
-            return False, None
+            found = (False, None)
+            break
         current = current.parent
-    return True, None
+    for key in climbed:
+        climbs[key] = found
+    return found
 
 
 # --- images and embeds --------------------------------------------------------------------------

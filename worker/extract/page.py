@@ -55,6 +55,7 @@ from worker.extract.page_rules import (
     ROTATING_HEADINGS,
     ROTATING_LINK_SHARE,
 )
+from worker.extract.signals import Scan
 from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link, WatchMode
 
@@ -80,16 +81,23 @@ class View:
         return sum(len(block) for block in self.blocks)
 
 
-def read_page(tree: LexborHTMLParser, article: Article, url: str, mode: WatchMode) -> Article:
+def read_page(
+    tree: LexborHTMLParser,
+    article: Article,
+    url: str,
+    mode: WatchMode,
+    scan: Scan | None = None,
+) -> Article:
     """The article as extracted, with its media (article mode) or the page view (page mode).
 
     ``auto`` asks the cheap signals first and walks the main region only without them.
+    ``scan`` is the article's document scan, which the media step reuses when given.
     """
     if mode == "article" or (mode == "auto" and has_article_signals(tree)):
-        return with_media(tree, article, url)
+        return with_media(tree, article, url, scan)
     view = page_view(tree, url)
     if mode == "auto" and _dominant(article, view):
-        return with_media(tree, article, url)
+        return with_media(tree, article, url, scan)
     return page_article(article, view, url)
 
 

@@ -112,9 +112,10 @@ CAPTION_BOX_CLASSES = (
     "caption", "wp-caption-text", "image-caption", "img-caption", "photo-caption",
     "media-caption", "figure-caption", "caption-text",
 )  # fmt: skip
-CAPTION_BOX_QUERY = ", ".join(
-    f'{tag}[class~="{name}"]' for tag in ("div", "span") for name in CAPTION_BOX_CLASSES
-)
+# Every name above holds the word "caption": one substring selector per tag finds them all (16
+# whole-token selectors cost the document query 40 %), and ``signals`` keeps the whole tokens.
+CAPTION_BOX_STEM = "caption"
+CAPTION_BOX_QUERY = ", ".join(f'{tag}[class*="{CAPTION_BOX_STEM}"]' for tag in ("div", "span"))
 CONTENT_QUERY = (
     'p, pre, blockquote, p a, h1, h2, h3, time[datetime], figcaption, br, [itemprop="author"], '
     + CAPTION_BOX_QUERY
