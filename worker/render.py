@@ -60,6 +60,7 @@ FIELD_LABELS: dict[str, str] = {
     "embeds": "Embeds",
     "sections": "Sections",
 }
+LINE_FIELDS = frozenset({"headline", "canonical_url"})  # told in a line of their own
 BLOCK_VERBS: dict[str, str] = {
     "insert": "added",
     "delete": "removed",
@@ -128,8 +129,15 @@ def headline_line(change: Change, old: Article, new: Article) -> str:
         return f"Article removed: {old.headline or new.headline}"
     if "restored" in change.kinds:
         return f"Article restored: {new.headline or old.headline}"
+    if change.kinds == {"url"}:
+        return url_line(old, new)
     noun = "Page" if new.mode == "page" else "Article"
     return f"{noun} edited: {new.headline or old.headline}"
+
+
+def url_line(old: Article, new: Article) -> str:
+    """A moved article (a slug change, a redirect, a new canonical link), on one line."""
+    return f"URL changed: {old.canonical_url} -> {new.canonical_url}"
 
 
 def summary_line(change: Change) -> str:
@@ -147,9 +155,10 @@ def summary_line(change: Change) -> str:
 
 
 def sections(change: Change) -> Iterator[Section]:
-    """Changed fields in reading order; the headline leads, so it is not repeated here."""
+    """Changed fields in reading order; the headline leads and a moved URL has its own line
+    (:func:`url_line`, or the "URL changed" detail), so neither is repeated here."""
     for fd in change.fields:
-        if fd.field == "headline":
+        if fd.field in LINE_FIELDS:
             continue
         if fd.blocks:
             yield from _block_sections(fd)

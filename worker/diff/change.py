@@ -92,7 +92,9 @@ def _scalar_diffs(old: Article, new: Article, tally: Tally) -> Iterable[FieldDif
             tally.substantive += 1
         if kind == "subheadline" and not has_correction_note(before):
             check_correction(after, tally)
-        if kind != "headline":  # renderers lead with the headline themselves
+        if kind == "url":  # the line every renderer gives a moved article (render.url_line)
+            tally.details.append(f"URL changed: {before} -> {after}")
+        elif kind != "headline":  # renderers lead with the headline themselves
             tally.details.append(f"{attr.replace('_', ' ')}: {quote(before)} -> {quote(after)}")
         yield FieldDiff(attr, ops)
 

@@ -10,6 +10,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace as dc_replace
 from urllib.parse import urlsplit
 
 from worker.config import Settings
@@ -33,6 +34,7 @@ from worker.models import (
     WatchMode,
 )
 from worker.normalize import explain_noise, fingerprint
+from worker.pipeline import identity
 from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
@@ -40,7 +42,7 @@ from worker.pipeline.lost import lost_article
 from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
-from worker.store import Store
+from worker.store import ArticleAddress, Store
 
 # The package's name, as before the split: log filters and dashboards select on it.
 log = get_logger("worker.pipeline")
@@ -129,6 +131,9 @@ async def _fetch_and_process(
 ) -> tuple[CheckResult, FetchResult | None]:
     """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
     store, watch = context.store, target.watch
+    address = store.article_address(target.id)
+    if address.merged_into is not None:
+        return _merged(watch, address.merged_into), None
     current = store.current_version(target.id)
     # After a removal the stored validators are not sent: a restored page must be fetched in
     # full (a 304 to an old ETag would hide the restore).
@@ -150,7 +155,13 @@ async def _fetch_and_process(
         return await process_sitemap(target, page, context), page
     if watch.kind == "feed":
         return process_feed(target, page, context), page
-    return _process(target, page, current, context), page
+    return _process(target, page, current, address, context), page
+
+
+def _merged(watch: Watch, into: int) -> CheckResult:
+    """A watch merged into another (the same article under another URL) is not fetched."""
+    detail = f"the same article as watch {into}, which follows it; this watch was merged into it"
+    return result_for(watch, "unchanged", detail=detail)
 
 
 def _fetch_failed(
@@ -164,7 +175,11 @@ def _fetch_failed(
 
 
 def _process(
-    target: Target, page: FetchResult, current: Version | None, context: Context
+    target: Target,
+    page: FetchResult,
+    current: Version | None,
+    address: ArticleAddress,
+    context: Context,
 ) -> CheckResult:
     """Turn a fetched page into an outcome: not modified, unchanged, new or changed."""
     watch, store = target.watch, context.store
@@ -183,7 +198,22 @@ def _process(
         lost = _lost(watch, current, article, page)
         if lost is not None:
             return lost
-    print_ = fingerprint(article)
+    placed = identity.place(target.id, page, article, store)
+    if placed.merged_into is not None:
+        return _merged(watch, placed.merged_into)
+    article = dc_replace(
+        article, canonical_url=identity.stored_address(placed.url, address, current)
+    )
+    store.note_address(target.id, placed.url, (watch.url, *page.redirects, page.final_url))
+    return _compare_and_save(target, page, article, current, store)
+
+
+def _compare_and_save(
+    target: Target, page: FetchResult, article: Article, current: Version | None, store: Store
+) -> CheckResult:
+    """Unchanged, or a new state with the change from the current one (none for the first)."""
+    watch = target.watch
+    print_ = identity.state_fingerprint(fingerprint(article), article.canonical_url, watch.url)
     if current is not None and current.fingerprint == print_:
         return _unchanged(watch, current, article, store, "same canonical text")
     change = change_from(target, current, article, store) if current else None

@@ -27,9 +27,15 @@ def process_feed(target: Target, page: FetchResult, context: Context) -> CheckRe
 
 
 def discover(target: Target, items: Sequence[feeds.FeedItem], context: Context) -> int:
-    """Store the items not watched yet as article watches of this source; how many were new."""
-    known = {r.url for r in context.store.list_watches()}
-    fresh = feeds.new_items(items, known)
+    """Store the items not watched yet as article watches of this source; how many were new.
+
+    "Watched" means under any address: a watch's own URL, or one its article was seen at
+    (a redirect target, its canonical link), so an article that changed its slug is not
+    watched twice.
+    """
+    store = context.store
+    known = {r.url for r in store.list_watches()}
+    fresh = feeds.new_items(items, known, store.known_addresses())
     if fresh:
         watches = [feeds.item_watch(item, feed=target.watch) for item in fresh]
         context.store.sync_watches(watches, source=target.watch.url)
