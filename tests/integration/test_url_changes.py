@@ -1,0 +1,196 @@
+"""One article across URL changes, through `editwatch check` against a local site: a slug
+change (301 and/or a new canonical link) is a change of kind `url` on the same history; a feed
+listing the old and the new address starts no second watch; a canonical link shared by
+different articles (the front page, another article) merges nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.configs import write_config
+from tests.httpserver import LocalHTTPServer
+from tests.pages import BODY, article_page
+from worker.cli import cli
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+RSS = {"Content-Type": "application/rss+xml"}
+OLD, NEW = "/2026/11/council-budget-vote", "/2026/11/council-passes-budget"
+
+
+def run(
+    config: Path, data: Path, *args: str, expect: int = 0
+) -> tuple[list[dict[str, object]], str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--data", str(data), *args])
+    assert result.exit_code == expect, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return rows, result.stdout
+
+
+def alerts(data: Path) -> list[dict[str, object]]:
+    path = data / "alerts.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def serve(server: LocalHTTPServer, path: str, headline: str = "Budget passes", **page: str) -> None:
+    server.route(path, body=article_page(headline, BODY, **page), headers=HTML)
+
+
+def one_watch(server: LocalHTTPServer, tmp_path: Path, path: str = OLD) -> tuple[Path, Path]:
+    config = write_config(tmp_path / "config", [{"url": server.url(path), "name": "budget"}])
+    return config, tmp_path / "data"
+
+
+def test_slug_change_with_a_301_keeps_one_history_and_is_kind_url(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """OLD 301 -> NEW: version 2 of the same watch, kind `url`, one alert saying so."""
+    serve(http_server, OLD, canonical=http_server.url(OLD))
+    config, data = one_watch(http_server, tmp_path)
+    (first,), _ = run(config, data, "check", "--json")
+    assert first["outcome"] == "new"
+    serve(http_server, NEW, canonical=http_server.url(NEW), noise=2)
+    http_server.redirect(OLD, NEW, status=301)
+    (moved,), _ = run(config, data, "check", "--json")
+    assert (moved["outcome"], moved["kinds"], moved["version"]) == ("changed", ["url"], 2)
+    (again,), _ = run(config, data, "check", "--json")
+    assert again["outcome"] == "unchanged"
+    (alert,) = alerts(data)
+    assert alert["kinds"] == ["url"]
+    _, text = run(config, data, "diff", "budget")
+    assert f"URL changed: {http_server.url(OLD)} -> {http_server.url(NEW)}" in text
+    assert http_server.count(NEW) == 2  # the configured URL is still asked; its 301 followed
+
+
+def test_history_and_json_show_the_url_change(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    """`history --json` gives each state's address and kind `url`; the table names both
+    addresses; `watches --json` and `history NEW-URL` find the article at its new address."""
+    serve(http_server, OLD, canonical=http_server.url(OLD))
+    config, data = one_watch(http_server, tmp_path)
+    run(config, data, "check", "--json")
+    serve(http_server, NEW, canonical=http_server.url(NEW))
+    http_server.redirect(OLD, NEW, status=301)
+    run(config, data, "check", "--json")
+    rows, _ = run(config, data, "history", "budget", "--json")
+    assert [(r["version"], r["kinds"], r["url"]) for r in rows] == [
+        (1, [], http_server.url(OLD)),
+        (2, ["url"], http_server.url(NEW)),
+    ]
+    _, table = run(config, data, "history", "budget")
+    assert f"addresses: {http_server.url(OLD)} -> {http_server.url(NEW)}" in " ".join(table.split())
+    by_new_url, _ = run(config, data, "history", http_server.url(NEW), "--json")
+    assert by_new_url == rows
+    (listed,), _ = run(config, data, "watches", "--json")
+    assert listed["canonical_url"] == http_server.url(NEW)
+
+
+def test_canonical_change_alone_and_with_an_edit(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """The page stays at its URL but its canonical link moves: kind `url`; a headline edit
+    with a second move names both `headline` and `url`."""
+    serve(http_server, OLD, canonical=http_server.url(OLD))
+    config, data = one_watch(http_server, tmp_path)
+    run(config, data, "check", "--json")
+    serve(http_server, OLD, canonical=http_server.url(NEW))
+    (moved,), _ = run(config, data, "check", "--json")
+    assert (moved["outcome"], moved["kinds"]) == ("changed", ["url"])
+    serve(http_server, OLD, "Budget passes after all", canonical=http_server.url("/2026/11/final"))
+    (both,), _ = run(config, data, "check", "--json")
+    assert {"headline", "url"} <= set(both["kinds"])  # type: ignore[arg-type]
+    _, text = run(config, data, "diff", "budget")
+    assert f"URL changed: {http_server.url(NEW)} -> {http_server.url('/2026/11/final')}" in text
+
+
+def rss(server: LocalHTTPServer, paths: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>Budget {i}</title><link>{server.url(p)}</link>"
+        f"<pubDate>Thu, 26 Nov 2026 10:0{i}:00 GMT</pubDate></item>"
+        for i, p in enumerate(paths)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+        f"<link>{server.url('/')}</link>{items}</channel></rss>"
+    ).encode()
+
+
+def feed_config(server: LocalHTTPServer, tmp_path: Path) -> tuple[Path, Path]:
+    watch = {"url": server.url("/feed.xml"), "name": "news", "type": "feed", "interval": "5m"}
+    config = write_config(tmp_path / "config", [watch], extra={"feeds": {"max_age": "3650d"}})
+    return config, tmp_path / "data"
+
+
+def articles(config: Path, data: Path) -> list[dict[str, object]]:
+    listed, _ = run(config, data, "watches", "--json")
+    return [w for w in listed if w["type"] == "article"]
+
+
+def test_feed_listing_the_old_and_the_new_url_creates_no_second_watch(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """After the article moved, a feed listing OLD and NEW (and a tracking-tagged NEW) adds
+    nothing: NEW is an address the watched article was seen at."""
+    serve(http_server, OLD, canonical=http_server.url(OLD))
+    http_server.route("/feed.xml", body=rss(http_server, [OLD]), headers=RSS)
+    config, data = feed_config(http_server, tmp_path)
+    run(config, data, "check", "--json")
+    serve(http_server, NEW, canonical=http_server.url(NEW))
+    http_server.redirect(OLD, NEW, status=301)
+    (feed, moved), _ = run(config, data, "check", "--json")
+    assert moved["kinds"] == ["url"]
+    listed = [OLD, NEW, f"{NEW}?utm_source=rss", f"{NEW}/amp"]
+    http_server.route("/feed.xml", body=rss(http_server, listed), headers=RSS)
+    (feed, article), _ = run(config, data, "check", "--json")
+    assert feed["outcome"] == "unchanged" and not feed.get("discovered")
+    assert article["outcome"] == "unchanged"
+    assert [w["url"] for w in articles(config, data)] == [http_server.url(OLD)]
+
+
+def test_a_watch_found_under_the_new_url_first_merges_into_the_old_one(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """The feed lists NEW before the old watch saw the redirect: the two watches of one
+    article become one (the older carries on), with one alert stream: the `url` change."""
+    serve(http_server, OLD, canonical=http_server.url(OLD))
+    http_server.route("/feed.xml", body=rss(http_server, [OLD]), headers=RSS)
+    config, data = feed_config(http_server, tmp_path)
+    run(config, data, "check", "--json")
+    serve(http_server, NEW, canonical=http_server.url(NEW))
+    http_server.redirect(OLD, NEW, status=301)
+    http_server.route("/feed.xml", body=rss(http_server, [OLD, NEW]), headers=RSS)
+    run(config, data, "check", "--json")
+    run(config, data, "check", "--json")
+    assert [w["url"] for w in articles(config, data)] == [http_server.url(OLD)]
+    assert [a["kinds"] for a in alerts(data)] == [["url"]]
+    serve(http_server, NEW, "Budget passes, mayor signs", canonical=http_server.url(NEW))
+    (_, edited), _ = run(config, data, "check", "--json")
+    assert edited["url"] == http_server.url(OLD) and "headline" in edited["kinds"]  # type: ignore[operator]
+    assert [a["kinds"][0] for a in alerts(data)] == ["url", "headline"]  # type: ignore[index]
+
+
+def test_a_canonical_shared_by_different_articles_merges_nothing(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """Every page's canonical is the front page, or one constant article: three watches stay
+    three, nothing is a `url` change, and an edit of one alerts for that one only."""
+    front, pinned = http_server.url("/"), http_server.url("/2026/11/pinned-story")
+    serve(http_server, "/2026/11/pinned-story", "Pinned story", canonical=pinned)
+    serve(http_server, "/news/a", "Story A", canonical=front)
+    serve(http_server, "/news/b", "Story B", canonical=pinned)
+    paths = ("/2026/11/pinned-story", "/news/a", "/news/b")
+    watches = [{"url": http_server.url(p), "name": p} for p in paths]
+    config = write_config(tmp_path / "config", watches)
+    data = tmp_path / "data"
+    run(config, data, "check", "--json")
+    serve(http_server, "/news/b", "Story B", canonical=pinned, noise=4)
+    rows, _ = run(config, data, "check", "--json")
+    assert [r["outcome"] for r in rows] == ["unchanged"] * 3
+    serve(http_server, "/news/b", "Story B, updated", canonical=pinned)
+    rows, _ = run(config, data, "check", "--json")
+    assert {r["watch"]: r["outcome"] for r in rows}["/news/b"] == "changed"
+    assert [(a["watch"], a["kinds"]) for a in alerts(data)] == [("/news/b", ["headline"])]
+    listed, _ = run(config, data, "watches", "--json")
+    assert [w["canonical_url"] for w in listed] == [pinned, http_server.url("/news/a"),
+                                                    http_server.url("/news/b")]  # fmt: skip
