@@ -64,6 +64,25 @@ def test_slug_change_with_a_301_keeps_one_history_and_is_kind_url(
     assert http_server.count(NEW) == 2  # the configured URL is still asked; its 301 followed
 
 
+def test_an_old_slug_that_stops_redirecting_is_no_removal(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """After the move the site drops the old 301 (OLD answers 404): the article is fetched
+    at its new address and is unchanged, not removed; gone there too, it is removed."""
+    serve(http_server, OLD, canonical=http_server.url(OLD))
+    config, data = one_watch(http_server, tmp_path)
+    run(config, data, "check", "--json")
+    serve(http_server, NEW, canonical=http_server.url(NEW))
+    http_server.redirect(OLD, NEW, status=301)
+    run(config, data, "check", "--json")
+    http_server.route(OLD, status=404, body=b"<h1>Not found</h1>", headers=HTML)
+    (kept,), _ = run(config, data, "check", "--json")
+    assert (kept["outcome"], kept["version"]) == ("unchanged", 2)
+    http_server.route(NEW, status=410, body=b"<h1>Gone</h1>", headers=HTML)
+    (gone,), _ = run(config, data, "check", "--json")
+    assert (gone["outcome"], gone["kinds"]) == ("changed", ["removed"])
+
+
 def test_history_and_json_show_the_url_change(http_server: LocalHTTPServer, tmp_path: Path) -> None:
     """`history --json` gives each state's address and kind `url`; the table names both
     addresses; `watches --json` and `history NEW-URL` find the article at its new address."""

@@ -43,6 +43,7 @@ from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
 from worker.store import ArticleAddress, Store
+from worker.urls import identity_key
 
 # The package's name, as before the split: log filters and dashboards select on it.
 log = get_logger("worker.pipeline")
@@ -140,11 +141,8 @@ async def _fetch_and_process(
     live = current is not None and not current.removed
     validators = store.validators(target.id) if live or watch.is_source else Validators()
     host = urlsplit(watch.url).hostname or ""
-    accept = None if watch.is_source else HTML_CONTENT_TYPES
     try:
-        page = await fetch(
-            context.client, watch.url, validators, context.settings.fetch, accept=accept
-        )
+        page = await _fetch_page(target, address, validators, context)
     except FetchError as exc:
         if exc.transient and context.gate is not None:
             context.gate.record_failure(host, exc.retry_after)
@@ -156,6 +154,34 @@ async def _fetch_and_process(
     if watch.kind == "feed":
         return process_feed(target, page, context), page
     return _process(target, page, current, address, context), page
+
+
+async def _fetch_page(
+    target: Target, address: ArticleAddress, validators: Validators, context: Context
+) -> FetchResult:
+    """The watched URL, redirects followed. When it is gone (404/410) but the article was
+    last seen at another address on the same host (it moved), that address instead: a site
+    that drops an old slug's redirect has not taken the article down."""
+    watch, settings = target.watch, context.settings.fetch
+    accept = None if watch.is_source else HTML_CONTENT_TYPES
+    try:
+        return await fetch(context.client, watch.url, validators, settings, accept=accept)
+    except FetchError as exc:
+        moved = address.canonical_url
+        if exc.status not in REMOVED_STATUSES or not moved or not _moved_on_host(watch, moved):
+            raise
+        if watch.respect_robots:
+            policy = await robots_policy(moved, context)
+            if not policy.allows(moved, settings.user_agent):
+                raise
+        log.info("fetching_moved_address", address=redact_credentials(moved))
+        return await fetch(context.client, moved, Validators(), settings, accept=accept)
+
+
+def _moved_on_host(watch: Watch, moved: str) -> bool:
+    """Did the article move away from the watched URL, to an address on the same host?"""
+    same_host = urlsplit(moved).hostname == urlsplit(watch.url).hostname
+    return same_host and identity_key(moved) != identity_key(watch.url)
 
 
 def _merged(watch: Watch, into: int) -> CheckResult:
