@@ -43,6 +43,17 @@ def one_watch(server: LocalHTTPServer, tmp_path: Path, path: str = OLD) -> tuple
     return config, tmp_path / "data"
 
 
+def moved_by_a_301(server: LocalHTTPServer, tmp_path: Path) -> tuple[Path, Path]:
+    """A watched article, checked, then moved: OLD answers 301 -> NEW, checked again."""
+    serve(server, OLD, canonical=server.url(OLD))
+    config, data = one_watch(server, tmp_path)
+    run(config, data, "check", "--json")
+    serve(server, NEW, canonical=server.url(NEW))
+    server.redirect(OLD, NEW, status=301)
+    run(config, data, "check", "--json")
+    return config, data
+
+
 def test_slug_change_with_a_301_keeps_one_history_and_is_kind_url(
     http_server: LocalHTTPServer, tmp_path: Path
 ) -> None:
@@ -69,12 +80,7 @@ def test_an_old_slug_that_stops_redirecting_is_no_removal(
 ) -> None:
     """After the move the site drops the old 301 (OLD answers 404): the article is fetched
     at its new address and is unchanged, not removed; gone there too, it is removed."""
-    serve(http_server, OLD, canonical=http_server.url(OLD))
-    config, data = one_watch(http_server, tmp_path)
-    run(config, data, "check", "--json")
-    serve(http_server, NEW, canonical=http_server.url(NEW))
-    http_server.redirect(OLD, NEW, status=301)
-    run(config, data, "check", "--json")
+    config, data = moved_by_a_301(http_server, tmp_path)
     http_server.route(OLD, status=404, body=b"<h1>Not found</h1>", headers=HTML)
     (kept,), _ = run(config, data, "check", "--json")
     assert (kept["outcome"], kept["version"]) == ("unchanged", 2)
@@ -86,12 +92,7 @@ def test_an_old_slug_that_stops_redirecting_is_no_removal(
 def test_history_and_json_show_the_url_change(http_server: LocalHTTPServer, tmp_path: Path) -> None:
     """`history --json` gives each state's address and kind `url`; the table names both
     addresses; `watches --json` and `history NEW-URL` find the article at its new address."""
-    serve(http_server, OLD, canonical=http_server.url(OLD))
-    config, data = one_watch(http_server, tmp_path)
-    run(config, data, "check", "--json")
-    serve(http_server, NEW, canonical=http_server.url(NEW))
-    http_server.redirect(OLD, NEW, status=301)
-    run(config, data, "check", "--json")
+    config, data = moved_by_a_301(http_server, tmp_path)
     rows, _ = run(config, data, "history", "budget", "--json")
     assert [(r["version"], r["kinds"], r["url"]) for r in rows] == [
         (1, [], http_server.url(OLD)),
