@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
+from tests.integration.test_sitemap_source import news_sitemap
 from tests.pages import BODY, article_page
 from worker.cli import cli
 
@@ -214,3 +215,23 @@ def test_a_canonical_shared_by_different_articles_merges_nothing(
     listed, _ = run(config, data, "watches", "--json")
     assert [w["canonical_url"] for w in listed] == [pinned, http_server.url("/news/a"),
                                                     http_server.url("/news/b")]  # fmt: skip
+
+
+def test_a_news_sitemap_listing_the_new_url_creates_no_second_watch(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A configured article moved by a 301; the sitemap now lists its new address (with a
+    moved lastmod): no watch is discovered, the one watch stays the article's."""
+    config, data = moved_by_a_301(http_server, tmp_path)
+    sitemap = news_sitemap(http_server, {NEW: "2026-12-01T09:00:00Z"})
+    http_server.route(
+        "/news-sitemap.xml", body=sitemap, headers={"Content-Type": "application/xml"}
+    )
+    watches = [
+        {"url": http_server.url(OLD), "name": "budget"},
+        {"url": http_server.url("/news-sitemap.xml"), "name": "site", "type": "sitemap"},
+    ]
+    write_config(tmp_path / "config", watches, extra={"feeds": {"max_age": "3650d"}})
+    rows, _ = run(config, data, "check", "--json")
+    assert {r["watch"]: r["outcome"] for r in rows} == {"site": "unchanged", "budget": "unchanged"}
+    assert [w["url"] for w in articles(config, data)] == [http_server.url(OLD)]
