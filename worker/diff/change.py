@@ -50,8 +50,10 @@ def compare(old: Article, new: Article) -> Change | None:
     its operations hold canonical text only: no noise line or fragment can appear in it, and
     ``compare(a, b) is None`` exactly when ``fingerprint(a) == fingerprint(b)``. Compared:
     headline, subheadline, byline, published, modified, paragraphs and captions; the canonical
-    URL is reported beside a real edit (a new slug) but never makes a change on its own, since
-    it moves with AMP variants and redirects (``language`` is metadata, not content).
+    URL is reported beside a real edit (a new slug) but never makes a change on its own here:
+    whether an article moved is decided by the pipeline from its trusted address
+    (worker.pipeline.identity), and a move alone is :func:`worker.diff.moved_change`
+    (``language`` is metadata, not content).
     """
     old, new = normalize_article(old), normalize_article(new)
     tally = Tally(set(), [], Counter(), Counter())
