@@ -230,7 +230,7 @@ def _process(
     article = dc_replace(
         article, canonical_url=identity.stored_address(placed.url, address, current)
     )
-    store.note_address(target.id, placed.url, (watch.url, *page.redirects, page.final_url))
+    store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
     return _compare_and_save(target, page, article, current, store)
 
 
