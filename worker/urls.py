@@ -230,8 +230,8 @@ def identity_key(url: str) -> str:
     host = parts.hostname or ""
     if parts.scheme not in WEB_SCHEMES or not host:
         return ""
-    for prefix in HOST_PREFIXES:
-        host = host.removeprefix(prefix)
+    while host.startswith(HOST_PREFIXES) and host.count(".") > 1:  # ``m.www.`` too
+        host = host.split(".", 1)[1]
     if port is not None and port not in DEFAULT_PORTS:
         host = f"{host}:{port}"
     segments = [s for s in parts.path.split("/") if s]

@@ -7,6 +7,8 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from worker.diff import compare, moved_change
 from worker.extract import extract_article
@@ -164,3 +166,20 @@ def test_state_fingerprint_moves_with_the_address_only_once_it_left_the_watched_
     assert state_fingerprint("f", f"{STORY}/amp", STORY) == "f"
     moved = state_fingerprint("f", f"{STORY}-passes", STORY)
     assert moved != "f" and moved == state_fingerprint("f", f"{STORY}-passes/", STORY)
+
+
+SEGMENT = st.sampled_from(["amp", "www", "m", "news", "2026", "story-1", "a.html", ""])
+
+
+@given(
+    host=st.lists(st.sampled_from(["www", "amp", "m", "news", "example"]), min_size=1, max_size=4),
+    path=st.lists(SEGMENT, max_size=5),
+    query=st.sampled_from(["", "?id=3", "?amp=1", "?utm_source=x&id=3"]),
+    scheme=st.sampled_from(["http", "https"]),
+)
+def test_an_identity_key_is_its_own_key(
+    host: list[str], path: list[str], query: str, scheme: str
+) -> None:
+    """Keying a key again changes nothing: one article has exactly one key."""
+    key = identity_key(f"{scheme}://{'.'.join([*host, 'com'])}/{'/'.join(path)}{query}")
+    assert key and identity_key(f"https://{key}") == key
