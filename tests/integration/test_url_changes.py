@@ -8,13 +8,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 from typer.testing import CliRunner
 
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
 from tests.integration.test_sitemap_source import news_sitemap
 from tests.pages import BODY, article_page
+from tests.webdata import WebStore
+from tests.webdata import serve as serve_viewer
 from worker.cli import cli
+from worker.config import load_settings
+from worker.web import Access
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml"}
@@ -235,3 +240,16 @@ def test_a_news_sitemap_listing_the_new_url_creates_no_second_watch(
     rows, _ = run(config, data, "check", "--json")
     assert {r["watch"]: r["outcome"] for r in rows} == {"site": "unchanged", "budget": "unchanged"}
     assert [w["url"] for w in articles(config, data)] == [http_server.url(OLD)]
+
+
+def test_the_viewer_and_the_api_show_where_the_article_is_now(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """After a 301, the API's watch has `canonical_url` NEW and its page says "now at NEW"."""
+    config, data = moved_by_a_301(http_server, tmp_path)
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        page = httpx.get(f"{base}/w/{watch['id']}").text
+    assert (watch["url"], watch["canonical_url"]) == (http_server.url(OLD), http_server.url(NEW))
+    assert f'now at <a href="{http_server.url(NEW)}"' in page
