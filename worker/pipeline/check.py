@@ -230,7 +230,8 @@ def _process(
     article = dc_replace(
         article, canonical_url=identity.stored_address(placed.url, address, current)
     )
-    store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
+    if identity.worth_noting(placed.url, address, page.final_url, watch.url):  # most checks: none
+        store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
     return _compare_and_save(target, page, article, current, store)
 
 

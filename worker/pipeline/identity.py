@@ -82,6 +82,14 @@ def _same_article(
     return fingerprint(article) == fingerprint(theirs.article)
 
 
+def worth_noting(address: str, known: ArticleAddress, final_url: str, watch_url: str) -> bool:
+    """Is there anything to record: a new current address, or a fetch that ended at an
+    address neither the current one nor the watched URL (so a store write is needed)?"""
+    if known.canonical_url != address:
+        return True
+    return identity_key(final_url) not in {identity_key(address), identity_key(watch_url)}
+
+
 def stored_address(address: str, known: ArticleAddress, current: Version | None) -> str:
     """Rule 2: the address the new state records. Unless the article moved, it keeps the
     spelling the current version has, so a flip between ``/amp`` and the page, or a first
