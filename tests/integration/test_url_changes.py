@@ -253,3 +253,27 @@ def test_the_viewer_and_the_api_show_where_the_article_is_now(
         page = httpx.get(f"{base}/w/{watch['id']}").text
     assert (watch["url"], watch["canonical_url"]) == (http_server.url(OLD), http_server.url(NEW))
     assert f'now at <a href="{http_server.url(NEW)}"' in page
+
+
+def test_two_urls_serving_one_article_with_one_canonical_become_one_watch(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """/print/... and its article both say canonical NEW and show the same text: the older
+    watch carries on at NEW, the other is merged (not checked again, no alerts of its own)."""
+    serve(http_server, "/print/budget", canonical=http_server.url(NEW))
+    serve(http_server, NEW, canonical=http_server.url(NEW), noise=3)
+    watches = [{"url": http_server.url(p), "name": p} for p in ("/print/budget", NEW)]
+    config = write_config(tmp_path / "config", watches)
+    data = tmp_path / "data"
+    run(config, data, "check", "--json")
+    run(config, data, "check", "--json")
+    (kept,) = articles(config, data)
+    assert (kept["name"], kept["canonical_url"]) == ("/print/budget", http_server.url(NEW))
+    before = http_server.count(NEW)
+    serve(
+        http_server, "/print/budget", "Budget passes, mayor signs", canonical=http_server.url(NEW)
+    )
+    (edited,), _ = run(config, data, "check", "--json")
+    assert edited["watch"] == "/print/budget" and "headline" in edited["kinds"]  # type: ignore[operator]
+    assert http_server.count(NEW) == before  # the merged watch is not fetched
+    assert [a["watch"] for a in alerts(data)] == ["/print/budget"]

@@ -227,9 +227,7 @@ def _process(
     placed = identity.place(target.id, page, article, store)
     if placed.merged_into is not None:
         return _merged(watch, placed.merged_into)
-    article = dc_replace(
-        article, canonical_url=identity.stored_address(placed.url, address, current)
-    )
+    article = dc_replace(article, canonical_url=identity.stored_address(placed, address, current))
     if identity.worth_noting(placed.url, address, page.final_url, watch.url):  # most checks: none
         store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
     return _compare_and_save(target, page, article, current, store)

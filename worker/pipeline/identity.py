@@ -14,9 +14,11 @@ The rules (README, "One article across URL changes"):
    the upgrade) is adopted silently.
 3. **Two watches, one article.** An address already held by another watch is the same article
    when the fetch ended there (a redirect), or, for a canonical link, when both pages show the
-   same headline or the same text: the older watch carries on, the
-   newer one is merged into it and no longer checked (its stored versions stay). Otherwise the
-   claim is a canonical link shared by different articles and is ignored (rule 1's fallback).
+   same headline and first paragraph, or the same text: the older watch carries on, the
+   newer one is merged into it and no longer checked (its stored versions stay). When the
+   other watch has not read its page yet, the claim stands and a later check compares them.
+   Otherwise the claim is a canonical link shared by different articles and is ignored: the
+   address is where the fetch ended, silently (the article did not move).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import hashlib
 from dataclasses import dataclass
 
 from worker.models import Article, FetchResult, Version
-from worker.normalize import fingerprint, normalize_text
+from worker.normalize import fingerprint, normalize_article
 from worker.store import ArticleAddress, Store
 from worker.urls import clean_url, identity_key, is_front_of, registrable_domain
 
@@ -36,6 +38,7 @@ class Placement:
 
     url: str
     merged_into: int | None = None  # set when this watch stops: the other one is older
+    rejected: str = ""  # a canonical claim ignored: another article's page holds it
 
 
 def claimed_address(page: FetchResult, article: Article) -> str:
@@ -59,25 +62,33 @@ def place(watch_id: int, page: FetchResult, article: Article, store: Store) -> P
     owner = store.address_owner(address)
     if owner is None or owner == watch_id:
         return Placement(address)
-    if not _same_article(page, address, article, store.current_version(owner)):
-        return Placement(clean_url(page.final_url) or page.final_url)
-    keeper, retired = min(watch_id, owner), max(watch_id, owner)
-    store.merge_watches(retired, keeper)
-    return Placement(address, merged_into=keeper if retired == watch_id else None)
+    theirs = store.current_version(owner)
+    if _fetched_at(page, address) or _same_text(article, theirs):
+        keeper, retired = min(watch_id, owner), max(watch_id, owner)
+        store.merge_watches(retired, keeper)
+        return Placement(address, merged_into=keeper if retired == watch_id else None)
+    if theirs is None:  # the other watch has not read its page yet: the next check compares
+        return Placement(address)
+    return Placement(clean_url(page.final_url) or page.final_url, rejected=address)
 
 
-def _same_article(
-    page: FetchResult, address: str, article: Article, theirs: Version | None
-) -> bool:
-    """Do two watches follow one article? Yes when this fetch ended at the address itself
-    (a redirect there, or two spellings of one URL watched); for a canonical link only when
-    both pages show the same headline, or the same text."""
-    if identity_key(page.final_url) == identity_key(address):
-        return True
+def _fetched_at(page: FetchResult, address: str) -> bool:
+    """Did this fetch end at the address itself (a redirect there, or two spellings of one
+    URL watched)? Then both watches read the very same page."""
+    return identity_key(page.final_url) == identity_key(address)
+
+
+def _same_text(article: Article, theirs: Version | None) -> bool:
+    """For a canonical link alone: do both pages show one article? The same headline and
+    first paragraph, or the same text (a site-wide headline, such as the site's name, is
+    not enough)."""
     if theirs is None or theirs.removed:
         return False
-    headline = normalize_text(article.headline)
-    if headline and headline == normalize_text(theirs.article.headline):
+    mine, other = normalize_article(article), normalize_article(theirs.article)
+    if mine.headline and (mine.headline, mine.paragraphs[:1]) == (
+        other.headline,
+        other.paragraphs[:1],
+    ):
         return True
     return fingerprint(article) == fingerprint(theirs.article)
 
@@ -90,15 +101,21 @@ def worth_noting(address: str, known: ArticleAddress, final_url: str, watch_url:
     return identity_key(final_url) not in {identity_key(address), identity_key(watch_url)}
 
 
-def stored_address(address: str, known: ArticleAddress, current: Version | None) -> str:
+def stored_address(placed: Placement, known: ArticleAddress, current: Version | None) -> str:
     """Rule 2: the address the new state records. Unless the article moved, it keeps the
-    spelling the current version has, so a flip between ``/amp`` and the page, or a first
-    reading after the upgrade, is no URL change."""
+    spelling the current version has, so a flip between ``/amp`` and the page, a first
+    reading after the upgrade, or a canonical claim found to be shared by another article
+    (the address it had was that claim) is no URL change."""
     if current is None or current.removed or not current.article.canonical_url:
-        return address
-    if known.canonical_url is None or identity_key(known.canonical_url) == identity_key(address):
+        return placed.url
+    if known.canonical_url is None:
         return current.article.canonical_url
-    return address
+    unmoved = {identity_key(placed.url), identity_key(placed.rejected)}
+    return (
+        current.article.canonical_url
+        if identity_key(known.canonical_url) in unmoved
+        else placed.url
+    )
 
 
 def state_fingerprint(text_print: str, address: str, watch_url: str) -> str:
