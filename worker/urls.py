@@ -235,9 +235,9 @@ def identity_key(url: str) -> str:
     if port is not None and port not in DEFAULT_PORTS:
         host = f"{host}:{port}"
     segments = [s for s in parts.path.split("/") if s]
-    if segments and segments[-1].lower() == AMP_SEGMENT:
+    while segments and segments[-1].lower() == AMP_SEGMENT:  # ``/story/amp``
         segments.pop()
-    if segments and segments[0].lower() == AMP_SEGMENT:
+    while segments and segments[0].lower() == AMP_SEGMENT:  # ``/amp/story``
         segments.pop(0)
     query = _keep_params(parts.query, AMP_PARAMS)
     return host + "/" + "/".join(segments) + (f"?{query}" if query else "")
