@@ -148,6 +148,17 @@ def feed_config(server: LocalHTTPServer, tmp_path: Path) -> tuple[Path, Path]:
     return config, tmp_path / "data"
 
 
+def found_in_a_feed_then_moved(server: LocalHTTPServer, tmp_path: Path) -> tuple[Path, Path]:
+    """A feed lists OLD, which becomes a watch and is checked; then OLD answers 301 -> NEW."""
+    serve(server, OLD, canonical=server.url(OLD))
+    server.route("/feed.xml", body=rss(server, [OLD]), headers=RSS)
+    config, data = feed_config(server, tmp_path)
+    run(config, data, "check", "--json")
+    serve(server, NEW, canonical=server.url(NEW))
+    server.redirect(OLD, NEW, status=301)
+    return config, data
+
+
 def articles(config: Path, data: Path) -> list[dict[str, object]]:
     listed, _ = run(config, data, "watches", "--json")
     return [w for w in listed if w["type"] == "article"]
@@ -158,12 +169,7 @@ def test_feed_listing_the_old_and_the_new_url_creates_no_second_watch(
 ) -> None:
     """After the article moved, a feed listing OLD and NEW (and a tracking-tagged NEW) adds
     nothing: NEW is an address the watched article was seen at."""
-    serve(http_server, OLD, canonical=http_server.url(OLD))
-    http_server.route("/feed.xml", body=rss(http_server, [OLD]), headers=RSS)
-    config, data = feed_config(http_server, tmp_path)
-    run(config, data, "check", "--json")
-    serve(http_server, NEW, canonical=http_server.url(NEW))
-    http_server.redirect(OLD, NEW, status=301)
+    config, data = found_in_a_feed_then_moved(http_server, tmp_path)
     (feed, moved), _ = run(config, data, "check", "--json")
     assert moved["kinds"] == ["url"]
     listed = [OLD, NEW, f"{NEW}?utm_source=rss", f"{NEW}/amp"]
@@ -179,12 +185,7 @@ def test_a_watch_found_under_the_new_url_first_merges_into_the_old_one(
 ) -> None:
     """The feed lists NEW before the old watch saw the redirect: the two watches of one
     article become one (the older carries on), with one alert stream: the `url` change."""
-    serve(http_server, OLD, canonical=http_server.url(OLD))
-    http_server.route("/feed.xml", body=rss(http_server, [OLD]), headers=RSS)
-    config, data = feed_config(http_server, tmp_path)
-    run(config, data, "check", "--json")
-    serve(http_server, NEW, canonical=http_server.url(NEW))
-    http_server.redirect(OLD, NEW, status=301)
+    config, data = found_in_a_feed_then_moved(http_server, tmp_path)
     http_server.route("/feed.xml", body=rss(http_server, [OLD, NEW]), headers=RSS)
     run(config, data, "check", "--json")
     run(config, data, "check", "--json")
