@@ -22,8 +22,10 @@ def article_page(
     noise: int = 0,
     published: str = "2026-11-20T10:00:00Z",
     modified: str | None = None,
+    canonical: str = "",
 ) -> bytes:
-    """One article page; ``noise`` varies share counts, relative time, nonces and teasers."""
+    """One article page; ``noise`` varies share counts, relative time, nonces and teasers.
+    ``canonical`` adds a ``<link rel="canonical">`` with that address."""
     esc = html.escape
     ld = {
         "@context": "https://schema.org",
@@ -40,9 +42,10 @@ def article_page(
     )
     body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs)
     teaser = f"Other story number {noise} you might like"
+    link = f'\n<link rel="canonical" href="{esc(canonical)}">' if canonical else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(headline)} | The Daily Test</title>
-<meta property="og:title" content="{esc(headline)}">
+<meta property="og:title" content="{esc(headline)}">{link}
 <script type="application/ld+json">{json.dumps(ld)}</script></head>
 <body>
 <nav class="site-nav"><a href="/">Home</a> <a href="/world">World</a> <a href="/politics">Politics</a></nav>

@@ -65,6 +65,7 @@ FIELD_LABELS: dict[str, str] = {
 }
 LIVE_VERBS: dict[str, str] = {"insert": "added", "delete": "deleted", "replace": "edited"}
 ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}Z$")
+LINE_FIELDS = frozenset({"headline", "canonical_url"})  # told in a line of their own
 BLOCK_VERBS: dict[str, str] = {
     "insert": "added",
     "delete": "removed",
@@ -135,6 +136,8 @@ def headline_line(change: Change, old: Article, new: Article) -> str:
         return f"Article restored: {new.headline or old.headline}"
     if change.kinds & LIVEBLOG_KINDS:
         return _liveblog_line(change, new.headline or old.headline)
+    if change.kinds == {"url"}:
+        return url_line(old, new)
     noun = "Page" if new.mode == "page" else "Article"
     return f"{noun} edited: {new.headline or old.headline}"
 
@@ -162,6 +165,11 @@ def _liveblog_line(change: Change, headline: str) -> str:
     return f"Live blog updated ({added} new {'entry' if added == 1 else 'entries'}): {headline}"
 
 
+def url_line(old: Article, new: Article) -> str:
+    """A moved article (a slug change, a redirect, a new canonical link), on one line."""
+    return f"URL changed: {old.canonical_url} -> {new.canonical_url}"
+
+
 def summary_line(change: Change) -> str:
     """Kinds, significance and word counts in one line."""
     parts = [
@@ -177,9 +185,10 @@ def summary_line(change: Change) -> str:
 
 
 def sections(change: Change) -> Iterator[Section]:
-    """Changed fields in reading order; the headline leads, so it is not repeated here."""
+    """Changed fields in reading order; the headline leads and a moved URL has its own line
+    (:func:`url_line`, or the "URL changed" detail), so neither is repeated here."""
     for fd in change.fields:
-        if fd.field == "headline":
+        if fd.field in LINE_FIELDS:
             continue
         if fd.blocks:
             yield from _block_sections(fd)

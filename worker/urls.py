@@ -240,3 +240,73 @@ def is_document_url(url: str) -> bool:
     path = urlsplit(url).path
     extension = posixpath.splitext(path)[1].lstrip(".").lower()
     return extension in DOCUMENT_EXTENSIONS or DOCUMENT_PATH_WORDS.search(path) is not None
+
+
+# --- one article, several addresses -------------------------------------------------------
+# Spellings of one article's address that are the same article: the AMP rendition
+# (``/amp``, ``?amp=1``, ``?outputType=amp``, an ``amp.`` host), ``www.``, http or https, a
+# default port, a trailing slash. Used to *match* addresses (feed items, redirects, canonical
+# links), never to fetch one.
+AMP_PARAMS = _words("amp outputtype amp_js_v usqp")
+AMP_SEGMENT = "amp"
+HOST_PREFIXES = ("www.", "amp.", "m.")
+WEB_SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = frozenset({80, 443})
+# Second-level labels under a country code that registries sell names below (``bbc.co.uk``):
+# a short list instead of the whole public suffix list, enough to keep ``co.uk`` sites apart.
+GENERIC_SECOND_LEVELS = _words("co com net org gov edu ac ne or go gob nic mil ltd plc")
+
+
+def identity_key(url: str) -> str:
+    """The form every address of one article shares, or "" for what is no web page address.
+
+    ``https://www.example.com/a/story/amp?utm_source=x`` and ``http://example.com/a/story/``
+    both give ``example.com/a/story``: host without ``www.``/``amp.``/``m.``, no scheme, no
+    AMP marker, no tracking (:func:`clean_url`), no trailing slash.
+    """
+    parts = urlsplit(clean_url(url))
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = parts.hostname or ""
+    if parts.scheme not in WEB_SCHEMES or not host:
+        return ""
+    while host.startswith(HOST_PREFIXES) and host.count(".") > 1:  # ``m.www.`` too
+        host = host.split(".", 1)[1]
+    if port is not None and port not in DEFAULT_PORTS:
+        host = f"{host}:{port}"
+    segments = [s for s in parts.path.split("/") if s]
+    while segments and segments[-1].lower() == AMP_SEGMENT:  # ``/story/amp``
+        segments.pop()
+    while segments and segments[0].lower() == AMP_SEGMENT:  # ``/amp/story``
+        segments.pop(0)
+    query = _keep_params(parts.query, AMP_PARAMS)
+    return host + "/" + "/".join(segments) + (f"?{query}" if query else "")
+
+
+def registrable_domain(url: str) -> str:
+    """The name a publisher registers (``example.co.uk`` for ``news.example.co.uk``).
+
+    An IP address or a one-label host is its own domain. Approximate (see
+    ``GENERIC_SECOND_LEVELS``): it only decides whether a canonical link may name another host.
+    """
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    labels = host.split(".")
+    if len(labels) < 3 or host.replace(".", "").isdigit() or ":" in host:
+        return host
+    keep = 3 if len(labels[-1]) == 2 and labels[-2] in GENERIC_SECOND_LEVELS else 2
+    return ".".join(labels[-keep:])
+
+
+def is_front_of(candidate: str, article: str) -> bool:
+    """Is ``candidate`` a site's front page or a section above ``article`` (``/``, ``/world``
+    for ``/world/2026/story``)? Many sites set every page's canonical link to one of those."""
+    claim, page = identity_key(candidate), identity_key(article)
+    if not claim or "?" in claim:
+        return False
+    host, _, path = claim.partition("/")
+    if not path:
+        return True
+    page_host, _, page_path = page.partition("/")
+    return host == page_host and page_path.startswith(path + "/")

@@ -243,3 +243,17 @@ def test_db_revision_drafts_the_next_numbered_revision(
         assert migrate.head() == f"{int(before) + 1:04d}"
     finally:
         migrate.scripts.cache_clear()
+
+
+def test_upgrade_records_each_watchs_own_address(store_url: str) -> None:
+    """Revision 0004: every 0.x watch holds its own URL as an address (so a feed listing it
+    starts no second watch), with no current address yet and nothing merged."""
+    build_legacy(store_url)
+    engine = engine_for(store_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    with Store(store_url) as store:
+        watches = store.list_watches()
+        assert {store.address_owner(w.url) for w in watches} == {w.id for w in watches}
+        assert [(w.canonical_url, w.merged_into) for w in watches] == [(None, None)] * 3
+        assert store.merged_watch_ids() == set()

@@ -327,6 +327,7 @@ def _watch_row(
         "last_checked_at": checked.isoformat() if checked else None,
         "last_error": record.last_error if record else None,
         "versions": record.version_count if record else 0,
+        "canonical_url": record.canonical_url if record else None,  # where the article is now
     }
 
 
@@ -360,6 +361,9 @@ def _watch_id(store: Store, settings: Settings, key: str) -> int:
             stderr=True,
         )
         raise typer.Exit(2)
+    if record.merged_into is not None:  # the same article, followed by an older watch
+        say(f"{key!r} was merged into watch {record.merged_into} (the same article)", stderr=True)
+        return record.merged_into
     return record.id
 
 
@@ -396,6 +400,9 @@ def history(
             plain(row["headline"]), plain(kinds), plain(significance),
         )  # fmt: skip
     out.print(table)
+    addresses = list(dict.fromkeys(str(row["url"]) for row in rows if row["url"]))
+    if len(addresses) > 1:  # the article moved (kind `url`): where it has lived, in order
+        out.print(plain("addresses: " + " -> ".join(addresses)))
     if verbose:
         print_checks(out, store, watch_id, watch)
 
@@ -409,7 +416,8 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [
         {"version": first.number, "from_version": None, "change_id": None,
          "seen": first.first_seen.isoformat(),
-         "headline": first.article.headline, "kinds": [], "significance": None, "silent": False}
+         "headline": first.article.headline, "url": first.article.canonical_url,
+         "kinds": [], "significance": None, "silent": False}
     ]  # fmt: skip
     for change in store.changes(watch_id):
         version = versions.get(change.new_version)
@@ -420,6 +428,7 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
                 "change_id": change.id,
                 "seen": change.detected_at.isoformat(),
                 "headline": version.article.headline if version else "",
+                "url": version.article.canonical_url if version else "",
                 "kinds": list(change.kinds),
                 "significance": change.significance,
                 "silent": change.silent,

@@ -14,7 +14,7 @@ Kinds are the edit taxonomy (``headline``, ``lede``, ``correction``, ``paragraph
 plus the coarse ``body`` whenever a paragraph changed); significance is ``minor``, ``moderate`` or
 ``major``. Removal, restoration and headline A/B tests need history that two articles do not
 hold: :mod:`worker.pipeline.history` loads it from the store and calls the small helpers
-here (``removed_change``, ``restored_change``, ``detect_ab_test``) with it.
+here (``removed_change``, ``restored_change``, ``moved_change``, ``detect_ab_test``) with it.
 
 Nothing here does I/O. The modules, each importing only those above it::
 
@@ -25,7 +25,7 @@ Nothing here does I/O. The modules, each importing only those above it::
     taxonomy  kinds, correction notes, significance; the Tally gathered while diffing
     liveblog  a live blog's entries paired and compared (updates vs edits)
     change    compare() and apply(): the Change itself and its replay
-    history   removed/restored changes, headline A/B tests, the alert policy
+    lifecycle removed/restored/moved changes, headline A/B tests, the alert policy
 
 Callers import from ``worker.diff`` only; the names below are the public API.
 """
@@ -35,6 +35,7 @@ from worker.diff.change import apply, compare
 from worker.diff.lifecycle import (
     DEFAULT_ALERT_ON,
     detect_ab_test,
+    moved_change,
     removed_change,
     restored_change,
     should_alert,
@@ -49,6 +50,7 @@ __all__ = [
     "compare",
     "detect_ab_test",
     "is_liveblog_update",
+    "moved_change",
     "removed_change",
     "restored_change",
     "should_alert",

@@ -60,8 +60,10 @@ def compare(old: Article, new: Article) -> Change | None:
     its operations hold canonical text only: no noise line or fragment can appear in it, and
     ``compare(a, b) is None`` exactly when ``fingerprint(a) == fingerprint(b)``. Compared:
     headline, subheadline, byline, published, modified, paragraphs and captions; the canonical
-    URL is reported beside a real edit (a new slug) but never makes a change on its own, since
-    it moves with AMP variants and redirects (``language`` is metadata, not content).
+    URL is reported beside a real edit (a new slug) but never makes a change on its own here:
+    whether an article moved is decided by the pipeline from its trusted address
+    (worker.pipeline.identity), and a move alone is :func:`worker.diff.moved_change`
+    (``language`` is metadata, not content).
     """
     old, new = normalize_article(old), normalize_article(new)
     tally = Tally(set(), [], Counter(), Counter())
@@ -106,7 +108,9 @@ def _scalar_diffs(old: Article, new: Article, tally: Tally) -> Iterable[FieldDif
             tally.substantive += 1
         if kind == "subheadline" and not has_correction_note(before):
             check_correction(after, tally)
-        if kind != "headline":  # renderers lead with the headline themselves
+        if kind == "url":  # the line every renderer gives a moved article (render.url_line)
+            tally.details.append(f"URL changed: {before} -> {after}")
+        elif kind != "headline":  # renderers lead with the headline themselves
             tally.details.append(f"{attr.replace('_', ' ')}: {quote(before)} -> {quote(after)}")
         yield FieldDiff(attr, ops)
 

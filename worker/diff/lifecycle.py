@@ -11,15 +11,18 @@ from dataclasses import replace
 
 from worker.diff.change import compare
 from worker.diff.taxonomy import is_liveblog_update
+from worker.diff.words import word_ops
 from worker.models import (
     ALERT_EVERYTHING,
     SIGNIFICANCE_RANK,
     SIGNIFICANCES,
     Article,
     Change,
+    FieldDiff,
     heavier,
 )
 from worker.normalize import normalize_article, normalize_text
+from worker.urls import identity_key
 
 AB_MIN_SWITCHES = 3  # A, B, A, B: three switches between two headlines make an A/B test
 
@@ -45,6 +48,25 @@ def removed_change(last: Article, status: int | None, *, final_url: str = "") ->
         significance="major",
         words_removed=words,
         details=(detail,),
+    )
+
+
+def moved_change(old: Article, new: Article) -> Change | None:
+    """The article's address moved and its text did not: one change of kind ``url``.
+
+    None when both addresses are spellings of one (:func:`worker.urls.identity_key`: AMP,
+    ``www.``, scheme, trailing slash), so only a real slug change or move is reported. The
+    pipeline decides which address an article has (worker.pipeline.identity); this only
+    describes the move, the way every renderer shows it: "URL changed: OLD -> NEW".
+    """
+    before, after = normalize_text(old.canonical_url), normalize_text(new.canonical_url)
+    if not before or not after or identity_key(before) == identity_key(after):
+        return None
+    return Change(
+        kinds=frozenset({"url"}),
+        fields=(FieldDiff("canonical_url", word_ops(before, after)),),
+        significance="moderate",
+        details=(),
     )
 
 

@@ -1,7 +1,9 @@
 """Kinds and significance: sorting each edit into the taxonomy and weighing the whole change.
 
 Kinds are the edit taxonomy (``headline``, ``lede``, ``correction``, ``paragraph_moved`` ...,
-plus the coarse ``body`` whenever a paragraph changed); significance is ``minor``, ``moderate`` or
+plus the coarse ``body`` whenever a paragraph changed, and ``url`` when the article's address
+moved: a slug change, a redirect, a new canonical link; on its own it is ``moderate``, as a
+structural kind, and never a removal plus a new article); significance is ``minor``, ``moderate`` or
 ``major``. A :class:`Tally` gathers what the field diffs add up to while they are walked.
 """
 

@@ -32,7 +32,7 @@ from worker.extract.liveblog import live_entries
 from worker.extract.page import read_page
 from worker.extract.prune import prune
 from worker.extract.rules import META_MODIFIED, META_PUBLISHED
-from worker.extract.signals import Scan, ld_str, metas, scan_document, select
+from worker.extract.signals import Scan, ld_address, ld_str, metas, scan_document, select
 from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile, WatchMode
 
@@ -104,7 +104,9 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> t
         modified=first_of(ld_str(signals.ld, "dateModified"), *metas(signals, META_MODIFIED)),
         paragraphs=paragraphs,
         captions=captions_of(scan, containers),
-        canonical_url=first_of(signals.canonical, signals.meta.get("og:url", ""), url or ""),
+        canonical_url=first_of(
+            signals.canonical, signals.meta.get("og:url", ""), ld_address(signals.ld), url or ""
+        ),
         language=language_of(tree, signals),
         entries=entries,
     )

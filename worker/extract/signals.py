@@ -272,6 +272,22 @@ def metas(signals: Signals, keys: Iterable[str]) -> list[str]:
     return [signals.meta.get(key, "") for key in keys]
 
 
+# JSON-LD properties that name the article's own address, in the order they are trusted.
+LD_ADDRESS_KEYS = ("mainEntityOfPage", "url", "@id")
+
+
+def ld_address(ld: Mapping[str, Any]) -> str:
+    """The article's address as its JSON-LD gives it (``mainEntityOfPage``, ``url``, ``@id``;
+    a nested ``{"@id": ...}`` too); "" when none is an absolute http(s) URL (``#article``)."""
+    for key in LD_ADDRESS_KEYS:
+        value = ld.get(key)
+        if isinstance(value, Mapping):
+            value = value.get("@id") or value.get("url")
+        if isinstance(value, str) and value.strip().lower().startswith(("http://", "https://")):
+            return clean_text(value)
+    return ""
+
+
 def ld_str(ld: Mapping[str, Any], key: str) -> str:
     value = ld.get(key)
     if isinstance(value, list) and value:

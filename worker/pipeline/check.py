@@ -34,6 +34,7 @@ from worker.models import (
     WatchMode,
 )
 from worker.normalize import explain_noise, fingerprint
+from worker.pipeline import identity
 from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
@@ -43,7 +44,8 @@ from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
 from worker.schedule.feeds import parse_w3c_date
-from worker.store import Store
+from worker.store import ArticleAddress, Store
+from worker.urls import identity_key
 
 # The package's name, as before the split: log filters and dashboards select on it.
 log = get_logger("worker.pipeline")
@@ -132,17 +134,17 @@ async def _fetch_and_process(
 ) -> tuple[CheckResult, FetchResult | None]:
     """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
     store, watch = context.store, target.watch
+    address = store.article_address(target.id)
+    if address.merged_into is not None:
+        return _merged(watch, address.merged_into), None
     current = store.current_version(target.id)
     # After a removal the stored validators are not sent: a restored page must be fetched in
     # full (a 304 to an old ETag would hide the restore).
     live = current is not None and not current.removed
     validators = store.validators(target.id) if live or watch.is_source else Validators()
     host = urlsplit(watch.url).hostname or ""
-    accept = None if watch.is_source else HTML_CONTENT_TYPES
     try:
-        page = await fetch(
-            context.client, watch.url, validators, context.settings.fetch, accept=accept
-        )
+        page = await _fetch_page(target, address, validators, context)
     except FetchError as exc:
         if exc.transient and context.gate is not None:
             context.gate.record_failure(host, exc.retry_after)
@@ -153,7 +155,41 @@ async def _fetch_and_process(
         return await process_sitemap(target, page, context), page
     if watch.kind == "feed":
         return process_feed(target, page, context), page
-    return _process(target, page, current, context), page
+    return _process(target, page, current, address, context), page
+
+
+async def _fetch_page(
+    target: Target, address: ArticleAddress, validators: Validators, context: Context
+) -> FetchResult:
+    """The watched URL, redirects followed. When it is gone (404/410) but the article was
+    last seen at another address on the same host (it moved), that address instead: a site
+    that drops an old slug's redirect has not taken the article down."""
+    watch, settings = target.watch, context.settings.fetch
+    accept = None if watch.is_source else HTML_CONTENT_TYPES
+    try:
+        return await fetch(context.client, watch.url, validators, settings, accept=accept)
+    except FetchError as exc:
+        moved = address.canonical_url
+        if exc.status not in REMOVED_STATUSES or not moved or not _moved_on_host(watch, moved):
+            raise
+        if watch.respect_robots:
+            policy = await robots_policy(moved, context)
+            if not policy.allows(moved, settings.user_agent):
+                raise
+        log.info("fetching_moved_address", address=redact_credentials(moved))
+        return await fetch(context.client, moved, Validators(), settings, accept=accept)
+
+
+def _moved_on_host(watch: Watch, moved: str) -> bool:
+    """Did the article move away from the watched URL, to an address on the same host?"""
+    same_host = urlsplit(moved).hostname == urlsplit(watch.url).hostname
+    return same_host and identity_key(moved) != identity_key(watch.url)
+
+
+def _merged(watch: Watch, into: int) -> CheckResult:
+    """A watch merged into another (the same article under another URL) is not fetched."""
+    detail = f"the same article as watch {into}, which follows it; this watch was merged into it"
+    return result_for(watch, "unchanged", detail=detail)
 
 
 def _fetch_failed(
@@ -168,7 +204,11 @@ def _fetch_failed(
 
 
 def _process(
-    target: Target, page: FetchResult, current: Version | None, context: Context
+    target: Target,
+    page: FetchResult,
+    current: Version | None,
+    address: ArticleAddress,
+    context: Context,
 ) -> CheckResult:
     """Turn a fetched page into an outcome: not modified, unchanged, new or changed."""
     watch, store = target.watch, context.store
@@ -188,15 +228,22 @@ def _process(
         lost = _lost(watch, current, article, page)
         if lost is not None:
             return lost
-    return replace(_compare(target, page, current, article, context), modified=_modified(article))
+    placed = identity.place(target.id, page, article, store)
+    if placed.merged_into is not None:
+        return _merged(watch, placed.merged_into)
+    article = replace(article, canonical_url=identity.stored_address(placed, address, current))
+    if identity.worth_noting(placed.url, address, page.final_url, watch.url):  # most checks: none
+        store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
+    saved = _compare_and_save(target, page, article, current, context)
+    return replace(saved, modified=_modified(article))
 
 
-def _compare(
-    target: Target, page: FetchResult, current: Version | None, article: Article, context: Context
+def _compare_and_save(
+    target: Target, page: FetchResult, article: Article, current: Version | None, context: Context
 ) -> CheckResult:
-    """Store the article as a new state if it differs from ``current``; the outcome."""
+    """Unchanged, or a new state with the change from the current one (none for the first)."""
     watch, store = target.watch, context.store
-    print_ = fingerprint(article)
+    print_ = identity.state_fingerprint(fingerprint(article), article.canonical_url, watch.url)
     if current is not None and current.fingerprint == print_:
         return _unchanged(watch, current, article, store, "same canonical text")
     change = change_from(target, current, article, store) if current else None

@@ -120,18 +120,20 @@ def targets_for(
     """Pair each configured watch with its id (``registered``, else registering them now).
 
     Watches that feeds discovered earlier (stored with their feed as ``source``) come along,
-    with the feed's channels and tags, as long as that feed is still configured. With
-    ``registered`` this only reads.
+    with the feed's channels and tags, as long as that feed is still configured. A watch merged
+    into another (the same article under another URL) is left out. With ``registered`` this
+    only reads.
     """
     if registered is None or any(w.url not in registered for w in watches):
         registered = register_watches(store, watches)
-    targets = [Target(registered[w.url], w) for w in watches]
+    merged = store.merged_watch_ids()  # the same article as an older watch: not checked
+    targets = [Target(registered[w.url], w) for w in watches if registered[w.url] not in merged]
     feeds = {w.url: w for w in watches if w.is_source}
     if feeds:
         configured = {w.url for w in watches}
         for record in store.list_watches():
             feed = feeds.get(record.source or "")
-            if feed is not None and record.url not in configured:
+            if feed is not None and record.url not in configured and record.id not in merged:
                 targets.append(Target(record.id, discovered_watch(record.url, record.name, feed)))
     return targets
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from worker.models import CheckResult, FetchResult
 from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.schedule import feeds
+from worker.store import Store
+from worker.urls import identity_key
 
 
 def process_feed(target: Target, page: FetchResult, context: Context) -> CheckResult:
@@ -22,20 +24,36 @@ def process_feed(target: Target, page: FetchResult, context: Context) -> CheckRe
     )
     found = discover(target, items, context)
     return result_for(
-        feed, "changed" if found else "unchanged", discovered=found, signals=signals_of(items)
+        feed,
+        "changed" if found else "unchanged",
+        discovered=found,
+        signals=signals_of(items, context.store),
     )
 
 
 def discover(target: Target, items: Sequence[feeds.FeedItem], context: Context) -> int:
-    """Store the items not watched yet as article watches of this source; how many were new."""
-    known = {r.url for r in context.store.list_watches()}
-    fresh = feeds.new_items(items, known)
+    """Store the items not watched yet as article watches of this source; how many were new.
+
+    "Watched" means under any address: a watch's own URL, or one its article was seen at
+    (a redirect target, its canonical link), so an article that changed its slug is not
+    watched twice.
+    """
+    store = context.store
+    known = {r.url for r in store.list_watches()}
+    fresh = feeds.new_items(items, known, store.known_addresses())
     if fresh:
         watches = [feeds.item_watch(item, feed=target.watch) for item in fresh]
         context.store.sync_watches(watches, source=target.watch.url)
     return len(fresh)
 
 
-def signals_of(items: Sequence[feeds.FeedItem]) -> tuple[tuple[str, str], ...]:
-    """(url, last-changed time) of every item that says when it last changed."""
-    return tuple((i.url, i.updated.isoformat()) for i in items if i.updated is not None)
+def signals_of(items: Sequence[feeds.FeedItem], store: Store) -> tuple[tuple[str, str], ...]:
+    """(url, last-changed time) of every item that says when it last changed, under the URL
+    of the watch that follows its article (an item listed at an address the article moved to
+    moves that watch forward)."""
+    dated = [(i.url, i.updated.isoformat()) for i in items if i.updated is not None]
+    if not dated:
+        return ()
+    owners = store.known_addresses()
+    urls = {record.id: record.url for record in store.list_watches()}
+    return tuple((urls.get(owners.get(identity_key(url), -1), url), when) for url, when in dated)

@@ -27,7 +27,7 @@ def change_from(target: Target, current: Version, article: Article, store: Store
     if current.removed:
         live = last_live(store, target.id, before=current.number)
         return diffing.restored_change(live.article if live else Article(), article)
-    change = diffing.compare(current.article, article)
+    change = _edit_or_move(current.article, article)
     if change is not None and "headline" in change.kinds:
         return _mark_ab_test(target, change, article, store)
     return change
@@ -56,7 +56,12 @@ def change_between(store: Store, watch_id: int, old: Version, new: Version) -> C
         return diffing.restored_change(live.article if live else Article(), new.article)
     if old.removed and new.removed:
         return None
-    return diffing.compare(old.article, new.article)
+    return _edit_or_move(old.article, new.article)
+
+
+def _edit_or_move(old: Article, new: Article) -> Change | None:
+    """An edit (which names a moved URL too), else a move alone (kind ``url``), else None."""
+    return diffing.compare(old, new) or diffing.moved_change(old, new)
 
 
 def _recorded_details(store: Store, watch_id: int, removed: Version) -> tuple[str, ...]:

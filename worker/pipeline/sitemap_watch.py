@@ -31,7 +31,10 @@ async def process_sitemap(target: Target, page: FetchResult, context: Context) -
         return result_for(watch, "error", error=str(exc), status=page.status)
     found = discover(target, items, context)
     return result_for(
-        watch, "changed" if found else "unchanged", discovered=found, signals=signals_of(items)
+        watch,
+        "changed" if found else "unchanged",
+        discovered=found,
+        signals=signals_of(items, context.store),
     )
 
 

@@ -26,6 +26,7 @@ import feedparser
 
 from worker.errors import ExtractError
 from worker.models import Watch
+from worker.urls import identity_key
 
 DATE_FIELDS = ("published_parsed", "updated_parsed", "created_parsed")
 JSON_DATES = ("date_published", "date_modified")  # JSON Feed's RFC 3339 times
@@ -148,10 +149,24 @@ def _updated(entry: Mapping[str, Any]) -> datetime | None:
     return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
 
 
-def new_items(items: Iterable[FeedItem], known_urls: Iterable[str]) -> list[FeedItem]:
-    """The items whose URL is not watched yet: re-reading a feed adds only what is new."""
-    known = set(known_urls)
-    return [item for item in items if item.url not in known]
+def new_items(
+    items: Iterable[FeedItem], known_urls: Iterable[str], known_keys: Iterable[str] = ()
+) -> list[FeedItem]:
+    """The items whose article is not watched yet: re-reading a feed adds only what is new.
+
+    Addresses are compared by :func:`worker.urls.identity_key`, so ``?utm_source=``, ``www.``,
+    ``/amp`` or http/https spellings of a watched article (or of an address it moved to, when
+    ``known_urls`` holds those, or ``known_keys`` their keys) start no second watch; an item
+    listed twice is taken once.
+    """
+    known = {identity_key(url) for url in known_urls} | set(known_keys)
+    fresh: list[FeedItem] = []
+    for item in items:
+        key = identity_key(item.url)
+        if key and key not in known:
+            known.add(key)
+            fresh.append(item)
+    return fresh
 
 
 def item_watch(item: FeedItem, *, feed: Watch, interval: float | None = None) -> Watch:

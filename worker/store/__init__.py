@@ -3,10 +3,12 @@
 ``Store`` (in ``sql``) is the only entry point; behind it are ``schema`` (the tables),
 ``engine`` (opening databases, transactions, error messages), ``rows`` (statements and
 row -> value conversions), ``outbox`` (queueing and claiming notifications), ``evidence``
-(hashes and the hash chain of each version) and ``records`` (the frozen values the store
+(hashes and the hash chain of each version), ``addresses`` (the addresses an article was
+seen under, merged watches) and ``records`` (the frozen values the store
 hands out).
 """
 
+from worker.store.addresses import ArticleAddress
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
 from worker.store.evidence import EvidenceRecord, Problem
 from worker.store.migrate import SchemaOutOfDate
@@ -24,6 +26,7 @@ from worker.store.sql import Store
 
 __all__ = [
     "DEFAULT_SQLITE_FILENAME",
+    "ArticleAddress",
     "ChangeRecord",
     "CheckRecord",
     "EvidenceRecord",

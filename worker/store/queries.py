@@ -52,6 +52,7 @@ class WatchSummary:
     changes_7d: int
     last_change_at: datetime | None
     first_seen: datetime | None
+    canonical_url: str | None = None  # the article's current address (a slug change moves it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,6 +462,7 @@ def _summary(
         changes_7d=week,
         last_change_at=last_change,
         first_seen=first_seen,
+        canonical_url=row["canonical_url"],
     )
 
 

@@ -71,6 +71,8 @@ class WatchRecord:
     current_version: int | None  # the version *number*, not the row id
     version_count: int
     last_changed_at: datetime | None = None  # the last new state or return to an older one
+    canonical_url: str | None = None  # the article's current address, once a check read it
+    merged_into: int | None = None  # the watch that follows this article instead
 
 
 @dataclass(frozen=True, slots=True)

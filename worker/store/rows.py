@@ -186,6 +186,8 @@ def watch_record(row: RowMapping) -> WatchRecord:
         current_version=row["current_number"],
         version_count=row["version_count"],
         last_changed_at=row["last_changed_at"],
+        canonical_url=row["canonical_url"],
+        merged_into=row["merged_into"],
     )
 
 

@@ -82,6 +82,29 @@ watches = sa.Table(
     # to an older one, a removal or a restore. The decay schedule counts from here, not from the
     # current version's first_seen (a revert reuses a version first seen on day 0).
     sa.Column("last_changed_at", UTCDateTime, nullable=True),
+    # The article's current address (its trusted canonical link or where its redirects end),
+    # NULL until a check has read it: what history, the viewer and the API show as its URL.
+    sa.Column("canonical_url", sa.String(URL_LENGTH), nullable=True),
+    # Set when this watch turned out to be an article another (older) watch already follows:
+    # it is no longer checked, and its stored versions stay where they are.
+    sa.Column("merged_into", sa.Integer, nullable=True),
+)
+
+# Every address an article was seen under (the configured or discovered URL, redirect targets,
+# trusted canonical links), by identity key (worker.urls.identity_key). The unique key is what
+# keeps a feed or sitemap from starting a second watch of one article.
+watch_urls = sa.Table(
+    "watch_urls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "watch_id", sa.Integer, sa.ForeignKey("watches.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("url_key", sa.String(URL_LENGTH), nullable=False),
+    sa.Column("url", sa.String(URL_LENGTH), nullable=False),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("url_key", name="uq_watch_urls_key"),
+    sa.Index("ix_watch_urls_watch", "watch_id"),
 )
 
 versions = sa.Table(

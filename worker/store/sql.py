@@ -24,8 +24,9 @@ from sqlalchemy.engine import Connection
 from worker.clock import utcnow
 from worker.errors import StoreError
 from worker.models import Article, Capture, Notification, Validators, Version, VersionState, Watch
+from worker.store import addresses, export, migrate, outbox, retention, rows, stats
 from worker.store import evidence as evidence_rows
-from worker.store import export, migrate, outbox, retention, rows, stats
+from worker.store.addresses import ArticleAddress
 from worker.store.engine import (
     create_store_engine,
     describe_url,
@@ -43,6 +44,7 @@ from worker.store.records import (
     WatchRecord,
 )
 from worker.store.schema import OUTCOMES, changes, checks, versions, watches
+from worker.urls import identity_key
 
 DEFAULT_DUE_LIMIT = 100
 HEADLINE_HISTORY = 200  # changes an A/B test may span; a longer alternation is still caught
@@ -162,6 +164,7 @@ class Store:
             for url, name in wanted.items():
                 if url not in known:
                     ids[url] = rows.insert_watch(connection, url, name, source, now)
+                    addresses.claim(connection, ids[url], [(identity_key(url), url)], now)
                     continue
                 ids[url], known_name = known[url]
                 if known_name != name:
@@ -195,9 +198,12 @@ class Store:
                 return rows.watch_record(by_url)
             by_name = connection.execute(rows.watch_records().where(watches.c.name == key))
             named = list(by_name.mappings())
+            owner = None if named else addresses.owner_of(connection, identity_key(key))
         if len(named) > 1:
             raise StoreError(f"{len(named)} watches are named {key!r}; give the URL instead")
-        return rows.watch_record(named[0]) if named else None
+        if named:
+            return rows.watch_record(named[0])
+        return None if owner is None else self.get_watch(owner)  # an address it moved to
 
     def list_watches(self) -> list[WatchRecord]:
         with self._read("listing watches") as connection:
@@ -205,6 +211,50 @@ class Store:
                 rows.watch_record(row)
                 for row in connection.execute(rows.watch_records()).mappings()
             ]
+
+    # --- one article under several addresses (worker/store/addresses.py) ------------------
+
+    def article_address(self, watch_id: int) -> ArticleAddress:
+        """The watch's current article address, and the watch it was merged into, if any."""
+        with self._read("reading an article's address") as connection:
+            return addresses.address_of(connection, watch_id)
+
+    def address_owner(self, url: str) -> int | None:
+        """The watch whose article was seen at ``url`` (any spelling of it), else None."""
+        with self._read("finding an article's watch") as connection:
+            return addresses.owner_of(connection, identity_key(url))
+
+    def known_addresses(self) -> dict[str, int]:
+        """identity key -> watch id, for every address any watch's article was seen under."""
+        with self._read("listing article addresses") as connection:
+            return addresses.known_keys(connection)
+
+    def merged_watch_ids(self) -> set[int]:
+        """Watches that follow an article another watch follows: they are not checked."""
+        with self._read("listing merged watches") as connection:
+            return addresses.merged_ids(connection)
+
+    def note_address(self, watch_id: int, current: str, seen: Sequence[str]) -> None:
+        """The article's current address is ``current``; it was also seen at ``seen`` (the
+        requested URL, redirect targets). Keys another watch holds stay with it."""
+        pairs = [(identity_key(url), url) for url in (current, *seen)]
+        with self._write("recording an article's address") as connection:
+            connection.execute(
+                watches.update()
+                .where(watches.c.id == watch_id, watches.c.canonical_url.is_distinct_from(current))
+                .values(canonical_url=current)
+            )
+            addresses.claim(connection, watch_id, pairs, utcnow())
+
+    def merge_watches(self, retired: int, into: int) -> bool:
+        """Stop checking ``retired``: ``into`` follows its article (its addresses move there).
+
+        False when ``retired`` was merged already (another process got there first).
+        """
+        if retired == into:
+            return False
+        with self._write("merging two watches of one article") as connection:
+            return addresses.merge(connection, retired, into)
 
     def validators(self, watch_id: int) -> Validators:
         """The ETag / Last-Modified to send with the next fetch; empty for unknown watches."""

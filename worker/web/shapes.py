@@ -41,6 +41,7 @@ class WatchOut(BaseModel):
     current_version: int | None
     changes_24h: int
     changes_7d: int
+    canonical_url: str | None  # the article's current address, after any slug change
     links: dict[str, str]
 
 
@@ -155,6 +156,7 @@ def watch_out(view: WatchView) -> WatchOut:
         current_version=s.current_version,
         changes_24h=s.changes_24h,
         changes_7d=s.changes_7d,
+        canonical_url=s.canonical_url,
         links=watch_links(s.id),
     )
 
