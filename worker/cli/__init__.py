@@ -165,7 +165,7 @@ def check(
     """
     settings = load(ctx)
     channels = build_all_channels(settings) if notify else {}
-    store = open_store(settings)
+    store = open_store(settings, ctx)
     watches = _select(settings, watch)
     with state_redis(settings.broker_url, settings.data_dir, _warn) as state:
         results = _run_checks(
@@ -291,7 +291,7 @@ def watches(
 ) -> None:
     """List watches (feed-discovered ones too) with next due time and last outcome."""
     settings = load(ctx)
-    store = open_store(settings)
+    store = open_store(settings, ctx)
     targets = pipeline.targets_for(store, settings.watches)
     records = {r.id: r for r in store.list_watches()}
     due = _due_times(settings, [t.id for t in targets])
@@ -381,7 +381,7 @@ def history(
     A return to an older state shows that older version number again.
     """
     settings = load(ctx)
-    store = open_store(settings)
+    store = open_store(settings, ctx)
     watch_id = _watch_id(store, settings, watch)
     rows = _history_rows(store, watch_id)
     if as_json:
@@ -472,7 +472,7 @@ def diff_command(
 ) -> None:
     """Show what changed between two versions (default: the last two)."""
     settings = load(ctx)
-    store = open_store(settings)
+    store = open_store(settings, ctx)
     watch_id = _watch_id(store, settings, watch)
     before, after = _pick_versions(store, watch_id, old, new)
     change = change_between(store, watch_id, before, after)

@@ -106,14 +106,22 @@ def load(ctx: typer.Context) -> Settings:
     return settings
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, ctx: typer.Context | None = None) -> Store:
+    """The store, or exit 2 naming the database problem.
+
+    With the command's ``ctx`` the store is closed when the command ends, however it ends, so
+    a command never leaves a database connection open (PostgreSQL counts them).
+    """
     try:
-        return Store.open(
+        store = Store.open(
             settings.data_dir, settings.database_url, auto_upgrade=settings.db.auto_upgrade
         )
     except EditwatchError as exc:
         say(f"database error: {exc}", stderr=True)
         raise typer.Exit(2) from None
+    if ctx is not None:
+        ctx.call_on_close(store.close)
+    return store
 
 
 def channel_context(settings: Settings) -> ChannelContext:
