@@ -24,9 +24,9 @@ from worker.store import NewAlert, NewChange, SavedState, Store
 def record_removal(
     target: Target, current: Version, status: int, store: Store, final_url: str = ""
 ) -> CheckResult:
-    """Store the "removed" state once: a 404 after a 410 (or a redirect) is unchanged."""
+    """Store the "removed" state once: a 404 after a 410 (or a redirect) is unchanged (its
+    ``last_seen`` is bumped with the check's row)."""
     if current.removed:
-        store.touch_version(current.id, utcnow())
         detail = f"still removed (HTTP {status})"
         return result_for(
             target.watch, "unchanged", version=current.number, status=status, detail=detail

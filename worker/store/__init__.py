@@ -14,11 +14,14 @@ from worker.store.queries import ViewQueries
 from worker.store.records import (
     ChangeRecord,
     CheckRecord,
+    CheckRow,
+    CheckState,
     HeadlineHistory,
     NewAlert,
     NewChange,
     SavedState,
     WatchRecord,
+    WatchState,
 )
 from worker.store.sql import Store
 
@@ -26,6 +29,8 @@ __all__ = [
     "DEFAULT_SQLITE_FILENAME",
     "ChangeRecord",
     "CheckRecord",
+    "CheckRow",
+    "CheckState",
     "EvidenceRecord",
     "HeadlineHistory",
     "NewAlert",
@@ -36,4 +41,5 @@ __all__ = [
     "Store",
     "ViewQueries",
     "WatchRecord",
+    "WatchState",
 ]

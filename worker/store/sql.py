@@ -36,16 +36,34 @@ from worker.store.engine import (
 from worker.store.records import (
     ChangeRecord,
     CheckRecord,
+    CheckRow,
+    CheckState,
     HeadlineHistory,
     NewAlert,
     NewChange,
     SavedState,
     WatchRecord,
+    WatchState,
 )
 from worker.store.schema import OUTCOMES, changes, checks, versions, watches
 
 DEFAULT_DUE_LIMIT = 100
 HEADLINE_HISTORY = 200  # changes an A/B test may span; a longer alternation is still caught
+
+
+IN_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start : start + IN_CHUNK]
+
+
+def _known_outcomes(batch: Sequence[CheckRow]) -> None:
+    for row in batch:
+        if row.outcome not in OUTCOMES:
+            raise StoreError(f"unknown check outcome {row.outcome!r}; one of {OUTCOMES}")
 
 
 def database_url_for(data_dir: Path, database_url: str | None = None) -> str:
@@ -287,34 +305,70 @@ class Store:
         detail: str | None = None,
     ) -> int:
         """Log one check and update the watch's last-check summary and failure streak."""
-        if outcome not in OUTCOMES:
-            raise StoreError(f"unknown check outcome {outcome!r}; one of {OUTCOMES}")
-        summary: dict[str, Any] = {
-            "last_checked_at": started_at,
-            "last_outcome": outcome,
-            "last_error": error,
-            "consecutive_failures": (
-                watches.c.consecutive_failures + 1 if outcome == "error" else 0
-            ),
-        }
-        if validators is not None:
-            summary |= {"etag": validators.etag, "last_modified": validators.last_modified}
+        row = CheckRow(
+            watch_id, started_at, duration_ms, status, nbytes, outcome, error, validators, detail
+        )
+        _known_outcomes([row])
         with self._write("recording a check") as connection:
-            rows.update_existing_watch(connection, watch_id, summary)
-            return inserted_id(
-                connection.execute(
-                    checks.insert().values(
-                        watch_id=watch_id,
-                        started_at=started_at,
-                        duration_ms=duration_ms,
-                        status=status,
-                        bytes=nbytes,
-                        outcome=outcome,
-                        error=error,
-                        detail=detail,
+            rows.summarize_checks(connection, [row])
+            return inserted_id(rows.insert_checks(connection, [row]))
+
+    def record_checks(self, batch: Sequence[CheckRow]) -> None:
+        """Log a batch of checks in one transaction: rows, watch summaries, states seen again.
+
+        What a check found that must commit with its alerts (a new state, a change, outbox
+        rows) was saved by :meth:`save_state` already; this is the bookkeeping of every check,
+        a few ``executemany`` statements per batch instead of two or three transactions each.
+        """
+        if not batch:
+            return
+        _known_outcomes(batch)
+        seen = [(r.seen_version_id, r.started_at) for r in batch if r.seen_version_id]
+        with self._write("recording checks") as connection:
+            rows.summarize_checks(connection, batch)
+            rows.insert_checks(connection, batch)
+            rows.touch_versions(connection, [(int(i), at) for i, at in seen])
+
+    def check_states(self, watch_ids: Sequence[int]) -> dict[int, CheckState]:
+        """Current version and validators of each watch, in one query per chunk of ids."""
+        current = versions.alias("current")
+        columns = [current.c[c.name].label(f"v_{c.name}") for c in rows.VERSION_COLUMNS]
+        query = sa.select(watches.c.id, watches.c.etag, watches.c.last_modified, *columns)
+        query = query.select_from(
+            watches.outerjoin(current, current.c.id == watches.c.current_version_id)
+        )
+        found: dict[int, CheckState] = {}
+        with self._read("reading check states") as connection:
+            for chunk in _chunks(watch_ids):
+                for row in connection.execute(query.where(watches.c.id.in_(chunk))).mappings():
+                    found[row["id"]] = rows.check_state(row)
+        return found
+
+    def watch_states(self, watch_ids: Sequence[int]) -> dict[int, WatchState]:
+        """Failure streak, last error and last change of each watch, in one query per chunk."""
+        current = versions.alias("current")
+        changed = sa.func.coalesce(watches.c.last_changed_at, current.c.first_seen)
+        query = sa.select(
+            watches.c.id,
+            watches.c.name,
+            watches.c.url,
+            watches.c.consecutive_failures,
+            watches.c.last_error,
+            sa.type_coerce(changed, watches.c.last_changed_at.type).label("changed"),
+        ).select_from(watches.outerjoin(current, current.c.id == watches.c.current_version_id))
+        found: dict[int, WatchState] = {}
+        with self._read("reading watch states") as connection:
+            for chunk in _chunks(watch_ids):
+                for row in connection.execute(query.where(watches.c.id.in_(chunk))):
+                    found[row.id] = WatchState(
+                        row.id,
+                        row.name,
+                        row.url,
+                        row.consecutive_failures,
+                        row.last_error,
+                        row.changed,
                     )
-                )
-            )
+        return found
 
     def checks(self, watch_id: int, limit: int | None = None) -> list[CheckRecord]:
         """The latest checks of a watch, newest first."""
