@@ -120,20 +120,32 @@ def targets_for(
     """Pair each configured watch with its id (``registered``, else registering them now).
 
     Watches that feeds discovered earlier (stored with their feed as ``source``) come along,
-    with the feed's channels and tags, as long as that feed is still configured. With
-    ``registered`` this only reads.
+    with the feed's channels and tags, as long as that feed is still configured
+    (:func:`discovered_targets`). With ``registered`` this only reads.
     """
     if registered is None or any(w.url not in registered for w in watches):
         registered = register_watches(store, watches)
     targets = [Target(registered[w.url], w) for w in watches]
+    return targets + discovered_targets(store, watches)
+
+
+# A feed-discovered watch inserted by another process may commit after a higher id is already
+# visible (PostgreSQL sequences): the incremental look-up re-reads this many ids below the last.
+DISCOVERY_SLACK = 1000
+
+
+def discovered_targets(store: Store, watches: Sequence[Watch], after_id: int = 0) -> list[Target]:
+    """The watches that configured feeds discovered (ids above ``after_id``), each with its
+    feed's policy, channels and tags; one query on the watches of those feeds only."""
     feeds = {w.url: w for w in watches if w.is_source}
-    if feeds:
-        configured = {w.url for w in watches}
-        for record in store.list_watches():
-            feed = feeds.get(record.source or "")
-            if feed is not None and record.url not in configured:
-                targets.append(Target(record.id, discovered_watch(record.url, record.name, feed)))
-    return targets
+    if not feeds:
+        return []
+    configured = {w.url for w in watches}
+    return [
+        Target(watch_id, discovered_watch(url, name, feeds[source]))
+        for watch_id, url, name, source in store.discovered_watches(list(feeds), after_id)
+        if url not in configured
+    ]
 
 
 def discovered_watch(url: str, name: str, feed: Watch) -> Watch:

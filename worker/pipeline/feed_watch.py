@@ -28,7 +28,7 @@ def process_feed(target: Target, page: FetchResult, context: Context) -> CheckRe
 
 def discover(target: Target, items: Sequence[feeds.FeedItem], context: Context) -> int:
     """Store the items not watched yet as article watches of this source; how many were new."""
-    known = {r.url for r in context.store.list_watches()}
+    known = context.store.known_urls([item.url for item in items])
     fresh = feeds.new_items(items, known)
     if fresh:
         watches = [feeds.item_watch(item, feed=target.watch) for item in fresh]

@@ -188,6 +188,32 @@ class Store:
                     )
             return ids
 
+    def discovered_watches(
+        self, sources: Sequence[str], after_id: int = 0
+    ) -> list[tuple[int, str, str, str]]:
+        """(id, url, name, source) of watches found by these feeds, with an id above
+        ``after_id``: a worker asks for the new ones only, whatever the table's size."""
+        if not sources:
+            return []
+        query = (
+            sa.select(watches.c.id, watches.c.url, watches.c.name, watches.c.source)
+            .where(watches.c.id > after_id, watches.c.source.in_(list(sources)))
+            .order_by(watches.c.id)
+        )
+        with self._read("listing discovered watches") as connection:
+            return [(r.id, r.url, r.name, r.source) for r in connection.execute(query)]
+
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """Which of ``urls`` are watched already (a feed's items, checked in one query)."""
+        found: set[str] = set()
+        with self._read("finding known urls") as connection:
+            for start in range(0, len(urls), IN_CHUNK):
+                chunk = list(urls[start : start + IN_CHUNK])
+                found |= set(
+                    connection.scalars(sa.select(watches.c.url).where(watches.c.url.in_(chunk)))
+                )
+        return found
+
     def watch_ids(self) -> list[int]:
         with self._read("listing watch ids") as connection:
             return list(connection.scalars(sa.select(watches.c.id).order_by(watches.c.id)))
