@@ -19,7 +19,7 @@ from celery.signals import beat_init, setup_logging, worker_init
 from kombu import Exchange, Queue
 
 from worker import logs
-from worker.config import Settings, load_settings
+from worker.config import ConfigStamp, Settings, config_stamp, load_settings
 from worker.errors import ConfigError, StoreError
 from worker.extract import selector_problem
 from worker.pipeline.health import CANARY_EVERY
@@ -41,10 +41,14 @@ ROUTES = {
 def settings_from_env() -> Settings:
     """Settings for worker processes: the CLI passes its --config/--data through the env."""
     return load_settings(
-        os.environ.get("EDITWATCH_CONFIG_DIR", "config"),
+        config_dir_from_env(),
         os.environ.get("EDITWATCH_DATA_DIR"),
         selector_check=selector_problem,
     )
+
+
+def config_dir_from_env() -> str:
+    return os.environ.get("EDITWATCH_CONFIG_DIR", "config")
 
 
 def kombu_url(url: str) -> str:
@@ -135,12 +139,18 @@ def _load_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
+_STARTUP_STAMP = config_stamp(config_dir_from_env())  # before reading: an edit now is seen
 _STARTUP = _load_or_exit()
 
 
 def startup_settings() -> Settings:
     """The configuration this process started with: the last good one it knows for sure."""
     return _STARTUP
+
+
+def startup_stamp() -> ConfigStamp:
+    """The config files' stamp when :func:`startup_settings` was read."""
+    return _STARTUP_STAMP
 
 
 app = create_app(_STARTUP)

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,9 +31,9 @@ from celery import Task
 from celery.signals import beat_init, worker_ready
 
 from worker import pipeline, schedule
-from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings
+from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings, startup_stamp
 from worker.cards import card_for_payload
-from worker.config import Settings
+from worker.config import ConfigStamp, Settings, config_stamp
 from worker.errors import ConfigError
 from worker.fetch import Client, make_client
 from worker.fetch.hostlimits import shared_politeness
@@ -63,12 +62,12 @@ class Runtime:
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     client: Client | None = None
     pid: int = field(default_factory=os.getpid)
-    config_stamp: tuple[tuple[str, int, int, int], ...] = ()
+    config_stamp: ConfigStamp = ()
     known: dict[int, pipeline.Target] = field(default_factory=dict)
     known_at: float = float("-inf")
     registered: dict[str, int] | None = None  # url -> id, written once per config load
     generation: int = 0  # bumped whenever ``known`` changes: what dispatch caches by
-    _dispatch: tuple[int, list[int], str, dict[int, str]] | None = None
+    _dispatch: tuple[int, list[int], str] | None = None
     _by_url: tuple[int, dict[str, int]] | None = None
 
     def targets(self, need: Iterable[int] = ()) -> dict[int, pipeline.Target]:
@@ -97,15 +96,14 @@ class Runtime:
         self.known, self.known_at = known, time.monotonic()
         self.generation += 1
 
-    def dispatch_view(self) -> tuple[list[int], str, dict[int, str]]:
-        """Sorted ids, their digest and id -> URL, computed once per change of the targets
-        (not on every beat tick: at 100,000 watches that was tens of ms a tick)."""
+    def dispatch_view(self) -> tuple[list[int], str]:
+        """Sorted ids and their digest, computed once per change of the targets (not on every
+        beat tick: at 100,000 watches that was tens of ms a tick)."""
         targets = self.targets()
         if self._dispatch is None or self._dispatch[0] != self.generation:
             ids = sorted(targets)
-            urls = {i: t.watch.url for i, t in targets.items()}
-            self._dispatch = (self.generation, ids, ids_version(ids), urls)
-        return self._dispatch[1], self._dispatch[2], self._dispatch[3]
+            self._dispatch = (self.generation, ids, ids_version(ids))
+        return self._dispatch[1], self._dispatch[2]
 
     def ids_by_url(self) -> dict[str, int]:
         """URL -> id of every target, computed once per change of the targets."""
@@ -158,26 +156,28 @@ def runtime() -> Runtime:
     """
     global _runtime
     if _runtime is None or _runtime.pid != os.getpid():
-        try:
-            _runtime = build_runtime(settings_from_env())
-        except ConfigError:
-            _runtime = build_runtime(startup_settings())
+        settings, fresh = _current_settings()
+        _runtime = build_runtime(settings)
+        if not fresh:
             _runtime.config_stamp = ()
     return _runtime
 
 
-def config_stamp(config_dir: Path) -> tuple[tuple[str, int, int, int], ...]:
-    """Modification time (ns), size and inode of every YAML file in the config dir: a few
-    ``stat`` calls that catch an edit in place and an editor's save-by-rename alike."""
-    paths = sorted(config_dir.glob("*.yaml")) + sorted(config_dir.glob("sites/*.yaml"))
-    stamps = []
-    for path in paths:
-        try:
-            info = path.stat()
-        except OSError:  # removed between the listing and the stat: the next call sees it
-            continue
-        stamps.append((str(path), info.st_mtime_ns, info.st_size, info.st_ino))
-    return tuple(stamps)
+def _current_settings() -> tuple[Settings, bool]:
+    """The configuration this process started with (inherited from the worker's main process
+    by fork, not parsed again) while the files are as they were then, else a fresh read.
+
+    A pool process with 100,000 watches would otherwise hold a second copy of them. When the
+    fresh read fails, the startup configuration runs, marked stale so the next
+    :func:`reload_if_changed` reports the breakage.
+    """
+    started = startup_settings()
+    if config_stamp(started.config_dir) == startup_stamp():
+        return started, True
+    try:
+        return settings_from_env(), True
+    except ConfigError:
+        return started, False
 
 
 def reload_if_changed() -> Runtime:
@@ -211,7 +211,7 @@ def reload_if_changed() -> Runtime:
     return current
 
 
-def config_broken(rt: Runtime, stamp: tuple[tuple[str, int, int, int], ...], problem: str) -> None:
+def config_broken(rt: Runtime, stamp: ConfigStamp, problem: str) -> None:
     """Keep the last good config; say so once per distinct broken state of the files."""
     digest = hashlib.sha256(repr((stamp, problem)).encode()).hexdigest()[:16]
     prefix = rt.settings.redis_prefix
@@ -254,9 +254,11 @@ def logged_task(func: Callable[P, R]) -> Callable[P, R]:
 def dispatch_due(self: Task[Any, Any]) -> int:
     """Beat tick: sync watches into the queue, claim due ones, enqueue checks by host."""
     rt = reload_if_changed()
-    ids, version, urls = rt.dispatch_view()
+    ids, version = rt.dispatch_view()
     rt.queue.sync(ids, version=version)
     claimed = rt.queue.claim(rt.settings.schedule.claim_batch, rt.settings.schedule.lease)
+    known = rt.targets()
+    urls = {i: known[i].watch.url for i in claimed if i in known}
     batches = group_by_host(claimed, urls, rt.settings.schedule.batch_size)
     for batch in batches:
         check_batch.delay(batch)

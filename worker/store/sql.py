@@ -60,6 +60,27 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield unique[start : start + IN_CHUNK]
 
 
+def _known_ids(
+    connection: Connection, wanted: dict[str, str]
+) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """url -> id of the known ones of ``wanted`` (url -> name), and (id, name) of those stored
+    under another name; read in chunks, so 100,000 URLs never make one huge statement."""
+    urls = list(wanted)
+    ids: dict[str, int] = {}
+    renamed: list[tuple[int, str]] = []
+    query = sa.select(watches.c.id, watches.c.url, watches.c.name)
+    for start in range(0, len(urls), IN_CHUNK):
+        chunk = urls[start : start + IN_CHUNK]
+        found = {row.url: row for row in connection.execute(query.where(watches.c.url.in_(chunk)))}
+        for url in chunk:  # keyed by the config's own strings, not a second copy of each URL
+            row = found.get(url)
+            if row is not None:
+                ids[url] = row.id
+                if row.name != wanted[url]:
+                    renamed.append((row.id, wanted[url]))
+    return ids, renamed
+
+
 def _known_outcomes(batch: Sequence[CheckRow]) -> None:
     for row in batch:
         if row.outcome not in OUTCOMES:
@@ -165,27 +186,23 @@ class Store:
             return self._sync_watches_once(watches, source)
 
     def _sync_watches_once(self, configured: Sequence[Watch], source: str | None) -> dict[str, int]:
+        """Read first: a config whose watches are all known as named takes no write lock
+        (every pool process registers its config once, and usually nothing is new)."""
         wanted = {watch.url: watch.name for watch in configured}
+        with self._read("reading watches") as connection:
+            ids, renamed = _known_ids(connection, wanted)
+        if not renamed and len(ids) == len(wanted):
+            return ids
         now = utcnow()
         with self._write("syncing watches") as connection:
-            known = {
-                row.url: (row.id, row.name)
-                for row in connection.execute(
-                    sa.select(watches.c.id, watches.c.url, watches.c.name).where(
-                        watches.c.url.in_(list(wanted))
-                    )
-                )
-            }
-            ids: dict[str, int] = {}
+            ids, renamed = _known_ids(connection, wanted)
             for url, name in wanted.items():
-                if url not in known:
+                if url not in ids:
                     ids[url] = rows.insert_watch(connection, url, name, source, now)
-                    continue
-                ids[url], known_name = known[url]
-                if known_name != name:
-                    connection.execute(
-                        watches.update().where(watches.c.id == ids[url]).values(name=name)
-                    )
+            for watch_id, name in renamed:
+                connection.execute(
+                    watches.update().where(watches.c.id == watch_id).values(name=name)
+                )
             return ids
 
     def discovered_watches(
