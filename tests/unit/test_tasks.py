@@ -10,6 +10,7 @@ import redis
 
 from tests.configs import write_config
 from worker.config import load_settings
+from worker.models import Watch
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
 from worker.tasks import Runtime
@@ -46,3 +47,25 @@ def test_targets_are_registered_once_and_then_only_read(rt: Runtime) -> None:
     rt.registered = None  # what a config reload does
     rt.targets(need=[target.id + 1])
     assert [w.name for w in rt.store.list_watches()] == ["first"]
+
+
+def test_watches_a_feed_discovered_elsewhere_join_without_a_rebuild(tmp_path: Path) -> None:
+    """After the first load only new feed-discovered watches are looked up, and the dispatch
+    view (sorted ids, digest) is recomputed only when the targets changed."""
+    feed = "https://news.example/feed.xml"
+    config = write_config(tmp_path / "config", [{"url": feed, "name": "feed", "type": "feed"}])
+    client = redis.Redis(unix_socket_path=str(tmp_path / "no-redis.sock"))
+    rt = Runtime(load_settings(config), Store.open(tmp_path / "data"), client, DueQueue(client), {})
+    try:
+        first_ids, first_version = rt.dispatch_view()
+        assert rt.dispatch_view()[1] is first_version  # cached between ticks
+        found = "https://news.example/2026/story"
+        rt.store.sync_watches([Watch(found, "found by another worker", 60.0)], source=feed)
+        rt.known_at = float("-inf")  # schedule.reload passed
+        ids, version = rt.dispatch_view()
+        assert len(ids) == len(first_ids) + 1 and version != first_version
+        assert rt.known[max(ids)].watch.source == feed
+    finally:
+        rt.loop.close()
+        rt.store.close()
+        client.close()
