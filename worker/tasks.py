@@ -290,11 +290,21 @@ def summarize_dispatch(rt: Runtime, watches: int, batches: int) -> None:
 
 
 def group_by_host(ids: Sequence[int], urls: dict[int, str], size: int) -> list[list[int]]:
-    """Batches of at most ``size`` ids, each batch one host, so a task reuses its connections."""
+    """Batches of at most ``size`` ids, grouped by host so a task reuses its connections;
+    hosts with only a few due watches share a batch, so no task carries one or two checks
+    (Celery costs about 0.8 ms a task: 0.03 ms a check in a batch of 25, 0.8 ms alone)."""
     by_host: dict[str, list[int]] = defaultdict(list)
     for watch_id in ids:
         by_host[urlsplit(urls.get(watch_id, "")).hostname or ""].append(watch_id)
-    return [group[i : i + size] for group in by_host.values() for i in range(0, len(group), size)]
+    batches: list[list[int]] = []
+    for group in by_host.values():
+        for start in range(0, len(group), size):
+            part = group[start : start + size]
+            if batches and len(batches[-1]) + len(part) <= size:
+                batches[-1].extend(part)
+            else:
+                batches.append(part)
+    return batches
 
 
 @app.task(name="editwatch.check_batch", bind=True)

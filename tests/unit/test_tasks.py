@@ -13,7 +13,7 @@ from worker.config import load_settings
 from worker.models import Watch
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.tasks import Runtime
+from worker.tasks import Runtime, group_by_host
 
 URL = "https://news.example/story"
 
@@ -69,3 +69,12 @@ def test_watches_a_feed_discovered_elsewhere_join_without_a_rebuild(tmp_path: Pa
         rt.loop.close()
         rt.store.close()
         client.close()
+
+
+def test_batches_keep_a_host_together_and_pack_small_hosts() -> None:
+    """A busy host fills batches of its own; hosts with a few due watches share one."""
+    urls = {i: f"https://big.example/{i}" for i in range(5)}
+    urls |= {10 + i: f"https://small{i}.example/a" for i in range(3)}
+    batches = group_by_host(sorted(urls), urls, 3)
+    assert batches == [[0, 1, 2], [3, 4, 10], [11, 12]]
+    assert sorted(i for batch in batches for i in batch) == sorted(urls)
