@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery
@@ -22,6 +23,7 @@ from worker import logs
 from worker.config import ConfigStamp, Settings, config_stamp, load_settings
 from worker.errors import ConfigError, StoreError
 from worker.extract import selector_problem
+from worker.models import Watch
 from worker.pipeline.health import CANARY_EVERY
 from worker.store import SchemaOutOfDate, Store
 
@@ -38,12 +40,16 @@ ROUTES = {
 }
 
 
-def settings_from_env() -> Settings:
-    """Settings for worker processes: the CLI passes its --config/--data through the env."""
+def settings_from_env(previous: Sequence[Watch] = ()) -> Settings:
+    """Settings for worker processes: the CLI passes its --config/--data through the env.
+
+    ``previous``: the watches of the configuration a reload replaces (kept, not copied).
+    """
     return load_settings(
         config_dir_from_env(),
         os.environ.get("EDITWATCH_DATA_DIR"),
         selector_check=selector_problem,
+        previous=previous,
     )
 
 

@@ -763,7 +763,9 @@ def _watch_models(config_dir: Path) -> tuple[WatchModel, ...]:
     return parsed.watches
 
 
-def _built_watches(config_dir: Path, raw: SettingsFile) -> tuple[Watch, ...]:
+def _built_watches(
+    config_dir: Path, raw: SettingsFile, previous: Sequence[Watch] = ()
+) -> tuple[Watch, ...]:
     """Every configured watch, built item by item while the file is parsed.
 
     A 100,000-watch file read whole held its YAML node tree and a pydantic model per watch
@@ -772,17 +774,20 @@ def _built_watches(config_dir: Path, raw: SettingsFile) -> tuple[Watch, ...]:
     """
     path = config_dir / WATCHES_FILE
     try:
-        return _streamed_watches(path, raw)
+        return _streamed_watches(path, raw, {w: w for w in previous})
     except _NotAPlainList:
         return tuple(_build_watch(model, raw) for model in _watch_models(config_dir))
 
 
-def _streamed_watches(path: Path, raw: SettingsFile) -> tuple[Watch, ...]:
+def _streamed_watches(
+    path: Path, raw: SettingsFile, reuse: Mapping[Watch, Watch]
+) -> tuple[Watch, ...]:
     watches: list[Watch] = []
     problems: list[str] = []
     for index, item in _watch_items(path):
         try:
-            watches.append(_build_watch(WatchModel.model_validate(item), raw))
+            watch = _build_watch(WatchModel.model_validate(item), raw)
+            watches.append(reuse.get(watch, watch))
         except ValidationError as exc:
             problems += _explain_lines(exc, path, prefix=("watches", index))
     if problems:
@@ -868,11 +873,14 @@ def inspect_config(
     *,
     selector_check: SelectorCheck | None = None,
     check_secrets: bool = False,
+    previous: Sequence[Watch] = (),
 ) -> ConfigReport:
     """Read both files (and site profiles) and report *every* problem at once.
 
     ``check_secrets`` also requires the ``*_env`` variables of channels in use to be set in
-    ``env`` (``editwatch validate``; a worker only needs them when it sends).
+    ``env`` (``editwatch validate``; a worker only needs them when it sends). Watches equal to
+    one of ``previous`` (the configuration being reloaded) are that very object: a reload of
+    100,000 watches keeps one copy of the unchanged ones, not two.
     """
     env = os.environ if env is None else env
     config_dir = Path(config_dir)
@@ -891,7 +899,7 @@ def inspect_config(
     channels = set(raw.channels) if raw else _channel_names(settings_path)
     base = raw or SettingsFile()
     watches: tuple[Watch, ...] = _collect(
-        report.errors, lambda: _built_watches(config_dir, base), ()
+        report.errors, lambda: _built_watches(config_dir, base, previous), ()
     )
     report.errors += _check_watches(watches, channels, config_dir / WATCHES_FILE, selector_check)
     sites = load_sites(config_dir, selector_check, report.errors)
@@ -968,9 +976,15 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     *,
     selector_check: SelectorCheck | None = None,
+    previous: Sequence[Watch] = (),
 ) -> Settings:
-    """Read and validate the whole configuration; raise ``ConfigError`` naming every problem."""
-    report = inspect_config(config_dir, data_dir, env, selector_check=selector_check)
+    """Read and validate the whole configuration; raise ``ConfigError`` naming every problem.
+
+    ``previous``: the watches of the configuration this one replaces (see :func:`inspect_config`).
+    """
+    report = inspect_config(
+        config_dir, data_dir, env, selector_check=selector_check, previous=previous
+    )
     if report.settings is None:
         raise ConfigError("\n".join(report.errors))
     return report.settings

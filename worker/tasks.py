@@ -92,6 +92,12 @@ class Runtime:
                 self._replace_known(self.known | new)
         return self.known
 
+    def forget_targets(self) -> None:
+        """After a config change: drop the old targets before the new ones are built (at
+        100,000 watches two sets at once are what raises a pool process's peak)."""
+        self.known, self.registered, self._dispatch, self._by_url = {}, None, None, None
+        self.known_at = float("-inf")
+
     def _replace_known(self, known: dict[int, pipeline.Target]) -> None:
         self.known, self.known_at = known, time.monotonic()
         self.generation += 1
@@ -198,7 +204,7 @@ def reload_if_changed() -> Runtime:
         return current
     current.config_stamp = stamp
     try:
-        fresh = settings_from_env()
+        fresh = settings_from_env(previous=current.settings.watches)
     except ConfigError as exc:
         config_broken(current, stamp, str(exc))
         return current
@@ -207,7 +213,7 @@ def reload_if_changed() -> Runtime:
         log.info("config_reloaded", watches=len(fresh.watches))
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
-        current.known_at, current.registered = float("-inf"), None
+        current.forget_targets()
     return current
 
 
