@@ -44,16 +44,18 @@ def dumps(value: Any, what: str, *, sort_keys: bool = True) -> str:
         raise StoreError(f"{what} is not JSON-serialisable: {error}") from error
 
 
-def insert_watch(
-    connection: Connection, url: str, name: str, source: str | None, now: datetime
-) -> int:
-    return inserted_id(
-        connection.execute(
-            watches.insert().values(
-                url=url, name=name, source=source, created_at=now, consecutive_failures=0
-            )
-        )
-    )
+def insert_watches(
+    connection: Connection, new: Sequence[tuple[str, str]], source: str | None, now: datetime
+) -> list[int]:
+    """Insert (url, name) watches in one bulk statement; their ids, in the order given."""
+    if not new:
+        return []
+    statement = watches.insert().returning(watches.c.id, sort_by_parameter_order=True)
+    values = [
+        {"url": url, "name": name, "source": source, "created_at": now, "consecutive_failures": 0}
+        for url, name in new
+    ]
+    return [row.id for row in connection.execute(statement, values)]
 
 
 def update_existing_watch(connection: Connection, watch_id: int, values: dict[str, Any]) -> None:

@@ -196,9 +196,14 @@ class Store:
         now = utcnow()
         with self._write("syncing watches") as connection:
             ids, renamed = _known_ids(connection, wanted)
-            for url, name in wanted.items():
-                if url not in ids:
-                    ids[url] = rows.insert_watch(connection, url, name, source, now)
+            new = [(url, name) for url, name in wanted.items() if url not in ids]
+            ids.update(
+                zip(
+                    (url for url, _ in new),
+                    rows.insert_watches(connection, new, source, now),
+                    strict=True,
+                )
+            )
             for watch_id, name in renamed:
                 connection.execute(
                     watches.update().where(watches.c.id == watch_id).values(name=name)
