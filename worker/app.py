@@ -109,11 +109,8 @@ def create_app(settings: Settings) -> Celery:
 @setup_logging.connect
 def _configure_logging(**_: Any) -> None:
     """Celery's own logging goes through structlog's set-up instead of Celery's."""
-    try:
-        log_settings = settings_from_env().log
-        logs.configure(log_settings.format, log_settings.level)
-    except ConfigError:
-        logs.configure()
+    log_settings = startup_settings().log  # read once at import: not a second 100k-watch parse
+    logs.configure(log_settings.format, log_settings.level)
 
 
 @worker_init.connect
@@ -125,7 +122,7 @@ def _refuse_an_old_schema(**_: Any) -> None:
     message naming ``editwatch db upgrade`` instead of every task failing. A database that
     does not answer yet is left to the tasks' own retries, as before.
     """
-    settings = _load_or_exit()
+    settings = startup_settings()
     try:
         Store.open(
             settings.data_dir, settings.database_url, auto_upgrade=settings.db.auto_upgrade
