@@ -442,16 +442,7 @@ def test_check_and_watch_states_read_a_batch(store: Store) -> None:
     """One read gives each watch's current version, validators, streak and last change."""
     fresh, stored = _watch(store), _watch(store, URL + "2", "two")
     saved = _save(store, stored, "a", seen_at=T0)
-    store.record_check(
-        stored,
-        started_at=T0,
-        duration_ms=1.0,
-        status=200,
-        nbytes=1,
-        outcome="new",
-        error=None,
-        validators=Validators(etag='"e"'),
-    )
+    store.record_checks([_row(stored, "new", validators=Validators(etag='"e"'))])
     states = store.check_states([fresh, stored])
     assert states[fresh].current is None and states[fresh].validators == Validators()
     current = states[stored].current
