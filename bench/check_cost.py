@@ -172,6 +172,14 @@ def _pool(tasks: ModuleType) -> None:
         f"then {tick:.2f} ms per task for reload check + targets; {_memory()}",
         flush=True,
     )
+    with (rt.settings.config_dir / "watches.yaml").open("a", encoding="utf-8") as out:
+        out.write("- {name: 'One more', url: 'https://news.example/one-more'}\n")  # an edit
+    started = time.perf_counter()
+    rt = tasks.reload_if_changed()
+    rt.targets()
+    rt.dispatch_view()
+    reload = time.perf_counter() - started
+    print(f"pool: reload after adding a watch {reload:.1f} s, {len(rt.known)} targets; {_memory()}")
 
 
 def _memory() -> str:
