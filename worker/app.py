@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery
@@ -19,9 +20,10 @@ from celery.signals import beat_init, setup_logging, worker_init
 from kombu import Exchange, Queue
 
 from worker import logs
-from worker.config import Settings, load_settings
+from worker.config import ConfigStamp, Settings, config_stamp, load_settings
 from worker.errors import ConfigError, StoreError
 from worker.extract import selector_problem
+from worker.models import Watch
 from worker.pipeline.health import CANARY_EVERY
 from worker.store import SchemaOutOfDate, Store
 
@@ -38,13 +40,21 @@ ROUTES = {
 }
 
 
-def settings_from_env() -> Settings:
-    """Settings for worker processes: the CLI passes its --config/--data through the env."""
+def settings_from_env(previous: Sequence[Watch] = ()) -> Settings:
+    """Settings for worker processes: the CLI passes its --config/--data through the env.
+
+    ``previous``: the watches of the configuration a reload replaces (kept, not copied).
+    """
     return load_settings(
-        os.environ.get("EDITWATCH_CONFIG_DIR", "config"),
+        config_dir_from_env(),
         os.environ.get("EDITWATCH_DATA_DIR"),
         selector_check=selector_problem,
+        previous=previous,
     )
+
+
+def config_dir_from_env() -> str:
+    return os.environ.get("EDITWATCH_CONFIG_DIR", "config")
 
 
 def kombu_url(url: str) -> str:
@@ -99,11 +109,8 @@ def create_app(settings: Settings) -> Celery:
 @setup_logging.connect
 def _configure_logging(**_: Any) -> None:
     """Celery's own logging goes through structlog's set-up instead of Celery's."""
-    try:
-        log_settings = settings_from_env().log
-        logs.configure(log_settings.format, log_settings.level)
-    except ConfigError:
-        logs.configure()
+    log_settings = startup_settings().log  # read once at import: not a second 100k-watch parse
+    logs.configure(log_settings.format, log_settings.level)
 
 
 @worker_init.connect
@@ -115,7 +122,7 @@ def _refuse_an_old_schema(**_: Any) -> None:
     message naming ``editwatch db upgrade`` instead of every task failing. A database that
     does not answer yet is left to the tasks' own retries, as before.
     """
-    settings = _load_or_exit()
+    settings = startup_settings()
     try:
         Store.open(
             settings.data_dir, settings.database_url, auto_upgrade=settings.db.auto_upgrade
@@ -135,12 +142,18 @@ def _load_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
+_STARTUP_STAMP = config_stamp(config_dir_from_env())  # before reading: an edit now is seen
 _STARTUP = _load_or_exit()
 
 
 def startup_settings() -> Settings:
     """The configuration this process started with: the last good one it knows for sure."""
     return _STARTUP
+
+
+def startup_stamp() -> ConfigStamp:
+    """The config files' stamp when :func:`startup_settings` was read."""
+    return _STARTUP_STAMP
 
 
 app = create_app(_STARTUP)

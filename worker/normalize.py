@@ -233,6 +233,9 @@ LIVEBLOG_FIELDS = ("headline", "subheadline", "byline", "published", "modified")
 METADATA_FIELDS = ("byline", "published", "modified")
 
 
+ARTICLE_CACHE = 64  # canonical articles kept: a batch's checks in flight, each old and new
+
+
 @dataclass(frozen=True, slots=True)
 class NoiseDrop:
     """One piece of a page the canonical form left out, and the rule that did it."""
@@ -309,11 +312,15 @@ def _clean_items(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(cleaned for item in items if (cleaned := _clean_item(item)))
 
 
+@functools.lru_cache(maxsize=ARTICLE_CACHE)
 def normalize_article(article: Article) -> Article:
     """Every field in canonical form; noise-only paragraphs and captions dropped.
 
     This is the one canonical article: the fingerprint hashes it, :func:`worker.diff.compare`
-    aligns it, and the renderers show its text, so noise can never reach an alert.
+    aligns it, and the renderers show its text, so noise can never reach an alert. Cached by
+    value (articles are frozen): one check asks for the same article's form up to six times
+    (lost-text guard, fingerprint, diff, stored diff, alert payload, debounce), and computes it
+    once.
     """
     paragraphs = _clean_items(article.paragraphs)
     return replace(
@@ -370,18 +377,19 @@ def explain_noise(article: Article) -> tuple[NoiseDrop, ...]:
         ]
     for name in LIST_FIELDS:
         for index, raw in enumerate(getattr(article, name)):
-            drops += _item_drops(name, index, normalize_text(raw))
+            drops += [NoiseDrop(name, index, frag, rule) for rule, frag in _item_drops(raw)]
     return tuple(drops)
 
 
-def _item_drops(field: str, index: int, text: str) -> list[NoiseDrop]:
+@functools.lru_cache(maxsize=8192)
+def _item_drops(raw: str) -> tuple[tuple[str, str], ...]:
+    """(rule, text) of what one paragraph or caption loses. Cached like :func:`_clean_item`:
+    every unchanged check explains its noise again, and most of its paragraphs repeat."""
+    text = normalize_text(raw)
     rule = noise_rule(strip_inline_noise(text)) if text else None
     if rule is not None:
-        return [NoiseDrop(field, index, text, rule)]
-    return [
-        NoiseDrop(field, index, frag, name)
-        for name, frag in _inline_rule_hits(text, INLINE_NOISE_RULES)
-    ]
+        return ((rule, text),)
+    return tuple(_inline_rule_hits(text, INLINE_NOISE_RULES))
 
 
 def fingerprint(article: Article) -> str:

@@ -139,3 +139,31 @@ def test_every_kind_and_significance_is_a_valid_alert_on_word(tmp_path: Path) ->
     words = ["figures", "quote", "removed", "restored", "minor", "major", "all"]
     config = write_config(tmp_path, [{"url": "https://a.b/c", "alert_on": words}])
     assert load_settings(config, env={}).watches[0].alert_on == tuple(words)
+
+
+def test_watches_file_is_read_item_by_item_with_anchors_and_indexed_errors(tmp_path: Path) -> None:
+    """A large watches.yaml streams: anchors and << merges still work across items, and an
+    error names the item by its index in the whole list."""
+    config = write_config(tmp_path, [])
+    lines = ["watches:", "- &base {url: 'https://news.example/0', interval: 5m, tags: [a]}"]
+    lines += [f"- {{<<: *base, url: 'https://news.example/{i}'}}" for i in range(1, 2000)]
+    (config / "watches.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = load_settings(config)
+    assert len(settings.watches) == 2000
+    assert {(w.interval, w.tags) for w in settings.watches} == {(300.0, ("a",))}
+    lines[1500] = "- {url: 'https://news.example/x', interval: soon}"
+    (config / "watches.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"watches\[1499\]\.interval: 'soon'"):
+        load_settings(config)
+
+
+def test_watches_file_of_another_shape_reads_whole_with_the_same_messages(tmp_path: Path) -> None:
+    """A bare list is accepted; an extra top-level key is still an unknown key."""
+    config = write_config(tmp_path, [])
+    (config / "watches.yaml").write_text("- url: https://news.example/a\n", encoding="utf-8")
+    assert [w.url for w in load_settings(config).watches] == ["https://news.example/a"]
+    (config / "watches.yaml").write_text(
+        "watches:\n- url: https://news.example/a\nwatchez: []\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="watchez: unknown key"):
+        load_settings(config)

@@ -14,7 +14,14 @@ import pytest
 
 from worker.errors import StoreError
 from worker.models import Article, Validators, Watch
-from worker.store import DEFAULT_SQLITE_FILENAME, NewAlert, NewChange, SavedState, Store
+from worker.store import (
+    DEFAULT_SQLITE_FILENAME,
+    CheckRow,
+    NewAlert,
+    NewChange,
+    SavedState,
+    Store,
+)
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -380,6 +387,71 @@ def test_record_check_rejects_unknown_outcome(store: Store) -> None:
     watch_id = _watch(store)
     with pytest.raises(StoreError, match="unknown check outcome 'weird'"):
         _check(store, watch_id, "weird")
+
+
+def _row(watch_id: int, outcome: str, at: datetime = T0, **values: Any) -> CheckRow:
+    return CheckRow(watch_id, at, 5.0, values.pop("status", 200), 100, outcome, **values)
+
+
+def test_record_checks_writes_a_batch_like_single_checks(store: Store) -> None:
+    """A batch keeps every check's row, each watch's summary and streak, and the validators."""
+    ok, failing = _watch(store), _watch(store, URL + "2", "two")
+    sent = Validators(etag='"v1"')
+    store.record_checks([_row(ok, "new", validators=sent), _row(failing, "error", error="x")])
+    store.record_checks(
+        [_row(ok, "unchanged", T0 + MINUTE), _row(failing, "error", T0 + MINUTE, error="y")]
+    )
+    healthy, broken = store.get_watch(ok), store.get_watch(failing)
+    assert healthy is not None and broken is not None
+    assert (healthy.last_outcome, healthy.consecutive_failures) == ("unchanged", 0)
+    assert healthy.last_checked_at == T0 + MINUTE
+    assert (broken.consecutive_failures, broken.last_error) == (2, "y")
+    assert store.validators(ok) == sent
+    assert [c.outcome for c in store.checks(ok)] == ["unchanged", "new"]
+
+
+def test_record_checks_counts_a_watch_twice_in_order(store: Store) -> None:
+    """Two checks of one watch in one batch: the streak follows them in order."""
+    watch_id = _watch(store)
+    store.record_checks([_row(watch_id, "error", error="x"), _row(watch_id, "unchanged")])
+    record = store.get_watch(watch_id)
+    assert record is not None and record.consecutive_failures == 0
+
+
+def test_record_checks_touches_the_state_seen_again(store: Store) -> None:
+    """An unchanged check in a batch moves its version's last_seen; nothing else is stored."""
+    watch_id = _watch(store)
+    saved = _save(store, watch_id, "a")
+    store.record_checks(
+        [_row(watch_id, "unchanged", T0 + MINUTE, seen_version_id=saved.version_id)]
+    )
+    current = store.current_version(watch_id)
+    assert current is not None and current.last_seen == T0 + MINUTE
+    assert len(store.versions(watch_id)) == 1
+
+
+def test_record_checks_refuses_unknown_watch_and_writes_nothing(store: Store) -> None:
+    """A batch naming a watch that does not exist is refused whole, naming the id."""
+    watch_id = _watch(store)
+    with pytest.raises(StoreError, match="no watch with id 999"):
+        store.record_checks([_row(watch_id, "unchanged"), _row(999, "unchanged")])
+    assert store.checks(watch_id) == []
+
+
+def test_check_and_watch_states_read_a_batch(store: Store) -> None:
+    """One read gives each watch's current version, validators, streak and last change."""
+    fresh, stored = _watch(store), _watch(store, URL + "2", "two")
+    saved = _save(store, stored, "a", seen_at=T0)
+    store.record_checks([_row(stored, "new", validators=Validators(etag='"e"'))])
+    states = store.check_states([fresh, stored])
+    assert states[fresh].current is None and states[fresh].validators == Validators()
+    current = states[stored].current
+    assert current is not None and current.id == saved.version_id
+    assert current.article.paragraphs == ("one", "two")
+    assert states[stored].validators == Validators(etag='"e"')
+    watched = store.watch_states([fresh, stored])
+    assert watched[stored].last_changed_at == T0 and watched[fresh].last_changed_at is None
+    assert (watched[stored].name, watched[stored].consecutive_failures) == ("two", 0)
 
 
 # --- datetimes ------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ import redis
 
 from tests.configs import write_config
 from worker.config import load_settings
+from worker.models import Watch
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.tasks import Runtime
+from worker.tasks import Runtime, group_by_host
 
 URL = "https://news.example/story"
 
@@ -46,3 +47,34 @@ def test_targets_are_registered_once_and_then_only_read(rt: Runtime) -> None:
     rt.registered = None  # what a config reload does
     rt.targets(need=[target.id + 1])
     assert [w.name for w in rt.store.list_watches()] == ["first"]
+
+
+def test_watches_a_feed_discovered_elsewhere_join_without_a_rebuild(tmp_path: Path) -> None:
+    """After the first load only new feed-discovered watches are looked up, and the dispatch
+    view (sorted ids, digest) is recomputed only when the targets changed."""
+    feed = "https://news.example/feed.xml"
+    config = write_config(tmp_path / "config", [{"url": feed, "name": "feed", "type": "feed"}])
+    client = redis.Redis(unix_socket_path=str(tmp_path / "no-redis.sock"))
+    rt = Runtime(load_settings(config), Store.open(tmp_path / "data"), client, DueQueue(client), {})
+    try:
+        first_ids, first_version = rt.dispatch_view()
+        assert rt.dispatch_view()[1] is first_version  # cached between ticks
+        found = "https://news.example/2026/story"
+        rt.store.sync_watches([Watch(found, "found by another worker", 60.0)], source=feed)
+        rt.known_at = float("-inf")  # schedule.reload passed
+        ids, version = rt.dispatch_view()
+        assert len(ids) == len(first_ids) + 1 and version != first_version
+        assert rt.known[max(ids)].watch.source == feed
+    finally:
+        rt.loop.close()
+        rt.store.close()
+        client.close()
+
+
+def test_batches_keep_a_host_together_and_pack_small_hosts() -> None:
+    """A busy host fills batches of its own; hosts with a few due watches share one."""
+    urls = {i: f"https://big.example/{i}" for i in range(5)}
+    urls |= {10 + i: f"https://small{i}.example/a" for i in range(3)}
+    batches = group_by_host(sorted(urls), urls, 3)
+    assert batches == [[0, 1, 2], [3, 4, 10], [11, 12]]
+    assert sorted(i for batch in batches for i in batch) == sorted(urls)

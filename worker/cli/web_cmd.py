@@ -11,19 +11,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import redis
 import typer
-import uvicorn
 from rich.console import Console
 
 from worker.cli.common import err, load, open_store
 from worker.config import Settings, load_settings
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.web import Access, create_app, is_loopback
-from worker.web.viewer import DueLookup
+
+if TYPE_CHECKING:
+    from worker.web.viewer import DueLookup
 
 TOKEN_ENV = "EDITWATCH_WEB_TOKEN"
 out = Console(stderr=True)
@@ -87,6 +87,11 @@ def web(
     settings = load(ctx)
     bind = host or settings.web.host
     token = read_token(os.environ)
+    # Imported here: every other command (``check`` above all) starts without the web stack.
+    import uvicorn
+
+    from worker.web import Access, create_app, is_loopback
+
     access = Access(token=token, public=settings.web.public, loopback=is_loopback(bind))
     if access.login_required and token is None:
         err.print(

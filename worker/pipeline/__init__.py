@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from worker.pipeline.check import REMOVED_STATUSES, check_many, check_watch
 from worker.pipeline.context import (
+    DISCOVERY_SLACK,
     Context,
     HostGate,
     LocalGate,
     MemoryRobots,
     RobotsSource,
     Target,
+    discovered_targets,
     discovered_watch,
     register_watches,
     targets_for,
@@ -41,6 +43,7 @@ from worker.pipeline.debounce import release_debounced
 from worker.pipeline.payload import build_payload
 
 __all__ = [
+    "DISCOVERY_SLACK",
     "REMOVED_STATUSES",
     "Context",
     "HostGate",
@@ -51,6 +54,7 @@ __all__ = [
     "build_payload",
     "check_many",
     "check_watch",
+    "discovered_targets",
     "discovered_watch",
     "register_watches",
     "release_debounced",

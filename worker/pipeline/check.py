@@ -10,7 +10,8 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from worker.config import Settings
@@ -44,13 +45,37 @@ from worker.pipeline.politeness import robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
 from worker.schedule.feeds import parse_w3c_date
-from worker.store import ArticleAddress, Store
+from worker.store import ArticleAddress, CheckRow, CheckState, Store
 from worker.urls import identity_key
 
 # The package's name, as before the split: log filters and dashboards select on it.
 log = get_logger("worker.pipeline")
 REMOVED_STATUSES = frozenset({404, 410})
 DETAIL_CHARS = 2000  # the "why unchanged" note kept per check
+
+
+SEEN_AGAIN = frozenset({"unchanged", "not_modified"})  # outcomes that saw the stored state
+
+
+@dataclass
+class CheckBatch:
+    """A round of checks' shared bookkeeping: states read up front, rows written at the end.
+
+    One query reads every watch's current version and validators, and one transaction
+    records every check (its row, the watch's summary, ``last_seen`` of a state seen again):
+    a check whose news is "unchanged" costs no transaction of its own. A new state, a change
+    and its alerts are still saved by the check itself, at once and atomically.
+    """
+
+    states: dict[int, CheckState]
+    rows: list[CheckRow] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, store: Store, targets: Sequence[Target]) -> CheckBatch:
+        return cls(store.check_states([t.id for t in targets]))
+
+    def state(self, target: Target) -> CheckState:
+        return self.states.get(target.id) or CheckState(None, Validators())
 
 
 async def check_many(
@@ -60,50 +85,81 @@ async def check_many(
 ) -> list[CheckResult]:
     """Check several watches concurrently (bounded by ``fetch.concurrency``), in input order.
 
-    ``on_done`` is called as each check finishes (the CLI's progress bar).
+    ``on_done`` is called as each check finishes (the CLI's progress bar). The checks are
+    recorded together when the last one is done (:class:`CheckBatch`).
     """
     limit = asyncio.Semaphore(context.settings.fetch.concurrency)
+    batch = CheckBatch.read(context.store, targets)
 
     async def bounded(target: Target) -> CheckResult:
         async with limit:
-            result = await check_watch(target, context)
+            result = await check_watch(target, context, batch)
         if on_done is not None:
             on_done(result)
         return result
 
-    return list(await asyncio.gather(*(bounded(t) for t in targets)))
+    try:
+        return list(await asyncio.gather(*(bounded(t) for t in targets)))
+    finally:
+        context.store.record_checks(batch.rows)
 
 
-async def check_watch(target: Target, context: Context) -> CheckResult:
-    """Check one watch once and record what happened. Never raises for a site's failure."""
-    watch = target.watch
+async def check_watch(
+    target: Target, context: Context, batch: CheckBatch | None = None
+) -> CheckResult:
+    """Check one watch once and record what happened. Never raises for a site's failure.
+
+    Without a ``batch`` (one watch alone) the check is recorded before this returns.
+    """
+    if batch is None:
+        alone = CheckBatch.read(context.store, [target])
+        try:
+            return await check_watch(target, context, alone)
+        finally:
+            context.store.record_checks(alone.rows)
+    watch, state = target.watch, batch.state(target)
     with bound(watch=watch.name, url=redact_credentials(watch.url), check_id=uuid.uuid4().hex[:12]):
         started, clock = utcnow(), time.perf_counter()
         page: FetchResult | None = None
         try:
-            result, page = await _guarded_check(target, context)
+            result, page = await _guarded_check(target, context, state)
         except Exception as exc:  # one broken page or bug must not stop the other watches
             log.exception("check_crashed")
             result = result_for(watch, "error", error=f"internal error: {exc!r}")
         duration = (time.perf_counter() - clock) * 1000
         if result.outcome != "deferred":
-            context.store.record_check(
-                target.id,
-                started_at=started,
-                duration_ms=duration,
-                status=(page.status if page else None) or result.status,
-                nbytes=len(page.content) if page else 0,
-                outcome=result.outcome,
-                error=result.error,
-                validators=page.validators if page and not result.keep_validators else None,
-                detail=result.detail,
-            )
+            batch.rows.append(_check_row(target, state, result, page, started, duration))
         _log_summary(result, duration, page)
         return result
 
 
+def _check_row(
+    target: Target,
+    state: CheckState,
+    result: CheckResult,
+    page: FetchResult | None,
+    started: datetime,
+    duration: float,
+) -> CheckRow:
+    """The row recording this check; an unchanged (or 304) article touches its state."""
+    current = state.current
+    seen = result.outcome in SEEN_AGAIN and current is not None and not target.watch.is_source
+    return CheckRow(
+        target.id,
+        started_at=started,
+        duration_ms=duration,
+        status=(page.status if page else None) or result.status,
+        nbytes=len(page.content) if page else 0,
+        outcome=result.outcome,
+        error=result.error,
+        validators=page.validators if page and not result.keep_validators else None,
+        detail=result.detail,
+        seen_version_id=current.id if seen and current is not None else None,
+    )
+
+
 async def _guarded_check(
-    target: Target, context: Context
+    target: Target, context: Context, state: CheckState
 ) -> tuple[CheckResult, FetchResult | None]:
     """robots.txt first, then a slot on the host, then the fetch itself."""
     watch, host = target.watch, urlsplit(target.watch.url).hostname or ""
@@ -119,29 +175,28 @@ async def _guarded_check(
         if not policy.allows(watch.url, context.settings.fetch.user_agent):
             return result_for(watch, "blocked_robots", error="disallowed by robots.txt"), None
     if context.gate is None:
-        return await _fetch_and_process(target, context)
+        return await _fetch_and_process(target, context, state)
     grant = await context.gate.acquire(host, max_wait=context.host_wait)
     if isinstance(grant, Busy):
         return result_for(watch, "deferred", retry_in=grant.wait, error=grant.reason), None
     try:
-        return await _fetch_and_process(target, context)
+        return await _fetch_and_process(target, context, state)
     finally:
         context.gate.release(grant)
 
 
 async def _fetch_and_process(
-    target: Target, context: Context
+    target: Target, context: Context, state: CheckState
 ) -> tuple[CheckResult, FetchResult | None]:
     """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
-    store, watch = context.store, target.watch
-    address = store.article_address(target.id)
+    watch, current = target.watch, state.current
+    address = state.address
     if address.merged_into is not None:
         return _merged(watch, address.merged_into), None
-    current = store.current_version(target.id)
     # After a removal the stored validators are not sent: a restored page must be fetched in
     # full (a 304 to an old ETag would hide the restore).
     live = current is not None and not current.removed
-    validators = store.validators(target.id) if live or watch.is_source else Validators()
+    validators = state.validators if live or watch.is_source else Validators()
     host = urlsplit(watch.url).hostname or ""
     try:
         page = await _fetch_page(target, address, validators, context)
@@ -213,7 +268,6 @@ def _process(
     """Turn a fetched page into an outcome: not modified, unchanged, new or changed."""
     watch, store = target.watch, context.store
     if page.not_modified and current is not None:
-        store.touch_version(current.id, utcnow())
         detail = "the server answered 304 Not Modified to the stored validators"
         return result_for(watch, "not_modified", version=current.number, detail=detail)
     if current is not None and _is_section_front(watch.url, page):
@@ -245,10 +299,10 @@ def _compare_and_save(
     watch, store = target.watch, context.store
     print_ = identity.state_fingerprint(fingerprint(article), article.canonical_url, watch.url)
     if current is not None and current.fingerprint == print_:
-        return _unchanged(watch, current, article, store, "same canonical text")
+        return _unchanged(watch, current, article, "same canonical text")
     change = change_from(target, current, article, store) if current else None
     if current is not None and change is None:
-        return _unchanged(watch, current, article, store, "no difference in the compared fields")
+        return _unchanged(watch, current, article, "no difference in the compared fields")
     if current is not None and change is not None:
         held = held_update(target, current, change, store, context.settings.liveblog)
         if held is not None:
@@ -269,11 +323,11 @@ def _modified(article: Article) -> str | None:
     return when.isoformat() if when else None
 
 
-def _unchanged(
-    watch: Watch, current: Version, article: Article, store: Store, why: str
-) -> CheckResult:
-    """Same state as the current version; ``detail`` says why, naming what noise was dropped."""
-    store.touch_version(current.id, utcnow())
+def _unchanged(watch: Watch, current: Version, article: Article, why: str) -> CheckResult:
+    """Same state as the current version; ``detail`` says why, naming what noise was dropped.
+
+    Its ``last_seen`` is bumped with the batch's check rows (:func:`_check_row`).
+    """
     dropped = "; ".join(
         f"{drop.rule} {drop.text!r} ({drop.field}{'' if drop.index is None else drop.index + 1})"
         for drop in explain_noise(article)

@@ -120,22 +120,39 @@ def targets_for(
     """Pair each configured watch with its id (``registered``, else registering them now).
 
     Watches that feeds discovered earlier (stored with their feed as ``source``) come along,
-    with the feed's channels and tags, as long as that feed is still configured. A watch merged
-    into another (the same article under another URL) is left out. With ``registered`` this
-    only reads.
+    with the feed's channels and tags, as long as that feed is still configured
+    (:func:`discovered_targets`). A watch merged into another (the same article under another
+    URL) is left out. With ``registered`` this only reads.
     """
     if registered is None or any(w.url not in registered for w in watches):
         registered = register_watches(store, watches)
-    merged = store.merged_watch_ids()  # the same article as an older watch: not checked
-    targets = [Target(registered[w.url], w) for w in watches if registered[w.url] not in merged]
+    targets = [Target(registered[w.url], w) for w in watches]
+    return _unmerged(store, targets + discovered_targets(store, watches))
+
+
+def _unmerged(store: Store, targets: list[Target]) -> list[Target]:
+    """Leave out watches merged into an older one: that one checks the article."""
+    merged = store.merged_watch_ids()
+    return [t for t in targets if t.id not in merged] if merged else targets
+
+
+# A feed-discovered watch inserted by another process may commit after a higher id is already
+# visible (PostgreSQL sequences): the incremental look-up re-reads this many ids below the last.
+DISCOVERY_SLACK = 1000
+
+
+def discovered_targets(store: Store, watches: Sequence[Watch], after_id: int = 0) -> list[Target]:
+    """The watches that configured feeds discovered (ids above ``after_id``), each with its
+    feed's policy, channels and tags; one query on the watches of those feeds only."""
     feeds = {w.url: w for w in watches if w.is_source}
-    if feeds:
-        configured = {w.url for w in watches}
-        for record in store.list_watches():
-            feed = feeds.get(record.source or "")
-            if feed is not None and record.url not in configured and record.id not in merged:
-                targets.append(Target(record.id, discovered_watch(record.url, record.name, feed)))
-    return targets
+    if not feeds:
+        return []
+    configured = {w.url for w in watches}
+    return [
+        Target(watch_id, discovered_watch(url, name, feeds[source]))
+        for watch_id, url, name, source in store.discovered_watches(list(feeds), after_id)
+        if url not in configured
+    ]
 
 
 def discovered_watch(url: str, name: str, feed: Watch) -> Watch:

@@ -39,8 +39,8 @@ def discover(target: Target, items: Sequence[feeds.FeedItem], context: Context) 
     watched twice.
     """
     store = context.store
-    known = {r.url for r in store.list_watches()}
-    fresh = feeds.new_items(items, known, store.known_addresses())
+    urls = [item.url for item in items]
+    fresh = feeds.new_items(items, store.known_urls(urls), store.address_owners(urls))
     if fresh:
         watches = [feeds.item_watch(item, feed=target.watch) for item in fresh]
         context.store.sync_watches(watches, source=target.watch.url)
@@ -54,6 +54,5 @@ def signals_of(items: Sequence[feeds.FeedItem], store: Store) -> tuple[tuple[str
     dated = [(i.url, i.updated.isoformat()) for i in items if i.updated is not None]
     if not dated:
         return ()
-    owners = store.known_addresses()
-    urls = {record.id: record.url for record in store.list_watches()}
-    return tuple((urls.get(owners.get(identity_key(url), -1), url), when) for url, when in dated)
+    owners = store.address_owners([url for url, _ in dated])
+    return tuple((owners.get(identity_key(url), (0, url))[1], when) for url, when in dated)

@@ -34,7 +34,7 @@ from worker.logs import get_logger
 from worker.models import EMPTY_ARTICLE_ERROR, Version
 from worker.notify.events import operator_payload
 from worker.pipeline.lost import is_lost_error
-from worker.store import Store
+from worker.store import CheckState, Store, WatchState
 
 log = get_logger(__name__)
 
@@ -42,12 +42,39 @@ EMPTY_MIN_ARTICLES = 3  # fewer articles than this say nothing about a whole sit
 EMPTY_RATIO = 0.6  # share of a host's checked articles with an empty body that means breakage
 
 
+@dataclass(frozen=True, slots=True)
+class RoundFacts:
+    """What the rules read about a round's watches, in two queries for the whole round
+    (instead of a few per watch): streaks and last errors, and current versions."""
+
+    watches: dict[int, WatchState]
+    states: dict[int, CheckState]
+
+    @classmethod
+    def read(cls, store: Store, watch_ids: Sequence[int]) -> RoundFacts:
+        return cls(store.watch_states(watch_ids), store.check_states(watch_ids))
+
+    def current(self, watch_id: int) -> Version | None:
+        state = self.states.get(watch_id)
+        return state.current if state else None
+
+    def last_error(self, watch_id: int) -> str:
+        record = self.watches.get(watch_id)
+        return (record.last_error or "") if record else ""
+
+
 def watch_failing(
-    store: Store, watch_id: int, threshold: int, operator: Sequence[str]
+    store: Store,
+    watch_id: int,
+    threshold: int,
+    operator: Sequence[str],
+    facts: RoundFacts | None = None,
 ) -> tuple[int, ...]:
     """Queue ``watch_failing`` when the watch's failure streak has just reached ``threshold``."""
-    record = store.get_watch(watch_id)
-    if not operator or record is None or record.consecutive_failures != threshold:
+    if not operator:
+        return ()
+    record = (facts or RoundFacts.read(store, [watch_id])).watches.get(watch_id)
+    if record is None or record.consecutive_failures != threshold:
         return ()
     streak = store.checks(watch_id, limit=threshold)
     first_failure = streak[-1]
@@ -70,12 +97,14 @@ def extraction_empty(
     watch_ids: Sequence[int],
     operator: Sequence[str],
     now: datetime | None = None,
+    facts: RoundFacts | None = None,
 ) -> tuple[int, ...]:
     """Queue ``extraction_empty`` (once per host and day) when most stored bodies are empty."""
     if not operator:
         return ()
-    versions = [(i, v) for i in watch_ids if (v := store.current_version(i)) is not None]
-    empty = [i for i, v in versions if _extracts_nothing(store, i, v)]
+    facts = facts or RoundFacts.read(store, watch_ids)
+    versions = [(i, v) for i in watch_ids if (v := facts.current(i)) is not None]
+    empty = [i for i, v in versions if _extracts_nothing(facts, i, v)]
     title = (
         f"Extraction on {host} looks broken: {len(empty)} of {len(versions)} articles "
         "have an empty body (site redesign? check its selectors in config/sites/)"
@@ -90,12 +119,14 @@ def articles_walled(
     watch_ids: Sequence[int],
     operator: Sequence[str],
     now: datetime | None = None,
+    facts: RoundFacts | None = None,
 ) -> tuple[int, ...]:
     """Queue ``articles_walled`` (once per host and day) when most articles hit a wall."""
     if not operator:
         return ()
-    versions = [i for i in watch_ids if store.current_version(i) is not None]
-    walled = [i for i in versions if _walled(store, i)]
+    facts = facts or RoundFacts.read(store, watch_ids)
+    versions = [i for i in watch_ids if facts.current(i) is not None]
+    walled = [i for i in versions if _walled(facts.last_error(i))]
     title = (
         f"{host} now hides {len(walled)} of {len(versions)} watched articles behind a paywall "
         "or consent wall; their last full versions stay current"
@@ -132,18 +163,15 @@ def _site_event(
     return store.queue_event(f"{event}:{site.host}:{day}", [(c, payload) for c in operator])
 
 
-def _walled(store: Store, watch_id: int) -> bool:
-    record = store.get_watch(watch_id)
-    error = (record.last_error or "") if record else ""
+def _walled(error: str) -> bool:
     return is_lost_error(error) and not error.startswith(EMPTY_ARTICLE_ERROR)
 
 
-def _extracts_nothing(store: Store, watch_id: int, version: Version) -> bool:
+def _extracts_nothing(facts: RoundFacts, watch_id: int, version: Version) -> bool:
     """An empty stored body, or a last check that found no article text where there was some."""
     if not any(p.strip() for p in version.article.paragraphs):
         return True
-    record = store.get_watch(watch_id)
-    return bool(record and (record.last_error or "").startswith(EMPTY_ARTICLE_ERROR))
+    return facts.last_error(watch_id).startswith(EMPTY_ARTICLE_ERROR)
 
 
 def after_check_round(
@@ -157,12 +185,14 @@ def after_check_round(
         return ()
     queued: list[int] = []
     by_host: dict[str, list[int]] = defaultdict(list)
+    facts = RoundFacts.read(store, [watch_id for watch_id, _ in checked])
+    operator, threshold = settings.operator, settings.notify.failing_after
     for watch_id, url in checked:
         by_host[(urlsplit(url).hostname or "").lower()].append(watch_id)
-        queued += watch_failing(store, watch_id, settings.notify.failing_after, settings.operator)
+        queued += watch_failing(store, watch_id, threshold, operator, facts)
     for host, ids in by_host.items():
-        queued += extraction_empty(store, host, ids, settings.operator)
-        queued += articles_walled(store, host, ids, settings.operator)
+        queued += extraction_empty(store, host, ids, operator, facts=facts)
+        queued += articles_walled(store, host, ids, operator, facts=facts)
     if queued:
         log.warning("operator_events_queued", notifications=queued)
     return tuple(queued)

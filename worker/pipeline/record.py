@@ -32,9 +32,9 @@ def record_removal(
     final_url: str = "",
     channels: Mapping[str, ChannelSettings] | None = None,
 ) -> CheckResult:
-    """Store the "removed" state once: a 404 after a 410 (or a redirect) is unchanged."""
+    """Store the "removed" state once: a 404 after a 410 (or a redirect) is unchanged (its
+    ``last_seen`` is bumped with the check's row)."""
     if current.removed:
-        store.touch_version(current.id, utcnow())
         detail = f"still removed (HTTP {status})"
         return result_for(
             target.watch, "unchanged", version=current.number, status=status, detail=detail

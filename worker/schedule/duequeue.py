@@ -136,17 +136,21 @@ class DueQueue:
         return int(added), int(removed)
 
     def _write_set(self, key: str, watch_ids: Iterable[int]) -> None:
-        """Write ids into a temporary sorted set (scored ``now``), in pipelined chunks."""
+        """Write ids into a temporary sorted set (scored ``now``), a chunk per round trip, so
+        100,000 ids never sit in one pipeline's buffer (a dispatcher's memory peak)."""
         now = self.now()
-        pipe = self.client.pipeline(transaction=False)
         chunk: dict[str, float] = {}
         for watch_id in watch_ids:
             chunk[str(watch_id)] = now
             if len(chunk) >= SYNC_CHUNK:
-                pipe.zadd(key, cast(Any, chunk))
+                self._add_chunk(key, chunk)
                 chunk = {}
         if chunk:
-            pipe.zadd(key, cast(Any, chunk))
+            self._add_chunk(key, chunk)
+
+    def _add_chunk(self, key: str, chunk: dict[str, float]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zadd(key, cast(Any, chunk))
         pipe.expire(key, 600)  # never left behind by a crashed dispatcher
         pipe.execute()
 

@@ -8,19 +8,22 @@ seen under, merged watches) and ``records`` (the frozen values the store
 hands out).
 """
 
-from worker.store.addresses import ArticleAddress
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
 from worker.store.evidence import EvidenceRecord, Problem
 from worker.store.migrate import SchemaOutOfDate
 from worker.store.queries import ViewQueries
 from worker.store.records import (
+    ArticleAddress,
     ChangeRecord,
     CheckRecord,
+    CheckRow,
+    CheckState,
     HeadlineHistory,
     NewAlert,
     NewChange,
     SavedState,
     WatchRecord,
+    WatchState,
 )
 from worker.store.sql import Store
 
@@ -29,6 +32,8 @@ __all__ = [
     "ArticleAddress",
     "ChangeRecord",
     "CheckRecord",
+    "CheckRow",
+    "CheckState",
     "EvidenceRecord",
     "HeadlineHistory",
     "NewAlert",
@@ -39,4 +44,5 @@ __all__ = [
     "Store",
     "ViewQueries",
     "WatchRecord",
+    "WatchState",
 ]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from worker.models import Validators, Version
+
 
 @dataclass(frozen=True, slots=True)
 class NewChange:
@@ -103,3 +105,56 @@ class ChangeRecord:
     silent: bool
     diff: dict[str, Any]
     detected_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """One finished check to record; ``seen_version_id`` is the stored state it saw again.
+
+    Checks are recorded in batches (:meth:`Store.record_checks`): one transaction per batch
+    instead of two or three per check, which is most of a check's cost when nothing changed.
+    """
+
+    watch_id: int
+    started_at: datetime
+    duration_ms: float
+    status: int | None
+    nbytes: int
+    outcome: str
+    error: str | None = None
+    validators: Validators | None = None
+    detail: str | None = None
+    seen_version_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleAddress:
+    """What a check needs to know about a watch's article before it fetches."""
+
+    canonical_url: str | None  # the current address; None until a check has read one
+    merged_into: int | None  # the watch that follows this article instead, when merged
+
+
+NO_ADDRESS = ArticleAddress(None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckState:
+    """What a check starts from: the current version (if any), the validators to send and the
+    article's address (read for the whole batch at once)."""
+
+    current: Version | None
+    validators: Validators
+    address: ArticleAddress = NO_ADDRESS
+
+
+@dataclass(frozen=True, slots=True)
+class WatchState:
+    """The scheduling and health facts of a watch, read for a whole batch at once."""
+
+    id: int
+    name: str
+    url: str
+    consecutive_failures: int
+    last_error: str | None
+    last_changed_at: datetime | None  # falls back to the current version's first_seen

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,12 +18,21 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, RowMapping
 
 from worker.errors import StoreError
-from worker.models import Article, Version, VersionState
+from worker.models import Article, Validators, Version, VersionState
 from worker.store.engine import inserted_id
-from worker.store.records import ChangeRecord, CheckRecord, NewChange, WatchRecord
-from worker.store.schema import changes, versions, watches
+from worker.store.records import (
+    ArticleAddress,
+    ChangeRecord,
+    CheckRecord,
+    CheckRow,
+    CheckState,
+    NewChange,
+    WatchRecord,
+)
+from worker.store.schema import changes, checks, versions, watches
 
 RAW_HTML_COMPRESSION_LEVEL = 6
+INSERT_CHUNK = 1000  # rows per bulk INSERT
 VERSION_COLUMNS = tuple(column for column in versions.c if column.name != "raw_html")
 """Everything but the compressed page: listings never need to load the blobs."""
 
@@ -35,22 +46,100 @@ def dumps(value: Any, what: str, *, sort_keys: bool = True) -> str:
         raise StoreError(f"{what} is not JSON-serialisable: {error}") from error
 
 
-def insert_watch(
-    connection: Connection, url: str, name: str, source: str | None, now: datetime
-) -> int:
-    return inserted_id(
-        connection.execute(
-            watches.insert().values(
-                url=url, name=name, source=source, created_at=now, consecutive_failures=0
-            )
-        )
-    )
+def insert_watches(
+    connection: Connection, new: Sequence[tuple[str, str]], source: str | None, now: datetime
+) -> list[int]:
+    """Insert (url, name) watches in bulk statements of ``INSERT_CHUNK`` rows (100,000 rows'
+    parameters at once were a worker's memory peak); their ids, in the order given."""
+    statement = watches.insert().returning(watches.c.id, sort_by_parameter_order=True)
+    ids: list[int] = []
+    for start in range(0, len(new), INSERT_CHUNK):
+        values = [
+            {"url": u, "name": n, "source": source, "created_at": now, "consecutive_failures": 0}
+            for u, n in new[start : start + INSERT_CHUNK]
+        ]
+        ids += [row.id for row in connection.execute(statement, values)]
+    return ids
 
 
 def update_existing_watch(connection: Connection, watch_id: int, values: dict[str, Any]) -> None:
     result = connection.execute(watches.update().where(watches.c.id == watch_id).values(values))
     if result.rowcount != 1:
         raise StoreError(f"no watch with id {watch_id}")
+
+
+def insert_checks(connection: Connection, batch: Sequence[CheckRow]) -> sa.CursorResult[Any]:
+    """The check rows, in one statement (``executemany`` for a batch)."""
+    values = [
+        {
+            "watch_id": row.watch_id,
+            "started_at": row.started_at,
+            "duration_ms": row.duration_ms,
+            "status": row.status,
+            "bytes": row.nbytes,
+            "outcome": row.outcome,
+            "error": row.error,
+            "detail": row.detail,
+        }
+        for row in batch
+    ]
+    return connection.execute(checks.insert(), values[0] if len(values) == 1 else values)
+
+
+def summarize_checks(connection: Connection, batch: Sequence[CheckRow]) -> None:
+    """Each watch's last-check summary and failure streak: at most four statements a batch.
+
+    Rows are grouped by (failed, has validators), the shapes of the UPDATE; a watch that
+    appears twice in one batch is updated row by row, so its streak counts in order.
+    """
+    if len({row.watch_id for row in batch}) < len(batch):
+        for row in batch:
+            summarize_checks(connection, [row])
+        return
+    groups: dict[tuple[bool, bool], list[dict[str, Any]]] = defaultdict(list)
+    for row in batch:
+        params = {"b_id": row.watch_id, "b_at": row.started_at, "b_outcome": row.outcome}
+        params["b_error"] = row.error
+        if row.validators is not None:
+            params |= {"b_etag": row.validators.etag, "b_lm": row.validators.last_modified}
+        groups[(row.outcome == "error", row.validators is not None)].append(params)
+    for (failed, with_validators), params_list in groups.items():
+        statement = _summary_update(failed, with_validators)
+        result = connection.execute(statement, params_list)
+        if result.rowcount not in (-1, len(params_list)):
+            _refuse_unknown_watches(connection, [p["b_id"] for p in params_list])
+
+
+def _summary_update(failed: bool, with_validators: bool) -> sa.Update:
+    streak = watches.c.consecutive_failures + 1 if failed else sa.literal(0)
+    values: dict[str, Any] = {
+        "last_checked_at": sa.bindparam("b_at", type_=watches.c.last_checked_at.type),
+        "last_outcome": sa.bindparam("b_outcome"),
+        "last_error": sa.bindparam("b_error"),
+        "consecutive_failures": streak,
+    }
+    if with_validators:
+        values |= {"etag": sa.bindparam("b_etag"), "last_modified": sa.bindparam("b_lm")}
+    return watches.update().where(watches.c.id == sa.bindparam("b_id")).values(values)
+
+
+def _refuse_unknown_watches(connection: Connection, ids: Sequence[int]) -> None:
+    known = set(connection.scalars(sa.select(watches.c.id).where(watches.c.id.in_(ids))))
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise StoreError(f"no watch with id {missing[0]}")
+
+
+def touch_versions(connection: Connection, seen: Sequence[tuple[int, datetime]]) -> None:
+    """``last_seen`` of states seen again, one statement for the batch."""
+    if not seen:
+        return
+    statement = (
+        versions.update()
+        .where(versions.c.id == sa.bindparam("b_id"))
+        .values(last_seen=sa.bindparam("b_seen", type_=versions.c.last_seen.type))
+    )
+    connection.execute(statement, [{"b_id": i, "b_seen": at} for i, at in seen])
 
 
 def lock_watch(connection: Connection, watch_id: int) -> int | None:
@@ -191,7 +280,7 @@ def watch_record(row: RowMapping) -> WatchRecord:
     )
 
 
-def version(row: RowMapping) -> Version:
+def version(row: Mapping[Any, Any]) -> Version:
     return Version(
         id=row["id"],
         watch_id=row["watch_id"],
@@ -203,6 +292,17 @@ def version(row: RowMapping) -> Version:
         extractor_version=row["extractor_version"],
         state=row["state"],
     )
+
+
+def check_state(row: RowMapping) -> CheckState:
+    """A :class:`CheckState` from a watch row joined (outer) to its current version's columns
+    labelled ``v_<name>``."""
+    validators = Validators(etag=row["etag"], last_modified=row["last_modified"])
+    address = ArticleAddress(row["canonical_url"], row["merged_into"])
+    if row["v_id"] is None:
+        return CheckState(None, validators, address)
+    current = version({c.name: row[f"v_{c.name}"] for c in VERSION_COLUMNS})
+    return CheckState(current, validators, address)
 
 
 def check_record(row: RowMapping) -> CheckRecord:

@@ -26,7 +26,6 @@ from worker.errors import StoreError
 from worker.models import Article, Capture, Notification, Validators, Version, VersionState, Watch
 from worker.store import addresses, export, migrate, outbox, retention, rows, stats
 from worker.store import evidence as evidence_rows
-from worker.store.addresses import ArticleAddress
 from worker.store.engine import (
     create_store_engine,
     describe_url,
@@ -35,19 +34,59 @@ from worker.store.engine import (
     transaction,
 )
 from worker.store.records import (
+    ArticleAddress,
     ChangeRecord,
     CheckRecord,
+    CheckRow,
+    CheckState,
     HeadlineHistory,
     NewAlert,
     NewChange,
     SavedState,
     WatchRecord,
+    WatchState,
 )
 from worker.store.schema import OUTCOMES, changes, checks, versions, watches
 from worker.urls import identity_key
 
 DEFAULT_DUE_LIMIT = 100
 HEADLINE_HISTORY = 200  # changes an A/B test may span; a longer alternation is still caught
+
+
+IN_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start : start + IN_CHUNK]
+
+
+def _known_ids(
+    connection: Connection, wanted: dict[str, str]
+) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """url -> id of the known ones of ``wanted`` (url -> name), and (id, name) of those stored
+    under another name; read in chunks, so 100,000 URLs never make one huge statement."""
+    urls = list(wanted)
+    ids: dict[str, int] = {}
+    renamed: list[tuple[int, str]] = []
+    query = sa.select(watches.c.id, watches.c.url, watches.c.name)
+    for start in range(0, len(urls), IN_CHUNK):
+        chunk = urls[start : start + IN_CHUNK]
+        found = {row.url: row for row in connection.execute(query.where(watches.c.url.in_(chunk)))}
+        for url in chunk:  # keyed by the config's own strings, not a second copy of each URL
+            row = found.get(url)
+            if row is not None:
+                ids[url] = row.id
+                if row.name != wanted[url]:
+                    renamed.append((row.id, wanted[url]))
+    return ids, renamed
+
+
+def _known_outcomes(batch: Sequence[CheckRow]) -> None:
+    for row in batch:
+        if row.outcome not in OUTCOMES:
+            raise StoreError(f"unknown check outcome {row.outcome!r}; one of {OUTCOMES}")
 
 
 def database_url_for(data_dir: Path, database_url: str | None = None) -> str:
@@ -149,29 +188,51 @@ class Store:
             return self._sync_watches_once(watches, source)
 
     def _sync_watches_once(self, configured: Sequence[Watch], source: str | None) -> dict[str, int]:
+        """Read first: a config whose watches are all known as named takes no write lock
+        (every pool process registers its config once, and usually nothing is new)."""
         wanted = {watch.url: watch.name for watch in configured}
+        with self._read("reading watches") as connection:
+            ids, renamed = _known_ids(connection, wanted)
+        if not renamed and len(ids) == len(wanted):
+            return ids
         now = utcnow()
         with self._write("syncing watches") as connection:
-            known = {
-                row.url: (row.id, row.name)
-                for row in connection.execute(
-                    sa.select(watches.c.id, watches.c.url, watches.c.name).where(
-                        watches.c.url.in_(list(wanted))
-                    )
+            ids, renamed = _known_ids(connection, wanted)
+            new = [(url, name) for url, name in wanted.items() if url not in ids]
+            new_ids = rows.insert_watches(connection, new, source, now)
+            ids.update(zip((url for url, _ in new), new_ids, strict=True))
+            addresses.claim_own(connection, zip(new_ids, (u for u, _ in new), strict=True), now)
+            for watch_id, name in renamed:
+                connection.execute(
+                    watches.update().where(watches.c.id == watch_id).values(name=name)
                 )
-            }
-            ids: dict[str, int] = {}
-            for url, name in wanted.items():
-                if url not in known:
-                    ids[url] = rows.insert_watch(connection, url, name, source, now)
-                    addresses.claim(connection, ids[url], [(identity_key(url), url)], now)
-                    continue
-                ids[url], known_name = known[url]
-                if known_name != name:
-                    connection.execute(
-                        watches.update().where(watches.c.id == ids[url]).values(name=name)
-                    )
             return ids
+
+    def discovered_watches(
+        self, sources: Sequence[str], after_id: int = 0
+    ) -> list[tuple[int, str, str, str]]:
+        """(id, url, name, source) of watches found by these feeds, with an id above
+        ``after_id``: a worker asks for the new ones only, whatever the table's size."""
+        if not sources:
+            return []
+        query = (
+            sa.select(watches.c.id, watches.c.url, watches.c.name, watches.c.source)
+            .where(watches.c.id > after_id, watches.c.source.in_(list(sources)))
+            .order_by(watches.c.id)
+        )
+        with self._read("listing discovered watches") as connection:
+            return [(r.id, r.url, r.name, r.source) for r in connection.execute(query)]
+
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """Which of ``urls`` are watched already (a feed's items, checked in one query)."""
+        found: set[str] = set()
+        with self._read("finding known urls") as connection:
+            for start in range(0, len(urls), IN_CHUNK):
+                chunk = list(urls[start : start + IN_CHUNK])
+                found |= set(
+                    connection.scalars(sa.select(watches.c.url).where(watches.c.url.in_(chunk)))
+                )
+        return found
 
     def watch_ids(self) -> list[int]:
         with self._read("listing watch ids") as connection:
@@ -224,10 +285,15 @@ class Store:
         with self._read("finding an article's watch") as connection:
             return addresses.owner_of(connection, identity_key(url))
 
-    def known_addresses(self) -> dict[str, int]:
-        """identity key -> watch id, for every address any watch's article was seen under."""
-        with self._read("listing article addresses") as connection:
-            return addresses.known_keys(connection)
+    def address_owners(self, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """identity key -> (watch id, watch URL) for those of ``urls`` (in any spelling) that
+        some watch's article was seen at; a query per ``IN_CHUNK`` keys."""
+        keys = [key for key in dict.fromkeys(identity_key(url) for url in urls) if key]
+        found: dict[str, tuple[int, str]] = {}
+        with self._read("finding article addresses") as connection:
+            for start in range(0, len(keys), IN_CHUNK):
+                found |= addresses.owners_of(connection, keys[start : start + IN_CHUNK])
+        return found
 
     def merged_watch_ids(self) -> set[int]:
         """Watches that follow an article another watch follows: they are not checked."""
@@ -337,34 +403,77 @@ class Store:
         detail: str | None = None,
     ) -> int:
         """Log one check and update the watch's last-check summary and failure streak."""
-        if outcome not in OUTCOMES:
-            raise StoreError(f"unknown check outcome {outcome!r}; one of {OUTCOMES}")
-        summary: dict[str, Any] = {
-            "last_checked_at": started_at,
-            "last_outcome": outcome,
-            "last_error": error,
-            "consecutive_failures": (
-                watches.c.consecutive_failures + 1 if outcome == "error" else 0
-            ),
-        }
-        if validators is not None:
-            summary |= {"etag": validators.etag, "last_modified": validators.last_modified}
+        row = CheckRow(
+            watch_id, started_at, duration_ms, status, nbytes, outcome, error, validators, detail
+        )
+        _known_outcomes([row])
         with self._write("recording a check") as connection:
-            rows.update_existing_watch(connection, watch_id, summary)
-            return inserted_id(
-                connection.execute(
-                    checks.insert().values(
-                        watch_id=watch_id,
-                        started_at=started_at,
-                        duration_ms=duration_ms,
-                        status=status,
-                        bytes=nbytes,
-                        outcome=outcome,
-                        error=error,
-                        detail=detail,
+            rows.summarize_checks(connection, [row])
+            return inserted_id(rows.insert_checks(connection, [row]))
+
+    def record_checks(self, batch: Sequence[CheckRow]) -> None:
+        """Log a batch of checks in one transaction: rows, watch summaries, states seen again.
+
+        What a check found that must commit with its alerts (a new state, a change, outbox
+        rows) was saved by :meth:`save_state` already; this is the bookkeeping of every check,
+        a few ``executemany`` statements per batch instead of two or three transactions each.
+        """
+        if not batch:
+            return
+        _known_outcomes(batch)
+        seen = [(r.seen_version_id, r.started_at) for r in batch if r.seen_version_id]
+        with self._write("recording checks") as connection:
+            rows.summarize_checks(connection, batch)
+            rows.insert_checks(connection, batch)
+            rows.touch_versions(connection, [(int(i), at) for i, at in seen])
+
+    def check_states(self, watch_ids: Sequence[int]) -> dict[int, CheckState]:
+        """Current version and validators of each watch, in one query per chunk of ids."""
+        current = versions.alias("current")
+        columns = [current.c[c.name].label(f"v_{c.name}") for c in rows.VERSION_COLUMNS]
+        query = sa.select(
+            watches.c.id,
+            watches.c.etag,
+            watches.c.last_modified,
+            watches.c.canonical_url,
+            watches.c.merged_into,
+            *columns,
+        )
+        query = query.select_from(
+            watches.outerjoin(current, current.c.id == watches.c.current_version_id)
+        )
+        found: dict[int, CheckState] = {}
+        with self._read("reading check states") as connection:
+            for chunk in _chunks(watch_ids):
+                for row in connection.execute(query.where(watches.c.id.in_(chunk))).mappings():
+                    found[row["id"]] = rows.check_state(row)
+        return found
+
+    def watch_states(self, watch_ids: Sequence[int]) -> dict[int, WatchState]:
+        """Failure streak, last error and last change of each watch, in one query per chunk."""
+        current = versions.alias("current")
+        changed = sa.func.coalesce(watches.c.last_changed_at, current.c.first_seen)
+        query = sa.select(
+            watches.c.id,
+            watches.c.name,
+            watches.c.url,
+            watches.c.consecutive_failures,
+            watches.c.last_error,
+            sa.type_coerce(changed, watches.c.last_changed_at.type).label("changed"),
+        ).select_from(watches.outerjoin(current, current.c.id == watches.c.current_version_id))
+        found: dict[int, WatchState] = {}
+        with self._read("reading watch states") as connection:
+            for chunk in _chunks(watch_ids):
+                for row in connection.execute(query.where(watches.c.id.in_(chunk))):
+                    found[row.id] = WatchState(
+                        row.id,
+                        row.name,
+                        row.url,
+                        row.consecutive_failures,
+                        row.last_error,
+                        row.changed,
                     )
-                )
-            )
+        return found
 
     def checks(self, watch_id: int, limit: int | None = None) -> list[CheckRecord]:
         """The latest checks of a watch, newest first."""
