@@ -15,39 +15,60 @@ Per host:
 
 None of this says anything about content: a paused or busy host is rescheduled, never reported
 as a change.
+
+Waiting for a slot does not poll. Releasing a slot publishes on the host's channel inside the
+release script (no extra round trip), and each process keeps one subscriber connection that wakes
+one of its own waiters for that host; a release in the same process wakes a local waiter at
+once. A waiter never trusts the signal alone: it asks again when the earliest lease on the host
+expires (a worker that died holding a slot sends nothing) and after ``IN_FLIGHT_RECHECK`` at the
+latest (a message lost with a dropped connection). The pipeline uses the async API
+(:meth:`HostLimiter.acquire`, :meth:`HostLimiter.finish`: one round trip each, on
+``redis.asyncio``); the synchronous methods serve tools and tests that hold no event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Literal, NamedTuple, cast
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple, cast
 
 import redis
+import redis.asyncio as aioredis
 
 from worker.config import PolitenessSettings, Settings
 from worker.fetch.robots import RobotsCache
 
 DEFAULTS = PolitenessSettings()  # the defaults live in config, once
-IN_FLIGHT_POLL = 0.1  # a full host may free a slot any moment: look again this soon
+IN_FLIGHT_RECHECK = 1.0  # the longest a waiter trusts release signals alone before asking again
+SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no release signal
+SUBSCRIBE_WAIT = 1.0  # how long a first waiter on a host waits for Redis to confirm its channel
 
 BusyReason = Literal["in_flight", "gap", "paused"]
+Verdict = Literal["success", "failure", "none"]  # what a finished request tells the breaker
 _REASONS: dict[int, BusyReason] = {1: "in_flight", 2: "gap", 3: "paused"}
 
-# KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl, poll.
-# Returns {0, token} when granted, else {reason, wait seconds as a string}.
-_ACQUIRE = """
+_NOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+"""
+
+# KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl.
+# Returns {0, token} when granted, else {reason, wait seconds as a string}; for a full host the
+# wait is until its earliest lease expires (a release usually comes sooner).
+_ACQUIRE = (
+    _NOW
+    + """
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused > now then return {3, tostring(paused - now)} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {1, tostring(math.min(tonumber(first[2]) - now, tonumber(ARGV[5])))}
+  return {1, tostring(tonumber(first[2]) - now)}
 end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 local gap = tonumber(ARGV[3])
@@ -58,26 +79,45 @@ redis.call('EXPIRE', KEYS[1], math.ceil(ttl) + 1)
 redis.call('SET', KEYS[2], tostring(now), 'EX', math.ceil(gap) + 1)
 return {0, ARGV[1]}
 """
+)
+
+# count_failure(failure counter, pause key, threshold, breaker pause, retry-after or '') returns
+# the pause end as a string, or '' when the host is not paused by this failure.
+_COUNT_FAILURE = """
+local function count_failure(failures_key, pause_key, threshold, pause, retry_after)
+  local until_ = 0
+  local failures = redis.call('INCR', failures_key)
+  redis.call('EXPIRE', failures_key, 86400)
+  if failures >= tonumber(threshold) then
+    until_ = now + tonumber(pause)
+    redis.call('DEL', failures_key)
+  end
+  if retry_after ~= '' then until_ = math.max(until_, now + tonumber(retry_after)) end
+  if until_ == 0 then return '' end
+  local current = tonumber(redis.call('GET', pause_key) or '0')
+  until_ = math.max(until_, current)
+  redis.call('SET', pause_key, tostring(until_), 'EX', math.ceil(until_ - now) + 1)
+  return tostring(until_)
+end
+"""
 
 # KEYS = failure counter, pause key. ARGV = threshold, breaker pause, retry-after ('' = none).
-# Returns the pause end as a string, or '' when the host is not paused by this failure.
-_FAILURE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local until_ = 0
-local failures = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], 86400)
-if failures >= tonumber(ARGV[1]) then
-  until_ = now + tonumber(ARGV[2])
-  redis.call('DEL', KEYS[1])
-end
-if ARGV[3] ~= '' then until_ = math.max(until_, now + tonumber(ARGV[3])) end
-if until_ == 0 then return '' end
-local current = tonumber(redis.call('GET', KEYS[2]) or '0')
-until_ = math.max(until_, current)
-redis.call('SET', KEYS[2], tostring(until_), 'EX', math.ceil(until_ - now) + 1)
-return tostring(until_)
+_FAILURE = (
+    _NOW + _COUNT_FAILURE + "return count_failure(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])"
+)
+
+# KEYS = in-flight zset, failure counter, pause key. ARGV = token, channel, sender, verdict,
+# threshold, breaker pause, retry-after. Frees the slot, tells waiters, feeds the breaker.
+_RELEASE = (
+    _NOW
+    + _COUNT_FAILURE
+    + """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+if ARGV[4] == 'success' then redis.call('DEL', KEYS[2]) end
+if ARGV[4] ~= 'failure' then return '' end
+return count_failure(KEYS[2], KEYS[3], ARGV[5], ARGV[6], ARGV[7])
 """
+)
 
 
 class HostLimit(NamedTuple):
@@ -89,7 +129,7 @@ class HostLimit(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """One request slot on ``host``; give it back with :meth:`HostLimiter.release`."""
+    """One request slot on ``host``; give it back with :meth:`HostLimiter.finish`."""
 
     host: str
     token: str
@@ -130,6 +170,8 @@ class HostLimiter:
         self.retry_after_cap = retry_after_cap
         self._acquire = client.register_script(_ACQUIRE)
         self._failure = client.register_script(_FAILURE)
+        self._release = client.register_script(_RELEASE)
+        self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
 
     def limit_for(self, host: str) -> HostLimit:
         """The override for ``host`` or its nearest parent domain, else the defaults."""
@@ -143,33 +185,82 @@ class HostLimiter:
     def _key(self, host: str, part: str) -> str:
         return f"{self.prefix}:{host.lower()}:{part}"
 
-    def try_acquire(self, host: str) -> Lease | Busy:
-        """Take a request slot on ``host`` now, or say how long to wait (never blocks)."""
+    def _acquire_call(self, host: str) -> tuple[list[str], list[str | float]]:
         limit = self.limit_for(host)
         keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
         token = uuid.uuid4().hex
-        args: list[str | float] = [
-            token,
-            limit.max_in_flight,
-            limit.min_gap,
-            self.lease_ttl,
-            IN_FLIGHT_POLL,
-        ]
-        code, value = cast(list[int | bytes], self._acquire(keys=keys, args=args))
-        if code == 0:
-            return Lease(host, token)
-        return Busy(host, _REASONS[int(code)], max(0.0, float(cast(bytes, value))))
+        return keys, [token, limit.max_in_flight, limit.min_gap, self.lease_ttl]
+
+    def _release_call(
+        self, lease: Lease, sender: str, verdict: Verdict, retry_after: float | None
+    ) -> tuple[list[str], list[str | float]]:
+        host = lease.host
+        keys = [self._key(host, "inflight"), self._key(host, "failures"), self._key(host, "pause")]
+        capped = "" if retry_after is None else min(max(retry_after, 0.0), self.retry_after_cap)
+        args: list[str | float] = [lease.token, self._key(host, "released"), sender, verdict]
+        return keys, [*args, self.failure_threshold, self.breaker_pause, capped]
+
+    # -- the pipeline's async API: one round trip per grant and per release ---------------------
 
     async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy:
-        """Wait (asynchronously) up to ``max_wait`` seconds for a slot; a pause is not waited."""
+        """Wait (asynchronously) up to ``max_wait`` seconds for a slot; a pause is not waited.
+
+        A full host is waited for by signal (a release), bounded by its earliest lease expiry;
+        a gap is slept exactly.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
+        wire = _wire(self.client)
         while True:
-            grant = self.try_acquire(host)
+            grant = self._known_pause(host, loop) or await self._grant(wire, host)
             remaining = deadline - loop.time()
-            if isinstance(grant, Lease) or grant.reason == "paused" or grant.wait > remaining:
+            if isinstance(grant, Lease) or grant.reason == "paused":
                 return grant
-            await asyncio.sleep(max(grant.wait, 0.005))
+            if remaining <= 0 or (grant.reason == "gap" and grant.wait > remaining):
+                return Busy(host, grant.reason, min(grant.wait, IN_FLIGHT_RECHECK))
+            if grant.reason == "gap":
+                await asyncio.sleep(max(grant.wait, 0.001))
+            else:
+                bound = min(grant.wait, remaining, IN_FLIGHT_RECHECK)
+                await wire.wait_release(self._key(host, "released"), bound)
+
+    async def _grant(self, wire: _Wire, host: str) -> Lease | Busy:
+        keys, args = self._acquire_call(host)
+        script = wire.script(_ACQUIRE)
+        code, value = cast(list[Any], await script(keys=keys, args=args))
+        return self._decode(host, code, value, asyncio.get_running_loop())
+
+    def _decode(
+        self, host: str, code: int, value: bytes, loop: asyncio.AbstractEventLoop | None = None
+    ) -> Lease | Busy:
+        if code == 0:
+            return Lease(host, value.decode())
+        busy = Busy(host, _REASONS[int(code)], max(0.0, float(value)))
+        if busy.reason == "paused" and loop is not None:
+            self._paused[host.lower()] = loop.time() + busy.wait
+        return busy
+
+    def _known_pause(self, host: str, loop: asyncio.AbstractEventLoop) -> Busy | None:
+        """A pause this limiter already saw: no Redis call for the host's other checks."""
+        until = self._paused.get(host.lower())
+        if until is None or until <= loop.time():
+            return None
+        return Busy(host, "paused", until - loop.time())
+
+    async def finish(
+        self, lease: Lease, verdict: Verdict = "none", retry_after: float | None = None
+    ) -> float | None:
+        """Give the slot back and feed the breaker, in one round trip; wakes a waiter.
+
+        ``verdict`` ``failure`` counts a failed request (``retry_after`` seconds, from a
+        429/503, pause the host at once, capped at 6 h) and returns the pause end (Redis time)
+        if the host is paused now; ``success`` starts the failure count again.
+        """
+        wire = _wire(self.client)
+        keys, args = self._release_call(lease, wire.sender, verdict, retry_after)
+        until = cast(bytes, await wire.script(_RELEASE)(keys=keys, args=args))
+        wire.wake(self._key(lease.host, "released"))
+        return float(until) if until else None
 
     @asynccontextmanager
     async def slot(self, host: str, *, max_wait: float) -> AsyncIterator[Lease | Busy]:
@@ -179,11 +270,26 @@ class HostLimiter:
             yield grant
         finally:
             if isinstance(grant, Lease):
-                self.release(grant)
+                await self.finish(grant)
+
+    # -- synchronous API, for callers without an event loop (tools, tests) ----------------------
+
+    def try_acquire(self, host: str) -> Lease | Busy:
+        """Take a request slot on ``host`` now, or say how long to wait (never blocks).
+
+        Without release signals a full host can only be asked again: its wait is a poll hint.
+        """
+        keys, args = self._acquire_call(host)
+        code, value = cast(list[Any], self._acquire(keys=keys, args=args))
+        grant = self._decode(host, code, value)
+        if isinstance(grant, Busy) and grant.reason == "in_flight":
+            return Busy(host, "in_flight", min(grant.wait, SYNC_POLL))
+        return grant
 
     def release(self, lease: Lease) -> None:
-        """Give a slot back (a lease that already expired is a no-op)."""
-        self.client.zrem(self._key(lease.host, "inflight"), lease.token)
+        """Give a slot back (a lease that already expired is a no-op); wakes waiters."""
+        keys, args = self._release_call(lease, "", "none", None)
+        self._release(keys=keys, args=args)
 
     def in_flight(self, host: str) -> int:
         """Live leases on ``host`` (expired ones not counted)."""
@@ -216,6 +322,123 @@ class HostLimiter:
     def _now(self) -> float:
         seconds, micros = self.client.time()
         return seconds + micros / 1_000_000
+
+
+@dataclass(eq=False)
+class _Wire:
+    """One process's async Redis link for one event loop: scripts, and release signals.
+
+    ``waiting`` holds, per host channel, the futures of this process's waiters (first come,
+    first woken); one subscriber connection receives every process's releases.
+    """
+
+    client: aioredis.Redis
+    loop: asyncio.AbstractEventLoop
+    sender: str = field(default_factory=lambda: uuid.uuid4().hex)
+    waiting: dict[str, deque[asyncio.Future[None]]] = field(default_factory=dict)
+    confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
+    scripts: dict[str, Any] = field(default_factory=dict)
+    pubsub: Any = None
+    reader: asyncio.Task[None] | None = None
+    keeper: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.keeper = self.loop.create_task(self._close_with_the_loop())
+
+    async def _close_with_the_loop(self) -> None:
+        """Parked until the loop shuts down (``asyncio.run`` cancels it), then closes the link."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            if self.reader is not None:
+                self.reader.cancel()
+            if self.pubsub is not None:
+                await self.pubsub.aclose()
+            await self.client.aclose()
+
+    def script(self, text: str) -> Any:
+        """The script on the async client (EVALSHA, loaded once on a NOSCRIPT)."""
+        if text not in self.scripts:
+            self.scripts[text] = self.client.register_script(text)
+        return self.scripts[text]
+
+    async def wait_release(self, channel: str, timeout: float) -> None:
+        """Return when a slot on the channel's host is released, or after ``timeout``."""
+        await self._subscribe(channel)
+        waiter: asyncio.Future[None] = self.loop.create_future()
+        queue = self.waiting.setdefault(channel, deque())
+        queue.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with suppress(ValueError):
+                queue.remove(waiter)
+
+    def wake(self, channel: str) -> None:
+        """Wake this process's longest-waiting waiter on ``channel`` (if any)."""
+        queue = self.waiting.get(channel)
+        while queue:
+            waiter = queue.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def _subscribe(self, channel: str) -> None:
+        """Listen on ``channel``; the first time, wait until Redis confirms (no lost wake-up)."""
+        confirmed = self.confirmed.get(channel)
+        if confirmed is None:
+            confirmed = self.confirmed[channel] = self.loop.create_future()
+            if self.pubsub is None:
+                self.pubsub = self.client.pubsub()
+            await self.pubsub.subscribe(channel)
+            if self.reader is None or self.reader.done():
+                self.reader = self.loop.create_task(self._read())
+        with suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_WAIT)
+
+    async def _read(self) -> None:
+        """Dispatch release messages to waiters; on a dropped link, subscribe afresh later."""
+        try:
+            async for message in self.pubsub.listen():
+                self._dispatch(message)
+        except (redis.RedisError, OSError):
+            self.pubsub, self.confirmed = None, {}  # waiters fall back to their bounded waits
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        channel = message["channel"].decode()
+        if message["type"] == "subscribe":
+            confirmed = self.confirmed.get(channel)
+            if confirmed is not None and not confirmed.done():
+                confirmed.set_result(None)
+        elif message["type"] == "message" and message["data"] != self.sender.encode():
+            self.wake(channel)
+
+
+_WIRES: weakref.WeakKeyDictionary[redis.Redis, _Wire] = weakref.WeakKeyDictionary()
+_TWIN_KWARGS = frozenset(
+    {"host", "port", "db", "username", "password", "socket_timeout", "socket_connect_timeout"}
+    | {"ssl_certfile", "ssl_keyfile", "ssl_ca_certs", "ssl_cert_reqs", "ssl_check_hostname"}
+)  # what a redis.asyncio client needs to reach the same server and database
+
+
+def _wire(client: redis.Redis) -> _Wire:
+    """The async link for ``client``'s server on the running loop, made once per loop."""
+    loop = asyncio.get_running_loop()
+    wire = _WIRES.get(client)
+    if wire is None or wire.loop is not loop:
+        wire = _WIRES[client] = _Wire(async_twin(client), loop)
+    return wire
+
+
+def async_twin(client: redis.Redis) -> aioredis.Redis:
+    """An ``redis.asyncio`` client for the same server and database as ``client``."""
+    pool = client.connection_pool
+    kwargs = {k: v for k, v in pool.connection_kwargs.items() if k in _TWIN_KWARGS}
+    if issubclass(pool.connection_class, redis.UnixDomainSocketConnection):
+        return aioredis.Redis(unix_socket_path=pool.connection_kwargs["path"], **kwargs)
+    return aioredis.Redis(ssl=issubclass(pool.connection_class, redis.SSLConnection), **kwargs)
 
 
 def shared_politeness(client: redis.Redis, settings: Settings) -> tuple[RobotsCache, HostLimiter]:

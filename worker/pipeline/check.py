@@ -16,7 +16,7 @@ from worker.config import Settings
 from worker.errors import ExtractError, FetchError
 from worker.extract import extract_article
 from worker.extract.access import access_signals
-from worker.fetch import HTML_CONTENT_TYPES, fetch, redact_credentials, robots
+from worker.fetch import HTML_CONTENT_TYPES, redact_credentials, robots
 from worker.fetch.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
@@ -37,7 +37,7 @@ from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
 from worker.pipeline.lost import lost_article
-from worker.pipeline.politeness import robots_policy
+from worker.pipeline.politeness import host_slot, robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
 from worker.store import Store
@@ -100,8 +100,8 @@ async def check_watch(target: Target, context: Context) -> CheckResult:
 async def _guarded_check(
     target: Target, context: Context
 ) -> tuple[CheckResult, FetchResult | None]:
-    """robots.txt first, then a slot on the host, then the fetch itself."""
-    watch, host = target.watch, urlsplit(target.watch.url).hostname or ""
+    """robots.txt first, then the fetch in a slot on the host, then the processing."""
+    watch = target.watch
     if watch.respect_robots:
         try:
             policy = await robots_policy(watch.url, context)
@@ -113,41 +113,34 @@ async def _guarded_check(
             return result_for(watch, "error", error=error), None
         if not policy.allows(watch.url, context.settings.fetch.user_agent):
             return result_for(watch, "blocked_robots", error="disallowed by robots.txt"), None
-    if context.gate is None:
-        return await _fetch_and_process(target, context)
-    grant = await context.gate.acquire(host, max_wait=context.host_wait)
-    if isinstance(grant, Busy):
-        return result_for(watch, "deferred", retry_in=grant.wait, error=grant.reason), None
-    try:
-        return await _fetch_and_process(target, context)
-    finally:
-        context.gate.release(grant)
+    return await _fetch_and_process(target, context)
 
 
 async def _fetch_and_process(
     target: Target, context: Context
 ) -> tuple[CheckResult, FetchResult | None]:
-    """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
+    """Fetch the page (or feed) in a host slot, then turn it into an outcome.
+
+    The slot covers the request only; a sitemap index keeps it while it reads its child
+    sitemaps, as it always has.
+    """
     store, watch = context.store, target.watch
     current = store.current_version(target.id)
     # After a removal the stored validators are not sent: a restored page must be fetched in
     # full (a 304 to an old ETag would hide the restore).
     live = current is not None and not current.removed
     validators = store.validators(target.id) if live or watch.is_source else Validators()
-    host = urlsplit(watch.url).hostname or ""
     accept = None if watch.is_source else HTML_CONTENT_TYPES
-    try:
-        page = await fetch(
-            context.client, watch.url, validators, context.settings.fetch, accept=accept
-        )
-    except FetchError as exc:
-        if exc.transient and context.gate is not None:
-            context.gate.record_failure(host, exc.retry_after)
-        return _fetch_failed(target, current, exc, context), None
-    if context.gate is not None:
-        context.gate.record_success(host)
-    if watch.kind == "sitemap":
-        return await process_sitemap(target, page, context), page
+    async with host_slot(watch.url, context) as slot:
+        if isinstance(slot.grant, Busy):
+            busy = slot.grant
+            return result_for(watch, "deferred", retry_in=busy.wait, error=busy.reason), None
+        try:
+            page = await slot.fetch(validators, accept)
+        except FetchError as exc:
+            return _fetch_failed(target, current, exc, context), None
+        if watch.kind == "sitemap":
+            return await process_sitemap(target, page, context), page
     if watch.kind == "feed":
         return process_feed(target, page, context), page
     return _process(target, page, current, context), page
