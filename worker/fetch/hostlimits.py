@@ -32,7 +32,7 @@ import asyncio
 import uuid
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
@@ -57,28 +57,30 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 """
 
-# KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl.
-# Returns {0, token} when granted, else {reason, wait seconds as a string}; for a full host the
-# wait is until its earliest lease expires (a release usually comes sooner).
-_ACQUIRE = (
-    _NOW
-    + """
-local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
-if paused > now then return {3, tostring(paused - now)} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {1, tostring(tonumber(first[2]) - now)}
+# grant(in-flight zset, last-start key, pause key, token, max, gap, lease ttl) returns
+# {0, token} when granted, else {reason, wait seconds as a string}; for a full host the wait is
+# until its earliest lease expires (a release usually comes sooner).
+_GRANT = """
+local function grant(inflight, last_key, pause_key, token, max, gap, ttl)
+  local paused = tonumber(redis.call('GET', pause_key) or '0')
+  if paused > now then return {3, tostring(paused - now)} end
+  redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+  if redis.call('ZCARD', inflight) >= tonumber(max) then
+    local first = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
+    return {1, tostring(tonumber(first[2]) - now)}
+  end
+  local last = tonumber(redis.call('GET', last_key) or '0')
+  if now < last + tonumber(gap) then return {2, tostring(last + tonumber(gap) - now)} end
+  redis.call('ZADD', inflight, now + tonumber(ttl), token)
+  redis.call('EXPIRE', inflight, math.ceil(tonumber(ttl)) + 1)
+  redis.call('SET', last_key, tostring(now), 'EX', math.ceil(tonumber(gap)) + 1)
+  return {0, token}
 end
-local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-local gap = tonumber(ARGV[3])
-if now < last + gap then return {2, tostring(last + gap - now)} end
-local ttl = tonumber(ARGV[4])
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-redis.call('EXPIRE', KEYS[1], math.ceil(ttl) + 1)
-redis.call('SET', KEYS[2], tostring(now), 'EX', math.ceil(gap) + 1)
-return {0, ARGV[1]}
 """
+
+# KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl.
+_ACQUIRE = (
+    _NOW + _GRANT + "return grant(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
 )
 
 # count_failure(failure counter, pause key, threshold, breaker pause, retry-after or '') returns
@@ -106,16 +108,25 @@ _FAILURE = (
     _NOW + _COUNT_FAILURE + "return count_failure(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])"
 )
 
-# KEYS = in-flight zset, failure counter, pause key. ARGV = token, channel, sender, verdict,
-# threshold, breaker pause, retry-after. Frees the slot, tells waiters, feeds the breaker.
+# KEYS = in-flight zset, failure counter, pause key, last-start key. ARGV = token, channel,
+# sender, verdict, threshold, breaker pause, retry-after, then a waiter's token ('' = none), max,
+# gap, lease ttl. Frees the slot and feeds the breaker; hands the slot to the waiter if it may
+# start now, else tells every process's waiters. Returns {pause end or '', grant code, value}.
 _RELEASE = (
     _NOW
     + _COUNT_FAILURE
+    + _GRANT
     + """
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[4] == 'success' then redis.call('DEL', KEYS[2]) end
-if ARGV[4] ~= 'failure' then return '' end
-return count_failure(KEYS[2], KEYS[3], ARGV[5], ARGV[6], ARGV[7])
+local until_ = ''
+if ARGV[4] == 'failure' then until_ = count_failure(KEYS[2], KEYS[3], ARGV[5], ARGV[6], ARGV[7]) end
+local next = {-1, ''}
+if ARGV[8] ~= '' then
+  next = grant(KEYS[1], KEYS[4], KEYS[3], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+end
+if removed == 1 and next[1] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return {until_, next[1], next[2]}
 """
 )
 
@@ -186,19 +197,23 @@ class HostLimiter:
         return f"{self.prefix}:{host.lower()}:{part}"
 
     def _acquire_call(self, host: str) -> tuple[list[str], list[str | float]]:
-        limit = self.limit_for(host)
         keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
-        token = uuid.uuid4().hex
-        return keys, [token, limit.max_in_flight, limit.min_gap, self.lease_ttl]
+        return keys, self._grant_args(host, uuid.uuid4().hex)
+
+    def _grant_args(self, host: str, token: str) -> list[str | float]:
+        limit = self.limit_for(host)
+        return [token, limit.max_in_flight, limit.min_gap, self.lease_ttl]
 
     def _release_call(
-        self, lease: Lease, sender: str, verdict: Verdict, retry_after: float | None
+        self, lease: Lease, sender: str, verdict: Verdict, retry_after: float | None, heir: str
     ) -> tuple[list[str], list[str | float]]:
         host = lease.host
         keys = [self._key(host, "inflight"), self._key(host, "failures"), self._key(host, "pause")]
+        keys.append(self._key(host, "last"))
         capped = "" if retry_after is None else min(max(retry_after, 0.0), self.retry_after_cap)
         args: list[str | float] = [lease.token, self._key(host, "released"), sender, verdict]
-        return keys, [*args, self.failure_threshold, self.breaker_pause, capped]
+        args += [self.failure_threshold, self.breaker_pause, capped]
+        return keys, args + (self._grant_args(host, heir) if heir else ["", 0, 0, 0])
 
     # -- the pipeline's async API: one round trip per grant and per release ---------------------
 
@@ -222,7 +237,9 @@ class HostLimiter:
                 await asyncio.sleep(max(grant.wait, 0.001))
             else:
                 bound = min(grant.wait, remaining, IN_FLIGHT_RECHECK)
-                await wire.wait_release(self._key(host, "released"), bound)
+                handed = await wire.wait_release(self._key(host, "released"), bound, self._orphan)
+                if handed is not None:
+                    return handed
 
     async def _grant(self, wire: _Wire, host: str) -> Lease | Busy:
         keys, args = self._acquire_call(host)
@@ -250,17 +267,31 @@ class HostLimiter:
     async def finish(
         self, lease: Lease, verdict: Verdict = "none", retry_after: float | None = None
     ) -> float | None:
-        """Give the slot back and feed the breaker, in one round trip; wakes a waiter.
+        """Give the slot back and feed the breaker, in one round trip.
 
         ``verdict`` ``failure`` counts a failed request (``retry_after`` seconds, from a
         429/503, pause the host at once, capped at 6 h) and returns the pause end (Redis time)
-        if the host is paused now; ``success`` starts the failure count again.
+        if the host is paused now; ``success`` starts the failure count again. When one of this
+        process's checks waits for the host, the same round trip hands it the slot (gap and
+        pause permitting) and it starts its request before this one goes on to its page.
         """
         wire = _wire(self.client)
-        keys, args = self._release_call(lease, wire.sender, verdict, retry_after)
-        until = cast(bytes, await wire.script(_RELEASE)(keys=keys, args=args))
-        wire.wake(self._key(lease.host, "released"))
+        channel = self._key(lease.host, "released")
+        heir = wire.first_waiter(channel)
+        token = uuid.uuid4().hex if heir is not None else ""
+        keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token)
+        until, code, value = cast(list[Any], await wire.script(_RELEASE)(keys=keys, args=args))
+        if heir is not None:
+            handed = self._decode(lease.host, code, value) if code >= 0 else None
+            wire.hand(heir, handed if isinstance(handed, Lease) else None, self._orphan)
+            await asyncio.sleep(0)  # let the heir send its request now
         return float(until) if until else None
+
+    def _orphan(self, lease: Lease) -> None:
+        """A lease handed to a waiter that stopped waiting: give it back, in the background."""
+        task = asyncio.get_running_loop().create_task(self.finish(lease))
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
 
     @asynccontextmanager
     async def slot(self, host: str, *, max_wait: float) -> AsyncIterator[Lease | Busy]:
@@ -288,7 +319,7 @@ class HostLimiter:
 
     def release(self, lease: Lease) -> None:
         """Give a slot back (a lease that already expired is a no-op); wakes waiters."""
-        keys, args = self._release_call(lease, "", "none", None)
+        keys, args = self._release_call(lease, "", "none", None, "")
         self._release(keys=keys, args=args)
 
     def in_flight(self, host: str) -> int:
@@ -335,7 +366,7 @@ class _Wire:
     client: aioredis.Redis
     loop: asyncio.AbstractEventLoop
     sender: str = field(default_factory=lambda: uuid.uuid4().hex)
-    waiting: dict[str, deque[asyncio.Future[None]]] = field(default_factory=dict)
+    waiting: dict[str, deque[asyncio.Future[Lease | None]]] = field(default_factory=dict)
     confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
     scripts: dict[str, Any] = field(default_factory=dict)
     pubsub: Any = None
@@ -362,28 +393,56 @@ class _Wire:
             self.scripts[text] = self.client.register_script(text)
         return self.scripts[text]
 
-    async def wait_release(self, channel: str, timeout: float) -> None:
-        """Return when a slot on the channel's host is released, or after ``timeout``."""
+    async def wait_release(
+        self, channel: str, timeout: float, orphan: Callable[[Lease], None]
+    ) -> Lease | None:
+        """Wait for a release on the channel's host, at most ``timeout`` seconds.
+
+        Returns the slot when a release in this process handed it over, else ``None`` (ask
+        again). The timer sets the same future, so a wake-up costs one loop step, not several.
+        """
         await self._subscribe(channel)
-        waiter: asyncio.Future[None] = self.loop.create_future()
+        waiter: asyncio.Future[Lease | None] = self.loop.create_future()
         queue = self.waiting.setdefault(channel, deque())
         queue.append(waiter)
+        timer = self.loop.call_later(timeout, _settle, waiter, None)
         try:
-            await asyncio.wait_for(waiter, timeout)
-        except TimeoutError:
-            pass
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                orphan(cast(Lease, waiter.result()))  # handed over as this check was stopped
+            raise
         finally:
+            timer.cancel()
             with suppress(ValueError):
                 queue.remove(waiter)
 
-    def wake(self, channel: str) -> None:
-        """Wake this process's longest-waiting waiter on ``channel`` (if any)."""
+    def first_waiter(self, channel: str) -> asyncio.Future[Lease | None] | None:
+        """Take this process's longest-waiting waiter on ``channel`` (if any)."""
         queue = self.waiting.get(channel)
         while queue:
             waiter = queue.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                return
+                return waiter
+        return None
+
+    def hand(
+        self,
+        waiter: asyncio.Future[Lease | None],
+        lease: Lease | None,
+        orphan: Callable[[Lease], None],
+    ) -> None:
+        """Give ``waiter`` the slot (or just wake it); a waiter that gave up returns it."""
+        if not waiter.done():
+            waiter.set_result(lease)
+        elif lease is not None:
+            orphan(lease)
+
+    def wake(self, channel: str) -> None:
+        """Wake this process's longest-waiting waiter on ``channel``: a slot may be free."""
+        waiter = self.first_waiter(channel)
+        if waiter is not None:
+            waiter.set_result(None)
 
     async def _subscribe(self, channel: str) -> None:
         """Listen on ``channel``; the first time, wait until Redis confirms (no lost wake-up)."""
@@ -416,6 +475,12 @@ class _Wire:
             self.wake(channel)
 
 
+def _settle(waiter: asyncio.Future[Lease | None], value: Lease | None) -> None:
+    if not waiter.done():
+        waiter.set_result(value)
+
+
+_BACKGROUND: set[asyncio.Task[float | None]] = set()  # orphaned leases being given back
 _WIRES: weakref.WeakKeyDictionary[redis.Redis, _Wire] = weakref.WeakKeyDictionary()
 _TWIN_KWARGS = frozenset(
     {"host", "port", "db", "username", "password", "socket_timeout", "socket_connect_timeout"}
