@@ -20,10 +20,12 @@ import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from types import SimpleNamespace
 
 import aiohttp
 import httpx
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 from httpx_aiohttp import AiohttpTransport
 
 from worker.config import FetchSettings
@@ -53,9 +55,7 @@ class PinnedAiohttpTransport(AiohttpTransport):
 
     def _session(self) -> aiohttp.ClientSession:
         """Built on first use, inside the event loop (aiohttp binds a session to its loop)."""
-        trace = aiohttp.TraceConfig()
-        trace.on_request_end.append(_remember_peer)
-        connector = aiohttp.TCPConnector(
+        connector = _PeerTellingConnector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
@@ -63,10 +63,7 @@ class PinnedAiohttpTransport(AiohttpTransport):
             use_dns_cache=False,
         )
         return aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=False,
-            trace_configs=[trace],
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -136,12 +133,19 @@ class _PeerInfo:
         return self._peer if name == "server_addr" else None
 
 
-async def _remember_peer(
-    session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
-) -> None:
-    """aiohttp trace hook (runs in the requesting task): note the answering socket's peer."""
-    connection = params.response.connection
-    transport = connection.transport if connection is not None else None
-    peer = transport.get_extra_info("peername") if transport is not None else None
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        _PEER.set((str(peer[0]), int(peer[1])))
+class _PeerTellingConnector(aiohttp.TCPConnector):
+    """aiohttp's connector, noting (for the requesting task) the peer of each connection used.
+
+    Here and not in a trace hook: a small answer read at once releases its connection before
+    aiohttp's "request end" hook, so the hook no longer sees the socket.
+    """
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        transport = connection.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            _PEER.set((str(peer[0]), int(peer[1])))
+        return connection
