@@ -445,15 +445,19 @@ class _Wire:
             waiter.set_result(None)
 
     async def _subscribe(self, channel: str) -> None:
-        """Listen on ``channel``; the first time, wait until Redis confirms (no lost wake-up)."""
-        confirmed = self.confirmed.get(channel)
-        if confirmed is None:
-            confirmed = self.confirmed[channel] = self.loop.create_future()
-            if self.pubsub is None:
-                self.pubsub = self.client.pubsub()
-            await self.pubsub.subscribe(channel)
-            if self.reader is None or self.reader.done():
-                self.reader = self.loop.create_task(self._read())
+        """Listen on ``channel``; the first waiter waits until Redis confirms (no lost wake-up).
+
+        Later waiters do not wait for the confirmation: if it never comes (a dropped link),
+        their bounded waits still get them the slot.
+        """
+        if channel in self.confirmed:
+            return
+        confirmed = self.confirmed[channel] = self.loop.create_future()
+        if self.pubsub is None:
+            self.pubsub = self.client.pubsub()
+        await self.pubsub.subscribe(channel)
+        if self.reader is None or self.reader.done():
+            self.reader = self.loop.create_task(self._read())
         with suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_WAIT)
 
