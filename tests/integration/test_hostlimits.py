@@ -10,13 +10,21 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import redis
 
+from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer, RecordedRequest, Response
+from tests.pages import BODY, article_page
 from tests.waiting import wait_for
-from worker.fetch.hostlimits import Busy, HostLimit, HostLimiter, Lease
+from worker import pipeline
+from worker.config import load_settings
+from worker.fetch import make_client
+from worker.fetch.hostlimits import Busy, HostLimit, HostLimiter, Lease, Verdict
+from worker.models import CheckResult
+from worker.store import Store
 
 HOST = "127.0.0.1"
 
@@ -332,3 +340,47 @@ def test_a_failed_request_released_with_retry_after_pauses_the_waiters(
     assert isinstance(grant, Busy)
     assert grant.reason == "paused"
     assert limiter.in_flight(HOST) == 0
+
+
+class StoreWatchingLimiter(HostLimiter):
+    """The real limiter, noting at each release whether the page was already stored."""
+
+    def __init__(self, client: redis.Redis, store: Store) -> None:
+        super().__init__(client, "test", max_in_flight=1, min_gap=0.0)
+        self.store = store
+        self.stored_at_release: list[bool] = []
+
+    async def finish(
+        self, lease: Lease, verdict: Verdict = "none", retry_after: float | None = None
+    ) -> float | None:
+        watches = self.store.list_watches()
+        self.stored_at_release.append(any(self.store.current_version(w.id) for w in watches))
+        return await super().finish(lease, verdict, retry_after)
+
+
+def test_the_slot_covers_the_fetch_only(
+    redis_client: redis.Redis, http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A check gives its host's slot back when the answer is read, before the page is
+    extracted and stored, and a success resets the host's failure count in that release."""
+    http_server.route("/a", body=article_page("A", BODY), headers={"Content-Type": "text/html"})
+    config = write_config(tmp_path / "config", [{"url": http_server.url("/a"), "name": "a"}])
+    settings = load_settings(config, tmp_path / "data")
+    redis_client.set("test:host:127.0.0.1:failures", 3)
+
+    async def scenario(store: Store) -> tuple[StoreWatchingLimiter, list[CheckResult]]:
+        gate = StoreWatchingLimiter(redis_client, store)
+        async with make_client(settings.fetch) as client:
+            context = pipeline.Context(settings, store, client, gate=gate, max_wait=5)
+            results = await pipeline.check_many(
+                pipeline.targets_for(store, settings.watches), context
+            )
+        return gate, results
+
+    with Store.open(settings.data_dir) as store:
+        gate, results = asyncio.run(scenario(store))
+        assert [r.outcome for r in results] == ["new"]
+        assert [store.current_version(w.id) is not None for w in store.list_watches()] == [True]
+    assert gate.stored_at_release == [False]
+    assert redis_client.get("test:host:127.0.0.1:failures") is None
+    assert gate.in_flight(HOST) == 0
