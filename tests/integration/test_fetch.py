@@ -566,3 +566,12 @@ def test_aiohttp_is_the_default_engine_and_httpx_is_selectable() -> None:
     assert isinstance(build_transport(FetchSettings(transport="httpx")), PinningTransport)
     with pytest.raises(ValueError, match="transport"):
         FetchSettings(transport="curl")  # type: ignore[arg-type]
+
+
+def test_a_long_header_line_is_read_by_either_engine(
+    http_server: LocalHTTPServer, each_transport: str
+) -> None:
+    """A 12 KB Content-Security-Policy (news sites send such) does not fail the fetch."""
+    headers = {**HTML, "Content-Security-Policy": "default-src " + "a" * 12_000}
+    http_server.route("/csp", body=PAGE, headers=headers)
+    assert get(http_server.url("/csp")).content == PAGE

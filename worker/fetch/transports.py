@@ -31,6 +31,9 @@ from httpx_aiohttp import AiohttpTransport
 from worker.config import FetchSettings
 from worker.fetch.pinning import PinningResolver, PinningTransport
 
+# aiohttp refuses a header line over 8 KiB; httpx (h11) takes a head of up to 16 KiB, and news
+# sites do send long Content-Security-Policy and Link headers.
+HEADER_LIMIT = 16 * 1024
 # The peer (host, port) of the connection that answered the request in flight in this task.
 _PEER: ContextVar[tuple[str, int] | None] = ContextVar("editwatch_fetch_peer", default=None)
 
@@ -63,7 +66,11 @@ class PinnedAiohttpTransport(AiohttpTransport):
             use_dns_cache=False,
         )
         return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            max_line_size=HEADER_LIMIT,
+            max_field_size=HEADER_LIMIT,
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
