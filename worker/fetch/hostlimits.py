@@ -18,8 +18,8 @@ as a change.
 
 Waiting for a slot does not poll. Releasing a slot publishes on the host's channel inside the
 release script (no extra round trip), and each process keeps one subscriber connection that wakes
-one of its own waiters for that host; a release in the same process wakes a local waiter at
-once. A waiter never trusts the signal alone: it asks again when the earliest lease on the host
+one of its own waiters for that host (:mod:`.wakeups`); a release in the same process hands the
+slot to its own next waiter in that same script, gap and pause permitting. A waiter never trusts the signal alone: it asks again when the earliest lease on the host
 expires (a worker that died holding a slot sends nothing) and after ``IN_FLIGHT_RECHECK`` at the
 latest (a message lost with a dropped connection). The pipeline uses the async API
 (:meth:`HostLimiter.acquire`, :meth:`HostLimiter.finish`: one round trip each, on
@@ -30,23 +30,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-import weakref
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, cast
 
 import redis
-import redis.asyncio as aioredis
 
 from worker.config import PolitenessSettings, Settings
 from worker.fetch.robots import RobotsCache
+from worker.fetch.wakeups import Wire, wire_for
 
 DEFAULTS = PolitenessSettings()  # the defaults live in config, once
 IN_FLIGHT_RECHECK = 1.0  # the longest a waiter trusts release signals alone before asking again
 SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no release signal
-SUBSCRIBE_WAIT = 1.0  # how long a first waiter on a host waits for Redis to confirm its channel
 
 BusyReason = Literal["in_flight", "gap", "paused"]
 Verdict = Literal["success", "failure", "none"]  # what a finished request tells the breaker
@@ -225,7 +222,7 @@ class HostLimiter:
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
-        wire = _wire(self.client)
+        wire: Wire[Lease] = wire_for(self.client)
         while True:
             grant = self._known_pause(host, loop) or await self._grant(wire, host)
             remaining = deadline - loop.time()
@@ -241,7 +238,7 @@ class HostLimiter:
                 if handed is not None:
                     return handed
 
-    async def _grant(self, wire: _Wire, host: str) -> Lease | Busy:
+    async def _grant(self, wire: Wire[Lease], host: str) -> Lease | Busy:
         keys, args = self._acquire_call(host)
         script = wire.script(_ACQUIRE)
         code, value = cast(list[Any], await script(keys=keys, args=args))
@@ -275,7 +272,7 @@ class HostLimiter:
         process's checks waits for the host, the same round trip hands it the slot (gap and
         pause permitting) and it starts its request before this one goes on to its page.
         """
-        wire = _wire(self.client)
+        wire: Wire[Lease] = wire_for(self.client)
         channel = self._key(lease.host, "released")
         heir = wire.first_waiter(channel)
         token = uuid.uuid4().hex if heir is not None else ""
@@ -355,159 +352,7 @@ class HostLimiter:
         return seconds + micros / 1_000_000
 
 
-@dataclass(eq=False)
-class _Wire:
-    """One process's async Redis link for one event loop: scripts, and release signals.
-
-    ``waiting`` holds, per host channel, the futures of this process's waiters (first come,
-    first woken); one subscriber connection receives every process's releases.
-    """
-
-    client: aioredis.Redis
-    loop: asyncio.AbstractEventLoop
-    sender: str = field(default_factory=lambda: uuid.uuid4().hex)
-    waiting: dict[str, deque[asyncio.Future[Lease | None]]] = field(default_factory=dict)
-    confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
-    scripts: dict[str, Any] = field(default_factory=dict)
-    pubsub: Any = None
-    reader: asyncio.Task[None] | None = None
-    keeper: asyncio.Task[None] | None = None
-
-    def __post_init__(self) -> None:
-        self.keeper = self.loop.create_task(self._close_with_the_loop())
-
-    async def _close_with_the_loop(self) -> None:
-        """Parked until the loop shuts down (``asyncio.run`` cancels it), then closes the link."""
-        try:
-            await asyncio.Event().wait()
-        finally:
-            if self.reader is not None:
-                self.reader.cancel()
-            if self.pubsub is not None:
-                await self.pubsub.aclose()
-            await self.client.aclose()
-
-    def script(self, text: str) -> Any:
-        """The script on the async client (EVALSHA, loaded once on a NOSCRIPT)."""
-        if text not in self.scripts:
-            self.scripts[text] = self.client.register_script(text)
-        return self.scripts[text]
-
-    async def wait_release(
-        self, channel: str, timeout: float, orphan: Callable[[Lease], None]
-    ) -> Lease | None:
-        """Wait for a release on the channel's host, at most ``timeout`` seconds.
-
-        Returns the slot when a release in this process handed it over, else ``None`` (ask
-        again). The timer sets the same future, so a wake-up costs one loop step, not several.
-        """
-        await self._subscribe(channel)
-        waiter: asyncio.Future[Lease | None] = self.loop.create_future()
-        queue = self.waiting.setdefault(channel, deque())
-        queue.append(waiter)
-        timer = self.loop.call_later(timeout, _settle, waiter, None)
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
-                orphan(cast(Lease, waiter.result()))  # handed over as this check was stopped
-            raise
-        finally:
-            timer.cancel()
-            with suppress(ValueError):
-                queue.remove(waiter)
-
-    def first_waiter(self, channel: str) -> asyncio.Future[Lease | None] | None:
-        """Take this process's longest-waiting waiter on ``channel`` (if any)."""
-        queue = self.waiting.get(channel)
-        while queue:
-            waiter = queue.popleft()
-            if not waiter.done():
-                return waiter
-        return None
-
-    def hand(
-        self,
-        waiter: asyncio.Future[Lease | None],
-        lease: Lease | None,
-        orphan: Callable[[Lease], None],
-    ) -> None:
-        """Give ``waiter`` the slot (or just wake it); a waiter that gave up returns it."""
-        if not waiter.done():
-            waiter.set_result(lease)
-        elif lease is not None:
-            orphan(lease)
-
-    def wake(self, channel: str) -> None:
-        """Wake this process's longest-waiting waiter on ``channel``: a slot may be free."""
-        waiter = self.first_waiter(channel)
-        if waiter is not None:
-            waiter.set_result(None)
-
-    async def _subscribe(self, channel: str) -> None:
-        """Listen on ``channel``; the first waiter waits until Redis confirms (no lost wake-up).
-
-        Later waiters do not wait for the confirmation: if it never comes (a dropped link),
-        their bounded waits still get them the slot.
-        """
-        if channel in self.confirmed:
-            return
-        confirmed = self.confirmed[channel] = self.loop.create_future()
-        if self.pubsub is None:
-            self.pubsub = self.client.pubsub()
-        await self.pubsub.subscribe(channel)
-        if self.reader is None or self.reader.done():
-            self.reader = self.loop.create_task(self._read())
-        with suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_WAIT)
-
-    async def _read(self) -> None:
-        """Dispatch release messages to waiters; on a dropped link, subscribe afresh later."""
-        try:
-            async for message in self.pubsub.listen():
-                self._dispatch(message)
-        except (redis.RedisError, OSError):
-            self.pubsub, self.confirmed = None, {}  # waiters fall back to their bounded waits
-
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        channel = message["channel"].decode()
-        if message["type"] == "subscribe":
-            confirmed = self.confirmed.get(channel)
-            if confirmed is not None and not confirmed.done():
-                confirmed.set_result(None)
-        elif message["type"] == "message" and message["data"] != self.sender.encode():
-            self.wake(channel)
-
-
-def _settle(waiter: asyncio.Future[Lease | None], value: Lease | None) -> None:
-    if not waiter.done():
-        waiter.set_result(value)
-
-
 _BACKGROUND: set[asyncio.Task[float | None]] = set()  # orphaned leases being given back
-_WIRES: weakref.WeakKeyDictionary[redis.Redis, _Wire] = weakref.WeakKeyDictionary()
-_TWIN_KWARGS = frozenset(
-    {"host", "port", "db", "username", "password", "socket_timeout", "socket_connect_timeout"}
-    | {"ssl_certfile", "ssl_keyfile", "ssl_ca_certs", "ssl_cert_reqs", "ssl_check_hostname"}
-)  # what a redis.asyncio client needs to reach the same server and database
-
-
-def _wire(client: redis.Redis) -> _Wire:
-    """The async link for ``client``'s server on the running loop, made once per loop."""
-    loop = asyncio.get_running_loop()
-    wire = _WIRES.get(client)
-    if wire is None or wire.loop is not loop:
-        wire = _WIRES[client] = _Wire(async_twin(client), loop)
-    return wire
-
-
-def async_twin(client: redis.Redis) -> aioredis.Redis:
-    """An ``redis.asyncio`` client for the same server and database as ``client``."""
-    pool = client.connection_pool
-    kwargs = {k: v for k, v in pool.connection_kwargs.items() if k in _TWIN_KWARGS}
-    if issubclass(pool.connection_class, redis.UnixDomainSocketConnection):
-        return aioredis.Redis(unix_socket_path=pool.connection_kwargs["path"], **kwargs)
-    return aioredis.Redis(ssl=issubclass(pool.connection_class, redis.SSLConnection), **kwargs)
 
 
 def shared_politeness(client: redis.Redis, settings: Settings) -> tuple[RobotsCache, HostLimiter]:
