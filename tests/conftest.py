@@ -2,7 +2,13 @@
 
 import logging
 
-pytest_plugins = ["tests.httpserver", "tests.redis_fixtures", "tests.db_fixtures", "tests.webdata"]
+pytest_plugins = [
+    "tests.httpserver",
+    "tests.redis_fixtures",
+    "tests.db_fixtures",
+    "tests.webdata",
+    "tests.fetch_transports",
+]
 
 # aiosmtpd logs every SMTP session at INFO; the email tests assert on what was received instead.
 logging.getLogger("mail.log").setLevel(logging.WARNING)

@@ -118,6 +118,8 @@ class FetchSettings(_Frozen):
     user_agent: str = USER_AGENT
     allow_private_networks: bool = False
     concurrency: int = Field(default=16, ge=1, le=1000)
+    # The HTTP engine under httpx's API: aiohttp's (less CPU per request) or httpx's own.
+    transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
     _durations = _duration_field("connect_timeout", "read_timeout", "deadline")
 

@@ -27,6 +27,7 @@ from worker.models import FetchResult, Validators
 from worker.netguard import check_url
 
 T = TypeVar("T")
+pytestmark = pytest.mark.usefixtures("each_transport")  # every test through aiohttp and httpx
 LOCAL = FetchSettings(allow_private_networks=True)
 PAGE = b"<!doctype html><html><head><title>T</title></head><body><p>Hello</p></body></html>"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -544,3 +545,33 @@ def test_a_redirect_to_a_url_with_credentials_is_refused(http_server: LocalHTTPS
     with pytest.raises(PermanentFetchError, match="credentials"):
         get(http_server.url("/a"))
     assert http_server.count("/b") == 0
+
+
+def test_each_engine_records_the_answering_address(
+    http_server: LocalHTTPServer, each_transport: str
+) -> None:
+    """The evidence of a fetch names the peer that answered, whichever engine carried it."""
+    http_server.route("/p", body=PAGE, headers=HTML)
+    result = get(http_server.url("/p"))
+    assert result.remote_addr == f"127.0.0.1:{http_server.port}"
+    assert dict(result.request_headers)["user-agent"] == USER_AGENT
+
+
+def test_aiohttp_is_the_default_engine_and_httpx_is_selectable() -> None:
+    """``fetch.transport`` picks the engine; an unknown name is a config error."""
+    from worker.fetch.pinning import PinningTransport
+    from worker.fetch.transports import PinnedAiohttpTransport, build_transport
+
+    assert isinstance(build_transport(FetchSettings()), PinnedAiohttpTransport)
+    assert isinstance(build_transport(FetchSettings(transport="httpx")), PinningTransport)
+    with pytest.raises(ValueError, match="transport"):
+        FetchSettings(transport="curl")  # type: ignore[arg-type]
+
+
+def test_a_long_header_line_is_read_by_either_engine(
+    http_server: LocalHTTPServer, each_transport: str
+) -> None:
+    """A 12 KB Content-Security-Policy (news sites send such) does not fail the fetch."""
+    headers = {**HTML, "Content-Security-Policy": "default-src " + "a" * 12_000}
+    http_server.route("/csp", body=PAGE, headers=headers)
+    assert get(http_server.url("/csp")).content == PAGE

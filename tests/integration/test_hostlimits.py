@@ -10,13 +10,21 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import redis
 
+from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer, RecordedRequest, Response
+from tests.pages import BODY, article_page
 from tests.waiting import wait_for
-from worker.fetch.hostlimits import Busy, HostLimit, HostLimiter, Lease
+from worker import pipeline
+from worker.config import load_settings
+from worker.fetch import make_client
+from worker.fetch.hostlimits import Busy, HostLimit, HostLimiter, Lease, Verdict
+from worker.models import CheckResult
+from worker.store import Store
 
 HOST = "127.0.0.1"
 
@@ -223,3 +231,156 @@ def test_per_host_limit_holds_across_two_worker_processes(
     assert probe.peak == 2  # the cap was reached, and never exceeded
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 0.2, gaps  # 0.25 s minus scheduling noise between Redis and server
+
+
+# -- waiting without polling (issue 13) --------------------------------------------------------
+
+
+def test_a_waiter_gets_the_slot_as_soon_as_another_process_releases_it(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    """A check waiting for a full host is woken by another process's release at once, not at
+    a poll step or the lease's expiry (leases here last 60 s)."""
+    holder = HostLimiter(redis.Redis.from_url(redis_url), "test", max_in_flight=1, min_gap=0.0)
+    lease = holder.try_acquire(HOST)
+    assert isinstance(lease, Lease)
+    waiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0, lease_ttl=60)
+    released_at: list[float] = []
+
+    def release_later() -> None:
+        time.sleep(0.5)  # the other process's request takes this long
+        released_at.append(time.monotonic())
+        holder.release(lease)
+
+    async def wait() -> tuple[Lease | Busy, float]:
+        threading.Thread(target=release_later).start()
+        grant = await waiter.acquire(HOST, max_wait=5)
+        return grant, time.monotonic()
+
+    grant, granted_at = asyncio.run(wait())
+    assert isinstance(grant, Lease)
+    assert granted_at - released_at[0] < 0.15
+
+
+def test_a_waiter_gets_the_slot_of_a_worker_that_died(redis_client: redis.Redis) -> None:
+    """No release ever comes from a dead worker: the waiter takes the slot when the lease
+    expires, well before its own deadline."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0, lease_ttl=0.5)
+    assert isinstance(limiter.try_acquire(HOST), Lease)  # its holder dies
+    started = time.monotonic()
+    grant = asyncio.run(limiter.acquire(HOST, max_wait=5))
+    assert isinstance(grant, Lease)
+    assert 0.4 < time.monotonic() - started < 1.5
+
+
+def test_a_release_hands_the_slot_to_a_waiter_in_the_same_process(
+    redis_client: redis.Redis,
+) -> None:
+    """Checks of one host in one process follow each other without a gap in between, one at a
+    time, and the host's failure count is reset by the success that released the slot."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    limiter.record_failure(HOST)
+    spans: list[tuple[float, float]] = []
+
+    async def one() -> None:
+        grant = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(grant, Lease)
+        start = time.monotonic()
+        await asyncio.sleep(0.05)  # the request
+        spans.append((start, time.monotonic()))
+        await limiter.finish(grant, "success")
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one() for _ in range(5)))
+
+    asyncio.run(scenario())
+    spans.sort()
+    idle = [b[0] - a[1] for a, b in itertools.pairwise(spans)]
+    assert min(idle) >= 0  # never two at once
+    assert max(idle) < 0.03  # handed over, not polled
+    assert limiter.in_flight(HOST) == 0
+    assert redis_client.get("test:host:127.0.0.1:failures") is None
+
+
+def test_a_handed_slot_still_keeps_the_gap(redis_client: redis.Redis) -> None:
+    """A slot handed over within a process still waits out the host's minimum gap."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.3)
+    starts: list[float] = []
+
+    async def one() -> None:
+        grant = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(grant, Lease)
+        starts.append(time.monotonic())
+        await limiter.finish(grant, "success")
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one() for _ in range(3)))
+
+    asyncio.run(scenario())
+    gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
+    assert min(gaps) >= 0.28
+
+
+def test_a_failed_request_released_with_retry_after_pauses_the_waiters(
+    redis_client: redis.Redis,
+) -> None:
+    """The release that reports a 429 with Retry-After pauses the host in the same round trip:
+    a check waiting for the slot is deferred as paused instead of being handed it."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+
+    async def scenario() -> Lease | Busy:
+        first = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(first, Lease)
+        waiting = asyncio.ensure_future(limiter.acquire(HOST, max_wait=5))
+        await asyncio.sleep(0.1)
+        assert await limiter.finish(first, "failure", retry_after=60) is not None
+        return await waiting
+
+    grant = asyncio.run(scenario())
+    assert isinstance(grant, Busy)
+    assert grant.reason == "paused"
+    assert limiter.in_flight(HOST) == 0
+
+
+class StoreWatchingLimiter(HostLimiter):
+    """The real limiter, noting at each release whether the page was already stored."""
+
+    def __init__(self, client: redis.Redis, store: Store) -> None:
+        super().__init__(client, "test", max_in_flight=1, min_gap=0.0)
+        self.store = store
+        self.stored_at_release: list[bool] = []
+
+    async def finish(
+        self, lease: Lease, verdict: Verdict = "none", retry_after: float | None = None
+    ) -> float | None:
+        watches = self.store.list_watches()
+        self.stored_at_release.append(any(self.store.current_version(w.id) for w in watches))
+        return await super().finish(lease, verdict, retry_after)
+
+
+def test_the_slot_covers_the_fetch_only(
+    redis_client: redis.Redis, http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A check gives its host's slot back when the answer is read, before the page is
+    extracted and stored, and a success resets the host's failure count in that release."""
+    http_server.route("/a", body=article_page("A", BODY), headers={"Content-Type": "text/html"})
+    config = write_config(tmp_path / "config", [{"url": http_server.url("/a"), "name": "a"}])
+    settings = load_settings(config, tmp_path / "data")
+    redis_client.set("test:host:127.0.0.1:failures", 3)
+
+    async def scenario(store: Store) -> tuple[StoreWatchingLimiter, list[CheckResult]]:
+        gate = StoreWatchingLimiter(redis_client, store)
+        async with make_client(settings.fetch) as client:
+            context = pipeline.Context(settings, store, client, gate=gate, max_wait=5)
+            results = await pipeline.check_many(
+                pipeline.targets_for(store, settings.watches), context
+            )
+        return gate, results
+
+    with Store.open(settings.data_dir) as store:
+        gate, results = asyncio.run(scenario(store))
+        assert [r.outcome for r in results] == ["new"]
+        assert [store.current_version(w.id) is not None for w in store.list_watches()] == [True]
+    assert gate.stored_at_release == [False]
+    assert redis_client.get("test:host:127.0.0.1:failures") is None
+    assert gate.in_flight(HOST) == 0

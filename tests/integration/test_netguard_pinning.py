@@ -16,15 +16,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.fetch_transports import TRANSPORTS
 from tests.httpserver import LocalHTTPServer
 from tests.netns import run_in_netns
 from worker.config import FetchSettings
 from worker.errors import BlockedTargetError
 from worker.fetch import fetch, make_client
-from worker.fetch.pinning import PinningTransport
 from worker.models import FetchResult, Validators
 from worker.netguard import check_resolved, check_url, check_url_sync
 from worker.notify.http import post_json
@@ -49,6 +48,7 @@ def _fetch(url: str, settings: FetchSettings) -> FetchResult:
     return asyncio.run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_fetch_connects_to_the_checked_address_and_keeps_the_name(
     http_server: LocalHTTPServer,
 ) -> None:
@@ -61,6 +61,7 @@ def test_fetch_connects_to_the_checked_address_and_keeps_the_name(
     assert request.headers["Host"] == f"page.invalid:{http_server.port}"
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_every_redirect_hop_is_pinned_again(http_server: LocalHTTPServer) -> None:
     """Each hop is checked and connected to by its own checked address, its name in Host."""
     port = http_server.port
@@ -72,6 +73,7 @@ def test_every_redirect_hop_is_pinned_again(http_server: LocalHTTPServer) -> Non
     assert hosts == [f"first.invalid:{port}", f"other.invalid:{port}"]
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_fetch_of_a_name_resolving_to_loopback_is_refused_unsent(
     http_server: LocalHTTPServer,
 ) -> None:
@@ -216,16 +218,16 @@ def test_https_pinned_post_verifies_the_certificate_for_the_name(
 
 def _tls_fetch(url: str, cert: Path, guard: Any, settings: FetchSettings) -> FetchResult:
     """One fetch through the pinning transport, trusting only the test certificate."""
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
-    transport = PinningTransport(limits, verify=ssl.create_default_context(cafile=str(cert)))
+    trust = ssl.create_default_context(cafile=str(cert))
 
     async def go() -> FetchResult:
-        async with make_client(settings, transport) as client:
+        async with make_client(settings, verify=trust) as client:
             return await fetch(client, url, Validators(), settings, guard=guard)
 
     return asyncio.run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_https_fetch_is_pinned_with_the_name_as_sni_and_in_the_cert_check(
     tls_server: tuple[_TLSServer, Path],
 ) -> None:
@@ -238,15 +240,15 @@ def test_https_fetch_is_pinned_with_the_name_as_sni_and_in_the_cert_check(
     assert server.hosts == [f"{TLS_NAME}:{server.server_address[1]}"]
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_https_connections_stay_pooled_per_host(tls_server: tuple[_TLSServer, Path]) -> None:
     """Two pinned https fetches of one host share one TLS connection (one handshake)."""
     server, cert = tls_server
     url = f"https://{TLS_NAME}:{server.server_address[1]}/x"
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
-    transport = PinningTransport(limits, verify=ssl.create_default_context(cafile=str(cert)))
+    trust = ssl.create_default_context(cafile=str(cert))
 
     async def go() -> None:
-        async with make_client(FetchSettings(), transport) as client:
+        async with make_client(FetchSettings(), verify=trust) as client:
             for _ in range(2):
                 await fetch(
                     client, url, Validators(), FetchSettings(), guard=_pin_everything_to_loopback
@@ -307,11 +309,11 @@ class _ConnectionCounter:
 PUBLIC = "93.184.216.34"  # unreachable inside the namespace: no route but loopback
 
 
-def rebinding_scenario(scheme: str) -> dict[str, Any]:
+def rebinding_scenario(scheme: str, transport: str) -> dict[str, Any]:
     """(In a network namespace) fetch a name whose DNS rebinds public -> 127.0.0.1."""
     counter = _ConnectionCounter()
     answers = _rebinding_resolver(first=PUBLIC, then=LOOPBACK)
-    settings = FetchSettings(connect_timeout=1, deadline=3)
+    settings = FetchSettings(connect_timeout=1, deadline=3, transport=transport)  # type: ignore[arg-type]
     try:
         asyncio.run(_fetch_with_real_guard(f"{scheme}://rebind.test:{counter.port}/", settings))
         error = ""
@@ -327,11 +329,14 @@ async def _fetch_with_real_guard(url: str, settings: FetchSettings) -> FetchResu
         return await fetch(client, url, Validators(), settings)
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("scheme", ["http", "https"])
-def test_a_rebinding_dns_gets_no_connection_to_loopback(scheme: str) -> None:
+def test_a_rebinding_dns_gets_no_connection_to_loopback(scheme: str, transport: str) -> None:
     """The guard sees a public answer, a second lookup would give 127.0.0.1: no connection to
-    127.0.0.1 is made over http or https (the fetch fails on the unreachable public address)."""
-    seen = run_in_netns("tests.integration.test_netguard_pinning:rebinding_scenario", scheme)
+    127.0.0.1 is made over http or https, through either engine (the fetch fails on the
+    unreachable public address)."""
+    scenario = "tests.integration.test_netguard_pinning:rebinding_scenario"
+    seen = run_in_netns(scenario, scheme, transport)
     assert seen["answers"][0] == PUBLIC
     assert seen["accepted"] == 0
     assert seen["error"] == "TransientFetchError"

@@ -3,9 +3,9 @@
 Why it looks like this:
 
 * **Async, one client per worker process.** Many pages are in flight at once on one event loop;
-  :func:`make_client` builds the shared ``httpx.AsyncClient`` and takes the transport as a
-  parameter, because httpx's default transport costs far more CPU per request than aiohttp's
-  and a benchmark may swap it (e.g. for ``httpx-aiohttp``) without touching this module.
+  :func:`make_client` builds the shared ``httpx.AsyncClient`` on the engine ``fetch.transport``
+  names (:mod:`.transports`: aiohttp's by default, as it costs far less CPU per request than
+  httpx's own, which stays selectable); everything in this module works the same on both.
 * **Redirects by hand.** Each hop is a new target, so each hop goes through the network guard
   (:mod:`worker.netguard`) before it is requested; at most ``fetch.max_redirects`` hops.
   The connection goes to the address the guard checked, not to a second DNS answer for the
@@ -31,6 +31,7 @@ import asyncio
 import codecs
 import dataclasses
 import re
+import ssl
 import time
 import zlib
 from collections.abc import Awaitable
@@ -42,7 +43,8 @@ import httpx
 from worker.clock import utcnow
 from worker.config import FetchSettings
 from worker.errors import FetchError, PermanentFetchError, TransientFetchError
-from worker.fetch.pinning import PinningTransport, pinned
+from worker.fetch.pinning import pinned
+from worker.fetch.transports import build_transport
 from worker.models import FetchResult, Validators
 from worker.netguard import check_url, parse_retry_after
 from worker.retry import is_retryable_status
@@ -103,16 +105,19 @@ class Guard(Protocol):
 
 
 def make_client(
-    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+    settings: FetchSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
     """The one ``AsyncClient`` a worker process shares across all its fetches.
 
-    ``transport`` swaps the HTTP engine; the default is httpx's own with no retries (retrying
-    is Celery's job), a pool sized by ``fetch.concurrency`` and connections dialled to the
-    guard's checked address (:class:`PinningTransport`). A custom transport brings its own pool
-    limits (and loses pinning unless it is a ``PinningTransport``). Cookies are never
-    stored: checks of unrelated sites must not leak state
-    into one another.
+    ``transport`` swaps the HTTP engine; the default is the one ``fetch.transport`` names
+    (:func:`.transports.build_transport`: aiohttp's or httpx's, no retries, retrying is
+    Celery's job), a pool sized by ``fetch.concurrency`` and connections dialled to the
+    guard's checked address. ``verify`` is the TLS trust for that default transport. A custom
+    transport brings its own pool limits (and loses pinning unless it is a pinning one).
+    Cookies are never stored: checks of unrelated sites must not leak state into one another.
     """
     timeout = httpx.Timeout(
         connect=settings.connect_timeout,
@@ -120,11 +125,8 @@ def make_client(
         write=settings.read_timeout,
         pool=settings.deadline,
     )
-    limits = httpx.Limits(
-        max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-    )
     return httpx.AsyncClient(
-        transport=transport or PinningTransport(limits),
+        transport=transport or build_transport(settings, verify),
         timeout=timeout,
         follow_redirects=False,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),

@@ -15,6 +15,16 @@ Per host:
 
 None of this says anything about content: a paused or busy host is rescheduled, never reported
 as a change.
+
+Waiting for a slot does not poll. Releasing a slot publishes on the host's channel inside the
+release script (no extra round trip), and each process keeps one subscriber connection that wakes
+one of its own waiters for that host (:mod:`.wakeups`); a release in the same process hands the
+slot to its own next waiter in that same script, gap and pause permitting. A waiter never trusts
+the signal alone: it asks again when the earliest lease on the host expires (a worker that died
+holding a slot sends nothing) and after ``IN_FLIGHT_RECHECK`` at the latest (a message lost with a
+dropped connection). The pipeline uses the async API (:meth:`HostLimiter.acquire`,
+:meth:`HostLimiter.finish`: one round trip each, on ``redis.asyncio``); the synchronous methods
+serve tools and tests that hold no event loop.
 """
 
 from __future__ import annotations
@@ -24,60 +34,99 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple, cast
 
 import redis
 
 from worker.config import PolitenessSettings, Settings
 from worker.fetch.robots import RobotsCache
+from worker.fetch.wakeups import Wire, wire_for
 
 DEFAULTS = PolitenessSettings()  # the defaults live in config, once
-IN_FLIGHT_POLL = 0.1  # a full host may free a slot any moment: look again this soon
+IN_FLIGHT_RECHECK = 1.0  # the longest a waiter trusts release signals alone before asking again
+SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no release signal
 
 BusyReason = Literal["in_flight", "gap", "paused"]
+Verdict = Literal["success", "failure", "none"]  # what a finished request tells the breaker
 _REASONS: dict[int, BusyReason] = {1: "in_flight", 2: "gap", 3: "paused"}
 
-# KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl, poll.
-# Returns {0, token} when granted, else {reason, wait seconds as a string}.
-_ACQUIRE = """
+_NOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
-if paused > now then return {3, tostring(paused - now)} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {1, tostring(math.min(tonumber(first[2]) - now, tonumber(ARGV[5])))}
+"""
+
+# grant(in-flight zset, last-start key, pause key, token, max, gap, lease ttl) returns
+# {0, token} when granted, else {reason, wait seconds as a string}; for a full host the wait is
+# until its earliest lease expires (a release usually comes sooner).
+_GRANT = """
+local function grant(inflight, last_key, pause_key, token, max, gap, ttl)
+  local paused = tonumber(redis.call('GET', pause_key) or '0')
+  if paused > now then return {3, tostring(paused - now)} end
+  redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+  if redis.call('ZCARD', inflight) >= tonumber(max) then
+    local first = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
+    return {1, tostring(tonumber(first[2]) - now)}
+  end
+  local last = tonumber(redis.call('GET', last_key) or '0')
+  if now < last + tonumber(gap) then return {2, tostring(last + tonumber(gap) - now)} end
+  redis.call('ZADD', inflight, now + tonumber(ttl), token)
+  redis.call('EXPIRE', inflight, math.ceil(tonumber(ttl)) + 1)
+  redis.call('SET', last_key, tostring(now), 'EX', math.ceil(tonumber(gap)) + 1)
+  return {0, token}
 end
-local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-local gap = tonumber(ARGV[3])
-if now < last + gap then return {2, tostring(last + gap - now)} end
-local ttl = tonumber(ARGV[4])
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-redis.call('EXPIRE', KEYS[1], math.ceil(ttl) + 1)
-redis.call('SET', KEYS[2], tostring(now), 'EX', math.ceil(gap) + 1)
-return {0, ARGV[1]}
+"""
+
+# KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl.
+_ACQUIRE = (
+    _NOW + _GRANT + "return grant(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+)
+
+# count_failure(failure counter, pause key, threshold, breaker pause, retry-after or '') returns
+# the pause end as a string, or '' when the host is not paused by this failure.
+_COUNT_FAILURE = """
+local function count_failure(failures_key, pause_key, threshold, pause, retry_after)
+  local until_ = 0
+  local failures = redis.call('INCR', failures_key)
+  redis.call('EXPIRE', failures_key, 86400)
+  if failures >= tonumber(threshold) then
+    until_ = now + tonumber(pause)
+    redis.call('DEL', failures_key)
+  end
+  if retry_after ~= '' then until_ = math.max(until_, now + tonumber(retry_after)) end
+  if until_ == 0 then return '' end
+  local current = tonumber(redis.call('GET', pause_key) or '0')
+  until_ = math.max(until_, current)
+  redis.call('SET', pause_key, tostring(until_), 'EX', math.ceil(until_ - now) + 1)
+  return tostring(until_)
+end
 """
 
 # KEYS = failure counter, pause key. ARGV = threshold, breaker pause, retry-after ('' = none).
-# Returns the pause end as a string, or '' when the host is not paused by this failure.
-_FAILURE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local until_ = 0
-local failures = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], 86400)
-if failures >= tonumber(ARGV[1]) then
-  until_ = now + tonumber(ARGV[2])
-  redis.call('DEL', KEYS[1])
+_FAILURE = (
+    _NOW + _COUNT_FAILURE + "return count_failure(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])"
+)
+
+# KEYS = in-flight zset, failure counter, pause key, last-start key. ARGV = token, channel,
+# sender, verdict, threshold, breaker pause, retry-after, then a waiter's token ('' = none), max,
+# gap, lease ttl. Frees the slot and feeds the breaker; hands the slot to the waiter if it may
+# start now, else tells every process's waiters. Returns {pause end or '', grant code, value}.
+_RELEASE = (
+    _NOW
+    + _COUNT_FAILURE
+    + _GRANT
+    + """
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[4] == 'success' then redis.call('DEL', KEYS[2]) end
+local until_ = ''
+if ARGV[4] == 'failure' then until_ = count_failure(KEYS[2], KEYS[3], ARGV[5], ARGV[6], ARGV[7]) end
+local next = {-1, ''}
+if ARGV[8] ~= '' then
+  next = grant(KEYS[1], KEYS[4], KEYS[3], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 end
-if ARGV[3] ~= '' then until_ = math.max(until_, now + tonumber(ARGV[3])) end
-if until_ == 0 then return '' end
-local current = tonumber(redis.call('GET', KEYS[2]) or '0')
-until_ = math.max(until_, current)
-redis.call('SET', KEYS[2], tostring(until_), 'EX', math.ceil(until_ - now) + 1)
-return tostring(until_)
+if removed == 1 and next[1] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return {until_, next[1], next[2]}
 """
+)
 
 
 class HostLimit(NamedTuple):
@@ -89,7 +138,7 @@ class HostLimit(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """One request slot on ``host``; give it back with :meth:`HostLimiter.release`."""
+    """One request slot on ``host``; give it back with :meth:`HostLimiter.finish`."""
 
     host: str
     token: str
@@ -130,6 +179,8 @@ class HostLimiter:
         self.retry_after_cap = retry_after_cap
         self._acquire = client.register_script(_ACQUIRE)
         self._failure = client.register_script(_FAILURE)
+        self._release = client.register_script(_RELEASE)
+        self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
 
     def limit_for(self, host: str) -> HostLimit:
         """The override for ``host`` or its nearest parent domain, else the defaults."""
@@ -143,33 +194,102 @@ class HostLimiter:
     def _key(self, host: str, part: str) -> str:
         return f"{self.prefix}:{host.lower()}:{part}"
 
-    def try_acquire(self, host: str) -> Lease | Busy:
-        """Take a request slot on ``host`` now, or say how long to wait (never blocks)."""
-        limit = self.limit_for(host)
+    def _acquire_call(self, host: str) -> tuple[list[str], list[str | float]]:
         keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
-        token = uuid.uuid4().hex
-        args: list[str | float] = [
-            token,
-            limit.max_in_flight,
-            limit.min_gap,
-            self.lease_ttl,
-            IN_FLIGHT_POLL,
-        ]
-        code, value = cast(list[int | bytes], self._acquire(keys=keys, args=args))
-        if code == 0:
-            return Lease(host, token)
-        return Busy(host, _REASONS[int(code)], max(0.0, float(cast(bytes, value))))
+        return keys, self._grant_args(host, uuid.uuid4().hex)
+
+    def _grant_args(self, host: str, token: str) -> list[str | float]:
+        limit = self.limit_for(host)
+        return [token, limit.max_in_flight, limit.min_gap, self.lease_ttl]
+
+    def _release_call(
+        self, lease: Lease, sender: str, verdict: Verdict, retry_after: float | None, heir: str
+    ) -> tuple[list[str], list[str | float]]:
+        host = lease.host
+        keys = [self._key(host, "inflight"), self._key(host, "failures"), self._key(host, "pause")]
+        keys.append(self._key(host, "last"))
+        capped = "" if retry_after is None else min(max(retry_after, 0.0), self.retry_after_cap)
+        args: list[str | float] = [lease.token, self._key(host, "released"), sender, verdict]
+        args += [self.failure_threshold, self.breaker_pause, capped]
+        return keys, args + (self._grant_args(host, heir) if heir else ["", 0, 0, 0])
+
+    # -- the pipeline's async API: one round trip per grant and per release ---------------------
 
     async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy:
-        """Wait (asynchronously) up to ``max_wait`` seconds for a slot; a pause is not waited."""
+        """Wait (asynchronously) up to ``max_wait`` seconds for a slot; a pause is not waited.
+
+        A full host is waited for by signal (a release), bounded by its earliest lease expiry;
+        a gap is slept exactly.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
+        wire: Wire[Lease] = wire_for(self.client)
         while True:
-            grant = self.try_acquire(host)
+            grant = self._known_pause(host, loop) or await self._grant(wire, host)
             remaining = deadline - loop.time()
-            if isinstance(grant, Lease) or grant.reason == "paused" or grant.wait > remaining:
+            if isinstance(grant, Lease) or grant.reason == "paused":
                 return grant
-            await asyncio.sleep(max(grant.wait, 0.005))
+            if remaining <= 0 or (grant.reason == "gap" and grant.wait > remaining):
+                return Busy(host, grant.reason, min(grant.wait, IN_FLIGHT_RECHECK))
+            if grant.reason == "gap":
+                await asyncio.sleep(max(grant.wait, 0.001))
+            else:
+                bound = min(grant.wait, remaining, IN_FLIGHT_RECHECK)
+                handed = await wire.wait_release(self._key(host, "released"), bound, self._orphan)
+                if handed is not None:
+                    return handed
+
+    async def _grant(self, wire: Wire[Lease], host: str) -> Lease | Busy:
+        keys, args = self._acquire_call(host)
+        script = wire.script(_ACQUIRE)
+        code, value = cast(list[Any], await script(keys=keys, args=args))
+        return self._decode(host, code, value, asyncio.get_running_loop())
+
+    def _decode(
+        self, host: str, code: int, value: bytes, loop: asyncio.AbstractEventLoop | None = None
+    ) -> Lease | Busy:
+        if code == 0:
+            return Lease(host, value.decode())
+        busy = Busy(host, _REASONS[int(code)], max(0.0, float(value)))
+        if busy.reason == "paused" and loop is not None:
+            self._paused[host.lower()] = loop.time() + busy.wait
+        return busy
+
+    def _known_pause(self, host: str, loop: asyncio.AbstractEventLoop) -> Busy | None:
+        """A pause this limiter already saw: no Redis call for the host's other checks."""
+        until = self._paused.get(host.lower())
+        if until is None or until <= loop.time():
+            return None
+        return Busy(host, "paused", until - loop.time())
+
+    async def finish(
+        self, lease: Lease, verdict: Verdict = "none", retry_after: float | None = None
+    ) -> float | None:
+        """Give the slot back and feed the breaker, in one round trip.
+
+        ``verdict`` ``failure`` counts a failed request (``retry_after`` seconds, from a
+        429/503, pause the host at once, capped at 6 h) and returns the pause end (Redis time)
+        if the host is paused now; ``success`` starts the failure count again. When one of this
+        process's checks waits for the host, the same round trip hands it the slot (gap and
+        pause permitting) and it starts its request before this one goes on to its page.
+        """
+        wire: Wire[Lease] = wire_for(self.client)
+        channel = self._key(lease.host, "released")
+        heir = wire.first_waiter(channel)
+        token = uuid.uuid4().hex if heir is not None else ""
+        keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token)
+        until, code, value = cast(list[Any], await wire.script(_RELEASE)(keys=keys, args=args))
+        if heir is not None:
+            handed = self._decode(lease.host, code, value) if code >= 0 else None
+            wire.hand(heir, handed if isinstance(handed, Lease) else None, self._orphan)
+            await asyncio.sleep(0)  # let the heir send its request now
+        return float(until) if until else None
+
+    def _orphan(self, lease: Lease) -> None:
+        """A lease handed to a waiter that stopped waiting: give it back, in the background."""
+        task = asyncio.get_running_loop().create_task(self.finish(lease))
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
 
     @asynccontextmanager
     async def slot(self, host: str, *, max_wait: float) -> AsyncIterator[Lease | Busy]:
@@ -179,11 +299,26 @@ class HostLimiter:
             yield grant
         finally:
             if isinstance(grant, Lease):
-                self.release(grant)
+                await self.finish(grant)
+
+    # -- synchronous API, for callers without an event loop (tools, tests) ----------------------
+
+    def try_acquire(self, host: str) -> Lease | Busy:
+        """Take a request slot on ``host`` now, or say how long to wait (never blocks).
+
+        Without release signals a full host can only be asked again: its wait is a poll hint.
+        """
+        keys, args = self._acquire_call(host)
+        code, value = cast(list[Any], self._acquire(keys=keys, args=args))
+        grant = self._decode(host, code, value)
+        if isinstance(grant, Busy) and grant.reason == "in_flight":
+            return Busy(host, "in_flight", min(grant.wait, SYNC_POLL))
+        return grant
 
     def release(self, lease: Lease) -> None:
-        """Give a slot back (a lease that already expired is a no-op)."""
-        self.client.zrem(self._key(lease.host, "inflight"), lease.token)
+        """Give a slot back (a lease that already expired is a no-op); wakes waiters."""
+        keys, args = self._release_call(lease, "", "none", None, "")
+        self._release(keys=keys, args=args)
 
     def in_flight(self, host: str) -> int:
         """Live leases on ``host`` (expired ones not counted)."""
@@ -216,6 +351,9 @@ class HostLimiter:
     def _now(self) -> float:
         seconds, micros = self.client.time()
         return seconds + micros / 1_000_000
+
+
+_BACKGROUND: set[asyncio.Task[float | None]] = set()  # orphaned leases being given back
 
 
 def shared_politeness(client: redis.Redis, settings: Settings) -> tuple[RobotsCache, HostLimiter]:

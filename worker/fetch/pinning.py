@@ -11,17 +11,27 @@ DNS server that answers a public address to the guard and ``127.0.0.1`` a moment
 rebinding) therefore never gets a connection to ``127.0.0.1``. Connections stay pooled per
 host: a pooled connection was opened to a checked address, and every request that reuses it
 was checked again.
+
+The aiohttp transport is pinned the same way one layer up: its connector asks
+:class:`PinningResolver` for the addresses of a name (with aiohttp's DNS cache off, so it asks
+for every new connection, inside the task that made the request), and while a pin is set the
+answer is the checked address and nothing else. A pin for another host or port than the one
+being dialled is refused rather than resolved, since it can only mean the request is not the
+one the guard checked.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import aiohttp
 import httpcore
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 # (host as sent on the wire, port, checked address) for the request in flight in this task.
 _PIN: ContextVar[tuple[str, int, str] | None] = ContextVar("editwatch_fetch_pin", default=None)
@@ -109,3 +119,35 @@ class PinningTransport(httpx.AsyncHTTPTransport):
             retries=0,
             network_backend=PinningBackend(),
         )
+
+
+class PinningResolver(AbstractResolver):
+    """aiohttp's resolver, answering the pinned address for the request in flight.
+
+    Without a pin (a literal IP, or private networks allowed: the guard looked nothing up)
+    the name is resolved as usual.
+    """
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        pin = _PIN.get()
+        if pin is None:
+            return await self._inner.resolve(host, port, family)
+        if pin[:2] != (host.lower(), port):
+            raise OSError(f"refusing to dial {host}:{port}: the checked address is for {pin[0]}")
+        address = pin[2]
+        return [_result(host, address, port)]
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _result(host: str, address: str, port: int) -> ResolveResult:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    return ResolveResult(
+        hostname=host, host=address, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST
+    )

@@ -18,6 +18,7 @@ their raw text, re-parsed on read: protego parses a typical file in well under a
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Literal, cast
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from worker.config import PolitenessSettings
 
 PARSE_LIMIT = 500 * 1024
 DEFAULTS = PolitenessSettings()  # robots_ttl and robots_error_ttl live in config, once
+LOCAL_TTL = 60.0  # a process re-reads a policy from Redis at most this often
 UNREACHABLE_4XX = frozenset({429})  # "too many requests" means "not now", not "no rules"
 
 PolicyKind = Literal["rules", "allow_all", "disallow_all"]
@@ -108,7 +110,11 @@ def robots_url(url: str) -> str:
 
 
 class RobotsCache:
-    """Parsed robots.txt per origin in Redis, shared by all workers (24 h by default)."""
+    """Parsed robots.txt per origin in Redis, shared by all workers (24 h by default).
+
+    Each instance also remembers what it read for up to ``LOCAL_TTL`` seconds, so a batch of
+    checks on one site reads (and parses) its robots.txt once, not once per check.
+    """
 
     def __init__(
         self,
@@ -122,19 +128,36 @@ class RobotsCache:
         self.prefix = f"{prefix}:robots"
         self.ttl = ttl
         self.error_ttl = error_ttl
+        self._memo: dict[str, tuple[float, Policy]] = {}  # key -> (monotonic expiry, policy)
 
     def _key(self, host: str) -> str:
         return f"{self.prefix}:{host.lower()}"
 
     def get(self, host: str) -> Policy | None:
         """The cached policy for ``host`` (an :func:`origin`), or None when it must be fetched."""
-        raw = cast(bytes | None, self.client.get(self._key(host)))
-        return None if raw is None else Policy.from_json(raw)
+        key = self._key(host)
+        memo = self._memo.get(key)
+        if memo is not None and memo[0] > time.monotonic():
+            return memo[1]
+        raw = cast(bytes | None, self.client.get(key))
+        if raw is None:
+            return None
+        policy = Policy.from_json(raw)
+        self._remember(key, policy)
+        return policy
 
     def put(self, host: str, policy: Policy) -> None:
         """Cache a policy; an "unreachable" one only for ``error_ttl`` so it is retried soon."""
-        ttl = self.error_ttl if policy.temporary else self.ttl
+        ttl = self._ttl(policy)
         self.client.set(self._key(host), policy.to_json(), px=max(1, int(ttl * 1000)))
+        self._remember(self._key(host), policy)
 
     def forget(self, host: str) -> None:
+        self._memo.pop(self._key(host), None)
         self.client.delete(self._key(host))
+
+    def _ttl(self, policy: Policy) -> float:
+        return self.error_ttl if policy.temporary else self.ttl
+
+    def _remember(self, key: str, policy: Policy) -> None:
+        self._memo[key] = (time.monotonic() + min(LOCAL_TTL, self._ttl(policy)), policy)

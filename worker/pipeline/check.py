@@ -18,7 +18,7 @@ from worker.config import Settings
 from worker.errors import ExtractError, FetchError
 from worker.extract import extract_article
 from worker.extract.access import access_signals
-from worker.fetch import HTML_CONTENT_TYPES, fetch, redact_credentials, robots
+from worker.fetch import HTML_CONTENT_TYPES, redact_credentials, robots
 from worker.fetch.hostlimits import Busy
 from worker.logs import bound, get_logger
 from worker.models import (
@@ -41,7 +41,7 @@ from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
 from worker.pipeline.liveblog import held_update
 from worker.pipeline.lost import lost_article
-from worker.pipeline.politeness import robots_policy
+from worker.pipeline.politeness import HostSlot, host_slot, robots_policy
 from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
 from worker.schedule.feeds import parse_w3c_date
@@ -161,8 +161,8 @@ def _check_row(
 async def _guarded_check(
     target: Target, context: Context, state: CheckState
 ) -> tuple[CheckResult, FetchResult | None]:
-    """robots.txt first, then a slot on the host, then the fetch itself."""
-    watch, host = target.watch, urlsplit(target.watch.url).hostname or ""
+    """robots.txt first, then the fetch in a slot on the host, then the processing."""
+    watch = target.watch
     if watch.respect_robots:
         try:
             policy = await robots_policy(watch.url, context)
@@ -174,65 +174,67 @@ async def _guarded_check(
             return result_for(watch, "error", error=error), None
         if not policy.allows(watch.url, context.settings.fetch.user_agent):
             return result_for(watch, "blocked_robots", error="disallowed by robots.txt"), None
-    if context.gate is None:
-        return await _fetch_and_process(target, context, state)
-    grant = await context.gate.acquire(host, max_wait=context.host_wait)
-    if isinstance(grant, Busy):
-        return result_for(watch, "deferred", retry_in=grant.wait, error=grant.reason), None
-    try:
-        return await _fetch_and_process(target, context, state)
-    finally:
-        context.gate.release(grant)
+    return await _fetch_and_process(target, context, state)
 
 
 async def _fetch_and_process(
     target: Target, context: Context, state: CheckState
 ) -> tuple[CheckResult, FetchResult | None]:
-    """Fetch the page (or feed) and turn it into an outcome; feed the circuit breaker."""
-    watch, current = target.watch, state.current
-    address = state.address
+    """Fetch the page (or feed) in a host slot, then turn it into an outcome.
+
+    The slot covers the request only; a sitemap index keeps it while it reads its child
+    sitemaps, as it always has.
+    """
+    watch, current, address = target.watch, state.current, state.address
     if address.merged_into is not None:
         return _merged(watch, address.merged_into), None
     # After a removal the stored validators are not sent: a restored page must be fetched in
     # full (a 304 to an old ETag would hide the restore).
     live = current is not None and not current.removed
     validators = state.validators if live or watch.is_source else Validators()
-    host = urlsplit(watch.url).hostname or ""
-    try:
-        page = await _fetch_page(target, address, validators, context)
-    except FetchError as exc:
-        if exc.transient and context.gate is not None:
-            context.gate.record_failure(host, exc.retry_after)
-        return _fetch_failed(target, current, exc, context), None
-    if context.gate is not None:
-        context.gate.record_success(host)
-    if watch.kind == "sitemap":
-        return await process_sitemap(target, page, context), page
+    failed: FetchError | None = None
+    async with host_slot(watch.url, context) as slot:
+        if isinstance(slot.grant, Busy):
+            busy = slot.grant
+            return result_for(watch, "deferred", retry_in=busy.wait, error=busy.reason), None
+        try:
+            page = await _fetch_page(target, address, validators, slot, context)
+        except FetchError as exc:
+            failed = exc
+        else:
+            if watch.kind == "sitemap":
+                return await process_sitemap(target, page, context), page
+    if failed is not None:  # outside the slot: a removal is recorded after the request
+        return _fetch_failed(target, current, failed, context), None
     if watch.kind == "feed":
         return process_feed(target, page, context), page
     return _process(target, page, current, address, context), page
 
 
 async def _fetch_page(
-    target: Target, address: ArticleAddress, validators: Validators, context: Context
+    target: Target,
+    address: ArticleAddress,
+    validators: Validators,
+    slot: HostSlot,
+    context: Context,
 ) -> FetchResult:
     """The watched URL, redirects followed. When it is gone (404/410) but the article was
-    last seen at another address on the same host (it moved), that address instead: a site
-    that drops an old slug's redirect has not taken the article down."""
-    watch, settings = target.watch, context.settings.fetch
+    last seen at another address on the same host (it moved), that address instead, in the
+    same host slot: a site that drops an old slug's redirect has not taken the article down."""
+    watch = target.watch
     accept = None if watch.is_source else HTML_CONTENT_TYPES
     try:
-        return await fetch(context.client, watch.url, validators, settings, accept=accept)
+        return await slot.fetch(validators, accept)
     except FetchError as exc:
         moved = address.canonical_url
         if exc.status not in REMOVED_STATUSES or not moved or not _moved_on_host(watch, moved):
             raise
         if watch.respect_robots:
             policy = await robots_policy(moved, context)
-            if not policy.allows(moved, settings.user_agent):
+            if not policy.allows(moved, context.settings.fetch.user_agent):
                 raise
         log.info("fetching_moved_address", address=redact_credentials(moved))
-        return await fetch(context.client, moved, Validators(), settings, accept=accept)
+        return await slot.fetch(Validators(), accept, url=moved)
 
 
 def _moved_on_host(watch: Watch, moved: str) -> bool:

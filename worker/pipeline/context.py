@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from worker.clock import utcnow as utcnow  # the pipeline's modules import the clock from here
 from worker.config import Settings
 from worker.fetch import Client, redact_credentials, robots
-from worker.fetch.hostlimits import Busy, Lease
+from worker.fetch.hostlimits import Busy, Lease, Verdict
 from worker.fetch.robots import Policy as RobotsPolicy
 from worker.models import CheckOutcome, CheckResult, Watch
 from worker.store import Store
@@ -42,11 +42,11 @@ class HostGate(Protocol):
 
     async def acquire(self, host: str, *, max_wait: float) -> Lease | Busy: ...
 
-    def release(self, lease: Lease) -> None: ...
-
-    def record_success(self, host: str) -> None: ...
-
-    def record_failure(self, host: str, retry_after: float | None = None) -> float | None: ...
+    async def finish(
+        self, lease: Lease, verdict: Verdict = "none", retry_after: float | None = None
+    ) -> float | None:
+        """Release the slot, telling the breaker whether the request worked."""
+        ...
 
 
 class MemoryRobots(dict[str, robots.Policy]):
@@ -67,13 +67,11 @@ class LocalGate:
         await self._slots.setdefault(host, asyncio.Semaphore(self._max)).acquire()
         return Lease(host, "local")
 
-    def release(self, lease: Lease) -> None:
+    async def finish(
+        self, lease: Lease, verdict: Verdict = "none", retry_after: float | None = None
+    ) -> float | None:
+        """Free the slot; the breaker needs state shared across runs (Redis), so none here."""
         self._slots[lease.host].release()
-
-    def record_success(self, host: str) -> None:
-        """Nothing to remember: the breaker needs state shared across runs (Redis)."""
-
-    def record_failure(self, host: str, retry_after: float | None = None) -> float | None:
         return None
 
 

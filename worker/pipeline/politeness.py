@@ -1,15 +1,22 @@
-"""robots.txt for a check: fetched once per origin through the fetch stage, then cached.
+"""Politeness for a check: robots.txt (fetched once per origin, then cached) and the host slot.
 
-Per-host slots and the circuit breaker are the ``HostGate`` in ``worker.pipeline.context``.
+Per-host slots and the circuit breaker are the ``HostGate`` in ``worker.pipeline.context``. A
+slot covers the request only (:func:`host_slot`): extracting and storing a page does not keep
+the next check of the same host waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from worker.errors import FetchError
 from worker.fetch import fetch, robots
-from worker.models import Validators
+from worker.fetch.hostlimits import Busy, Lease, Verdict
+from worker.models import FetchResult, Validators
 from worker.pipeline.context import Context
 
 
@@ -50,3 +57,54 @@ async def _fetch_robots(url: str, context: Context) -> robots.Policy:
             raise
         return robots.parse(None, exc.status)
     return robots.parse(page.content, page.status)
+
+
+@dataclass
+class HostSlot:
+    """The slot a check holds on its URL's host (``grant`` None: no gate, nothing to hold).
+
+    :meth:`fetch` remembers what the request tells the circuit breaker; the verdict is sent
+    with the release, in the same round trip.
+    """
+
+    url: str
+    context: Context
+    grant: Lease | Busy | None = None
+    verdict: Verdict = "none"
+    retry_after: float | None = None
+
+    async def fetch(
+        self, validators: Validators, accept: frozenset[str] | None, url: str | None = None
+    ) -> FetchResult:
+        """Fetch the URL (or ``url`` on the same host: an article's moved address); a
+        transient failure counts against the host, a success resets it."""
+        settings = self.context.settings.fetch
+        target = url or self.url
+        try:
+            page = await fetch(self.context.client, target, validators, settings, accept=accept)
+        except FetchError as exc:
+            if exc.transient:
+                self.verdict, self.retry_after = "failure", exc.retry_after
+            raise
+        self.verdict = "success"
+        return page
+
+
+@asynccontextmanager
+async def host_slot(url: str, context: Context) -> AsyncIterator[HostSlot]:
+    """A slot on ``url``'s host for the block (``grant`` is a ``Busy`` when none came in time).
+
+    Leave the block as soon as the request is done: the slot is released on the way out.
+    """
+    slot = HostSlot(url, context)
+    if context.gate is None:
+        yield slot
+        return
+    slot.grant = await context.gate.acquire(
+        urlsplit(url).hostname or "", max_wait=context.host_wait
+    )
+    try:
+        yield slot
+    finally:
+        if isinstance(slot.grant, Lease):
+            await context.gate.finish(slot.grant, slot.verdict, slot.retry_after)

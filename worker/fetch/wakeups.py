@@ -1,0 +1,180 @@
+"""Release signals for the host limiter: one async Redis link per process and event loop.
+
+Why a module of its own: the limiter's rules live in :mod:`.hostlimits` (Lua scripts, leases,
+the breaker); this is the plumbing that lets a waiter sleep until a slot is released instead of
+polling. A :class:`Wire` holds the ``redis.asyncio`` twin of the worker's Redis client (scripts
+run on it), one pub/sub connection that receives every process's releases, and this process's
+waiters per host channel, first come first woken. The value a waiter may be handed (the
+limiter's ``Lease``) is opaque here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import weakref
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+import redis
+import redis.asyncio as aioredis
+
+T = TypeVar("T")
+SUBSCRIBE_WAIT = 1.0  # how long a first waiter on a host waits for Redis to confirm its channel
+
+
+@dataclass(eq=False)
+class Wire(Generic[T]):
+    """One process's async Redis link for one event loop: scripts, and release signals.
+
+    ``waiting`` holds, per host channel, the futures of this process's waiters (first come,
+    first woken); one subscriber connection receives every process's releases.
+    """
+
+    client: aioredis.Redis
+    loop: asyncio.AbstractEventLoop
+    sender: str = field(default_factory=lambda: uuid.uuid4().hex)
+    waiting: dict[str, deque[asyncio.Future[T | None]]] = field(default_factory=dict)
+    confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
+    scripts: dict[str, Any] = field(default_factory=dict)
+    pubsub: Any = None
+    reader: asyncio.Task[None] | None = None
+    keeper: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.keeper = self.loop.create_task(self._close_with_the_loop())
+
+    async def _close_with_the_loop(self) -> None:
+        """Parked until the loop shuts down (``asyncio.run`` cancels it), then closes the link."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            if self.reader is not None:
+                self.reader.cancel()
+            if self.pubsub is not None:
+                await self.pubsub.aclose()
+            await self.client.aclose()
+
+    def script(self, text: str) -> Any:
+        """The script on the async client (EVALSHA, loaded once on a NOSCRIPT)."""
+        if text not in self.scripts:
+            self.scripts[text] = self.client.register_script(text)
+        return self.scripts[text]
+
+    async def wait_release(
+        self, channel: str, timeout: float, orphan: Callable[[T], None]
+    ) -> T | None:
+        """Wait for a release on the channel's host, at most ``timeout`` seconds.
+
+        Returns the slot when a release in this process handed it over, else ``None`` (ask
+        again). The timer sets the same future, so a wake-up costs one loop step, not several.
+        """
+        await self._subscribe(channel)
+        waiter: asyncio.Future[T | None] = self.loop.create_future()
+        queue = self.waiting.setdefault(channel, deque())
+        queue.append(waiter)
+        timer = self.loop.call_later(timeout, _settle, waiter, None)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                orphan(cast(T, waiter.result()))  # handed over as this check was stopped
+            raise
+        finally:
+            timer.cancel()
+            with suppress(ValueError):
+                queue.remove(waiter)
+
+    def first_waiter(self, channel: str) -> asyncio.Future[T | None] | None:
+        """Take this process's longest-waiting waiter on ``channel`` (if any)."""
+        queue = self.waiting.get(channel)
+        while queue:
+            waiter = queue.popleft()
+            if not waiter.done():
+                return waiter
+        return None
+
+    def hand(
+        self,
+        waiter: asyncio.Future[T | None],
+        lease: T | None,
+        orphan: Callable[[T], None],
+    ) -> None:
+        """Give ``waiter`` the slot (or just wake it); a waiter that gave up returns it."""
+        if not waiter.done():
+            waiter.set_result(lease)
+        elif lease is not None:
+            orphan(lease)
+
+    def wake(self, channel: str) -> None:
+        """Wake this process's longest-waiting waiter on ``channel``: a slot may be free."""
+        waiter = self.first_waiter(channel)
+        if waiter is not None:
+            waiter.set_result(None)
+
+    async def _subscribe(self, channel: str) -> None:
+        """Listen on ``channel``; the first waiter waits until Redis confirms (no lost wake-up).
+
+        Later waiters do not wait for the confirmation: if it never comes (a dropped link),
+        their bounded waits still get them the slot.
+        """
+        if channel in self.confirmed:
+            return
+        confirmed = self.confirmed[channel] = self.loop.create_future()
+        if self.pubsub is None:
+            self.pubsub = self.client.pubsub()
+        await self.pubsub.subscribe(channel)
+        if self.reader is None or self.reader.done():
+            self.reader = self.loop.create_task(self._read())
+        with suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_WAIT)
+
+    async def _read(self) -> None:
+        """Dispatch release messages to waiters; on a dropped link, subscribe afresh later."""
+        try:
+            async for message in self.pubsub.listen():
+                self._dispatch(message)
+        except (redis.RedisError, OSError):
+            self.pubsub, self.confirmed = None, {}  # waiters fall back to their bounded waits
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        channel = message["channel"].decode()
+        if message["type"] == "subscribe":
+            confirmed = self.confirmed.get(channel)
+            if confirmed is not None and not confirmed.done():
+                confirmed.set_result(None)
+        elif message["type"] == "message" and message["data"] != self.sender.encode():
+            self.wake(channel)
+
+
+def _settle(waiter: asyncio.Future[T | None], value: T | None) -> None:
+    if not waiter.done():
+        waiter.set_result(value)
+
+
+_WIRES: weakref.WeakKeyDictionary[redis.Redis, Wire[Any]] = weakref.WeakKeyDictionary()
+_TWIN_KWARGS = frozenset(
+    {"host", "port", "db", "username", "password", "socket_timeout", "socket_connect_timeout"}
+    | {"ssl_certfile", "ssl_keyfile", "ssl_ca_certs", "ssl_cert_reqs", "ssl_check_hostname"}
+)  # what a redis.asyncio client needs to reach the same server and database
+
+
+def wire_for(client: redis.Redis) -> Wire[Any]:
+    """The async link for ``client``'s server on the running loop, made once per loop."""
+    loop = asyncio.get_running_loop()
+    wire = _WIRES.get(client)
+    if wire is None or wire.loop is not loop:
+        wire = _WIRES[client] = Wire(async_twin(client), loop)
+    return wire
+
+
+def async_twin(client: redis.Redis) -> aioredis.Redis:
+    """An ``redis.asyncio`` client for the same server and database as ``client``."""
+    pool = client.connection_pool
+    kwargs = {k: v for k, v in pool.connection_kwargs.items() if k in _TWIN_KWARGS}
+    if issubclass(pool.connection_class, redis.UnixDomainSocketConnection):
+        return aioredis.Redis(unix_socket_path=pool.connection_kwargs["path"], **kwargs)
+    return aioredis.Redis(ssl=issubclass(pool.connection_class, redis.SSLConnection), **kwargs)
