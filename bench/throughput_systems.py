@@ -162,7 +162,7 @@ class Politeness:
     total: int = 16
 
 
-def bare_loop(kind: str, urls: Sequence[str], polite: Politeness) -> Phase:
+def bare_loop(kind: str, urls: Sequence[str], polite: Politeness, mode: str = "noisy") -> Phase:
     """GET every URL once with aiohttp or httpx in a forked process; read bodies, parse nothing."""
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
@@ -172,7 +172,7 @@ def bare_loop(kind: str, urls: Sequence[str], polite: Politeness) -> Phase:
     process.join()
     return Phase(
         system=f"bare {kind}",
-        mode="noisy",
+        mode=mode,
         urls=len(urls),
         checked=figures["ok"],
         wall_s=figures["wall"],
@@ -407,7 +407,11 @@ class WorkerRunner:
         command = [str(editwatch_bin()), "--config", str(self.config), "--data", str(self.data)]
         subprocess.run([*command, "db", "upgrade"], check=True, capture_output=True)
         self.fleet.start()
-        roots = {"worker": self.fleet.workers[0].pid}
+        main = psutil.Process(self.fleet.workers[0].pid)
+        deadline = time.monotonic() + 60
+        while len(main.children()) < self.fleet.concurrency and time.monotonic() < deadline:
+            time.sleep(POLL_S)  # the pool forks after the app is loaded
+        roots = {"worker": main.pid}
         if self.fleet.beat is not None:
             roots["beat"] = self.fleet.beat.pid
         if self.redis.process is not None:
