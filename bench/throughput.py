@@ -53,10 +53,12 @@ from bench.soak_fleet import PrivateRedis, free_port
 from bench.throughput_site import Planted, SiteServers, SiteSpec, planted_edits
 from bench.throughput_systems import (
     CheckRunner,
+    MemoryFigures,
     Phase,
     Politeness,
     WorkerRunner,
     bare_loop,
+    memory_probe,
 )
 
 SYSTEMS = ("aiohttp", "httpx", "check", "worker")
@@ -383,6 +385,12 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Options]:
         default=20.0,
         help="server think time in ms for the slots pass (default 20)",
     )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        metavar="WATCHES",
+        help="instead: RSS per worker process, startup and reload with this many watches",
+    )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, stores)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -415,8 +423,43 @@ def run(options: Options) -> list[Case]:
     return cases
 
 
+def run_memory(watches: int, options: Options) -> MemoryFigures:
+    private = PrivateRedis(options.work)
+    private.start()
+    try:
+        figures = memory_probe(options.work / "memory", watches, private, options.timeout)
+    finally:
+        private.stop()
+    print(
+        f"{watches} watches: startup (every watch queued) {figures.startup_s:.1f} s, first "
+        f"check batch done {figures.first_checks_s:.1f} s, reload after a watches.yaml edit "
+        f"{figures.reload_s:.1f} s"
+    )
+    print(f"peak RSS MB per process: {rss_text(figures.rss_mb)} (target: pool <= 150)")
+    return figures
+
+
+def main_memory(args: argparse.Namespace, options: Options) -> int:
+    figures = run_memory(args.memory, options)
+    if args.json:
+        args.json.write_text(json.dumps(asdict(figures), indent=2))
+    pool = figures.rss_mb.get("pool", 0.0)
+    ok = pool <= TARGETS["pool_rss_mb"]
+    print("targets met" if ok else f"target missed: pool process RSS {pool:.0f} MB > 150")
+    return 1 if args.check and not ok else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args, options = parse(argv)
+    if args.json:
+        args.json = args.json.resolve()
+    if args.memory:
+        os.chdir(options.work)
+        try:
+            return main_memory(args, options)
+        finally:
+            if not args.keep:
+                shutil.rmtree(options.work, ignore_errors=True)
     json_path = args.json.resolve() if args.json else None
     import worker  # the package of the active venv: say which tree is measured
 

@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import resource
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -457,3 +458,62 @@ class WorkerRunner:
     def stop(self) -> None:
         self.fleet.stop()
         self.client.close()
+
+
+# --- the memory probe --------------------------------------------------------------------------
+
+
+@dataclass
+class MemoryFigures:
+    """RSS per process with many watches registered; startup and reload times."""
+
+    watches: int
+    startup_s: float  # fleet spawned -> every watch in the due-queue (first tick synced)
+    first_checks_s: float  # fleet spawned -> a check batch done (a pool process loaded them)
+    reload_s: float  # one watch appended to watches.yaml -> it is in the due-queue
+    rss_mb: dict[str, float]
+    cpu_s: dict[str, float]
+
+
+def memory_probe(work: Path, watches: int, redis_: PrivateRedis, timeout: float) -> MemoryFigures:
+    """Start worker + beat on ``watches`` watches, let a tick run, then reload the config once.
+
+    The URLs point at a closed loopback port: checks fail fast (the host's breaker soon pauses
+    it), so the probe measures loading, registering and scheduling, not fetching.
+    """
+    port = _closed_port()
+    urls = [f"http://127.0.0.2:{port}/news/{i}" for i in range(watches)]
+    runner = WorkerRunner(work, urls, redis_, Politeness())
+    key = f"{runner.prefix}:due"
+    started = time.monotonic()
+    runner.start()
+    assert runner.meter is not None
+    try:
+        with runner.meter.sampling():
+            synced = _until(lambda: runner.client.zcard(key) >= watches, timeout) - started
+            checked = _until(lambda: runner.store.mark("checks") > 0, timeout) - started
+            edited = time.monotonic()
+            write_config(runner.config, [*urls, urls[0] + "-extra"], runner.prefix, Politeness())
+            reloaded = _until(lambda: runner.client.zcard(key) > watches, timeout) - edited
+        cpu = cpu_delta({}, runner.meter.cpu())
+        return MemoryFigures(watches, synced, checked, reloaded, runner.meter.peak_by_role(), cpu)
+    finally:
+        runner.stop()
+
+
+def _until(condition: Callable[[], bool], timeout: float) -> float:
+    """Wait for ``condition``; the monotonic time it held (raises after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return time.monotonic()
+        time.sleep(POLL_S)
+    raise TimeoutError(f"memory probe: condition not met in {timeout:.0f} s")
+
+
+def _closed_port() -> int:
+    """A loopback port nobody listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.2", 0))
+        port: int = probe.getsockname()[1]
+    return port
