@@ -63,8 +63,9 @@ from bench.throughput_systems import (
 
 SYSTEMS = ("aiohttp", "httpx", "check", "worker")
 # (pass, round served, serving mode, with think time): round 2 carries the planted edits; the
-# slots pass adds a server think time so slot utilisation reads the client's gaps, not how fast
-# the local server answers (at zero latency a slot is "busy" for ~0.2 ms per request only).
+# slots pass (on the first --slot-pages pages) adds a server think time, as real sites have, so
+# slot utilisation reads the client's gaps, not how fast the local server answers (at zero
+# latency a slot is "busy" for ~0.2 ms a request only).
 PASSES = (
     ("first", 1, "noisy", False),
     ("noisy", 2, "noisy", False),
@@ -183,7 +184,9 @@ class Options:
     edit_share: float
     timeout: float
     slot_latency: float
+    slot_pages: int
     work: Path
+    profile: bool = False
 
 
 def run_case(hosts: int, options: Options, private: PrivateRedis) -> Case:
@@ -200,7 +203,8 @@ def run_case(hosts: int, options: Options, private: PrivateRedis) -> Case:
                     latency = options.slot_latency if slow else 0.0
                     servers.set(round=round_, mode=serving, latency=latency)
                     servers.dump()
-                    phase = bare_loop(kind, urls, polite, mode)
+                    chosen = urls[: options.slot_pages] if slow else urls
+                    phase = bare_loop(kind, chosen, polite, mode)
                     phase.slot_utilisation = slot_utilisation(servers.dump(), polite.per_host)
                     case.phases.append(phase)
                     print_phase(hosts, phase)
@@ -209,6 +213,8 @@ def run_case(hosts: int, options: Options, private: PrivateRedis) -> Case:
                 work = options.work / f"h{hosts}-{name}"
                 runner_type = CheckRunner if name == "check" else WorkerRunner
                 runner = runner_type(work, urls, private, polite)
+                if isinstance(runner, WorkerRunner) and options.profile:
+                    runner.profile = options.work / f"h{hosts}-py-spy"
                 try:
                     case.detections.append(run_passes(hosts, runner, servers, spec, case, options))
                 finally:
@@ -234,7 +240,8 @@ def run_passes(
         servers.dump()
         if mode == "noisy":
             change_mark = runner.store.mark("changes")
-        phase = runner.run_pass(mode, options.timeout)
+        subset = min(options.slot_pages, spec.pages) if slow else None
+        phase = runner.run_pass(mode, options.timeout, subset)
         phase.slot_utilisation = slot_utilisation(servers.dump(), 2)
         case.phases.append(phase)
         print_phase(hosts, phase)
@@ -272,6 +279,10 @@ def print_detection(case: Case) -> None:
             f"{case.hosts:>5} {d.system:<22} edits {d.planted}: recall {d.recall:.2f}, "
             f"precision {d.precision:.2f} ({d.reported} changes reported)"
         )
+        found = "; ".join(
+            f"{edit}: {' / '.join(sorted(set(kinds)))}" for edit, kinds in sorted(d.kinds.items())
+        )
+        print(f"        kinds reported per edit: {found}")
         if d.missed:
             print(f"        missed: {', '.join(d.missed)}")
         for line in d.unexplained[:5]:
@@ -382,14 +393,22 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Options]:
     parser.add_argument(
         "--slot-latency",
         type=float,
-        default=20.0,
-        help="server think time in ms for the slots pass (default 20)",
+        default=50.0,
+        help="server think time in ms for the slots pass (default 50)",
+    )
+    parser.add_argument(
+        "--slot-pages", type=int, default=400, help="pages the slots pass checks (default 400)"
     )
     parser.add_argument(
         "--memory",
         type=int,
         metavar="WATCHES",
         help="instead: RSS per worker process, startup and reload with this many watches",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the worker's noisy pass: CPU per URL by stage (that pass runs slower)",
     )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, stores)")
@@ -405,7 +424,9 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Options]:
         edit_share=args.edit_share,
         timeout=args.timeout,
         slot_latency=args.slot_latency / 1000,
+        slot_pages=args.slot_pages,
         work=work,
+        profile=args.profile,
     )
     return args, options
 

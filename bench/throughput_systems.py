@@ -28,7 +28,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ import redis
 import yaml
 
 from bench.soak_fleet import Fleet, PrivateRedis
+from bench.throughput_profile import profiling, report
 
 MB = 2**20
 POLL_S = 0.05
@@ -63,6 +64,7 @@ class Phase:
     outcomes: dict[str, int] = field(default_factory=dict)
     slot_utilisation: float | None = None
     cpu_by_process: dict[str, float] = field(default_factory=dict)
+    profile: dict[str, float] = field(default_factory=dict)  # ms of CPU per URL by stage
 
     @property
     def url_per_s(self) -> float:
@@ -338,7 +340,8 @@ class CheckRunner:
         self.env = {**os.environ, "REDIS_URL": redis_.url, "EDITWATCH_LOG_FORMAT": "json"}
         self.passes = 0
 
-    def run_pass(self, mode: str, timeout: float) -> Phase:
+    def run_pass(self, mode: str, timeout: float, subset: int | None = None) -> Phase:
+        """One ``check`` run: every watch, or the first ``subset`` (``--watch page-N``)."""
         mark = self.store.mark("checks")
         self.passes += 1
         redis_pid = self.redis.process.pid if self.redis.process else os.getpid()
@@ -346,6 +349,8 @@ class CheckRunner:
         before = meter.cpu()
         command = [str(editwatch_bin()), "--config", str(self.config), "--data", str(self.data)]
         command += ["check", "--json", "--no-notify"]
+        for index in range(subset or 0):
+            command += ["--watch", f"page-{index}"]
         out = self.work / f"check-{self.passes}.jsonl"
         with out.open("wb") as stdout, (self.work / "check.log").open("ab") as stderr:
             process = subprocess.Popen(command, env=self.env, stdout=stdout, stderr=stderr)
@@ -353,7 +358,8 @@ class CheckRunner:
             meter.roots["check"] = psutil.Process(process.pid)
             usage = _wait(process, timeout)
         redis_cpu = cpu_delta(before, meter.cpu()).get("redis", 0.0)
-        phase = window_phase("editwatch check", mode, len(self.urls), self.store.checks_since(mark))
+        urls = subset or len(self.urls)
+        phase = window_phase("editwatch check", mode, urls, self.store.checks_since(mark))
         check_cpu = usage.ru_utime + usage.ru_stime
         phase.cpu_s = check_cpu + redis_cpu
         phase.cpu_by_process = {"check": check_cpu, "redis": redis_cpu}
@@ -401,6 +407,7 @@ class WorkerRunner:
         self.fleet = Fleet(env, work, workers=1, concurrency=2)
         self.client = redis.Redis.from_url(redis_.url)
         self.meter: Meter | None = None
+        self.profile: Path | None = None  # py-spy the noisy pass into this directory
 
     def start(self) -> None:
         """Create the schema (as ``editwatch db upgrade`` does), then the worker and beat."""
@@ -419,36 +426,49 @@ class WorkerRunner:
             roots["redis"] = self.redis.process.pid
         self.meter = Meter(roots)
 
-    def make_all_due(self) -> None:
-        """Every queued watch due now: the next beat tick claims them (up to claim_batch)."""
+    def make_all_due(self, subset: int | None = None) -> None:
+        """Every queued watch (or pages 0..subset-1) due now: the next beat tick claims them."""
         key = f"{self.prefix}:due"
         members = self.client.zrange(key, 0, -1)
+        if subset is not None:
+            wanted = {f"page-{i}" for i in range(subset)}
+            rows = self.store.query("SELECT id, name FROM watches")
+            members = [str(i).encode() for i, name in rows if name in wanted]
         if members:
             self.client.zadd(key, dict.fromkeys(members, 0.0), xx=True)
 
-    def run_pass(self, mode: str, timeout: float) -> Phase:
-        """The first pass starts the fleet (new watches are due at once); later ones re-due."""
+    def run_pass(self, mode: str, timeout: float, subset: int | None = None) -> Phase:
+        """The first pass starts the fleet (new watches are due at once); later ones make
+        every watch (or the first ``subset``) due again at once."""
         mark = self.store.mark("checks")
         if self.meter is None:
             self.start()
         assert self.meter is not None
         before = self.meter.cpu()
-        with self.meter.sampling():
-            self.make_all_due()
-            self._wait_checked(mark, timeout)
+        spied = self.profile is not None and mode == "noisy"
+        pids = {p.pid: role for role, p in self.meter.processes() if role != "redis"}
+        with (
+            self.meter.sampling(),
+            profiling(pids, self.profile) if spied and self.profile else nullcontext([]) as files,
+        ):
+            self.make_all_due(subset)
+            self._wait_checked(mark, subset or len(self.urls), timeout)
         by_role = cpu_delta(before, self.meter.cpu())
         phase = window_phase(
-            "worker + beat + redis", mode, len(self.urls), self.store.checks_since(mark)
+            "worker + beat + redis", mode, subset or len(self.urls), self.store.checks_since(mark)
         )
         phase.cpu_s = sum(by_role.values())
         phase.cpu_by_process = by_role
         phase.rss_mb = self.meter.peak_by_role()
+        if files:
+            phase.mode = "noisy, profiled"
+            phase.profile = report(files, phase.checked)
         return phase
 
-    def _wait_checked(self, mark: int, timeout: float) -> None:
+    def _wait_checked(self, mark: int, count: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.store.checked_since(mark) >= len(self.urls):
+            if self.store.checked_since(mark) >= count:
                 return
             crashed = self.fleet.crashed()
             if crashed:

@@ -1,0 +1,97 @@
+"""Where the worker's CPU per URL goes: py-spy on every editwatch process during one pass.
+
+``py-spy record --format raw`` samples the running (non-idle) threads of each process, so
+samples x interval is close to CPU time. Each sampled stack is put in one stage by its
+deepest frame that belongs to a stage (a leaf in ``ssl`` under httpcore is "fetch", a leaf in
+``re`` under ``worker/normalize.py`` is "normalize"), and the stage totals are printed in ms of
+CPU per checked URL. py-spy costs CPU itself: a profiled pass is not a throughput figure.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+RATE = 250  # samples per second per process
+# (stage, path fragments), checked from the leaf frame upwards; the first match names the stage.
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("host limiter + Redis", ("worker/fetch/hostlimits.py", "/redis/", "worker/schedule/")),
+    ("logging", ("/structlog/", "worker/logs.py", "/logging/")),
+    ("store (SQLAlchemy, SQLite)", ("/sqlalchemy/", "worker/store/", "sqlite3")),
+    ("fetch (httpx)", ("/httpx", "/httpcore/", "/h11/", "/anyio/", "/aiohttp/", "worker/fetch/")),
+    ("extract", ("selectolax", "worker/extract/")),
+    ("normalize + fingerprint", ("worker/normalize.py",)),
+    ("diff", ("worker/diff/",)),
+    ("pipeline", ("worker/pipeline/", "worker/tasks.py")),
+    ("config (re)load", ("worker/config.py", "/pydantic", "/yaml/")),
+    ("Celery + kombu", ("/celery/", "/kombu/", "/billiard/", "/vine/")),
+    ("event loop", ("/asyncio/",)),
+)
+
+
+def stage_of(stack: str) -> str:
+    """The stage of one ``frame;frame;...`` stack (root first, as py-spy writes it)."""
+    for frame in reversed(stack.split(";")):
+        for stage, fragments in STAGES:
+            if any(fragment in frame for fragment in fragments):
+                return stage
+    return "other"
+
+
+def read_raw(paths: Iterable[Path]) -> Counter[str]:
+    """Samples per stage from py-spy raw (collapsed) files: ``stack count`` per line."""
+    stages: Counter[str] = Counter()
+    for path in paths:
+        if not path.exists():
+            continue
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, count = line.rpartition(" ")
+            if count.isdigit():
+                stages[stage_of(stack)] += int(count)
+    return stages
+
+
+def py_spy() -> str:
+    found = Path(sys.executable).parent / "py-spy"
+    return str(found) if found.exists() else (shutil.which("py-spy") or "py-spy")
+
+
+@contextmanager
+def profiling(pids: dict[int, str], out: Path) -> Iterator[list[Path]]:
+    """py-spy on each pid (role names the file) while the block runs; yields the raw files."""
+    out.mkdir(parents=True, exist_ok=True)
+    files, spies = [], []
+    for pid, role in pids.items():
+        path = out / f"{role}-{pid}.txt"
+        command = [py_spy(), "record", "--pid", str(pid), "--format", "raw", "--rate", str(RATE)]
+        command += ["--nonblocking", "-o", str(path)]
+        log = (out / "py-spy.log").open("ab")
+        spies.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+        files.append(path)
+    try:
+        yield files
+    finally:
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        for spy in spies:
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+
+
+def report(files: list[Path], urls: int) -> dict[str, float]:
+    """ms of CPU per URL by stage, printed largest first."""
+    stages = read_raw(files)
+    per_url = {stage: n / RATE * 1000 / max(urls, 1) for stage, n in stages.most_common()}
+    total = sum(per_url.values())
+    print(f"py-spy, worker path, ms of CPU per URL over {urls} checks (total {total:.2f}):")
+    for stage, ms in per_url.items():
+        print(f"  {stage:<28} {ms:6.2f}  {ms / total:5.1%}" if total else f"  {stage}")
+    return per_url
