@@ -1,10 +1,10 @@
 """Where the worker's CPU per URL goes: py-spy on every editwatch process during one pass.
 
-``py-spy record --format raw`` samples the running (non-idle) threads of each process, so
-samples x interval is close to CPU time. Each sampled stack is put in one stage by its
-deepest frame that belongs to a stage (a leaf in ``ssl`` under httpcore is "fetch", a leaf in
-``re`` under ``worker/normalize.py`` is "normalize"), and the stage totals are printed in ms of
-CPU per checked URL. py-spy costs CPU itself: a profiled pass is not a throughput figure.
+``py-spy record --format raw`` samples the non-idle threads of each process. Each sampled
+stack is put in one stage by its deepest frame that belongs to a stage (a leaf in ``ssl`` under
+httpcore is "fetch", a leaf in ``re`` under ``worker/normalize.py`` is "normalize"); the stage
+shares are applied to the CPU psutil measured for those processes and printed in ms per
+checked URL. py-spy costs CPU itself: a profiled pass is not a throughput figure.
 """
 
 from __future__ import annotations
@@ -86,12 +86,22 @@ def profiling(pids: dict[int, str], out: Path) -> Iterator[list[Path]]:
                 spy.kill()
 
 
-def report(files: list[Path], urls: int) -> dict[str, float]:
-    """ms of CPU per URL by stage, printed largest first."""
+def report(files: list[Path], urls: int, cpu_s: float) -> dict[str, float]:
+    """ms of CPU per URL by stage, printed largest first.
+
+    Samples give each stage's *share*; the ms are that share of ``cpu_s``, the CPU the profiled
+    processes really used (psutil). Raw samples overcount on a loaded machine: a thread that
+    is runnable but waiting for a core is sampled as active.
+    """
     stages = read_raw(files)
-    per_url = {stage: n / RATE * 1000 / max(urls, 1) for stage, n in stages.most_common()}
-    total = sum(per_url.values())
-    print(f"py-spy, worker path, ms of CPU per URL over {urls} checks (total {total:.2f}):")
+    samples = sum(stages.values())
+    per_url = {
+        stage: n / samples * cpu_s * 1000 / max(urls, 1) for stage, n in stages.most_common()
+    }
+    print(
+        f"py-spy, worker path (worker, pool, beat; not redis-server), ms of CPU per URL over "
+        f"{urls} checks: {cpu_s * 1000 / max(urls, 1):.2f} ({samples} samples)"
+    )
     for stage, ms in per_url.items():
-        print(f"  {stage:<28} {ms:6.2f}  {ms / total:5.1%}" if total else f"  {stage}")
+        print(f"  {stage:<28} {ms:6.2f}  {ms / max(sum(per_url.values()), 1e-9):5.1%}")
     return per_url

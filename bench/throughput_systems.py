@@ -462,7 +462,8 @@ class WorkerRunner:
         phase.rss_mb = self.meter.peak_by_role()
         if files:
             phase.mode = "noisy, profiled"
-            phase.profile = report(files, phase.checked)
+            python_cpu = phase.cpu_s - by_role.get("redis", 0.0)
+            phase.profile = report(files, phase.checked, python_cpu)
         return phase
 
     def _wait_checked(self, mark: int, count: int, timeout: float) -> None:
