@@ -28,19 +28,29 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("extract", ("selectolax", "worker/extract/")),
     ("normalize + fingerprint", ("worker/normalize.py",)),
     ("diff", ("worker/diff/",)),
-    ("pipeline", ("worker/pipeline/", "worker/tasks.py")),
     ("config (re)load", ("worker/config.py", "/pydantic", "/yaml/")),
-    ("Celery + kombu", ("/celery/", "/kombu/", "/billiard/", "/vine/")),
     ("event loop", ("/asyncio/",)),
+    ("pipeline", ("worker/pipeline/", "worker/tasks.py")),
+    ("Celery + kombu", ("/celery/", "/kombu/", "/billiard/", "/vine/")),
 )
 
 
+GENERIC = frozenset({"event loop", "pipeline", "Celery + kombu"})
+
+
 def stage_of(stack: str) -> str:
-    """The stage of one ``frame;frame;...`` stack (root first, as py-spy writes it)."""
-    for frame in reversed(stack.split(";")):
-        for stage, fragments in STAGES:
-            if any(fragment in frame for fragment in fragments):
-                return stage
+    """The stage of one ``frame;frame;...`` stack (root first, as py-spy writes it).
+
+    A specific stage anywhere in the stack wins over a generic one (an asyncio leaf under
+    httpcore is the fetch's socket I/O; only a stack with no stage below the event loop,
+    the pipeline or Celery is theirs).
+    """
+    frames = [raw.replace("(", "(/") for raw in reversed(stack.split(";"))]  # py-spy writes
+    for generic in (False, True):  # (httpx/_client.py:1) or (/abs/path.py:1)
+        for frame in frames:
+            for stage, fragments in STAGES:
+                if (stage in GENERIC) == generic and any(f in frame for f in fragments):
+                    return stage
     return "other"
 
 
