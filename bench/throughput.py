@@ -6,18 +6,21 @@ per ``--hosts`` value, e.g. ``1,4``), every watch due at once, politeness 2 requ
 per host with no gap for every system. Per host case, in order:
 
 1. a bare aiohttp GET loop and a bare httpx GET loop (no parsing), same concurrency;
-2. ``editwatch check`` (subprocess, SQLite), three passes: first sight, a noisy pass with
-   planted edits (headline, lede, paragraphs, correction, typo, caption, byline...), and a
-   304 pass (conditional GET honoured: 95 % of answers are 304 Not Modified);
+2. ``editwatch check`` (subprocess, SQLite), four passes: first sight, a noisy pass with
+   planted edits (headline, lede, paragraphs, correction, typo, caption, byline...), a 304
+   pass (conditional GET honoured: 95 % of answers are 304 Not Modified), and a slots pass
+   (the first ``--slot-pages`` pages, the server thinking ``--slot-latency`` ms a response);
 3. the worker path: ``celery worker --concurrency 2`` + beat + a private redis-server, SQLite,
-   the same three passes (each pass makes every watch due at once).
+   the same passes (each makes every watch, or the slots pass's pages, due at once).
 
 Printed per pass: url/s, CPU ms per URL (user + sys of every process involved, Redis too),
 peak RSS per process, p50/p95 check latency, slot utilisation (server side: the share of time
-each host's 2 slots had a request in flight, from its first request to its last), and, for the
-edits, recall and precision from the changes the store recorded. ``--check`` exits 1 when a
-target of issue 13 is missed. The ``editwatch`` measured is the one of the venv whose python
-runs this file, so another worktree measures itself with::
+each host's 2 slots had a request in flight, from its first request to its last; the slots
+pass is the one it is judged on), and, for the edits, recall and precision from the changes
+the store recorded, with the kinds reported. ``--check`` exits 1 when a target of issue 13 is
+missed; ``--memory 100000`` measures RSS, startup and reload with that many watches instead;
+``--profile`` adds a py-spy breakdown of the worker's CPU. The ``editwatch`` measured is the
+one of the venv whose python runs this file, so another worktree measures itself with::
 
     cd /path/to/worktree && .venv/bin/python /path/to/bench/throughput.py --pages 500
 
