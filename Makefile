@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py --check
 	$(BIN)/python bench/schedule.py --sizes 100000
 	$(BIN)/python bench/web.py
+	$(BIN)/python -m bench.throughput
 
 # 2 workers x 2 processes + beat on PostgreSQL for 10 minutes, with kills (EDITWATCH_TEST_PG_URL).
 soak: $(STAMP)
