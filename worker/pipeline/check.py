@@ -284,7 +284,7 @@ def _process(
         lost = _lost(watch, current, article, page)
         if lost is not None:
             return lost
-    placed = identity.place(target.id, page, article, store)
+    placed = identity.place(target.id, page, article, store, address.keys)
     if placed.merged_into is not None:
         return _merged(watch, placed.merged_into)
     article = replace(article, canonical_url=identity.stored_address(placed, address, current))

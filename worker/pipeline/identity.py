@@ -56,9 +56,17 @@ def trusted_claim(claim: str, fetched: str) -> bool:
     return same_site and not is_front_of(claim, fetched)
 
 
-def place(watch_id: int, page: FetchResult, article: Article, store: Store) -> Placement:
-    """Rules 1 and 3: the article's address, merging with the watch that already holds it."""
+def place(
+    watch_id: int, page: FetchResult, article: Article, store: Store, held: frozenset[str]
+) -> Placement:
+    """Rules 1 and 3: the article's address, merging with the watch that already holds it.
+
+    ``held`` are the identity keys this (unmerged) watch holds: an address among them is its
+    own, with no look-up (most checks).
+    """
     address = claimed_address(page, article)
+    if identity_key(address) in held:
+        return Placement(address)
     owner = store.address_owner(address)
     if owner is None or owner == watch_id:
         return Placement(address)

@@ -33,6 +33,18 @@ def address_of(connection: Connection, watch_id: int) -> ArticleAddress:
     return ArticleAddress(row.canonical_url, row.merged_into)
 
 
+def keys_held(connection: Connection, watch_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+    """The identity keys each of ``watch_ids`` holds, in one query: a check whose article is at
+    an address its own watch holds needs no look-up of the address's owner."""
+    query = sa.select(watch_urls.c.watch_id, watch_urls.c.url_key).where(
+        watch_urls.c.watch_id.in_(list(watch_ids))
+    )
+    held: dict[int, set[str]] = {}
+    for watch_id, key in connection.execute(query):
+        held.setdefault(watch_id, set()).add(key)
+    return {watch_id: frozenset(keys) for watch_id, keys in held.items()}
+
+
 def owner_of(connection: Connection, key: str) -> int | None:
     """The watch following the article known by ``key``: merges are followed to the end."""
     owner: int | None = connection.scalar(

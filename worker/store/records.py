@@ -133,6 +133,7 @@ class ArticleAddress:
 
     canonical_url: str | None  # the current address; None until a check has read one
     merged_into: int | None  # the watch that follows this article instead, when merged
+    keys: frozenset[str] = frozenset()  # identity keys this watch holds (read with the batch)
 
 
 NO_ADDRESS = ArticleAddress(None, None)

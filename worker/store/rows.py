@@ -294,11 +294,11 @@ def version(row: Mapping[Any, Any]) -> Version:
     )
 
 
-def check_state(row: RowMapping) -> CheckState:
+def check_state(row: RowMapping, keys: frozenset[str] = frozenset()) -> CheckState:
     """A :class:`CheckState` from a watch row joined (outer) to its current version's columns
     labelled ``v_<name>``."""
     validators = Validators(etag=row["etag"], last_modified=row["last_modified"])
-    address = ArticleAddress(row["canonical_url"], row["merged_into"])
+    address = ArticleAddress(row["canonical_url"], row["merged_into"], keys)
     if row["v_id"] is None:
         return CheckState(None, validators, address)
     current = version({c.name: row[f"v_{c.name}"] for c in VERSION_COLUMNS})

@@ -445,8 +445,9 @@ class Store:
         found: dict[int, CheckState] = {}
         with self._read("reading check states") as connection:
             for chunk in _chunks(watch_ids):
+                keys = addresses.keys_held(connection, chunk)
                 for row in connection.execute(query.where(watches.c.id.in_(chunk))).mappings():
-                    found[row["id"]] = rows.check_state(row)
+                    found[row["id"]] = rows.check_state(row, keys.get(row["id"], frozenset()))
         return found
 
     def watch_states(self, watch_ids: Sequence[int]) -> dict[int, WatchState]:
