@@ -118,6 +118,20 @@ class Runtime:
             self._by_url = (self.generation, {t.watch.url: i for i, t in targets.items()})
         return self._by_url[1]
 
+    def close(self) -> None:
+        """Give everything back: the HTTP client, the limiter's async Redis links (parked
+        tasks on the loop close them when cancelled), the loop and the store."""
+        if self.client is not None:
+            self.loop.run_until_complete(self.client.aclose())
+            self.client = None
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
+        self.store.close()
+
     def context(self) -> pipeline.Context:
         """The pipeline context: one HTTP client per process, politeness shared via Redis."""
         if self.client is None:

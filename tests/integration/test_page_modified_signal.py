@@ -43,8 +43,6 @@ def runtime(
     saved, tasks._runtime = tasks._runtime, rt
     yield rt
     tasks._runtime = saved
-    if rt.client is not None:  # the worker's one HTTP client, opened by the first check
-        rt.loop.run_until_complete(rt.client.aclose())
     close(rt)
 
 

@@ -97,8 +97,7 @@ def runtime_for(config: Path, data: Path, client: redis.Redis) -> tasks.Runtime:
 
 
 def close(rt: tasks.Runtime) -> None:
-    rt.loop.close()
-    rt.store.close()
+    rt.close()
 
 
 def read_source(rt: tasks.Runtime, kind: str = "sitemap") -> CheckResult:
