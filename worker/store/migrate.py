@@ -25,6 +25,7 @@ checked (``PRAGMA foreign_key_check``) before the commit instead.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,16 +117,43 @@ def status_on(connection: Connection) -> SchemaStatus:
 
 
 def status(engine: Engine) -> SchemaStatus:
-    with _opening(engine), engine.connect() as connection:
+    with _opening(engine):
+        return _status_raw(engine)
+
+
+def _status_raw(engine: Engine) -> SchemaStatus:
+    with engine.connect() as connection:
         return status_on(connection)
 
 
+SQLITE_OPEN_ATTEMPTS = 5  # processes starting together on one new or old SQLite file
+
+
 def ensure_current(engine: Engine, *, auto_upgrade: bool = False) -> SchemaStatus:
-    """Make a new database, accept a current one, upgrade or refuse an old one (see module)."""
-    found = status(engine)
+    """Make a new database, accept a current one, upgrade or refuse an old one (see module).
+
+    On SQLite a process can be told "database is locked" at once, without the busy timeout's
+    wait, when its lock request would deadlock with another process creating or upgrading the
+    schema (SQLite's deadlock avoidance); it then tries again, a few times, after a pause.
+    """
+    for attempt in range(1, SQLITE_OPEN_ATTEMPTS + 1):
+        try:
+            return _ensure_current_once(engine, auto_upgrade)
+        except exc.OperationalError as error:
+            busy = engine.dialect.name == "sqlite" and "database is locked" in str(error)
+            if not busy or attempt == SQLITE_OPEN_ATTEMPTS:
+                raise open_error(engine, error) from error
+            time.sleep(0.2 * attempt)
+        except exc.SQLAlchemyError as error:
+            raise open_error(engine, error) from error
+    raise AssertionError("unreachable")
+
+
+def _ensure_current_once(engine: Engine, auto_upgrade: bool) -> SchemaStatus:
+    found = _status_raw(engine)
     if found.state == "current":
         return found
-    with _opening(engine), locked(engine) as connection:
+    with locked(engine) as connection:
         found = status_on(connection)  # another process may have acted while we waited
         if found.state == "empty":
             _create_fresh(connection)
@@ -133,7 +161,7 @@ def ensure_current(engine: Engine, *, auto_upgrade: bool = False) -> SchemaStatu
             _upgrade_on(connection, found)
         elif found.state != "current":
             raise SchemaOutOfDate(refusal(engine, found))
-    return status(engine)
+    return _status_raw(engine)
 
 
 def upgrade(engine: Engine) -> tuple[SchemaStatus, SchemaStatus]:
