@@ -22,8 +22,8 @@ def truncate_lines(lines: Sequence[str], max_length: int | None) -> str:
         if len(candidate) <= max_length:
             return candidate
     note = f"... {len(lines) - 1} more lines"
-    room = max(max_length - len(note) - 2, 0)
-    return f"{lines[0][:room]}{ELLIPSIS}\n{note}" if room else note[:max_length]
+    room = max(max_length - len(note) - 1, 0)
+    return f"{cut_text(lines[0], room)}\n{note}" if room > 1 else note[:max_length]
 
 
 # --- cutting without breaking a character -----------------------------------------------------

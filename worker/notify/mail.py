@@ -38,6 +38,7 @@ from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions, card_of, env_secret
 from worker.notify.message import html_page, text, title
 from worker.render import clean_text
+from worker.textutil import cut_text
 
 log = get_logger(__name__)
 
@@ -170,7 +171,7 @@ class EmailChannel:
         if "event" in payload or payload.get("digest"):  # no single change to describe
             template = "[editwatch] {title}"
         subject = " ".join(clean_text(template.format_map(values)).split())  # no header breaks
-        return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
+        return cut_text(subject, SUBJECT_LIMIT)
 
     def _connect(self) -> smtplib.SMTP:
         """An open session, TLS already on unless ``security: none``."""

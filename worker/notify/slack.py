@@ -28,6 +28,7 @@ from worker.notify.base import ChannelContext, ChannelOptions, URLOptions
 from worker.notify.http import post_json
 from worker.notify.message import markdown, title
 from worker.render import escape_slack
+from worker.textutil import cut_text
 
 SLACK_MARKDOWN_LIMIT = 12_000  # characters in one markdown block
 TITLE_LIMIT = 300  # the notification text; longer ones are cut by clients anyway
@@ -53,7 +54,7 @@ class SlackChannel:
         payload = notification.payload
         body = markdown(payload, max_length=self.options.max_length, flavor="slack")
         return {
-            "text": escape_slack(_cut(title(payload), TITLE_LIMIT)),
+            "text": escape_slack(cut_text(title(payload), TITLE_LIMIT)),
             "blocks": [{"type": "markdown", "text": body}],
         }
 
@@ -65,7 +66,3 @@ class SlackChannel:
             allow_private=self.context.allow_private_networks,
             user_agent=self.context.user_agent,
         )
-
-
-def _cut(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
