@@ -12,8 +12,16 @@ from selectolax.lexbor import LexborHTMLParser
 from bench.extraction import cold_caches
 from bench.scoring import HANDMADE_DIR, load_pages
 from worker.extract import _extract, extract_article
+from worker.extract.classes import class_words, hint_matcher, hint_pattern
 from worker.extract.media import with_media
-from worker.extract.rules import CAPTION_BOX_CLASSES, CAPTION_BOX_STEM
+from worker.extract.rules import (
+    CAPTION_BOX_CLASSES,
+    CAPTION_BOX_STEM,
+    STRONG_HINTS,
+    STRONG_TOKENS,
+    WEAK_HINTS,
+    WEAK_TOKENS,
+)
 from worker.models import Selectors
 from worker.textutil import alternation
 from worker.urls import clean_url, may_be_document_url
@@ -66,3 +74,27 @@ def test_a_pass_from_cold_caches_extracts_the_same() -> None:
     warm = extract_article(page.html, page.url)
     assert cold_caches() > 0
     assert extract_article(page.html, page.url) == warm
+
+
+_CLASS_WORD = st.sampled_from(
+    ["comment", "Comments", "has", "is", "open", "only", "related", "ad", "nav", "sr-only", "x"]
+)
+_CLASS_TOKEN = st.lists(_CLASS_WORD, min_size=1, max_size=4).flatmap(
+    lambda words: st.sampled_from("-_:.").map(lambda sep: sep.join(words))
+)
+
+
+@given(st.lists(st.one_of(_CLASS_TOKEN, st.text(alphabet="aBd-_ ", max_size=8)), max_size=6))
+def test_hint_test_skipping_the_state_pass_answers_as_the_full_class_words(
+    tokens: list[str],
+) -> None:
+    """A hint matcher that stops when the words still holding their state tokens show no hint
+    answers as searching the full :func:`class_words` does (dropping states only removes text)."""
+    classes = " ".join(tokens)
+    for hints, words in (
+        (STRONG_HINTS, STRONG_TOKENS),
+        ((*STRONG_HINTS, *WEAK_HINTS), (*STRONG_TOKENS, *WEAK_TOKENS)),
+    ):
+        matcher, pattern = hint_matcher(hints, words), hint_pattern(hints, words)
+        assert pattern is not None
+        assert matcher(classes) is (pattern.search(class_words(classes)) is not None)

@@ -34,15 +34,36 @@ _STATE_TOKEN = re.compile(
 def class_words(classes: str) -> str:
     """``"post-body hasComments is-open"`` -> ``"post-body"``: each token lower-cased with its
     words joined by ``-`` (``hasComments`` -> ``has-comments``), state tokens left out, tokens
-    apart by spaces. Three whole-string regex passes, each skipped when a plain string test
-    shows it would change nothing (no capital letter, no separator but single ``-``): a page
-    has thousands of distinct class strings, and most are already lower-case words."""
+    apart by spaces (see :func:`_stated_words` and :func:`_without_states`)."""
+    return _without_states(_stated_words(classes))
+
+
+def _stated_words(classes: str) -> str:
+    """The class string lower-cased, camelCase and separators written as ``-``, states kept.
+    Two regex passes, each skipped when a plain string test shows it would change nothing (no
+    capital letter, no separator but single ``-``): a page has thousands of distinct class
+    strings, and most are already lower-case words."""
     text = classes.lower()
     if text != classes:  # a capital letter somewhere: camelCase may need splitting
         text = _CAMEL.sub(r"\1-\2", classes).lower()
     if "_" in text or ":" in text or "." in text or "--" in text:
         text = _SPLIT.sub("-", text)
-    return _STATE_TOKEN.sub(" ", text)
+    return text
+
+
+def _without_states(words: str) -> str:
+    return _STATE_TOKEN.sub(" ", words)
+
+
+def hint_pattern(hints: Iterable[str], tokens: Iterable[str] = ()) -> re.Pattern[str] | None:
+    """The one pattern :func:`hint_matcher` searches :func:`class_words` for (None for no
+    words): each hint starts a word, each token is a whole word."""
+    starts = alternation("-".join(w for w in _SPLIT.split(h.lower()) if w) for h in hints)
+    whole = alternation(word.lower() for word in tokens)
+    parts = [starts] if starts else []
+    if whole:
+        parts.append(f"{whole}(?![a-z0-9])")
+    return re.compile(f"(?<![a-z0-9])(?:{'|'.join(parts)})") if parts else None
 
 
 def hint_matcher(
@@ -52,18 +73,21 @@ def hint_matcher(
     last word may go on: ``comment`` ~ ``commentlist``), whole-word tokens (``ad``) and whole
     class names (``sr-only``, matched before state tokens are dropped). One compiled pattern,
     and a cache: page builders repeat the same long class strings hundreds of times a page."""
-    starts = alternation("-".join(w for w in _SPLIT.split(h.lower()) if w) for h in hints)
-    whole = alternation(word.lower() for word in tokens)
-    parts = [starts] if starts else []
-    if whole:
-        parts.append(f"{whole}(?![a-z0-9])")
-    pattern = re.compile(f"(?<![a-z0-9])(?:{'|'.join(parts)})") if parts else None
+    pattern = hint_pattern(hints, tokens)
     names = frozenset(name.lower() for name in classes_)
 
     @lru_cache(maxsize=16384)
     def hinted(classes: str) -> bool:
         if names and not names.isdisjoint(classes.lower().split()):
             return True
-        return pattern is not None and pattern.search(class_words(classes)) is not None
+        if pattern is None:
+            return False
+        # Dropping state tokens only removes text, so a hint missing from the words with their
+        # states is missing without them: most class strings end here, before the state pass
+        # (the costliest of the three) runs at all.
+        words = _stated_words(classes)
+        if pattern.search(words) is None:
+            return False
+        return pattern.search(_without_states(words)) is not None
 
     return hinted
