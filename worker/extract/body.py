@@ -168,8 +168,10 @@ class _Walk:
     def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan) -> _Walk:
         return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts, scan.fields)
 
-    def holds_text(self, node: LexborNode) -> bool:
-        size = self.credit.get(node.mem_id, 0)
+    def holds_text(self, key: int) -> bool:
+        """Does the element with this ``mem_id`` hold real paragraph text (kept even when its
+        classes call it chrome)?"""
+        size = self.credit.get(key, 0)
         return size >= KEEP_CHARS or size >= KEEP_SHARE * self.winner_credit
 
     def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
@@ -229,20 +231,20 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             inline.append(text)
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
-        if inline and tag not in SKIP_IN_BODY:
+        if tag in SKIP_IN_BODY:  # skipped elements (images, scripts) do not end an inline run
+            if tag == "figure":
+                _figure_table(child, walk, out)
+            continue
+        if inline:
             _flush(inline, linked, out)
             inline, linked = [], 0
-        if tag == "figure":
-            _figure_table(child, walk, out)
-            continue
-        if tag in SKIP_IN_BODY:
-            continue
-        if tag != "p" and not walk.holds_text(child) and is_boilerplate(child, tag=tag):
+        key = child.mem_id
+        if tag != "p" and not walk.holds_text(key) and is_boilerplate(child, tag=tag):
             continue  # a chrome container; single paragraphs are judged by their text
-        if child.mem_id in walk.fields:
+        if key in walk.fields:
             continue  # a byline, a dateline or a short caption: a field of its own
         if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
-            text = walk.texts.get(child.mem_id) or _leaf_text(child, tag)
+            text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
         elif tag == "tr" and (row := _row_text(child)) is not None:

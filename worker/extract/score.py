@@ -215,8 +215,11 @@ def _credit(
     clean: dict[int, int] = {}
     for node in paragraphs:
         own = node.mem_id
-        if node.tag in FALLBACK_TAGS:
+        bare = node.tag in FALLBACK_TAGS
+        if bare:
             text = _own_text(node)
+        elif (known := texts.get(own)) is not None:
+            text = known  # a second vote (the fallback, or only the JSON-LD's paragraphs)
         else:
             text = texts[own] = node.text(deep=True)
         size = len(text.strip())
@@ -226,7 +229,7 @@ def _credit(
         if size < MIN_PARAGRAPH_CHARS:
             continue
         # A bare text container (``<td>`` text between ``<br>``s) is the container itself.
-        parent = node if node.tag in FALLBACK_TAGS else node.parent
+        parent = node if bare else node.parent
         if parent is None:
             continue
         key = ancestry.register(parent)
