@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
@@ -178,7 +179,10 @@ def _extends(longer: str, shorter: str) -> bool:
     return TITLE_SEPARATORS.match(longer, len(shorter)) is not None
 
 
+@lru_cache(maxsize=1024)
 def _title_key(title: str) -> str:
+    """The title compared as words (NFKC, folded case); cached, since a page's few titles and
+    headings are compared with each other and with the site's names several times over."""
     return normalize_text(title).casefold()
 
 

@@ -131,7 +131,8 @@ MIN_PARAGRAPH_CHARS = 40
 # CJK ideographs, kana and Hangul carry about two Latin characters' worth of text each: scoring
 # counts them this many times (see ``score.reading_size``).
 WIDE_CHAR_WEIGHT = 2
-WIDE_CHARS = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+WIDE_CHARS_FROM = "\u2e80"  # the first of them: a text whose largest character is below has none
+WIDE_CHARS = re.compile(f"[{WIDE_CHARS_FROM}-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 MAX_PARAGRAPH_LINK_DENSITY = 0.5  # while scoring containers
 MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph

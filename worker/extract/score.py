@@ -41,6 +41,7 @@ from worker.extract.rules import (
     WEAK_TOKENS,
     WIDE_CHAR_WEIGHT,
     WIDE_CHARS,
+    WIDE_CHARS_FROM,
     WINNER_SHARE,
 )
 from worker.extract.signals import Scan
@@ -249,8 +250,8 @@ def reading_size(text: str, size: int) -> int:
     """A paragraph's length in Latin-text characters: a CJK character says about what two
     Latin ones do, so a 20-character Chinese sentence weighs like a 40-character English one
     (unweighted, a Chinese article of short paragraphs had no paragraph long enough to vote)."""
-    if text.isascii():
-        return size  # the common case, decided at C speed
+    if text.isascii() or max(text) < WIDE_CHARS_FROM:
+        return size  # the common cases (no wide character at all), decided at C speed
     return size + (WIDE_CHAR_WEIGHT - 1) * len(WIDE_CHARS.findall(text))
 
 
