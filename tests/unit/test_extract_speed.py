@@ -17,6 +17,8 @@ from worker.extract.media import with_media
 from worker.extract.rules import (
     CAPTION_BOX_CLASSES,
     CAPTION_BOX_STEM,
+    DOM_META_STEMS,
+    DOM_META_WORDS,
     STRONG_HINTS,
     STRONG_TOKENS,
     WEAK_HINTS,
@@ -98,3 +100,12 @@ def test_hint_test_skipping_the_state_pass_answers_as_the_full_class_words(
         matcher, pattern = hint_matcher(hints, words), hint_pattern(hints, words)
         assert pattern is not None
         assert matcher(classes) is (pattern.search(class_words(classes)) is not None)
+
+
+def test_every_role_word_holds_a_role_stem() -> None:
+    """The scan answers a class string holding none of DOM_META_STEMS without running the
+    role pattern: that is only right if every word the pattern can match holds a stem."""
+    source = re.sub(r"\(\?P<\w+>|\(\?<?[!=][^)]*\)|\[[^\]]*\]", " ", DOM_META_WORDS.pattern)
+    words = re.findall(r"[a-z][a-z-]*[a-z]", source.replace("\\-", "-"))  # re.escape'd names
+    assert "wp-caption-text" in words and "reading-time" in words and "sr-only" in words
+    assert [word for word in words if not any(stem in word for stem in DOM_META_STEMS)] == []

@@ -56,6 +56,12 @@ DOM_META_WORDS = re.compile(
     r"|(?P<dateline>dateline|timestamp|publish-date|pub-date|post-date|entry-date|article-date"
     r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
+# Every word DOM_META_WORDS can match holds one of these stems: class strings without any (nine
+# in ten) are answered by this one plain search instead of the five-role pattern's lookarounds.
+DOM_META_STEMS = _words(
+    "caption standfirst subhead subtitle dek byline author hid d-none sr-only screen-reader",
+    "invisible offscreen dateline timestamp -date posted-on -meta -time",
+)
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
 FIELD_ROLES = frozenset(_words("byline dateline caption"))

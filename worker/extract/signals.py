@@ -11,6 +11,7 @@ are skipped while iterating, and class-word checks are cached per distinct class
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +24,7 @@ from worker.extract.rules import (
     ARTICLE_TYPES,
     AUTHOR_LEVELS,
     CAPTION_BOX_CLASSES,
+    DOM_META_STEMS,
     DOM_META_WORDS,
     FIELD_ROLES,
     LINK_ANCESTOR_LEVELS,
@@ -34,6 +36,7 @@ from worker.extract.rules import (
 )
 from worker.extract.text import clean_text, node_text, repair, unescape_leftover
 from worker.models import Selectors
+from worker.textutil import alternation
 
 CAPTION_BOX_TAGS = frozenset({"div", "span"})
 
@@ -228,9 +231,15 @@ def _class_role(node: LexborNode) -> str | None:
     return _role_of_words(words) if words else None
 
 
+_DOM_META_STEM = re.compile(alternation(DOM_META_STEMS))
+
+
 @lru_cache(maxsize=4096)
 def _role_of_words(words: str) -> str | None:
-    match = DOM_META_WORDS.search(words.lower())
+    lowered = words.lower()
+    if _DOM_META_STEM.search(lowered) is None:
+        return None  # no role word can be there (see DOM_META_STEMS)
+    match = DOM_META_WORDS.search(lowered)
     return match.lastgroup if match else None
 
 
