@@ -30,11 +30,11 @@ _STATE_TOKEN = re.compile(
 )
 
 
-@lru_cache(maxsize=16384)
 def class_words(classes: str) -> str:
     """``"post-body hasComments is-open"`` -> ``"post-body"``: each token lower-cased with its
     words joined by ``-`` (``hasComments`` -> ``has-comments``), state tokens left out, tokens
-    apart by spaces (see :func:`_stated_words` and :func:`_without_states`)."""
+    apart by spaces (see :func:`_stated_words` and :func:`_without_states`). The hint test
+    searches this (and, first, the words with their states: see :func:`hint_matcher`)."""
     return _without_states(_stated_words(classes))
 
 
