@@ -3,6 +3,7 @@ benchmark against trafilatura (bench/extraction.py) must not change a single ext
 
 from __future__ import annotations
 
+import random
 import re
 
 from hypothesis import given
@@ -15,6 +16,8 @@ from worker.extract import _extract, extract_article
 from worker.extract.classes import class_words, hint_matcher, hint_pattern
 from worker.extract.media import with_media
 from worker.extract.rules import (
+    BOILERPLATE_LINES,
+    BOILERPLATE_LINES_LOWER,
     CAPTION_BOX_CLASSES,
     CAPTION_BOX_STEM,
     DOM_META_STEMS,
@@ -109,3 +112,38 @@ def test_every_role_word_holds_a_role_stem() -> None:
     words = re.findall(r"[a-z][a-z-]*[a-z]", source.replace("\\-", "-"))  # re.escape'd names
     assert "wp-caption-text" in words and "reading-time" in words and "sr-only" in words
     assert [word for word in words if not any(stem in word for stem in DOM_META_STEMS)] == []
+
+
+_CHROME_PIECE = st.sampled_from(
+    [*sorted(set(re.findall(r"[a-z]+", BOILERPLATE_LINES.pattern))), " ", ":", "-", "(", "1"]
+)
+_CHROME_LINE = st.one_of(
+    st.sampled_from(
+        [
+            "Read more",
+            "Advertisement",
+            "Sign up for our newsletter today!",
+            "Photo: AFP",
+            "(Photo by Jane Doe)",
+            "Image 3 of 12",
+            "(c) 2024 Example News. All rights reserved.",
+            "ala/dpa",
+            "Share this article",
+            "Related: Another story",
+        ]
+    ),
+    st.lists(_CHROME_PIECE, max_size=12).map("".join),
+)
+
+
+@given(_CHROME_LINE, st.randoms(use_true_random=False))
+def test_ascii_chrome_lines_match_lower_cased_as_they_match_ignoring_case(
+    line: str, rng: random.Random
+) -> None:
+    """Short ASCII lines are matched lower-cased against the case-sensitive copy of
+    BOILERPLATE_LINES: that answers as the case-insensitive pattern does on the line itself,
+    because every letter the patterns spell is lower case."""
+    assert re.search(r"(?<!\\)[A-Z]", BOILERPLATE_LINES.pattern) is None
+    line = "".join(char.upper() if rng.random() < 0.3 else char for char in line)
+    expected = BOILERPLATE_LINES.match(line) is not None
+    assert (BOILERPLATE_LINES_LOWER.match(line.lower()) is not None) is expected

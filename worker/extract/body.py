@@ -22,6 +22,7 @@ from worker.extract.rules import (
     BOILERPLATE_INSIDE,
     BOILERPLATE_INSIDE_MARKERS,
     BOILERPLATE_LINES,
+    BOILERPLATE_LINES_LOWER,
     BOILERPLATE_TAGS,
     CAPTION_REACH,
     DATE_LINES,
@@ -366,7 +367,7 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     starts_like_chrome = (
         first in BOILERPLATE_FIRST_WORDS or not first[:1].isalnum() or "/" in text[2:5]
     )  # the slash: reporters' initials before an agency (``ala/dpa``)
-    if starts_like_chrome and BOILERPLATE_LINES.match(text) is not None:
+    if starts_like_chrome and _is_boilerplate_line(text, lowered):
         return True
     if max(text[:4]) >= SCRIPT_CHROME_FROM and SCRIPT_CHROME_LINES.match(text) is not None:
         return True  # the same chrome in Cyrillic, CJK or Hangul
@@ -374,6 +375,13 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
     return False
+
+
+def _is_boilerplate_line(text: str, lowered: str) -> bool:
+    """BOILERPLATE_LINES, matched without case folding on an ASCII line (the common case)."""
+    if text.isascii():
+        return BOILERPLATE_LINES_LOWER.match(lowered) is not None
+    return BOILERPLATE_LINES.match(text) is not None
 
 
 def _ld_body_text(article_body: str) -> str:
