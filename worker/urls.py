@@ -104,6 +104,9 @@ _DOCUMENT_HINT_LOWER = re.compile(_DOCUMENT_HINT_WORDS)
 _ASSET_NOISE = NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS
 _WEB_SCHEMES = frozenset({"http", "https"})  # urlsplit lower-cases the scheme
 _UNSAFE_URL_CHARACTERS = str.maketrans("", "", "\t\r\n")  # urlsplit drops them anywhere
+# What keeps an absolute address off the string-only path of ``clean_url``: a query, path
+# parameters, characters urlsplit removes, IPv6 brackets it validates.
+_NOT_PLAIN = re.compile(r"[?;\t\r\n\[\]]")
 
 
 @lru_cache(maxsize=8192)
@@ -113,11 +116,36 @@ def clean_url(href: str, base: str = "") -> str:
     Returns "" for links that go nowhere (``javascript:``, ``#top``, empty) and for hrefs no
     URL parser accepts (``http://[x``): a page's one malformed link must not stop its extraction.
     """
+    if plain := _plain_web_url(href):
+        return plain
     parts = _resolved(href, base)
     if parts is None:
         return ""
     query = _keep_params(parts.query, NOISE_PARAMS, generated=CACHE_PARAMS)
     return _unsplit(parts, query)
+
+
+def _plain_web_url(href: str) -> str:
+    """The cleaned form of an absolute ``http(s)`` address with no query, path parameter or
+    character the URL parser treats specially, worked out by string tests alone; "" for any
+    other ``href`` (the parser decides those). Most links and images on a page are such
+    addresses: for them splitting, resolving and joining again only lower-cases the host,
+    drops the fragment and gives an empty path its ``/``."""
+    href = href.strip()
+    if href.startswith("https://"):
+        start = 8
+    elif href.startswith("http://"):
+        start = 7
+    else:
+        return ""
+    href = href.partition("#")[0]
+    if not href.isascii() or _NOT_PLAIN.search(href) is not None:
+        return ""  # non-ASCII hosts are normalized and brackets checked by the parser
+    end = href.find("/", start)
+    host = href[start:] if end < 0 else href[start:end]
+    if not host:
+        return ""  # ``http:///path`` has no host: it is resolved against the page
+    return href[:start] + host.lower() + (href[end:] if end >= 0 else "/")
 
 
 def _resolved(href: str, base: str) -> SplitResult | None:
@@ -148,6 +176,8 @@ def clean_image_url(src: str, base: str = "") -> str:
     One pass when the address has a host (its path then starts with ``/``, so splitting the
     cleaned URL again gives back the same parts): the parameters :func:`clean_url` keeps are
     read back unchanged, so dropping both kinds at once is the same as dropping them in turn."""
+    if plain := _plain_web_url(src):
+        return plain  # no query: no rendition parameter to drop either
     parts = _resolved(src, base)
     if parts is None:
         return ""

@@ -8,6 +8,9 @@ from hypothesis import strategies as st
 
 from worker.extract import extract_article
 from worker.urls import (
+    _plain_web_url,
+    _resolved,
+    _unsplit,
     clean_asset_url,
     clean_image_url,
     clean_url,
@@ -152,6 +155,34 @@ def test_document_prefilter_never_misses_a_document(href: str, base: str) -> Non
 def test_document_prefilter_lets_ordinary_links_go(href: str) -> None:
     """Ordinary page links are ruled out without resolving them (that is the speed-up)."""
     assert not may_be_document_url(href, BASE)
+
+
+@given(
+    st.sampled_from(["http://", "https://", " https://", "HTTP://"]),
+    st.text(alphabet="aZ09.-:@%/#?;[] \t\n\x00\x1f\u00e9", max_size=24),
+)
+def test_plain_addresses_skip_the_parser_with_its_answer(scheme: str, rest: str) -> None:
+    """The string-only path of clean_url, when it answers, says what splitting and joining
+    the address says (a query or path parameters would be cleaned: those never take it)."""
+    href = scheme + rest
+    if plain := _plain_web_url(href):
+        parts = _resolved(href, BASE)
+        assert parts is not None and not parts.query
+        assert plain == _unsplit(parts, "")
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("https://Example.COM", "https://example.com/"),
+        ("http://Example.com/A/B#top", "http://example.com/A/B"),
+        ("https://example.com#a?b", "https://example.com/"),
+        ("https://Example.com/a?utm_source=x#b", "https://example.com/a"),
+    ],
+)
+def test_absolute_addresses_lose_fragment_and_host_case(href: str, expected: str) -> None:
+    assert clean_url(href, BASE) == expected
+    assert clean_image_url(href, BASE) == expected
 
 
 def test_file_name_is_the_last_segment() -> None:
