@@ -266,7 +266,12 @@ def _hints_document(url: str) -> bool:
 
 
 def is_document_url(url: str) -> bool:
-    """Does the URL point at a file or a dataset (by extension or a download-ish path)?"""
+    """Does the URL point at a file or a dataset (by extension or a download-ish path)?
+
+    Most URLs hold none of the words either test looks for: the cached hint test says so
+    without splitting the URL (it looks at more than the path, so it can only say "maybe")."""
+    if not _hints_document(url):
+        return False
     path = urlsplit(url).path
     extension = posixpath.splitext(path)[1].lstrip(".").lower()
     return extension in DOCUMENT_EXTENSIONS or DOCUMENT_PATH_WORDS.search(path) is not None
