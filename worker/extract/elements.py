@@ -158,13 +158,27 @@ def _image_source(attrs: Mapping[str, str | None], base: str) -> str:
     """The real source of a possibly lazy-loaded image: data-src, src, or srcset's first."""
     for name in IMAGE_SOURCE_ATTRIBUTES:
         value = (attrs.get(name) or "").strip()
-        if value and not PLACEHOLDER_IMAGE.search(value):
+        if value and not _is_placeholder(value):
             return clean_image_url(value, base)
     for name in IMAGE_SRCSET_ATTRIBUTES:
         first = (attrs.get(name) or "").strip().split(",")[0].split()
-        if first and not PLACEHOLDER_IMAGE.search(first[0]):
+        if first and not _is_placeholder(first[0]):
             return clean_image_url(first[0], base)
     return ""
+
+
+def _is_placeholder(src: str) -> bool:
+    """Does ``PLACEHOLDER_IMAGE`` match? Asked of the regex only when a plain string test
+    leaves it possible (a ``data:`` URI, a GIF, PNG or SVG name): photos are mostly JPEG or
+    WebP, and searching a long address for seven words at every position is most of an
+    image's cost. Only ASCII is tested so: a case-blind regex also lets ``\u017f`` be an s."""
+    if src.isascii():
+        lower = src.lower()  # the file kinds below are those PLACEHOLDER_IMAGE names
+        if not lower.startswith("data:") and not (
+            ".gif" in lower or ".png" in lower or ".svg" in lower
+        ):
+            return False
+    return PLACEHOLDER_IMAGE.search(src) is not None
 
 
 def _teaser(node: LexborNode, base: str) -> bool:
