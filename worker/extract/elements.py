@@ -7,6 +7,7 @@ placeholders and ad frames are left out here, once. The data lives in ``page_rul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -46,6 +47,9 @@ from worker.urls import (
 # The attribute names as sets: most elements have none of them, and a set says so in one step.
 _HIDDEN_NAMES = frozenset(HIDDEN_ATTRIBUTES)
 _LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
+# Case-blind patterns of lower-case ASCII words, for ASCII text lower-cased first.
+_DOCUMENT_LINK_TEXT_LOWER = re.compile(DOCUMENT_LINK_TEXT.pattern)
+_PLACEHOLDER_IMAGE_LOWER = re.compile(PLACEHOLDER_IMAGE.pattern)
 
 
 def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link | None:
@@ -59,7 +63,7 @@ def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link |
     if not target or same_page(target, base):
         return None
     label = _link_label(node)
-    document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
+    document = is_document_url(target) or _names_document(label)
     document = document or attrs.get("download") is not None
     return Link(href=target, text=label, paragraph=paragraph, document=document)
 
@@ -71,7 +75,17 @@ def may_be_document_link(node: LexborNode, base: str) -> bool:
     attrs = node.attributes
     if attrs.get("download") is not None or may_be_document_url(attrs.get("href") or "", base):
         return True
-    return DOCUMENT_LINK_TEXT.search(_link_label(node)) is not None
+    return _names_document(_link_label(node))
+
+
+def _names_document(label: str) -> bool:
+    """Does the link text announce a file (``DOCUMENT_LINK_TEXT``)? ASCII text is lower-cased
+    and searched case-sensitively, twice as fast as a case-blind search (the pattern is
+    lower-case ASCII: only other text can hold letters such as U+212A KELVIN SIGN that a
+    case-blind ``k`` matches)."""
+    if label.isascii():
+        return _DOCUMENT_LINK_TEXT_LOWER.search(label.lower()) is not None
+    return DOCUMENT_LINK_TEXT.search(label) is not None
 
 
 def _link_label(node: LexborNode) -> str:
@@ -178,6 +192,7 @@ def _is_placeholder(src: str) -> bool:
             ".gif" in lower or ".png" in lower or ".svg" in lower
         ):
             return False
+        return _PLACEHOLDER_IMAGE_LOWER.search(lower) is not None
     return PLACEHOLDER_IMAGE.search(src) is not None
 
 
