@@ -32,6 +32,7 @@ from worker.extract.page_rules import (
     SHARE_MAILTO,
     SOCIAL_EMBED_ATTRIBUTES,
     SOCIAL_EMBED_CLASSES,
+    SOCIAL_EMBED_TAGS,
     TEASER_LINK_REACH,
 )
 from worker.extract.text import clean_text, repair
@@ -232,7 +233,7 @@ def embed_source(node: LexborNode, tag: str, base: str) -> str | None:
         source = node.css_first("source[src]")
         raw = attrs.get("src") or (source.attributes.get("src") if source is not None else "")
         return clean_asset_url(raw or attrs.get("poster") or f"<{tag}>", base)
-    if tag in ("blockquote", "div") and _social_class(node):
+    if tag in SOCIAL_EMBED_TAGS and _social_class(node):
         for name in SOCIAL_EMBED_ATTRIBUTES:
             if value := attrs.get(name):
                 return clean_url(value, base)
