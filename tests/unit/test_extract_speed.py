@@ -14,7 +14,12 @@ from bench.scoring import HANDMADE_DIR, load_pages
 from worker.extract import _extract, extract_article
 from worker.extract.elements import image_of, link_of
 from worker.extract.media import with_media
-from worker.extract.page_rules import DOCUMENT_LINK_TEXT, PLACEHOLDER_IMAGE
+from worker.extract.page_rules import (
+    DOCUMENT_LINK_TEXT,
+    PLACEHOLDER_IMAGE,
+    SHARE_LINK,
+    SHARE_MAILTO,
+)
 from worker.extract.rules import CAPTION_BOX_CLASSES, CAPTION_BOX_STEM
 from worker.models import Selectors
 from worker.textutil import alternation
@@ -73,23 +78,27 @@ def test_a_pass_from_cold_caches_extracts_the_same() -> None:
 def test_patterns_searched_in_lower_cased_text_are_lower_case_ascii() -> None:
     """ASCII link texts and image sources are lower-cased and searched case-sensitively;
     an upper-case letter or escape (``\\S``) added to one of these patterns would then miss."""
-    for pattern in (DOCUMENT_LINK_TEXT, PLACEHOLDER_IMAGE):
+    for pattern in (DOCUMENT_LINK_TEXT, PLACEHOLDER_IMAGE, SHARE_LINK, SHARE_MAILTO):
         assert pattern.flags & re.IGNORECASE
         assert pattern.pattern.isascii()
         assert pattern.pattern == pattern.pattern.lower()
 
 
 def test_lower_cased_searches_find_what_the_case_blind_ones_find() -> None:
-    """A document link's text and a placeholder's name are found in any case and script."""
+    """A document link's text, a share link and a placeholder's name are found in any case
+    and script."""
     html = (
         '<a href="/r">Download the Annual REPORT (PDF, 2 MB)</a>'
         '<a href="/s">Open the 12 \u212aB list</a><a href="/t">Read more</a>'
+        '<a href="HTTPS://WWW.LinkedIn.com/shareArticle?u=1">Share</a>'
+        '<a href="MAILTO:?Subject=x">Mail</a><a href="https://lin\u212aedin.com/sharing">Post</a>'
         '<img src="https://x.org/Spacer.GIF"><img src="data:image/png;base64,AAAA">'
         '<img src="https://x.org/img/photo.jpg"><img src="https://x.org/\u017fpacer.gif">'
     )
     tree = LexborHTMLParser(html)
     links = [link_of(node, "https://x.org/page") for node in tree.css("a")]
-    assert [link.document for link in links if link is not None] == [True, True, False]
+    documents = [link.document if link is not None else None for link in links]
+    assert documents == [True, True, False, None, None, None]  # share links are no links
     images = [image_of(node, "https://x.org/page") for node in tree.css("img")]
     assert [image.src if image else None for image in images] == [
         None,

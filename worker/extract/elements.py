@@ -51,6 +51,8 @@ _LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
 # Case-blind patterns of lower-case ASCII words, for ASCII text lower-cased first.
 _DOCUMENT_LINK_TEXT_LOWER = re.compile(DOCUMENT_LINK_TEXT.pattern)
 _PLACEHOLDER_IMAGE_LOWER = re.compile(PLACEHOLDER_IMAGE.pattern)
+_SHARE_LINK_LOWER = re.compile(SHARE_LINK.pattern)
+_SHARE_MAILTO_LOWER = re.compile(SHARE_MAILTO.pattern)
 
 
 def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link | None:
@@ -58,7 +60,7 @@ def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link |
     None for share buttons, dead links and links to the page."""
     attrs = node.attributes  # read once: each read builds a new dict
     href = (attrs.get("href") or "").strip()
-    if SHARE_LINK.match(href) or SHARE_MAILTO.match(href):
+    if _is_share(href):
         return None
     target = clean_url(href, base)
     if not target or same_page(target, base):
@@ -67,6 +69,17 @@ def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link |
     document = is_document_url(target) or _names_document(label)
     document = document or attrs.get("download") is not None
     return Link(href=target, text=label, paragraph=paragraph, document=document)
+
+
+def _is_share(href: str) -> bool:
+    """A share button or a "mail this" link (``SHARE_LINK``, ``SHARE_MAILTO``), asked as
+    :func:`_names_document` asks its pattern: case-sensitively of lower-cased ASCII."""
+    if href.isascii():
+        lower = href.lower()
+        return _SHARE_LINK_LOWER.match(lower) is not None or (
+            _SHARE_MAILTO_LOWER.match(lower) is not None
+        )
+    return SHARE_LINK.match(href) is not None or SHARE_MAILTO.match(href) is not None
 
 
 def may_be_document_link(node: LexborNode, base: str) -> bool:
