@@ -48,6 +48,7 @@ from worker.urls import (
 # The attribute names as sets: most elements have none of them, and a set says so in one step.
 _HIDDEN_NAMES = frozenset(HIDDEN_ATTRIBUTES)
 _LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
+_FLAG_NAMES = _HIDDEN_NAMES | _LIVE_NAMES | {"style", "role"}  # all that _flagged reads
 # Case-blind patterns of lower-case ASCII words, for ASCII text lower-cased first.
 _DOCUMENT_LINK_TEXT_LOWER = re.compile(DOCUMENT_LINK_TEXT.pattern)
 _PLACEHOLDER_IMAGE_LOWER = re.compile(PLACEHOLDER_IMAGE.pattern)
@@ -136,6 +137,14 @@ def is_chrome_element(node: LexborNode) -> bool:
     attrs = node.attributes
     if not attrs:
         return False
+    if not _FLAG_NAMES.isdisjoint(attrs) and _flagged(attrs):
+        return True
+    return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+
+
+def _flagged(attrs: Mapping[str, str | None]) -> bool:
+    """Hidden, live-updating or a chrome role, by the attributes (``attrs``) that say so.
+    Most elements carry none of them: the caller asks one set test before this."""
     if not _HIDDEN_NAMES.isdisjoint(attrs) and any(
         attrs.get(name, "false") != "false" for name in HIDDEN_ATTRIBUTES
     ):
@@ -144,9 +153,7 @@ def is_chrome_element(node: LexborNode) -> bool:
         return True
     if (role := attrs.get("role")) and role.lower() in CHROME_ROLES:
         return True
-    if not _LIVE_NAMES.isdisjoint(attrs):
-        return True
-    return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+    return not _LIVE_NAMES.isdisjoint(attrs)
 
 
 @lru_cache(maxsize=4096)
