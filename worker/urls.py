@@ -104,6 +104,9 @@ _DOCUMENT_HINT_LOWER = re.compile(_DOCUMENT_HINT_WORDS)
 _ASSET_NOISE = NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS
 _WEB_SCHEMES = frozenset({"http", "https"})  # urlsplit lower-cases the scheme
 _UNSAFE_URL_CHARACTERS = str.maketrans("", "", "\t\r\n")  # urlsplit drops them anywhere
+# What keeps an absolute address off the string-only path of ``clean_url``: path parameters,
+# characters urlsplit removes, IPv6 brackets it validates.
+_NOT_PLAIN = re.compile(r"[;\t\r\n\[\]]")
 
 
 @lru_cache(maxsize=8192)
@@ -113,11 +116,57 @@ def clean_url(href: str, base: str = "") -> str:
     Returns "" for links that go nowhere (``javascript:``, ``#top``, empty) and for hrefs no
     URL parser accepts (``http://[x``): a page's one malformed link must not stop its extraction.
     """
+    if plain := _plain_web_url(href, NOISE_PARAMS, CACHE_PARAMS):
+        return plain
     parts = _resolved(href, base)
     if parts is None:
         return ""
     query = _keep_params(parts.query, NOISE_PARAMS, generated=CACHE_PARAMS)
     return _unsplit(parts, query)
+
+
+def _plain_web_url(
+    href: str, noise: frozenset[str], generated: frozenset[str] = frozenset()
+) -> str:
+    """The cleaned form of an absolute ``http(s)`` address whose query, if any, holds only
+    parameters :func:`_keep_params` drops (``noise``, ``generated``), worked out by string
+    tests alone; "" for any other ``href`` (the parser decides those). Most links and images
+    on a page are such addresses: for them splitting, resolving and joining again only
+    lower-cases the host, drops the fragment and the query and gives an empty path its ``/``."""
+    href = href.strip()
+    if href.startswith("https://"):
+        start = 8
+    elif href.startswith("http://"):
+        start = 7
+    else:
+        return ""
+    href = href.partition("#")[0]
+    if not href.isascii() or _NOT_PLAIN.search(href) is not None:
+        return ""  # non-ASCII hosts are normalized and brackets checked by the parser
+    href, _, query = href.partition("?")
+    if query and not _drops_every_param(query, noise, generated):
+        return ""
+    end = href.find("/", start)
+    host = href[start:] if end < 0 else href[start:end]
+    if not host:
+        return ""  # ``http:///path`` has no host: it is resolved against the page
+    return href[:start] + host.lower() + (href[end:] if end >= 0 else "/")
+
+
+def _drops_every_param(query: str, noise: frozenset[str], generated: frozenset[str]) -> bool:
+    """Would :func:`_keep_params` leave nothing of ``query``? Read the way ``parse_qsl`` reads
+    it (``&``-separated, a name without ``=`` has an empty value), which is the text as
+    written when no ``%`` or ``+`` asks for decoding (else the answer is no: the parser
+    decides)."""
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        if "%" in piece or "+" in piece:
+            return False
+        key, _, value = piece.partition("=")
+        if not _is_noise_param(key.lower(), value, noise, generated):
+            return False
+    return True
 
 
 def _resolved(href: str, base: str) -> SplitResult | None:
@@ -148,6 +197,8 @@ def clean_image_url(src: str, base: str = "") -> str:
     One pass when the address has a host (its path then starts with ``/``, so splitting the
     cleaned URL again gives back the same parts): the parameters :func:`clean_url` keeps are
     read back unchanged, so dropping both kinds at once is the same as dropping them in turn."""
+    if plain := _plain_web_url(src, _ASSET_NOISE):
+        return plain
     parts = _resolved(src, base)
     if parts is None:
         return ""
@@ -236,7 +287,12 @@ def _hints_document(url: str) -> bool:
 
 
 def is_document_url(url: str) -> bool:
-    """Does the URL point at a file or a dataset (by extension or a download-ish path)?"""
+    """Does the URL point at a file or a dataset (by extension or a download-ish path)?
+
+    Most URLs hold none of the words either test looks for: the cached hint test says so
+    without splitting the URL (it looks at more than the path, so it can only say "maybe")."""
+    if not _hints_document(url):
+        return False
     path = urlsplit(url).path
     extension = posixpath.splitext(path)[1].lstrip(".").lower()
     return extension in DOCUMENT_EXTENSIONS or DOCUMENT_PATH_WORDS.search(path) is not None

@@ -14,7 +14,14 @@ from bench.extraction import cold_caches
 from bench.scoring import HANDMADE_DIR, load_pages
 from worker.extract import _extract, extract_article
 from worker.extract.classes import class_words, hint_matcher, hint_pattern
+from worker.extract.elements import image_of, link_of
 from worker.extract.media import with_media
+from worker.extract.page_rules import (
+    DOCUMENT_LINK_TEXT,
+    PLACEHOLDER_IMAGE,
+    SHARE_LINK,
+    SHARE_MAILTO,
+)
 from worker.extract.rules import (
     BOILERPLATE_LINES,
     BOILERPLATE_LINES_LOWER,
@@ -147,3 +154,36 @@ def test_ascii_chrome_lines_match_lower_cased_as_they_match_ignoring_case(
     line = "".join(char.upper() if rng.random() < 0.3 else char for char in line)
     expected = BOILERPLATE_LINES.match(line) is not None
     assert (BOILERPLATE_LINES_LOWER.match(line.lower()) is not None) is expected
+
+
+def test_patterns_searched_in_lower_cased_text_are_lower_case_ascii() -> None:
+    """ASCII link texts and image sources are lower-cased and searched case-sensitively;
+    an upper-case letter or escape (``\\S``) added to one of these patterns would then miss."""
+    for pattern in (DOCUMENT_LINK_TEXT, PLACEHOLDER_IMAGE, SHARE_LINK, SHARE_MAILTO):
+        assert pattern.flags & re.IGNORECASE
+        assert pattern.pattern.isascii()
+        assert pattern.pattern == pattern.pattern.lower()
+
+
+def test_lower_cased_searches_find_what_the_case_blind_ones_find() -> None:
+    """A document link's text, a share link and a placeholder's name are found in any case
+    and script."""
+    html = (
+        '<a href="/r">Download the Annual REPORT (PDF, 2 MB)</a>'
+        '<a href="/s">Open the 12 \u212aB list</a><a href="/t">Read more</a>'
+        '<a href="HTTPS://WWW.LinkedIn.com/shareArticle?u=1">Share</a>'
+        '<a href="MAILTO:?Subject=x">Mail</a><a href="https://lin\u212aedin.com/sharing">Post</a>'
+        '<img src="https://x.org/Spacer.GIF"><img src="data:image/png;base64,AAAA">'
+        '<img src="https://x.org/img/photo.jpg"><img src="https://x.org/\u017fpacer.gif">'
+    )
+    tree = LexborHTMLParser(html)
+    links = [link_of(node, "https://x.org/page") for node in tree.css("a")]
+    documents = [link.document if link is not None else None for link in links]
+    assert documents == [True, True, False, None, None, None]  # share links are no links
+    images = [image_of(node, "https://x.org/page") for node in tree.css("img")]
+    assert [image.src if image else None for image in images] == [
+        None,
+        None,
+        "https://x.org/img/photo.jpg",
+        None,
+    ]

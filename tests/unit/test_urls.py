@@ -8,6 +8,13 @@ from hypothesis import strategies as st
 
 from worker.extract import extract_article
 from worker.urls import (
+    _ASSET_NOISE,
+    CACHE_PARAMS,
+    NOISE_PARAMS,
+    _keep_params,
+    _plain_web_url,
+    _resolved,
+    _unsplit,
     clean_asset_url,
     clean_image_url,
     clean_url,
@@ -152,6 +159,47 @@ def test_document_prefilter_never_misses_a_document(href: str, base: str) -> Non
 def test_document_prefilter_lets_ordinary_links_go(href: str) -> None:
     """Ordinary page links are ruled out without resolving them (that is the speed-up)."""
     assert not may_be_document_url(href, BASE)
+
+
+_QUERY_PIECES = st.sampled_from(
+    [
+        *("utm_source=x", "UTM_Medium", "v=1733000000", "v=dQw4w9WgXcQ", "w=800", "id=7", ""),
+        *("%75tm=1", "a+b=1", "t=%41", "ts=", "x=[1]", "fit=crop;1", "q=a&b"),
+    ]
+)
+
+
+@given(
+    st.sampled_from(["http://", "https://", " https://", "HTTP://"]),
+    st.text(alphabet="aZ09.-:@%/#?;[] \t\n\x00\x1f\u00e9", max_size=24),
+    st.lists(_QUERY_PIECES, max_size=4).map("&".join),
+)
+def test_plain_addresses_skip_the_parser_with_its_answer(
+    scheme: str, rest: str, query: str
+) -> None:
+    """The string-only path of clean_url and clean_image_url, when it answers, says what
+    splitting, joining and cleaning the query the long way says."""
+    href = f"{scheme}{rest}?{query}" if query else scheme + rest
+    for noise, generated in ((NOISE_PARAMS, CACHE_PARAMS), (_ASSET_NOISE, frozenset())):
+        if plain := _plain_web_url(href, noise, generated):
+            parts = _resolved(href, BASE)
+            assert parts is not None
+            assert plain == _unsplit(parts, _keep_params(parts.query, noise, generated))
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("https://Example.COM", "https://example.com/"),
+        ("http://Example.com/A/B#top", "http://example.com/A/B"),
+        ("https://example.com#a?b", "https://example.com/"),
+        ("https://Example.com/a?utm_source=x#b", "https://example.com/a"),
+        ("https://Example.com/a?UTM_Source=x&gclid=1&cb=1733000000", "https://example.com/a"),
+    ],
+)
+def test_absolute_addresses_lose_fragment_and_host_case(href: str, expected: str) -> None:
+    assert clean_url(href, BASE) == expected
+    assert clean_image_url(href, BASE) == expected
 
 
 def test_file_name_is_the_last_segment() -> None:

@@ -7,6 +7,7 @@ placeholders and ad frames are left out here, once. The data lives in ``page_rul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -31,6 +32,7 @@ from worker.extract.page_rules import (
     SHARE_MAILTO,
     SOCIAL_EMBED_ATTRIBUTES,
     SOCIAL_EMBED_CLASSES,
+    SOCIAL_EMBED_TAGS,
     TEASER_LINK_REACH,
 )
 from worker.extract.text import clean_text, repair
@@ -46,6 +48,12 @@ from worker.urls import (
 # The attribute names as sets: most elements have none of them, and a set says so in one step.
 _HIDDEN_NAMES = frozenset(HIDDEN_ATTRIBUTES)
 _LIVE_NAMES = frozenset(LIVE_ATTRIBUTES)
+_FLAG_NAMES = _HIDDEN_NAMES | _LIVE_NAMES | {"style", "role"}  # all that _flagged reads
+# Case-blind patterns of lower-case ASCII words, for ASCII text lower-cased first.
+_DOCUMENT_LINK_TEXT_LOWER = re.compile(DOCUMENT_LINK_TEXT.pattern)
+_PLACEHOLDER_IMAGE_LOWER = re.compile(PLACEHOLDER_IMAGE.pattern)
+_SHARE_LINK_LOWER = re.compile(SHARE_LINK.pattern)
+_SHARE_MAILTO_LOWER = re.compile(SHARE_MAILTO.pattern)
 
 
 def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link | None:
@@ -53,15 +61,26 @@ def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link |
     None for share buttons, dead links and links to the page."""
     attrs = node.attributes  # read once: each read builds a new dict
     href = (attrs.get("href") or "").strip()
-    if SHARE_LINK.match(href) or SHARE_MAILTO.match(href):
+    if _is_share(href):
         return None
     target = clean_url(href, base)
     if not target or same_page(target, base):
         return None
     label = _link_label(node)
-    document = is_document_url(target) or DOCUMENT_LINK_TEXT.search(label) is not None
+    document = is_document_url(target) or _names_document(label)
     document = document or attrs.get("download") is not None
     return Link(href=target, text=label, paragraph=paragraph, document=document)
+
+
+def _is_share(href: str) -> bool:
+    """A share button or a "mail this" link (``SHARE_LINK``, ``SHARE_MAILTO``), asked as
+    :func:`_names_document` asks its pattern: case-sensitively of lower-cased ASCII."""
+    if href.isascii():
+        lower = href.lower()
+        return _SHARE_LINK_LOWER.match(lower) is not None or (
+            _SHARE_MAILTO_LOWER.match(lower) is not None
+        )
+    return SHARE_LINK.match(href) is not None or SHARE_MAILTO.match(href) is not None
 
 
 def may_be_document_link(node: LexborNode, base: str) -> bool:
@@ -71,7 +90,17 @@ def may_be_document_link(node: LexborNode, base: str) -> bool:
     attrs = node.attributes
     if attrs.get("download") is not None or may_be_document_url(attrs.get("href") or "", base):
         return True
-    return DOCUMENT_LINK_TEXT.search(_link_label(node)) is not None
+    return _names_document(_link_label(node))
+
+
+def _names_document(label: str) -> bool:
+    """Does the link text announce a file (``DOCUMENT_LINK_TEXT``)? ASCII text is lower-cased
+    and searched case-sensitively, twice as fast as a case-blind search (the pattern is
+    lower-case ASCII: only other text can hold letters such as U+212A KELVIN SIGN that a
+    case-blind ``k`` matches)."""
+    if label.isascii():
+        return _DOCUMENT_LINK_TEXT_LOWER.search(label.lower()) is not None
+    return DOCUMENT_LINK_TEXT.search(label) is not None
 
 
 def _link_label(node: LexborNode) -> str:
@@ -108,6 +137,14 @@ def is_chrome_element(node: LexborNode) -> bool:
     attrs = node.attributes
     if not attrs:
         return False
+    if not _FLAG_NAMES.isdisjoint(attrs) and _flagged(attrs):
+        return True
+    return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+
+
+def _flagged(attrs: Mapping[str, str | None]) -> bool:
+    """Hidden, live-updating or a chrome role, by the attributes (``attrs``) that say so.
+    Most elements carry none of them: the caller asks one set test before this."""
     if not _HIDDEN_NAMES.isdisjoint(attrs) and any(
         attrs.get(name, "false") != "false" for name in HIDDEN_ATTRIBUTES
     ):
@@ -116,9 +153,7 @@ def is_chrome_element(node: LexborNode) -> bool:
         return True
     if (role := attrs.get("role")) and role.lower() in CHROME_ROLES:
         return True
-    if not _LIVE_NAMES.isdisjoint(attrs):
-        return True
-    return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+    return not _LIVE_NAMES.isdisjoint(attrs)
 
 
 @lru_cache(maxsize=4096)
@@ -158,13 +193,28 @@ def _image_source(attrs: Mapping[str, str | None], base: str) -> str:
     """The real source of a possibly lazy-loaded image: data-src, src, or srcset's first."""
     for name in IMAGE_SOURCE_ATTRIBUTES:
         value = (attrs.get(name) or "").strip()
-        if value and not PLACEHOLDER_IMAGE.search(value):
+        if value and not _is_placeholder(value):
             return clean_image_url(value, base)
     for name in IMAGE_SRCSET_ATTRIBUTES:
         first = (attrs.get(name) or "").strip().split(",")[0].split()
-        if first and not PLACEHOLDER_IMAGE.search(first[0]):
+        if first and not _is_placeholder(first[0]):
             return clean_image_url(first[0], base)
     return ""
+
+
+def _is_placeholder(src: str) -> bool:
+    """Does ``PLACEHOLDER_IMAGE`` match? Asked of the regex only when a plain string test
+    leaves it possible (a ``data:`` URI, a GIF, PNG or SVG name): photos are mostly JPEG or
+    WebP, and searching a long address for seven words at every position is most of an
+    image's cost. Only ASCII is tested so: a case-blind regex also lets ``\u017f`` be an s."""
+    if src.isascii():
+        lower = src.lower()  # the file kinds below are those PLACEHOLDER_IMAGE names
+        if not lower.startswith("data:") and not (
+            ".gif" in lower or ".png" in lower or ".svg" in lower
+        ):
+            return False
+        return _PLACEHOLDER_IMAGE_LOWER.search(lower) is not None
+    return PLACEHOLDER_IMAGE.search(src) is not None
 
 
 def _teaser(node: LexborNode, base: str) -> bool:
@@ -203,7 +253,7 @@ def embed_source(node: LexborNode, tag: str, base: str) -> str | None:
         source = node.css_first("source[src]")
         raw = attrs.get("src") or (source.attributes.get("src") if source is not None else "")
         return clean_asset_url(raw or attrs.get("poster") or f"<{tag}>", base)
-    if tag in ("blockquote", "div") and _social_class(node):
+    if tag in SOCIAL_EMBED_TAGS and _social_class(node):
         for name in SOCIAL_EMBED_ATTRIBUTES:
             if value := attrs.get(name):
                 return clean_url(value, base)

@@ -138,10 +138,15 @@ def _document_paragraphs(tree: LexborHTMLParser, scan: Scan | None) -> list[Lexb
 
 def _latest(inside: list[tuple[LexborNode, int]], container: LexborNode) -> dict[int, int]:
     """For every element up to the container, the last body paragraph it holds, so placing
-    an image after its preceding siblings is a lookup instead of a query per sibling."""
+    an image after its preceding siblings is a lookup instead of a query per sibling.
+
+    The answer is a maximum, so the order of the climbs does not change it; going from the
+    last node back, the paragraphs mostly come in falling order, and a climb then stops at
+    the first element a later paragraph already reached (forward, each would climb to the
+    container)."""
     latest: dict[int, int] = {}
     stop = container.mem_id
-    for node, place in inside:
+    for node, place in reversed(inside):
         current: LexborNode | None = node
         while current is not None and (key := current.mem_id) != stop:
             if latest.get(key, -1) >= place:
