@@ -87,6 +87,10 @@ class Wire(Generic[T]):
             with suppress(ValueError):
                 queue.remove(waiter)
 
+    def has_waiters(self, channel: str) -> bool:
+        """Does a check of this process wait for a release on ``channel`` now?"""
+        return any(not waiter.done() for waiter in self.waiting.get(channel, ()))
+
     def first_waiter(self, channel: str) -> asyncio.Future[T | None] | None:
         """Take this process's longest-waiting waiter on ``channel`` (if any)."""
         queue = self.waiting.get(channel)
