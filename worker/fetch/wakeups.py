@@ -84,7 +84,7 @@ class Wire(Generic[T]):
             raise
         finally:
             timer.cancel()
-            with suppress(ValueError):
+            if waiter in queue:  # not when a release took it: a failed remove costs a repr
                 queue.remove(waiter)
 
     def has_waiters(self, channel: str) -> bool:
