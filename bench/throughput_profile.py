@@ -21,7 +21,17 @@ from pathlib import Path
 RATE = 250  # samples per second per process
 # (stage, path fragments), checked from the leaf frame upwards; the first match names the stage.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("host limiter + Redis", ("worker/fetch/hostlimits.py", "/redis/", "worker/schedule/")),
+    (
+        "host limiter + Redis",
+        (
+            "worker/fetch/hostlimits.py",
+            "worker/fetch/scriptlink.py",
+            "worker/fetch/wakeups.py",
+            "/redis/",
+            "/hiredis/",
+            "worker/schedule/",
+        ),
+    ),
     ("logging", ("/structlog/", "worker/logs.py", "/logging/")),
     ("store (SQLAlchemy, SQLite)", ("/sqlalchemy/", "worker/store/", "sqlite3")),
     ("fetch (httpx)", ("/httpx", "/httpcore/", "/h11/", "/anyio/", "/aiohttp/", "worker/fetch/")),
