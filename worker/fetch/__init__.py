@@ -262,6 +262,8 @@ def _refuse_credentials(attempt: _Attempt) -> None:
 
 def redact_credentials(url: str) -> str:
     """``url`` without its ``user:password@`` part (for messages and logs)."""
+    if "@" not in url:  # every check's log context asks: no parse when there is nothing to cut
+        return url
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
