@@ -19,7 +19,8 @@ each host's 2 slots had a request in flight, from its first request to its last;
 pass is the one it is judged on), and, for the edits, recall and precision from the changes
 the store recorded, with the kinds reported. ``--check`` exits 1 when a target of issue 13 is
 missed; ``--memory 100000`` measures RSS, startup and reload with that many watches instead;
-``--profile`` adds a py-spy breakdown of the worker's CPU. The ``editwatch`` measured is the
+``--profile`` adds a py-spy breakdown of the worker's CPU (of its noisy pass, or the one
+``--profile-pass`` names). The ``editwatch`` measured is the
 one of the venv whose python runs this file, so another worktree measures itself with::
 
     cd /path/to/worktree && .venv/bin/python /path/to/bench/throughput.py --pages 500
@@ -190,6 +191,7 @@ class Options:
     slot_pages: int
     work: Path
     profile: bool = False
+    profile_pass: str = "noisy"
 
 
 def run_case(hosts: int, options: Options, private: PrivateRedis) -> Case:
@@ -218,6 +220,7 @@ def run_case(hosts: int, options: Options, private: PrivateRedis) -> Case:
                 runner = runner_type(work, urls, private, polite)
                 if isinstance(runner, WorkerRunner) and options.profile:
                     runner.profile = options.work / f"h{hosts}-py-spy"
+                    runner.profile_pass = options.profile_pass
                 try:
                     case.detections.append(run_passes(hosts, runner, servers, spec, case, options))
                 finally:
@@ -415,6 +418,12 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Options]:
         action="store_true",
         help="py-spy the worker's noisy pass: CPU per URL by stage (that pass runs slower)",
     )
+    parser.add_argument(
+        "--profile-pass",
+        choices=("first", "noisy", "304"),
+        default="noisy",
+        help="the pass --profile samples (default noisy)",
+    )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, stores)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -432,6 +441,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Options]:
         slot_pages=args.slot_pages,
         work=work,
         profile=args.profile,
+        profile_pass=args.profile_pass,
     )
     return args, options
 

@@ -407,7 +407,8 @@ class WorkerRunner:
         self.fleet = Fleet(env, work, workers=1, concurrency=2)
         self.client = redis.Redis.from_url(redis_.url)
         self.meter: Meter | None = None
-        self.profile: Path | None = None  # py-spy the noisy pass into this directory
+        self.profile: Path | None = None  # py-spy one pass into this directory
+        self.profile_pass = "noisy"  # the pass py-spy samples
 
     def start(self) -> None:
         """Create the schema (as ``editwatch db upgrade`` does), then the worker and beat."""
@@ -445,7 +446,7 @@ class WorkerRunner:
             self.start()
         assert self.meter is not None
         before = self.meter.cpu()
-        spied = self.profile is not None and mode == "noisy"
+        spied = self.profile is not None and mode == self.profile_pass
         pids = {p.pid: role for role, p in self.meter.processes() if role != "redis"}
         with (
             self.meter.sampling(),
@@ -461,7 +462,7 @@ class WorkerRunner:
         phase.cpu_by_process = by_role
         phase.rss_mb = self.meter.peak_by_role()
         if files:
-            phase.mode = "noisy, profiled"
+            phase.mode = f"{mode}, profiled"
             python_cpu = phase.cpu_s - by_role.get("redis", 0.0)
             phase.profile = report(files, phase.checked, python_cpu)
         return phase

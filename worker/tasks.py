@@ -36,7 +36,8 @@ from worker.cards import card_for_payload
 from worker.config import ConfigStamp, Settings, config_stamp
 from worker.errors import ConfigError
 from worker.fetch import Client, make_client
-from worker.fetch.hostlimits import shared_politeness
+from worker.fetch.hostlimits import HostLimiter, shared_politeness
+from worker.fetch.robots import RobotsCache
 from worker.logs import bound, get_logger
 from worker.models import CheckResult
 from worker.notify import Channel, ChannelContext, build_channels
@@ -69,6 +70,7 @@ class Runtime:
     generation: int = 0  # bumped whenever ``known`` changes: what dispatch caches by
     _dispatch: tuple[int, list[int], str] | None = None
     _by_url: tuple[int, dict[str, int]] | None = None
+    politeness: tuple[RobotsCache, HostLimiter] | None = None  # built on first use
 
     def targets(self, need: Iterable[int] = ()) -> dict[int, pipeline.Target]:
         """Every watch (feed-discovered ones too) by id, without re-reading them per check.
@@ -133,10 +135,17 @@ class Runtime:
         self.store.close()
 
     def context(self) -> pipeline.Context:
-        """The pipeline context: one HTTP client per process, politeness shared via Redis."""
+        """The pipeline context: one HTTP client per process, politeness shared via Redis.
+
+        The robots.txt cache and the limiter live as long as the settings do, so a site's
+        robots.txt is read from Redis (and parsed) once a minute per process
+        (``robots.LOCAL_TTL``), not once per batch, and a pause seen is not asked again.
+        """
         if self.client is None:
             self.client = make_client(self.settings.fetch)
-        robots, gate = shared_politeness(self.redis, self.settings)
+        if self.politeness is None:
+            self.politeness = shared_politeness(self.redis, self.settings)
+        robots, gate = self.politeness
         return pipeline.Context(self.settings, self.store, self.client, robots=robots, gate=gate)
 
 
@@ -227,6 +236,7 @@ def reload_if_changed() -> Runtime:
         log.info("config_reloaded", watches=len(fresh.watches))
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
+        current.politeness = None  # built again from the new politeness settings
         current.forget_targets()
     return current
 

@@ -78,3 +78,15 @@ def test_batches_keep_a_host_together_and_pack_small_hosts() -> None:
     batches = group_by_host(sorted(urls), urls, 3)
     assert batches == [[0, 1, 2], [3, 4, 10], [11, 12]]
     assert sorted(i for batch in batches for i in batch) == sorted(urls)
+
+
+def test_politeness_lives_as_long_as_the_settings(rt: Runtime) -> None:
+    """Batches share one robots.txt cache and one limiter (a site's robots.txt is read from
+    Redis once a minute, not once a batch); a config reload builds them afresh."""
+    first = rt.context()
+    second = rt.context()
+    assert second.robots is first.robots and second.gate is first.gate
+    rt.politeness = None  # what reload_if_changed does when the settings changed
+    assert rt.context().robots is not first.robots
+    if rt.client is not None:
+        rt.loop.run_until_complete(rt.client.aclose())

@@ -22,9 +22,11 @@ one of its own waiters for that host (:mod:`.wakeups`); a release in the same pr
 slot to its own next waiter in that same script, gap and pause permitting. A waiter never trusts
 the signal alone: it asks again when the earliest lease on the host expires (a worker that died
 holding a slot sends nothing) and after ``IN_FLIGHT_RECHECK`` at the latest (a message lost with a
-dropped connection). The pipeline uses the async API (:meth:`HostLimiter.acquire`,
-:meth:`HostLimiter.finish`: one round trip each, on ``redis.asyncio``); the synchronous methods
-serve tools and tests that hold no event loop.
+dropped connection). A check that finds checks of its own process already waiting for the host
+queues behind them without asking Redis (the host was full when they asked). The pipeline uses
+the async API (:meth:`HostLimiter.acquire`, :meth:`HostLimiter.finish`: one round trip each at
+most, on one pipelined connection, :mod:`.scriptlink`); the synchronous methods serve tools and
+tests that hold no event loop.
 """
 
 from __future__ import annotations
@@ -224,8 +226,17 @@ class HostLimiter:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
         wire: Wire[Lease] = wire_for(self.client)
+        channel = self._key(host, "released")
+        # Checks of this process already wait for the host: it was full when they asked, so
+        # this one queues behind them without asking (the next release hands it the slot).
+        queued = wire.has_waiters(channel)
         while True:
-            grant = self._known_pause(host, loop) or await self._grant(wire, host)
+            grant = self._known_pause(host, loop) or (
+                Busy(host, "in_flight", IN_FLIGHT_RECHECK)
+                if queued
+                else await self._grant(wire, host)
+            )
+            queued = False
             remaining = deadline - loop.time()
             if isinstance(grant, Lease) or grant.reason == "paused":
                 return grant
@@ -235,14 +246,13 @@ class HostLimiter:
                 await asyncio.sleep(max(grant.wait, 0.001))
             else:
                 bound = min(grant.wait, remaining, IN_FLIGHT_RECHECK)
-                handed = await wire.wait_release(self._key(host, "released"), bound, self._orphan)
+                handed = await wire.wait_release(channel, bound, self._orphan)
                 if handed is not None:
                     return handed
 
     async def _grant(self, wire: Wire[Lease], host: str) -> Lease | Busy:
         keys, args = self._acquire_call(host)
-        script = wire.script(_ACQUIRE)
-        code, value = cast(list[Any], await script(keys=keys, args=args))
+        code, value = cast(list[Any], await wire.link.run(_ACQUIRE, keys, args))
         return self._decode(host, code, value, asyncio.get_running_loop())
 
     def _decode(
@@ -278,7 +288,7 @@ class HostLimiter:
         heir = wire.first_waiter(channel)
         token = uuid.uuid4().hex if heir is not None else ""
         keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token)
-        until, code, value = cast(list[Any], await wire.script(_RELEASE)(keys=keys, args=args))
+        until, code, value = cast(list[Any], await wire.link.run(_RELEASE, keys, args))
         if heir is not None:
             handed = self._decode(lease.host, code, value) if code >= 0 else None
             wire.hand(heir, handed if isinstance(handed, Lease) else None, self._orphan)

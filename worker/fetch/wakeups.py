@@ -2,9 +2,10 @@
 
 Why a module of its own: the limiter's rules live in :mod:`.hostlimits` (Lua scripts, leases,
 the breaker); this is the plumbing that lets a waiter sleep until a slot is released instead of
-polling. A :class:`Wire` holds the ``redis.asyncio`` twin of the worker's Redis client (scripts
-run on it), one pub/sub connection that receives every process's releases, and this process's
-waiters per host channel, first come first woken. The value a waiter may be handed (the
+polling. A :class:`Wire` holds the link the limiter's scripts run on (:mod:`.scriptlink`, one
+pipelined connection), the ``redis.asyncio`` twin of the worker's Redis client for one pub/sub
+connection that receives every process's releases, and this process's waiters per host
+channel, first come first woken. The value a waiter may be handed (the
 limiter's ``Lease``) is opaque here.
 """
 
@@ -22,24 +23,27 @@ from typing import Any, Generic, TypeVar, cast
 import redis
 import redis.asyncio as aioredis
 
+from worker.fetch.scriptlink import ScriptLink, link_for
+
 T = TypeVar("T")
 SUBSCRIBE_WAIT = 1.0  # how long a first waiter on a host waits for Redis to confirm its channel
 
 
 @dataclass(eq=False)
 class Wire(Generic[T]):
-    """One process's async Redis link for one event loop: scripts, and release signals.
+    """One process's async Redis links for one event loop: scripts, and release signals.
 
-    ``waiting`` holds, per host channel, the futures of this process's waiters (first come,
-    first woken); one subscriber connection receives every process's releases.
+    ``link`` runs the scripts; ``client`` carries the pub/sub connection. ``waiting`` holds,
+    per host channel, the futures of this process's waiters (first come, first woken); one
+    subscriber connection receives every process's releases.
     """
 
     client: aioredis.Redis
     loop: asyncio.AbstractEventLoop
+    link: ScriptLink
     sender: str = field(default_factory=lambda: uuid.uuid4().hex)
     waiting: dict[str, deque[asyncio.Future[T | None]]] = field(default_factory=dict)
     confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
-    scripts: dict[str, Any] = field(default_factory=dict)
     pubsub: Any = None
     reader: asyncio.Task[None] | None = None
     keeper: asyncio.Task[None] | None = None
@@ -56,13 +60,8 @@ class Wire(Generic[T]):
                 self.reader.cancel()
             if self.pubsub is not None:
                 await self.pubsub.aclose()
+            self.link.close()
             await self.client.aclose()
-
-    def script(self, text: str) -> Any:
-        """The script on the async client (EVALSHA, loaded once on a NOSCRIPT)."""
-        if text not in self.scripts:
-            self.scripts[text] = self.client.register_script(text)
-        return self.scripts[text]
 
     async def wait_release(
         self, channel: str, timeout: float, orphan: Callable[[T], None]
@@ -85,8 +84,12 @@ class Wire(Generic[T]):
             raise
         finally:
             timer.cancel()
-            with suppress(ValueError):
+            if waiter in queue:  # not when a release took it: a failed remove costs a repr
                 queue.remove(waiter)
+
+    def has_waiters(self, channel: str) -> bool:
+        """Does a check of this process wait for a release on ``channel`` now?"""
+        return any(not waiter.done() for waiter in self.waiting.get(channel, ()))
 
     def first_waiter(self, channel: str) -> asyncio.Future[T | None] | None:
         """Take this process's longest-waiting waiter on ``channel`` (if any)."""
@@ -167,7 +170,7 @@ def wire_for(client: redis.Redis) -> Wire[Any]:
     loop = asyncio.get_running_loop()
     wire = _WIRES.get(client)
     if wire is None or wire.loop is not loop:
-        wire = _WIRES[client] = Wire(async_twin(client), loop)
+        wire = _WIRES[client] = Wire(async_twin(client), loop, link_for(client, loop))
     return wire
 
 
