@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -81,6 +82,28 @@ def _known_ids(
                 if row.name != wanted[url]:
                     renamed.append((row.id, wanted[url]))
     return ids, renamed
+
+
+def _batches(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    """``items`` in lists of at most ``size``, taken lazily from the iterator."""
+    iterator = iter(items)
+    while part := list(islice(iterator, size)):
+        yield part
+
+
+def _register_part(
+    connection: Connection,
+    part: Sequence[tuple[str, str]],
+    source: str | None,
+    now: datetime,
+    ids: dict[str, int],
+) -> None:
+    """Insert one chunk of new (url, name) watches and their own addresses; their ids go
+    into ``ids``. A chunk at a time, in the caller's transaction: 100,000 new watches never
+    sit as rows, parameters and address values all at once (a pool process's memory peak)."""
+    new_ids = rows.insert_watches(connection, part, source, now)
+    ids.update(zip((url for url, _ in part), new_ids, strict=True))
+    addresses.claim_own(connection, zip(new_ids, (url for url, _ in part), strict=True), now)
 
 
 def _known_outcomes(batch: Sequence[CheckRow]) -> None:
@@ -198,10 +221,9 @@ class Store:
         now = utcnow()
         with self._write("syncing watches") as connection:
             ids, renamed = _known_ids(connection, wanted)
-            new = [(url, name) for url, name in wanted.items() if url not in ids]
-            new_ids = rows.insert_watches(connection, new, source, now)
-            ids.update(zip((url for url, _ in new), new_ids, strict=True))
-            addresses.claim_own(connection, zip(new_ids, (u for u, _ in new), strict=True), now)
+            new = ((url, name) for url, name in wanted.items() if url not in ids)
+            for part in _batches(new, rows.INSERT_CHUNK):
+                _register_part(connection, part, source, now, ids)
             for watch_id, name in renamed:
                 connection.execute(
                     watches.update().where(watches.c.id == watch_id).values(name=name)
