@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
@@ -32,7 +32,6 @@ from celery.signals import beat_init, worker_ready
 
 from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings, startup_stamp
-from worker.cards import card_for_payload
 from worker.config import ConfigStamp, Settings, config_stamp
 from worker.errors import ConfigError
 from worker.fetch import Client, make_client
@@ -143,13 +142,22 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
+def draw_card(payload: Mapping[str, Any]) -> bytes | None:
+    """The alert's card, with the drawing stack (Pillow, fontTools: some 8 MB) imported on the
+    first card drawn, not at start: every pool process inherits the worker's imports, and
+    most never draw a card."""
+    from worker.cards import card_for_payload
+
+    return card_for_payload(payload)
+
+
 def channel_context(settings: Settings) -> ChannelContext:
     return ChannelContext(
         data_dir=settings.data_dir,
         allow_private_networks=settings.fetch.allow_private_networks,
         user_agent=settings.fetch.user_agent,
         timeout=settings.notify.timeout,
-        draw_card=card_for_payload,
+        draw_card=draw_card,
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,3 +81,24 @@ def test_batches_keep_a_host_together_and_pack_small_hosts() -> None:
     batches = group_by_host(sorted(urls), urls, 3)
     assert batches == [[0, 1, 2], [3, 4, 10], [11, 12]]
     assert sorted(i for batch in batches for i in batch) == sorted(urls)
+
+
+def test_worker_imports_the_card_stack_only_when_a_card_is_drawn(tmp_path: Path) -> None:
+    """Pool processes inherit the worker's imports: Pillow and fontTools come in with the
+    first card, and the worker's channels still draw exactly the card the CLI draws."""
+    config = write_config(tmp_path / "config", [{"url": URL, "name": "first"}])
+    script = (
+        "import sys\n"
+        "import worker.tasks as tasks\n"
+        "assert 'PIL' not in sys.modules and 'fontTools' not in sys.modules\n"
+        "from tests.integration.test_email_card import alert_payload\n"
+        "from worker.cards import card_for_payload\n"
+        "card = tasks.channel_context(tasks.startup_settings()).draw_card(alert_payload())\n"
+        "assert card is not None and card == card_for_payload(alert_payload())\n"
+    )
+    env = {**os.environ, "EDITWATCH_CONFIG_DIR": str(config)}
+    env["EDITWATCH_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
