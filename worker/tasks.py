@@ -64,7 +64,7 @@ class Runtime:
     config_stamp: ConfigStamp = ()
     known: dict[int, pipeline.Target] = field(default_factory=dict)
     known_at: float = float("-inf")
-    registered: dict[str, int] | None = None  # url -> id, written once per config load
+    registered: bool = False  # the config's watches are in the store: once per config load
     generation: int = 0  # bumped whenever ``known`` changes: what dispatch caches by
     _dispatch: tuple[int, list[int], str] | None = None
     _by_url: tuple[int, dict[str, int]] | None = None
@@ -76,9 +76,9 @@ class Runtime:
         looked up (ids above the last one known), every ``schedule.reload`` seconds or when
         a check names an id not seen yet: the cost does not grow with the watch count.
         """
-        if self.registered is None:
-            self.registered = pipeline.register_watches(self.store, self.settings.watches)
-            found = pipeline.targets_for(self.store, self.settings.watches, self.registered)
+        if not self.registered:  # registers them; its url -> id map is gone before the dict
+            found = pipeline.targets_for(self.store, self.settings.watches)
+            self.registered = True
             self._replace_known({t.id: t for t in found})
             return self.known
         stale = time.monotonic() - self.known_at > self.settings.schedule.reload
@@ -94,7 +94,7 @@ class Runtime:
     def forget_targets(self) -> None:
         """After a config change: drop the old targets before the new ones are built (at
         100,000 watches two sets at once are what raises a pool process's peak)."""
-        self.known, self.registered, self._dispatch, self._by_url = {}, None, None, None
+        self.known, self.registered, self._dispatch, self._by_url = {}, False, None, None
         self.known_at = float("-inf")
 
     def _replace_known(self, known: dict[int, pipeline.Target]) -> None:

@@ -42,12 +42,12 @@ def rt(tmp_path: Path) -> Iterator[Runtime]:
 def test_targets_are_registered_once_and_then_only_read(rt: Runtime) -> None:
     """Re-reading targets (every schedule.reload) writes nothing until the config changes."""
     (target,) = rt.targets().values()
-    assert rt.registered == {URL: target.id}
+    assert rt.registered and rt.store.sync_watches([target.watch]) == {URL: target.id}
     rt.store.sync_watches([target.watch.__class__(URL, "renamed elsewhere", 60.0)])
     rt.known_at = float("-inf")  # stale: the next call re-reads
     rt.targets()
     assert [w.name for w in rt.store.list_watches()] == ["renamed elsewhere"]  # not written back
-    rt.registered = None  # what a config reload does
+    rt.registered = False  # what a config reload does
     rt.targets(need=[target.id + 1])
     assert [w.name for w in rt.store.list_watches()] == ["first"]
 
