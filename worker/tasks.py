@@ -92,8 +92,10 @@ class Runtime:
         return self.known
 
     def forget_targets(self) -> None:
-        """After a config change: drop the old targets before the new ones are built (at
-        100,000 watches two sets at once are what raises a pool process's peak)."""
+        """When the config files change: drop the targets before the new config is read (at
+        100,000 watches the old targets beside the parse, or beside the new targets, are what
+        raises a pool process's peak). An edit that does not validate, or changes nothing,
+        costs one rebuild of the same targets on the next :meth:`targets`."""
         self.known, self.registered, self._dispatch, self._by_url = {}, False, None, None
         self.known_at = float("-inf")
 
@@ -225,6 +227,7 @@ def reload_if_changed() -> Runtime:
     if stamp == current.config_stamp:
         return current
     current.config_stamp = stamp
+    current.forget_targets()  # before the new watches are read, not after (see its docstring)
     try:
         fresh = settings_from_env(previous=current.settings.watches)
     except ConfigError as exc:
@@ -235,7 +238,6 @@ def reload_if_changed() -> Runtime:
         log.info("config_reloaded", watches=len(fresh.watches))
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
-        current.forget_targets()
     return current
 
 

@@ -218,6 +218,7 @@ class Store:
             ids, renamed = _known_ids(connection, wanted)
         if not renamed and len(ids) == len(wanted):
             return ids
+        del ids, renamed  # read again under the write lock: one url -> id map at a time
         now = utcnow()
         with self._write("syncing watches") as connection:
             ids, renamed = _known_ids(connection, wanted)
