@@ -14,9 +14,10 @@ import redis
 from tests.configs import write_config
 from worker.config import load_settings
 from worker.models import Watch
+from worker.pipeline import Target
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.tasks import Runtime, group_by_host
+from worker.tasks import Runtime, Targets, group_by_host
 
 URL = "https://news.example/story"
 
@@ -102,3 +103,20 @@ def test_worker_imports_the_card_stack_only_when_a_card_is_drawn(tmp_path: Path)
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_targets_index_answers_as_the_dict_it_replaces() -> None:
+    """Lookups, membership and iteration in id order; feed-discovered ones join in a new index."""
+    watches = {i: Watch(f"{URL}/{i}", f"w{i}", 60.0) for i in (7, 3, 12, 5)}
+    index = Targets(Target(i, w) for i, w in watches.items())
+    assert list(index) == [3, 5, 7, 12] and list(index.sorted_ids()) == [3, 5, 7, 12]
+    assert len(index) == 4 and index[7] == Target(7, watches[7])
+    assert 5 in index and 6 not in index and 13 not in index and "5" not in index
+    with pytest.raises(KeyError):
+        index[6]
+    assert index.get(0) is None and dict(index.items()) == {
+        i: Target(i, w) for i, w in watches.items()
+    }
+    found = Watch(f"{URL}/found", "found", 60.0)
+    grown = index.with_new([Target(9, found)])
+    assert list(grown) == [3, 5, 7, 9, 12] and grown[9].watch is found and 9 not in index
