@@ -15,8 +15,9 @@ import difflib
 import functools
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -673,7 +674,9 @@ def _check_watches(
 ) -> list[str]:
     """Cross-field checks: unknown channels, duplicate URLs or names, unreadable selectors."""
     problems: list[str] = []
-    seen: dict[str, dict[str, int]] = {"url": {}, "name": {}}
+    repeated = {"url": _repeated(w.url for w in watches)}
+    repeated["name"] = _repeated(w.name for w in watches)
+    seen: dict[str, dict[str, int]] = {"url": {}, "name": {}}  # first index of a repeated key
     known = ", ".join(sorted(channels)) or "none defined"
     for index, watch in enumerate(watches):
         for channel in watch.channels:
@@ -683,6 +686,8 @@ def _check_watches(
                     f"(channels in {SETTINGS_FILE}: {known})"
                 )
         for what, key in (("url", watch.url), ("name", watch.name)):
+            if key not in repeated[what]:
+                continue
             if key in seen[what]:
                 problems.append(
                     f"{path}: watches[{index}].{what}: {key!r} is already used by "
@@ -692,6 +697,13 @@ def _check_watches(
         if watch.selectors is not None:
             problems += _selector_problems(watch.selectors, f"{path}: watches[{index}]", check)
     return problems
+
+
+def _repeated(keys: Iterable[str]) -> set[str]:
+    """The keys that occur more than once, found in a sorted list of references: at 100,000
+    watches a map of every URL and every name to its index was a reload's memory peak."""
+    ordered = sorted(keys)
+    return {key for key, following in pairwise(ordered) if key == following}
 
 
 def _selector_problems(selectors: Selectors, where: str, check: SelectorCheck | None) -> list[str]:

@@ -18,11 +18,14 @@ import os
 import socket
 import threading
 import time
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
+from operator import attrgetter
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,14 +35,13 @@ from celery.signals import beat_init, worker_ready
 
 from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings, startup_stamp
-from worker.cards import card_for_payload
 from worker.config import ConfigStamp, Settings, config_stamp
 from worker.errors import ConfigError
 from worker.fetch import Client, make_client
 from worker.fetch.hostlimits import HostLimiter, shared_politeness
 from worker.fetch.robots import RobotsCache
 from worker.logs import bound, get_logger
-from worker.models import CheckResult
+from worker.models import CheckResult, Watch
 from worker.notify import Channel, ChannelContext, build_channels
 from worker.pipeline import delivery, health
 from worker.schedule.duequeue import PARKED, DueQueue, ids_version
@@ -49,6 +51,57 @@ from worker.store import Store, WatchState
 log = get_logger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class Targets(Mapping[int, pipeline.Target]):
+    """Every target by id, held as one sorted array of ids beside a tuple of their watches.
+
+    A pool process keeps all 100,000 of them between tasks; as a dict of ``Target`` objects
+    (a dict entry, an int and a ``Target`` each) they were some 13 MB of its peak, as two flat
+    arrays about 1.6 MB. A ``Target`` is made when one is looked up (a batch's 25, not all).
+    """
+
+    def __init__(self, targets: Iterable[pipeline.Target] = ()) -> None:
+        self._ids = array("q")
+        watches: list[Watch] = []
+        for target in sorted(targets, key=attrgetter("id")):  # stable: the last of an id wins
+            if self._ids and self._ids[-1] == target.id:
+                watches[-1] = target.watch
+                continue
+            self._ids.append(target.id)
+            watches.append(target.watch)
+        self._watches = tuple(watches)
+
+    def _position(self, watch_id: object) -> int:
+        """Where ``watch_id`` is in the arrays, or -1."""
+        if not isinstance(watch_id, int):
+            return -1
+        at = bisect_left(self._ids, watch_id)
+        return at if at < len(self._ids) and self._ids[at] == watch_id else -1
+
+    def __getitem__(self, watch_id: int) -> pipeline.Target:
+        at = self._position(watch_id)
+        if at < 0:
+            raise KeyError(watch_id)
+        return pipeline.Target(watch_id, self._watches[at])
+
+    def __contains__(self, watch_id: object) -> bool:
+        return self._position(watch_id) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def sorted_ids(self) -> Sequence[int]:
+        """The ids in ascending order (the array itself, not a list of 100,000 ints)."""
+        return self._ids
+
+    def with_new(self, new: Iterable[pipeline.Target]) -> Targets:
+        """These targets and ``new`` ones (feed-discovered since): a new index."""
+        kept = (pipeline.Target(i, w) for i, w in zip(self._ids, self._watches, strict=True))
+        return Targets([*kept, *new])
 
 
 @dataclass
@@ -64,25 +117,25 @@ class Runtime:
     client: Client | None = None
     pid: int = field(default_factory=os.getpid)
     config_stamp: ConfigStamp = ()
-    known: dict[int, pipeline.Target] = field(default_factory=dict)
+    known: Targets = field(default_factory=Targets)
     known_at: float = float("-inf")
-    registered: dict[str, int] | None = None  # url -> id, written once per config load
+    registered: bool = False  # the config's watches are in the store: once per config load
     generation: int = 0  # bumped whenever ``known`` changes: what dispatch caches by
-    _dispatch: tuple[int, list[int], str] | None = None
+    _dispatch: tuple[int, Sequence[int], str] | None = None
     _by_url: tuple[int, dict[str, int]] | None = None
     politeness: tuple[RobotsCache, HostLimiter] | None = None  # built on first use
 
-    def targets(self, need: Iterable[int] = ()) -> dict[int, pipeline.Target]:
+    def targets(self, need: Iterable[int] = ()) -> Targets:
         """Every watch (feed-discovered ones too) by id, without re-reading them per check.
 
         Built once per config load; after that only watches that feeds discovered since are
         looked up (ids above the last one known), every ``schedule.reload`` seconds or when
         a check names an id not seen yet: the cost does not grow with the watch count.
         """
-        if self.registered is None:
-            self.registered = pipeline.register_watches(self.store, self.settings.watches)
-            found = pipeline.targets_for(self.store, self.settings.watches, self.registered)
-            self._replace_known({t.id: t for t in found})
+        if not self.registered:  # registers them; its url -> id map is gone before the dict
+            found = pipeline.targets_for(self.store, self.settings.watches)
+            self.registered = True
+            self._replace_known(Targets(found))
             return self.known
         stale = time.monotonic() - self.known_at > self.settings.schedule.reload
         if stale or any(i not in self.known for i in need):
@@ -91,25 +144,27 @@ class Runtime:
             new = {t.id: t for t in fresh if t.id not in self.known}
             self.known_at = time.monotonic()
             if new:
-                self._replace_known(self.known | new)
+                self._replace_known(self.known.with_new(new.values()))
         return self.known
 
     def forget_targets(self) -> None:
-        """After a config change: drop the old targets before the new ones are built (at
-        100,000 watches two sets at once are what raises a pool process's peak)."""
-        self.known, self.registered, self._dispatch, self._by_url = {}, None, None, None
+        """When the config files change: drop the targets before the new config is read (at
+        100,000 watches the old targets beside the parse, or beside the new targets, are what
+        raises a pool process's peak). An edit that does not validate, or changes nothing,
+        costs one rebuild of the same targets on the next :meth:`targets`."""
+        self.known, self.registered, self._dispatch, self._by_url = Targets(), False, None, None
         self.known_at = float("-inf")
 
-    def _replace_known(self, known: dict[int, pipeline.Target]) -> None:
+    def _replace_known(self, known: Targets) -> None:
         self.known, self.known_at = known, time.monotonic()
         self.generation += 1
 
-    def dispatch_view(self) -> tuple[list[int], str]:
+    def dispatch_view(self) -> tuple[Sequence[int], str]:
         """Sorted ids and their digest, computed once per change of the targets (not on every
         beat tick: at 100,000 watches that was tens of ms a tick)."""
         targets = self.targets()
         if self._dispatch is None or self._dispatch[0] != self.generation:
-            ids = sorted(targets)
+            ids = targets.sorted_ids()
             self._dispatch = (self.generation, ids, ids_version(ids))
         return self._dispatch[1], self._dispatch[2]
 
@@ -152,13 +207,22 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
+def draw_card(payload: Mapping[str, Any]) -> bytes | None:
+    """The alert's card, with the drawing stack (Pillow, fontTools: some 8 MB) imported on the
+    first card drawn, not at start: every pool process inherits the worker's imports, and
+    most never draw a card."""
+    from worker.cards import card_for_payload
+
+    return card_for_payload(payload)
+
+
 def channel_context(settings: Settings) -> ChannelContext:
     return ChannelContext(
         data_dir=settings.data_dir,
         allow_private_networks=settings.fetch.allow_private_networks,
         user_agent=settings.fetch.user_agent,
         timeout=settings.notify.timeout,
-        draw_card=card_for_payload,
+        draw_card=draw_card,
     )
 
 
@@ -226,6 +290,7 @@ def reload_if_changed() -> Runtime:
     if stamp == current.config_stamp:
         return current
     current.config_stamp = stamp
+    current.forget_targets()  # before the new watches are read, not after (see its docstring)
     try:
         fresh = settings_from_env(previous=current.settings.watches)
     except ConfigError as exc:
@@ -237,7 +302,6 @@ def reload_if_changed() -> Runtime:
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
         current.politeness = None  # built again from the new politeness settings
-        current.forget_targets()
     return current
 
 

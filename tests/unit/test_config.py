@@ -84,6 +84,25 @@ def test_bad_watches_are_reported_with_file_and_path(
     assert message in str(caught.value)
 
 
+def test_repeated_urls_and_names_name_the_first_entry_in_file_order(tmp_path: Path) -> None:
+    """Every repeat of a URL or name points at the entry that used it first, in file order."""
+    a, b = "https://news.example/a", "https://news.example/b"
+    watches = [
+        {"url": a, "name": "x"},
+        {"url": b, "name": "y"},
+        {"url": a, "name": "y"},
+        {"url": a, "name": "z"},
+    ]
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_config(tmp_path, watches), env={})
+    repeats = [line.split(": ", 1)[1] for line in str(caught.value).splitlines()]
+    assert repeats == [
+        f"watches[2].url: {a!r} is already used by watches[0]; each watch needs its own url",
+        "watches[2].name: 'y' is already used by watches[1]; each watch needs its own name",
+        f"watches[3].url: {a!r} is already used by watches[0]; each watch needs its own url",
+    ]
+
+
 def test_invalid_yaml_syntax_is_reported(tmp_path: Path) -> None:
     """A YAML syntax error names the file rather than crashing with a traceback."""
     (tmp_path / "watches.yaml").write_text("watches: [url: {\n")

@@ -21,6 +21,7 @@ from worker.store import (
     NewChange,
     SavedState,
     Store,
+    rows,
 )
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -89,6 +90,21 @@ def test_sync_watches_upserts_by_url_and_keeps_missing(store: Store) -> None:
     renamed = store.get_watch(first[URL])
     assert renamed is not None
     assert (renamed.name, renamed.source) == ("new", "https://news.example/feed")
+
+
+def test_sync_watches_registers_every_chunk_with_its_own_address(store: Store) -> None:
+    """More new watches than one insert chunk, around a known one: each gets its own id and
+    its own URL as its article's address, and a second sync returns the same ids."""
+    known = _watch(store, URL + "/known", "known")
+    count = 2 * rows.INSERT_CHUNK + 7
+    configured = [Watch(url=f"{URL}/{i}", name=f"n{i}", interval=60) for i in range(count)]
+    configured.insert(count // 2, Watch(url=URL + "/known", name="known", interval=60))
+    ids = store.sync_watches(configured)
+    assert len(ids) == count + 1 and len(set(ids.values())) == count + 1
+    assert ids[URL + "/known"] == known
+    owners = store.address_owners([w.url for w in configured])
+    assert {url: owner for owner, url in owners.values()} == ids
+    assert store.sync_watches(configured) == ids
 
 
 def test_watch_found_by_url_or_name_and_ambiguous_names_refused(store: Store) -> None:

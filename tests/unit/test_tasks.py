@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +14,10 @@ import redis
 from tests.configs import write_config
 from worker.config import load_settings
 from worker.models import Watch
+from worker.pipeline import Target
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.tasks import Runtime, group_by_host
+from worker.tasks import Runtime, Targets, group_by_host
 
 URL = "https://news.example/story"
 
@@ -39,12 +43,12 @@ def rt(tmp_path: Path) -> Iterator[Runtime]:
 def test_targets_are_registered_once_and_then_only_read(rt: Runtime) -> None:
     """Re-reading targets (every schedule.reload) writes nothing until the config changes."""
     (target,) = rt.targets().values()
-    assert rt.registered == {URL: target.id}
+    assert rt.registered and rt.store.sync_watches([target.watch]) == {URL: target.id}
     rt.store.sync_watches([target.watch.__class__(URL, "renamed elsewhere", 60.0)])
     rt.known_at = float("-inf")  # stale: the next call re-reads
     rt.targets()
     assert [w.name for w in rt.store.list_watches()] == ["renamed elsewhere"]  # not written back
-    rt.registered = None  # what a config reload does
+    rt.registered = False  # what a config reload does
     rt.targets(need=[target.id + 1])
     assert [w.name for w in rt.store.list_watches()] == ["first"]
 
@@ -90,3 +94,41 @@ def test_politeness_lives_as_long_as_the_settings(rt: Runtime) -> None:
     assert rt.context().robots is not first.robots
     if rt.client is not None:
         rt.loop.run_until_complete(rt.client.aclose())
+
+
+def test_worker_imports_the_card_stack_only_when_a_card_is_drawn(tmp_path: Path) -> None:
+    """Pool processes inherit the worker's imports: Pillow and fontTools come in with the
+    first card, and the worker's channels still draw exactly the card the CLI draws."""
+    config = write_config(tmp_path / "config", [{"url": URL, "name": "first"}])
+    script = (
+        "import sys\n"
+        "import worker.tasks as tasks\n"
+        "assert 'PIL' not in sys.modules and 'fontTools' not in sys.modules\n"
+        "from tests.integration.test_email_card import alert_payload\n"
+        "from worker.cards import card_for_payload\n"
+        "card = tasks.channel_context(tasks.startup_settings()).draw_card(alert_payload())\n"
+        "assert card is not None and card == card_for_payload(alert_payload())\n"
+    )
+    env = {**os.environ, "EDITWATCH_CONFIG_DIR": str(config)}
+    env["EDITWATCH_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_targets_index_answers_as_the_dict_it_replaces() -> None:
+    """Lookups, membership and iteration in id order; feed-discovered ones join in a new index."""
+    watches = {i: Watch(f"{URL}/{i}", f"w{i}", 60.0) for i in (7, 3, 12, 5)}
+    index = Targets(Target(i, w) for i, w in watches.items())
+    assert list(index) == [3, 5, 7, 12] and list(index.sorted_ids()) == [3, 5, 7, 12]
+    assert len(index) == 4 and index[7] == Target(7, watches[7])
+    assert 5 in index and 6 not in index and 13 not in index and "5" not in index
+    with pytest.raises(KeyError):
+        index[6]
+    assert index.get(0) is None and dict(index.items()) == {
+        i: Target(i, w) for i, w in watches.items()
+    }
+    found = Watch(f"{URL}/found", "found", 60.0)
+    grown = index.with_new([Target(9, found)])
+    assert list(grown) == [3, 5, 7, 9, 12] and grown[9].watch is found and 9 not in index

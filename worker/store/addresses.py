@@ -76,8 +76,8 @@ def claim(
 
 
 def claim_own(connection: Connection, owned: Iterable[tuple[int, str]], now: datetime) -> None:
-    """New watches' own URLs as their first addresses: one statement for the whole batch (a
-    config of 100,000 new watches registers in one go)."""
+    """New watches' own URLs as their first addresses: one statement for the batch given
+    (registration passes a chunk at a time, see ``Store.sync_watches``)."""
     values = [
         {"watch_id": watch_id, "url_key": key, "url": url, "first_seen": now}
         for watch_id, url in owned

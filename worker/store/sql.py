@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -63,24 +64,48 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 
 
 def _known_ids(
-    connection: Connection, wanted: dict[str, str]
+    connection: Connection, configured: Sequence[Watch]
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
-    """url -> id of the known ones of ``wanted`` (url -> name), and (id, name) of those stored
-    under another name; read in chunks, so 100,000 URLs never make one huge statement."""
-    urls = list(wanted)
+    """url -> id of the known ones of ``configured``, and (id, name) of those stored under
+    another name (a URL listed twice takes its last name, as the later update wins); read in
+    chunks, so 100,000 URLs never make one huge statement, and straight from the watches, so
+    no second map of every URL to its name is built beside this one."""
     ids: dict[str, int] = {}
     renamed: list[tuple[int, str]] = []
     query = sa.select(watches.c.id, watches.c.url, watches.c.name)
-    for start in range(0, len(urls), IN_CHUNK):
-        chunk = urls[start : start + IN_CHUNK]
-        found = {row.url: row for row in connection.execute(query.where(watches.c.url.in_(chunk)))}
-        for url in chunk:  # keyed by the config's own strings, not a second copy of each URL
-            row = found.get(url)
+    for start in range(0, len(configured), IN_CHUNK):
+        chunk = configured[start : start + IN_CHUNK]
+        urls = [watch.url for watch in chunk]
+        found = {row.url: row for row in connection.execute(query.where(watches.c.url.in_(urls)))}
+        for watch in chunk:  # keyed by the config's own strings, not a second copy of each URL
+            row = found.get(watch.url)
             if row is not None:
-                ids[url] = row.id
-                if row.name != wanted[url]:
-                    renamed.append((row.id, wanted[url]))
+                ids[watch.url] = row.id
+                if row.name != watch.name:
+                    renamed.append((row.id, watch.name))
     return ids, renamed
+
+
+def _batches(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    """``items`` in lists of at most ``size``, taken lazily from the iterator."""
+    iterator = iter(items)
+    while part := list(islice(iterator, size)):
+        yield part
+
+
+def _register_part(
+    connection: Connection,
+    part: Sequence[tuple[str, str]],
+    source: str | None,
+    now: datetime,
+    ids: dict[str, int],
+) -> None:
+    """Insert one chunk of new (url, name) watches and their own addresses; their ids go
+    into ``ids``. A chunk at a time, in the caller's transaction: 100,000 new watches never
+    sit as rows, parameters and address values all at once (a pool process's memory peak)."""
+    new_ids = rows.insert_watches(connection, part, source, now)
+    ids.update(zip((url for url, _ in part), new_ids, strict=True))
+    addresses.claim_own(connection, zip(new_ids, (url for url, _ in part), strict=True), now)
 
 
 def _known_outcomes(batch: Sequence[CheckRow]) -> None:
@@ -190,18 +215,17 @@ class Store:
     def _sync_watches_once(self, configured: Sequence[Watch], source: str | None) -> dict[str, int]:
         """Read first: a config whose watches are all known as named takes no write lock
         (every pool process registers its config once, and usually nothing is new)."""
-        wanted = {watch.url: watch.name for watch in configured}
         with self._read("reading watches") as connection:
-            ids, renamed = _known_ids(connection, wanted)
-        if not renamed and len(ids) == len(wanted):
+            ids, renamed = _known_ids(connection, configured)
+        if not renamed and all(watch.url in ids for watch in configured):
             return ids
+        del ids, renamed  # read again under the write lock: one url -> id map at a time
         now = utcnow()
         with self._write("syncing watches") as connection:
-            ids, renamed = _known_ids(connection, wanted)
-            new = [(url, name) for url, name in wanted.items() if url not in ids]
-            new_ids = rows.insert_watches(connection, new, source, now)
-            ids.update(zip((url for url, _ in new), new_ids, strict=True))
-            addresses.claim_own(connection, zip(new_ids, (u for u, _ in new), strict=True), now)
+            ids, renamed = _known_ids(connection, configured)
+            new = {w.url: w.name for w in configured if w.url not in ids}  # once each, last name
+            for part in _batches(new.items(), rows.INSERT_CHUNK):
+                _register_part(connection, part, source, now, ids)
             for watch_id, name in renamed:
                 connection.execute(
                     watches.update().where(watches.c.id == watch_id).values(name=name)
