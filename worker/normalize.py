@@ -292,10 +292,13 @@ def _apply_rules(text: str, rules: tuple[NoiseRule, ...]) -> str:
 
 
 def _inline_rule_hits(text: str, rules: tuple[NoiseRule, ...]) -> list[tuple[str, str]]:
-    """(rule name, fragment) for every inline fragment the rules would cut from ``text``."""
+    """(rule name, fragment) for every inline fragment the rules would cut from ``text``;
+    a rule whose word is not in the text is skipped, as :func:`_apply_rules` skips it."""
+    folded = text.casefold()
     return [
         (rule.name, normalize_text(m.group()))
         for rule in rules
+        if rule.applies(folded)
         for m in rule.pattern.finditer(text)
     ]
 

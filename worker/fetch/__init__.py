@@ -236,6 +236,8 @@ def _refuse_credentials(attempt: _Attempt) -> None:
 
 def redact_credentials(url: str) -> str:
     """``url`` without its ``user:password@`` part (for messages and logs)."""
+    if "@" not in url:  # no user info: the URL as given, without parsing it (twice a check)
+        return url
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
