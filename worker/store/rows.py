@@ -184,59 +184,82 @@ def touch_versions(connection: Connection, seen: Sequence[tuple[int, datetime]])
     connection.execute(TOUCH_VERSION, [{"b_id": i, "b_seen": at} for i, at in seen])
 
 
+# The statements of a new state (worker/store/sql.py save_state), built once like the batch's.
+LOCK_WATCH = (
+    sa.select(watches.c.current_version_id)
+    .where(watches.c.id == sa.bindparam("watch_id"))
+    .with_for_update()
+)
+VERSION_BY_FINGERPRINT = sa.select(versions.c.id, versions.c.number).where(
+    versions.c.watch_id == sa.bindparam("watch_id"),
+    versions.c.fingerprint == sa.bindparam("fingerprint"),
+)
+HIGHEST_NUMBER = sa.select(sa.func.max(versions.c.number)).where(
+    versions.c.watch_id == sa.bindparam("watch_id")
+)
+INSERT_VERSION = versions.insert()
+INSERT_CHANGE = changes.insert()
+MAKE_CURRENT = (
+    watches.update()
+    .where(watches.c.id == sa.bindparam("watch_id"))
+    .values(
+        current_version_id=sa.bindparam("version_id"),
+        last_changed_at=sa.bindparam("seen_at", type_=watches.c.last_changed_at.type),
+    )
+)
+
+
 def lock_watch(connection: Connection, watch_id: int) -> int | None:
     """Lock the watch row for this transaction; return its current version id."""
-    row = connection.execute(
-        sa.select(watches.c.current_version_id).where(watches.c.id == watch_id).with_for_update()
-    ).first()
+    row = connection.execute(LOCK_WATCH, {"watch_id": watch_id}).first()
     if row is None:
         raise StoreError(f"no watch with id {watch_id}")
     current: int | None = row.current_version_id
     return current
 
 
+def make_current(connection: Connection, watch_id: int, version_id: int, seen_at: datetime) -> None:
+    """The watch's current state is now ``version_id``, a change of state at ``seen_at``."""
+    params = {"watch_id": watch_id, "version_id": version_id, "seen_at": seen_at}
+    connection.execute(MAKE_CURRENT, params)
+
+
 def store_version(
     connection: Connection,
     watch_id: int,
     *,
-    article: Article,
+    article_json: str,
     fingerprint: str,
     raw_html: bytes,
     extractor_version: str,
     seen_at: datetime,
     state: VersionState = "live",
 ) -> tuple[int, int, bool]:
-    """Reuse the version with this fingerprint or add the next one: (id, number, is_new)."""
+    """Reuse the version with this fingerprint or add the next one: (id, number, is_new).
+
+    ``article_json`` is the article as :func:`dumps` writes it (the evidence hashes the same
+    text, so it is serialised once).
+    """
     existing = connection.execute(
-        sa.select(versions.c.id, versions.c.number).where(
-            versions.c.watch_id == watch_id, versions.c.fingerprint == fingerprint
-        )
+        VERSION_BY_FINGERPRINT, {"watch_id": watch_id, "fingerprint": fingerprint}
     ).first()
     if existing is not None:
-        connection.execute(
-            versions.update().where(versions.c.id == existing.id).values(last_seen=seen_at)
-        )
+        connection.execute(TOUCH_VERSION, {"b_id": existing.id, "b_seen": seen_at})
         return existing.id, existing.number, False
-    highest: int | None = connection.scalar(
-        sa.select(sa.func.max(versions.c.number)).where(versions.c.watch_id == watch_id)
-    )
+    highest: int | None = connection.scalar(HIGHEST_NUMBER, {"watch_id": watch_id})
     number = (highest or 0) + 1
-    version_id = inserted_id(
-        connection.execute(
-            versions.insert().values(
-                watch_id=watch_id,
-                number=number,
-                fingerprint=fingerprint,
-                article=dumps(article.to_dict(), "article"),
-                raw_html=zlib.compress(raw_html, RAW_HTML_COMPRESSION_LEVEL),
-                extractor_version=extractor_version,
-                first_seen=seen_at,
-                last_seen=seen_at,
-                state=state,
-            )
-        )
-    )
-    return version_id, number, True
+    values = {
+        "watch_id": watch_id,
+        "number": number,
+        "fingerprint": fingerprint,
+        "article": article_json,
+        "raw_html": zlib.compress(raw_html, RAW_HTML_COMPRESSION_LEVEL),
+        "extractor_version": extractor_version,
+        "first_seen": seen_at,
+        "last_seen": seen_at,
+        "state": state,
+    }
+    return inserted_id(connection.execute(INSERT_VERSION, values)), number, True
 
 
 def insert_change(
@@ -247,20 +270,17 @@ def insert_change(
     change: NewChange,
     detected_at: datetime,
 ) -> int:
-    return inserted_id(
-        connection.execute(
-            changes.insert().values(
-                watch_id=watch_id,
-                old_version_id=old_version_id,
-                new_version_id=new_version_id,
-                kinds=dumps(list(change.kinds), "change kinds"),
-                significance=change.significance,
-                silent=change.silent,
-                diff=dumps(change.diff, "change diff"),
-                detected_at=detected_at,
-            )
-        )
-    )
+    values = {
+        "watch_id": watch_id,
+        "old_version_id": old_version_id,
+        "new_version_id": new_version_id,
+        "kinds": dumps(list(change.kinds), "change kinds"),
+        "significance": change.significance,
+        "silent": change.silent,
+        "diff": dumps(change.diff, "change diff"),
+        "detected_at": detected_at,
+    }
+    return inserted_id(connection.execute(INSERT_CHANGE, values))
 
 
 def watch_records() -> sa.Select[Any]:

@@ -483,12 +483,13 @@ class Store:
         ``capture`` gets its evidence record, chained to the watch's previous one, in the
         same transaction.
         """
+        article_json = rows.dumps(article.to_dict(), "article")
         with self._write("saving an article state") as connection:
             previous_id = rows.lock_watch(connection, watch_id)
             version_id, number, is_new = rows.store_version(
                 connection,
                 watch_id,
-                article=article,
+                article_json=article_json,
                 fingerprint=fingerprint,
                 raw_html=raw_html,
                 extractor_version=extractor_version,
@@ -503,15 +504,11 @@ class Store:
                     number=number,
                     fingerprint=fingerprint,
                     raw_html=raw_html,
-                    article_json=rows.dumps(article.to_dict(), "article"),
+                    article_json=article_json,
                     extractor_version=extractor_version,
                     capture=capture,
                 )
-            connection.execute(
-                watches.update()
-                .where(watches.c.id == watch_id)
-                .values(current_version_id=version_id, last_changed_at=seen_at)
-            )
+            rows.make_current(connection, watch_id, version_id, seen_at)
             if change is None:
                 return SavedState(version_id, number, is_new)
             change_id = rows.insert_change(
