@@ -311,6 +311,13 @@ def _clean_item(item: str) -> str:
     return "" if not cleaned or is_noise(cleaned) else cleaned
 
 
+@functools.lru_cache(maxsize=8192)
+def _clean_field(text: str) -> str:
+    """A metadata field (byline, dates) in canonical form. Cached like :func:`_clean_item`: a
+    watch's byline and dates come back on every check."""
+    return strip_inline_noise(text, FIELD_NOISE_RULES)
+
+
 def _clean_items(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(cleaned for item in items if (cleaned := _clean_item(item)))
 
@@ -330,9 +337,9 @@ def normalize_article(article: Article) -> Article:
         article,
         headline=normalize_text(article.headline),
         subheadline=_own_subheadline(normalize_text(article.subheadline), paragraphs),
-        byline=strip_inline_noise(article.byline, FIELD_NOISE_RULES),
-        published=strip_inline_noise(article.published, FIELD_NOISE_RULES),
-        modified=strip_inline_noise(article.modified, FIELD_NOISE_RULES),
+        byline=_clean_field(article.byline),
+        published=_clean_field(article.published),
+        modified=_clean_field(article.modified),
         paragraphs=paragraphs,
         captions=_clean_items(article.captions),
         canonical_url=normalize_text(article.canonical_url),

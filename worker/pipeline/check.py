@@ -288,11 +288,14 @@ def _process(
     placed = identity.place(target.id, page, article, store, address.keys)
     if placed.merged_into is not None:
         return _merged(watch, placed.merged_into)
-    article = replace(article, canonical_url=identity.stored_address(placed, address, current))
+    stored = identity.stored_address(placed, address, current)
+    if stored != article.canonical_url:  # most checks: the page claims the stored address
+        article = replace(article, canonical_url=stored)
     if identity.worth_noting(placed.url, address, page.final_url, watch.url):  # most checks: none
         store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
     saved = _compare_and_save(target, page, article, text_print, current, context)
-    return replace(saved, modified=_modified(article))
+    modified = _modified(article)
+    return saved if modified is None else replace(saved, modified=modified)
 
 
 def _compare_and_save(
