@@ -358,13 +358,14 @@ def _lost(
     A paywall or consent wall (text shrank to a teaser, with the page's own signs) is
     ``paywalled`` / ``consent_wall``; no text at all is an extraction failure (usually a
     redesign). Storing either would alert "every paragraph removed"; the last good version
-    stays current instead. A page whose canonical text is the current version's (most
+    stays current instead. A page whose canonical paragraphs are the current version's (most
     checks: ``text_print`` gives the current fingerprint again) has lost nothing, and the
-    current article is not put in canonical form for the comparison.
+    current article is not put in canonical form for the comparison. A live blog's
+    fingerprint is its entries, not its paragraphs: it is always compared.
     """
     same = identity.state_fingerprint(text_print, current.article.canonical_url, watch.url)
     lost = None
-    if same != current.fingerprint:
+    if article.is_liveblog or same != current.fingerprint:
         lost = lost_article(current.article, article, lambda: access_signals(page.text))
     if lost is not None:
         return result_for(watch, "error", version=current.number, error=lost.error)
