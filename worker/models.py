@@ -235,11 +235,23 @@ def _media_dict(value: Image | Link | Embed) -> dict[str, Any]:
     return dataclasses.asdict(value)
 
 
+_FIELD_NAMES: dict[type[Any], frozenset[str]] = {}
+
+
+def _field_names(cls: type[Any]) -> frozenset[str]:
+    """The fields of a media record class, kept: asked four times for every stored article
+    read (a check batch reads every watch's current one)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _media_tuple(cls: type[Any], items: Any) -> tuple[Any, ...]:
     """Rebuild stored media records, ignoring keys a newer version may have added."""
     if not isinstance(items, list):
         return ()
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _field_names(cls)
     return tuple(
         cls(**{k: v for k, v in item.items() if k in names})
         for item in items

@@ -292,10 +292,13 @@ def _apply_rules(text: str, rules: tuple[NoiseRule, ...]) -> str:
 
 
 def _inline_rule_hits(text: str, rules: tuple[NoiseRule, ...]) -> list[tuple[str, str]]:
-    """(rule name, fragment) for every inline fragment the rules would cut from ``text``."""
+    """(rule name, fragment) for every inline fragment the rules would cut from ``text``;
+    a rule whose word is not in the text is skipped, as :func:`_apply_rules` skips it."""
+    folded = text.casefold()
     return [
         (rule.name, normalize_text(m.group()))
         for rule in rules
+        if rule.applies(folded)
         for m in rule.pattern.finditer(text)
     ]
 
@@ -306,6 +309,13 @@ def _clean_item(item: str) -> str:
     unchanged paragraphs are normalized again on every check, and most paragraphs repeat."""
     cleaned = strip_inline_noise(item)
     return "" if not cleaned or is_noise(cleaned) else cleaned
+
+
+@functools.lru_cache(maxsize=8192)
+def _clean_field(text: str) -> str:
+    """A metadata field (byline, dates) in canonical form. Cached like :func:`_clean_item`: a
+    watch's byline and dates come back on every check."""
+    return strip_inline_noise(text, FIELD_NOISE_RULES)
 
 
 def _clean_items(items: tuple[str, ...]) -> tuple[str, ...]:
@@ -327,9 +337,9 @@ def normalize_article(article: Article) -> Article:
         article,
         headline=normalize_text(article.headline),
         subheadline=_own_subheadline(normalize_text(article.subheadline), paragraphs),
-        byline=strip_inline_noise(article.byline, FIELD_NOISE_RULES),
-        published=strip_inline_noise(article.published, FIELD_NOISE_RULES),
-        modified=strip_inline_noise(article.modified, FIELD_NOISE_RULES),
+        byline=_clean_field(article.byline),
+        published=_clean_field(article.published),
+        modified=_clean_field(article.modified),
         paragraphs=paragraphs,
         captions=_clean_items(article.captions),
         canonical_url=normalize_text(article.canonical_url),

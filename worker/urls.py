@@ -313,8 +313,11 @@ DEFAULT_PORTS = frozenset({80, 443})
 GENERIC_SECOND_LEVELS = _words("co com net org gov edu ac ne or go gob nic mil ltd plc")
 
 
+@lru_cache(maxsize=8192)
 def identity_key(url: str) -> str:
     """The form every address of one article shares, or "" for what is no web page address.
+
+    Cached: a check compares the keys of its few addresses a dozen times.
 
     ``https://www.example.com/a/story/amp?utm_source=x`` and ``http://example.com/a/story/``
     both give ``example.com/a/story``: host without ``www.``/``amp.``/``m.``, no scheme, no

@@ -61,3 +61,30 @@ def test_signals_are_only_read_when_the_text_shrank() -> None:
     calls: list[int] = []
     assert lost_article(STORED, STORED, lambda: calls.append(1) or NONE) is None
     assert calls == []
+
+
+def test_a_live_blog_keeping_its_entries_is_still_checked_for_a_lost_body() -> None:
+    """A check skips the guard when the canonical text is the current version's again, but a
+    live blog's fingerprint is its entries only: a teaser body there is still a paywall."""
+    from datetime import UTC, datetime
+
+    from worker.models import FetchResult, LiveEntry, Version, Watch
+    from worker.normalize import fingerprint
+    from worker.pipeline.check import _lost
+    from worker.pipeline.identity import state_fingerprint
+
+    entries = (LiveEntry("e1", "2026-12-01T10:00:00Z", "", "The council meets at noon."),)
+    stored = Article(headline=STORED.headline, paragraphs=STORED.paragraphs, entries=entries)
+    walled = Article(headline=STORED.headline, paragraphs=teaser(40).paragraphs, entries=entries)
+    assert fingerprint(walled) == fingerprint(stored)  # the live blog compares its entries
+    watch = Watch(url="https://news.example/live/budget", name="live", interval=600)
+    now = datetime.now(UTC)
+    own = state_fingerprint(fingerprint(stored), stored.canonical_url, watch.url)
+    current = Version(1, 1, 1, own, stored, now, now)
+    page = FetchResult(watch.url, watch.url, 200, text="<html><body><p>The city</p></body></html>")
+    result = _lost(watch, current, walled, page, fingerprint(walled))
+    assert result is not None and (result.error or "").startswith("paywalled: ")
+    article = Article(headline=STORED.headline, paragraphs=STORED.paragraphs)  # same text again
+    again = state_fingerprint(fingerprint(article), article.canonical_url, watch.url)
+    plain = Version(1, 1, 1, again, article, now, now)
+    assert _lost(watch, plain, article, page, fingerprint(article)) is None

@@ -280,26 +280,38 @@ def _process(
         article = extract_article(page.text, page.final_url, profile, mode)
     except ExtractError as exc:  # the parser gave up on this page; the last version stays
         return result_for(watch, "error", error=str(exc))
+    text_print = fingerprint(article)  # the canonical form's, once (the address is not in it)
     if current is not None and not current.removed:
-        lost = _lost(watch, current, article, page)
+        lost = _lost(watch, current, article, page, text_print)
         if lost is not None:
             return lost
     placed = identity.place(target.id, page, article, store, address.keys)
     if placed.merged_into is not None:
         return _merged(watch, placed.merged_into)
-    article = replace(article, canonical_url=identity.stored_address(placed, address, current))
+    stored = identity.stored_address(placed, address, current)
+    if stored != article.canonical_url:  # most checks: the page claims the stored address
+        article = replace(article, canonical_url=stored)
     if identity.worth_noting(placed.url, address, page.final_url, watch.url):  # most checks: none
         store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
-    saved = _compare_and_save(target, page, article, current, context)
-    return replace(saved, modified=_modified(article))
+    saved = _compare_and_save(target, page, article, text_print, current, context)
+    modified = _modified(article)
+    return saved if modified is None else replace(saved, modified=modified)
 
 
 def _compare_and_save(
-    target: Target, page: FetchResult, article: Article, current: Version | None, context: Context
+    target: Target,
+    page: FetchResult,
+    article: Article,
+    text_print: str,
+    current: Version | None,
+    context: Context,
 ) -> CheckResult:
-    """Unchanged, or a new state with the change from the current one (none for the first)."""
+    """Unchanged, or a new state with the change from the current one (none for the first).
+
+    ``text_print`` is ``fingerprint(article)``, computed once by the caller.
+    """
     watch, store = target.watch, context.store
-    print_ = identity.state_fingerprint(fingerprint(article), article.canonical_url, watch.url)
+    print_ = identity.state_fingerprint(text_print, article.canonical_url, watch.url)
     if current is not None and current.fingerprint == print_:
         return _unchanged(watch, current, article, "same canonical text")
     change = change_from(target, current, article, store) if current else None
@@ -339,16 +351,22 @@ def _unchanged(watch: Watch, current: Version, article: Article, why: str) -> Ch
 
 
 def _lost(
-    watch: Watch, current: Version, article: Article, page: FetchResult
+    watch: Watch, current: Version, article: Article, page: FetchResult, text_print: str
 ) -> CheckResult | None:
     """The page answered but the article is gone from it: an error, not an edit.
 
     A paywall or consent wall (text shrank to a teaser, with the page's own signs) is
     ``paywalled`` / ``consent_wall``; no text at all is an extraction failure (usually a
     redesign). Storing either would alert "every paragraph removed"; the last good version
-    stays current instead.
+    stays current instead. A page whose canonical paragraphs are the current version's (most
+    checks: ``text_print`` gives the current fingerprint again) has lost nothing, and the
+    current article is not put in canonical form for the comparison. A live blog's
+    fingerprint is its entries, not its paragraphs: it is always compared.
     """
-    lost = lost_article(current.article, article, lambda: access_signals(page.text))
+    same = identity.state_fingerprint(text_print, current.article.canonical_url, watch.url)
+    lost = None
+    if article.is_liveblog or same != current.fingerprint:
+        lost = lost_article(current.article, article, lambda: access_signals(page.text))
     if lost is not None:
         return result_for(watch, "error", version=current.number, error=lost.error)
     if current.article.paragraphs and not article.paragraphs:

@@ -22,6 +22,9 @@ from worker.store.schema import watch_urls, watches
 from worker.urls import identity_key
 
 MERGE_HOPS = 8  # a chain of merges longer than this is a bug, not a history to follow
+KEYS_HELD = sa.select(watch_urls.c.watch_id, watch_urls.c.url_key).where(
+    watch_urls.c.watch_id.in_(sa.bindparam("ids", expanding=True))
+)  # built once: every check batch runs it
 
 
 def address_of(connection: Connection, watch_id: int) -> ArticleAddress:
@@ -36,11 +39,8 @@ def address_of(connection: Connection, watch_id: int) -> ArticleAddress:
 def keys_held(connection: Connection, watch_ids: Sequence[int]) -> dict[int, frozenset[str]]:
     """The identity keys each of ``watch_ids`` holds, in one query: a check whose article is at
     an address its own watch holds needs no look-up of the address's owner."""
-    query = sa.select(watch_urls.c.watch_id, watch_urls.c.url_key).where(
-        watch_urls.c.watch_id.in_(list(watch_ids))
-    )
     held: dict[int, set[str]] = {}
-    for watch_id, key in connection.execute(query):
+    for watch_id, key in connection.execute(KEYS_HELD, {"ids": list(watch_ids)}):
         held.setdefault(watch_id, set()).add(key)
     return {watch_id: frozenset(keys) for watch_id, keys in held.items()}
 

@@ -66,6 +66,18 @@ class Problem:
     message: str
 
 
+PREVIOUS_HASH = (
+    sa.select(evidence.c.record_hash)
+    .where(
+        evidence.c.watch_id == sa.bindparam("watch_id"),
+        evidence.c.number < sa.bindparam("number"),
+    )
+    .order_by(evidence.c.number.desc())
+    .limit(1)
+)  # the chain's last link before a new version (built once, like the store's hot statements)
+INSERT_EVIDENCE = evidence.insert()
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -90,12 +102,7 @@ def insert(
     capture: Capture,
 ) -> int:
     """Add the evidence row of a new version, chained to the watch's previous row."""
-    previous = connection.scalar(
-        sa.select(evidence.c.record_hash)
-        .where(evidence.c.watch_id == watch_id, evidence.c.number < number)
-        .order_by(evidence.c.number.desc())
-        .limit(1)
-    )
+    previous = connection.scalar(PREVIOUS_HASH, {"watch_id": watch_id, "number": number})
     fields: dict[str, Any] = {
         "number": number,
         "fingerprint": fingerprint,
@@ -119,11 +126,8 @@ def insert(
         "record_hash": record_hash(fields),
     }
     values.pop("fingerprint")
-    return inserted_id(
-        connection.execute(
-            evidence.insert().values(watch_id=watch_id, version_id=version_id, **values)
-        )
-    )
+    values |= {"watch_id": watch_id, "version_id": version_id}
+    return inserted_id(connection.execute(INSERT_EVIDENCE, values))
 
 
 def records(connection: Connection, watch_id: int | None = None) -> list[EvidenceRecord]:

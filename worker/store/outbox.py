@@ -47,6 +47,9 @@ class MergeRaced(StoreError):
     """Another worker merged some of the same held rows first; this merge is rolled back."""
 
 
+INSERT_NOTIFICATION = notifications.insert()  # built once: every alerting change runs it
+
+
 def queue(
     connection: Connection,
     change_id: int | None,
@@ -64,21 +67,19 @@ def queue(
     """
     ids: list[int] = []
     for channel, payload in payloads:
-        result = connection.execute(
-            notifications.insert().values(
-                change_id=change_id,
-                kind=kind,
-                dedupe_key=dedupe_key,
-                channel=channel,
-                payload=dumps(payload, f"the {channel} notification payload", sort_keys=False),
-                state="held" if hold_until else "pending",
-                attempts=0,
-                next_attempt_at=hold_until or now,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        ids.append(inserted_id(result))
+        values = {
+            "change_id": change_id,
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "channel": channel,
+            "payload": dumps(payload, f"the {channel} notification payload", sort_keys=False),
+            "state": "held" if hold_until else "pending",
+            "attempts": 0,
+            "next_attempt_at": hold_until or now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        ids.append(inserted_id(connection.execute(INSERT_NOTIFICATION, values)))
     return tuple(ids)
 
 

@@ -35,6 +35,46 @@ RAW_HTML_COMPRESSION_LEVEL = 6
 INSERT_CHUNK = 1000  # rows per bulk INSERT
 VERSION_COLUMNS = tuple(column for column in versions.c if column.name != "raw_html")
 """Everything but the compressed page: listings never need to load the blobs."""
+VERSION_FIELDS = tuple(column.name for column in VERSION_COLUMNS)
+
+# The statements every check batch runs are built once: building a SQLAlchemy statement and
+# its cache key costs more than running it on SQLite (a built one keeps its key memoized).
+_CURRENT = versions.alias("current")
+WATCH_ID_IN = watches.c.id.in_(sa.bindparam("ids", expanding=True))
+CHECK_STATES = (
+    sa.select(
+        watches.c.id,
+        watches.c.etag,
+        watches.c.last_modified,
+        watches.c.canonical_url,
+        watches.c.merged_into,
+        *(_CURRENT.c[name].label(f"v_{name}") for name in VERSION_FIELDS),
+    )
+    .select_from(watches.outerjoin(_CURRENT, _CURRENT.c.id == watches.c.current_version_id))
+    .where(WATCH_ID_IN)
+)
+"""Each watch of ``ids`` with its validators, address and current version, in one query."""
+CHECK_STATE_WATCH_COLUMNS = 5  # the leading watch columns of a CHECK_STATES row
+_CHANGED = sa.func.coalesce(watches.c.last_changed_at, _CURRENT.c.first_seen)
+WATCH_STATES = (
+    sa.select(
+        watches.c.id,
+        watches.c.name,
+        watches.c.url,
+        watches.c.consecutive_failures,
+        watches.c.last_error,
+        sa.type_coerce(_CHANGED, watches.c.last_changed_at.type).label("changed"),
+    )
+    .select_from(watches.outerjoin(_CURRENT, _CURRENT.c.id == watches.c.current_version_id))
+    .where(WATCH_ID_IN)
+)
+"""Failure streak, last error and last change (else the current state's first sighting)."""
+INSERT_CHECK = checks.insert()
+TOUCH_VERSION = (
+    versions.update()
+    .where(versions.c.id == sa.bindparam("b_id"))
+    .values(last_seen=sa.bindparam("b_seen", type_=versions.c.last_seen.type))
+)
 
 
 def dumps(value: Any, what: str, *, sort_keys: bool = True) -> str:
@@ -83,7 +123,7 @@ def insert_checks(connection: Connection, batch: Sequence[CheckRow]) -> sa.Curso
         }
         for row in batch
     ]
-    return connection.execute(checks.insert(), values[0] if len(values) == 1 else values)
+    return connection.execute(INSERT_CHECK, values[0] if len(values) == 1 else values)
 
 
 def summarize_checks(connection: Connection, batch: Sequence[CheckRow]) -> None:
@@ -103,9 +143,8 @@ def summarize_checks(connection: Connection, batch: Sequence[CheckRow]) -> None:
         if row.validators is not None:
             params |= {"b_etag": row.validators.etag, "b_lm": row.validators.last_modified}
         groups[(row.outcome == "error", row.validators is not None)].append(params)
-    for (failed, with_validators), params_list in groups.items():
-        statement = _summary_update(failed, with_validators)
-        result = connection.execute(statement, params_list)
+    for shape, params_list in groups.items():
+        result = connection.execute(SUMMARY_UPDATES[shape], params_list)
         if result.rowcount not in (-1, len(params_list)):
             _refuse_unknown_watches(connection, [p["b_id"] for p in params_list])
 
@@ -123,6 +162,14 @@ def _summary_update(failed: bool, with_validators: bool) -> sa.Update:
     return watches.update().where(watches.c.id == sa.bindparam("b_id")).values(values)
 
 
+SUMMARY_UPDATES = {
+    (failed, with_validators): _summary_update(failed, with_validators)
+    for failed in (False, True)
+    for with_validators in (False, True)
+}
+"""The four shapes of the summary UPDATE, by (failed, with validators), built once."""
+
+
 def _refuse_unknown_watches(connection: Connection, ids: Sequence[int]) -> None:
     known = set(connection.scalars(sa.select(watches.c.id).where(watches.c.id.in_(ids))))
     missing = [i for i in ids if i not in known]
@@ -134,67 +181,85 @@ def touch_versions(connection: Connection, seen: Sequence[tuple[int, datetime]])
     """``last_seen`` of states seen again, one statement for the batch."""
     if not seen:
         return
-    statement = (
-        versions.update()
-        .where(versions.c.id == sa.bindparam("b_id"))
-        .values(last_seen=sa.bindparam("b_seen", type_=versions.c.last_seen.type))
+    connection.execute(TOUCH_VERSION, [{"b_id": i, "b_seen": at} for i, at in seen])
+
+
+# The statements of a new state (worker/store/sql.py save_state), built once like the batch's.
+LOCK_WATCH = (
+    sa.select(watches.c.current_version_id)
+    .where(watches.c.id == sa.bindparam("watch_id"))
+    .with_for_update()
+)
+VERSION_BY_FINGERPRINT = sa.select(versions.c.id, versions.c.number).where(
+    versions.c.watch_id == sa.bindparam("watch_id"),
+    versions.c.fingerprint == sa.bindparam("fingerprint"),
+)
+HIGHEST_NUMBER = sa.select(sa.func.max(versions.c.number)).where(
+    versions.c.watch_id == sa.bindparam("watch_id")
+)
+INSERT_VERSION = versions.insert()
+INSERT_CHANGE = changes.insert()
+MAKE_CURRENT = (
+    watches.update()
+    .where(watches.c.id == sa.bindparam("watch_id"))
+    .values(
+        current_version_id=sa.bindparam("version_id"),
+        last_changed_at=sa.bindparam("seen_at", type_=watches.c.last_changed_at.type),
     )
-    connection.execute(statement, [{"b_id": i, "b_seen": at} for i, at in seen])
+)
 
 
 def lock_watch(connection: Connection, watch_id: int) -> int | None:
     """Lock the watch row for this transaction; return its current version id."""
-    row = connection.execute(
-        sa.select(watches.c.current_version_id).where(watches.c.id == watch_id).with_for_update()
-    ).first()
+    row = connection.execute(LOCK_WATCH, {"watch_id": watch_id}).first()
     if row is None:
         raise StoreError(f"no watch with id {watch_id}")
     current: int | None = row.current_version_id
     return current
 
 
+def make_current(connection: Connection, watch_id: int, version_id: int, seen_at: datetime) -> None:
+    """The watch's current state is now ``version_id``, a change of state at ``seen_at``."""
+    params = {"watch_id": watch_id, "version_id": version_id, "seen_at": seen_at}
+    connection.execute(MAKE_CURRENT, params)
+
+
 def store_version(
     connection: Connection,
     watch_id: int,
     *,
-    article: Article,
+    article_json: str,
     fingerprint: str,
     raw_html: bytes,
     extractor_version: str,
     seen_at: datetime,
     state: VersionState = "live",
 ) -> tuple[int, int, bool]:
-    """Reuse the version with this fingerprint or add the next one: (id, number, is_new)."""
+    """Reuse the version with this fingerprint or add the next one: (id, number, is_new).
+
+    ``article_json`` is the article as :func:`dumps` writes it (the evidence hashes the same
+    text, so it is serialised once).
+    """
     existing = connection.execute(
-        sa.select(versions.c.id, versions.c.number).where(
-            versions.c.watch_id == watch_id, versions.c.fingerprint == fingerprint
-        )
+        VERSION_BY_FINGERPRINT, {"watch_id": watch_id, "fingerprint": fingerprint}
     ).first()
     if existing is not None:
-        connection.execute(
-            versions.update().where(versions.c.id == existing.id).values(last_seen=seen_at)
-        )
+        connection.execute(TOUCH_VERSION, {"b_id": existing.id, "b_seen": seen_at})
         return existing.id, existing.number, False
-    highest: int | None = connection.scalar(
-        sa.select(sa.func.max(versions.c.number)).where(versions.c.watch_id == watch_id)
-    )
+    highest: int | None = connection.scalar(HIGHEST_NUMBER, {"watch_id": watch_id})
     number = (highest or 0) + 1
-    version_id = inserted_id(
-        connection.execute(
-            versions.insert().values(
-                watch_id=watch_id,
-                number=number,
-                fingerprint=fingerprint,
-                article=dumps(article.to_dict(), "article"),
-                raw_html=zlib.compress(raw_html, RAW_HTML_COMPRESSION_LEVEL),
-                extractor_version=extractor_version,
-                first_seen=seen_at,
-                last_seen=seen_at,
-                state=state,
-            )
-        )
-    )
-    return version_id, number, True
+    values = {
+        "watch_id": watch_id,
+        "number": number,
+        "fingerprint": fingerprint,
+        "article": article_json,
+        "raw_html": zlib.compress(raw_html, RAW_HTML_COMPRESSION_LEVEL),
+        "extractor_version": extractor_version,
+        "first_seen": seen_at,
+        "last_seen": seen_at,
+        "state": state,
+    }
+    return inserted_id(connection.execute(INSERT_VERSION, values)), number, True
 
 
 def insert_change(
@@ -205,20 +270,17 @@ def insert_change(
     change: NewChange,
     detected_at: datetime,
 ) -> int:
-    return inserted_id(
-        connection.execute(
-            changes.insert().values(
-                watch_id=watch_id,
-                old_version_id=old_version_id,
-                new_version_id=new_version_id,
-                kinds=dumps(list(change.kinds), "change kinds"),
-                significance=change.significance,
-                silent=change.silent,
-                diff=dumps(change.diff, "change diff"),
-                detected_at=detected_at,
-            )
-        )
-    )
+    values = {
+        "watch_id": watch_id,
+        "old_version_id": old_version_id,
+        "new_version_id": new_version_id,
+        "kinds": dumps(list(change.kinds), "change kinds"),
+        "significance": change.significance,
+        "silent": change.silent,
+        "diff": dumps(change.diff, "change diff"),
+        "detected_at": detected_at,
+    }
+    return inserted_id(connection.execute(INSERT_CHANGE, values))
 
 
 def watch_records() -> sa.Select[Any]:
@@ -294,15 +356,16 @@ def version(row: Mapping[Any, Any]) -> Version:
     )
 
 
-def check_state(row: RowMapping, keys: frozenset[str] = frozenset()) -> CheckState:
-    """A :class:`CheckState` from a watch row joined (outer) to its current version's columns
-    labelled ``v_<name>``."""
-    validators = Validators(etag=row["etag"], last_modified=row["last_modified"])
-    address = ArticleAddress(row["canonical_url"], row["merged_into"], keys)
-    if row["v_id"] is None:
+def check_state(row: Sequence[Any], keys: frozenset[str] = frozenset()) -> CheckState:
+    """A :class:`CheckState` from a :data:`CHECK_STATES` row, read by position (a batch reads
+    one per check: no name look-ups, no dict per row)."""
+    _, etag, last_modified, canonical_url, merged_into = row[:CHECK_STATE_WATCH_COLUMNS]
+    validators = Validators(etag=etag, last_modified=last_modified)
+    address = ArticleAddress(canonical_url, merged_into, keys)
+    values = row[CHECK_STATE_WATCH_COLUMNS:]
+    if values[0] is None:
         return CheckState(None, validators, address)
-    current = version({c.name: row[f"v_{c.name}"] for c in VERSION_COLUMNS})
-    return CheckState(current, validators, address)
+    return CheckState(version(dict(zip(VERSION_FIELDS, values, strict=True))), validators, address)
 
 
 def check_record(row: RowMapping) -> CheckRecord:

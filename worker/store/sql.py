@@ -453,51 +453,21 @@ class Store:
 
     def check_states(self, watch_ids: Sequence[int]) -> dict[int, CheckState]:
         """Current version and validators of each watch, in one query per chunk of ids."""
-        current = versions.alias("current")
-        columns = [current.c[c.name].label(f"v_{c.name}") for c in rows.VERSION_COLUMNS]
-        query = sa.select(
-            watches.c.id,
-            watches.c.etag,
-            watches.c.last_modified,
-            watches.c.canonical_url,
-            watches.c.merged_into,
-            *columns,
-        )
-        query = query.select_from(
-            watches.outerjoin(current, current.c.id == watches.c.current_version_id)
-        )
         found: dict[int, CheckState] = {}
         with self._read("reading check states") as connection:
             for chunk in _chunks(watch_ids):
                 keys = addresses.keys_held(connection, chunk)
-                for row in connection.execute(query.where(watches.c.id.in_(chunk))).mappings():
-                    found[row["id"]] = rows.check_state(row, keys.get(row["id"], frozenset()))
+                for row in connection.execute(rows.CHECK_STATES, {"ids": chunk}):
+                    found[row[0]] = rows.check_state(row, keys.get(row[0], frozenset()))
         return found
 
     def watch_states(self, watch_ids: Sequence[int]) -> dict[int, WatchState]:
         """Failure streak, last error and last change of each watch, in one query per chunk."""
-        current = versions.alias("current")
-        changed = sa.func.coalesce(watches.c.last_changed_at, current.c.first_seen)
-        query = sa.select(
-            watches.c.id,
-            watches.c.name,
-            watches.c.url,
-            watches.c.consecutive_failures,
-            watches.c.last_error,
-            sa.type_coerce(changed, watches.c.last_changed_at.type).label("changed"),
-        ).select_from(watches.outerjoin(current, current.c.id == watches.c.current_version_id))
         found: dict[int, WatchState] = {}
         with self._read("reading watch states") as connection:
             for chunk in _chunks(watch_ids):
-                for row in connection.execute(query.where(watches.c.id.in_(chunk))):
-                    found[row.id] = WatchState(
-                        row.id,
-                        row.name,
-                        row.url,
-                        row.consecutive_failures,
-                        row.last_error,
-                        row.changed,
-                    )
+                for row in connection.execute(rows.WATCH_STATES, {"ids": chunk}):
+                    found[row[0]] = WatchState(*row)
         return found
 
     def checks(self, watch_id: int, limit: int | None = None) -> list[CheckRecord]:
@@ -537,12 +507,13 @@ class Store:
         ``capture`` gets its evidence record, chained to the watch's previous one, in the
         same transaction.
         """
+        article_json = rows.dumps(article.to_dict(), "article")
         with self._write("saving an article state") as connection:
             previous_id = rows.lock_watch(connection, watch_id)
             version_id, number, is_new = rows.store_version(
                 connection,
                 watch_id,
-                article=article,
+                article_json=article_json,
                 fingerprint=fingerprint,
                 raw_html=raw_html,
                 extractor_version=extractor_version,
@@ -557,15 +528,11 @@ class Store:
                     number=number,
                     fingerprint=fingerprint,
                     raw_html=raw_html,
-                    article_json=rows.dumps(article.to_dict(), "article"),
+                    article_json=article_json,
                     extractor_version=extractor_version,
                     capture=capture,
                 )
-            connection.execute(
-                watches.update()
-                .where(watches.c.id == watch_id)
-                .values(current_version_id=version_id, last_changed_at=seen_at)
-            )
+            rows.make_current(connection, watch_id, version_id, seen_at)
             if change is None:
                 return SavedState(version_id, number, is_new)
             change_id = rows.insert_change(
