@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import subprocess
+import sys
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +147,28 @@ def test_new_database_is_created_at_the_head_revision(store_url: str) -> None:
     """An empty database gets the tables and the head stamp on first open."""
     Store(store_url).close()
     assert alembic_revision(store_url) == migrate.head()
+
+
+def test_head_read_from_file_names_is_alembics_head() -> None:
+    """The head an open checks without Alembic is the one Alembic's script directory finds."""
+    migrate.scripts.cache_clear()
+    assert migrate.head_on_disk() == migrate.head()
+
+
+def test_opening_a_current_database_does_not_import_alembic(store_url: str) -> None:
+    """Every worker opens the store: at the head revision that costs no Alembic import (~11 MB
+    in each pool process), while an open that must create the tables still stamps them."""
+    script = (
+        "import sys\n"
+        "from worker.store import Store\n"
+        f"Store({store_url!r}).close()\n"
+        "assert 'alembic' not in sys.modules\n"
+    )
+    Store(store_url).close()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_models_agree_with_the_latest_revision(store_url: str) -> None:

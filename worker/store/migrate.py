@@ -9,7 +9,9 @@ How an open goes (:func:`ensure_current`):
 
 - an *empty* database gets the newest tables at once (``create_all``) and is stamped with the
   head revision, as Alembic recommends for new databases;
-- a database at the head revision is used as it is (one cheap query);
+- a database at the head revision is used as it is (one cheap query, without importing
+  Alembic: the head is read from the revision files' names, :func:`head_on_disk`; every
+  worker process opens the store, and a pool process's memory starts at its parent's);
 - an older one (including a *legacy* database from before migrations, which is exactly
   revision ``0001``) is refused with a message naming ``editwatch db upgrade``, unless the
   operator opted in to ``db.auto_upgrade``;
@@ -31,14 +33,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
@@ -51,6 +48,10 @@ from worker.store.engine import (
     open_error,
 )
 from worker.store.schema import metadata
+
+if TYPE_CHECKING:  # Alembic (~11 MB) is imported only to read or change revisions, see below
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
@@ -84,6 +85,8 @@ class SchemaStatus:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An in-memory Alembic config on the package's migrations (no ``alembic.ini``)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
@@ -93,6 +96,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @lru_cache(maxsize=1)
 def scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -103,8 +108,34 @@ def head() -> str:
     return revision
 
 
+def head_on_disk() -> str | None:
+    """The head revision as the newest revision file's number, without Alembic.
+
+    Revision ids are the numbers the file names start with (``file_template`` is
+    ``rev_slug`` and :func:`new_revision` numbers each one head + 1), so the highest is the
+    head; a test holds this equal to Alembic's own head. ``None`` if there are no files.
+    """
+    numbers = [path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("*.py")]
+    return max((number for number in numbers if number.isdigit()), default=None)
+
+
+def _at_head(connection: Connection) -> str | None:
+    """The head revision if the database is stamped with it and nothing else (a cheap read
+    that needs no Alembic), else ``None``: then :func:`status_on` asks Alembic."""
+    target = head_on_disk()
+    if target is None or not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    return target if [row[0] for row in rows] == [target] else None
+
+
 def status_on(connection: Connection) -> SchemaStatus:
     """The schema state of the database behind ``connection`` (reads only)."""
+    current_head = _at_head(connection)
+    if current_head is not None:
+        return SchemaStatus(current_head, current_head, "current")
+    from alembic.runtime.migration import MigrationContext
+
     target = head()
     current = MigrationContext.configure(connection).get_current_revision()
     if current is None:
@@ -194,6 +225,9 @@ def refusal(engine: Engine, found: SchemaStatus) -> str:
 
 def differences(engine: Engine) -> list[object]:
     """What autogenerate would change to make the database match the models (empty = agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, metadata))
@@ -202,6 +236,8 @@ def differences(engine: Engine) -> list[object]:
 def run_all_revisions(engine: Engine) -> None:
     """Build an empty database by running every revision (not ``create_all``): what the
     models-agree-with-migrations check and :func:`new_revision` compare against."""
+    from alembic import command
+
     with _opening(engine), locked(engine) as connection:
         command.upgrade(alembic_config(connection), "head")
 
@@ -209,6 +245,8 @@ def run_all_revisions(engine: Engine) -> None:
 def new_revision(message: str, workdir: Path) -> Path:
     """Draft the next numbered revision: the models compared with a database built by every
     existing revision, in a scratch SQLite file under ``workdir``. Review it before committing."""
+    from alembic import command
+
     number = f"{int(head()) + 1:04d}"
     scratch = sa.create_engine(f"sqlite:///{workdir / 'draft-revision.db'}")
     try:
@@ -256,11 +294,15 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
 
 
 def _create_fresh(connection: Connection) -> None:
+    from alembic.runtime.migration import MigrationContext
+
     metadata.create_all(connection)
     MigrationContext.configure(connection).stamp(scripts(), "head")
 
 
 def _upgrade_on(connection: Connection, found: SchemaStatus) -> None:
+    from alembic import command
+
     config = alembic_config(connection)
     if found.state == "legacy":
         command.stamp(config, BASELINE)
