@@ -8,7 +8,8 @@ with ``editwatch db upgrade`` instead of "recreate it".
 How an open goes (:func:`ensure_current`):
 
 - an *empty* database gets the newest tables at once (``create_all``) and is stamped with the
-  head revision, as Alembic recommends for new databases;
+  head revision, as Alembic recommends for new databases (written as Alembic's stamp writes
+  it, :data:`VERSION_TABLE`, without importing Alembic);
 - a database at the head revision is used as it is (one cheap query, without importing
   Alembic: the head is read from the revision files' names, :func:`head_on_disk`; every
   worker process opens the store, and a pool process's memory starts at its parent's);
@@ -108,6 +109,17 @@ def head() -> str:
     return revision
 
 
+VERSION_TABLE = sa.Table(
+    "alembic_version",
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+"""Alembic's version table as its stamp makes it (``DefaultImpl.version_table_impl``); a test
+holds the two equal. A new database is stamped through it, so the first start imports no
+Alembic in the pool process that creates the tables either."""
+
+
 def head_on_disk() -> str | None:
     """The head revision as the newest revision file's number, without Alembic.
 
@@ -119,32 +131,46 @@ def head_on_disk() -> str | None:
     return max((number for number in numbers if number.isdigit()), default=None)
 
 
-def _at_head(connection: Connection) -> str | None:
-    """The head revision if the database is stamped with it and nothing else (a cheap read
-    that needs no Alembic), else ``None``: then :func:`status_on` asks Alembic."""
-    target = head_on_disk()
-    if target is None or not sa.inspect(connection).has_table("alembic_version"):
+def _stamps(connection: Connection) -> list[str] | None:
+    """The revisions in ``alembic_version``, or ``None`` when there is no such table (a cheap
+    read that needs no Alembic)."""
+    if not sa.inspect(connection).has_table(VERSION_TABLE.name):
         return None
-    rows = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-    return target if [row[0] for row in rows] == [target] else None
+    return list(connection.scalars(sa.select(VERSION_TABLE.c.version_num)))
 
 
 def status_on(connection: Connection) -> SchemaStatus:
-    """The schema state of the database behind ``connection`` (reads only)."""
-    current_head = _at_head(connection)
-    if current_head is not None:
-        return SchemaStatus(current_head, current_head, "current")
+    """The schema state of the database behind ``connection`` (reads only).
+
+    Unstamped (empty or legacy) and at-head databases are told apart without Alembic; only
+    another stamp (older, unknown, or several) is judged by Alembic's own reading of it.
+    """
+    target = head_on_disk()
+    stamps = _stamps(connection)
+    if target is not None and stamps is None:
+        return _unstamped(connection, target)
+    if target is not None and stamps == [target]:
+        return SchemaStatus(target, target, "current")
+    return _status_by_alembic(connection)
+
+
+def _status_by_alembic(connection: Connection) -> SchemaStatus:
     from alembic.runtime.migration import MigrationContext
 
     target = head()
     current = MigrationContext.configure(connection).get_current_revision()
     if current is None:
-        legacy = sa.inspect(connection).has_table("watches")
-        return SchemaStatus(LEGACY if legacy else None, target, "legacy" if legacy else "empty")
+        return _unstamped(connection, target)
     if current == target:
         return SchemaStatus(current, target, "current")
     known = {script.revision for script in scripts().walk_revisions()}
     return SchemaStatus(current, target, "behind" if current in known else "unknown")
+
+
+def _unstamped(connection: Connection, target: str) -> SchemaStatus:
+    """No revision recorded: a 0.x database if its tables are there, else an empty one."""
+    legacy = sa.inspect(connection).has_table("watches")
+    return SchemaStatus(LEGACY if legacy else None, target, "legacy" if legacy else "empty")
 
 
 def status(engine: Engine) -> SchemaStatus:
@@ -294,10 +320,12 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
 
 
 def _create_fresh(connection: Connection) -> None:
-    from alembic.runtime.migration import MigrationContext
-
+    target = head_on_disk()
+    if target is None:
+        raise StoreError(f"no migrations found in {MIGRATIONS_DIR}")
     metadata.create_all(connection)
-    MigrationContext.configure(connection).stamp(scripts(), "head")
+    VERSION_TABLE.create(connection)
+    connection.execute(VERSION_TABLE.insert().values(version_num=target))
 
 
 def _upgrade_on(connection: Connection, found: SchemaStatus) -> None:
