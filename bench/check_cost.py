@@ -141,9 +141,7 @@ def memory(watches: int) -> None:
             url = f"https://news{i % 50}.example/2026/11/story-{i}.html"
             out.write(f"- {{name: 'Story {i}', url: '{url}'}}\n")
     os.environ |= {"EDITWATCH_CONFIG_DIR": str(config), "EDITWATCH_DATA_DIR": str(work / "data")}
-    from worker.store import Store
-
-    Store.open(work / "data").close()
+    _create_database(work / "data")
     started = time.perf_counter()
     import worker.tasks as tasks
 
@@ -153,6 +151,20 @@ def memory(watches: int) -> None:
         _pool(tasks)
         os._exit(0)
     os.waitpid(child, 0)
+
+
+def _create_database(data_dir: Path) -> None:
+    """Make the tables in a child process: a worker's main never opens the store (its pool
+    processes do), and creating tables imports Alembic, which an open at head does not."""
+    child = os.fork()
+    if child == 0:
+        from worker.store import Store
+
+        Store.open(data_dir).close()
+        os._exit(0)
+    _, code = os.waitpid(child, 0)
+    if code:
+        raise SystemExit(f"creating the database failed ({code})")
 
 
 def _pool(tasks: ModuleType) -> None:

@@ -21,10 +21,11 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
+from itertools import chain, pairwise
 from operator import attrgetter
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -71,6 +72,27 @@ class Targets(Mapping[int, pipeline.Target]):
             self._ids.append(target.id)
             watches.append(target.watch)
         self._watches = tuple(watches)
+
+    @classmethod
+    def of_config(
+        cls,
+        ids: array[int],
+        watches: tuple[Watch, ...],
+        more: Sequence[pipeline.Target] = (),
+        left_out: Set[int] = frozenset(),
+    ) -> Targets:
+        """``watches[i]`` under ``ids[i]``, with ``more`` (feed-discovered) and without the ids
+        ``left_out`` (merged). When the ids ascend in config order (watches are registered in
+        that order, so they usually do) the index is the array and the config's own tuple: no
+        ``Target`` per watch and no sorted copy (some 6 MB of a pool process's peak at
+        100,000 watches)."""
+        ascending = all(a < b for a, b in pairwise(ids))
+        if ascending and not more and left_out.isdisjoint(ids):
+            index = cls()
+            index._ids, index._watches = ids, watches
+            return index
+        pairs = (pipeline.Target(i, w) for i, w in zip(ids, watches, strict=True))
+        return cls(t for t in chain(pairs, more) if t.id not in left_out)
 
     def _position(self, watch_id: object) -> int:
         """Where ``watch_id`` is in the arrays, or -1."""
@@ -132,10 +154,13 @@ class Runtime:
         looked up (ids above the last one known), every ``schedule.reload`` seconds or when
         a check names an id not seen yet: the cost does not grow with the watch count.
         """
-        if not self.registered:  # registers them; its url -> id map is gone before the dict
-            found = pipeline.targets_for(self.store, self.settings.watches)
+        if not self.registered:  # registers them; its url -> id map is gone before the index
+            watches = self.settings.watches
+            ids = pipeline.configured_ids(self.store, watches)
+            more = pipeline.discovered_targets(self.store, watches)
+            merged = self.store.merged_watch_ids()
             self.registered = True
-            self._replace_known(Targets(found))
+            self._replace_known(Targets.of_config(ids, watches, more, merged))
             return self.known
         stale = time.monotonic() - self.known_at > self.settings.schedule.reload
         if stale or any(i not in self.known for i in need):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,3 +133,20 @@ def test_targets_index_answers_as_the_dict_it_replaces() -> None:
     found = Watch(f"{URL}/found", "found", 60.0)
     grown = index.with_new([Target(9, found)])
     assert list(grown) == [3, 5, 7, 9, 12] and grown[9].watch is found and 9 not in index
+
+
+@pytest.mark.parametrize("ids", [(3, 5, 7, 12), (7, 3, 12, 5)])
+def test_targets_of_config_answer_as_targets_of_each_pair(ids: tuple[int, ...]) -> None:
+    """Ascending ids (the usual order: watches are registered in config order) index the
+    config's own tuple; any other order, a feed-found watch or a merged id take the general
+    path; either way the index answers as one built from a Target per watch."""
+    watches = tuple(Watch(f"{URL}/{i}", f"w{i}", 60.0) for i in ids)
+    pairs = [Target(i, w) for i, w in zip(ids, watches, strict=True)]
+    plain = Targets.of_config(array("q", ids), watches)
+    assert dict(plain.items()) == dict(Targets(pairs).items())
+    assert list(plain.sorted_ids()) == [3, 5, 7, 12]
+    found = Target(9, Watch(f"{URL}/found", "found", 60.0))
+    mixed = Targets.of_config(array("q", ids), watches, [found], {7})
+    expected = Targets([*(t for t in pairs if t.id != 7), found])
+    assert dict(mixed.items()) == dict(expected.items())
+    assert list(mixed) == [3, 5, 9, 12] and mixed[9] == found and 7 not in mixed

@@ -7,6 +7,7 @@ The politeness adapters are protocols so workers can share state through Redis w
 from __future__ import annotations
 
 import asyncio
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
@@ -126,6 +127,14 @@ def targets_for(
         registered = register_watches(store, watches)
     targets = [Target(registered[w.url], w) for w in watches]
     return _unmerged(store, targets + discovered_targets(store, watches))
+
+
+def configured_ids(store: Store, watches: Sequence[Watch]) -> array[int]:
+    """The id of each watch, in ``watches``' order, registering them first (see
+    :func:`register_watches`): a flat array, so a pool process with 100,000 watches makes no
+    ``Target`` for each, and the url -> id map is gone when this returns."""
+    registered = register_watches(store, watches)
+    return array("q", (registered[w.url] for w in watches))
 
 
 def _unmerged(store: Store, targets: list[Target]) -> list[Target]:

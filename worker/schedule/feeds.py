@@ -22,8 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import feedparser
-
 from worker.errors import ExtractError
 from worker.models import Watch
 from worker.urls import identity_key
@@ -56,6 +54,8 @@ def parse_feed(
     if content.lstrip()[:1] == b"{":
         entries = _json_feed(content, base_url)
         return _keep(entries, max_age, now)
+    import feedparser  # ~4.6 MB: on the first RSS/Atom feed read, not in every pool process
+
     parsed = feedparser.parse(content, response_headers={"content-location": base_url})
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom structure"

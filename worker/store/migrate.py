@@ -8,8 +8,11 @@ with ``editwatch db upgrade`` instead of "recreate it".
 How an open goes (:func:`ensure_current`):
 
 - an *empty* database gets the newest tables at once (``create_all``) and is stamped with the
-  head revision, as Alembic recommends for new databases;
-- a database at the head revision is used as it is (one cheap query);
+  head revision, as Alembic recommends for new databases (written as Alembic's stamp writes
+  it, :data:`VERSION_TABLE`, without importing Alembic);
+- a database at the head revision is used as it is (one cheap query, without importing
+  Alembic: the head is read from the revision files' names, :func:`head_on_disk`; every
+  worker process opens the store, and a pool process's memory starts at its parent's);
 - an older one (including a *legacy* database from before migrations, which is exactly
   revision ``0001``) is refused with a message naming ``editwatch db upgrade``, unless the
   operator opted in to ``db.auto_upgrade``;
@@ -31,14 +34,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
@@ -51,6 +49,10 @@ from worker.store.engine import (
     open_error,
 )
 from worker.store.schema import metadata
+
+if TYPE_CHECKING:  # Alembic (~11 MB) is imported only to read or change revisions, see below
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
@@ -84,6 +86,8 @@ class SchemaStatus:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An in-memory Alembic config on the package's migrations (no ``alembic.ini``)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
@@ -93,6 +97,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @lru_cache(maxsize=1)
 def scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -103,17 +109,68 @@ def head() -> str:
     return revision
 
 
+VERSION_TABLE = sa.Table(
+    "alembic_version",
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+"""Alembic's version table as its stamp makes it (``DefaultImpl.version_table_impl``); a test
+holds the two equal. A new database is stamped through it, so the first start imports no
+Alembic in the pool process that creates the tables either."""
+
+
+def head_on_disk() -> str | None:
+    """The head revision as the newest revision file's number, without Alembic.
+
+    Revision ids are the numbers the file names start with (``file_template`` is
+    ``rev_slug`` and :func:`new_revision` numbers each one head + 1), so the highest is the
+    head; a test holds this equal to Alembic's own head. ``None`` if there are no files.
+    """
+    numbers = [path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("*.py")]
+    return max((number for number in numbers if number.isdigit()), default=None)
+
+
+def _stamps(connection: Connection) -> list[str] | None:
+    """The revisions in ``alembic_version``, or ``None`` when there is no such table (a cheap
+    read that needs no Alembic)."""
+    if not sa.inspect(connection).has_table(VERSION_TABLE.name):
+        return None
+    return list(connection.scalars(sa.select(VERSION_TABLE.c.version_num)))
+
+
 def status_on(connection: Connection) -> SchemaStatus:
-    """The schema state of the database behind ``connection`` (reads only)."""
+    """The schema state of the database behind ``connection`` (reads only).
+
+    Unstamped (empty or legacy) and at-head databases are told apart without Alembic; only
+    another stamp (older, unknown, or several) is judged by Alembic's own reading of it.
+    """
+    target = head_on_disk()
+    stamps = _stamps(connection)
+    if target is not None and stamps is None:
+        return _unstamped(connection, target)
+    if target is not None and stamps == [target]:
+        return SchemaStatus(target, target, "current")
+    return _status_by_alembic(connection)
+
+
+def _status_by_alembic(connection: Connection) -> SchemaStatus:
+    from alembic.runtime.migration import MigrationContext
+
     target = head()
     current = MigrationContext.configure(connection).get_current_revision()
     if current is None:
-        legacy = sa.inspect(connection).has_table("watches")
-        return SchemaStatus(LEGACY if legacy else None, target, "legacy" if legacy else "empty")
+        return _unstamped(connection, target)
     if current == target:
         return SchemaStatus(current, target, "current")
     known = {script.revision for script in scripts().walk_revisions()}
     return SchemaStatus(current, target, "behind" if current in known else "unknown")
+
+
+def _unstamped(connection: Connection, target: str) -> SchemaStatus:
+    """No revision recorded: a 0.x database if its tables are there, else an empty one."""
+    legacy = sa.inspect(connection).has_table("watches")
+    return SchemaStatus(LEGACY if legacy else None, target, "legacy" if legacy else "empty")
 
 
 def status(engine: Engine) -> SchemaStatus:
@@ -194,6 +251,9 @@ def refusal(engine: Engine, found: SchemaStatus) -> str:
 
 def differences(engine: Engine) -> list[object]:
     """What autogenerate would change to make the database match the models (empty = agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, metadata))
@@ -202,6 +262,8 @@ def differences(engine: Engine) -> list[object]:
 def run_all_revisions(engine: Engine) -> None:
     """Build an empty database by running every revision (not ``create_all``): what the
     models-agree-with-migrations check and :func:`new_revision` compare against."""
+    from alembic import command
+
     with _opening(engine), locked(engine) as connection:
         command.upgrade(alembic_config(connection), "head")
 
@@ -209,6 +271,8 @@ def run_all_revisions(engine: Engine) -> None:
 def new_revision(message: str, workdir: Path) -> Path:
     """Draft the next numbered revision: the models compared with a database built by every
     existing revision, in a scratch SQLite file under ``workdir``. Review it before committing."""
+    from alembic import command
+
     number = f"{int(head()) + 1:04d}"
     scratch = sa.create_engine(f"sqlite:///{workdir / 'draft-revision.db'}")
     try:
@@ -256,11 +320,17 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
 
 
 def _create_fresh(connection: Connection) -> None:
+    target = head_on_disk()
+    if target is None:
+        raise StoreError(f"no migrations found in {MIGRATIONS_DIR}")
     metadata.create_all(connection)
-    MigrationContext.configure(connection).stamp(scripts(), "head")
+    VERSION_TABLE.create(connection)
+    connection.execute(VERSION_TABLE.insert().values(version_num=target))
 
 
 def _upgrade_on(connection: Connection, found: SchemaStatus) -> None:
+    from alembic import command
+
     config = alembic_config(connection)
     if found.state == "legacy":
         command.stamp(config, BASELINE)
