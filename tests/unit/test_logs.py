@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 
 import pytest
@@ -61,3 +62,21 @@ def test_page_text_in_a_log_line_cannot_drive_the_terminal(fmt: str) -> None:
     shown = stream.getvalue()
     assert "\x1b]" not in shown and "\x07" not in shown and "\u202e" not in shown
     assert shown.count("Budget") == 2 and "pwned" in shown
+
+
+def test_bound_context_is_on_lines_inside_and_restored_after() -> None:
+    """Lines inside a block carry its keys; leaving an inner block brings the outer value back
+    and drops a key only the inner block bound, even when the block raised."""
+    stream = io.StringIO()
+    logs.configure("json", "info", stream=stream)
+    log = logs.get_logger("test")
+    with logs.bound(watch="outer"):
+        with pytest.raises(RuntimeError), logs.bound(watch="inner", check_id="c1"):
+            log.info("inside")
+            raise RuntimeError("boom")
+        log.info("after_inner")
+    log.info("after_outer")
+    inside, after_inner, after_outer = (json.loads(x) for x in stream.getvalue().splitlines())
+    assert (inside["watch"], inside["check_id"]) == ("inner", "c1")
+    assert after_inner["watch"] == "outer" and "check_id" not in after_inner
+    assert "watch" not in after_outer and "check_id" not in after_outer

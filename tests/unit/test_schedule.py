@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -63,6 +64,19 @@ def test_jitter_actually_spreads_checks() -> None:
     rng = random.Random(1)
     dues = {round(schedule.next_due(0.0, 3600.0, rng=rng)) for _ in range(50)}
     assert len(dues) > 40
+
+
+def _jitter_in_child(_: int) -> float:
+    return schedule.next_due(0.0, 3600.0)
+
+
+def test_forked_pool_processes_draw_different_jitter() -> None:
+    """Without an ``rng`` the shared generator is used; each forked process (a Celery pool
+    process) must draw its own jitter, or their watches would come due together."""
+    random.random()  # the parent's generator has state the children would inherit
+    with multiprocessing.get_context("fork").Pool(3, maxtasksperchild=1) as pool:
+        dues = pool.map(_jitter_in_child, range(3), chunksize=1)
+    assert len(set(dues)) == 3 and all(3240 <= d <= 3960 for d in dues)
 
 
 def test_plan_next_uses_override_before_the_ladder() -> None:

@@ -221,7 +221,7 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
             attempt.current, allow_private=settings.allow_private_networks
         )
         request = _build_request(attempt)
-        with pinned(attempt.current, address):
+        with pinned(request.url, address):  # the URL as parsed for the request, not again
             response = await attempt.client.send(request, stream=True)
         try:
             target = _redirect_target(response, attempt.current)

