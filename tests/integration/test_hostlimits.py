@@ -302,43 +302,6 @@ def test_a_release_hands_the_slot_to_a_waiter_in_the_same_process(
     assert redis_client.get("test:host:127.0.0.1:failures") is None
 
 
-def test_checks_queued_behind_their_own_process_do_not_ask_redis(
-    redis_client: redis.Redis,
-) -> None:
-    """While checks of this process wait for a full host, another one queues behind them
-    without a grant script of its own: one script per grant that can succeed, one per release."""
-    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
-    order: list[int] = []
-
-    def scripts() -> int:
-        stats = redis_client.info("commandstats")
-        return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("evalsha", "eval"))
-
-    async def one(number: int) -> None:
-        grant = await limiter.acquire(HOST, max_wait=5)
-        assert isinstance(grant, Lease)
-        order.append(number)
-        await limiter.finish(grant, "success")
-
-    async def scenario() -> int:
-        await one(-1)  # both scripts loaded (a first EVALSHA may meet NOSCRIPT)
-        holder = await limiter.acquire(HOST, max_wait=5)
-        assert isinstance(holder, Lease)
-        before = scripts()
-        waiters = []
-        for number in range(4):
-            waiters.append(asyncio.ensure_future(one(number)))
-            await asyncio.sleep(0.02)  # each arrives after the one before is queued
-        await limiter.finish(holder, "success")
-        await asyncio.gather(*waiters)
-        return scripts() - before
-
-    calls = asyncio.run(scenario())
-    assert order == [-1, 0, 1, 2, 3]  # first come, first served
-    assert calls == 1 + 5  # the first waiter's refused grant, then five releases (each a hand-over)
-    assert limiter.in_flight(HOST) == 0
-
-
 def test_a_handed_slot_still_keeps_the_gap(redis_client: redis.Redis) -> None:
     """A slot handed over within a process still waits out the host's minimum gap."""
     limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.3)

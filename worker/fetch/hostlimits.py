@@ -22,11 +22,9 @@ one of its own waiters for that host (:mod:`.wakeups`); a release in the same pr
 slot to its own next waiter in that same script, gap and pause permitting. A waiter never trusts
 the signal alone: it asks again when the earliest lease on the host expires (a worker that died
 holding a slot sends nothing) and after ``IN_FLIGHT_RECHECK`` at the latest (a message lost with a
-dropped connection). A check that finds checks of its own process already waiting for the host
-queues behind them without asking Redis (the host was full when they asked). The pipeline uses
-the async API (:meth:`HostLimiter.acquire`, :meth:`HostLimiter.finish`: one round trip each at
-most, on one pipelined connection, :mod:`.scriptlink`); the synchronous methods serve tools and
-tests that hold no event loop.
+dropped connection). The pipeline uses the async API (:meth:`HostLimiter.acquire`,
+:meth:`HostLimiter.finish`: one round trip each, on one pipelined connection,
+:mod:`.scriptlink`); the synchronous methods serve tools and tests that hold no event loop.
 """
 
 from __future__ import annotations
@@ -227,16 +225,8 @@ class HostLimiter:
         deadline = loop.time() + max_wait
         wire: Wire[Lease] = wire_for(self.client)
         channel = self._key(host, "released")
-        # Checks of this process already wait for the host: it was full when they asked, so
-        # this one queues behind them without asking (the next release hands it the slot).
-        queued = wire.has_waiters(channel)
         while True:
-            grant = self._known_pause(host, loop) or (
-                Busy(host, "in_flight", IN_FLIGHT_RECHECK)
-                if queued
-                else await self._grant(wire, host)
-            )
-            queued = False
+            grant = self._known_pause(host, loop) or await self._grant(wire, host)
             remaining = deadline - loop.time()
             if isinstance(grant, Lease) or grant.reason == "paused":
                 return grant

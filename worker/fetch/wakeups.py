@@ -87,10 +87,6 @@ class Wire(Generic[T]):
             if waiter in queue:  # not when a release took it: a failed remove costs a repr
                 queue.remove(waiter)
 
-    def has_waiters(self, channel: str) -> bool:
-        """Does a check of this process wait for a release on ``channel`` now?"""
-        return any(not waiter.done() for waiter in self.waiting.get(channel, ()))
-
     def first_waiter(self, channel: str) -> asyncio.Future[T | None] | None:
         """Take this process's longest-waiting waiter on ``channel`` (if any)."""
         queue = self.waiting.get(channel)
