@@ -278,3 +278,30 @@ def test_two_urls_serving_one_article_with_one_canonical_become_one_watch(
     assert edited["watch"] == "/print/budget" and "headline" in edited["kinds"]  # type: ignore[operator]
     assert http_server.count(NEW) == before  # the merged watch is not fetched
     assert [a["watch"] for a in alerts(data)] == ["/print/budget"]
+
+
+def test_a_new_watch_redirected_to_the_front_page_merges_with_nothing(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A dead link that redirects to the site's front page, which another watch follows: the
+    new watch's first check is an error naming the redirect, nothing is stored for it, the
+    front page's watch carries on, and the article is read once it answers."""
+    story = "/world/2026/11/harbour-closes"
+    serve(http_server, "/", headline="Today's front page")
+    http_server.redirect(story, "/", status=302)
+    watches = [
+        {"url": http_server.url("/"), "name": "home"},
+        {"url": http_server.url(story), "name": "story"},
+    ]
+    config = write_config(tmp_path / "config", watches)
+    data = tmp_path / "data"
+    home, story_key = http_server.url("/"), http_server.url(story)
+    rows, _ = run(config, data, "check", "--json", expect=1)
+    by_name = {row["url"]: row for row in rows}
+    assert by_name[home]["outcome"] == "new"
+    assert by_name[story_key]["outcome"] == "error"
+    assert "front page" in str(by_name[story_key]["error"])
+    serve(http_server, story, headline="Harbour closes for repairs")
+    rows, _ = run(config, data, "check", "--json")
+    by_name = {row["url"]: row for row in rows}
+    assert (by_name[home]["outcome"], by_name[story_key]["outcome"]) == ("unchanged", "new")

@@ -46,7 +46,7 @@ from worker.pipeline.record import changed_result, record_removal, save_state
 from worker.pipeline.sitemap_watch import process_sitemap
 from worker.schedule.feeds import parse_w3c_date
 from worker.store import ArticleAddress, CheckRow, CheckState, Store
-from worker.urls import identity_key
+from worker.urls import identity_key, is_front_of
 
 # The package's name, as before the split: log filters and dashboards select on it.
 log = get_logger("worker.pipeline")
@@ -276,6 +276,8 @@ def _process(
     if current is not None and _is_section_front(watch.url, page):
         channels = context.settings.channels
         return record_removal(target, current, page.status, store, page.final_url, channels)
+    if current is None and _redirected_to_front(watch.url, page):
+        return result_for(watch, "error", error=_front_error(page))
     profile, mode = _profile(watch, context.settings), _mode(watch, current)
     try:
         article = extract_article(page.text, page.final_url, profile, mode)
@@ -384,6 +386,24 @@ def _is_section_front(original: str, page: FetchResult) -> bool:
     before = [p for p in urlsplit(original).path.split("/") if p]
     after = [p for p in urlsplit(page.final_url).path.split("/") if p]
     return len(before) >= 2 and len(after) <= 1
+
+
+def _redirected_to_front(original: str, page: FetchResult) -> bool:
+    """A first read that a redirect ended on the site's front page or a section above the
+    article: not the article (a link that is already dead, a login or region gate), and not
+    evidence that this watch and one of that page's own watchers follow one article."""
+    return bool(page.redirects) and (
+        _is_section_front(original, page) or is_front_of(page.final_url, original)
+    )
+
+
+def _front_error(page: FetchResult) -> str:
+    final = redact_credentials(page.final_url)
+    return (
+        f"{redact_credentials(page.url)}: redirected to {final}, the site's front page or a "
+        "section above the article, on the first read; nothing is stored until the article "
+        "answers (check the watched URL)"
+    )
 
 
 def _log_summary(result: CheckResult, duration_ms: float, page: FetchResult | None) -> None:
