@@ -129,3 +129,27 @@ def test_a_refused_connection_is_a_connection_error() -> None:
 
     with pytest.raises(redis.ConnectionError):
         asyncio.run(main())
+
+
+def test_a_refused_password_fails_every_waiting_call(redis_client: redis.Redis) -> None:
+    """Redis refuses the AUTH: the first call and every call that waited on the same
+    connection attempt fail with a Redis error at once, none waits forever."""
+    kwargs = redis_client.connection_pool.connection_kwargs
+
+    async def main() -> list[BaseException | None]:
+        link = ScriptLink(
+            asyncio.get_running_loop(),
+            host=kwargs.get("host", "localhost"),
+            port=kwargs.get("port", 6379),
+            path=kwargs.get("path"),
+            password="not-the-password",
+        )
+        calls = [link.run("return 1", [], []) for _ in range(3)]
+        try:
+            done = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 5)
+        finally:
+            link.close()
+        return [r if isinstance(r, BaseException) else None for r in done]
+
+    outcomes = asyncio.run(main())
+    assert all(isinstance(outcome, redis.RedisError) for outcome in outcomes), outcomes

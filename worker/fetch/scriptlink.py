@@ -152,9 +152,11 @@ class ScriptLink:
                 replies = await asyncio.wait_for(self._open(), self._connect_timeout)
             except (OSError, TimeoutError) as exc:
                 error = redis.ConnectionError(f"cannot connect to Redis: {exc}")
-                connecting.set_exception(error)
-                connecting.exception()  # retrieved: a call that did not wait need not see it
+                _settle(connecting, error)
                 raise error from exc
+            except BaseException as exc:  # refused AUTH, a cancelled first caller, a bug:
+                _settle(connecting, redis.ConnectionError(f"cannot connect to Redis: {exc!r}"))
+                raise  # the calls waiting on this attempt fail with it instead of hanging
             self._replies = replies
             connecting.set_result(replies)
             return replies
@@ -236,3 +238,11 @@ def _tls_context(kwargs: dict[str, Any]) -> ssl.SSLContext:
     else:
         context.check_hostname = bool(kwargs.get("ssl_check_hostname", True))
     return context
+
+
+def _settle(connecting: asyncio.Future[_Replies], error: Exception) -> None:
+    """Fail a connection attempt for every call waiting on it (retrieved at once: a call that
+    did not wait need not see it)."""
+    if not connecting.done():
+        connecting.set_exception(error)
+        connecting.exception()
