@@ -125,7 +125,11 @@ class Wire(Generic[T]):
         confirmed = self.confirmed[channel] = self.loop.create_future()
         if self.pubsub is None:
             self.pubsub = self.client.pubsub()
-        await self.pubsub.subscribe(channel)
+        try:
+            await self.pubsub.subscribe(channel)
+        except BaseException:  # not subscribed: the next waiter must try again, not skip it
+            self.confirmed.pop(channel, None)
+            raise
         if self.reader is None or self.reader.done():
             self.reader = self.loop.create_task(self._read())
         with suppress(TimeoutError):
@@ -133,11 +137,19 @@ class Wire(Generic[T]):
 
     async def _read(self) -> None:
         """Dispatch release messages to waiters; on a dropped link, subscribe afresh later."""
+        pubsub = self.pubsub
+        if pubsub is None:
+            return
         try:
-            async for message in self.pubsub.listen():
+            async for message in pubsub.listen():
                 self._dispatch(message)
         except (redis.RedisError, OSError):
-            self.pubsub, self.confirmed = None, {}  # waiters fall back to their bounded waits
+            pass  # waiters fall back to their bounded waits until the next subscription
+        finally:  # however the reader ended, the next waiter subscribes on a new connection
+            if self.pubsub is pubsub:
+                self.pubsub, self.confirmed = None, {}
+            with suppress(redis.RedisError, OSError):
+                await pubsub.aclose()
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = message["channel"].decode()
