@@ -99,6 +99,23 @@ def test_comments_and_teaser_lists_are_not_entries() -> None:
     assert article == extract_article(page, PLAIN_URL)
 
 
+def test_a_live_word_in_the_path_alone_makes_no_related_cards_entries() -> None:
+    """An article at ``/culture/live-music-...`` with a rail of dated related-story cards
+    (a heading and a time each) is an article: no entries, its own date kept."""
+    cards = "".join(
+        f'<div class="card"><h3>Venue story {n}</h3>'
+        f'<time datetime="2026-11-2{n}T08:00:00Z">2{n} Nov</time>'
+        "</div>"
+        for n in range(4)
+    )
+    page = article_page("Live music venues close", BODY).decode()
+    with_cards = page.replace("</main>", f'</main><div class="related">{cards}</div>')
+    url = "https://news.example/culture/live-music-venues-close"
+    article = extract_article(with_cards, url)
+    assert article.entries == ()
+    assert article.published == extract_article(page, url).published
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

@@ -53,8 +53,9 @@ def live_entries(
     signals: Signals, url: str | None, paragraphs: tuple[str, ...]
 ) -> tuple[LiveEntry, ...]:
     """The page's live-blog entries, in the page's order (newest first or last); () for other
-    pages. ``paragraphs`` is the extracted body: without a hint the entries must hold most of
-    it, so a page's comments or a list of related stories never read as its entries."""
+    pages. ``paragraphs`` is the extracted body: unless the JSON-LD says the page is a live
+    blog, the entries must hold most of it, so a page's comments or a list of related stories
+    never read as its entries (a live path only lowers how many entries it takes)."""
     ld_live = _is_live_ld(signals.ld)
     if ld_live:
         entries = tuple(_ld_entries(signals.ld.get(LIVE_LD_UPDATES)))
@@ -68,8 +69,9 @@ def live_entries(
     entries = tuple(entry for block in blocks if (entry := _dom_entry(block)) is not None)
     if len(entries) < least:
         return ()
-    if not hinted and not (_all_prose(blocks, entries) and _holds_body(entries, paragraphs)):
-        return ()
+    if not ld_live and not (_all_prose(blocks, entries) and _holds_body(entries, paragraphs)):
+        return ()  # a live path alone ("/live-music-venues-close") proves no stream: the
+    # entries must still be prose that holds most of the body
     return entries
 
 
