@@ -164,7 +164,8 @@ class Runtime:
             return self.known
         stale = time.monotonic() - self.known_at > self.settings.schedule.reload
         if stale or any(i not in self.known for i in need):
-            after = max(self.known, default=0) - pipeline.DISCOVERY_SLACK
+            held = self.known.sorted_ids()  # ascending: the last is the highest, no scan
+            after = (held[-1] if held else 0) - pipeline.DISCOVERY_SLACK
             fresh = pipeline.discovered_targets(self.store, self.settings.watches, after)
             new = {t.id: t for t in fresh if t.id not in self.known}
             self.known_at = time.monotonic()

@@ -145,3 +145,16 @@ def test_atom_updated_is_kept_as_a_polling_signal() -> None:
     (item,) = feeds.parse_feed(atom, "https://e.example/feed", max_age=None, now=now)
     assert item.published == datetime(2026, 12, 1, 8, tzinfo=UTC)
     assert item.updated == datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
+
+
+def test_a_json_feed_tag_given_as_one_string_is_one_tag() -> None:
+    """JSON Feed ``tags`` is a list; a feed that writes one string gets that one tag, not one
+    tag per character (tags route alerts and group the viewer's watches)."""
+    feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
+        b'{"id": "1", "url": "https://news.example/a", "tags": "politics"},'
+        b'{"id": "2", "url": "https://news.example/b", "tags": ["politics", "council"]}]}'
+    )
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    items = feeds.parse_feed(feed, "https://news.example/feed.json", max_age=None, now=now)
+    assert [item.tags for item in items] == [("politics",), ("politics", "council")]

@@ -229,3 +229,7 @@ def test_min_interval_is_a_duration_with_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(bad, env={})
     assert "editwatch.yaml" in str(caught.value) and "liveblog.min_interval" in str(caught.value)
+    negative = write_config(tmp_path / "d", [], extra={"liveblog": {"min_interval": -60}})
+    with pytest.raises(ConfigError) as caught:
+        load_settings(negative, env={})
+    assert "liveblog.min_interval" in str(caught.value)

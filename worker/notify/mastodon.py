@@ -27,6 +27,7 @@ from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions, PostOptions, card_of, env_secret
 from worker.notify.http import ApiReply, call_api
 from worker.notify.message import short_post, title
+from worker.render import clean_text
 from worker.textutil import cut_text
 
 POST_LIMIT = 500  # Mastodon's default; `bot: {max_chars: N}` for instances that allow more
@@ -97,7 +98,7 @@ class MastodonChannel:
             "/api/v2/media",
             token,
             files={"file": ("card.png", png, "image/png")},
-            data={"description": cut_text(" ".join(alt.split()), ALT_TEXT_LIMIT)},
+            data={"description": cut_text(" ".join(clean_text(alt).split()), ALT_TEXT_LIMIT)},
         )
         media_id = _id_of(response, "media upload")
         if response.status == 202:  # large files are processed after the answer

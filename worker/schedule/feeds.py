@@ -102,7 +102,7 @@ def _json_item(entry: Mapping[str, Any], base_url: str) -> FeedItem | None:
         return None
     tags = tuple(
         dict.fromkeys(
-            t.strip() for t in entry.get("tags") or () if isinstance(t, str) and t.strip()
+            t.strip() for t in _listed(entry.get("tags")) if isinstance(t, str) and t.strip()
         )
     )
     title = " ".join(str(entry.get("title") or "").split())
@@ -192,3 +192,10 @@ def parse_w3c_date(text: str) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def _listed(value: object) -> list[object]:
+    """A JSON Feed list field as a list: a lone string is one item, not one per character."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, str) else []
