@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -10,9 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.db_fixtures import claim_in_process, drain
+from tests.waiting import wait_for
 from worker.errors import StoreError
 from worker.models import Article, Watch
-from worker.store import NewAlert, NewChange, Store
+from worker.store import NewAlert, NewChange, Store, outbox
+from worker.store.schema import changes, posts
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 PROCESSES = 4
@@ -88,3 +91,43 @@ def test_missing_postgres_database_is_explained(pg_admin_engine: sa.Engine) -> N
     with pytest.raises(StoreError, match="editwatch_no_such_database") as raised:
         Store(url.render_as_string(hide_password=False))
     assert "check DATABASE_URL" in str(raised.value)
+
+
+def test_two_deliveries_about_one_article_both_record_their_post(pg_url: str) -> None:
+    """Two workers finish posting about one article on one bot channel at once: the second
+    waits for the first's row instead of failing on the key after its post went out, and
+    the thread continues from the later post."""
+    with Store(pg_url) as setup:
+        _queue_notifications(setup, 1)
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as reader:
+            change_id = reader.scalar(sa.select(sa.func.max(changes.c.id)))
+        errors: list[BaseException] = []
+
+        def second() -> None:
+            try:
+                with engine.begin() as connection:
+                    outbox.remember_post(connection, "bot", change_id, "222", T0)
+            except BaseException as exc:  # reported by the assertion below
+                errors.append(exc)
+
+        with engine.connect() as first:
+            transaction = first.begin()
+            outbox.remember_post(first, "bot", change_id, "111", T0)
+            racer = threading.Thread(target=second)
+            racer.start()
+            wait_for(lambda: _waiting_on_a_lock(engine))
+            transaction.commit()
+        racer.join(30)
+        assert errors == []
+        with engine.connect() as reader:
+            assert reader.execute(sa.select(posts.c.post_id)).scalars().all() == ["222"]
+    finally:
+        engine.dispose()
+
+
+def _waiting_on_a_lock(engine: sa.Engine) -> bool:
+    with engine.connect() as probe:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        return bool(probe.scalar(sa.text(query)))

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from worker.store.engine import conflict_insert
 from worker.store.records import ArticleAddress
 from worker.store.schema import watch_urls, watches
 from worker.urls import identity_key
@@ -88,8 +88,9 @@ def claim_own(connection: Connection, owned: Iterable[tuple[int, str]], now: dat
 
 
 def _insert_ignoring_known(connection: Connection) -> Any:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(watch_urls).on_conflict_do_nothing(index_elements=["url_key"])
+    return conflict_insert(connection, watch_urls).on_conflict_do_nothing(
+        index_elements=["url_key"]
+    )
 
 
 def merge(connection: Connection, retired: int, into: int) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
@@ -98,6 +99,14 @@ def transaction(engine: Engine, *, write: bool, action: str) -> Iterator[Connect
     except exc.SQLAlchemyError as error:
         shown = describe_url(engine.url.render_as_string(hide_password=False))
         raise StoreError(f"{action} failed on {shown}: {_reason(error)}") from error
+
+
+def conflict_insert(connection: Connection, table: sa.Table) -> Any:
+    """An INSERT of ``table`` in the connection's dialect, so ``on_conflict_do_nothing`` /
+    ``on_conflict_do_update`` can be added: one statement where two processes may write the
+    same key at once (a select-then-insert would fail the second on the key)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:

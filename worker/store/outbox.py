@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from worker.errors import StoreError
 from worker.models import Notification, NotificationKind, NotificationState
-from worker.store.engine import inserted_id
+from worker.store.engine import conflict_insert, inserted_id
 from worker.store.rows import dumps
 from worker.store.schema import NOTIFICATION_STATES, changes, notifications, posts, versions
 
@@ -224,16 +224,14 @@ def remember_post(
     watch_id = connection.scalar(sa.select(changes.c.watch_id).where(changes.c.id == change_id))
     if watch_id is None:
         return
-    key = (posts.c.channel == channel, posts.c.watch_id == watch_id)
-    updated = connection.execute(
-        posts.update().where(*key).values(post_id=post_id, posted_at=now)
-    ).rowcount
-    if not updated:
-        connection.execute(
-            posts.insert().values(
-                channel=channel, watch_id=watch_id, post_id=post_id, posted_at=now
-            )
+    row = {"channel": channel, "watch_id": watch_id, "post_id": post_id, "posted_at": now}
+    statement = conflict_insert(connection, posts).values(**row)
+    connection.execute(  # one statement: two deliveries about one article may finish together
+        statement.on_conflict_do_update(
+            index_elements=["channel", "watch_id"],
+            set_={"post_id": statement.excluded.post_id, "posted_at": statement.excluded.posted_at},
         )
+    )
 
 
 def due(connection: Connection, now: datetime, limit: int) -> list[int]:
