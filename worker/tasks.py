@@ -252,8 +252,10 @@ def channel_context(settings: Settings) -> ChannelContext:
     )
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Open the store, the due-queue and the channels described by ``settings``."""
+def build_runtime(settings: Settings, stamp: ConfigStamp) -> Runtime:
+    """Open the store, the due-queue and the channels described by ``settings``, read from
+    the files as ``stamp`` found them (taken before the read, so an edit made during it is
+    seen by the next :func:`reload_if_changed`)."""
     client = redis.Redis.from_url(settings.broker_url or DEFAULT_BROKER)
     return Runtime(
         settings=settings,
@@ -263,7 +265,7 @@ def build_runtime(settings: Settings) -> Runtime:
         redis=client,
         queue=DueQueue(client, key=f"{settings.redis_prefix}:due"),
         channels=build_channels(settings.channels, channel_context(settings)),
-        config_stamp=config_stamp(settings.config_dir),
+        config_stamp=stamp,
     )
 
 
@@ -275,28 +277,27 @@ def runtime() -> Runtime:
     """
     global _runtime
     if _runtime is None or _runtime.pid != os.getpid():
-        settings, fresh = _current_settings()
-        _runtime = build_runtime(settings)
-        if not fresh:
-            _runtime.config_stamp = ()
+        _runtime = build_runtime(*_current_settings())
     return _runtime
 
 
-def _current_settings() -> tuple[Settings, bool]:
+def _current_settings() -> tuple[Settings, ConfigStamp]:
     """The configuration this process started with (inherited from the worker's main process
-    by fork, not parsed again) while the files are as they were then, else a fresh read.
+    by fork, not parsed again) while the files are as they were then, else a fresh read; and
+    the stamp of the files that configuration was read from.
 
     A pool process with 100,000 watches would otherwise hold a second copy of them. When the
-    fresh read fails, the startup configuration runs, marked stale so the next
+    fresh read fails, the startup configuration runs with an empty stamp, so the next
     :func:`reload_if_changed` reports the breakage.
     """
     started = startup_settings()
-    if config_stamp(started.config_dir) == startup_stamp():
-        return started, True
+    stamp = config_stamp(started.config_dir)  # before the read: a later edit is seen later
+    if stamp == startup_stamp():
+        return started, stamp
     try:
-        return settings_from_env(), True
+        return settings_from_env(), stamp
     except ConfigError:
-        return started, False
+        return started, ()
 
 
 def reload_if_changed() -> Runtime:
