@@ -102,7 +102,7 @@ _DOCUMENT_HINT = re.compile(_DOCUMENT_HINT_WORDS, re.IGNORECASE)
 # the case is ignored), which is three times faster than ignoring case.
 _DOCUMENT_HINT_LOWER = re.compile(_DOCUMENT_HINT_WORDS)
 _ASSET_NOISE = NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS
-_WEB_SCHEMES = frozenset({"http", "https"})  # urlsplit lower-cases the scheme
+WEB_SCHEMES = frozenset({"http", "https"})  # urlsplit lower-cases the scheme
 _UNSAFE_URL_CHARACTERS = str.maketrans("", "", "\t\r\n")  # urlsplit drops them anywhere
 # What keeps an absolute address off the string-only path of ``clean_url``: path parameters,
 # characters urlsplit removes, IPv6 brackets it validates.
@@ -178,7 +178,7 @@ def _resolved(href: str, base: str) -> SplitResult | None:
         return None
     try:
         parts = urlsplit(href)
-        if base and not (parts.netloc and parts.scheme in _WEB_SCHEMES):
+        if base and not (parts.netloc and parts.scheme in WEB_SCHEMES):
             parts = urlsplit(urljoin(base, href))
     except ValueError:
         return None
@@ -306,7 +306,6 @@ def is_document_url(url: str) -> bool:
 AMP_PARAMS = _words("amp outputtype amp_js_v usqp")
 AMP_SEGMENT = "amp"
 HOST_PREFIXES = ("www.", "amp.", "m.")
-WEB_SCHEMES = frozenset({"http", "https"})
 DEFAULT_PORTS = frozenset({80, 443})
 # Second-level labels under a country code that registries sell names below (``bbc.co.uk``):
 # a short list instead of the whole public suffix list, enough to keep ``co.uk`` sites apart.

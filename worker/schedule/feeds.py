@@ -24,11 +24,10 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from worker.errors import ExtractError
 from worker.models import Watch
-from worker.urls import identity_key
+from worker.urls import WEB_SCHEMES, identity_key
 
 DATE_FIELDS = ("published_parsed", "updated_parsed", "created_parsed")
 JSON_DATES = ("date_published", "date_modified")  # JSON Feed's RFC 3339 times
-WEB_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +129,7 @@ def _link(entry: Mapping[str, Any]) -> str:
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
             return str(link["href"])
     guid = str(entry.get("id", ""))
-    return guid if guid.startswith(WEB_SCHEMES) else ""
+    return guid if urlsplit(guid.strip()).scheme in WEB_SCHEMES else ""
 
 
 def _date(entry: Mapping[str, Any]) -> datetime | None:

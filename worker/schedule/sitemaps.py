@@ -24,7 +24,8 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from worker.errors import ExtractError
-from worker.schedule.feeds import WEB_SCHEMES, FeedItem, parse_w3c_date
+from worker.schedule.feeds import FeedItem, parse_w3c_date
+from worker.urls import WEB_SCHEMES
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
 MAX_ENTRIES = 50_000  # ... and for the number of URLs in it
