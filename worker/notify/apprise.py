@@ -32,7 +32,7 @@ from worker.logs import get_logger
 from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions, PostOptions, URLOptions, card_of
 from worker.notify.http import check_target
-from worker.notify.message import markdown, short_post, title
+from worker.notify.message import POST_LIMIT, markdown, short_post, title
 
 log = get_logger(__name__)
 
@@ -46,7 +46,6 @@ SELF_HOSTED_SCHEMES: dict[str, str] = {
 }
 # Post length limits of the targets a bot posts to, by scheme (Apprise cuts Bluesky at 280).
 POST_LIMITS: dict[str, int] = {"bsky": 280, "bluesky": 280, "tgram": 4096, "discord": 2000}
-DEFAULT_POST_LIMIT = 500  # Mastodon's, and short enough for any other timeline
 INSTALL_HINT = "the apprise channel needs Apprise: pip install 'editwatch[apprise]'"
 
 
@@ -96,7 +95,7 @@ class AppriseChannel:
         if bot is None:
             text_format = self.apprise.NotifyFormat.MARKDOWN
             return {"body": markdown(payload), "title": title(payload), "body_format": text_format}
-        limit = bot.max_chars or POST_LIMITS.get(scheme, DEFAULT_POST_LIMIT)
+        limit = bot.max_chars or POST_LIMITS.get(scheme, POST_LIMIT)
         body = short_post(payload, limit)
         return {"body": body, "title": "", "body_format": self.apprise.NotifyFormat.TEXT}
 

@@ -26,11 +26,10 @@ from worker.errors import NotifyError
 from worker.models import Notification
 from worker.notify.base import ChannelContext, ChannelOptions, PostOptions, card_of, env_secret
 from worker.notify.http import ApiReply, call_api
-from worker.notify.message import short_post, title
+from worker.notify.message import POST_LIMIT, short_post, title
 from worker.render import clean_text
 from worker.textutil import cut_text
 
-POST_LIMIT = 500  # Mastodon's default; `bot: {max_chars: N}` for instances that allow more
 ALT_TEXT_LIMIT = 1500
 MEDIA_POLLS = 5  # a 202 upload is asked after again this often, half a second apart
 MISSING_PARENT = (404, 422)

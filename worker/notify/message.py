@@ -166,6 +166,9 @@ def _meta(payload: Mapping[str, Any]) -> dict[str, Any]:
 # hashtag's timeline; their full-width twins read the same and are never parsed as either.
 _NO_MENTIONS = str.maketrans({"@": "\uff20", "#": "\uff03"})
 ARROW = " \u2192 "  # old -> new
+# A timeline post's length when neither the service nor `bot: {max_chars: N}` says otherwise:
+# Mastodon's default, and short enough for any other timeline.
+POST_LIMIT = 500
 
 
 def short_post(payload: Mapping[str, Any], limit: int) -> str:
