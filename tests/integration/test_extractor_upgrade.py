@@ -1,0 +1,146 @@
+"""Extractor upgrades through `editwatch check` against a local site (either backend): a state
+stored by an older release, which read the page differently, is read again from its stored
+page, so the first check after an upgrade alerts only on what the newsroom changed.
+
+The older release is the real extractor plus the one thing it did differently (it read a
+photo caption as a paragraph), under an older EXTRACTOR_VERSION: configuration, not the thing
+under test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from tests.configs import write_config
+from tests.httpserver import LocalHTTPServer
+from tests.pages import BODY, article_page
+from worker.cli import cli
+from worker.config import load_settings
+from worker.extract import EXTRACTOR_VERSION
+from worker.models import Article
+from worker.pipeline import check as check_module
+from worker.pipeline import record
+from worker.store import Store
+from worker.store.schema import versions
+from worker.store.sql import database_url_for
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+PATH = "/2026/11/council-budget"
+OLD_RELEASE = "editwatch-extract/1.1"
+WIDGET = "Council members during the vote in the city hall chamber on Tuesday evening."
+EDITED = (BODY[0], BODY[1].replace("two new libraries", "one new library"), *BODY[2:])
+
+
+def run(config: Path, data: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--data", str(data), *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def check(config: Path, data: Path) -> dict[str, Any]:
+    (row,) = [json.loads(line) for line in run(config, data, "check", "--json").splitlines()]
+    return row  # type: ignore[no-any-return]
+
+
+def alerts(data: Path) -> list[dict[str, Any]]:
+    path = data / "alerts.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def site(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> Iterator[tuple[Path, Path]]:
+    """(config, data) of one watch whose page was first checked by the older release."""
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(PATH), "name": "budget"}],
+        extra={"database_url": store_url},
+    )
+    data = tmp_path / "data"
+    real = check_module.extract_article
+
+    def old_release(*args: Any, **kwargs: Any) -> Article:
+        article = real(*args, **kwargs)
+        return replace(article, paragraphs=(*article.paragraphs, WIDGET))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(check_module, "extract_article", old_release)
+        patch.setattr(record, "EXTRACTOR_VERSION", OLD_RELEASE)
+        assert check(config, data)["outcome"] == "new"
+    yield config, data
+
+
+def open_store(config: Path, data: Path) -> Store:
+    settings = load_settings(config, data)
+    return Store(database_url_for(settings.data_dir, settings.database_url))
+
+
+def test_unchanged_page_after_an_upgrade_is_no_edit(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """The same page after the upgrade: no alert, the re-read stored as v2 marked as v1's
+    page read again (not a change), the schedule's last change untouched; then unchanged."""
+    config, data = site
+    with open_store(config, data) as store:
+        (before,) = store.list_watches()
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    first = check(config, data)
+    assert (first["outcome"], first["version"]) == ("unchanged", 2)
+    assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
+    with open_store(config, data) as store:
+        (watch,) = store.list_watches()
+        old, reread = store.versions(watch.id)
+        assert store.changes(watch.id) == []
+        pages = [store.raw_html(v.id) for v in (old, reread)]
+    assert (old.extractor_version, old.reread_of) == (OLD_RELEASE, None)
+    assert (reread.extractor_version, reread.reread_of) == (EXTRACTOR_VERSION, 1)
+    assert WIDGET in old.article.paragraphs and WIDGET not in reread.article.paragraphs
+    assert pages[0] == pages[1]  # the re-read is of v1's page, as fetched then
+    assert watch.last_changed_at == before.last_changed_at
+
+
+def test_edit_after_an_upgrade_alerts_with_only_the_edit(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """An edited page after the upgrade: one alert, from the re-read (v2) to the edit (v3),
+    whose diff names the newsroom's words and not the line the old release read."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    result = check(config, data)
+    assert (result["outcome"], result["version"]) == ("changed", 3)
+    (alert,) = alerts(data)
+    assert (alert["old_version"], alert["new_version"]) == (2, 3)
+    diff = json.dumps(alert["diff"])
+    assert "one new library" in diff and "two new libraries" in diff
+    assert "city hall chamber" not in diff
+    assert "city hall chamber" not in run(config, data, "diff", "budget")
+
+
+def test_pruned_page_alerts_saying_the_extractor_changed(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """v1 has no stored page (as after an import without pages, or a return to a state whose
+    page retention dropped), so it cannot be read again: the difference is alerted, and the
+    alert says the extractor changed since v1 and part of it may be editwatch's."""
+    config, data = site
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(versions.update().values(raw_html=None))
+    engine.dispose()
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    assert check(config, data)["outcome"] == "changed"
+    (alert,) = alerts(data)
+    (note, *_) = alert["diff"]["details"]
+    assert f"extractor changed since v1 was stored ({OLD_RELEASE} -> {EXTRACTOR_VERSION})" in note
+    assert "not an edit" in note
