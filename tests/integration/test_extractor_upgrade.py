@@ -9,12 +9,14 @@ under test.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -22,6 +24,8 @@ from typer.testing import CliRunner
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
 from tests.pages import BODY, article_page
+from tests.webdata import WebStore
+from tests.webdata import serve as serve_viewer
 from worker.cli import cli
 from worker.config import load_settings
 from worker.extract import EXTRACTOR_VERSION
@@ -31,6 +35,7 @@ from worker.pipeline import record
 from worker.store import Store
 from worker.store.schema import versions
 from worker.store.sql import database_url_for
+from worker.web import Access
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 PATH = "/2026/11/council-budget"
@@ -144,3 +149,39 @@ def test_pruned_page_alerts_saying_the_extractor_changed(
     (note, *_) = alert["diff"]["details"]
     assert f"extractor changed since v1 was stored ({OLD_RELEASE} -> {EXTRACTOR_VERSION})" in note
     assert "not an edit" in note
+
+
+def test_history_diff_web_and_api_show_the_reread_as_no_edit(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """After a re-read, `history`, `diff`, the timeline, the diff page, the API and the Atom
+    feed all say v2 is v1's page read again: no change, no alert, no feed entry, no diff."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    check(config, data)
+    rows = [
+        json.loads(line) for line in run(config, data, "history", "budget", "--json").splitlines()
+    ]
+    said = f"v2 is v1's page read again by {EXTRACTOR_VERSION}: an extractor re-read, not an edit"
+    assert [(r["version"], r["from_version"], r["kinds"], r["reread_of"]) for r in rows] == [
+        (1, None, [], None),
+        (2, 1, [], 1),
+    ]
+    assert "extractor re-read, not an edit" in " ".join(
+        run(config, data, "history", "budget").split()
+    )
+    assert run(config, data, "diff", "budget").strip() == said
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        api = f"{base}/api/v1/watches/{watch['id']}"
+        listed = httpx.get(f"{api}/versions").json()
+        diff = httpx.get(f"{api}/diff").json()
+        timeline = httpx.get(f"{base}/w/{watch['id']}").text
+        diff_page = httpx.get(f"{base}/w/{watch['id']}/diff/1/2").text
+        feed = httpx.get(f"{base}/feeds/watch/{watch['id']}.atom").text
+    assert [v["reread_of"] for v in listed] == [None, 1]
+    assert (diff["changed"], diff["reread"]) == (False, said)
+    assert said in html.unescape(timeline) and said in html.unescape(diff_page)
+    assert "city hall chamber" not in diff_page.split("Every field")[0]
+    assert "<entry>" not in feed

@@ -119,6 +119,11 @@ def reread_article(
     )
 
 
+def describe(number: int, of: int, extractor: str) -> str:
+    """What history, diffs and the viewer say of re-read ``number``: never an edit."""
+    return f"v{number} is v{of}'s page read again by {extractor}: an extractor re-read, not an edit"
+
+
 def pruned_note(current: Version, why: str = "is no longer stored (retention)") -> str:
     """What a change compared with an old reading says: part of it may be editwatch's."""
     return (
