@@ -94,7 +94,8 @@ def test_unchanged_page_after_an_upgrade_is_no_edit(
     http_server: LocalHTTPServer, site: tuple[Path, Path]
 ) -> None:
     """The same page after the upgrade: no alert, the re-read stored as v2 marked as v1's
-    page read again (not a change), the schedule's last change untouched; then unchanged."""
+    page read again (not a change, in the evidence chain), the schedule's last change
+    untouched; then unchanged."""
     config, data = site
     with open_store(config, data) as store:
         (before,) = store.list_watches()
@@ -107,11 +108,13 @@ def test_unchanged_page_after_an_upgrade_is_no_edit(
         old, reread = store.versions(watch.id)
         assert store.changes(watch.id) == []
         pages = [store.raw_html(v.id) for v in (old, reread)]
+        _, problems = store.verify_evidence(watch.id)
     assert (old.extractor_version, old.reread_of) == (OLD_RELEASE, None)
     assert (reread.extractor_version, reread.reread_of) == (EXTRACTOR_VERSION, 1)
     assert WIDGET in old.article.paragraphs and WIDGET not in reread.article.paragraphs
     assert pages[0] == pages[1]  # the re-read is of v1's page, as fetched then
     assert watch.last_changed_at == before.last_changed_at
+    assert problems == []  # the re-read is in the evidence chain, vouched by v1's fetch
 
 
 def test_edit_after_an_upgrade_alerts_with_only_the_edit(
