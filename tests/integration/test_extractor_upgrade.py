@@ -182,9 +182,11 @@ def test_history_diff_web_and_api_show_the_reread_as_no_edit(
         diff = httpx.get(f"{api}/diff").json()
         timeline = httpx.get(f"{base}/w/{watch['id']}").text
         diff_page = httpx.get(f"{base}/w/{watch['id']}/diff/1/2").text
+        version_page = httpx.get(f"{base}/w/{watch['id']}/v/2").text
         feed = httpx.get(f"{base}/feeds/watch/{watch['id']}.atom").text
     assert [v["reread_of"] for v in listed] == [None, 1]
     assert (diff["changed"], diff["reread"]) == (False, said)
     assert said in html.unescape(timeline) and said in html.unescape(diff_page)
     assert "city hall chamber" not in diff_page.split("Every field")[0]
+    assert "an extractor re-read, not an edit" in version_page
     assert "<entry>" not in feed
