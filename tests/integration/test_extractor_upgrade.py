@@ -66,6 +66,13 @@ def site(
 ) -> Iterator[tuple[Path, Path]]:
     """(config, data) of one watch whose page was first checked by the older release."""
     http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    yield from checked_by_the_old_release(http_server, tmp_path, store_url)
+
+
+def checked_by_the_old_release(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> Iterator[tuple[Path, Path]]:
+    """(config, data) of one watch on PATH (as served now), checked by the older release."""
     config = write_config(
         tmp_path / "config",
         [{"url": http_server.url(PATH), "name": "budget"}],
@@ -190,3 +197,16 @@ def test_history_diff_web_and_api_show_the_reread_as_no_edit(
     assert "city hall chamber" not in diff_page.split("Every field")[0]
     assert "an extractor re-read, not an edit" in version_page
     assert "<entry>" not in feed
+
+
+def test_the_stored_page_is_decoded_as_its_answer_said(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """A windows-1252 page whose header names its charset (its <meta> wrongly says UTF-8) is
+    read again in windows-1252, so the unchanged page is unchanged, not a mojibake edit."""
+    latin = ("Le café du conseil a voté le budget à l'unanimité mardi soir.", *BODY[1:])
+    page = article_page("Budget passé", latin).decode("utf-8").encode("cp1252")
+    headers = {"Content-Type": "text/html; charset=windows-1252"}
+    http_server.route(PATH, body=page, headers=headers)
+    config, data = next(checked_by_the_old_release(http_server, tmp_path, store_url))
+    assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
