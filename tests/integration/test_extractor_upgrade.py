@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,7 @@ from typer.testing import CliRunner
 from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
 from tests.pages import BODY, article_page
+from tests.waiting import wait_for
 from tests.webdata import WebStore
 from tests.webdata import serve as serve_viewer
 from worker.cli import cli
@@ -79,16 +85,7 @@ def checked_by_the_old_release(
         extra={"database_url": store_url},
     )
     data = tmp_path / "data"
-    real = check_module.extract_article
-
-    def old_release(*args: Any, **kwargs: Any) -> Article:
-        article = real(*args, **kwargs)
-        return replace(article, paragraphs=(*article.paragraphs, WIDGET))
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(check_module, "extract_article", old_release)
-        patch.setattr(record, "EXTRACTOR_VERSION", OLD_RELEASE)
-        assert check(config, data)["outcome"] == "new"
+    old_release_check(config, data)
     yield config, data
 
 
@@ -210,3 +207,71 @@ def test_the_stored_page_is_decoded_as_its_answer_said(
     http_server.route(PATH, body=page, headers=headers)
     config, data = next(checked_by_the_old_release(http_server, tmp_path, store_url))
     assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
+
+
+@pytest.mark.slow
+def test_the_celery_worker_reads_the_old_state_again_too(
+    http_server: LocalHTTPServer, tmp_path: Path, redis_url: str
+) -> None:
+    """A state stored by the older release, then a real Celery worker (this release): its
+    checks alert nothing on the unchanged page; an edit reaches the webhook once, from the
+    re-read v2 to v3, with only the newsroom's words in its diff."""
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    http_server.route("/hook", status=204)
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(PATH), "name": "budget", "interval": "1s"}],
+        channels={"hook": {"type": "webhook", "url": http_server.url("/hook")}},
+        defaults={"interval": "1h", "channels": ["hook"]},
+        extra={"schedule": {"tick": "0.5s"}},
+    )
+    data = tmp_path / "data"
+    old_release_check(config, data)
+    with celery_worker(config, data, redis_url, tmp_path / "worker.log"):
+        wait_for(lambda: http_server.count(PATH) >= 3, timeout=60)  # read again, rechecked
+        assert http_server.count("/hook") == 0
+        http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=2), headers=HTML)
+        wait_for(lambda: http_server.count("/hook") >= 1, timeout=60)
+    (request,) = http_server.requests("/hook")
+    payload = json.loads(request.body)
+    assert (payload["old_version"], payload["new_version"]) == (2, 3)
+    assert "one new library" in request.body.decode() and "city hall" not in request.body.decode()
+
+
+def old_release_check(config: Path, data: Path) -> None:
+    """One `editwatch check` by the older release (see the module docstring)."""
+    real = check_module.extract_article
+
+    def old_release(*args: Any, **kwargs: Any) -> Article:
+        article = real(*args, **kwargs)
+        return replace(article, paragraphs=(*article.paragraphs, WIDGET))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(check_module, "extract_article", old_release)
+        patch.setattr(record, "EXTRACTOR_VERSION", OLD_RELEASE)
+        assert check(config, data)["outcome"] == "new"
+
+
+@contextmanager
+def celery_worker(config: Path, data: Path, redis_url: str, log_path: Path) -> Iterator[None]:
+    """`celery -A worker.app worker --beat` on ``config`` and ``data`` while the block runs."""
+    env = {
+        **os.environ,
+        "EDITWATCH_CONFIG_DIR": str(config),
+        "EDITWATCH_DATA_DIR": str(data),
+        "EDITWATCH_BROKER_URL": redis_url,
+        "EDITWATCH_LOG_FORMAT": "json",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--beat"]
+    command += ["--concurrency=2", f"--schedule={data / 'beat'}", "--loglevel=INFO"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield
+        assert process.poll() is None, log_path.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
