@@ -11,8 +11,13 @@ stored one, it is stored as a version of its own, marked ``reread_of`` the versi
 it is: no change and no alert, and ``last_changed_at`` stays. The fresh state is then compared
 with it: equal is unchanged, different is an edit whose diff shows only the newsroom's part.
 
-A page that retention dropped cannot be read again: the change is compared with the old
-reading as before, and says so in its details (:func:`pruned_note`).
+The re-read and the fresh state are saved in two transactions: a check that stops between
+them leaves the re-read current, and the next check compares with it as with any state read
+by this release (the edit is still alerted once, from the re-read).
+
+A current version without its page (retention keeps the current one's, but an import without
+pages or a return to a pruned state has none) cannot be read again: the change is compared
+with the old reading as before, and says so first in its details (:func:`pruned_note`).
 """
 
 from __future__ import annotations
