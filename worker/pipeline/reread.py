@@ -91,6 +91,21 @@ def baseline(target: Target, current: Version, read: Reader, store: Store) -> Ba
     )
     if print_ == current.fingerprint:  # this page reads the same: the difference is an edit
         return Baseline(current)
+    reread = _store_reread(target, current, article, print_, stored, store)
+    return Baseline(current) if reread is None else Baseline(reread, reread_from=current.number)
+
+
+def _store_reread(
+    target: Target,
+    current: Version,
+    article: Article,
+    print_: str,
+    stored: tuple[bytes, Capture | None],
+    store: Store,
+) -> Version | None:
+    """Save the re-read as the current state: no change, and the evidence of the fetch whose
+    page it read (its bytes hash the same)."""
+    page, capture = stored
     saved = store.save_state(
         target.id,
         article=article,
@@ -102,11 +117,13 @@ def baseline(target: Target, current: Version, read: Reader, store: Store) -> Ba
         capture=capture or _capture_of(current, target.watch),
         reread_of=current.number,
     )
-    version = store.version(target.id, saved.version_number)
-    if version is None:  # pragma: no cover - the row was written in the same call
-        return Baseline(current)
-    log.info("extractor_reread", version=current.number, reread=version.number)
-    return Baseline(version, reread_from=current.number)
+    log.info(
+        "extractor_reread",
+        version=current.number,
+        reread=saved.version_number,
+        old_extractor=current.extractor_version,
+    )
+    return store.version(target.id, saved.version_number)
 
 
 def reread_article(
