@@ -426,6 +426,7 @@ class Version:
     last_seen: datetime
     extractor_version: str = ""
     state: VersionState = "live"
+    reread_of: int | None = None  # the version whose page this one is, read by a newer extractor
 
     @property
     def removed(self) -> bool:

@@ -304,3 +304,31 @@ def test_upgrade_records_each_watchs_own_address(store_url: str) -> None:
         assert {store.address_owner(w.url) for w in watches} == {w.id for w in watches}
         assert [(w.canonical_url, w.merged_into) for w in watches] == [(None, None)] * 3
         assert store.merged_watch_ids() == set()
+
+
+def test_upgrade_marks_no_old_version_as_a_reread(store_url: str) -> None:
+    """Revision 0006: every 0.x version was read from its own fetch (``reread_of`` NULL), and
+    a re-read of one saves against the upgraded schema without counting as a change."""
+    build_legacy(store_url)
+    engine = engine_for(store_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    with Store(store_url) as store:
+        watch = store.get_watch_by_url_or_name("story a")
+        assert watch is not None
+        stored = store.versions(watch.id)
+        assert [v.reread_of for v in stored] == [None] * len(stored)
+        saved = store.save_state(
+            watch.id,
+            article=Article(headline="First, updated", paragraphs=("Read again.",)),
+            fingerprint="fp-reread",
+            raw_html=store.raw_html(stored[-1].id) or b"",
+            extractor_version="editwatch-extract/1.2",
+            seen_at=datetime(2026, 12, 1, tzinfo=UTC),
+            change=None,
+            reread_of=stored[-1].number,
+        )
+        again = store.get_watch(watch.id)
+        reread = store.version(watch.id, saved.version_number)
+    assert reread is not None and reread.reread_of == stored[-1].number
+    assert again is not None and again.last_changed_at == watch.last_changed_at

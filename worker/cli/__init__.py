@@ -58,7 +58,7 @@ from worker.fetch import Client, make_client
 from worker.fetch.hostlimits import shared_politeness
 from worker.models import CheckResult, Version, Watch
 from worker.normalize import normalize_article
-from worker.pipeline import delivery, health
+from worker.pipeline import delivery, health, reread
 from worker.pipeline.history import change_between
 from worker.render import render_html, render_json, render_markdown, render_text
 from worker.schedule.duequeue import DueQueue
@@ -393,7 +393,7 @@ def history(
         table.add_column(column, overflow="fold")
     for row in rows:
         significance = (row["significance"] or "") + (" silent" if row["silent"] else "")
-        kinds = ", ".join(row["kinds"]) if row["from_version"] else "(first version)"
+        kinds = _kinds_shown(row)
         table.add_row(
             str(row["version"]), str(row["from_version"] or ""), str(row["change_id"] or ""),
             shown_time(row["seen"]),
@@ -407,8 +407,16 @@ def history(
         print_checks(out, store, watch_id, watch)
 
 
+def _kinds_shown(row: dict[str, Any]) -> str:
+    """The history table's kinds cell: the change's kinds, or what a state without one is."""
+    if row["reread_of"] is not None:
+        return "(extractor re-read, not an edit)"
+    return ", ".join(row["kinds"]) if row["from_version"] else "(first version)"
+
+
 def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
-    """The first version, then one row per recorded change, oldest first."""
+    """The first version, then one row per recorded change and per extractor re-read (a
+    state that is an older one's page read by a newer release: no change), oldest first."""
     versions = {v.number: v for v in store.versions(watch_id)}
     if not versions:
         return []
@@ -417,8 +425,9 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
         {"version": first.number, "from_version": None, "change_id": None,
          "seen": first.first_seen.isoformat(),
          "headline": first.article.headline, "url": first.article.canonical_url,
-         "kinds": [], "significance": None, "silent": False}
+         "kinds": [], "significance": None, "silent": False, "reread_of": None}
     ]  # fmt: skip
+    rows.extend(_reread_row(v) for v in versions.values() if v.reread_of is not None)
     for change in store.changes(watch_id):
         version = versions.get(change.new_version)
         rows.append(
@@ -432,9 +441,20 @@ def _history_rows(store: Store, watch_id: int) -> list[dict[str, Any]]:
                 "kinds": list(change.kinds),
                 "significance": change.significance,
                 "silent": change.silent,
+                "reread_of": None,
             }
         )
-    return rows
+    return sorted(rows, key=lambda row: str(row["seen"]))  # stable: the first row stays first
+
+
+def _reread_row(version: Version) -> dict[str, Any]:
+    """A history row for an extractor re-read: from the version it re-read, with no change."""
+    return {
+        "version": version.number, "from_version": version.reread_of, "change_id": None,
+        "seen": version.first_seen.isoformat(),
+        "headline": version.article.headline, "url": version.article.canonical_url,
+        "kinds": [], "significance": None, "silent": False, "reread_of": version.reread_of,
+    }  # fmt: skip
 
 
 class DiffFormat(StrEnum):
@@ -475,6 +495,9 @@ def diff_command(
     store = open_store(settings, ctx)
     watch_id = _watch_id(store, settings, watch)
     before, after = _pick_versions(store, watch_id, old, new)
+    if after.reread_of == before.number:  # one page, two readings: no edit to show
+        out.print(reread.describe(after.number, before.number, after.extractor_version))
+        return
     change = change_between(store, watch_id, before, after)
     before, after = _canonical(before), _canonical(after)
     if change is None:

@@ -16,6 +16,7 @@ The modules, from the bottom up:
 - ``history``: removal, restoration and headline A/B tests, read from a watch's history.
 - ``debounce``: bursts of edits held back and released as one cumulative alert.
 - ``record``: storing a new state, its change and its queued alerts in one transaction.
+- ``reread``: a current state read by an older extractor is read again before an edit is named.
 - ``feed_watch``: a fetched feed's new items become article watches.
 - ``check``: the check itself, robots -> host slot -> fetch -> extract -> compare -> store.
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 from worker.config import Settings
@@ -35,7 +36,7 @@ from worker.models import (
     WatchMode,
 )
 from worker.normalize import explain_noise, fingerprint
-from worker.pipeline import identity
+from worker.pipeline import identity, reread
 from worker.pipeline.context import Context, Target, result_for, utcnow
 from worker.pipeline.feed_watch import process_feed
 from worker.pipeline.history import change_from
@@ -155,8 +156,13 @@ def _check_row(
         error=result.error,
         validators=page.validators if page and not result.keep_validators else None,
         detail=result.detail,
-        seen_version_id=current.id if seen and current is not None else None,
+        seen_version_id=current.id if seen and current and _saw(result, current) else None,
     )
+
+
+def _saw(result: CheckResult, current: Version) -> bool:
+    """Did the check see ``current`` again (not a re-read of it stored by this check)?"""
+    return result.version in (None, current.number)
 
 
 async def _guarded_check(
@@ -278,9 +284,9 @@ def _process(
         return record_removal(target, current, page.status, store, page.final_url, channels)
     if current is None and _redirected_to_front(watch.url, page):
         return result_for(watch, "error", error=_front_error(page))
-    profile, mode = _profile(watch, context.settings), _mode(watch, current)
+    read = _reader(watch, current, context.settings)
     try:
-        article = extract_article(page.text, page.final_url, profile, mode)
+        article = read(page.text, page.final_url)
     except ExtractError as exc:  # the parser gave up on this page; the last version stays
         return result_for(watch, "error", error=str(exc))
     text_print = fingerprint(article)  # the canonical form's, once (the address is not in it)
@@ -296,7 +302,7 @@ def _process(
         article = replace(article, canonical_url=stored)
     if identity.worth_noting(placed.url, address, page.final_url, watch.url):  # most checks: none
         store.note_address(target.id, placed.url, (watch.url, page.final_url))  # not the hops
-    saved = _compare_and_save(target, page, article, text_print, current, context)
+    saved = _compare_and_save(target, page, article, text_print, current, context, read)
     modified = _modified(article)
     return saved if modified is None else replace(saved, modified=modified)
 
@@ -308,16 +314,24 @@ def _compare_and_save(
     text_print: str,
     current: Version | None,
     context: Context,
+    read: reread.Reader,
 ) -> CheckResult:
     """Unchanged, or a new state with the change from the current one (none for the first).
 
-    ``text_print`` is ``fingerprint(article)``, computed once by the caller.
+    ``text_print`` is ``fingerprint(article)``, computed once by the caller. A current state
+    read by another extractor is read again first (:mod:`worker.pipeline.reread`).
     """
     watch, store = target.watch, context.store
     print_ = identity.state_fingerprint(text_print, article.canonical_url, watch.url)
     if current is not None and current.fingerprint == print_:
         return _unchanged(watch, current, article, "same canonical text")
+    base = reread.baseline(target, current, read, store) if current is not None else None
+    if base is not None:
+        current = base.current
+        if current.fingerprint == print_:
+            return _unchanged(watch, current, article, base.unchanged_why())
     change = change_from(target, current, article, store) if current else None
+    change = reread.noted(change, base)
     if current is not None and change is None:
         return _unchanged(watch, current, article, "no difference in the compared fields")
     if current is not None and change is not None:
@@ -427,6 +441,12 @@ def _mode(watch: Watch, current: Version | None) -> WatchMode:
     if watch.mode == "auto" and current is not None and not current.removed:
         return current.article.mode
     return watch.mode
+
+
+def _reader(watch: Watch, current: Version | None, settings: Settings) -> reread.Reader:
+    """The one extraction of a check, ``(html, url) -> Article``: the fetched page's, and a
+    stored page's when it is read again with this release (the same profile and mode)."""
+    return partial(extract_article, profile=_profile(watch, settings), mode=_mode(watch, current))
 
 
 def _profile(watch: Watch, settings: Settings) -> SiteProfile | None:

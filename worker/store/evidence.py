@@ -141,6 +141,27 @@ def records(connection: Connection, watch_id: int | None = None) -> list[Evidenc
     return [_record(row) for row in connection.execute(query).mappings()]
 
 
+def capture_of(connection: Connection, version_id: int) -> Capture | None:
+    """How one version's page was obtained, from its evidence record (``None`` without one):
+    a re-read of that page (a newer extractor) keeps the facts of the fetch it reads."""
+    row = (
+        connection.execute(sa.select(evidence).where(evidence.c.version_id == version_id))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return Capture(
+        url=row["request_url"],
+        final_url=row["final_url"],
+        status=row["status"],
+        fetched_at=row["fetched_at"],
+        request_headers=_pairs(row["request_headers"]),
+        response_headers=_pairs(row["response_headers"]),
+        remote_addr=row["remote_addr"],
+    )
+
+
 def _record(row: RowMapping) -> EvidenceRecord:
     return EvidenceRecord(
         version_id=row["version_id"],

@@ -92,6 +92,7 @@ class VersionSummary:
     first_seen: datetime
     last_seen: datetime
     extractor_version: str
+    reread_of: int | None = None  # an older version's page read again: no edit
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +253,7 @@ class ViewQueries:
                 versions.c.first_seen,
                 versions.c.last_seen,
                 versions.c.extractor_version,
+                versions.c.reread_of,
             )
             .where(versions.c.watch_id == watch_id)
             .order_by(versions.c.number)

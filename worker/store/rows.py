@@ -207,6 +207,13 @@ MAKE_CURRENT = (
         last_changed_at=sa.bindparam("seen_at", type_=watches.c.last_changed_at.type),
     )
 )
+# A re-read (the same page read by a newer extractor) is no change of state: the decay
+# schedule keeps counting from the last real one.
+MAKE_CURRENT_REREAD = (
+    watches.update()
+    .where(watches.c.id == sa.bindparam("watch_id"))
+    .values(current_version_id=sa.bindparam("version_id"))
+)
 
 
 def lock_watch(connection: Connection, watch_id: int) -> int | None:
@@ -218,8 +225,14 @@ def lock_watch(connection: Connection, watch_id: int) -> int | None:
     return current
 
 
-def make_current(connection: Connection, watch_id: int, version_id: int, seen_at: datetime) -> None:
-    """The watch's current state is now ``version_id``, a change of state at ``seen_at``."""
+def make_current(
+    connection: Connection, watch_id: int, version_id: int, seen_at: datetime, *, reread: bool
+) -> None:
+    """The watch's current state is now ``version_id``, a change of state at ``seen_at``
+    (unless it is a ``reread``: the same page read again, see :data:`MAKE_CURRENT_REREAD`)."""
+    if reread:
+        connection.execute(MAKE_CURRENT_REREAD, {"watch_id": watch_id, "version_id": version_id})
+        return
     params = {"watch_id": watch_id, "version_id": version_id, "seen_at": seen_at}
     connection.execute(MAKE_CURRENT, params)
 
@@ -234,6 +247,7 @@ def store_version(
     extractor_version: str,
     seen_at: datetime,
     state: VersionState = "live",
+    reread_of: int | None = None,
 ) -> tuple[int, int, bool]:
     """Reuse the version with this fingerprint or add the next one: (id, number, is_new).
 
@@ -258,6 +272,7 @@ def store_version(
         "first_seen": seen_at,
         "last_seen": seen_at,
         "state": state,
+        "reread_of": reread_of,
     }
     return inserted_id(connection.execute(INSERT_VERSION, values)), number, True
 
@@ -353,6 +368,7 @@ def version(row: Mapping[Any, Any]) -> Version:
         last_seen=row["last_seen"],
         extractor_version=row["extractor_version"],
         state=row["state"],
+        reread_of=row["reread_of"],
     )
 
 

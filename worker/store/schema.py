@@ -126,6 +126,9 @@ versions = sa.Table(
     sa.Column(
         "state", sa.String(SHORT_LENGTH), nullable=False, default="live", server_default="live"
     ),
+    # The *number* of the version whose stored page this state re-reads with a newer extractor
+    # (an editwatch upgrade read it differently): not an edit, and never announced as one.
+    sa.Column("reread_of", sa.Integer, nullable=True),
     sa.UniqueConstraint("watch_id", "fingerprint", name="uq_versions_watch_fingerprint"),
     sa.CheckConstraint(sa.column("state").in_(VERSION_STATES), name="ck_versions_state"),
     sa.UniqueConstraint("watch_id", "number", name="uq_versions_watch_number"),

@@ -398,6 +398,17 @@ class Store:
             )
         return None if blob is None else zlib.decompress(blob)
 
+    def stored_page(self, version_id: int) -> tuple[bytes, Capture | None] | None:
+        """A version's page as fetched and how it was fetched (its evidence, when it has
+        one), to read it again with a newer extractor; ``None`` once retention dropped it."""
+        with self._read("reading a stored page") as connection:
+            blob = connection.scalar(
+                sa.select(versions.c.raw_html).where(versions.c.id == version_id)
+            )
+            if blob is None:
+                return None
+            return zlib.decompress(blob), evidence_rows.capture_of(connection, version_id)
+
     def _versions(self, query: sa.Select[Any], action: str) -> list[Version]:
         with self._read(action) as connection:
             return [rows.version(row) for row in connection.execute(query).mappings()]
@@ -496,6 +507,7 @@ class Store:
         alert: NewAlert | None = None,
         state: VersionState = "live",
         capture: Capture | None = None,
+        reread_of: int | None = None,
     ) -> SavedState:
         """Store a state (reusing an identical older one), its change and its outbox rows.
 
@@ -505,7 +517,8 @@ class Store:
         first, so concurrent saves for one watch queue up instead of racing for the next
         version number. ``alert`` is queued only with a ``change``. A new version with a
         ``capture`` gets its evidence record, chained to the watch's previous one, in the
-        same transaction.
+        same transaction. With ``reread_of`` (a version number) the state is that version's
+        page read by a newer extractor: no change of state, so ``last_changed_at`` stays.
         """
         article_json = rows.dumps(article.to_dict(), "article")
         with self._write("saving an article state") as connection:
@@ -519,6 +532,7 @@ class Store:
                 extractor_version=extractor_version,
                 seen_at=seen_at,
                 state=state,
+                reread_of=reread_of,
             )
             if is_new and capture is not None:
                 evidence_rows.insert(
@@ -532,7 +546,9 @@ class Store:
                     extractor_version=extractor_version,
                     capture=capture,
                 )
-            rows.make_current(connection, watch_id, version_id, seen_at)
+            rows.make_current(
+                connection, watch_id, version_id, seen_at, reread=reread_of is not None
+            )
             if change is None:
                 return SavedState(version_id, number, is_new)
             change_id = rows.insert_change(

@@ -109,7 +109,8 @@ def get_diff(
     """What changed between two versions (default: the last two), as ``editwatch.change/1``.
 
     The same JSON as ``editwatch diff --format json``; ``{"changed": false}`` with no
-    ``fields`` when the two versions read the same.
+    ``fields`` when the two versions read the same, with ``reread`` saying so when the newer
+    is the older's page read again by a newer extractor.
     """
     viewer = viewer_of(request)
     view = watch_or_404(viewer, watch_id)
@@ -123,7 +124,8 @@ def get_diff(
         raise HTTPException(404, f"watch {watch_id} has no version {old} or {new}; have {numbers}")
     if found.diff is None:
         meta = {"watch": view.summary.name, "old_version": old, "new_version": new}
-        return {"schema": "editwatch.change/1", "meta": meta, "changed": False}
+        same: dict[str, object] = {"schema": "editwatch.change/1", "meta": meta, "changed": False}
+        return same if found.reread is None else {**same, "reread": found.reread}
     return found.diff
 
 

@@ -61,6 +61,7 @@ class VersionOut(BaseModel):
     first_seen: str
     last_seen: str
     extractor_version: str
+    reread_of: int | None = None  # this state is that version's page read again: no edit
     article: dict[str, Any] | None = None
     links: dict[str, str]
 
@@ -173,6 +174,7 @@ def version_out(
         first_seen=version.first_seen.isoformat(),
         last_seen=version.last_seen.isoformat(),
         extractor_version=version.extractor_version,
+        reread_of=version.reread_of,
         article=article,
         links={"html": base, "raw": base + "/raw"},
     )

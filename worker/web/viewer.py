@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from worker.clock import utcnow
 from worker.config import Settings
 from worker.diff import compare
 from worker.models import Article, Notification, Version, Watch
+from worker.pipeline import reread
 from worker.pipeline.history import REMOVED_FINGERPRINT
 from worker.render import render_json
 from worker.schedule import SchedulePolicy, interval_for
@@ -75,6 +76,7 @@ class TimelineEntry:
     change: ChangeSummary | None
     returned: bool  # a return to a version seen before
     alerts: tuple[tuple[str, str], ...]  # (channel, state)
+    reread: str | None = None  # an extractor re-read (no change): what it is, in words
 
     @property
     def removed(self) -> bool:
@@ -99,6 +101,7 @@ class DiffView:
     new: Version
     diff: dict[str, Any] | None  # None: the two versions read the same
     recorded: ChangeSummary | None
+    reread: str | None = None  # ``new`` is ``old``'s page read again: no edit, no diff shown
 
 
 @dataclass
@@ -243,7 +246,8 @@ class Viewer:
         return None if version_id is None else self.store.raw_html(version_id)
 
     def timeline(self, watch_id: int) -> list[TimelineEntry]:
-        """Every state oldest first: the first version, then one entry per recorded change."""
+        """Every state oldest first: the first version, then one entry per recorded change
+        and per extractor re-read (:func:`reread_entries`)."""
         versions = {v.number: v for v in self.versions(watch_id)}
         if not versions:
             return []
@@ -267,7 +271,7 @@ class Viewer:
                     tuple(alerts.get(change.id, ())),
                 )
             )
-        return entries
+        return sorted([*entries, *reread_entries(versions.values())], key=lambda e: e.seen)
 
     @staticmethod
     def headlines(timeline: Sequence[TimelineEntry]) -> list[HeadlineEntry]:
@@ -294,6 +298,9 @@ class Viewer:
         before, after = self.version(watch_id, old), self.version(watch_id, new)
         if before is None or after is None:
             return None
+        if after.reread_of == old:  # one page, two readings: nothing the newsroom did
+            note = reread.describe(new, old, after.extractor_version)
+            return DiffView(before, after, None, None, note)
         recorded = self.queries.change_between(watch_id, old, new)
         meta = {**meta, "old_version": old, "new_version": new}
         if recorded is not None:
@@ -316,6 +323,20 @@ class Viewer:
     def retry_dead(self, notification_id: int) -> bool:
         """A dead alert goes back to pending; a running worker's sweep sends it."""
         return self.store.reset_dead([notification_id]) == 1
+
+
+def reread_entries(versions: Iterable[VersionSummary]) -> list[TimelineEntry]:
+    """A timeline entry for each extractor re-read: a state, never a change or an alert."""
+    return [
+        TimelineEntry(v.number, v.first_seen, v.headline, None, False, (), _reread_words(v))
+        for v in versions
+        if v.reread_of is not None
+    ]
+
+
+def _reread_words(version: VersionSummary) -> str:
+    of = version.reread_of or 0
+    return reread.describe(version.number, of, version.extractor_version)
 
 
 def is_removal(version: Version | VersionSummary) -> bool:

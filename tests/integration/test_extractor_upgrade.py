@@ -1,0 +1,277 @@
+"""Extractor upgrades through `editwatch check` against a local site (either backend): a state
+stored by an older release, which read the page differently, is read again from its stored
+page, so the first check after an upgrade alerts only on what the newsroom changed.
+
+The older release is the real extractor plus the one thing it did differently (it read a
+photo caption as a paragraph), under an older EXTRACTOR_VERSION: configuration, not the thing
+under test.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from tests.configs import write_config
+from tests.httpserver import LocalHTTPServer
+from tests.pages import BODY, article_page
+from tests.waiting import wait_for
+from tests.webdata import WebStore
+from tests.webdata import serve as serve_viewer
+from worker.cli import cli
+from worker.config import load_settings
+from worker.extract import EXTRACTOR_VERSION
+from worker.models import Article
+from worker.pipeline import check as check_module
+from worker.pipeline import record
+from worker.store import Store
+from worker.store.schema import versions
+from worker.store.sql import database_url_for
+from worker.web import Access
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+PATH = "/2026/11/council-budget"
+OLD_RELEASE = "editwatch-extract/1.1"
+WIDGET = "Council members during the vote in the city hall chamber on Tuesday evening."
+EDITED = (BODY[0], BODY[1].replace("two new libraries", "one new library"), *BODY[2:])
+
+
+def run(config: Path, data: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--data", str(data), *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def check(config: Path, data: Path) -> dict[str, Any]:
+    (row,) = [json.loads(line) for line in run(config, data, "check", "--json").splitlines()]
+    return row  # type: ignore[no-any-return]
+
+
+def alerts(data: Path) -> list[dict[str, Any]]:
+    path = data / "alerts.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def site(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> Iterator[tuple[Path, Path]]:
+    """(config, data) of one watch whose page was first checked by the older release."""
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    yield from checked_by_the_old_release(http_server, tmp_path, store_url)
+
+
+def checked_by_the_old_release(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> Iterator[tuple[Path, Path]]:
+    """(config, data) of one watch on PATH (as served now), checked by the older release."""
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(PATH), "name": "budget"}],
+        extra={"database_url": store_url},
+    )
+    data = tmp_path / "data"
+    old_release_check(config, data)
+    yield config, data
+
+
+def open_store(config: Path, data: Path) -> Store:
+    settings = load_settings(config, data)
+    return Store(database_url_for(settings.data_dir, settings.database_url))
+
+
+def test_unchanged_page_after_an_upgrade_is_no_edit(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """The same page after the upgrade: no alert, the re-read stored as v2 marked as v1's
+    page read again (not a change, in the evidence chain), the schedule's last change
+    untouched; then unchanged."""
+    config, data = site
+    with open_store(config, data) as store:
+        (before,) = store.list_watches()
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    first = check(config, data)
+    assert (first["outcome"], first["version"]) == ("unchanged", 2)
+    assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
+    with open_store(config, data) as store:
+        (watch,) = store.list_watches()
+        old, reread = store.versions(watch.id)
+        assert store.changes(watch.id) == []
+        pages = [store.raw_html(v.id) for v in (old, reread)]
+        _, problems = store.verify_evidence(watch.id)
+    assert (old.extractor_version, old.reread_of) == (OLD_RELEASE, None)
+    assert (reread.extractor_version, reread.reread_of) == (EXTRACTOR_VERSION, 1)
+    assert WIDGET in old.article.paragraphs and WIDGET not in reread.article.paragraphs
+    assert pages[0] == pages[1]  # the re-read is of v1's page, as fetched then
+    assert watch.last_changed_at == before.last_changed_at
+    assert problems == []  # the re-read is in the evidence chain, vouched by v1's fetch
+
+
+def test_edit_after_an_upgrade_alerts_with_only_the_edit(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """An edited page after the upgrade: one alert, from the re-read (v2) to the edit (v3),
+    whose diff names the newsroom's words and not the line the old release read."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    result = check(config, data)
+    assert (result["outcome"], result["version"]) == ("changed", 3)
+    (alert,) = alerts(data)
+    assert (alert["old_version"], alert["new_version"]) == (2, 3)
+    diff = json.dumps(alert["diff"])
+    assert "one new library" in diff and "two new libraries" in diff
+    assert "city hall chamber" not in diff
+    assert "city hall chamber" not in run(config, data, "diff", "budget")
+
+
+def test_pruned_page_alerts_saying_the_extractor_changed(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """v1 has no stored page (as after an import without pages, or a return to a state whose
+    page retention dropped), so it cannot be read again: the difference is alerted, and the
+    alert says the extractor changed since v1 and part of it may be editwatch's."""
+    config, data = site
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(versions.update().values(raw_html=None))
+    engine.dispose()
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    assert check(config, data)["outcome"] == "changed"
+    (alert,) = alerts(data)
+    (note, *_) = alert["diff"]["details"]
+    assert f"extractor changed since v1 was stored ({OLD_RELEASE} -> {EXTRACTOR_VERSION})" in note
+    assert "not an edit" in note
+
+
+def test_history_diff_web_and_api_show_the_reread_as_no_edit(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """After a re-read, `history`, `diff`, the timeline, the diff page, the API and the Atom
+    feed all say v2 is v1's page read again: no change, no alert, no feed entry, no diff."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    check(config, data)
+    rows = [
+        json.loads(line) for line in run(config, data, "history", "budget", "--json").splitlines()
+    ]
+    said = f"v2 is v1's page read again by {EXTRACTOR_VERSION}: an extractor re-read, not an edit"
+    assert [(r["version"], r["from_version"], r["kinds"], r["reread_of"]) for r in rows] == [
+        (1, None, [], None),
+        (2, 1, [], 1),
+    ]
+    assert "extractor re-read, not an edit" in " ".join(
+        run(config, data, "history", "budget").split()
+    )
+    assert run(config, data, "diff", "budget").strip() == said
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        api = f"{base}/api/v1/watches/{watch['id']}"
+        listed = httpx.get(f"{api}/versions").json()
+        diff = httpx.get(f"{api}/diff").json()
+        timeline = httpx.get(f"{base}/w/{watch['id']}").text
+        diff_page = httpx.get(f"{base}/w/{watch['id']}/diff/1/2").text
+        version_page = httpx.get(f"{base}/w/{watch['id']}/v/2").text
+        feed = httpx.get(f"{base}/feeds/watch/{watch['id']}.atom").text
+    assert [v["reread_of"] for v in listed] == [None, 1]
+    assert (diff["changed"], diff["reread"]) == (False, said)
+    assert said in html.unescape(timeline) and said in html.unescape(diff_page)
+    assert "city hall chamber" not in diff_page.split("Every field")[0]
+    assert "an extractor re-read, not an edit" in version_page
+    assert "<entry>" not in feed
+
+
+def test_the_stored_page_is_decoded_as_its_answer_said(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """A windows-1252 page whose header names its charset (its <meta> wrongly says UTF-8) is
+    read again in windows-1252, so the unchanged page is unchanged, not a mojibake edit."""
+    latin = ("Le café du conseil a voté le budget à l'unanimité mardi soir.", *BODY[1:])
+    page = article_page("Budget passé", latin).decode("utf-8").encode("cp1252")
+    headers = {"Content-Type": "text/html; charset=windows-1252"}
+    http_server.route(PATH, body=page, headers=headers)
+    config, data = next(checked_by_the_old_release(http_server, tmp_path, store_url))
+    assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
+
+
+@pytest.mark.slow
+def test_the_celery_worker_reads_the_old_state_again_too(
+    http_server: LocalHTTPServer, tmp_path: Path, redis_url: str
+) -> None:
+    """A state stored by the older release, then a real Celery worker (this release): its
+    checks alert nothing on the unchanged page; an edit reaches the webhook once, from the
+    re-read v2 to v3, with only the newsroom's words in its diff."""
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    http_server.route("/hook", status=204)
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(PATH), "name": "budget", "interval": "1s"}],
+        channels={"hook": {"type": "webhook", "url": http_server.url("/hook")}},
+        defaults={"interval": "1h", "channels": ["hook"]},
+        extra={"schedule": {"tick": "0.5s"}},
+    )
+    data = tmp_path / "data"
+    old_release_check(config, data)
+    with celery_worker(config, data, redis_url, tmp_path / "worker.log"):
+        wait_for(lambda: http_server.count(PATH) >= 3, timeout=60)  # read again, rechecked
+        assert http_server.count("/hook") == 0
+        http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=2), headers=HTML)
+        wait_for(lambda: http_server.count("/hook") >= 1, timeout=60)
+    (request,) = http_server.requests("/hook")
+    payload = json.loads(request.body)
+    assert (payload["old_version"], payload["new_version"]) == (2, 3)
+    assert "one new library" in request.body.decode() and "city hall" not in request.body.decode()
+
+
+def old_release_check(config: Path, data: Path) -> None:
+    """One `editwatch check` by the older release (see the module docstring)."""
+    real = check_module.extract_article
+
+    def old_release(*args: Any, **kwargs: Any) -> Article:
+        article = real(*args, **kwargs)
+        return replace(article, paragraphs=(*article.paragraphs, WIDGET))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(check_module, "extract_article", old_release)
+        patch.setattr(record, "EXTRACTOR_VERSION", OLD_RELEASE)
+        assert check(config, data)["outcome"] == "new"
+
+
+@contextmanager
+def celery_worker(config: Path, data: Path, redis_url: str, log_path: Path) -> Iterator[None]:
+    """`celery -A worker.app worker --beat` on ``config`` and ``data`` while the block runs."""
+    env = {
+        **os.environ,
+        "EDITWATCH_CONFIG_DIR": str(config),
+        "EDITWATCH_DATA_DIR": str(data),
+        "EDITWATCH_BROKER_URL": redis_url,
+        "EDITWATCH_LOG_FORMAT": "json",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--beat"]
+    command += ["--concurrency=2", f"--schedule={data / 'beat'}", "--loglevel=INFO"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield
+        assert process.poll() is None, log_path.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

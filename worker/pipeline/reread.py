@@ -1,0 +1,179 @@
+"""A stored state read by an older extractor is read again before a fresh one is called an edit.
+
+A new editwatch release may read a page slightly differently (a caption now kept, a widget
+line now dropped). Without this, the first check after an upgrade would compare the old
+release's reading with the new one's and alert on the difference, as if the newsroom made it.
+
+Only a check whose fresh state differs from the current one asks (:func:`stale`): the
+unchanged and 304 paths never come here. The current version's stored page is read again with
+the check's own extraction (same site profile and mode). When that reading differs from the
+stored one, it is stored as a version of its own, marked ``reread_of`` the version whose page
+it is: no change and no alert, and ``last_changed_at`` stays. The fresh state is then compared
+with it: equal is unchanged, different is an edit whose diff shows only the newsroom's part.
+
+The re-read and the fresh state are saved in two transactions: a check that stops between
+them leaves the re-read current, and the next check compares with it as with any state read
+by this release (the edit is still alerted once, from the re-read).
+
+A current version without its page (retention keeps the current one's, but an import without
+pages or a return to a pruned state has none) cannot be read again: the change is compared
+with the old reading as before, and says so first in its details (:func:`pruned_note`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import replace as dc_replace
+from email.message import Message
+
+from worker.errors import ExtractError
+from worker.extract import EXTRACTOR_VERSION
+from worker.fetch import decode_html
+from worker.logs import get_logger
+from worker.models import Article, Capture, Change, Version, Watch
+from worker.normalize import fingerprint
+from worker.pipeline import identity
+from worker.pipeline.context import Target, utcnow
+from worker.store import Store
+
+log = get_logger("worker.pipeline")
+
+Reader = Callable[[str, str], Article]
+"""``(html, url) -> Article``: the check's own extraction, with its profile and mode."""
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The version a fresh state is compared with, and what the comparison must add.
+
+    ``note`` goes into the change's details when the old page could not be read again;
+    ``reread_from`` is the number of the version whose page ``current`` re-read, when this
+    check stored that re-read.
+    """
+
+    current: Version
+    note: str | None = None
+    reread_from: int | None = None
+
+    def unchanged_why(self) -> str:
+        """Why a fresh state equal to ``current`` is no edit, for the check's detail."""
+        if self.reread_from is None:
+            return "same canonical text"
+        return (
+            f"v{self.reread_from}'s page read again by {EXTRACTOR_VERSION} (stored as "
+            f"v{self.current.number}, an extractor re-read, not an edit); same canonical text"
+        )
+
+
+def stale(current: Version) -> bool:
+    """Was the current state read by another extractor than this release's? (A removal has no
+    page to read.)"""
+    return current.extractor_version != EXTRACTOR_VERSION and not current.removed
+
+
+def baseline(target: Target, current: Version, read: Reader, store: Store) -> Baseline:
+    """The state to compare a fresh, different one with: ``current`` read again when this
+    release reads its page differently (stored as a re-read), else ``current`` itself."""
+    if not stale(current):  # the usual case: read by this release
+        return Baseline(current)
+    stored = store.stored_page(current.id)
+    if stored is None:
+        return Baseline(current, note=pruned_note(current))
+    page, capture = stored
+    try:
+        article = reread_article(page, capture, current, read, target.watch)
+    except ExtractError as exc:
+        log.warning("extractor_reread_failed", version=current.number, error=str(exc))
+        return Baseline(current, note=pruned_note(current, why="could not be parsed again"))
+    print_ = identity.state_fingerprint(
+        fingerprint(article), article.canonical_url, target.watch.url
+    )
+    if print_ == current.fingerprint:  # this page reads the same: the difference is an edit
+        return Baseline(current)
+    reread = _store_reread(target, current, article, print_, stored, store)
+    return Baseline(current) if reread is None else Baseline(reread, reread_from=current.number)
+
+
+def _store_reread(
+    target: Target,
+    current: Version,
+    article: Article,
+    print_: str,
+    stored: tuple[bytes, Capture | None],
+    store: Store,
+) -> Version | None:
+    """Save the re-read as the current state: no change, and the evidence of the fetch whose
+    page it read (its bytes hash the same)."""
+    page, capture = stored
+    saved = store.save_state(
+        target.id,
+        article=article,
+        fingerprint=print_,
+        raw_html=page,
+        extractor_version=EXTRACTOR_VERSION,
+        seen_at=utcnow(),
+        change=None,
+        capture=capture or _capture_of(current, target.watch),
+        reread_of=current.number,
+    )
+    log.info(
+        "extractor_reread",
+        version=current.number,
+        reread=saved.version_number,
+        old_extractor=current.extractor_version,
+    )
+    return store.version(target.id, saved.version_number)
+
+
+def reread_article(
+    page: bytes, capture: Capture | None, current: Version, read: Reader, watch: Watch
+) -> Article:
+    """The stored page decoded as its fetch was (the charset its answer named) and read with
+    ``read``, under the address the state was stored with."""
+    headers = capture.response_headers if capture else ()
+    _, text = decode_html(page, _charset(headers))
+    url = capture.final_url if capture else current.article.canonical_url or watch.url
+    article = read(text, url)
+    address = current.article.canonical_url
+    return (
+        article if article.canonical_url == address else dc_replace(article, canonical_url=address)
+    )
+
+
+def describe(number: int, of: int, extractor: str) -> str:
+    """What history, diffs and the viewer say of re-read ``number``: never an edit."""
+    return f"v{number} is v{of}'s page read again by {extractor}: an extractor re-read, not an edit"
+
+
+def pruned_note(current: Version, why: str = "is no longer stored (retention)") -> str:
+    """What a change compared with an old reading says: part of it may be editwatch's."""
+    return (
+        f"editwatch's extractor changed since v{current.number} was stored "
+        f"({current.extractor_version or 'unknown'} -> {EXTRACTOR_VERSION}) and its page {why}: "
+        "part of this difference may be how the page is read, not an edit"
+    )
+
+
+def noted(change: Change | None, base: Baseline | None) -> Change | None:
+    """The change with the baseline's note first in its details (when there is one)."""
+    if change is None or base is None or base.note is None:
+        return change
+    return dc_replace(change, details=(base.note, *change.details))
+
+
+def _charset(headers: tuple[tuple[str, str], ...]) -> str | None:
+    """The charset a stored answer's ``Content-Type`` named, if any."""
+    for name, value in headers:
+        if name.lower() == "content-type":
+            message = Message()
+            message["content-type"] = value
+            charset = message.get_content_charset()
+            return str(charset) if charset else None
+    return None
+
+
+def _capture_of(current: Version, watch: Watch) -> Capture:
+    """What is known of how an old state without an evidence record was fetched."""
+    url = current.article.canonical_url or watch.url
+    return Capture(watch.url, url, None, current.first_seen)
