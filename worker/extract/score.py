@@ -41,7 +41,6 @@ from worker.extract.rules import (
     WEAK_TOKENS,
     WIDE_CHAR_WEIGHT,
     WIDE_CHARS,
-    WIDE_CHARS_FROM,
     WINNER_SHARE,
 )
 from worker.extract.signals import Scan
@@ -250,9 +249,10 @@ def reading_size(text: str, size: int) -> int:
     """A paragraph's length in Latin-text characters: a CJK character says about what two
     Latin ones do, so a 20-character Chinese sentence weighs like a 40-character English one
     (unweighted, a Chinese article of short paragraphs had no paragraph long enough to vote)."""
-    if text.isascii() or max(text) < WIDE_CHARS_FROM:
-        return size  # the common cases (no wide character at all), decided at C speed
-    return size + (WIDE_CHAR_WEIGHT - 1) * len(WIDE_CHARS.findall(text))
+    if text.isascii() or (first := WIDE_CHARS.search(text)) is None:
+        return size  # the common cases (no wide character at all), decided at C speed: a
+        # regex search, not ``max(text)``, which makes a string of every character (5x slower)
+    return size + (WIDE_CHAR_WEIGHT - 1) * (1 + len(WIDE_CHARS.findall(text, first.end())))
 
 
 def _own_text(node: LexborNode) -> str:
