@@ -252,9 +252,13 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             continue  # a chrome container; single paragraphs are judged by their text
         if key in walk.fields:
             continue  # a byline, a dateline or a short caption: a field of its own
-        if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
+        if tag in LEAF_BLOCK_TAGS:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
+                out.append(text)
+        elif tag in BLOCK_TAGS and not _has_blocks(child):  # a list item or a cell of text
+            text = walk.texts.get(key) or child.text(deep=True)
+            if not walk.mostly_links(child, tag, text):
                 out.append(text)
         elif tag == "tr" and (row := _row_text(child)) is not None:
             if not walk.mostly_links(child, tag, row):
