@@ -381,12 +381,18 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     )  # the slash: reporters' initials before an agency (``ala/dpa``)
     if starts_like_chrome and _is_boilerplate_line(text, lowered):
         return True
-    if max(text[:4]) >= SCRIPT_CHROME_FROM and SCRIPT_CHROME_LINES.match(text) is not None:
+    if _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:
         return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
             return BOILERPLATE_INSIDE.search(text) is not None
     return False
+
+
+def _in_script(opening: str) -> bool:
+    """Does a character past the Latin ones open the line? isascii() first: the common case,
+    at C speed (max() reads each character as a string of its own)."""
+    return not opening.isascii() and max(opening) >= SCRIPT_CHROME_FROM
 
 
 def _is_boilerplate_line(text: str, lowered: str) -> bool:
