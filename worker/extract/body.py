@@ -168,20 +168,16 @@ class _Walk:
     """
 
     credit: Mapping[int, int]
-    winner_credit: int
+    keep_at: float  # paragraph text that keeps an element even when its classes say chrome
     linked: Mapping[int, int]  # link characters charged to the few elements above each link
     texts: Mapping[int, str]  # paragraph texts already read while scoring
     fields: set[int]  # paragraphs the scan found to be bylines and datelines
 
     @classmethod
     def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan) -> _Walk:
-        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts, scan.fields)
-
-    def holds_text(self, key: int) -> bool:
-        """Does the element with this ``mem_id`` hold real paragraph text (kept even when its
-        classes call it chrome)?"""
-        size = self.credit.get(key, 0)
-        return size >= KEEP_CHARS or size >= KEEP_SHARE * self.winner_credit
+        # KEEP_CHARS, or KEEP_SHARE of the winner's text if that is less: one comparison a block
+        keep_at = min(KEEP_CHARS, KEEP_SHARE * credit.get(winner.mem_id, 0))
+        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields)
 
     def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
         size = len(text.strip())
@@ -248,8 +244,8 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             _flush(inline, linked, out)
             inline, linked = [], 0
         key = child.mem_id
-        if tag != "p" and not walk.holds_text(key) and is_boilerplate(child, tag=tag):
-            continue  # a chrome container; single paragraphs are judged by their text
+        if tag != "p" and walk.credit.get(key, 0) < walk.keep_at and is_boilerplate(child, tag=tag):
+            continue  # a chrome container holding little text; paragraphs are judged by theirs
         if key in walk.fields:
             continue  # a byline, a dateline or a short caption: a field of its own
         if tag in LEAF_BLOCK_TAGS:

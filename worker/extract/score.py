@@ -281,7 +281,9 @@ def is_boilerplate(
         return True
     classes, ident = attrs.get("class"), attrs.get("id")
     if HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
-        return bool(classes or ident) and hints(f"{classes or ''} {ident or ''}")
+        if not ident:  # the common case: the class string alone, no new string to build
+            return hints(classes) if classes else False
+        return hints(f"{classes} {ident}" if classes else ident)
     return hints(f"{classes or ''} {ident or ''}{_named_by_data(attrs)}")
 
 
