@@ -232,7 +232,9 @@ def _credit(
         parent = node if bare else node.parent
         if parent is None:
             continue
-        key = ancestry.register(parent)
+        key = parent.mem_id
+        if key not in ancestry.depth:  # most paragraphs share a parent already registered
+            ancestry.register(parent)
         everything[key] = everything.get(key, 0) + size
         if not ancestry.tainted[key]:
             clean[key] = clean.get(key, 0) + size
