@@ -301,7 +301,8 @@ def _pick_winner(credit: dict[int, int], nodes: dict[int, LexborNode]) -> Lexbor
     container that calls itself the article body needs a smaller share.
     """
     total = max(credit.values())
-    chain = [key for key, size in credit.items() if size >= POSITIVE_SHARE * total]
+    floor = POSITIVE_SHARE * total
+    chain = [key for key, size in credit.items() if size >= floor]
     named = [key for key in chain if _names_itself_body(nodes[key])]
     if named:
         return nodes[min(named, key=credit.__getitem__)]
