@@ -25,6 +25,7 @@ from worker.extract.rules import (
     BOILERPLATE_LINES_LOWER,
     BOILERPLATE_TAGS,
     CAPTION_REACH,
+    CASE_SPECIAL,
     DATE_LINES,
     FIELD_EDGE,
     FIELD_FIRST_WORDS,
@@ -84,7 +85,7 @@ def body_of(
         # The page's own JSON-LD says the article is another text: score only the paragraphs
         # it contains (a stream of teasers or a sidebar outweighed a short article).
         told = _squashed(article_text)
-        winner = find_winner(tree, scan, anchor, lambda text: _squashed(text)[:80] in told)
+        winner = find_winner(tree, scan, anchor, lambda text: _opening(text) in told)
         if winner is not None:
             paragraphs, chunks = _walk_winner(winner, scan, headline)
     return _cross_check(paragraphs, article_text), chunks
@@ -117,8 +118,15 @@ def _disagrees(paragraphs: tuple[str, ...], article_text: str) -> bool:
         return False
     told = _squashed(article_text)
     long = [text for text in paragraphs if len(text) >= MIN_PARAGRAPH_CHARS]
-    found = sum(len(text) for text in long if _squashed(text)[:80] in told)
+    found = sum(len(text) for text in long if _opening(text) in told)
     return found < LD_AGREE_SHARE * sum(len(text) for text in long)
+
+
+def _opening(text: str, size: int = 80) -> str:
+    """``_squashed(text)[:size]``, squashing only the start of a long paragraph: a squashed
+    prefix is a prefix of the squashed whole, so once it is ``size`` long it is the answer."""
+    head = _squashed(text[: 2 * size])
+    return head[:size] if len(head) >= size or len(text) <= 2 * size else _squashed(text)[:size]
 
 
 def captions_of(scan: Scan, containers: list[LexborNode]) -> tuple[str, ...]:
@@ -160,20 +168,16 @@ class _Walk:
     """
 
     credit: Mapping[int, int]
-    winner_credit: int
+    keep_at: float  # paragraph text that keeps an element even when its classes say chrome
     linked: Mapping[int, int]  # link characters charged to the few elements above each link
     texts: Mapping[int, str]  # paragraph texts already read while scoring
     fields: set[int]  # paragraphs the scan found to be bylines and datelines
 
     @classmethod
     def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan) -> _Walk:
-        return cls(credit, credit.get(winner.mem_id, 0), scan.linked, scan.texts, scan.fields)
-
-    def holds_text(self, key: int) -> bool:
-        """Does the element with this ``mem_id`` hold real paragraph text (kept even when its
-        classes call it chrome)?"""
-        size = self.credit.get(key, 0)
-        return size >= KEEP_CHARS or size >= KEEP_SHARE * self.winner_credit
+        # KEEP_CHARS, or KEEP_SHARE of the winner's text if that is less: one comparison a block
+        keep_at = min(KEEP_CHARS, KEEP_SHARE * credit.get(winner.mem_id, 0))
+        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields)
 
     def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
         size = len(text.strip())
@@ -203,8 +207,13 @@ def _link_chars(node: LexborNode) -> int:
 
 
 def _has_blocks(node: LexborNode) -> bool:
-    """Does a direct child start a new block (``li > p``, ``span > div``)?"""
-    return any(child.tag in NESTED_BLOCK_TAGS for child in node.iter())
+    """Does a direct child start a new block (``li > p``, ``span > div``)? A plain loop: this
+    runs for most list items, cells and spans of the winner (``any()`` over a generator costs
+    a third more)."""
+    for child in node.iter():  # noqa: SIM110 - any() over a generator is slower here
+        if child.tag in NESTED_BLOCK_TAGS:
+            return True
+    return False
 
 
 def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
@@ -240,13 +249,17 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             _flush(inline, linked, out)
             inline, linked = [], 0
         key = child.mem_id
-        if tag != "p" and not walk.holds_text(key) and is_boilerplate(child, tag=tag):
-            continue  # a chrome container; single paragraphs are judged by their text
+        if tag != "p" and walk.credit.get(key, 0) < walk.keep_at and is_boilerplate(child, tag=tag):
+            continue  # a chrome container holding little text; paragraphs are judged by theirs
         if key in walk.fields:
             continue  # a byline, a dateline or a short caption: a field of its own
-        if tag in BLOCK_TAGS and (tag in LEAF_BLOCK_TAGS or not _has_blocks(child)):
+        if tag in LEAF_BLOCK_TAGS:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
+                out.append(text)
+        elif tag in BLOCK_TAGS and not _has_blocks(child):  # a list item or a cell of text
+            text = walk.texts.get(key) or child.text(deep=True)
+            if not walk.mostly_links(child, tag, text):
                 out.append(text)
         elif tag == "tr" and (row := _row_text(child)) is not None:
             if not walk.mostly_links(child, tag, row):
@@ -369,7 +382,7 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     )  # the slash: reporters' initials before an agency (``ala/dpa``)
     if starts_like_chrome and _is_boilerplate_line(text, lowered):
         return True
-    if max(text[:4]) >= SCRIPT_CHROME_FROM and SCRIPT_CHROME_LINES.match(text) is not None:
+    if _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:
         return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
@@ -377,9 +390,17 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     return False
 
 
+def _in_script(opening: str) -> bool:
+    """Does a character past the Latin ones open the line? isascii() first: the common case,
+    at C speed (max() reads each character as a string of its own)."""
+    return not opening.isascii() and max(opening) >= SCRIPT_CHROME_FROM
+
+
 def _is_boilerplate_line(text: str, lowered: str) -> bool:
-    """BOILERPLATE_LINES, matched without case folding on an ASCII line (the common case)."""
-    if text.isascii():
+    """BOILERPLATE_LINES, matched without case folding on the lower-cased line (5x faster on
+    a line with an accent or a curly quote); the ignore-case pattern only for the few letters
+    whose lower case is not what that pattern compares (``İ``, ``ſ``, Greek: CASE_SPECIAL)."""
+    if text.isascii() or (len(lowered) == len(text) and CASE_SPECIAL.search(text) is None):
         return BOILERPLATE_LINES_LOWER.match(lowered) is not None
     return BOILERPLATE_LINES.match(text) is not None
 

@@ -19,7 +19,9 @@ from functools import lru_cache
 from worker.extract.rules import STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
 from worker.textutil import alternation
 
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+# A "-" between a lower-case letter or digit and a capital: lookarounds, so the replacement is a
+# plain string (a group template such as ``\1-\2`` makes ``sub`` three times slower).
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[-_:.]+")  # word separators inside a class token
 
 
@@ -45,9 +47,13 @@ def _stated_words(classes: str) -> str:
     strings, and most are already lower-case words."""
     text = classes.lower()
     if text != classes:  # a capital letter somewhere: camelCase may need splitting
-        text = _CAMEL.sub(r"\1-\2", classes).lower()
+        text = _CAMEL.sub("-", classes).lower()
     if "_" in text or ":" in text or "." in text or "--" in text:
-        text = _SPLIT.sub("-", text)
+        # _SPLIT.sub("-", text) by plain replaces (twice as fast): every separator becomes
+        # "-", then each run of them one "-"
+        text = text.replace("_", "-").replace(":", "-").replace(".", "-")
+        while "--" in text:
+            text = text.replace("--", "-")
     return text
 
 

@@ -372,6 +372,12 @@ BOILERPLATE_LINES = re.compile(
 # The same pattern matched with case: an ASCII line lower-cased matches it exactly when the line
 # matches BOILERPLATE_LINES (the patterns are written in lower case), at twice the speed.
 BOILERPLATE_LINES_LOWER = re.compile(BOILERPLATE_LINES.pattern)
+# Letters whose lower case is not what an ignore-case match compares them as: ``İ`` lowers to
+# two characters; ``ı``, ``ſ``, ``µ``, Greek letters and a few others match other letters (see
+# ``re``'s case equivalences). A line holding none may be lower-cased and matched with case.
+CASE_SPECIAL = re.compile(
+    "[\u0130\u0131\u017f\u00b5\u0345\u0370-\u03ff\u1e61\u1e9b\u1f00-\u1fff\ufb05\ufb06\u212a\u2126]"
+)
 # Lines that belong to other fields, never to the body: bylines, datelines, "Updated 5 minutes
 # ago", "4 min read", share rows and counters. A line is dropped when it is entirely made of
 # such items (``By Jane Doe | Updated 5 minutes ago | 4 min read``).
