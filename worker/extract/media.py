@@ -15,11 +15,12 @@ the page shows before the text: ``og:image`` often outlives a removed photo, so 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.body import Blocks, Walked
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -38,6 +39,7 @@ from worker.extract.page_rules import (
     MIN_KEY_CHARS,
 )
 from worker.extract.signals import Scan
+from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link
 
 KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-space characters
@@ -81,13 +83,19 @@ class Body:
 
 
 def with_media(
-    tree: LexborHTMLParser, article: Article, url: str, scan: Scan | None = None
+    tree: LexborHTMLParser,
+    article: Article,
+    url: str,
+    scan: Scan | None = None,
+    walked: Walked | None = None,
 ) -> Article:
     """``article`` with the images, links, embeds and headings of its body.
 
-    ``scan`` is the document scan the article came from, when there is one: its ``<p>`` nodes
-    and the texts the scoring read spare a second query and a second read of each paragraph."""
-    body = locate_body(tree, article, scan)
+    ``walked`` is what the body walk kept (each block element and its text), when the article
+    came from one: the body is then where those elements are, not searched for. ``scan`` is the
+    document scan the article came from, when there is one: its ``<p>`` nodes and the texts the
+    scoring read spare a second query and a second read of each paragraph."""
+    body = (walked and _walked_body(article, walked)) or locate_body(tree, article, scan)
     if body is None:
         return article
     embed_nodes, embeds = _embeds(body, url)
@@ -126,6 +134,98 @@ def locate_body(tree: LexborHTMLParser, article: Article, scan: Scan | None = No
     places = {node.mem_id: place for node, place in inside}
     headings = tuple(places[node.mem_id] for node, _ in inside if node.tag in _HEADING_TAGS)
     return Body(container, places, _latest(inside, container), headings)
+
+
+def _walked_body(article: Article, walked: Walked) -> Body | None:
+    """The body as the walk saw it: each paragraph placed at the element it was read from.
+
+    None when too few paragraphs pair with a walked block (they came from JSON-LD): the text
+    is then searched for. A run of inline text is read from the element holding it, which
+    holds other things too: it counts towards the container and the images after it, but
+    places no link."""
+    matched = _paired(article.paragraphs, walked.blocks)
+    if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
+        return None
+    holders = [(node if inline else node.parent) for node, _, _, inline in matched]
+    # Every walked block is inside a walked container: climbing further changes no count,
+    # unless the majority spans several containers.
+    tops = {root.mem_id for root in walked.containers}
+    container = _deepest_holder(holders, tops) or _deepest_holder(holders)
+    if container is None:
+        return None
+    places: dict[int, int] = {}
+    headings: list[int] = []
+    for node, place, _, inline in matched:
+        if not inline:
+            places.setdefault(node.mem_id, place)
+            if node.tag in _HEADING_TAGS:
+                headings.append(place)
+    latest = _latest([(node, last) for node, _, last, _ in matched], container)
+    return Body(container, places, latest, tuple(headings))
+
+
+_Paired = list[tuple[LexborNode, int, int, bool]]  # element, first and last paragraph, inline
+
+
+def _paired(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
+    """Each walked block holding paragraphs, with the index of its first and its last (a block
+    split at blank lines holds several) and whether it is an inline run.
+
+    The paragraphs are the blocks' non-blank lines, cleaned, in order, less those the body's
+    filters dropped. Mostly none was dropped: when the counts agree (and the ends match, which
+    text from JSON-LD would not), the pairing is by position, no line cleaned or compared."""
+    matched: _Paired = []
+    position = 0
+    for node, text, inline in blocks:
+        lines = _line_count(text)
+        if lines:
+            matched.append((node, position, position + lines - 1, inline))
+            position += lines
+    if position == len(paragraphs) and _ends_agree(paragraphs, blocks):
+        return matched
+    return _compared(paragraphs, blocks)
+
+
+def _line_count(text: str) -> int:
+    """How many paragraphs a block can give: its non-blank lines (the body splits blocks at
+    blank lines)."""
+    if "\n\n" not in text:
+        return 0 if text.isspace() else 1
+    return sum(1 for line in text.split("\n\n") if line and not line.isspace())
+
+
+def _ends_agree(paragraphs: tuple[str, ...], blocks: Blocks) -> bool:
+    """Are the first and last paragraphs the first and last walked lines?"""
+    if not paragraphs:
+        return True
+    first = next(text for _, text, _ in blocks if _line_count(text))
+    last = next(text for _, text, _ in reversed(blocks) if _line_count(text))
+    lines = [line for line in (*first.split("\n\n"), *last.split("\n\n")) if line.strip()]
+    return _same_text(lines[0], paragraphs[0]) and _same_text(lines[-1], paragraphs[-1])
+
+
+def _same_text(line: str, paragraph: str) -> bool:
+    """Is ``paragraph`` what the body made of ``line`` (cleaned, repaired)?"""
+    cleaned = clean_text(line)
+    return cleaned == paragraph or (bool(cleaned) and repair(cleaned) == paragraph)
+
+
+def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
+    """:func:`_paired` the long way: each line is compared with the next unpaired paragraph."""
+    matched: _Paired = []
+    position, count = 0, len(paragraphs)
+    for node, text, inline in blocks:
+        first = position
+        for line in text.split("\n\n") if "\n\n" in text else (text,):
+            if position == count:
+                break
+            if _same_text(line, paragraphs[position]):
+                position += 1
+        if position > first:
+            matched.append((node, first, position - 1, inline))
+        if position == count:
+            break
+    return matched
 
 
 def _document_paragraphs(tree: LexborHTMLParser, scan: Scan | None) -> list[LexborNode]:
@@ -181,16 +281,23 @@ class _Finder:
 
 
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
-    """The deepest element above most of ``matched`` (``BODY_MAJORITY``), below the document.
+    """The deepest element above most of ``matched`` (``BODY_MAJORITY``), below the document."""
+    return _deepest_holder([node.parent for node in matched])
 
-    Matched nodes are counted by parent first (a body's paragraphs share a few parents), and
-    only those few parents climb to the top, each adding its count to every element above."""
-    if not matched:
+
+def _deepest_holder(
+    holders: list[LexborNode | None], tops: Set[int] = frozenset()
+) -> LexborNode | None:
+    """The deepest element that is or holds most of ``holders`` (``BODY_MAJORITY``), below
+    the document and not above the elements ``tops`` names (by ``mem_id``).
+
+    Holders are counted by element first (a body's paragraphs share a few parents), and only
+    those few elements climb to the top, each adding its count to every element above."""
+    if not holders:
         return None
     weights: dict[int, int] = {}
     parents: dict[int, LexborNode] = {}
-    for node in matched:
-        parent = node.parent
+    for parent in holders:
         if parent is not None and parent.tag not in _ABOVE_BODY:
             key = parent.mem_id
             weights[key] = weights.get(key, 0) + 1
@@ -200,12 +307,12 @@ def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
     elements: dict[int, LexborNode] = {}
     above: dict[int, int] = {}  # each element's parent, climbed once
     for key, weight in weights.items():
-        _climb(parents[key], elements, depths, above)
+        _climb(parents[key], elements, depths, above, tops)
         current: int | None = key
         while current is not None:
             counts[current] = counts.get(current, 0) + weight
             current = above.get(current)
-    need = BODY_MAJORITY * len(matched)
+    need = BODY_MAJORITY * len(holders)
     candidates = [key for key, count in counts.items() if count >= need]
     # Two elements of one depth cannot both hold most of the nodes: the deepest is unique.
     return elements[max(candidates, key=depths.__getitem__)] if candidates else None
@@ -216,9 +323,11 @@ def _climb(
     elements: dict[int, LexborNode],
     depths: dict[int, int],
     above: dict[int, int],
+    tops: Set[int] = frozenset(),
 ) -> None:
     """Record ``element`` and the elements above it not yet met (up to, not including, the
-    document and ``<html>``): each one's node, parent and depth."""
+    document and ``<html>``; up to and including one of ``tops``): each one's node, parent and
+    depth."""
     fresh: list[int] = []
     met: int | None = None
     current: LexborNode | None = element
@@ -229,6 +338,8 @@ def _climb(
             break
         elements[key] = current
         fresh.append(key)
+        if key in tops:
+            break
         current = current.parent
     top = depths[met] + 1 if met is not None else 0
     for level, key in enumerate(reversed(fresh)):
@@ -345,7 +456,7 @@ def _paragraph_before(node: LexborNode, body: Body) -> int | None:
             return places[current.mem_id]
         sibling = current.prev
         while sibling is not None:
-            if (place := places.get(sibling.mem_id, latest.get(sibling.mem_id))) is not None:
+            if (place := latest.get(sibling.mem_id)) is not None:
                 return place
             sibling = sibling.prev
         current = current.parent
