@@ -61,9 +61,9 @@ from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
 
 _DIGIT = re.compile(r"\d").search
-# What the body walk kept, in document order: (element, text, False) for a block element, and
-# (element, text, True) for a run of inline text directly inside the element.
-Blocks = list[tuple[LexborNode, str, bool]]
+# What the body walk kept, in document order: (element, text, parent, False) for a block
+# element, and (element, text, element, True) for a run of inline text directly inside it.
+Blocks = list[tuple[LexborNode, str, LexborNode, bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,11 +266,11 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
-                walk.walked.append((child, text, False))
+                walk.walked.append((child, text, node, False))
         elif tag == "tr" and (row := _row_text(child)) is not None:
             if not walk.mostly_links(child, tag, row):
                 out.append(row)
-                walk.walked.append((child, row, False))
+                walk.walked.append((child, row, node, False))
         else:
             _blocks(child, walk, out)
     if inline:
@@ -325,7 +325,7 @@ def _flush(inline: list[str], linked: int, out: list[str], walk: _Walk, node: Le
     text = "".join(inline)
     if not text.isspace() and linked <= MAX_BLOCK_LINK_DENSITY * len(text.strip()):
         out.append(text)
-        walk.walked.append((node, text, True))
+        walk.walked.append((node, text, node, True))
 
 
 def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:

@@ -34,8 +34,8 @@ from worker.extract.page_rules import (
     BODY_HEADING_QUERY,
     BODY_MAJORITY,
     CHROME_TAGS,
-    EMBED_QUERY,
     LEAD_REACH,
+    MEDIA_QUERY,
     MIN_KEY_CHARS,
 )
 from worker.extract.signals import Scan
@@ -98,12 +98,11 @@ def with_media(
     body = (walked and _walked_body(article, walked)) or locate_body(tree, article, scan)
     if body is None:
         return article
-    embed_nodes, embeds = _embeds(body, url)
-    images = _images(body, url)
+    images, links, embeds = _media(body, url)
     return replace(
         article,
         images=images,
-        links=_links(body, embed_nodes, url),
+        links=links,
         embeds=embeds,
         headings=tuple(article.paragraphs[place] for place in body.headings),
     )
@@ -146,7 +145,7 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
     matched = _paired(article.paragraphs, walked.blocks)
     if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
         return None
-    holders = [(node if inline else node.parent) for node, _, _, inline in matched]
+    holders = [holder for _, _, _, holder, _ in matched]
     # Every walked block is inside a walked container: climbing further changes no count,
     # unless the majority spans several containers.
     tops = {root.mem_id for root in walked.containers}
@@ -155,31 +154,36 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
         return None
     places: dict[int, int] = {}
     headings: list[int] = []
-    for node, place, _, inline in matched:
+    for node, place, _, _, inline in matched:
         if not inline:
             places.setdefault(node.mem_id, place)
             if node.tag in _HEADING_TAGS:
                 headings.append(place)
-    latest = _latest([(node, last) for node, _, last, _ in matched], container)
+    latest = _latest([(node, last) for node, _, last, _, _ in matched], container)
     return Body(container, places, latest, tuple(headings))
 
 
-_Paired = list[tuple[LexborNode, int, int, bool]]  # element, first and last paragraph, inline
+# A walked element, its first and last paragraph, the element holding it (itself, for a run
+# of inline text) and whether it is such a run.
+_Paired = list[tuple[LexborNode, int, int, LexborNode, bool]]
 
 
 def _paired(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
     """Each walked block holding paragraphs, with the index of its first and its last (a block
-    split at blank lines holds several) and whether it is an inline run.
+    split at blank lines holds several) and the element holding it.
 
     The paragraphs are the blocks' non-blank lines, cleaned, in order, less those the body's
     filters dropped. Mostly none was dropped: when the counts agree (and the ends match, which
     text from JSON-LD would not), the pairing is by position, no line cleaned or compared."""
     matched: _Paired = []
     position = 0
-    for node, text, inline in blocks:
-        lines = _line_count(text)
-        if lines:
-            matched.append((node, position, position + lines - 1, inline))
+    for node, text, holder, inline in blocks:
+        if "\n\n" not in text:  # one line: _line_count, inlined (this runs for every block)
+            if not text.isspace():
+                matched.append((node, position, position, holder, inline))
+                position += 1
+        elif lines := _line_count(text):
+            matched.append((node, position, position + lines - 1, holder, inline))
             position += lines
     if position == len(paragraphs) and _ends_agree(paragraphs, blocks):
         return matched
@@ -198,8 +202,8 @@ def _ends_agree(paragraphs: tuple[str, ...], blocks: Blocks) -> bool:
     """Are the first and last paragraphs the first and last walked lines?"""
     if not paragraphs:
         return True
-    first = next(text for _, text, _ in blocks if _line_count(text))
-    last = next(text for _, text, _ in reversed(blocks) if _line_count(text))
+    first = next(text for _, text, _, _ in blocks if _line_count(text))
+    last = next(text for _, text, _, _ in reversed(blocks) if _line_count(text))
     lines = [line for line in (*first.split("\n\n"), *last.split("\n\n")) if line.strip()]
     return _same_text(lines[0], paragraphs[0]) and _same_text(lines[-1], paragraphs[-1])
 
@@ -214,7 +218,7 @@ def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
     """:func:`_paired` the long way: each line is compared with the next unpaired paragraph."""
     matched: _Paired = []
     position, count = 0, len(paragraphs)
-    for node, text, inline in blocks:
+    for node, text, holder, inline in blocks:
         first = position
         for line in text.split("\n\n") if "\n\n" in text else (text,):
             if position == count:
@@ -222,7 +226,7 @@ def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
             if _same_text(line, paragraphs[position]):
                 position += 1
         if position > first:
-            matched.append((node, first, position - 1, inline))
+            matched.append((node, first, position - 1, holder, inline))
         if position == count:
             break
     return matched
@@ -367,21 +371,45 @@ def _squeezed(text: str) -> str:
     return text.replace(" ", "") if text.isprintable() else "".join(text.split())
 
 
-# --- links --------------------------------------------------------------------------------------
+# --- links, images and embeds ------------------------------------------------------------------
 
 
-def _links(body: Body, embed_nodes: set[int], url: str) -> tuple[Link, ...]:
-    kept = []
+def _media(body: Body, url: str) -> tuple[tuple[Image, ...], tuple[Link, ...], tuple[Embed, ...]]:
+    """The body's images, links and embeds, from one query over the container in document
+    order (each query walks the container, so one for all three costs a third). An embed
+    comes before the links inside it, so those are known to be the embed's by then."""
+    images: list[Image] = []
+    links: list[Link] = []
+    embeds: dict[str, Embed] = {}
+    embedded: set[int] = set()  # elements that are embeds: their links belong to them
     climbs: dict[int, tuple[bool, int | None]] = {}  # links share their ancestors
-    for node in body.container.css("a[href]"):
-        found, paragraph = _enclosing_place(node, body, embed_nodes, climbs)
-        if not found or (paragraph is None and not may_be_document_link(node, url)):
-            continue  # outside the paragraphs only a document is kept: skip resolving the rest
-        if (link := link_of(node, url, paragraph)) is None:
-            continue
-        if paragraph is not None or link.document:
-            kept.append(link)
-    return tuple(kept)
+    for node in body.container.css(MEDIA_QUERY):
+        tag = node.tag or ""
+        if tag == "a":
+            if (link := _link(node, body, embedded, climbs, url)) is not None:
+                links.append(link)
+        elif tag == "img":
+            if not body.inside_chrome(node) and (image := image_of(node, url)) is not None:
+                images.append(replace(image, paragraph=_paragraph_before(node, body)))
+        elif not body.inside_chrome(node):
+            _add_embed(node, tag, body, url, embedded, embeds)
+    return _with_lead(images, body.container, url), tuple(links), tuple(embeds.values())
+
+
+def _link(
+    node: LexborNode,
+    body: Body,
+    embedded: set[int],
+    climbs: dict[int, tuple[bool, int | None]],
+    url: str,
+) -> Link | None:
+    """A link in a body paragraph, or a document link anywhere in the body."""
+    found, paragraph = _enclosing_place(node, body, embedded, climbs)
+    if not found or (paragraph is None and not may_be_document_link(node, url)):
+        return None  # outside the paragraphs only a document is kept: skip resolving the rest
+    if (link := link_of(node, url, paragraph)) is None:
+        return None
+    return link if paragraph is not None or link.document else None
 
 
 def _enclosing_place(
@@ -415,16 +443,9 @@ def _enclosing_place(
     return found
 
 
-# --- images and embeds --------------------------------------------------------------------------
-
-
-def _images(body: Body, url: str) -> tuple[Image, ...]:
-    container = body.container
-    images = [
-        replace(image, paragraph=_paragraph_before(node, body))
-        for node in container.css("img")
-        if not body.inside_chrome(node) and (image := image_of(node, url)) is not None
-    ]
+def _with_lead(images: list[Image], container: LexborNode, url: str) -> tuple[Image, ...]:
+    """The images with the lead first: the first one before the body's text, else the one
+    just above the body."""
     lead = next((i for i in images if i.paragraph is None), None) or _lead_above(container, url)
     if lead is None:
         return tuple(images)
@@ -432,19 +453,20 @@ def _images(body: Body, url: str) -> tuple[Image, ...]:
     return (replace(lead, lead=True, paragraph=None), *rest)
 
 
-def _embeds(body: Body, url: str) -> tuple[set[int], tuple[Embed, ...]]:
-    """Embeds in the body, once each, and the elements that hold them."""
-    nodes: set[int] = set()
-    found: dict[str, Embed] = {}
-    for node in body.container.css(EMBED_QUERY):
-        if body.inside_chrome(node):
-            continue
-        is_embed, embed = embed_of(node, node.tag or "", url)
-        if is_embed:
-            nodes.add(node.mem_id)
-        if embed is not None and embed.src not in found:
-            found[embed.src] = replace(embed, paragraph=_paragraph_before(node, body))
-    return nodes, tuple(found.values())
+def _add_embed(
+    node: LexborNode,
+    tag: str,
+    body: Body,
+    url: str,
+    embedded: set[int],
+    embeds: dict[str, Embed],
+) -> None:
+    """Record an embed once (by address), and the element as one when it is an embed."""
+    is_embed, embed = embed_of(node, tag, url)
+    if is_embed:
+        embedded.add(node.mem_id)
+    if embed is not None and embed.src not in embeds:
+        embeds[embed.src] = replace(embed, paragraph=_paragraph_before(node, body))
 
 
 def _paragraph_before(node: LexborNode, body: Body) -> int | None:
