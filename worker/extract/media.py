@@ -1,21 +1,24 @@
 """Article mode's media: the lead image, inline images, links inside the body, and embeds.
 
 The article extractor keeps text; what else an article holds changes too (a lead photo
-swapped, the report a story cites unlinked, an embedded post deleted). This module finds the
-body container again by locating the extracted paragraphs in the document, so it depends on
-nothing but the paragraphs the body stage produced (the document scan, when given, only spares
-reading the same ``<p>`` nodes and texts a second time). It then asks the container for its links,
-images and embeds (one CSS query each, so the cost follows the number of media, not of
-nodes) and places each one by the body paragraph it sits in or follows. Links are kept when
-they sit in a body paragraph (a "related" list the body stage dropped is chrome, and its links
-rotate), and document links anywhere in the body (the body stage drops link-only blocks such
-as "Download the report (PDF)", the very thing a reader would miss). The lead image is the one
-the page shows before the text: ``og:image`` often outlives a removed photo, so it is not used.
+swapped, the report a story cites unlinked, an embedded post deleted). The body walk hands
+over the element it read each block from (:class:`~worker.extract.body.Walked`), so each
+paragraph is placed where it was read: the body container is the deepest element holding most
+of those elements, and nothing is searched for again. Only when the paragraphs are not the
+walk's (a JSON-LD ``articleBody`` took over) is the container found by locating the paragraph
+texts in the document (:func:`locate_body`; the document scan, when given, spares reading the
+same ``<p>`` nodes and texts a second time). One CSS query over the container then yields its
+links, images and embeds in document order, and each is placed by the body paragraph it sits
+in or follows. Links are kept when they sit in a body paragraph (a "related" list the body
+stage dropped is chrome, and its links rotate), and document links anywhere in the body (the
+body stage drops link-only blocks such as "Download the report (PDF)", the very thing a reader
+would miss). The lead image is the one the page shows before the text: ``og:image`` often
+outlives a removed photo, so it is not used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -209,7 +212,13 @@ def _ends_agree(paragraphs: tuple[str, ...], blocks: Blocks) -> bool:
 
 
 def _same_text(line: str, paragraph: str) -> bool:
-    """Is ``paragraph`` what the body made of ``line`` (cleaned, repaired)?"""
+    """Is ``paragraph`` what the body made of ``line`` (cleaned, repaired)? Cleaning and
+    repair only ever shorten a text, so a shorter line is not it (most lines asked are
+    the short ones the body's filters dropped)."""
+    if len(line) < len(paragraph):
+        return False
+    if line == paragraph:
+        return True
     cleaned = clean_text(line)
     return cleaned == paragraph or (bool(cleaned) and repair(cleaned) == paragraph)
 
@@ -290,7 +299,7 @@ def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
 
 
 def _deepest_holder(
-    holders: list[LexborNode | None], tops: Set[int] = frozenset()
+    holders: Sequence[LexborNode | None], tops: Set[int] = frozenset()
 ) -> LexborNode | None:
     """The deepest element that is or holds most of ``holders`` (``BODY_MAJORITY``), below
     the document and not above the elements ``tops`` names (by ``mem_id``).
@@ -390,7 +399,8 @@ def _media(body: Body, url: str) -> tuple[tuple[Image, ...], tuple[Link, ...], t
                 links.append(link)
         elif tag == "img":
             if not body.inside_chrome(node) and (image := image_of(node, url)) is not None:
-                images.append(replace(image, paragraph=_paragraph_before(node, body)))
+                place = _paragraph_before(node, body)  # the constructor: replace() costs 3x
+                images.append(Image(image.src, image.alt, image.lead, place))
         elif not body.inside_chrome(node):
             _add_embed(node, tag, body, url, embedded, embeds)
     return _with_lead(images, body.container, url), tuple(links), tuple(embeds.values())
