@@ -310,9 +310,15 @@ def _deepest_holder(
         return None
     weights: dict[int, int] = {}
     parents: dict[int, LexborNode] = {}
+    previous: LexborNode | None = None
+    key = 0
     for parent in holders:
+        if parent is previous and previous is not None:  # the walk's blocks of one element
+            weights[key] += 1  # come as one object, mostly in a row: no property read
+            continue
+        previous = None
         if parent is not None and parent.tag not in _ABOVE_BODY:
-            key = parent.mem_id
+            key, previous = parent.mem_id, parent
             weights[key] = weights.get(key, 0) + 1
             parents.setdefault(key, parent)
     counts: dict[int, int] = {}
