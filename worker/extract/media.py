@@ -232,7 +232,8 @@ def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
         for line in text.split("\n\n") if "\n\n" in text else (text,):
             if position == count:
                 break
-            if _same_text(line, paragraphs[position]):
+            wanted = paragraphs[position]  # the length test inlined: a dropped line is mostly short
+            if len(line) >= len(wanted) and _same_text(line, wanted):
                 position += 1
         if position > first:
             matched.append((node, first, position - 1, holder, inline))
