@@ -280,3 +280,28 @@ def test_one_query_finds_every_social_embed_the_embed_reader_knows() -> None:
             html = f"<{tag} class='x {name}' cite='https://social.example/p/1'>post</{tag}>"
             (node,) = [n for n in LexborHTMLParser(html).css(MEDIA_QUERY) if n.tag == tag]
             assert embed_source(node, tag, "https://news.example.com/") is not None
+
+
+_RUNS = (
+    "<html><body><article><h1>What goes in the folder</h1><div class='entry'>"
+    "<p>Every repository can hold a folder of settings that the hosting service reads.</p>"
+    "<ul><li>agents/: every file in here configures an assistant; see "
+    "<a href='https://examples.example.org/agents'>a list of example agents</a> to start."
+    "<ul><li>one file per agent, named after it</li><li>plain text, no code at all</li></ul>"
+    "</li></ul>"
+    "<div>Tags: <a href='/t/a'>alpha</a> <a href='/t/b'>beta</a> <a href='/t/c'>gamma</a>"
+    "<p>The folder is optional, and nothing breaks when it is missing from a project.</p>"
+    "The service reads it on every push, so a change applies to the next build.</div>"
+    "</div></article></body></html>"
+)
+
+
+def test_links_in_a_run_of_text_beside_blocks_keep_their_paragraph() -> None:
+    """A link in text set directly in a list item that also holds a list is the item's
+    paragraph's link; the links of a run the body dropped as mostly links (a tag row) are not
+    handed to the holder's other run."""
+    article = extract_article(_RUNS, "https://news.example.com/folder", mode="article")
+    item = next(i for i, text in enumerate(article.paragraphs) if text.startswith("agents/"))
+    assert [(link.href, link.paragraph) for link in article.links] == [
+        ("https://examples.example.org/agents", item)
+    ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.body import Blocks, Walked
+from worker.extract.body import Blocks, Walked, _has_blocks
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -41,6 +41,7 @@ from worker.extract.page_rules import (
     MEDIA_QUERY,
     MIN_KEY_CHARS,
 )
+from worker.extract.rules import INLINE_TAGS, SKIP_IN_BODY, WRAPPER_INLINE_TAGS
 from worker.extract.signals import Scan
 from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link
@@ -62,6 +63,7 @@ class Body:
     places: dict[int, int]  # mem_id of each block holding a body paragraph -> its index
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
+    runs: dict[int, int] = field(default_factory=dict)  # link in a run of text -> paragraph
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
     closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
 
@@ -143,8 +145,8 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
 
     None when too few paragraphs pair with a walked block (they came from JSON-LD): the text
     is then searched for. A run of inline text is read from the element holding it, which
-    holds other things too: it counts towards the container and the images after it, but
-    places no link."""
+    holds other things too: it counts towards the container and the images after it, and
+    places the links inside the run itself (:func:`_run_links`)."""
     matched = _paired(article.paragraphs, walked.blocks)
     if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
         return None
@@ -163,7 +165,87 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
             if node.tag in _HEADING_TAGS:
                 headings.append(place)
     latest = _latest([(node, last) for node, _, last, _, _ in matched], container)
-    return Body(container, places, latest, tuple(headings))
+    runs = _run_links(walked.blocks, matched)
+    return Body(container, places, latest, tuple(headings), runs=runs)
+
+
+def _run_links(blocks: Blocks, matched: _Paired) -> dict[int, int]:
+    """The links inside the walk's runs of inline text, each with its run's paragraph: text set
+    directly in an element that also holds blocks (``<li>See <a>the list</a><ul>...</ul>``).
+    Each holder's runs are found again as the walk finds them; when their count is not the
+    walk's, or a run gave no paragraph (dropped as mostly links or as a field line), the
+    holder's links are left out rather than given to the wrong paragraph."""
+    recorded: dict[int, int] = {}
+    for _, _, holder, inline in blocks:
+        if inline:
+            recorded[holder.mem_id] = recorded.get(holder.mem_id, 0) + 1
+    firsts: dict[int, list[int]] = {}
+    holders: dict[int, LexborNode] = {}
+    for _, first, _, holder, inline in matched:
+        if inline:
+            firsts.setdefault(holder.mem_id, []).append(first)
+            holders[holder.mem_id] = holder
+    found: dict[int, int] = {}
+    for key, places in firsts.items():
+        if len(places) != recorded[key]:
+            continue
+        segments = _runs_of(holders[key])
+        if segments is None or len(segments) != len(places):
+            continue
+        for segment, place in zip(segments, places, strict=True):
+            for anchor in _anchors_in(segment):
+                found[anchor] = place
+    return found
+
+
+def _runs_of(holder: LexborNode) -> list[list[LexborNode]] | None:
+    """The runs of inline text directly in ``holder``, split where the body walk splits them
+    (any element but inline ones and those it skips); each run is its members. None when a
+    run's text would be empty (the walk's whitespace between members then decides)."""
+    runs: list[list[LexborNode]] = []
+    current: list[LexborNode] = []
+    texts: list[str] = []
+    for child in holder.iter(include_text=True, skip_empty=True):
+        tag = child.tag or ""
+        if tag == "-text":
+            text = child.text_content or ""
+            if current or not text.isspace():
+                current.append(child)
+                texts.append(text)
+        elif tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
+            current.append(child)
+            texts.append(child.text(deep=True))
+        elif tag not in SKIP_IN_BODY and current:
+            if not _ends_run(runs, current, texts):
+                return None
+            current, texts = [], []
+    if current and not _ends_run(runs, current, texts):
+        return None
+    return runs
+
+
+def _ends_run(runs: list[list[LexborNode]], current: list[LexborNode], texts: list[str]) -> bool:
+    """Add a finished run when the walk would keep its text (not only whitespace); False when
+    its text is empty, which the walk's skipped whitespace may turn either way."""
+    text = "".join(texts)
+    if not text:
+        return False
+    if not text.isspace():
+        runs.append(current)
+    return True
+
+
+def _anchors_in(members: list[LexborNode]) -> list[int]:
+    """The ``<a>`` elements among or inside a run's members (inline elements: few nodes)."""
+    found: list[int] = []
+    pending = [node for node in members if node.tag != "-text"]
+    while pending:
+        node = pending.pop()
+        if node.tag == "a":  # the HTML parser never nests links
+            found.append(node.mem_id)
+        else:
+            pending.extend(child for child in node.iter() if child.tag != "-text")
+    return found
 
 
 # A walked element, its first and last paragraph, the element holding it (itself, for a run
@@ -182,7 +264,7 @@ def _paired(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
     position = 0
     for node, text, holder, inline in blocks:
         if "\n\n" not in text:  # one line: _line_count, inlined (this runs for every block)
-            if not text.isspace():
+            if text and not text.isspace():
                 matched.append((node, position, position, holder, inline))
                 position += 1
         elif lines := _line_count(text):
@@ -197,7 +279,7 @@ def _line_count(text: str) -> int:
     """How many paragraphs a block can give: its non-blank lines (the body splits blocks at
     blank lines)."""
     if "\n\n" not in text:
-        return 0 if text.isspace() else 1
+        return 1 if text and not text.isspace() else 0
     return sum(1 for line in text.split("\n\n") if line and not line.isspace())
 
 
@@ -421,7 +503,10 @@ def _link(
     url: str,
 ) -> Link | None:
     """A link in a body paragraph, or a document link anywhere in the body."""
-    found, paragraph = _enclosing_place(node, body, embedded, climbs)
+    if (paragraph := body.runs.get(node.mem_id)) is not None:
+        found = True
+    else:
+        found, paragraph = _enclosing_place(node, body, embedded, climbs)
     if not found or (paragraph is None and not may_be_document_link(node, url)):
         return None  # outside the paragraphs only a document is kept: skip resolving the rest
     if (link := link_of(node, url, paragraph)) is None:
