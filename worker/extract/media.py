@@ -295,8 +295,8 @@ def _ends_agree(paragraphs: tuple[str, ...], blocks: Blocks) -> bool:
 
 def _same_text(line: str, paragraph: str) -> bool:
     """Is ``paragraph`` what the body made of ``line`` (cleaned, repaired)? Cleaning and
-    repair only ever shorten a text, so a shorter line is not it (most lines asked are
-    the short ones the body's filters dropped)."""
+    repair only ever shorten a text, so a shorter line is not it (the lines the body's
+    filters dropped are mostly short: bylines, stamps, calls to action)."""
     if len(line) < len(paragraph):
         return False
     if line == paragraph:
@@ -474,8 +474,8 @@ def _squeezed(text: str) -> str:
 
 def _media(body: Body, url: str) -> tuple[tuple[Image, ...], tuple[Link, ...], tuple[Embed, ...]]:
     """The body's images, links and embeds, from one query over the container in document
-    order (each query walks the container, so one for all three costs a third). An embed
-    comes before the links inside it, so those are known to be the embed's by then."""
+    order (each query walks the whole container). An embed comes before the links inside it,
+    so those are known to be the embed's by then."""
     images: list[Image] = []
     links: list[Link] = []
     embeds: dict[str, Embed] = {}
