@@ -305,3 +305,23 @@ def test_links_in_a_run_of_text_beside_blocks_keep_their_paragraph() -> None:
     assert [(link.href, link.paragraph) for link in article.links] == [
         ("https://examples.example.org/agents", item)
     ]
+
+
+def test_pairing_survives_a_paragraph_that_no_walked_block_gave() -> None:
+    """Should a body walk path emit a paragraph without recording its element, the paragraphs
+    after it are still placed at their own elements, not all left unplaced."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from worker.extract.media import _paired
+
+    texts = [
+        f"Paragraph {n} says something long enough to be nobody's label at all." for n in "1234"
+    ]
+    tree = LexborHTMLParser("<div>" + "".join(f"<p>{text}</p>" for text in texts) + "</div>")
+    nodes = tree.css("p")
+    parent = nodes[0].parent
+    assert parent is not None
+    blocks = [(node, text, parent, False) for node, text in zip(nodes, texts, strict=True)]
+    del blocks[1]  # paragraph 2 was emitted but not recorded
+    placed = [(node.mem_id, first) for node, first, _, _, _ in _paired(tuple(texts), blocks)]
+    assert placed == [(nodes[0].mem_id, 0), (nodes[2].mem_id, 2), (nodes[3].mem_id, 3)]

@@ -52,6 +52,7 @@ _SHORT_WINDOW = 96  # most texts have 60 non-space characters within this many
 MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
 _HEADING_TAGS = frozenset(tag.strip() for tag in BODY_HEADING_QUERY.split(","))
 _UNSEEN = -1  # no paragraph index is negative
+MIN_REPEAT_LINE = 40  # a line this long is one paragraph's, not a repeated label
 _ABOVE_BODY = (None, "-document", "html")
 
 
@@ -306,22 +307,42 @@ def _same_text(line: str, paragraph: str) -> bool:
 
 
 def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
-    """:func:`_paired` the long way: each line is compared with the next unpaired paragraph."""
+    """:func:`_paired` the long way: each line is compared with the next unpaired paragraph,
+    and with the few after it (``_LOOKAHEAD``), so one paragraph that no walked block gave (a
+    walk path that records nothing) does not leave every later one unplaced."""
     matched: _Paired = []
     position, count = 0, len(paragraphs)
     for node, text, holder, inline in blocks:
-        first = position
+        first = -1
         for line in text.split("\n\n") if "\n\n" in text else (text,):
             if position == count:
                 break
             wanted = paragraphs[position]  # the length test inlined: a dropped line is mostly short
             if len(line) >= len(wanted) and _same_text(line, wanted):
-                position += 1
-        if position > first:
+                found = position
+            elif (found := _ahead(line, paragraphs, position)) < 0:
+                continue
+            first = found if first < 0 else first
+            position = found + 1
+        if first >= 0:
             matched.append((node, first, position - 1, holder, inline))
         if position == count:
             break
     return matched
+
+
+_LOOKAHEAD = 2  # paragraphs past the next one a line may pair with
+
+
+def _ahead(line: str, paragraphs: tuple[str, ...], position: int) -> int:
+    """The index of one of the few paragraphs after ``position`` that is ``line``, else -1
+    (only lines of a long paragraph's length: a short line may well repeat)."""
+    if len(line) < MIN_REPEAT_LINE:
+        return -1
+    for index in range(position + 1, min(position + 1 + _LOOKAHEAD, len(paragraphs))):
+        if _same_text(line, paragraphs[index]):
+            return index
+    return -1
 
 
 def _document_paragraphs(tree: LexborHTMLParser, scan: Scan | None) -> list[LexborNode]:
