@@ -62,7 +62,7 @@ def test_media_read_with_the_scan_equal_media_read_from_the_tree() -> None:
     again gives the same images, links, embeds and headings on every hand-made page."""
     for page in load_pages(HANDMADE_DIR):
         tree = LexborHTMLParser(page.html)
-        article, scan = _extract(tree, page.url, Selectors())
+        article, scan, _ = _extract(tree, page.url, Selectors())
         assert with_media(tree, article, page.url, scan) == with_media(tree, article, page.url)
 
 

@@ -232,3 +232,96 @@ def test_teaser_images_and_ad_frames_are_not_body_media() -> None:
         "The site",
     ]
     assert [embed.kind for embed in article.embeds] == ["post"]
+
+
+_SECTIONS = (
+    "<html><body><nav><a href='/'>Home</a></nav><article><h1>Three plans compared</h1>"
+    "<div class='entry'>"
+    "<p>We tried three subscription plans for a month each and kept notes on every bill.</p>"
+    "<h2>Basic</h2><p>Price: 9.99 per month, billed yearly, cancel at any time.</p>"
+    "<figure><img src='https://img.example.com/basic.jpg' alt='Basic'></figure>"
+    "<p>The basic plan covers one person and the essentials, with no family sharing.</p>"
+    "<h2>Family</h2><p>Price: 9.99 per month, billed yearly, cancel at any time.</p>"
+    "<figure><img src='https://img.example.com/family.jpg' alt='Family'></figure>"
+    "<p>The family plan covers up to six people, each with a profile of their own and"
+    " <a href='https://plans.example.com/family'>its own settings page</a>.</p>"
+    "</div></article></body></html>"
+)
+
+
+def test_media_are_placed_where_the_body_walk_read_each_paragraph() -> None:
+    """Short headings are headings, and an image follows the copy of a repeated line in its
+    own section: the walk says which element each paragraph came from, where looking the
+    text up again finds only lines of 12 characters or more, and the first of two copies."""
+    article = extract_article(_SECTIONS, "https://news.example.com/plans", mode="article")
+    assert article.headings == ("Basic", "Family")
+    price = "Price: 9.99 per month, billed yearly, cancel at any time."
+    assert [index for index, text in enumerate(article.paragraphs) if text == price] == [2, 5]
+    assert [(image.alt, image.paragraph) for image in article.images] == [
+        ("Basic", 2),
+        ("Family", 5),
+    ]
+    assert [(link.href, link.paragraph) for link in article.links] == [
+        ("https://plans.example.com/family", 6)
+    ]
+
+
+def test_one_query_finds_every_social_embed_the_embed_reader_knows() -> None:
+    """Article mode's single media query asks for social posts by tag and class in two ways
+    (blockquotes by any class, divs by the class list): every tag and class pairing that
+    ``embed_source`` reads as a post is found by it."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from worker.extract.elements import embed_source
+    from worker.extract.page_rules import MEDIA_QUERY, SOCIAL_EMBED_CLASSES, SOCIAL_EMBED_TAGS
+
+    for tag in SOCIAL_EMBED_TAGS:
+        for name in sorted(SOCIAL_EMBED_CLASSES):
+            html = f"<{tag} class='x {name}' cite='https://social.example/p/1'>post</{tag}>"
+            (node,) = [n for n in LexborHTMLParser(html).css(MEDIA_QUERY) if n.tag == tag]
+            assert embed_source(node, tag, "https://news.example.com/") is not None
+
+
+_RUNS = (
+    "<html><body><article><h1>What goes in the folder</h1><div class='entry'>"
+    "<p>Every repository can hold a folder of settings that the hosting service reads.</p>"
+    "<ul><li>agents/: every file in here configures an assistant; see "
+    "<a href='https://examples.example.org/agents'>a list of example agents</a> to start."
+    "<ul><li>one file per agent, named after it</li><li>plain text, no code at all</li></ul>"
+    "</li></ul>"
+    "<div>Tags: <a href='/t/a'>alpha</a> <a href='/t/b'>beta</a> <a href='/t/c'>gamma</a>"
+    "<p>The folder is optional, and nothing breaks when it is missing from a project.</p>"
+    "The service reads it on every push, so a change applies to the next build.</div>"
+    "</div></article></body></html>"
+)
+
+
+def test_links_in_a_run_of_text_beside_blocks_keep_their_paragraph() -> None:
+    """A link in text set directly in a list item that also holds a list is the item's
+    paragraph's link; the links of a run the body dropped as mostly links (a tag row) are not
+    handed to the holder's other run."""
+    article = extract_article(_RUNS, "https://news.example.com/folder", mode="article")
+    item = next(i for i, text in enumerate(article.paragraphs) if text.startswith("agents/"))
+    assert [(link.href, link.paragraph) for link in article.links] == [
+        ("https://examples.example.org/agents", item)
+    ]
+
+
+def test_pairing_survives_a_paragraph_that_no_walked_block_gave() -> None:
+    """Should a body walk path emit a paragraph without recording its element, the paragraphs
+    after it are still placed at their own elements, not all left unplaced."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from worker.extract.media import _paired
+
+    texts = [
+        f"Paragraph {n} says something long enough to be nobody's label at all." for n in "1234"
+    ]
+    tree = LexborHTMLParser("<div>" + "".join(f"<p>{text}</p>" for text in texts) + "</div>")
+    nodes = tree.css("p")
+    parent = nodes[0].parent
+    assert parent is not None
+    blocks = [(node, text, parent, False) for node, text in zip(nodes, texts, strict=True)]
+    del blocks[1]  # paragraph 2 was emitted but not recorded
+    placed = [(node.mem_id, first) for node, first, _, _, _ in _paired(tuple(texts), blocks)]
+    assert placed == [(nodes[0].mem_id, 0), (nodes[2].mem_id, 2), (nodes[3].mem_id, 3)]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from worker.errors import ExtractError
-from worker.extract.body import body_of, captions_of
+from worker.extract.body import Walked, body_of, captions_of
 from worker.extract.headline import (
     byline_of,
     headline_node,
@@ -62,10 +62,10 @@ def extract_article(
         return Article(canonical_url=url or "")
     try:
         tree = LexborHTMLParser(html)  # lexbor drops NULs itself
-        article, scan = _extract(tree, url, profile.selectors if profile else Selectors())
+        article, scan, walked = _extract(tree, url, profile.selectors if profile else Selectors())
     except _PARSE_FAILURES as exc:
         raise ExtractError(f"{url or 'document'}: the HTML could not be parsed ({exc!r})") from exc
-    return read_page(tree, article, url or "", mode, scan)
+    return read_page(tree, article, url or "", mode, scan, walked)
 
 
 def selector_problem(css: str) -> str | None:
@@ -81,8 +81,11 @@ def selector_problem(css: str) -> str | None:
     return None
 
 
-def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> tuple[Article, Scan]:
-    """The article, and the document scan it was read from (the media step reuses it)."""
+def _extract(
+    tree: LexborHTMLParser, url: str | None, selectors: Selectors
+) -> tuple[Article, Scan, Walked]:
+    """The article, the document scan it was read from and where the body walk read its
+    paragraphs (the media step reuses both)."""
     for node in reversed(select(tree, ", ".join(selectors.exclude))):
         node.decompose()  # reverse document order: descendants go before their ancestors
     prune(tree)
@@ -90,7 +93,7 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> t
     signals = scan.signals
     headline = headline_of(tree, signals, selectors, url)
     anchor = headline_node(signals, headline)
-    paragraphs, containers = body_of(tree, selectors, scan, headline, anchor)
+    paragraphs, walked = body_of(tree, selectors, scan, headline, anchor)
     entries = live_entries(signals, url, paragraphs)
     article = Article(
         headline=headline,
@@ -103,11 +106,11 @@ def _extract(tree: LexborHTMLParser, url: str | None, selectors: Selectors) -> t
         ),
         modified=first_of(ld_str(signals.ld, "dateModified"), *metas(signals, META_MODIFIED)),
         paragraphs=paragraphs,
-        captions=captions_of(scan, containers),
+        captions=captions_of(scan, walked.containers),
         canonical_url=first_of(
             signals.canonical, signals.meta.get("og:url", ""), ld_address(signals.ld), url or ""
         ),
         language=language_of(tree, signals),
         entries=entries,
     )
-    return article, scan
+    return article, scan, walked

@@ -62,6 +62,18 @@ from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
 
 _DIGIT = re.compile(r"\d").search
+# What the body walk kept, in document order: (element, text, parent, False) for a block
+# element, and (element, text, element, True) for a run of inline text directly inside it.
+Blocks = list[tuple[LexborNode, str, LexborNode, bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class Walked:
+    """Where the body's paragraphs were read: the container(s) walked, and each block kept.
+    The media step places links and images by these instead of searching for the text."""
+
+    containers: list[LexborNode]
+    blocks: Blocks
 
 
 def body_of(
@@ -70,35 +82,37 @@ def body_of(
     scan: Scan,
     headline: str,
     anchor: LexborNode | None = None,
-) -> tuple[tuple[str, ...], list[LexborNode]]:
+) -> tuple[tuple[str, ...], Walked]:
     """Paragraphs from the profile's body selector, else from the best-scoring container; and
-    the container(s) they came from."""
+    where they came from (the container(s), and the element of each block)."""
     blocks: list[str] = []
     if containers := select(tree, selectors.body):
+        walked: Blocks = []
         for node in containers:
-            _blocks(node, _Walk.over(node, {}, scan), blocks)
-        return _finish(blocks, headline), containers
+            _blocks(node, _Walk.over(node, {}, scan, walked), blocks)
+        return _finish(blocks, headline), Walked(containers, walked)
     article_body = scan.signals.ld.get("articleBody")
     article_text = _ld_body_text(article_body) if isinstance(article_body, str) else ""
-    paragraphs, chunks = _walk_winner(find_winner(tree, scan, anchor), scan, headline)
+    paragraphs, chunks, walked = _walk_winner(find_winner(tree, scan, anchor), scan, headline)
     if _disagrees(paragraphs, article_text):
         # The page's own JSON-LD says the article is another text: score only the paragraphs
         # it contains (a stream of teasers or a sidebar outweighed a short article).
         told = _squashed(article_text)
         winner = find_winner(tree, scan, anchor, lambda text: _opening(text) in told)
         if winner is not None:
-            paragraphs, chunks = _walk_winner(winner, scan, headline)
-    return _cross_check(paragraphs, article_text), chunks
+            paragraphs, chunks, walked = _walk_winner(winner, scan, headline)
+    return _cross_check(paragraphs, article_text), Walked(chunks, walked)
 
 
 def _walk_winner(
     winner: LexborNode | None, scan: Scan, headline: str
-) -> tuple[tuple[str, ...], list[LexborNode]]:
+) -> tuple[tuple[str, ...], list[LexborNode], Blocks]:
     chunks = chunks_of(winner, scan.credit) if winner else []
     blocks: list[str] = []
+    walked: Blocks = []
     for chunk in chunks:
-        _blocks(chunk, _Walk.over(chunk, scan.credit, scan), blocks)
-    return _finish(blocks, headline) or _unfiltered(blocks, headline), chunks
+        _blocks(chunk, _Walk.over(chunk, scan.credit, scan, walked), blocks)
+    return _finish(blocks, headline) or _unfiltered(blocks, headline), chunks, walked
 
 
 def _unfiltered(blocks: list[str], headline: str) -> tuple[str, ...]:
@@ -172,12 +186,15 @@ class _Walk:
     linked: Mapping[int, int]  # link characters charged to the few elements above each link
     texts: Mapping[int, str]  # paragraph texts already read while scoring
     fields: set[int]  # paragraphs the scan found to be bylines and datelines
+    walked: Blocks  # each block kept, with its element and text, in document order
 
     @classmethod
-    def over(cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan) -> _Walk:
+    def over(
+        cls, winner: LexborNode, credit: Mapping[int, int], scan: Scan, walked: Blocks
+    ) -> _Walk:
         # KEEP_CHARS, or KEEP_SHARE of the winner's text if that is less: one comparison a block
         keep_at = min(KEEP_CHARS, KEEP_SHARE * credit.get(winner.mem_id, 0))
-        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields)
+        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields, walked)
 
     def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
         size = len(text.strip())
@@ -246,7 +263,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
                 _figure_table(child, walk, out)
             continue
         if inline:
-            _flush(inline, linked, out)
+            _flush(inline, linked, out, walk, node)
             inline, linked = [], 0
         key = child.mem_id
         if tag != "p" and walk.credit.get(key, 0) < walk.keep_at and is_boilerplate(child, tag=tag):
@@ -257,17 +274,20 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
+                walk.walked.append((child, text, node, False))
         elif tag in BLOCK_TAGS and not _has_blocks(child):  # a list item or a cell of text
             text = walk.texts.get(key) or child.text(deep=True)
             if not walk.mostly_links(child, tag, text):
                 out.append(text)
+                walk.walked.append((child, text, node, False))
         elif tag == "tr" and (row := _row_text(child)) is not None:
             if not walk.mostly_links(child, tag, row):
                 out.append(row)
+                walk.walked.append((child, row, node, False))
         else:
             _blocks(child, walk, out)
     if inline:
-        _flush(inline, linked, out)
+        _flush(inline, linked, out, walk, node)
     return out
 
 
@@ -312,11 +332,13 @@ def _skipped_gap(node: LexborNode) -> list[str]:
     return gap
 
 
-def _flush(inline: list[str], linked: int, out: list[str]) -> None:
-    """Emit collected inline text as one block unless it is mostly link labels."""
+def _flush(inline: list[str], linked: int, out: list[str], walk: _Walk, node: LexborNode) -> None:
+    """Emit collected inline text (a run inside ``node``) as one block unless it is mostly link
+    labels."""
     text = "".join(inline)
     if not text.isspace() and linked <= MAX_BLOCK_LINK_DENSITY * len(text.strip()):
         out.append(text)
+        walk.walked.append((node, text, node, True))
 
 
 def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:

@@ -1,25 +1,29 @@
 """Article mode's media: the lead image, inline images, links inside the body, and embeds.
 
 The article extractor keeps text; what else an article holds changes too (a lead photo
-swapped, the report a story cites unlinked, an embedded post deleted). This module finds the
-body container again by locating the extracted paragraphs in the document, so it depends on
-nothing but the paragraphs the body stage produced (the document scan, when given, only spares
-reading the same ``<p>`` nodes and texts a second time). It then asks the container for its links,
-images and embeds (one CSS query each, so the cost follows the number of media, not of
-nodes) and places each one by the body paragraph it sits in or follows. Links are kept when
-they sit in a body paragraph (a "related" list the body stage dropped is chrome, and its links
-rotate), and document links anywhere in the body (the body stage drops link-only blocks such
-as "Download the report (PDF)", the very thing a reader would miss). The lead image is the one
-the page shows before the text: ``og:image`` often outlives a removed photo, so it is not used.
+swapped, the report a story cites unlinked, an embedded post deleted). The body walk hands
+over the element it read each block from (:class:`~worker.extract.body.Walked`), so each
+paragraph is placed where it was read: the body container is the deepest element holding most
+of those elements, and nothing is searched for again. Only when the paragraphs are not the
+walk's (a JSON-LD ``articleBody`` took over) is the container found by locating the paragraph
+texts in the document (:func:`locate_body`; the document scan, when given, spares reading the
+same ``<p>`` nodes and texts a second time). One CSS query over the container then yields its
+links, images and embeds in document order, and each is placed by the body paragraph it sits
+in or follows. Links are kept when they sit in a body paragraph (a "related" list the body
+stage dropped is chrome, and its links rotate), and document links anywhere in the body (the
+body stage drops link-only blocks such as "Download the report (PDF)", the very thing a reader
+would miss). The lead image is the one the page shows before the text: ``og:image`` often
+outlives a removed photo, so it is not used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.body import Blocks, Walked, _has_blocks
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -33,11 +37,13 @@ from worker.extract.page_rules import (
     BODY_HEADING_QUERY,
     BODY_MAJORITY,
     CHROME_TAGS,
-    EMBED_QUERY,
     LEAD_REACH,
+    MEDIA_QUERY,
     MIN_KEY_CHARS,
 )
+from worker.extract.rules import INLINE_TAGS, SKIP_IN_BODY, WRAPPER_INLINE_TAGS
 from worker.extract.signals import Scan
+from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link
 
 KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-space characters
@@ -46,6 +52,7 @@ _SHORT_WINDOW = 96  # most texts have 60 non-space characters within this many
 MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
 _HEADING_TAGS = frozenset(tag.strip() for tag in BODY_HEADING_QUERY.split(","))
 _UNSEEN = -1  # no paragraph index is negative
+MIN_REPEAT_LINE = 40  # a line this long is one paragraph's, not a repeated label
 _ABOVE_BODY = (None, "-document", "html")
 
 
@@ -57,6 +64,7 @@ class Body:
     places: dict[int, int]  # mem_id of each block holding a body paragraph -> its index
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
+    runs: dict[int, int] = field(default_factory=dict)  # link in a run of text -> paragraph
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
     closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
 
@@ -81,21 +89,26 @@ class Body:
 
 
 def with_media(
-    tree: LexborHTMLParser, article: Article, url: str, scan: Scan | None = None
+    tree: LexborHTMLParser,
+    article: Article,
+    url: str,
+    scan: Scan | None = None,
+    walked: Walked | None = None,
 ) -> Article:
     """``article`` with the images, links, embeds and headings of its body.
 
-    ``scan`` is the document scan the article came from, when there is one: its ``<p>`` nodes
-    and the texts the scoring read spare a second query and a second read of each paragraph."""
-    body = locate_body(tree, article, scan)
+    ``walked`` is what the body walk kept (each block element and its text), when the article
+    came from one: the body is then where those elements are, not searched for. ``scan`` is the
+    document scan the article came from, when there is one: its ``<p>`` nodes and the texts the
+    scoring read spare a second query and a second read of each paragraph."""
+    body = (walked and _walked_body(article, walked)) or locate_body(tree, article, scan)
     if body is None:
         return article
-    embed_nodes, embeds = _embeds(body, url)
-    images = _images(body, url)
+    images, links, embeds = _media(body, url)
     return replace(
         article,
         images=images,
-        links=_links(body, embed_nodes, url),
+        links=links,
         embeds=embeds,
         headings=tuple(article.paragraphs[place] for place in body.headings),
     )
@@ -126,6 +139,210 @@ def locate_body(tree: LexborHTMLParser, article: Article, scan: Scan | None = No
     places = {node.mem_id: place for node, place in inside}
     headings = tuple(places[node.mem_id] for node, _ in inside if node.tag in _HEADING_TAGS)
     return Body(container, places, _latest(inside, container), headings)
+
+
+def _walked_body(article: Article, walked: Walked) -> Body | None:
+    """The body as the walk saw it: each paragraph placed at the element it was read from.
+
+    None when too few paragraphs pair with a walked block (they came from JSON-LD): the text
+    is then searched for. A run of inline text is read from the element holding it, which
+    holds other things too: it counts towards the container and the images after it, and
+    places the links inside the run itself (:func:`_run_links`)."""
+    matched = _paired(article.paragraphs, walked.blocks)
+    if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
+        return None
+    holders = [holder for _, _, _, holder, _ in matched]
+    # Every walked block is inside a walked container: climbing further changes no count,
+    # unless the majority spans several containers.
+    tops = {root.mem_id for root in walked.containers}
+    container = _deepest_holder(holders, tops) or _deepest_holder(holders)
+    if container is None:
+        return None
+    places: dict[int, int] = {}
+    headings: list[int] = []
+    for node, place, _, _, inline in matched:
+        if not inline:
+            places.setdefault(node.mem_id, place)
+            if node.tag in _HEADING_TAGS:
+                headings.append(place)
+    latest = _latest([(node, last) for node, _, last, _, _ in matched], container)
+    runs = _run_links(walked.blocks, matched)
+    return Body(container, places, latest, tuple(headings), runs=runs)
+
+
+def _run_links(blocks: Blocks, matched: _Paired) -> dict[int, int]:
+    """The links inside the walk's runs of inline text, each with its run's paragraph: text set
+    directly in an element that also holds blocks (``<li>See <a>the list</a><ul>...</ul>``).
+    Each holder's runs are found again as the walk finds them; when their count is not the
+    walk's, or a run gave no paragraph (dropped as mostly links or as a field line), the
+    holder's links are left out rather than given to the wrong paragraph."""
+    recorded: dict[int, int] = {}
+    for _, _, holder, inline in blocks:
+        if inline:
+            recorded[holder.mem_id] = recorded.get(holder.mem_id, 0) + 1
+    firsts: dict[int, list[int]] = {}
+    holders: dict[int, LexborNode] = {}
+    for _, first, _, holder, inline in matched:
+        if inline:
+            firsts.setdefault(holder.mem_id, []).append(first)
+            holders[holder.mem_id] = holder
+    found: dict[int, int] = {}
+    for key, places in firsts.items():
+        if len(places) != recorded[key]:
+            continue
+        segments = _runs_of(holders[key])
+        if segments is None or len(segments) != len(places):
+            continue
+        for segment, place in zip(segments, places, strict=True):
+            for anchor in _anchors_in(segment):
+                found[anchor] = place
+    return found
+
+
+def _runs_of(holder: LexborNode) -> list[list[LexborNode]] | None:
+    """The runs of inline text directly in ``holder``, split where the body walk splits them
+    (any element but inline ones and those it skips); each run is its members. None when a
+    run's text would be empty (the walk's whitespace between members then decides)."""
+    runs: list[list[LexborNode]] = []
+    current: list[LexborNode] = []
+    texts: list[str] = []
+    for child in holder.iter(include_text=True, skip_empty=True):
+        tag = child.tag or ""
+        if tag == "-text":
+            text = child.text_content or ""
+            if current or not text.isspace():
+                current.append(child)
+                texts.append(text)
+        elif tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
+            current.append(child)
+            texts.append(child.text(deep=True))
+        elif tag not in SKIP_IN_BODY and current:
+            if not _ends_run(runs, current, texts):
+                return None
+            current, texts = [], []
+    if current and not _ends_run(runs, current, texts):
+        return None
+    return runs
+
+
+def _ends_run(runs: list[list[LexborNode]], current: list[LexborNode], texts: list[str]) -> bool:
+    """Add a finished run when the walk would keep its text (not only whitespace); False when
+    its text is empty, which the walk's skipped whitespace may turn either way."""
+    text = "".join(texts)
+    if not text:
+        return False
+    if not text.isspace():
+        runs.append(current)
+    return True
+
+
+def _anchors_in(members: list[LexborNode]) -> list[int]:
+    """The ``<a>`` elements among or inside a run's members (inline elements: few nodes)."""
+    found: list[int] = []
+    pending = [node for node in members if node.tag != "-text"]
+    while pending:
+        node = pending.pop()
+        if node.tag == "a":  # the HTML parser never nests links
+            found.append(node.mem_id)
+        else:
+            pending.extend(child for child in node.iter() if child.tag != "-text")
+    return found
+
+
+# A walked element, its first and last paragraph, the element holding it (itself, for a run
+# of inline text) and whether it is such a run.
+_Paired = list[tuple[LexborNode, int, int, LexborNode, bool]]
+
+
+def _paired(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
+    """Each walked block holding paragraphs, with the index of its first and its last (a block
+    split at blank lines holds several) and the element holding it.
+
+    The paragraphs are the blocks' non-blank lines, cleaned, in order, less those the body's
+    filters dropped. Mostly none was dropped: when the counts agree (and the ends match, which
+    text from JSON-LD would not), the pairing is by position, no line cleaned or compared."""
+    matched: _Paired = []
+    position = 0
+    for node, text, holder, inline in blocks:
+        if "\n\n" not in text:  # one line: _line_count, inlined (this runs for every block)
+            if text and not text.isspace():
+                matched.append((node, position, position, holder, inline))
+                position += 1
+        elif lines := _line_count(text):
+            matched.append((node, position, position + lines - 1, holder, inline))
+            position += lines
+    if position == len(paragraphs) and _ends_agree(paragraphs, blocks):
+        return matched
+    return _compared(paragraphs, blocks)
+
+
+def _line_count(text: str) -> int:
+    """How many paragraphs a block can give: its non-blank lines (the body splits blocks at
+    blank lines)."""
+    if "\n\n" not in text:
+        return 1 if text and not text.isspace() else 0
+    return sum(1 for line in text.split("\n\n") if line and not line.isspace())
+
+
+def _ends_agree(paragraphs: tuple[str, ...], blocks: Blocks) -> bool:
+    """Are the first and last paragraphs the first and last walked lines?"""
+    if not paragraphs:
+        return True
+    first = next(text for _, text, _, _ in blocks if _line_count(text))
+    last = next(text for _, text, _, _ in reversed(blocks) if _line_count(text))
+    lines = [line for line in (*first.split("\n\n"), *last.split("\n\n")) if line.strip()]
+    return _same_text(lines[0], paragraphs[0]) and _same_text(lines[-1], paragraphs[-1])
+
+
+def _same_text(line: str, paragraph: str) -> bool:
+    """Is ``paragraph`` what the body made of ``line`` (cleaned, repaired)? Cleaning and
+    repair only ever shorten a text, so a shorter line is not it (the lines the body's
+    filters dropped are mostly short: bylines, stamps, calls to action)."""
+    if len(line) < len(paragraph):
+        return False
+    if line == paragraph:
+        return True
+    cleaned = clean_text(line)
+    return cleaned == paragraph or (bool(cleaned) and repair(cleaned) == paragraph)
+
+
+def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
+    """:func:`_paired` the long way: each line is compared with the next unpaired paragraph,
+    and with the few after it (``_LOOKAHEAD``), so one paragraph that no walked block gave (a
+    walk path that records nothing) does not leave every later one unplaced."""
+    matched: _Paired = []
+    position, count = 0, len(paragraphs)
+    for node, text, holder, inline in blocks:
+        first = -1
+        for line in text.split("\n\n") if "\n\n" in text else (text,):
+            if position == count:
+                break
+            wanted = paragraphs[position]  # the length test inlined: a dropped line is mostly short
+            if len(line) >= len(wanted) and _same_text(line, wanted):
+                found = position
+            elif (found := _ahead(line, paragraphs, position)) < 0:
+                continue
+            first = found if first < 0 else first
+            position = found + 1
+        if first >= 0:
+            matched.append((node, first, position - 1, holder, inline))
+        if position == count:
+            break
+    return matched
+
+
+_LOOKAHEAD = 2  # paragraphs past the next one a line may pair with
+
+
+def _ahead(line: str, paragraphs: tuple[str, ...], position: int) -> int:
+    """The index of one of the few paragraphs after ``position`` that is ``line``, else -1
+    (only lines of a long paragraph's length: a short line may well repeat)."""
+    if len(line) < MIN_REPEAT_LINE:
+        return -1
+    for index in range(position + 1, min(position + 1 + _LOOKAHEAD, len(paragraphs))):
+        if _same_text(line, paragraphs[index]):
+            return index
+    return -1
 
 
 def _document_paragraphs(tree: LexborHTMLParser, scan: Scan | None) -> list[LexborNode]:
@@ -181,18 +398,31 @@ class _Finder:
 
 
 def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
-    """The deepest element above most of ``matched`` (``BODY_MAJORITY``), below the document.
+    """The deepest element above most of ``matched`` (``BODY_MAJORITY``), below the document."""
+    return _deepest_holder([node.parent for node in matched])
 
-    Matched nodes are counted by parent first (a body's paragraphs share a few parents), and
-    only those few parents climb to the top, each adding its count to every element above."""
-    if not matched:
+
+def _deepest_holder(
+    holders: Sequence[LexborNode | None], tops: Set[int] = frozenset()
+) -> LexborNode | None:
+    """The deepest element that is or holds most of ``holders`` (``BODY_MAJORITY``), below
+    the document and not above the elements ``tops`` names (by ``mem_id``).
+
+    Holders are counted by element first (a body's paragraphs share a few parents), and only
+    those few elements climb to the top, each adding its count to every element above."""
+    if not holders:
         return None
     weights: dict[int, int] = {}
     parents: dict[int, LexborNode] = {}
-    for node in matched:
-        parent = node.parent
+    previous: LexborNode | None = None
+    key = 0
+    for parent in holders:
+        if parent is previous and previous is not None:  # the walk's blocks of one element
+            weights[key] += 1  # come as one object, mostly in a row: no property read
+            continue
+        previous = None
         if parent is not None and parent.tag not in _ABOVE_BODY:
-            key = parent.mem_id
+            key, previous = parent.mem_id, parent
             weights[key] = weights.get(key, 0) + 1
             parents.setdefault(key, parent)
     counts: dict[int, int] = {}
@@ -200,12 +430,12 @@ def _common_ancestor(matched: list[LexborNode]) -> LexborNode | None:
     elements: dict[int, LexborNode] = {}
     above: dict[int, int] = {}  # each element's parent, climbed once
     for key, weight in weights.items():
-        _climb(parents[key], elements, depths, above)
+        _climb(parents[key], elements, depths, above, tops)
         current: int | None = key
         while current is not None:
             counts[current] = counts.get(current, 0) + weight
             current = above.get(current)
-    need = BODY_MAJORITY * len(matched)
+    need = BODY_MAJORITY * len(holders)
     candidates = [key for key, count in counts.items() if count >= need]
     # Two elements of one depth cannot both hold most of the nodes: the deepest is unique.
     return elements[max(candidates, key=depths.__getitem__)] if candidates else None
@@ -216,9 +446,11 @@ def _climb(
     elements: dict[int, LexborNode],
     depths: dict[int, int],
     above: dict[int, int],
+    tops: Set[int] = frozenset(),
 ) -> None:
     """Record ``element`` and the elements above it not yet met (up to, not including, the
-    document and ``<html>``): each one's node, parent and depth."""
+    document and ``<html>``; up to and including one of ``tops``): each one's node, parent and
+    depth."""
     fresh: list[int] = []
     met: int | None = None
     current: LexborNode | None = element
@@ -229,6 +461,8 @@ def _climb(
             break
         elements[key] = current
         fresh.append(key)
+        if key in tops:
+            break
         current = current.parent
     top = depths[met] + 1 if met is not None else 0
     for level, key in enumerate(reversed(fresh)):
@@ -256,21 +490,49 @@ def _squeezed(text: str) -> str:
     return text.replace(" ", "") if text.isprintable() else "".join(text.split())
 
 
-# --- links --------------------------------------------------------------------------------------
+# --- links, images and embeds ------------------------------------------------------------------
 
 
-def _links(body: Body, embed_nodes: set[int], url: str) -> tuple[Link, ...]:
-    kept = []
+def _media(body: Body, url: str) -> tuple[tuple[Image, ...], tuple[Link, ...], tuple[Embed, ...]]:
+    """The body's images, links and embeds, from one query over the container in document
+    order (each query walks the whole container). An embed comes before the links inside it,
+    so those are known to be the embed's by then."""
+    images: list[Image] = []
+    links: list[Link] = []
+    embeds: dict[str, Embed] = {}
+    embedded: set[int] = set()  # elements that are embeds: their links belong to them
     climbs: dict[int, tuple[bool, int | None]] = {}  # links share their ancestors
-    for node in body.container.css("a[href]"):
-        found, paragraph = _enclosing_place(node, body, embed_nodes, climbs)
-        if not found or (paragraph is None and not may_be_document_link(node, url)):
-            continue  # outside the paragraphs only a document is kept: skip resolving the rest
-        if (link := link_of(node, url, paragraph)) is None:
-            continue
-        if paragraph is not None or link.document:
-            kept.append(link)
-    return tuple(kept)
+    for node in body.container.css(MEDIA_QUERY):
+        tag = node.tag or ""
+        if tag == "a":
+            if (link := _link(node, body, embedded, climbs, url)) is not None:
+                links.append(link)
+        elif tag == "img":
+            if not body.inside_chrome(node) and (image := image_of(node, url)) is not None:
+                place = _paragraph_before(node, body)  # the constructor: replace() costs 3x
+                images.append(Image(image.src, image.alt, image.lead, place))
+        elif not body.inside_chrome(node):
+            _add_embed(node, tag, body, url, embedded, embeds)
+    return _with_lead(images, body.container, url), tuple(links), tuple(embeds.values())
+
+
+def _link(
+    node: LexborNode,
+    body: Body,
+    embedded: set[int],
+    climbs: dict[int, tuple[bool, int | None]],
+    url: str,
+) -> Link | None:
+    """A link in a body paragraph, or a document link anywhere in the body."""
+    if (paragraph := body.runs.get(node.mem_id)) is not None:
+        found = True
+    else:
+        found, paragraph = _enclosing_place(node, body, embedded, climbs)
+    if not found or (paragraph is None and not may_be_document_link(node, url)):
+        return None  # outside the paragraphs only a document is kept: skip resolving the rest
+    if (link := link_of(node, url, paragraph)) is None:
+        return None
+    return link if paragraph is not None or link.document else None
 
 
 def _enclosing_place(
@@ -304,16 +566,9 @@ def _enclosing_place(
     return found
 
 
-# --- images and embeds --------------------------------------------------------------------------
-
-
-def _images(body: Body, url: str) -> tuple[Image, ...]:
-    container = body.container
-    images = [
-        replace(image, paragraph=_paragraph_before(node, body))
-        for node in container.css("img")
-        if not body.inside_chrome(node) and (image := image_of(node, url)) is not None
-    ]
+def _with_lead(images: list[Image], container: LexborNode, url: str) -> tuple[Image, ...]:
+    """The images with the lead first: the first one before the body's text, else the one
+    just above the body."""
     lead = next((i for i in images if i.paragraph is None), None) or _lead_above(container, url)
     if lead is None:
         return tuple(images)
@@ -321,19 +576,20 @@ def _images(body: Body, url: str) -> tuple[Image, ...]:
     return (replace(lead, lead=True, paragraph=None), *rest)
 
 
-def _embeds(body: Body, url: str) -> tuple[set[int], tuple[Embed, ...]]:
-    """Embeds in the body, once each, and the elements that hold them."""
-    nodes: set[int] = set()
-    found: dict[str, Embed] = {}
-    for node in body.container.css(EMBED_QUERY):
-        if body.inside_chrome(node):
-            continue
-        is_embed, embed = embed_of(node, node.tag or "", url)
-        if is_embed:
-            nodes.add(node.mem_id)
-        if embed is not None and embed.src not in found:
-            found[embed.src] = replace(embed, paragraph=_paragraph_before(node, body))
-    return nodes, tuple(found.values())
+def _add_embed(
+    node: LexborNode,
+    tag: str,
+    body: Body,
+    url: str,
+    embedded: set[int],
+    embeds: dict[str, Embed],
+) -> None:
+    """Record an embed once (by address), and the element as one when it is an embed."""
+    is_embed, embed = embed_of(node, tag, url)
+    if is_embed:
+        embedded.add(node.mem_id)
+    if embed is not None and embed.src not in embeds:
+        embeds[embed.src] = replace(embed, paragraph=_paragraph_before(node, body))
 
 
 def _paragraph_before(node: LexborNode, body: Body) -> int | None:
@@ -345,7 +601,7 @@ def _paragraph_before(node: LexborNode, body: Body) -> int | None:
             return places[current.mem_id]
         sibling = current.prev
         while sibling is not None:
-            if (place := places.get(sibling.mem_id, latest.get(sibling.mem_id))) is not None:
+            if (place := latest.get(sibling.mem_id)) is not None:
                 return place
             sibling = sibling.prev
         current = current.parent

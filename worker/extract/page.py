@@ -24,6 +24,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.body import Walked
 from worker.extract.elements import embed_of, image_of, inside_chrome, is_chrome_element, link_of
 from worker.extract.media import with_media
 from worker.extract.page_rules import (
@@ -87,17 +88,19 @@ def read_page(
     url: str,
     mode: WatchMode,
     scan: Scan | None = None,
+    walked: Walked | None = None,
 ) -> Article:
     """The article as extracted, with its media (article mode) or the page view (page mode).
 
     ``auto`` asks the cheap signals first and walks the main region only without them.
-    ``scan`` is the article's document scan, which the media step reuses when given.
+    ``scan`` is the article's document scan and ``walked`` the blocks its body walk kept, which
+    the media step reuses when given.
     """
     if mode == "article" or (mode == "auto" and has_article_signals(tree)):
-        return with_media(tree, article, url, scan)
+        return with_media(tree, article, url, scan, walked)
     view = page_view(tree, url)
     if mode == "auto" and _dominant(article, view):
-        return with_media(tree, article, url, scan)
+        return with_media(tree, article, url, scan, walked)
     return page_article(article, view, url)
 
 
