@@ -36,8 +36,12 @@ from worker.extract.signals import Scan, ld_address, ld_str, metas, scan_documen
 from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile, WatchMode
 
-EXTRACTOR_VERSION = "editwatch-extract/1.2"  # 1.2: visible headlines, whole class tokens, hidden
-# copies, fields out of the body, chunks, tables, JSON-LD checks (1.1: headline and mojibake repair)
+# 1.3: media placed by the body walk's own blocks (short headings, images per paragraph, one copy
+# of a doubled article); live blogs found anywhere in the JSON-LD, comment words as whole words.
+# 1.2: visible headlines, whole class tokens, hidden copies, fields out of the body, chunks,
+# tables, JSON-LD checks (1.1: headline and mojibake repair). A new number makes the first check
+# of every watch re-read its stored page (worker.pipeline.reread) instead of alerting.
+EXTRACTOR_VERSION = "editwatch-extract/1.3"
 __all__ = ["EXTRACTOR_VERSION", "extract_article", "selector_problem"]
 
 # What a broken document can make the parser or the walk raise; anything else is a bug and
