@@ -99,6 +99,14 @@ def test_comments_and_teaser_lists_are_not_entries() -> None:
     assert article == extract_article(page, PLAIN_URL)
 
 
+def test_a_commentary_stream_is_not_a_comment_thread() -> None:
+    """Comment words are read as whole class words: a stream classed ``live-commentary``
+    (``comment`` inside ``commentary``) is a live blog's stream, not reader comments."""
+    page = liveblog_page("Live", LIVE_ENTRIES[:2]).decode()
+    commentary = page.replace('class="stream"', 'class="stream live-commentary"')
+    assert len(read(commentary.encode()).entries) == 2
+
+
 def test_a_live_word_in_the_path_alone_makes_no_related_cards_entries() -> None:
     """An article at ``/culture/live-music-...`` with a rail of dated related-story cards
     (a heading and a time each) is an article: no entries, its own date kept."""

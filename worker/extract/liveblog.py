@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
+from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
     LIVE_CHROME_TAGS,
     LIVE_CLIMB_LEVELS,
@@ -35,7 +36,7 @@ from worker.extract.rules import (
     LIVE_MIN_ENTRIES,
     LIVE_MIN_ENTRIES_HINTED,
     LIVE_MIN_ENTRY_WORDS,
-    LIVE_NOT_STREAM,
+    LIVE_NOT_STREAM_WORDS,
     LIVE_PATH,
     LIVE_TEXT_QUERY,
     LIVE_TITLE_QUERY,
@@ -47,6 +48,8 @@ from worker.models import LiveEntry
 __all__ = ["entry_time", "live_entries"]
 
 _MARKUP = re.compile(r"<[^>]{0,500}>")
+# Reader comments by whole class or id words, never inside another word (``commentary``).
+_names_comments = hint_matcher((), LIVE_NOT_STREAM_WORDS)
 
 
 def live_entries(
@@ -188,7 +191,7 @@ def _all_prose(blocks: list[LexborNode], entries: tuple[LiveEntry, ...]) -> bool
 def _not_stream(node: LexborNode) -> bool:
     attrs = node.attributes
     words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return bool(words.strip()) and LIVE_NOT_STREAM.search(words) is not None
+    return not words.isspace() and _names_comments(words)
 
 
 def _holds_body(entries: tuple[LiveEntry, ...], paragraphs: tuple[str, ...]) -> bool:
