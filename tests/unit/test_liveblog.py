@@ -77,6 +77,16 @@ def test_json_ld_entries_are_read_from_the_graph() -> None:
     assert entries[-1].title == "Polls open"
 
 
+def test_a_live_blog_after_a_news_article_in_the_graph_is_read() -> None:
+    """A ``@graph`` that holds a NewsArticle before its LiveBlogPosting is still a live blog:
+    its entries come from the LiveBlogPosting, the page's metadata from the NewsArticle."""
+    page = liveblog_page("Live", LIVE_ENTRIES[:2], json_ld=True).decode()
+    graph = page.replace('"@type": "WebPage"', '"@type": "NewsArticle", "datePublished": "2026"')
+    article = read(graph.encode(), PLAIN_URL)
+    assert [entry.key for entry in article.entries] == ["#post-2", "#post-1"]
+    assert article.published == "2026"
+
+
 def test_comments_and_teaser_lists_are_not_entries() -> None:
     """Timestamped reader comments under an article, or a rail of dated teasers, are no live
     blog: the article keeps no entries and reads as before."""

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from html import unescape
-from typing import Any
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
@@ -29,7 +28,6 @@ from worker.extract.rules import (
     LIVE_CLIMB_LEVELS,
     LIVE_ID_ATTRIBUTES,
     LIVE_KEY_WORDS,
-    LIVE_LD_TYPES,
     LIVE_LD_UPDATES,
     LIVE_MAX_LINK_SHARE,
     LIVE_MIN_BODY_SHARE,
@@ -59,9 +57,9 @@ def live_entries(
     pages. ``paragraphs`` is the extracted body: unless the JSON-LD says the page is a live
     blog, the entries must hold most of it, so a page's comments or a list of related stories
     never read as its entries (a live path only lowers how many entries it takes)."""
-    ld_live = _is_live_ld(signals.ld)
+    ld_live = bool(signals.live_ld)
     if ld_live:
-        entries = tuple(_ld_entries(signals.ld.get(LIVE_LD_UPDATES)))
+        entries = tuple(_ld_entries(signals.live_ld.get(LIVE_LD_UPDATES)))
         if entries:
             return entries
     hinted = ld_live or bool(LIVE_PATH.search(urlsplit(url or "").path))
@@ -92,12 +90,6 @@ def entry_time(value: str) -> str:
 
 
 # --- JSON-LD ------------------------------------------------------------------------------------
-
-
-def _is_live_ld(ld: dict[str, Any]) -> bool:
-    kinds = ld.get("@type")
-    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
-    return not kinds.isdisjoint(LIVE_LD_TYPES)
 
 
 def _ld_entries(updates: object) -> Iterator[LiveEntry]:
