@@ -77,6 +77,16 @@ def test_json_ld_entries_are_read_from_the_graph() -> None:
     assert entries[-1].title == "Polls open"
 
 
+def test_a_live_blog_after_a_news_article_in_the_graph_is_read() -> None:
+    """A ``@graph`` that holds a NewsArticle before its LiveBlogPosting is still a live blog:
+    its entries come from the LiveBlogPosting, the page's metadata from the NewsArticle."""
+    page = liveblog_page("Live", LIVE_ENTRIES[:2], json_ld=True).decode()
+    graph = page.replace('"@type": "WebPage"', '"@type": "NewsArticle", "datePublished": "2026"')
+    article = read(graph.encode(), PLAIN_URL)
+    assert [entry.key for entry in article.entries] == ["#post-2", "#post-1"]
+    assert article.published == "2026"
+
+
 def test_comments_and_teaser_lists_are_not_entries() -> None:
     """Timestamped reader comments under an article, or a rail of dated teasers, are no live
     blog: the article keeps no entries and reads as before."""
@@ -97,6 +107,14 @@ def test_comments_and_teaser_lists_are_not_entries() -> None:
     article = extract_article(with_lists, PLAIN_URL)
     assert article.entries == ()
     assert article == extract_article(page, PLAIN_URL)
+
+
+def test_a_commentary_stream_is_not_a_comment_thread() -> None:
+    """Comment words are read as whole class words: a stream classed ``live-commentary``
+    (``comment`` inside ``commentary``) is a live blog's stream, not reader comments."""
+    page = liveblog_page("Live", LIVE_ENTRIES[:2]).decode()
+    commentary = page.replace('class="stream"', 'class="stream live-commentary"')
+    assert len(read(commentary.encode()).entries) == 2
 
 
 def test_a_live_word_in_the_path_alone_makes_no_related_cards_entries() -> None:

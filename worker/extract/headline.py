@@ -59,8 +59,9 @@ def headline_of(
     claims = [sites.strip(title) for title in _metadata_titles(signals)]
     claims = [claim for claim in claims if len(claim) >= MIN_TITLE_CHARS]
     page_title = sites.strip(signals.title)
-    h1s = _visible(signals.h1s, sites, signals.heading_texts)
-    titled = _visible(signals.titled, sites, signals.heading_texts)
+    known: dict[int, bool] = {}  # elements' chrome answers, shared by the two lists' walks
+    h1s = _visible(signals.h1s, sites, signals.heading_texts, known)
+    titled = _visible(signals.titled, sites, signals.heading_texts, known)
     backing = [*claims, page_title]
     return (
         _first_backed(h1s, backing)
@@ -78,10 +79,14 @@ def _metadata_titles(signals: Signals) -> list[str]:
 
 
 def _visible(
-    nodes: Iterable[tuple[int, LexborNode]], sites: SiteNames, texts: dict[int, str]
+    nodes: Iterable[tuple[int, LexborNode]],
+    sites: SiteNames,
+    texts: dict[int, str],
+    known: dict[int, bool],
 ) -> list[tuple[int, str]]:
     """Headings outside chrome (a mega-menu, a subscribe overlay) that are not the site's name
-    (a logo set in an ``<h1>``), each with its document position."""
+    (a logo set in an ``<h1>``), each with its document position (``known``: see
+    :func:`_in_chrome`)."""
     found: list[tuple[int, str]] = []
     for position, node in nodes:
         if len(found) >= MAX_H1:
@@ -90,7 +95,7 @@ def _visible(
         too_long = len(text) > MAX_HEADLINE_CHARS
         if too_long or not text or sites.is_site(text) or _links_home(node, text):
             continue
-        if not _in_chrome(node):
+        if not _in_chrome(node, known):
             found.append((position, text))
     return found
 
@@ -106,13 +111,26 @@ def _links_home(node: LexborNode, text: str) -> bool:
     return urlsplit(link.attributes.get("href") or "").path in ("", "/")
 
 
-def _in_chrome(node: LexborNode) -> bool:
+def _in_chrome(node: LexborNode, known: dict[int, bool]) -> bool:
+    """Is the heading, or an element above it, chrome? Headings share their ancestors (the
+    page's wrappers), so each element's answer is kept in ``known`` (by ``mem_id``) for the
+    page's other headings, whose walk up stops at the first element already answered."""
+    chain: list[int] = []
     current: LexborNode | None = node  # the heading itself may be hidden (``h1.d-none``)
-    while current is not None and current.tag not in ("body", "html"):
-        if is_boilerplate(current, has_strong_hint, BOILERPLATE_TAGS):
-            return True
+    verdict = False
+    while current is not None and (tag := current.tag) not in ("body", "html"):
+        key = current.mem_id
+        if (seen := known.get(key)) is not None:
+            verdict = seen
+            break
+        chain.append(key)
+        if is_boilerplate(current, has_strong_hint, BOILERPLATE_TAGS, tag):
+            verdict = True
+            break
         current = current.parent
-    return False
+    for key in chain:
+        known[key] = verdict
+    return verdict
 
 
 def _first_backed(headings: list[tuple[int, str]], claims: list[str]) -> str:

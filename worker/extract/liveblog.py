@@ -18,24 +18,23 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from html import unescape
-from typing import Any
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
+from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
     LIVE_CHROME_TAGS,
     LIVE_CLIMB_LEVELS,
     LIVE_ID_ATTRIBUTES,
     LIVE_KEY_WORDS,
-    LIVE_LD_TYPES,
     LIVE_LD_UPDATES,
     LIVE_MAX_LINK_SHARE,
     LIVE_MIN_BODY_SHARE,
     LIVE_MIN_ENTRIES,
     LIVE_MIN_ENTRIES_HINTED,
     LIVE_MIN_ENTRY_WORDS,
-    LIVE_NOT_STREAM,
+    LIVE_NOT_STREAM_WORDS,
     LIVE_PATH,
     LIVE_TEXT_QUERY,
     LIVE_TITLE_QUERY,
@@ -47,6 +46,8 @@ from worker.models import LiveEntry
 __all__ = ["entry_time", "live_entries"]
 
 _MARKUP = re.compile(r"<[^>]{0,500}>")
+# Reader comments by whole class or id words, never inside another word (``commentary``).
+_names_comments = hint_matcher((), LIVE_NOT_STREAM_WORDS)
 
 
 def live_entries(
@@ -56,9 +57,9 @@ def live_entries(
     pages. ``paragraphs`` is the extracted body: unless the JSON-LD says the page is a live
     blog, the entries must hold most of it, so a page's comments or a list of related stories
     never read as its entries (a live path only lowers how many entries it takes)."""
-    ld_live = _is_live_ld(signals.ld)
+    ld_live = bool(signals.live_ld)
     if ld_live:
-        entries = tuple(_ld_entries(signals.ld.get(LIVE_LD_UPDATES)))
+        entries = tuple(_ld_entries(signals.live_ld.get(LIVE_LD_UPDATES)))
         if entries:
             return entries
     hinted = ld_live or bool(LIVE_PATH.search(urlsplit(url or "").path))
@@ -89,12 +90,6 @@ def entry_time(value: str) -> str:
 
 
 # --- JSON-LD ------------------------------------------------------------------------------------
-
-
-def _is_live_ld(ld: dict[str, Any]) -> bool:
-    kinds = ld.get("@type")
-    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
-    return not kinds.isdisjoint(LIVE_LD_TYPES)
 
 
 def _ld_entries(updates: object) -> Iterator[LiveEntry]:
@@ -188,7 +183,7 @@ def _all_prose(blocks: list[LexborNode], entries: tuple[LiveEntry, ...]) -> bool
 def _not_stream(node: LexborNode) -> bool:
     attrs = node.attributes
     words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return bool(words.strip()) and LIVE_NOT_STREAM.search(words) is not None
+    return not words.isspace() and _names_comments(words)
 
 
 def _holds_body(entries: tuple[LiveEntry, ...], paragraphs: tuple[str, ...]) -> bool:

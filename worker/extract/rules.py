@@ -596,7 +596,10 @@ LIVE_TITLE_QUERY = "h2, h3, h4, h5"
 LIVE_TEXT_QUERY = "p, li, blockquote, pre"
 LIVE_CHROME_TAGS = frozenset({"nav", "aside", "footer"})  # a list of times there is no live blog
 # Class or id words of timestamped lists that are not a live blog's stream: reader comments.
-LIVE_NOT_STREAM = re.compile(r"comment|repl(?:y|ies)|respond|disqus|discussion", re.IGNORECASE)
+# Whole words (see ``classes``): ``live-commentary`` is a stream, ``comment-list`` is not.
+LIVE_NOT_STREAM_WORDS = _words(
+    "comment comments commentlist reply replies respond disqus discussion discussions"
+)
 LIVE_MIN_BODY_SHARE = 0.5  # unhinted: the entries must hold this share of the article's text
 # Attributes that name an entry for good (its text and even its time may be edited).
 LIVE_ID_ATTRIBUTES = ("id", "data-post-id", "data-entry-id", "data-id", "data-block-id")

@@ -28,6 +28,7 @@ from worker.extract.rules import (
     DOM_META_WORDS,
     FIELD_ROLES,
     LINK_ANCESTOR_LEVELS,
+    LIVE_LD_TYPES,
     MAX_FIELD_LINE,
     PARAGRAPH_TAGS,
     SCAN_QUERY,
@@ -46,6 +47,9 @@ class Signals:
     """Metadata read in one query before the body is touched."""
 
     ld: dict[str, Any] = field(default_factory=dict)
+    # The live blog's JSON-LD object, wherever it sits (``@graph``, another script): a graph may
+    # hold a NewsArticle first (``ld``) and the LiveBlogPosting with the entries after it.
+    live_ld: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     # Every <h1>, and every h2/h3 with a title class, with its position in document order.
     h1s: list[tuple[int, LexborNode]] = field(default_factory=list)
@@ -117,7 +121,7 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
             _mark_author(node, scan, described)
         else:
             _scan_other(node, tag, scan.signals)
-    scan.signals.ld = _json_ld_article(scripts)
+    scan.signals.ld, scan.signals.live_ld = _json_ld_article(scripts)
     for node, role in described:  # after the loop, so every <br> is a line break by now
         _add_dom_meta(node, role, scan)
     if custom := select(tree, selectors.captions):
@@ -252,9 +256,16 @@ def _add_meta(node: LexborNode, found: dict[str, str]) -> None:
         found.setdefault(key.strip().lower(), content)
 
 
-def _json_ld_article(scripts: Iterable[str]) -> dict[str, Any]:
-    """The first JSON-LD object whose @type is an article type (searching ``@graph`` too)."""
+def _json_ld_article(scripts: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first JSON-LD object whose @type is an article type (searching ``@graph`` too), and
+    the first live blog (``LiveBlogPosting``) wherever it sits, or {} for either.
+
+    Once the article is found, a later script is parsed only when its text names a live-blog
+    type: most pages have none, and then nothing more is parsed than before."""
+    article: dict[str, Any] = {}
     for script in scripts:
+        if article and not any(kind in script for kind in LIVE_LD_TYPES):
+            continue
         try:
             data = json.loads(script, strict=False)
         except (json.JSONDecodeError, RecursionError):
@@ -262,9 +273,11 @@ def _json_ld_article(scripts: Iterable[str]) -> dict[str, Any]:
         for obj in _json_ld_objects(data):
             kinds = obj.get("@type")
             kinds = set(kinds) if isinstance(kinds, list) else {kinds}
-            if not kinds.isdisjoint(ARTICLE_TYPES):
-                return obj
-    return {}
+            if not article and not kinds.isdisjoint(ARTICLE_TYPES):
+                article = obj
+            if not kinds.isdisjoint(LIVE_LD_TYPES):
+                return article, obj
+    return article, {}
 
 
 def _json_ld_objects(data: Any) -> Iterator[dict[str, Any]]:
