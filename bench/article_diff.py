@@ -1,94 +1,103 @@
-"""Before/after check of an extractor change: every Article of the dev and hand-made pages, dumped
-as JSON by one version of the code, then two dumps compared field by field.
+"""Before/after check of an extractor change: every field of every saved page's Article.
 
-    .venv/bin/python -m bench.article_diff dump /tmp/after.json
-    git archive main worker config | tar -x -C /tmp/main   # the code to compare against
-    .venv/bin/python -m bench.article_diff dump /tmp/before.json --code /tmp/main
-    .venv/bin/python -m bench.article_diff diff /tmp/before.json /tmp/after.json
+    PYTHONPATH=. .venv/bin/python bench/article_diff.py dump /tmp/after.json
+    git archive main | tar -x -C /tmp/main
+    PYTHONPATH=/tmp/main .venv/bin/python bench/article_diff.py dump /tmp/before.json
+    .venv/bin/python bench/article_diff.py diff /tmp/before.json /tmp/after.json --field links
 
-A change that alters no output needs no quality argument; one that does lists each changed page
-and field here, to be inspected and classified (better, worse, neutral) before it is merged.
+``dump`` extracts the dev set and the hand-made pages in article and auto mode (with their
+site profiles, as the benchmark does) with whichever ``worker`` package ``PYTHONPATH`` names,
+so one copy of this script dumps any checkout. ``diff`` lists each page whose Article changed,
+the fields that changed and, per list field, the items gone and the items new (as multisets:
+an item seen twice before and once after is one gone). A change that alters no output needs no
+quality argument; one that does is reviewed page by page from this list (better, worse,
+neutral), and bumps ``EXTRACTOR_VERSION`` so that stored versions are re-read, not alerted.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import json
-import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # allow `python bench/article_diff.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+_MODES = ("article", "auto")
 
 
-def dump(out: Path, code: Path | None) -> int:
-    """Extract every dev and hand-made page with the ``worker`` package found under ``code``
-    (this checkout's when None) and write {"set/id": Article as a dict} to ``out``."""
-    if code is not None:
-        sys.path.insert(0, str(code.resolve()))  # before this checkout's editable install
-    from bench.scoring import HANDMADE_DIR, load_pages, profile_for, site_profiles
+def dump(path: Path) -> int:
+    """Write every page's Article, per mode, as JSON; return how many were written."""
+    from bench.scoring import DATA_DIR, HANDMADE_DIR, load_pages, profile_for, site_profiles
     from worker.extract import extract_article
 
-    profiles = site_profiles()
-    articles: dict[str, Any] = {}
-    for name, pages in (("dev", load_pages()), ("handmade", load_pages(HANDMADE_DIR))):
-        for page in pages:
-            article = extract_article(page.html, page.url, profile_for(page.url, profiles))
-            articles[f"{name}/{page.id}"] = dataclasses.asdict(article)
-    text = json.dumps(articles, indent=1, ensure_ascii=False, default=str)
-    out.write_text(text, encoding="utf-8")
-    return len(articles)
+    out: dict[str, Any] = {}
+    for name, folder in (("dev", DATA_DIR), ("handmade", HANDMADE_DIR)):
+        for page in load_pages(folder):
+            profile = profile_for(page.url, site_profiles())
+            for mode in _MODES:
+                article = extract_article(page.html, page.url, profile, mode)
+                out[f"{name}:{page.url}:{mode}"] = dataclasses.asdict(article)
+    path.write_text(json.dumps(out, indent=1, default=str, ensure_ascii=False))
+    return len(out)
 
 
-def diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """The changed pages, each with its changed fields (lists of lines as a unified diff)."""
+def _items(values: list[Any]) -> Counter[str]:
+    return Counter(json.dumps(value, sort_keys=True, ensure_ascii=False) for value in values)
+
+
+def diff(
+    before: dict[str, Any], after: dict[str, Any], field: str | None = None, page: str = ""
+) -> list[str]:
+    """What changed per (page, mode) entry, as lines ending with the count of changed entries."""
     lines: list[str] = []
+    changed = 0
     for key, old in before.items():
         new = after.get(key)
-        if new == old:
+        if new == old or page not in key:
             continue
-        if new is None:
-            lines.append(f"== {key}: missing after")
+        fields = [name for name in old if new is None or old[name] != new[name]]
+        if field is not None and field not in fields:
             continue
-        fields = [name for name in old if old[name] != new.get(name)]
+        changed += 1
         lines.append(f"== {key}: {', '.join(fields)}")
-        for name in fields:
-            lines.extend(_field_diff(old[name], new.get(name)))
-    changed = sum(line.startswith("== ") for line in lines)
-    lines.append(f"{changed} of {len(before)} pages changed")
+        for name in fields if new is not None else ():
+            if field is None or name == field:
+                lines.extend(_field_lines(name, old[name], new[name]))
+    lines.append(f"{changed} changed entries of {len(before)}")
     return lines
 
 
-def _field_diff(old: Any, new: Any) -> list[str]:
-    if isinstance(old, list) and isinstance(new, list):
-        left = [json.dumps(item, ensure_ascii=False) for item in old]
-        right = [json.dumps(item, ensure_ascii=False) for item in new]
-        body = difflib.unified_diff(left, right, lineterm="", n=0)
-        return [f"    {line[:300]}" for line in body if not line.startswith(("---", "+++", "@@"))]
-    return [f"    - {str(old)[:300]}", f"    + {str(new)[:300]}"]
+def _field_lines(name: str, old: Any, new: Any) -> list[str]:
+    """One field's change: a list as its items gone and new (multisets), else old -> new."""
+    if not isinstance(old, list):
+        return [f"   {name}: {str(old)[:150]!r} -> {str(new)[:150]!r}"]
+    gone, came = _items(old) - _items(new), _items(new) - _items(old)
+    return [
+        f"   {name}: {len(old)} -> {len(new)}",
+        *(f"     - {item[:220]}" for item in gone.elements()),
+        *(f"     + {item[:220]}" for item in came.elements()),
+    ]
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    dumping = commands.add_parser("dump", help="write every page's Article as JSON")
+    dumping = commands.add_parser("dump", help="extract every page with this PYTHONPATH's worker")
     dumping.add_argument("out", type=Path)
-    dumping.add_argument("--code", type=Path, help="a directory holding the worker package")
-    diffing = commands.add_parser("diff", help="compare two dumps")
+    diffing = commands.add_parser("diff", help="what changed between two dumps")
     diffing.add_argument("before", type=Path)
     diffing.add_argument("after", type=Path)
-    args = parser.parse_args(argv)
+    diffing.add_argument("--field", help="only pages where this field changed, only it shown")
+    diffing.add_argument("--page", default="", help="only keys holding this text")
+    args = parser.parse_args()
     if args.command == "dump":
-        print(f"{dump(args.out, args.code)} pages -> {args.out}")
+        print(f"{dump(args.out)} articles written to {args.out}")
         return 0
-    before = json.loads(args.before.read_text(encoding="utf-8"))
-    after = json.loads(args.after.read_text(encoding="utf-8"))
-    print("\n".join(diff(before, after)))
+    before, after = (json.loads(path.read_text()) for path in (args.before, args.after))
+    print("\n".join(diff(before, after, args.field, args.page)))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,24 +1,46 @@
-"""The before/after check of an extractor change: which pages and fields changed."""
+"""The before/after check of an extractor change: which pages and fields changed, and how."""
 
 from __future__ import annotations
 
 from bench.article_diff import diff
 
 BEFORE = {
-    "dev/1": {"headline": "Budget passes", "paragraphs": ["One.", "Two."]},
-    "dev/2": {"headline": "Same", "paragraphs": ["Kept."]},
+    "dev:https://a.example/1:article": {
+        "headline": "Budget passes",
+        "paragraphs": ["One.", "Two."],
+    },
+    "dev:https://a.example/2:article": {"headline": "Same", "paragraphs": ["Kept.", "Kept."]},
 }
 
 
-def test_only_changed_pages_and_fields_are_listed() -> None:
-    """A changed paragraph list is shown line by line; an unchanged page is not named."""
-    after = {**BEFORE, "dev/1": {"headline": "Budget passes", "paragraphs": ["One.", "2."]}}
+def test_only_changed_entries_and_fields_are_listed_with_items_gone_and_new() -> None:
+    """A changed list shows the items gone and the items new; an unchanged entry is not named."""
+    after = {
+        **BEFORE,
+        "dev:https://a.example/1:article": {
+            **BEFORE["dev:https://a.example/1:article"],
+            "paragraphs": ["One.", "2."],
+        },
+    }
     lines = diff(BEFORE, after)
-    assert lines[0] == "== dev/1: paragraphs"
-    assert lines[1:3] == ['    -"Two."', '    +"2."']
-    assert lines[-1] == "1 of 2 pages changed"
-    assert not any("dev/2" in line for line in lines)
+    assert lines == [
+        "== dev:https://a.example/1:article: paragraphs",
+        "   paragraphs: 2 -> 2",
+        '     - "Two."',
+        '     + "2."',
+        "1 changed entries of 2",
+    ]
+
+
+def test_a_repeated_item_dropped_once_counts_as_one_gone() -> None:
+    """Items compare as multisets: one of two equal paragraphs gone is one line, not none."""
+    key = "dev:https://a.example/2:article"
+    after = {**BEFORE, key: {"headline": "Same", "paragraphs": ["Kept."]}}
+    assert diff(BEFORE, after, field="paragraphs")[1:3] == [
+        "   paragraphs: 2 -> 1",
+        '     - "Kept."',
+    ]
 
 
 def test_no_change_says_so() -> None:
-    assert diff(BEFORE, BEFORE) == ["0 of 2 pages changed"]
+    assert diff(BEFORE, BEFORE) == ["0 changed entries of 2"]
