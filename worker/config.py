@@ -330,8 +330,13 @@ class Defaults(_Frozen):
 
 
 class LogSettings(_Frozen):
+    """``log:``. ``every_check: false`` (the default) logs a check that found nothing new (a
+    304, or the same text) at ``debug`` only, with one ``checks_done`` line per batch counting
+    outcomes; ``true`` gives every check its ``check_done`` line at ``info``, as before."""
+
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
+    every_check: bool = False
 
 
 class WebSettings(_Frozen):
