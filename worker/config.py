@@ -148,7 +148,7 @@ class ScheduleSettings(_Frozen):
     """
 
     tick: float = Field(default=1.0, gt=0)  # dispatch lag is about one tick
-    batch_size: int = Field(default=25, ge=1, le=1000)
+    batch_size: int = Field(default=100, ge=1, le=1000)
     claim_batch: int = Field(default=1000, ge=1, le=10_000)
     lease: float = Field(default=300.0, gt=0)
     mode: Literal["fixed", "decay"] = "decay"
