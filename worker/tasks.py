@@ -472,7 +472,8 @@ def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
     known = rt.targets(need=watch_ids)
     targets = [known[i] for i in watch_ids if i in known]  # gone from config: dropped
     results = rt.loop.run_until_complete(pipeline.check_many(targets, rt.context()))
-    now, facts = rt.queue.now(), rt.store.watch_states([t.id for t in targets])
+    wanted = [t.id for t, r in zip(targets, results, strict=True) if needs_facts(t, r)]
+    now, facts = rt.queue.now(), rt.store.watch_states(wanted) if wanted else {}
     rt.queue.reschedule(
         {
             t.id: next_due_for(t, r, now, rt, facts.get(t.id))
@@ -534,18 +535,19 @@ def next_due_for(
     """The next check time: backoff after errors, else the watch's fixed or decaying interval.
 
     ``facts`` (the watch's streak and last change) are read for the whole batch at once by
-    :func:`check_batch`; without them they are read for this watch alone.
+    :func:`check_batch` (for the watches that need them: :func:`needs_facts`); without them
+    they are read for this watch alone.
     """
     watch, settings = target.watch, rt.settings
     if result.outcome == "deferred":
         return now + max(result.retry_in or 1.0, 1.0)
+    if not needs_facts(target, result):  # a fixed interval: no streak, no last change
+        return schedule.next_due(now, watch.interval, jitter=settings.schedule.jitter)
     if facts is None:
         facts = rt.store.watch_states([target.id]).get(target.id)
     if result.outcome == "error":
         failures = facts.consecutive_failures if facts else 1
         return schedule.retry_due(now, watch.interval, failures, retry_after=result.retry_in)
-    if watch.is_source or watch.schedule == "fixed":
-        return schedule.next_due(now, watch.interval, jitter=settings.schedule.jitter)
     since = schedule.since_change(pipeline.utcnow(), facts.last_changed_at if facts else None)
     policy = schedule.SchedulePolicy(
         mode="decay",
@@ -555,6 +557,16 @@ def next_due_for(
     )
     planned = schedule.plan_next(now, policy, since_change=since)
     return PARKED if planned is None else planned
+
+
+def needs_facts(target: pipeline.Target, result: CheckResult) -> bool:
+    """Does the next due time depend on the watch's stored facts: after an error (the failure
+    streak), or on a decaying schedule (the last change)? A fixed interval does not, so
+    :func:`check_batch` reads no facts for it."""
+    if result.outcome == "deferred":
+        return False
+    fixed = target.watch.is_source or target.watch.schedule == "fixed"
+    return result.outcome == "error" or not fixed
 
 
 @app.task(name="editwatch.canary", bind=True)

@@ -8,6 +8,7 @@ import sys
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import redis
@@ -15,11 +16,11 @@ import redis
 from tests.configs import write_config
 from worker.config import load_settings
 from worker.fetch.hostlimits import HostLimiter
-from worker.models import Watch
+from worker.models import CheckOutcome, CheckResult, Watch
 from worker.pipeline import Target
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.tasks import Runtime, Targets, group_by_host, host_share
+from worker.tasks import Runtime, Targets, group_by_host, host_share, needs_facts
 
 URL = "https://news.example/story"
 
@@ -103,6 +104,25 @@ def test_a_host_share_is_what_it_serves_while_a_check_waits() -> None:
     assert host_share(limiter, 10.0, "news.example") == 10
     assert host_share(limiter, 10.0, "www.slow.example") == 2
     assert host_share(HostLimiter(redis.Redis(), min_gap=0.0), 10.0, "a.example") > 1000
+
+
+@pytest.mark.parametrize(
+    ("schedule", "outcome", "needed"),
+    [
+        ("fixed", "not_modified", False),
+        ("fixed", "unchanged", False),
+        ("fixed", "deferred", False),
+        ("fixed", "error", True),  # the failure streak sets the backoff
+        ("decay", "not_modified", True),  # the last change sets the interval
+        ("decay", "deferred", False),
+    ],
+)
+def test_a_batch_reads_watch_facts_only_where_the_next_due_time_uses_them(
+    schedule: Literal["fixed", "decay"], outcome: CheckOutcome, needed: bool
+) -> None:
+    """A fixed interval's next check needs no streak and no last change: no read for it."""
+    target = Target(1, Watch(URL, "story", 600.0, schedule=schedule))
+    assert needs_facts(target, CheckResult("story", URL, outcome)) is needed
 
 
 def test_politeness_lives_as_long_as_the_settings(rt: Runtime) -> None:
