@@ -89,7 +89,7 @@ async def check_many(
     ``on_done`` is called as each check finishes (the CLI's progress bar). The checks are
     recorded together when the last one is done (:class:`CheckBatch`). ``fetch.concurrency``
     lanes take the targets in turn: one task per lane, not a task and a semaphore wait per
-    check (with 25 checks and 2 lanes, the event loop ran some 4x more steps).
+    check (25 trivial checks at 2 lanes: 10 us of event loop a check instead of 16).
     """
     batch = CheckBatch.read(context.store, targets)
     results: list[CheckResult | None] = [None] * len(targets)
@@ -420,8 +420,9 @@ def _log_summary(
     """The one canonical event per check, with its outcome and timings.
 
     A check that saw the stored state again (a 304, the same text) is a ``debug`` line unless
-    ``log.every_check``: at a thousand checks a second those lines were most of the log and
-    some 6 % of a 304 check's CPU; :func:`_log_batch` counts them instead.
+    ``log.every_check``: at a thousand checks a second those lines were most of the log, and
+    some 11 us of a 304 check's CPU (about 6 % of it in the worker's profile);
+    :func:`_log_batch` counts them instead.
     """
     quiet = not every_check and result.outcome in SEEN_AGAIN
     if quiet and not enabled("debug"):
