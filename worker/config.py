@@ -148,7 +148,7 @@ class ScheduleSettings(_Frozen):
     """
 
     tick: float = Field(default=1.0, gt=0)  # dispatch lag is about one tick
-    batch_size: int = Field(default=25, ge=1, le=1000)
+    batch_size: int = Field(default=100, ge=1, le=1000)
     claim_batch: int = Field(default=1000, ge=1, le=10_000)
     lease: float = Field(default=300.0, gt=0)
     mode: Literal["fixed", "decay"] = "decay"
@@ -330,8 +330,13 @@ class Defaults(_Frozen):
 
 
 class LogSettings(_Frozen):
+    """``log:``. ``every_check: false`` (the default) logs a check that found nothing new (a
+    304, or the same text) at ``debug`` only, with one ``checks_done`` line per batch counting
+    outcomes; ``true`` gives every check its ``check_done`` line at ``info``, as before."""
+
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
+    every_check: bool = False
 
 
 class WebSettings(_Frozen):

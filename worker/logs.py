@@ -19,6 +19,7 @@ from worker.textutil import strip_controls
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 _LEVELS["error"] = logging.ERROR
+_threshold = logging.NOTSET  # until configure(): structlog's default logs every level
 QUIET_LIBRARIES = ("httpx", "httpcore")
 # Celery's loggers that write a line per beat tick and per task ("Scheduler: Sending due task",
 # "Task ... received", "Task ... succeeded"): about 300k lines a day at one tick a second, which
@@ -45,6 +46,8 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
 
     ``fmt`` is ``auto`` (console on a tty, JSON otherwise), ``json`` or ``console``.
     """
+    global _threshold
+    _threshold = _LEVELS.get(level, logging.INFO)
     target: Any = stream or _CurrentStderr()
     use_console = fmt == "console" or (fmt == "auto" and target.isatty())
     renderer: Any = (
@@ -92,6 +95,13 @@ def _route_stdlib(target: Any, shared: list[Any], renderer: Any, level: int) -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def enabled(level: str) -> bool:
+    """Would a line at ``level`` be written? Lets a caller skip building a line's values when
+    the level is filtered (a per-check ``debug`` call through structlog's proxy still binds a
+    logger, some 2 us, before the filter drops it)."""
+    return _LEVELS.get(level, logging.INFO) >= _threshold
 
 
 def get_logger(name: str) -> Any:

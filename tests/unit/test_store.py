@@ -470,6 +470,18 @@ def test_check_and_watch_states_read_a_batch(store: Store) -> None:
     assert (watched[stored].name, watched[stored].consecutive_failures) == ("two", 0)
 
 
+def test_a_batch_read_decodes_no_article_until_one_is_used(store: Store) -> None:
+    """A check that needs only the current version's id (a 304) pays no article decoding."""
+    watch_id = _watch(store)
+    _save(store, watch_id, "a")
+    current = store.check_states([watch_id])[watch_id].current
+    assert current is not None and isinstance(current.stored, str)
+    assert current == store.check_states([watch_id])[watch_id].current  # same row, same version
+    assert current.article == Article(headline="headline a", paragraphs=("one", "two"))
+    assert current.stored is current.article  # decoded once, then kept
+    assert current == store.check_states([watch_id])[watch_id].current
+
+
 # --- datetimes ------------------------------------------------------------------------------
 
 

@@ -8,17 +8,19 @@ import sys
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import redis
 
 from tests.configs import write_config
 from worker.config import load_settings
-from worker.models import Watch
+from worker.fetch.hostlimits import HostLimiter
+from worker.models import CheckOutcome, CheckResult, Watch
 from worker.pipeline import Target
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.tasks import Runtime, Targets, group_by_host
+from worker.tasks import Runtime, Targets, group_by_host, host_share, needs_facts
 
 URL = "https://news.example/story"
 
@@ -83,6 +85,44 @@ def test_batches_keep_a_host_together_and_pack_small_hosts() -> None:
     batches = group_by_host(sorted(urls), urls, 3)
     assert batches == [[0, 1, 2], [3, 4, 10], [11, 12]]
     assert sorted(i for batch in batches for i in batch) == sorted(urls)
+
+
+def test_a_batch_takes_no_more_of_a_host_than_its_share() -> None:
+    """A host capped at 2 a batch is spread over batches; other hosts fill them up."""
+    urls = {i: f"https://slow.example/{i}" for i in range(5)}
+    urls |= {10 + i: f"https://fast{i}.example/a" for i in range(3)}
+    share = {"slow.example": 2}.get
+    batches = group_by_host(sorted(urls), urls, 4, lambda host: share(host, 100))
+    assert batches == [[0, 1], [2, 3], [4, 10, 11, 12]]
+
+
+def test_a_host_share_is_what_it_serves_while_a_check_waits() -> None:
+    """max_wait over min_gap checks (at least max_in_flight); no gap, no cap."""
+    limiter = HostLimiter(
+        redis.Redis(), max_in_flight=2, min_gap=1.0, overrides={"slow.example": (2, 5.0)}
+    )
+    assert host_share(limiter, 10.0, "news.example") == 10
+    assert host_share(limiter, 10.0, "www.slow.example") == 2
+    assert host_share(HostLimiter(redis.Redis(), min_gap=0.0), 10.0, "a.example") > 1000
+
+
+@pytest.mark.parametrize(
+    ("schedule", "outcome", "needed"),
+    [
+        ("fixed", "not_modified", False),
+        ("fixed", "unchanged", False),
+        ("fixed", "deferred", False),
+        ("fixed", "error", True),  # the failure streak sets the backoff
+        ("decay", "not_modified", True),  # the last change sets the interval
+        ("decay", "deferred", False),
+    ],
+)
+def test_a_batch_reads_watch_facts_only_where_the_next_due_time_uses_them(
+    schedule: Literal["fixed", "decay"], outcome: CheckOutcome, needed: bool
+) -> None:
+    """A fixed interval's next check needs no streak and no last change: no read for it."""
+    target = Target(1, Watch(URL, "story", 600.0, schedule=schedule))
+    assert needs_facts(target, CheckResult("story", URL, outcome)) is needed
 
 
 def test_politeness_lives_as_long_as_the_settings(rt: Runtime) -> None:

@@ -517,7 +517,7 @@ def diff_command(
 
 def _canonical(version: Version) -> Version:
     """The version with its article in the canonical form, as alerts show it."""
-    return replace(version, article=normalize_article(version.article))
+    return replace(version, stored=normalize_article(version.article))
 
 
 @cli.command()

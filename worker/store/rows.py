@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, RowMapping
 
 from worker.errors import StoreError
-from worker.models import Article, Validators, Version, VersionState
+from worker.models import Validators, Version, VersionState
 from worker.store.engine import inserted_id
 from worker.store.records import (
     ArticleAddress,
@@ -363,7 +363,7 @@ def version(row: Mapping[Any, Any]) -> Version:
         watch_id=row["watch_id"],
         number=row["number"],
         fingerprint=row["fingerprint"],
-        article=Article.from_dict(json.loads(row["article"])),
+        stored=row["article"],  # decoded on first use (Version.article)
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         extractor_version=row["extractor_version"],
