@@ -22,7 +22,7 @@ from tests.waiting import wait_for
 from worker import pipeline
 from worker.config import load_settings
 from worker.fetch import make_client
-from worker.fetch.hostlimits import Busy, HostLimit, HostLimiter, Lease, Verdict
+from worker.fetch.hostlimits import HANDOFF_SPAN, Busy, HostLimit, HostLimiter, Lease, Verdict
 from worker.models import CheckResult
 from worker.store import Store
 
@@ -319,6 +319,79 @@ def test_a_handed_slot_still_keeps_the_gap(redis_client: redis.Redis) -> None:
     asyncio.run(scenario())
     gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
     assert min(gaps) >= 0.28
+
+
+def test_a_gap_free_host_passes_its_leases_on_without_new_grants(
+    redis_client: redis.Redis,
+) -> None:
+    """Checks of a host without a gap, one after another in one process, reuse the leases
+    Redis granted (no grant and release per check), never more at once than the host allows,
+    and the slots are free in Redis once the last check is done."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+    tokens: list[str] = []
+    peak = [0, 0]  # in flight now, most ever
+
+    async def one() -> None:
+        grant = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(grant, Lease)
+        tokens.append(grant.token)
+        peak[0] += 1
+        peak[1] = max(peak)
+        await asyncio.sleep(0.005)  # the request
+        peak[0] -= 1
+        await limiter.finish(grant, "success")
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one() for _ in range(20)))
+
+    asyncio.run(scenario())
+    assert len(tokens) == 20
+    assert len(set(tokens)) == 2
+    assert peak[1] == 2
+    assert limiter.in_flight(HOST) == 0
+
+
+def test_a_failure_after_successes_passed_on_counts_from_one(redis_client: redis.Redis) -> None:
+    """A success whose lease went straight to the next check still resets the failure count:
+    the failure released after it is the first of a new run, not one more of the old."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    for _ in range(3):
+        limiter.record_failure(HOST)
+    verdicts: list[Verdict] = ["success", "failure"]
+
+    async def one(verdict: Verdict) -> None:
+        grant = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(grant, Lease)
+        await asyncio.sleep(0.005)  # the request
+        await limiter.finish(grant, verdict)
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one(v) for v in verdicts))
+
+    asyncio.run(scenario())
+    assert redis_client.get("test:host:127.0.0.1:failures") == b"1"
+    assert limiter.in_flight(HOST) == 0
+
+
+def test_a_lease_is_passed_on_only_within_the_handoff_span(redis_client: redis.Redis) -> None:
+    """A lease older than ``HANDOFF_SPAN`` goes back to Redis, so a pause another process set
+    meanwhile stops this process's next check (it is deferred as paused, not handed the slot)."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    other = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+
+    async def scenario() -> Lease | Busy:
+        first = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(first, Lease)
+        waiting = asyncio.ensure_future(limiter.acquire(HOST, max_wait=5))
+        other.record_failure(HOST, retry_after=60)  # another worker was told to back off
+        await asyncio.sleep(HANDOFF_SPAN + 0.05)  # a long request
+        await limiter.finish(first, "success")
+        return await waiting
+
+    grant = asyncio.run(scenario())
+    assert isinstance(grant, Busy)
+    assert grant.reason == "paused"
+    assert limiter.in_flight(HOST) == 0
 
 
 def test_a_failed_request_released_with_retry_after_pauses_the_waiters(
