@@ -351,6 +351,41 @@ def test_a_gap_free_host_passes_its_leases_on_without_new_grants(
     assert limiter.in_flight(HOST) == 0
 
 
+def test_checks_starting_together_share_one_grant_call(redis_client: redis.Redis) -> None:
+    """The checks of one host that ask for a slot in the same loop step get their answers
+    from one call: the leases granted together share one token stem, the rest are refused."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=3, min_gap=0.0)
+
+    async def scenario() -> list[Lease | Busy]:
+        return list(await asyncio.gather(*(limiter.acquire(HOST, max_wait=0) for _ in range(8))))
+
+    grants = asyncio.run(scenario())
+    leases = [g for g in grants if isinstance(g, Lease)]
+    assert len(leases) == 3
+    assert len({lease.token.split(":")[0] for lease in leases}) == 1
+    assert len({lease.token for lease in leases}) == 3
+    assert [g.reason for g in grants if isinstance(g, Busy)] == ["in_flight"] * 5
+    assert limiter.in_flight(HOST) == 3
+
+
+def test_checks_that_joined_a_cancelled_grant_call_still_get_slots(
+    redis_client: redis.Redis,
+) -> None:
+    """When the check that asks for the others is stopped before it asks, the checks that
+    joined its call ask again and get the host's slots, instead of waiting forever."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+
+    async def scenario() -> list[Lease | Busy]:
+        asking = [asyncio.ensure_future(limiter.acquire(HOST, max_wait=5)) for _ in range(3)]
+        await asyncio.sleep(0)  # all three are in: the first waits a step for the others
+        asking[0].cancel()
+        return list(await asyncio.wait_for(asyncio.gather(*asking[1:]), 5))
+
+    grants = asyncio.run(scenario())
+    assert all(isinstance(g, Lease) for g in grants)
+    assert limiter.in_flight(HOST) == 2
+
+
 def test_a_failure_after_successes_passed_on_counts_from_one(redis_client: redis.Redis) -> None:
     """A success whose lease went straight to the next check still resets the failure count:
     the failure released after it is the first of a new run, not one more of the old."""

@@ -75,7 +75,10 @@ local function grant(inflight, last_key, pause_key, token, max, gap, ttl)
     return {1, tostring(tonumber(first[2]) - now)}
   end
   local last = tonumber(redis.call('GET', last_key) or '0')
-  if now < last + tonumber(gap) then return {2, tostring(last + tonumber(gap) - now)} end
+  -- (no gap, no check: 'last' is kept to 0.1 ms and may read as after 'now' in one script)
+  if tonumber(gap) > 0 and now < last + tonumber(gap) then
+    return {2, tostring(last + tonumber(gap) - now)}
+  end
   redis.call('ZADD', inflight, now + tonumber(ttl), token)
   redis.call('EXPIRE', inflight, math.ceil(tonumber(ttl)) + 1)
   redis.call('SET', last_key, tostring(now), 'EX', math.ceil(tonumber(gap)) + 1)
@@ -86,6 +89,23 @@ end
 # KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl.
 _ACQUIRE = (
     _NOW + _GRANT + "return grant(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+)
+
+# KEYS = in-flight zset, last-start key, pause key. ARGV = token stem, count, max, gap, lease
+# ttl. Grants up to count slots in one call (tokens stem:1, stem:2, ...) and stops at the first
+# refusal. Returns {0 or the refusal's reason, its wait, the granted tokens...}.
+_ACQUIRE_MANY = (
+    _NOW
+    + _GRANT
+    + """
+local result, granted = {0, ''}, {}
+for i = 1, tonumber(ARGV[2]) do
+  result = grant(KEYS[1], KEYS[2], KEYS[3], ARGV[1] .. ':' .. i, ARGV[3], ARGV[4], ARGV[5])
+  if result[1] ~= 0 then break end
+  granted[#granted + 1] = result[2]
+end
+return {result[1], result[2], unpack(granted)}
+"""
 )
 
 # count_failure(failure counter, pause key, threshold, breaker pause, retry-after or '') returns
@@ -200,6 +220,7 @@ class HostLimiter:
         self._release = client.register_script(_RELEASE)
         self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
         self._held: dict[str, _Held] = {}  # host -> this process's leases Redis granted
+        self._asking: dict[str, list[asyncio.Future[Lease | Busy]]] = {}  # host -> joined checks
 
     def limit_for(self, host: str) -> HostLimit:
         """The override for ``host`` or its nearest parent domain, else the defaults."""
@@ -272,13 +293,48 @@ class HostLimiter:
                     return handed
 
     async def _grant(self, wire: Wire[Lease], host: str) -> Lease | Busy:
-        keys, args = self._acquire_call(host)
-        code, value = cast(list[Any], await wire.link.run(_ACQUIRE, keys, args))
+        """A slot from Redis. The checks of one host that ask in the same loop step (a batch
+        starting) share one call: the first waits a step for the others, then asks for all."""
         loop = asyncio.get_running_loop()
-        grant = self._decode(host, code, value, loop)
-        if isinstance(grant, Lease):
-            self._note_grant(grant, loop)
-        return grant
+        joined = self._asking.get(host.lower())
+        if joined is not None:
+            mine: asyncio.Future[Lease | Busy] = loop.create_future()
+            joined.append(mine)
+            return await mine
+        joined = self._asking[host.lower()] = []
+        try:
+            try:
+                await asyncio.sleep(0)  # the step in which the others ask
+            finally:  # later checks make a call of their own
+                del self._asking[host.lower()]
+            grants = await self._grant_many(wire, host, 1 + len(joined), loop)
+        except BaseException as exc:
+            for waiter in joined:
+                _settle_grant(waiter, exc if isinstance(exc, Exception) else None, host)
+            raise
+        for waiter, grant in zip(joined, grants[1:], strict=True):
+            if waiter.done() and isinstance(grant, Lease):
+                self._orphan(grant)  # that check was stopped while it waited
+            elif not waiter.done():
+                waiter.set_result(grant)
+        return grants[0]
+
+    async def _grant_many(
+        self, wire: Wire[Lease], host: str, count: int, loop: asyncio.AbstractEventLoop
+    ) -> list[Lease | Busy]:
+        """``count`` grants in one round trip: leases while the host has room, then refusals."""
+        keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
+        limit = self.limit_for(host)
+        args: list[str | float] = [_token(), count, limit.max_in_flight, limit.min_gap]
+        args.append(self.lease_ttl)
+        code, value, *tokens = cast(list[Any], await wire.link.run(_ACQUIRE_MANY, keys, args))
+        grants: list[Lease | Busy] = [Lease(host, token.decode()) for token in tokens]
+        for lease in grants:
+            self._note_grant(cast(Lease, lease), loop)
+        if len(grants) < count:
+            busy = self._decode(host, code, value, loop)
+            grants += [busy] * (count - len(grants))
+        return grants
 
     def _held_full(self, host: str, loop: asyncio.AbstractEventLoop) -> Busy | None:
         """``in_flight`` when this process's own young leases fill the host (no Redis call),
@@ -452,6 +508,17 @@ class HostLimiter:
 
 
 _BACKGROUND: set[asyncio.Task[float | None]] = set()  # orphaned leases being given back
+
+
+def _settle_grant(waiter: asyncio.Future[Lease | Busy], error: Exception | None, host: str) -> None:
+    """A check that joined a grant call which failed: it fails the same way, or (the asking
+    check was cancelled) it is told the host is busy and asks again at once."""
+    if waiter.done():
+        return
+    if error is not None:
+        waiter.set_exception(error)
+    else:
+        waiter.set_result(Busy(host, "in_flight", 0.0))
 
 
 def _token() -> str:
