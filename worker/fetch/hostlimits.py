@@ -221,6 +221,7 @@ class HostLimiter:
         self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
         self._held: dict[str, _Held] = {}  # host -> this process's leases Redis granted
         self._asking: dict[str, list[asyncio.Future[Lease | Busy]]] = {}  # host -> joined checks
+        self._wire: Wire[Lease] | None = None  # the running loop's, from wire_for
 
     def limit_for(self, host: str) -> HostLimit:
         """The override for ``host`` or its nearest parent domain, else the defaults."""
@@ -271,7 +272,7 @@ class HostLimiter:
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
-        wire: Wire[Lease] = wire_for(self.client)
+        wire = self._wire_now()
         channel = self._key(host, "released")
         while True:
             grant = (
@@ -335,6 +336,14 @@ class HostLimiter:
             busy = self._decode(host, code, value, loop)
             grants += [busy] * (count - len(grants))
         return grants
+
+    def _wire_now(self) -> Wire[Lease]:
+        """The running loop's :class:`Wire`, remembered here: ``wire_for``'s weak-keyed look-up
+        makes a weak reference on every call, and every check asks twice."""
+        wire = self._wire
+        if wire is None or wire.loop is not asyncio.get_running_loop():
+            wire = self._wire = wire_for(self.client)
+        return wire
 
     def _held_full(self, host: str, loop: asyncio.AbstractEventLoop) -> Busy | None:
         """``in_flight`` when this process's own young leases fill the host (no Redis call),
@@ -410,7 +419,7 @@ class HostLimiter:
         host without a gap, a lease granted less than ``HANDOFF_SPAN`` ago goes to that check
         with no round trip at all (:meth:`_passes_on`), its success's reset sent later.
         """
-        wire: Wire[Lease] = wire_for(self.client)
+        wire = self._wire_now()
         channel = self._key(lease.host, "released")
         heir = wire.first_waiter(channel)
         loop = asyncio.get_running_loop()
