@@ -48,6 +48,7 @@ async def _fetch_robots(url: str, context: Context) -> robots.Policy:
             robots.robots_url(url),
             Validators(),
             context.settings.fetch,
+            guard=context.guard,
             accept=None,
         )
     except FetchError as exc:
@@ -79,7 +80,14 @@ class HostSlot:
         settings = self.context.settings.fetch
         target = url or self.url
         try:
-            page = await fetch(self.context.client, target, validators, settings, accept=accept)
+            page = await fetch(
+                self.context.client,
+                target,
+                validators,
+                settings,
+                guard=self.context.guard,
+                accept=accept,
+            )
         except FetchError as exc:
             if exc.transient:
                 self.verdict, self.retry_after = "failure", exc.retry_after
