@@ -240,8 +240,11 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
             attempt.current, allow_private=settings.allow_private_networks
         )
         request = _build_request(attempt)
-        with pinned(request.url, address):  # the URL as parsed for the request, not again
+        if address is None:  # nothing was looked up: nothing to pin
             response = await attempt.client.send(request, stream=True)
+        else:
+            with pinned(request.url, address):  # the URL as parsed for the request, not again
+                response = await attempt.client.send(request, stream=True)
         try:
             target = _redirect_target(response, attempt.current)
             if target is None:
@@ -303,8 +306,10 @@ def _conditional_headers(validators: Validators) -> dict[str, str]:
 
 def _redirect_target(response: httpx.Response, current: str) -> str | None:
     """The absolute URL a redirect points to, or ``None`` when this is not a redirect."""
+    if response.status_code not in REDIRECT_STATUSES:  # before the header look-up: most are not
+        return None
     location = response.headers.get("location")
-    if response.status_code not in REDIRECT_STATUSES or not location:
+    if not location:
         return None
     return str(httpx.URL(current).join(location.strip()))
 

@@ -39,6 +39,8 @@ class CheckedAddresses:
         key = (_host_key(url), allow_private)
         known = self._known.get(key)
         if known is not None and known[0] > time.monotonic():
+            if known[1].done():  # the usual case: no future and callbacks to wait on it
+                return known[1].result()
             return await asyncio.shield(known[1])
         answer = asyncio.ensure_future(self._guard(url, allow_private=allow_private))
         self._known[key] = (time.monotonic() + self._ttl, answer)
