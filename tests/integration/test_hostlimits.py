@@ -408,6 +408,28 @@ def test_a_failure_after_successes_passed_on_counts_from_one(redis_client: redis
     assert limiter.in_flight(HOST) == 0
 
 
+def test_a_pause_from_a_failed_request_stops_the_leases_still_held(
+    redis_client: redis.Redis,
+) -> None:
+    """When one of two requests in flight fails with Retry-After, the other one's slot is not
+    passed on to the next check either: the checks waiting are deferred as paused."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+
+    async def scenario() -> list[Lease | Busy]:
+        first = await limiter.acquire(HOST, max_wait=5)
+        second = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(first, Lease) and isinstance(second, Lease)
+        waiting = [asyncio.ensure_future(limiter.acquire(HOST, max_wait=5)) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        assert await limiter.finish(first, "failure", retry_after=60) is not None
+        await limiter.finish(second, "success")
+        return list(await asyncio.gather(*waiting))
+
+    grants = asyncio.run(scenario())
+    assert [g.reason for g in grants if isinstance(g, Busy)] == ["paused", "paused"]
+    assert limiter.in_flight(HOST) == 0
+
+
 def test_a_lease_is_passed_on_only_within_the_handoff_span(redis_client: redis.Redis) -> None:
     """A lease older than ``HANDOFF_SPAN`` goes back to Redis, so a pause another process set
     meanwhile stops this process's next check (it is deferred as paused, not handed the slot)."""

@@ -377,6 +377,14 @@ class HostLimiter:
             return False
         return self.limit_for(lease.host).min_gap == 0 and not self._known_pause(lease.host, loop)
 
+    def _stop_passing_on(self, host: str) -> None:
+        """After a failure the host may be paused: its other leases go back through Redis
+        (which knows the pause) instead of straight to the next check."""
+        held = self._held.get(host.lower())
+        if held is not None:
+            for token in held.granted:
+                held.granted[token] = -HANDOFF_SPAN
+
     def _forget(self, lease: Lease) -> bool:
         """The lease goes back to Redis: drop it, and say whether a failure-count reset from
         successes passed on in the process must go with it."""
@@ -428,6 +436,8 @@ class HostLimiter:
             await asyncio.sleep(0)  # let the heir send its request now
             return None
         token = _token() if heir is not None else ""
+        if verdict == "failure":
+            self._stop_passing_on(lease.host)
         reset = self._forget(lease)
         keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token, reset)
         until, code, value = cast(list[Any], await wire.link.run(_RELEASE, keys, args))
