@@ -430,6 +430,26 @@ def test_a_pause_from_a_failed_request_stops_the_leases_still_held(
     assert limiter.in_flight(HOST) == 0
 
 
+def test_a_short_lease_is_not_passed_on_near_its_expiry(redis_client: redis.Redis) -> None:
+    """With leases shorter than two hand-over spans, a lease is passed on for half its time
+    at most: later it goes back to Redis and the next check gets a fresh one, so no check
+    holds a lease Redis has already let go."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0, lease_ttl=0.6)
+
+    async def scenario() -> tuple[Lease, Lease | Busy]:
+        first = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(first, Lease)
+        waiting = asyncio.ensure_future(limiter.acquire(HOST, max_wait=5))
+        await asyncio.sleep(0.35)  # past half the lease, well before its end
+        await limiter.finish(first, "success")
+        return first, await waiting
+
+    first, second = asyncio.run(scenario())
+    assert isinstance(second, Lease)
+    assert second.token != first.token
+    assert limiter.in_flight(HOST) == 1
+
+
 def test_a_lease_is_passed_on_only_within_the_handoff_span(redis_client: redis.Redis) -> None:
     """A lease older than ``HANDOFF_SPAN`` goes back to Redis, so a pause another process set
     meanwhile stops this process's next check (it is deferred as paused, not handed the slot)."""

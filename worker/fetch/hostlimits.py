@@ -33,6 +33,7 @@ dropped connection). The pipeline uses the async API (:meth:`HostLimiter.acquire
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -222,6 +223,8 @@ class HostLimiter:
         self._held: dict[str, _Held] = {}  # host -> this process's leases Redis granted
         self._asking: dict[str, list[asyncio.Future[Lease | Busy]]] = {}  # host -> joined checks
         self._wire: Wire[Lease] | None = None  # the running loop's, from wire_for
+        # a lease is passed on for HANDOFF_SPAN, and never near its expiry in Redis
+        self._span = min(HANDOFF_SPAN, lease_ttl / 2)
 
     def limit_for(self, host: str) -> HostLimit:
         """The override for ``host`` or its nearest parent domain, else the defaults."""
@@ -352,10 +355,10 @@ class HostLimiter:
         if held is None:
             return None
         now = loop.time()
-        young = [at for at in held.granted.values() if now - at < HANDOFF_SPAN]
+        young = [at for at in held.granted.values() if now - at < self._span]
         if len(young) < self.limit_for(host).max_in_flight:
             return None
-        return Busy(host, "in_flight", min(young) + HANDOFF_SPAN - now)
+        return Busy(host, "in_flight", min(young) + self._span - now)
 
     def _note_grant(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> None:
         """Remember a lease Redis granted, for :meth:`_held_full` and :meth:`_passes_on`."""
@@ -373,7 +376,7 @@ class HostLimiter:
         """
         held = self._held.get(lease.host.lower())
         granted = held.granted.get(lease.token) if held is not None else None
-        if granted is None or verdict == "failure" or loop.time() - granted >= HANDOFF_SPAN:
+        if granted is None or verdict == "failure" or loop.time() - granted >= self._span:
             return False
         return self.limit_for(lease.host).min_gap == 0 and not self._known_pause(lease.host, loop)
 
@@ -383,7 +386,7 @@ class HostLimiter:
         held = self._held.get(host.lower())
         if held is not None:
             for token in held.granted:
-                held.granted[token] = -HANDOFF_SPAN
+                held.granted[token] = -math.inf
 
     def _forget(self, lease: Lease) -> bool:
         """The lease goes back to Redis: drop it, and say whether a failure-count reset from
