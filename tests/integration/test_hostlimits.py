@@ -22,7 +22,7 @@ from tests.waiting import wait_for
 from worker import pipeline
 from worker.config import load_settings
 from worker.fetch import make_client
-from worker.fetch.hostlimits import Busy, HostLimit, HostLimiter, Lease, Verdict
+from worker.fetch.hostlimits import HANDOFF_SPAN, Busy, HostLimit, HostLimiter, Lease, Verdict
 from worker.models import CheckResult
 from worker.store import Store
 
@@ -319,6 +319,156 @@ def test_a_handed_slot_still_keeps_the_gap(redis_client: redis.Redis) -> None:
     asyncio.run(scenario())
     gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
     assert min(gaps) >= 0.28
+
+
+def test_a_gap_free_host_passes_its_leases_on_without_new_grants(
+    redis_client: redis.Redis,
+) -> None:
+    """Checks of a host without a gap, one after another in one process, reuse the leases
+    Redis granted (no grant and release per check), never more at once than the host allows,
+    and the slots are free in Redis once the last check is done."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+    tokens: list[str] = []
+    peak = [0, 0]  # in flight now, most ever
+
+    async def one() -> None:
+        grant = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(grant, Lease)
+        tokens.append(grant.token)
+        peak[0] += 1
+        peak[1] = max(peak)
+        await asyncio.sleep(0.005)  # the request
+        peak[0] -= 1
+        await limiter.finish(grant, "success")
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one() for _ in range(20)))
+
+    asyncio.run(scenario())
+    assert len(tokens) == 20
+    assert len(set(tokens)) == 2
+    assert peak[1] == 2
+    assert limiter.in_flight(HOST) == 0
+
+
+def test_checks_starting_together_share_one_grant_call(redis_client: redis.Redis) -> None:
+    """The checks of one host that ask for a slot in the same loop step get their answers
+    from one call: the leases granted together share one token stem, the rest are refused."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=3, min_gap=0.0)
+
+    async def scenario() -> list[Lease | Busy]:
+        return list(await asyncio.gather(*(limiter.acquire(HOST, max_wait=0) for _ in range(8))))
+
+    grants = asyncio.run(scenario())
+    leases = [g for g in grants if isinstance(g, Lease)]
+    assert len(leases) == 3
+    assert len({lease.token.split(":")[0] for lease in leases}) == 1
+    assert len({lease.token for lease in leases}) == 3
+    assert [g.reason for g in grants if isinstance(g, Busy)] == ["in_flight"] * 5
+    assert limiter.in_flight(HOST) == 3
+
+
+def test_checks_that_joined_a_cancelled_grant_call_still_get_slots(
+    redis_client: redis.Redis,
+) -> None:
+    """When the check that asks for the others is stopped before it asks, the checks that
+    joined its call ask again and get the host's slots, instead of waiting forever."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+
+    async def scenario() -> list[Lease | Busy]:
+        asking = [asyncio.ensure_future(limiter.acquire(HOST, max_wait=5)) for _ in range(3)]
+        await asyncio.sleep(0)  # all three are in: the first waits a step for the others
+        asking[0].cancel()
+        return list(await asyncio.wait_for(asyncio.gather(*asking[1:]), 5))
+
+    grants = asyncio.run(scenario())
+    assert all(isinstance(g, Lease) for g in grants)
+    assert limiter.in_flight(HOST) == 2
+
+
+def test_a_failure_after_successes_passed_on_counts_from_one(redis_client: redis.Redis) -> None:
+    """A success whose lease went straight to the next check still resets the failure count:
+    the failure released after it is the first of a new run, not one more of the old."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    for _ in range(3):
+        limiter.record_failure(HOST)
+    verdicts: list[Verdict] = ["success", "failure"]
+
+    async def one(verdict: Verdict) -> None:
+        grant = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(grant, Lease)
+        await asyncio.sleep(0.005)  # the request
+        await limiter.finish(grant, verdict)
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one(v) for v in verdicts))
+
+    asyncio.run(scenario())
+    assert redis_client.get("test:host:127.0.0.1:failures") == b"1"
+    assert limiter.in_flight(HOST) == 0
+
+
+def test_a_pause_from_a_failed_request_stops_the_leases_still_held(
+    redis_client: redis.Redis,
+) -> None:
+    """When one of two requests in flight fails with Retry-After, the other one's slot is not
+    passed on to the next check either: the checks waiting are deferred as paused."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+
+    async def scenario() -> list[Lease | Busy]:
+        first = await limiter.acquire(HOST, max_wait=5)
+        second = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(first, Lease) and isinstance(second, Lease)
+        waiting = [asyncio.ensure_future(limiter.acquire(HOST, max_wait=5)) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        assert await limiter.finish(first, "failure", retry_after=60) is not None
+        await limiter.finish(second, "success")
+        return list(await asyncio.gather(*waiting))
+
+    grants = asyncio.run(scenario())
+    assert [g.reason for g in grants if isinstance(g, Busy)] == ["paused", "paused"]
+    assert limiter.in_flight(HOST) == 0
+
+
+def test_a_short_lease_is_not_passed_on_near_its_expiry(redis_client: redis.Redis) -> None:
+    """With leases shorter than two hand-over spans, a lease is passed on for half its time
+    at most: later it goes back to Redis and the next check gets a fresh one, so no check
+    holds a lease Redis has already let go."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0, lease_ttl=0.6)
+
+    async def scenario() -> tuple[Lease, Lease | Busy]:
+        first = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(first, Lease)
+        waiting = asyncio.ensure_future(limiter.acquire(HOST, max_wait=5))
+        await asyncio.sleep(0.35)  # past half the lease, well before its end
+        await limiter.finish(first, "success")
+        return first, await waiting
+
+    first, second = asyncio.run(scenario())
+    assert isinstance(second, Lease)
+    assert second.token != first.token
+    assert limiter.in_flight(HOST) == 1
+
+
+def test_a_lease_is_passed_on_only_within_the_handoff_span(redis_client: redis.Redis) -> None:
+    """A lease older than ``HANDOFF_SPAN`` goes back to Redis, so a pause another process set
+    meanwhile stops this process's next check (it is deferred as paused, not handed the slot)."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    other = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+
+    async def scenario() -> Lease | Busy:
+        first = await limiter.acquire(HOST, max_wait=5)
+        assert isinstance(first, Lease)
+        waiting = asyncio.ensure_future(limiter.acquire(HOST, max_wait=5))
+        other.record_failure(HOST, retry_after=60)  # another worker was told to back off
+        await asyncio.sleep(HANDOFF_SPAN + 0.05)  # a long request
+        await limiter.finish(first, "success")
+        return await waiting
+
+    grant = asyncio.run(scenario())
+    assert isinstance(grant, Busy)
+    assert grant.reason == "paused"
+    assert limiter.in_flight(HOST) == 0
 
 
 def test_a_failed_request_released_with_retry_after_pauses_the_waiters(

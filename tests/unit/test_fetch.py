@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.test_fetch import CHARSET_CASES
-from worker.fetch import decode_html
+from worker.config import FetchSettings
+from worker.fetch import decode_html, make_client
 
 
 @pytest.mark.parametrize(("content_type", "body", "encoding", "fragment"), CHARSET_CASES)
@@ -26,3 +27,24 @@ def test_meta_charset_beyond_the_sniff_window_is_ignored() -> None:
     """Only the first 4 KiB are sniffed for <meta charset>, as browsers do."""
     late = b"<p>" + b"x" * 5000 + b'<meta charset="koi8-r"><p>\xc3\xa9</p>'
     assert decode_html(late) == ("utf-8", late.decode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"If-None-Match": '"v1"'},
+        {"If-None-Match": '"v1"', "If-Modified-Since": "Mon"},
+        {"accept": "text/plain", "If-None-Match": '"v2"'},
+    ],
+)
+def test_the_fetch_client_builds_its_gets_as_build_request_does(headers: dict[str, str]) -> None:
+    """The fetch client's cheap GET has the URL, headers (same order, a request header
+    replacing the client's of that name), timeouts and cookies that httpx's own builds."""
+    client = make_client(FetchSettings(user_agent="editwatch-test/1"))
+    url = "http://example.test:8080/news/1?x=1"
+    ours = client.get_request(url, headers)
+    httpx_own = client.build_request("GET", url, headers=headers)
+    assert (ours.method, ours.url) == (httpx_own.method, httpx_own.url)
+    assert ours.headers.multi_items() == httpx_own.headers.multi_items()
+    assert ours.extensions == httpx_own.extensions

@@ -16,6 +16,7 @@ import pytest
 
 from tests.httpserver import LocalHTTPServer
 from worker.errors import BlockedTargetError, NotifyError
+from worker.fetch.addresses import CheckedAddresses
 from worker.netguard import (
     HOW_TO_ALLOW,
     check_address,
@@ -226,3 +227,75 @@ def test_post_json_network_error_is_transient() -> None:
     with pytest.raises(NotifyError) as caught:
         _post(f"http://127.0.0.1:{port}/hook")
     assert not caught.value.permanent
+
+
+# -- the guard's answers kept for a batch (worker.fetch.addresses) ------------------------------
+
+
+def _answering(monkeypatch: pytest.MonkeyPatch, *answers: str) -> list[str]:
+    """``memo.test`` resolves to ``answers`` in turn (the last one from then on); the list
+    returned grows by one per look-up. Only the system resolver is replaced: the guard is real."""
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def lookup(host: object, port: object, *args: object, **kwargs: object) -> object:
+        if host != "memo.test":
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        answer = answers[min(len(asked), len(answers) - 1)]
+        asked.append(answer)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, int(str(port))))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    return asked
+
+
+def test_checks_of_one_host_in_a_batch_share_one_checked_lookup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch's checks of one host, together or one after another, get the address the
+    guard resolved and checked once (a later DNS answer, here loopback, is not asked for)."""
+    asked = _answering(monkeypatch, "93.184.216.34", "127.0.0.1")
+    guard = CheckedAddresses()
+
+    async def scenario() -> list[str | None]:
+        urls = [f"http://memo.test/news/{i}" for i in range(4)]
+        together = await asyncio.gather(*(guard(u, allow_private=False) for u in urls))
+        later = await guard("http://MEMO.test/other", allow_private=False)
+        return [*together, later]
+
+    assert asyncio.run(scenario()) == ["93.184.216.34"] * 5
+    assert asked == ["93.184.216.34"]
+
+
+def test_a_name_resolved_again_is_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once an answer is older than its time to live, the name is resolved and checked anew:
+    a rebinding to loopback is refused then."""
+    asked = _answering(monkeypatch, "93.184.216.34", "127.0.0.1")
+    guard = CheckedAddresses(ttl=0)
+
+    async def scenario() -> str | None:
+        assert await guard("http://memo.test/a", allow_private=False) == "93.184.216.34"
+        return await guard("http://memo.test/b", allow_private=False)
+
+    with pytest.raises(BlockedTargetError, match="loopback"):
+        asyncio.run(scenario())
+    assert len(asked) == 2
+
+
+def test_a_refused_host_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal is the one check's: the next check of the host asks the guard again, and
+    another port or scheme is another question to the guard."""
+    asked = _answering(monkeypatch, "10.0.0.1", "93.184.216.34")
+    guard = CheckedAddresses()
+
+    async def scenario() -> list[str | None]:
+        with pytest.raises(BlockedTargetError):
+            await guard("http://memo.test/a", allow_private=False)
+        again = await guard("http://memo.test/b", allow_private=False)
+        other_port = await guard("http://memo.test:8080/c", allow_private=False)
+        with pytest.raises(BlockedTargetError, match="only http and https"):
+            await guard("ftp://memo.test/d", allow_private=False)
+        return [again, other_port]
+
+    assert asyncio.run(scenario()) == ["93.184.216.34"] * 2
+    assert len(asked) == 3

@@ -161,6 +161,22 @@ class _CookielessClient(httpx.AsyncClient):
     def cookies(self, cookies: Any) -> None:
         """Cookies given to the client are dropped, as the jar drops those of responses."""
 
+    def get_request(self, url: str, headers: dict[str, str]) -> httpx.Request:
+        """The GET that ``build_request("GET", url, headers=headers)`` builds, for less.
+
+        ``build_request`` merges a base URL, query parameters, cookies and headers into copies
+        for every request (a fifth of the fetch stage's CPU for a 304); this client has no base
+        URL, parameters or cookies, so its own headers followed by the request's are all there
+        is to merge (a request header replaces a client one of the same name, as there).
+        """
+        own = self.headers.multi_items()
+        if headers:
+            names = {name.lower() for name in headers}
+            own = [(k, v) for k, v in own if k.lower() not in names] + list(headers.items())
+        return httpx.Request(
+            "GET", url, headers=own, extensions={"timeout": self.timeout.as_dict()}
+        )
+
 
 async def fetch(
     client: httpx.AsyncClient,
@@ -180,11 +196,10 @@ async def fetch(
     ``retry_after`` from the header or ``None``), :class:`PermanentFetchError` (other 4xx with
     ``status``, not HTML, too large, too many redirects) or ``BlockedTargetError`` (guard).
     """
-    started = time.monotonic()
-    attempt = _Attempt(client, url, validators, settings, guard, accept)
+    attempt = _Attempt(client, url, validators, settings, guard, accept, time.monotonic())
     try:
         async with asyncio.timeout(settings.deadline):
-            result = await _follow_redirects(attempt)
+            return await _follow_redirects(attempt)
     except TimeoutError as exc:
         message = f"{url}: no complete answer within {settings.deadline:g}s (fetch.deadline)"
         raise TransientFetchError(message, url=url) from exc
@@ -192,7 +207,6 @@ async def fetch(
         raise _network_error(attempt, exc) from exc
     except httpx.InvalidURL as exc:
         raise PermanentFetchError(f"{url}: invalid URL on the way: {exc}", url=url) from exc
-    return dataclasses.replace(result, elapsed_ms=(time.monotonic() - started) * 1000)
 
 
 @dataclasses.dataclass
@@ -205,11 +219,16 @@ class _Attempt:
     settings: FetchSettings
     guard: Guard
     accept: frozenset[str] | None = HTML_CONTENT_TYPES
+    started: float = 0.0  # time.monotonic() when the fetch began
     hops: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def current(self) -> str:
         return self.hops[-1] if self.hops else self.url
+
+    def elapsed_ms(self) -> float:
+        """Since the fetch began: the result is built with it (no copy to add it after)."""
+        return (time.monotonic() - self.started) * 1000
 
 
 async def _follow_redirects(attempt: _Attempt) -> FetchResult:
@@ -221,8 +240,11 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
             attempt.current, allow_private=settings.allow_private_networks
         )
         request = _build_request(attempt)
-        with pinned(request.url, address):  # the URL as parsed for the request, not again
+        if address is None:  # nothing was looked up: nothing to pin
             response = await attempt.client.send(request, stream=True)
+        else:
+            with pinned(request.url, address):  # the URL as parsed for the request, not again
+                response = await attempt.client.send(request, stream=True)
         try:
             target = _redirect_target(response, attempt.current)
             if target is None:
@@ -243,6 +265,8 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
 def _build_request(attempt: _Attempt) -> httpx.Request:
     """A GET for the current hop, by name; :func:`pinned` steers its connection."""
     headers = _conditional_headers(attempt.validators)
+    if isinstance(attempt.client, _CookielessClient):
+        return attempt.client.get_request(attempt.current, headers)
     return attempt.client.build_request("GET", attempt.current, headers=headers)
 
 
@@ -282,8 +306,10 @@ def _conditional_headers(validators: Validators) -> dict[str, str]:
 
 def _redirect_target(response: httpx.Response, current: str) -> str | None:
     """The absolute URL a redirect points to, or ``None`` when this is not a redirect."""
+    if response.status_code not in REDIRECT_STATUSES:  # before the header look-up: most are not
+        return None
     location = response.headers.get("location")
-    if response.status_code not in REDIRECT_STATUSES or not location:
+    if not location:
         return None
     return str(httpx.URL(current).join(location.strip()))
 
@@ -293,7 +319,14 @@ async def _final_result(response: httpx.Response, attempt: _Attempt) -> FetchRes
     where = attempt.current
     if response.status_code == 304:
         validators = _merge_validators(attempt.validators, response)
-        return FetchResult(attempt.url, where, 304, validators=validators, redirects=_hops(attempt))
+        return FetchResult(
+            attempt.url,
+            where,
+            304,
+            validators=validators,
+            redirects=_hops(attempt),
+            elapsed_ms=attempt.elapsed_ms(),
+        )
     _raise_for_status(response, attempt)
     content_type = _mime_type(response)
     if attempt.accept is None:
@@ -322,6 +355,7 @@ async def _final_result(response: httpx.Response, attempt: _Attempt) -> FetchRes
         encoding=encoding,
         validators=_validators_from(response),
         redirects=_hops(attempt),
+        elapsed_ms=attempt.elapsed_ms(),
         **_exchange(response),
     )
 
@@ -346,6 +380,7 @@ async def _any_result(
         encoding=encoding,
         validators=_validators_from(response),
         redirects=_hops(attempt),
+        elapsed_ms=attempt.elapsed_ms(),
         **_exchange(response),
     )
 

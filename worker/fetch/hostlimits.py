@@ -19,7 +19,10 @@ as a change.
 Waiting for a slot does not poll. Releasing a slot publishes on the host's channel inside the
 release script (no extra round trip), and each process keeps one subscriber connection that wakes
 one of its own waiters for that host (:mod:`.wakeups`); a release in the same process hands the
-slot to its own next waiter in that same script, gap and pause permitting. A waiter never trusts
+slot to its own next waiter in that same script, gap and pause permitting; on a host without a
+gap it hands the lease itself over with no round trip at all, for up to ``HANDOFF_SPAN`` after
+Redis granted it (a cross-process pause or a failure-count reset reaches that lease at most
+that late; a failure in this process still goes to Redis at once). A waiter never trusts
 the signal alone: it asks again when the earliest lease on the host expires (a worker that died
 holding a slot sends nothing) and after ``IN_FLIGHT_RECHECK`` at the latest (a message lost with a
 dropped connection). The pipeline uses the async API (:meth:`HostLimiter.acquire`,
@@ -30,6 +33,7 @@ dropped connection). The pipeline uses the async API (:meth:`HostLimiter.acquire
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -44,6 +48,10 @@ from worker.fetch.wakeups import Wire, wire_for
 
 DEFAULTS = PolitenessSettings()  # the defaults live in config, once
 IN_FLIGHT_RECHECK = 1.0  # the longest a waiter trusts release signals alone before asking again
+# How long after Redis granted it a lease may be passed from check to check inside the process
+# without a round trip (hosts without a gap only): a pause set by another process, a failure
+# count to reset, are seen by Redis at most this late.
+HANDOFF_SPAN = 1.0
 SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no release signal
 
 BusyReason = Literal["in_flight", "gap", "paused"]
@@ -68,7 +76,10 @@ local function grant(inflight, last_key, pause_key, token, max, gap, ttl)
     return {1, tostring(tonumber(first[2]) - now)}
   end
   local last = tonumber(redis.call('GET', last_key) or '0')
-  if now < last + tonumber(gap) then return {2, tostring(last + tonumber(gap) - now)} end
+  -- (no gap, no check: 'last' is kept to 0.1 ms and may read as after 'now' in one script)
+  if tonumber(gap) > 0 and now < last + tonumber(gap) then
+    return {2, tostring(last + tonumber(gap) - now)}
+  end
   redis.call('ZADD', inflight, now + tonumber(ttl), token)
   redis.call('EXPIRE', inflight, math.ceil(tonumber(ttl)) + 1)
   redis.call('SET', last_key, tostring(now), 'EX', math.ceil(tonumber(gap)) + 1)
@@ -79,6 +90,23 @@ end
 # KEYS = in-flight zset, last-start key, pause key. ARGV = token, max, gap, lease ttl.
 _ACQUIRE = (
     _NOW + _GRANT + "return grant(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+)
+
+# KEYS = in-flight zset, last-start key, pause key. ARGV = token stem, count, max, gap, lease
+# ttl. Grants up to count slots in one call (tokens stem:1, stem:2, ...) and stops at the first
+# refusal. Returns {0 or the refusal's reason, its wait, the granted tokens...}.
+_ACQUIRE_MANY = (
+    _NOW
+    + _GRANT
+    + """
+local result, granted = {0, ''}, {}
+for i = 1, tonumber(ARGV[2]) do
+  result = grant(KEYS[1], KEYS[2], KEYS[3], ARGV[1] .. ':' .. i, ARGV[3], ARGV[4], ARGV[5])
+  if result[1] ~= 0 then break end
+  granted[#granted + 1] = result[2]
+end
+return {result[1], result[2], unpack(granted)}
+"""
 )
 
 # count_failure(failure counter, pause key, threshold, breaker pause, retry-after or '') returns
@@ -108,15 +136,16 @@ _FAILURE = (
 
 # KEYS = in-flight zset, failure counter, pause key, last-start key. ARGV = token, channel,
 # sender, verdict, threshold, breaker pause, retry-after, then a waiter's token ('' = none), max,
-# gap, lease ttl. Frees the slot and feeds the breaker; hands the slot to the waiter if it may
-# start now, else tells every process's waiters. Returns {pause end or '', grant code, value}.
+# gap, lease ttl, then '1' when successes passed on in the process reset the failure count
+# first. Frees the slot and feeds the breaker; hands the slot to the waiter if it may start now,
+# else tells every process's waiters. Returns {pause end or '', grant code, value}.
 _RELEASE = (
     _NOW
     + _COUNT_FAILURE
     + _GRANT
     + """
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[4] == 'success' then redis.call('DEL', KEYS[2]) end
+if ARGV[4] == 'success' or ARGV[12] == '1' then redis.call('DEL', KEYS[2]) end
 local until_ = ''
 if ARGV[4] == 'failure' then until_ = count_failure(KEYS[2], KEYS[3], ARGV[5], ARGV[6], ARGV[7]) end
 local next = {-1, ''}
@@ -153,6 +182,16 @@ class Busy:
     wait: float
 
 
+@dataclass(slots=True)
+class _Held:
+    """This process's leases on one host as Redis granted them: token -> loop time of the
+    grant, and whether a success passed on inside the process still has to reset the host's
+    failure count (sent with the next release that goes to Redis)."""
+
+    granted: dict[str, float]
+    reset: bool = False
+
+
 class HostLimiter:
     """Per-host concurrency, minimum gap and circuit breaker, shared through Redis."""
 
@@ -181,6 +220,11 @@ class HostLimiter:
         self._failure = client.register_script(_FAILURE)
         self._release = client.register_script(_RELEASE)
         self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
+        self._held: dict[str, _Held] = {}  # host -> this process's leases Redis granted
+        self._asking: dict[str, list[asyncio.Future[Lease | Busy]]] = {}  # host -> joined checks
+        self._wire: Wire[Lease] | None = None  # the running loop's, from wire_for
+        # a lease is passed on for HANDOFF_SPAN, and never near its expiry in Redis
+        self._span = min(HANDOFF_SPAN, lease_ttl / 2)
 
     def limit_for(self, host: str) -> HostLimit:
         """The override for ``host`` or its nearest parent domain, else the defaults."""
@@ -203,7 +247,13 @@ class HostLimiter:
         return [token, limit.max_in_flight, limit.min_gap, self.lease_ttl]
 
     def _release_call(
-        self, lease: Lease, sender: str, verdict: Verdict, retry_after: float | None, heir: str
+        self,
+        lease: Lease,
+        sender: str,
+        verdict: Verdict,
+        retry_after: float | None,
+        heir: str,
+        reset: bool = False,
     ) -> tuple[list[str], list[str | float]]:
         host = lease.host
         keys = [self._key(host, "inflight"), self._key(host, "failures"), self._key(host, "pause")]
@@ -211,7 +261,8 @@ class HostLimiter:
         capped = "" if retry_after is None else min(max(retry_after, 0.0), self.retry_after_cap)
         args: list[str | float] = [lease.token, self._key(host, "released"), sender, verdict]
         args += [self.failure_threshold, self.breaker_pause, capped]
-        return keys, args + (self._grant_args(host, heir) if heir else ["", 0, 0, 0])
+        args += self._grant_args(host, heir) if heir else ["", 0, 0, 0]
+        return keys, [*args, "1" if reset else ""]
 
     # -- the pipeline's async API: one round trip per grant and per release ---------------------
 
@@ -219,14 +270,19 @@ class HostLimiter:
         """Wait (asynchronously) up to ``max_wait`` seconds for a slot; a pause is not waited.
 
         A full host is waited for by signal (a release), bounded by its earliest lease expiry;
-        a gap is slept exactly.
+        a gap is slept exactly. A host whose slots this process holds all of (leases granted
+        within ``HANDOFF_SPAN``) is full without asking Redis: the check waits for one of them.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
-        wire: Wire[Lease] = wire_for(self.client)
+        wire = self._wire_now()
         channel = self._key(host, "released")
         while True:
-            grant = self._known_pause(host, loop) or await self._grant(wire, host)
+            grant = (
+                self._known_pause(host, loop)
+                or self._held_full(host, loop)
+                or await self._grant(wire, host)
+            )
             remaining = deadline - loop.time()
             if isinstance(grant, Lease) or grant.reason == "paused":
                 return grant
@@ -241,9 +297,108 @@ class HostLimiter:
                     return handed
 
     async def _grant(self, wire: Wire[Lease], host: str) -> Lease | Busy:
-        keys, args = self._acquire_call(host)
-        code, value = cast(list[Any], await wire.link.run(_ACQUIRE, keys, args))
-        return self._decode(host, code, value, asyncio.get_running_loop())
+        """A slot from Redis. The checks of one host that ask in the same loop step (a batch
+        starting) share one call: the first waits a step for the others, then asks for all."""
+        loop = asyncio.get_running_loop()
+        joined = self._asking.get(host.lower())
+        if joined is not None:
+            mine: asyncio.Future[Lease | Busy] = loop.create_future()
+            joined.append(mine)
+            return await mine
+        joined = self._asking[host.lower()] = []
+        try:
+            try:
+                await asyncio.sleep(0)  # the step in which the others ask
+            finally:  # later checks make a call of their own
+                del self._asking[host.lower()]
+            grants = await self._grant_many(wire, host, 1 + len(joined), loop)
+        except BaseException as exc:
+            for waiter in joined:
+                _settle_grant(waiter, exc if isinstance(exc, Exception) else None, host)
+            raise
+        for waiter, grant in zip(joined, grants[1:], strict=True):
+            if waiter.done() and isinstance(grant, Lease):
+                self._orphan(grant)  # that check was stopped while it waited
+            elif not waiter.done():
+                waiter.set_result(grant)
+        return grants[0]
+
+    async def _grant_many(
+        self, wire: Wire[Lease], host: str, count: int, loop: asyncio.AbstractEventLoop
+    ) -> list[Lease | Busy]:
+        """``count`` grants in one round trip: leases while the host has room, then refusals."""
+        keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
+        limit = self.limit_for(host)
+        args: list[str | float] = [_token(), count, limit.max_in_flight, limit.min_gap]
+        args.append(self.lease_ttl)
+        code, value, *tokens = cast(list[Any], await wire.link.run(_ACQUIRE_MANY, keys, args))
+        grants: list[Lease | Busy] = [Lease(host, token.decode()) for token in tokens]
+        for lease in grants:
+            self._note_grant(cast(Lease, lease), loop)
+        if len(grants) < count:
+            busy = self._decode(host, code, value, loop)
+            grants += [busy] * (count - len(grants))
+        return grants
+
+    def _wire_now(self) -> Wire[Lease]:
+        """The running loop's :class:`Wire`, remembered here: ``wire_for``'s weak-keyed look-up
+        makes a weak reference on every call, and every check asks twice."""
+        wire = self._wire
+        if wire is None or wire.loop is not asyncio.get_running_loop():
+            wire = self._wire = wire_for(self.client)
+        return wire
+
+    def _held_full(self, host: str, loop: asyncio.AbstractEventLoop) -> Busy | None:
+        """``in_flight`` when this process's own young leases fill the host (no Redis call),
+        waiting until the oldest of them may no longer be passed on (then Redis is asked)."""
+        held = self._held.get(host.lower())
+        if held is None:
+            return None
+        now = loop.time()
+        young = [at for at in held.granted.values() if now - at < self._span]
+        if len(young) < self.limit_for(host).max_in_flight:
+            return None
+        return Busy(host, "in_flight", min(young) + self._span - now)
+
+    def _note_grant(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> None:
+        """Remember a lease Redis granted, for :meth:`_held_full` and :meth:`_passes_on`."""
+        held = self._held.get(lease.host.lower())
+        if held is None:
+            held = self._held[lease.host.lower()] = _Held({})
+        held.granted[lease.token] = loop.time()
+
+    def _passes_on(self, lease: Lease, verdict: Verdict, loop: asyncio.AbstractEventLoop) -> bool:
+        """May this lease go straight to a waiter of this process, with no round trip?
+
+        Only on a host without a gap (a gap needs Redis's clock), for a lease Redis granted
+        less than ``HANDOFF_SPAN`` ago, after a request that did not fail (a failure feeds the
+        breaker at once) and while the host is not known to be paused.
+        """
+        held = self._held.get(lease.host.lower())
+        granted = held.granted.get(lease.token) if held is not None else None
+        if granted is None or verdict == "failure" or loop.time() - granted >= self._span:
+            return False
+        return self.limit_for(lease.host).min_gap == 0 and not self._known_pause(lease.host, loop)
+
+    def _stop_passing_on(self, host: str) -> None:
+        """After a failure the host may be paused: its other leases go back through Redis
+        (which knows the pause) instead of straight to the next check."""
+        held = self._held.get(host.lower())
+        if held is not None:
+            for token in held.granted:
+                held.granted[token] = -math.inf
+
+    def _forget(self, lease: Lease) -> bool:
+        """The lease goes back to Redis: drop it, and say whether a failure-count reset from
+        successes passed on in the process must go with it."""
+        held = self._held.get(lease.host.lower())
+        if held is None:
+            return False
+        held.granted.pop(lease.token, None)
+        reset, held.reset = held.reset, False
+        if not held.granted and not reset:
+            del self._held[lease.host.lower()]
+        return reset
 
     def _decode(
         self, host: str, code: int, value: bytes, loop: asyncio.AbstractEventLoop | None = None
@@ -271,19 +426,40 @@ class HostLimiter:
         429/503, pause the host at once, capped at 6 h) and returns the pause end (Redis time)
         if the host is paused now; ``success`` starts the failure count again. When one of this
         process's checks waits for the host, the same round trip hands it the slot (gap and
-        pause permitting) and it starts its request before this one goes on to its page.
+        pause permitting) and it starts its request before this one goes on to its page; on a
+        host without a gap, a lease granted less than ``HANDOFF_SPAN`` ago goes to that check
+        with no round trip at all (:meth:`_passes_on`), its success's reset sent later.
         """
-        wire: Wire[Lease] = wire_for(self.client)
+        wire = self._wire_now()
         channel = self._key(lease.host, "released")
         heir = wire.first_waiter(channel)
+        loop = asyncio.get_running_loop()
+        if heir is not None and self._passes_on(lease, verdict, loop):
+            self._pass_on(lease, verdict, heir, wire)
+            await asyncio.sleep(0)  # let the heir send its request now
+            return None
         token = _token() if heir is not None else ""
-        keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token)
+        if verdict == "failure":
+            self._stop_passing_on(lease.host)
+        reset = self._forget(lease)
+        keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token, reset)
         until, code, value = cast(list[Any], await wire.link.run(_RELEASE, keys, args))
         if heir is not None:
             handed = self._decode(lease.host, code, value) if code >= 0 else None
+            if isinstance(handed, Lease):
+                self._note_grant(handed, loop)
             wire.hand(heir, handed if isinstance(handed, Lease) else None, self._orphan)
             await asyncio.sleep(0)  # let the heir send its request now
         return float(until) if until else None
+
+    def _pass_on(
+        self, lease: Lease, verdict: Verdict, heir: asyncio.Future[Lease | None], wire: Wire[Lease]
+    ) -> None:
+        """Hand the same lease to the process's next waiter; a success's reset of the failure
+        count goes to Redis with the host's next release."""
+        if verdict == "success":
+            self._held[lease.host.lower()].reset = True
+        wire.hand(heir, lease, self._orphan)
 
     def _orphan(self, lease: Lease) -> None:
         """A lease handed to a waiter that stopped waiting: give it back, in the background."""
@@ -317,7 +493,7 @@ class HostLimiter:
 
     def release(self, lease: Lease) -> None:
         """Give a slot back (a lease that already expired is a no-op); wakes waiters."""
-        keys, args = self._release_call(lease, "", "none", None, "")
+        keys, args = self._release_call(lease, "", "none", None, "", self._forget(lease))
         self._release(keys=keys, args=args)
 
     def in_flight(self, host: str) -> int:
@@ -354,6 +530,17 @@ class HostLimiter:
 
 
 _BACKGROUND: set[asyncio.Task[float | None]] = set()  # orphaned leases being given back
+
+
+def _settle_grant(waiter: asyncio.Future[Lease | Busy], error: Exception | None, host: str) -> None:
+    """A check that joined a grant call which failed: it fails the same way, or (the asking
+    check was cancelled) it is told the host is busy and asks again at once."""
+    if waiter.done():
+        return
+    if error is not None:
+        waiter.set_exception(error)
+    else:
+        waiter.set_result(Busy(host, "in_flight", 0.0))
 
 
 def _token() -> str:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from worker.clock import utcnow as utcnow  # the pipeline's modules import the clock from here
 from worker.config import Settings
 from worker.fetch import Client, redact_credentials, robots
+from worker.fetch.addresses import CheckedAddresses
 from worker.fetch.hostlimits import Busy, Lease, Verdict
 from worker.fetch.robots import Policy as RobotsPolicy
 from worker.models import CheckOutcome, CheckResult, Watch
@@ -87,6 +88,8 @@ class Context:
     gate: HostGate | None = None
     robots_pending: dict[str, asyncio.Task[RobotsPolicy]] = field(default_factory=dict)
     max_wait: float | None = None  # seconds a check waits for its host; None: politeness.max_wait
+    # The network guard, each host resolved and checked once per context (a worker's batch).
+    guard: CheckedAddresses = field(default_factory=CheckedAddresses)
 
     @property
     def host_wait(self) -> float:

@@ -8,8 +8,6 @@ the next check of the same host waiting.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -50,6 +48,7 @@ async def _fetch_robots(url: str, context: Context) -> robots.Policy:
             robots.robots_url(url),
             Validators(),
             context.settings.fetch,
+            guard=context.guard,
             accept=None,
         )
     except FetchError as exc:
@@ -81,7 +80,14 @@ class HostSlot:
         settings = self.context.settings.fetch
         target = url or self.url
         try:
-            page = await fetch(self.context.client, target, validators, settings, accept=accept)
+            page = await fetch(
+                self.context.client,
+                target,
+                validators,
+                settings,
+                guard=self.context.guard,
+                accept=accept,
+            )
         except FetchError as exc:
             if exc.transient:
                 self.verdict, self.retry_after = "failure", exc.retry_after
@@ -89,22 +95,25 @@ class HostSlot:
         self.verdict = "success"
         return page
 
+    async def __aenter__(self) -> HostSlot:
+        gate = self.context.gate
+        if gate is not None:
+            host = urlsplit(self.url).hostname or ""
+            self.grant = await gate.acquire(host, max_wait=self.context.host_wait)
+        return self
 
-@asynccontextmanager
-async def host_slot(url: str, context: Context) -> AsyncIterator[HostSlot]:
-    """A slot on ``url``'s host for the block (``grant`` is a ``Busy`` when none came in time).
+    async def __aexit__(self, *exc_info: object) -> None:
+        gate = self.context.gate
+        if gate is not None and isinstance(self.grant, Lease):
+            await gate.finish(self.grant, self.verdict, self.retry_after)
 
-    Leave the block as soon as the request is done: the slot is released on the way out.
+
+def host_slot(url: str, context: Context) -> HostSlot:
+    """A slot on ``url``'s host for an ``async with`` block (``grant`` is a ``Busy`` when
+    none came in time).
+
+    Leave the block as soon as the request is done: the slot is released on the way out. The
+    slot is its own context manager, not an ``@asynccontextmanager`` generator: every check
+    enters one, and the generator machinery cost more than the block's own work.
     """
-    slot = HostSlot(url, context)
-    if context.gate is None:
-        yield slot
-        return
-    slot.grant = await context.gate.acquire(
-        urlsplit(url).hostname or "", max_wait=context.host_wait
-    )
-    try:
-        yield slot
-    finally:
-        if isinstance(slot.grant, Lease):
-            await context.gate.finish(slot.grant, slot.verdict, slot.retry_after)
+    return HostSlot(url, context)
