@@ -234,6 +234,7 @@ METADATA_FIELDS = ("byline", "published", "modified")
 
 
 ARTICLE_CACHE = 64  # canonical articles kept: a batch's checks in flight, each old and new
+ITEM_CACHE = 8192  # paragraphs and captions kept in canonical form (with what each left out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,12 +304,27 @@ def _inline_rule_hits(text: str, rules: tuple[NoiseRule, ...]) -> list[tuple[str
     ]
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=ITEM_CACHE)
+def _item_form(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """One paragraph or caption: its canonical form ("" when it is noise) and what that left
+    out, as (rule, text) pairs.
+
+    One pass and one cache entry serve both :func:`normalize_article` and
+    :func:`explain_noise`: an unchanged check asks for both, and explaining its noise used to
+    fold and match every paragraph a second time (more than the fingerprint itself cost).
+    Cached: a watch's unchanged paragraphs come back on every check.
+    """
+    text = normalize_text(raw)
+    cleaned = strip_inline_noise(text)  # strip_inline_noise(raw): normalize_text is idempotent
+    rule = noise_rule(cleaned) if text else None
+    if rule is not None:
+        return "", ((rule, text),)
+    return cleaned, tuple(_inline_rule_hits(text, INLINE_NOISE_RULES))
+
+
 def _clean_item(item: str) -> str:
-    """One paragraph or caption in canonical form, or "" when it is noise. Cached: a watch's
-    unchanged paragraphs are normalized again on every check, and most paragraphs repeat."""
-    cleaned = strip_inline_noise(item)
-    return "" if not cleaned or is_noise(cleaned) else cleaned
+    """One paragraph or caption in canonical form, or "" when it is noise."""
+    return _item_form(item)[0]
 
 
 @functools.lru_cache(maxsize=8192)
@@ -380,10 +396,8 @@ def explain_noise(article: Article) -> tuple[NoiseDrop, ...]:
     if _repeats_lede(subheadline, _clean_items(article.paragraphs)):
         drops.append(NoiseDrop("subheadline", None, subheadline, "repeats_lede"))
     for name in METADATA_FIELDS:
-        text = normalize_text(getattr(article, name))
         drops += [
-            NoiseDrop(name, None, frag, rule)
-            for rule, frag in _inline_rule_hits(text, FIELD_NOISE_RULES)
+            NoiseDrop(name, None, frag, rule) for rule, frag in _field_drops(getattr(article, name))
         ]
     for name in LIST_FIELDS:
         for index, raw in enumerate(getattr(article, name)):
@@ -391,15 +405,15 @@ def explain_noise(article: Article) -> tuple[NoiseDrop, ...]:
     return tuple(drops)
 
 
-@functools.lru_cache(maxsize=8192)
 def _item_drops(raw: str) -> tuple[tuple[str, str], ...]:
-    """(rule, text) of what one paragraph or caption loses. Cached like :func:`_clean_item`:
-    every unchanged check explains its noise again, and most of its paragraphs repeat."""
-    text = normalize_text(raw)
-    rule = noise_rule(strip_inline_noise(text)) if text else None
-    if rule is not None:
-        return ((rule, text),)
-    return tuple(_inline_rule_hits(text, INLINE_NOISE_RULES))
+    """(rule, text) of what one paragraph or caption loses."""
+    return _item_form(raw)[1]
+
+
+@functools.lru_cache(maxsize=8192)
+def _field_drops(raw: str) -> tuple[tuple[str, str], ...]:
+    """(rule, fragment) of what a metadata field loses. Cached like :func:`_clean_field`."""
+    return tuple(_inline_rule_hits(normalize_text(raw), FIELD_NOISE_RULES))
 
 
 def fingerprint(article: Article) -> str:

@@ -246,3 +246,28 @@ def test_a_subheadline_that_repeats_the_lede_is_not_a_field_of_its_own() -> None
     )
     assert normalize_article(article).subheadline == ""
     assert [d.rule for d in explain_noise(article)] == ["repeats_lede"]
+
+
+def test_explaining_the_noise_after_the_fingerprint_folds_no_paragraph_again() -> None:
+    """An unchanged check fingerprints the article, then says what noise it dropped: the
+    paragraphs' canonical forms and drops come from one pass, so the second asks for none."""
+    from worker import normalize
+
+    article = Article(
+        headline="Talks resume",
+        paragraphs=(
+            "Negotiators met again on Tuesday, a paragraph no other test has folded.",
+            "Advertisement",
+            "Both sides said little · 3 min read",
+        ),
+        captions=("The venue, seen from the river, on a caption nobody else uses.",),
+    )
+    normalize._item_form.cache_clear()
+    fingerprint(article)
+    folded = normalize._item_form.cache_info().misses
+    drops = explain_noise(article)
+    assert normalize._item_form.cache_info().misses == folded == 4
+    assert [(d.field, d.index, d.rule) for d in drops] == [
+        ("paragraphs", 1, "furniture"),
+        ("paragraphs", 2, "read_time"),
+    ]

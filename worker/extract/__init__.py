@@ -50,7 +50,7 @@ _PARSE_FAILURES = (SelectolaxError, RecursionError)
 
 
 def extract_article(
-    html: str,
+    html: str | bytes,
     url: str | None = None,
     profile: SiteProfile | None = None,
     mode: WatchMode = "article",
@@ -60,7 +60,8 @@ def extract_article(
     Decoding bytes is the fetch stage's job (``worker.fetch.decode_html``: BOM, header charset,
     ``<meta>``), so there is one charset sniffer. Raises :class:`~worker.errors.ExtractError`
     when the parser gives up on the document. ``mode`` is the watch's (``page``, ``article`` or
-    ``auto``): see :mod:`worker.extract.page`.
+    ``auto``): see :mod:`worker.extract.page`. ``html`` may be the page's bytes when they are
+    UTF-8 (:attr:`~worker.models.FetchResult.markup`): the parser reads those as they are.
     """
     if not html or html.isspace():
         return Article(canonical_url=url or "")

@@ -294,7 +294,7 @@ def _process(
         return result_for(watch, "error", error=_front_error(page))
     read = _reader(watch, current, context.settings)
     try:
-        article = read(page.text, page.final_url)
+        article = read(page.markup, page.final_url)  # the bytes, when they are the text
     except ExtractError as exc:  # the parser gave up on this page; the last version stays
         return result_for(watch, "error", error=str(exc))
     text_print = fingerprint(article)  # the canonical form's, once (the address is not in it)

@@ -39,7 +39,7 @@ from worker.store import Store
 
 log = get_logger("worker.pipeline")
 
-Reader = Callable[[str, str], Article]
+Reader = Callable[[str | bytes, str], Article]
 """``(html, url) -> Article``: the check's own extraction, with its profile and mode."""
 
 
