@@ -129,7 +129,9 @@ CONTENT_QUERY = (
 AUTHOR_LEVELS = 3  # how far above an author link or itemprop=author its byline paragraph is
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
-FALLBACK_CONTENT_QUERY = "div, li, td, span"
+# ``font``: 2000s table layouts set a whole article as bare text between ``<br>``s in one
+# ``<font face=... size=2>`` inside a cell, with no ``<p>`` on the page.
+FALLBACK_CONTENT_QUERY = "div, li, td, span, font"
 FALLBACK_TAGS = frozenset(FALLBACK_CONTENT_QUERY.replace(",", " ").split())
 FALLBACK_BELOW_CHARS = 2000  # so few characters in paragraphs: look at bare text containers too
 BARE_TEXT_CHARS = 200  # ...or this much bare text (between <br>s) sits beside the headline
