@@ -143,3 +143,14 @@ def test_a_logo_heading_linked_home_is_not_the_headline(pages: dict[str, Page]) 
     assert _extract(pages, "logo-h1-headline").headline == (
         "Trois jours à vélo le long du canal du Midi"
     )
+
+
+def test_a_caption_named_in_portuguese_is_a_caption(pages: dict[str, Page]) -> None:
+    """``p.legenda`` beside an image is the photo's caption (as ``p.caption`` is), not a
+    paragraph between two of the article's sentences."""
+    article = _extract(pages, "legenda-captions")
+    assert article.captions == (
+        "Moradores atravessam a avenida principal alagada na manhã desta terça-feira. "
+        "Foto: Carlos Souza",
+    )
+    assert len(article.paragraphs) == 5

@@ -43,11 +43,18 @@ HIDDEN_CLASSES = frozenset(
         "visuallyhidden element-invisible element-hidden offscreen u-hidden",
     )
 )
+# A photo's caption as newsrooms name it in other languages and in US print (a "cutline"):
+# ``p.didascalia``, ``div.legenda``, ``span.pie-foto``, ``p.bildunterschrift``, ``p.legende``.
+CAPTION_WORDS = _words(
+    "cutline cutlines didascalia legenda legende leyenda bildunterschrift bildtext",
+    "pie-foto pie-de-foto piefoto fotoleyenda",
+)
 # Where the page itself shows the standfirst, the byline and captions: class words on a
 # paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
 # one document query returns anyway, because attribute-substring selectors are the slowest kind.
 DOM_META_WORDS = re.compile(
-    r"(?P<caption>wp-caption-text|(?<![a-z])caption)"  # not ``[&_figcaption]:mt-xs``
+    r"(?P<caption>wp-caption-text|(?<![a-z])caption"  # not ``[&_figcaption]:mt-xs``
+    r"|(?<![a-z])(?:" + "|".join(CAPTION_WORDS) + r")(?![a-z]))"
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
     r"|(?P<hidden>(?<![\w-])(?:"
@@ -60,6 +67,7 @@ DOM_META_WORDS = re.compile(
 # in ten) are answered by this one plain search instead of the five-role pattern's lookarounds.
 DOM_META_STEMS = _words(
     "caption standfirst subhead subtitle dek byline author hid d-none sr-only screen-reader",
+    "cutline didascalia legend leyenda bildunterschrift bildtext piefoto pie-",
     "invisible offscreen dateline timestamp -date posted-on -meta -time",
 )
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
@@ -226,6 +234,7 @@ WEAK_HINTS = _words(
     "read-more paywall byline tags toc table-of-contents author restricted",
     # galleries and media chrome: slide counters, caption toggles, credits
     "gallery slideshow lightbox caption credit",
+    *CAPTION_WORDS,
     # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
