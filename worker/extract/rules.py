@@ -73,7 +73,7 @@ DOM_META_STEMS = _words(
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
 FIELD_ROLES = frozenset(_words("byline dateline caption"))
-BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
+BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door|di)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -306,7 +306,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
     r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
     r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
-    r"(?:photo|image|picture|foto|bild)s?\s?:\s.{0,80}",  # ``Photo : AFP`` in French
+    r"(?:photo|image|picture|foto|bild|imagen|imagem|immagine|zdj[eę]cie)s?\s?:\s.{0,80}",
     # the same gallery chrome in the other languages news pages are most often written in
     r"(?:agrandir|fermer|ampliar|cerrar|schließen|vergrößern|chiudi|ingrandisci|expand|"
     r"collapse|full ?screen|plein écran|pantalla completa|vollbild)",
@@ -348,6 +348,15 @@ BOILERPLATE_LINE_PATTERNS = (
     r"this entry was posted in\b.{0,150}",
     r"(?:related|watch|see also|also read)\s?:.{0,120}",  # not "Video: 4K/30p" in a spec list
     r"(?:©|\(c\))\s*\S.{0,100}",
+    r"copyright\s*(?:©|\(c\))?\s*(?:19|20)\d\d\b.{0,80}",  # ``Copyright © 2018 Daily Courier``
+    # an agency named as the source, a newsroom signing as a whole, a Blogger post's footer
+    r"(?:fuente|quelle|source|fonte|źródło|bron)\s?:\s?(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|"
+    r"belga|anp|kna|epd|europa press|pap|agencia \w+|agências?)\.?|\((?:afp|ap|dpa|efe|ansa)\)",
+    r"(?:la )?redacci[oó]n|redazione|redaktion|r[ée]daction|reda[cç][aã]o|redakcja",
+    r"posted by\b.{0,60}\bat \d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?",
+    # a 2018 gallery player's controls (Gannett, Brightcove), set as paragraphs
+    r"autoplay|show (?:thumbnails|captions)|(?:last|previous|next) ?slide ?(?:next slide)?|"
+    r"buy photo|read or share this story:.{0,120}|like us on (?:facebook|twitter|instagram)",
     r"(?:[\w'’.-]+(?: [\w'’.-]+){0,3} )?(?:avec|with|mit|con) "
     r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
     # paywall labels: who may read on
@@ -363,10 +372,17 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
-    r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
+    r"lees (?:ook|meer)|leia (?:também|mais)|veja também|lea (?:también|además)|"
+    r"(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
+    r"(?:prze)?czytaj (?:też|także|również|więcej))\b.{0,100}",
+    # "read on" after an ad or a teaser cut, in the same languages
+    r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
+    r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
+    r"continua (?:a leggere|la lettura)|continue a ler|ver (?:galería|galeria|fotos|vídeo)",
     r"(?:teilen|partager|compartir|condividi|delen|compartilhar)"
     r"(?: (?:auf|sur|en|su|op|no) .{0,30})?",
-    r"(?:kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)(?: \(?\d+\)?)?",
+    r"(?:comments?|kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)"
+    r"(?: \(?\d+\)?)?",
     r"(?:jetzt )?kommentieren|commenta(?:re)?|comente|comentar|(?:deja|escribe) (?:un|tu) "
     r"comentario\b.{0,40}|réagi(?:r|ssez)\b.{0,40}|laisser un commentaire\b.{0,40}",
     r"(?:newsletter abonnieren|jetzt abonnieren|abonnez-vous|suscríbete|iscriviti|abonneer)"
@@ -409,7 +425,10 @@ _DATE = (
     rf"{_DAY}(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}|\d{{4}}[./]\d{{1,2}}[./]\d{{1,2}}"
-    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日(?:\s*\d{{1,2}}[:時]\d{{2}}分?)?){_TIME}"
+    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日(?:\s*\d{{1,2}}[:時]\d{{2}}分?)?"
+    # the time first, as Gannett's papers set it in 2018: ``6:02 p.m. ET Aug. 4, 2018``
+    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?(?:\s+[A-Z]{{2,5}})?\s+(?:{MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"){_TIME}"
 )
 _UNITS = (
     r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|sekunden|minuten|"
@@ -438,17 +457,25 @@ _SHARE = (
     r"|(?:shares?|comments?|views?):?\s*[\d.,]+\s*[km]?"
     r"|(?:shares?|comments?|replies):?\s*\(\s*[\d.,]+\s*\)"
 )
-# A byline: "By" (or von/par/por/door/av/af) and capitalised names, with an optional role or
+# A byline: "By" (or von/par/por/door/av/af/di) and capitalised names, with an optional role or
 # date after a separator; never a sentence (it would end with a full stop).
 _BYLINE = (
-    r"(?:by|von|par|por|door|av|af)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
+    r"(?:by|von|par|por|door|av|af|di)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
     r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
 )
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
 )
+# The reporter and the paper named without "By", before a stamp (``Jane Porter, The Riverside
+# Courier Published 6:02 p.m. ET Aug. 4, 2018``): capitalised words only, then a stamp word.
+_NAME = r"(?-i:[A-Z][\w.'’-]*)"
+_CREDIT = (
+    rf"{_NAME}(?:\s+(?:(?:and|&)\s+)?{_NAME}){{1,5}}"
+    rf"(?:,\s+(?:the\s+)?{_NAME}(?:\s+{_NAME}){{0,4}})?\s+(?={_STAMP_WORDS})"
+)
 FIELD_LINES = re.compile(
-    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$", re.IGNORECASE
+    rf"^\W*(?:{_CREDIT})?{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$",
+    re.IGNORECASE,
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
 # ...or followed by other field items (``May 3, 2018 / 10:32 AM / Updated 2 hours ago``).
@@ -459,7 +486,7 @@ DATE_LINES = re.compile(
 # Field lines without a digit start with one of these (bylines, stamps, share rows).
 FIELD_FIRST_WORDS = frozenset(
     _words(
-        "by von par por door av af share shares comments views updated published posted",
+        "by von par por door av af di share shares comments views updated published posted",
         "modified created edited last aktualisiert veröffentlicht mis publié actualizado",
         "publicado aggiornato pubblicato vor il hace há just reading read lesezeit temps tiempo",
         "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
@@ -495,7 +522,11 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "supported tweet file email e-mail report comments listen zur artikel diesen watch",
         "also le la el already cet ce réservé article weiterlesen",
         "contenido exclusivo kommentieren commenta commentare comente comentar deja escribe",
-        "réagir réagissez laisser",
+        "réagir réagissez laisser fotos imagen imagem immagine zdjęcie zdjecie comment",
+        "fuente quelle source fonte źródło bron redacción previous next",
+        "redaccion redazione redaktion rédaction redaction redação redacao redakcja posted",
+        "autoplay thumbnails slide buy vea mira puede siehe zie czytaj przeczytaj sigue seguir",
+        "continúa continua weiter weiterlesen suite lea",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
