@@ -235,6 +235,8 @@ WEAK_HINTS = _words(
     # galleries and media chrome: slide counters, caption toggles, credits
     "gallery slideshow lightbox caption credit",
     *CAPTION_WORDS,
+    # a pull quote repeats a line of the article in large type beside it
+    "pullquote pull-quote pull_quote pullout",
     # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
