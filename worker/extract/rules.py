@@ -308,7 +308,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
     r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
     r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
-    r"(?:photo|image|picture|foto|bild|imagen|imagem|immagine|zdj[eę]cie)s?\s?:\s.{0,80}",
+    r"(?:photo(?:graph)?|image|picture|foto|bild|imagen|imagem|immagine|zdj[eę]cie)s?\s?:\s.{0,80}",
     # the same gallery chrome in the other languages news pages are most often written in
     r"(?:agrandir|fermer|ampliar|cerrar|schließen|vergrößern|chiudi|ingrandisci|expand|"
     r"collapse|full ?screen|plein écran|pantalla completa|vollbild)",
@@ -326,8 +326,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:image|media|video) (?:copyright|caption|source)\b.{0,150}",
     r"media playback is unsupported on your device",
     r"(?:photo(?:graph)?:?\s*)?"
-    r"(?:getty images|afp|epa|reuters|ap photo|shutterstock|istock(?:photo)?)"
-    r"(?:\s*(?:/|via)\s*.{0,40})?",
+    r"(?:getty(?: images)?|afp|epa|reuters|ap(?: photo)?|pa(?: wire| images)?|shutterstock|"
+    r"istock(?:photo)?)(?:\s*(?:/|via)\s*.{0,40})?\)?",  # ``(Getty Images)``, a bare ``AP``
     r"(?:filed under|posted in|tagged(?: with)?|topics?|categories|etiquetas|temas|categorías|"
     r"schlagw(?:ö|oe)rter|schlagworte|themen|kategorien|mots[- ]cl(?:é|e)s|étiquettes|sujets|"
     r"catégories|argomenti|categorie|tags?)\s*:.{0,150}",
@@ -356,6 +356,12 @@ BOILERPLATE_LINE_PATTERNS = (
     r"belga|anp|kna|epd|europa press|pap|agencia \w+|agências?)\.?|\((?:afp|ap|dpa|efe|ansa)\)",
     r"(?:la )?redacci[oó]n|redazione|redaktion|r[ée]daction|reda[cç][aã]o|redakcja",
     r"posted by\b.{0,60}\bat \d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?",
+    # embedded posts' signatures (Instagram, Facebook) and a gallery's "show all" button
+    r"(?:a )?(?:post|photo|video) shared by\b.{0,100}|view this (?:post|photo|video) on \w+",
+    r"posted by\b.{0,60}\bon (?:\w+day,? )?\w+\.? \d{1,2},? \d{4}|show all \d{1,3}",
+    r"share this with\b.{0,80}",
+    # a video player's and a page's labels set as paragraphs
+    r"now playing|up next|videos?|related content|topics|print|e-?mail",
     # a 2018 gallery player's controls (Gannett, Brightcove), set as paragraphs
     r"autoplay|show (?:thumbnails|captions)|(?:last|previous|next) ?slide ?(?:next slide)?|"
     r"buy photo|read or share this story:.{0,120}|like us on (?:facebook|twitter|instagram)",
@@ -439,7 +445,7 @@ _UNITS = (
 )
 _RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+{_UNITS}|just now"
 _STAMP_WORDS = (
-    r"(?:last\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
+    r"(?:(?:last|first)\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
     r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato|"
     r"опубликовано|обновлено|입력|수정|최종\s*수정|更新|発行|配信|发布时间|发布|更新时间)"
     r"(?:\s+(?:on|am|le|el|il))?:?\s*"
@@ -489,7 +495,7 @@ DATE_LINES = re.compile(
 FIELD_FIRST_WORDS = frozenset(
     _words(
         "by von par por door av af di share shares comments views updated published posted",
-        "modified created edited last aktualisiert veröffentlicht mis publié actualizado",
+        "modified created edited last first aktualisiert veröffentlicht mis publié actualizado",
         "publicado aggiornato pubblicato vor il hace há just reading read lesezeit temps tiempo",
         "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
         "copy messenger flipboard threads bluesky sms tumblr pocket an one",
@@ -528,7 +534,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "fuente quelle source fonte źródło bron redacción previous next",
         "redaccion redazione redaktion rédaction redaction redação redacao redakcja posted",
         "autoplay thumbnails slide buy vea mira puede siehe zie czytaj przeczytaj sigue seguir",
-        "continúa continua weiter weiterlesen suite lea",
+        "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",
