@@ -237,6 +237,8 @@ WEAK_HINTS = _words(
     *CAPTION_WORDS,
     # a pull quote repeats a line of the article in large type beside it
     "pullquote pull-quote pull_quote pullout",
+    # Joomla's article details box (``dl.article-info``: "Details", "Category:", "Hits: 1234")
+    "article-info",
     # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
@@ -298,6 +300,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"pin (?:it )?for later!?",
     r"jump to (?:the )?(?:list|recipe|section).*",
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
+    r"(?:geschrieben von|verfasst von|escrito por|scritto da|écrit par|escrito por)\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
@@ -328,7 +331,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:photo(?:graph)?:?\s*)?"
     r"(?:getty(?: images)?|afp|epa|reuters|ap(?: photo)?|pa(?: wire| images)?|shutterstock|"
     r"istock(?:photo)?)(?:\s*(?:/|via)\s*.{0,40})?\)?",  # ``(Getty Images)``, a bare ``AP``
-    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories|etiquetas|temas|categorías|"
+    r"(?:filed under|posted in|tagged(?: with)?|topics?|categor(?:y|ies)|kategorie|etiquetas|"
+    r"temas|categorías|"
     r"schlagw(?:ö|oe)rter|schlagworte|themen|kategorien|mots[- ]cl(?:é|e)s|étiquettes|sujets|"
     r"catégories|argomenti|categorie|tags?)\s*:.{0,150}",
     r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
@@ -361,7 +365,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"posted by\b.{0,60}\bon (?:\w+day,? )?\w+\.? \d{1,2},? \d{4}|show all \d{1,3}",
     r"share this with\b.{0,80}",
     # a video player's and a page's labels set as paragraphs
-    r"now playing|up next|videos?|related content|topics|print|e-?mail",
+    r"now playing|up next|videos?|related content|topics|print|e-?mail|details",
+    r"(?:hits|views|reads|aufrufe|zugriffe|visite|visitas|lecturas)\s?:?\s?[\d.,]+",  # counters
     # a 2018 gallery player's controls (Gannett, Brightcove), set as paragraphs
     r"autoplay|show (?:thumbnails|captions)|(?:last|previous|next) ?slide ?(?:next slide)?|"
     r"buy photo|read or share this story:.{0,120}|like us on (?:facebook|twitter|instagram)",
@@ -424,7 +429,12 @@ MONTHS = (
     "noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|"
     "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
 )
-_DAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
+_DAY = (
+    r"(?:(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi"
+    r"|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì"
+    r"|martedì|mercoledì|giovedì|venerdì|sabato|domenica)\.?,?\s+)?"
+)
 _TIME = (
     r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
     r"(?:\s+[A-Z]{2,5}\b)?)?"
@@ -534,6 +544,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "fuente quelle source fonte źródło bron redacción previous next",
         "redaccion redazione redaktion rédaction redaction redação redacao redakcja posted",
         "autoplay thumbnails slide buy vea mira puede siehe zie czytaj przeczytaj sigue seguir",
+        "category hits aufrufe zugriffe visite visitas lecturas details kategorie geschrieben",
+        "verfasst escrito scritto écrit",
         "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
