@@ -214,8 +214,10 @@ STATE_SUFFIXES = frozenset(
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
     "kommentar commentaire comentario commenti reacties",
+    "komentar yorum",  # Indonesian, Malay, Polish (komentarze), Czech, Croatian; Turkish
     # "related" in the languages news pages are most often written in
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
+    "terkait ilgili gerelateerd",  # Indonesian (berita-terkait), Turkish, Dutch
     "author-box breadcrumb disqus yarpp jp-relatedposts",
     # cookie and consent dialogs (long legal paragraphs that outweigh a short article)
     "consent gdpr cookie-banner cookie-notice cookie-consent cookie-law cookielaw onetrust",
