@@ -219,6 +219,9 @@ STRONG_HINTS = _words(
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
     "terkait ilgili gerelateerd",  # Indonesian (berita-terkait), Turkish, Dutch
     "author-box breadcrumb disqus yarpp jp-relatedposts",
+    # the author's biography under a post (longer than a short post, so it won)
+    "about-author about-the-author author-description author-info author-details author-about",
+    "sobre-el-autor sobre-autor autor-info a-propos-auteur ueber-den-autor uber-den-autor",
     # cookie and consent dialogs (long legal paragraphs that outweigh a short article)
     "consent gdpr cookie-banner cookie-notice cookie-consent cookie-law cookielaw onetrust",
     "didomi qc-cmp cmp-container",
