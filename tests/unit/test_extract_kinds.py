@@ -154,3 +154,11 @@ def test_a_caption_named_in_portuguese_is_a_caption(pages: dict[str, Page]) -> N
         "Foto: Carlos Souza",
     )
     assert len(article.paragraphs) == 5
+
+
+def test_a_caption_span_beside_an_image_is_only_a_caption(pages: dict[str, Page]) -> None:
+    """``<div class="foto"><img><span class="caption">``: the span is the photo's caption, and
+    the body walk, which reads spans as parts of a line, leaves it out of the body."""
+    article = _extract(pages, "span-caption")
+    assert "Schipper Henk de Vries aan het roer van de gerepareerde pont." in article.captions
+    assert not any("Schipper" in paragraph for paragraph in article.paragraphs)
