@@ -190,6 +190,15 @@ BOILERPLATE_TAGS = frozenset(
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
 PAGE_TAGS = frozenset(_words("html body"))
 CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
+# Class names of the article's lead paragraphs set in a container of their own just before the
+# body's (``div.article-lead`` + ``div.article-body``): the body's first chunk, not a standfirst
+# (those are named ``standfirst``/``dek``/``subhead`` and are a field).
+LEAD_CLASSES = frozenset(
+    _words(
+        "lead lede intro leadin lead-in lead-text intro-text leadtext article-lead article-intro",
+        "story-lead story-intro post-intro entry-intro article__lead article__intro",
+    )
+)
 # Attributes that name a component the way a class would (``data-component="most-read"``,
 # schema.org's ``itemprop="comment"``): page frameworks (Arc, React sites) mark their widgets
 # there and leave classes generated.
