@@ -348,7 +348,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:filed under|posted in|tagged(?: with)?|topics?|categor(?:y|ies)|kategorie|etiquetas|"
     r"temas|categorías|"
     r"schlagw(?:ö|oe)rter|schlagworte|themen|kategorien|mots[- ]cl(?:é|e)s|étiquettes|sujets|"
-    r"catégories|argomenti|categorie|tags?)\s*:.{0,150}",
+    r"catégories|argomenti|categorie|tags?|trefwoorden|ämnen|emneord|tópicos|assuntos|"
+    r"palavras-chave|parole chiave|tagi|słowa kluczowe|etiketler|anahtar kelimeler)\s*:.{0,150}",
     r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
     r"this material may not be published, broadcast, rewritten,? or redistributed\.?",
     # embedded posts, sponsored slots and recommendation rails
@@ -401,7 +402,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
     r"lees (?:ook|meer)|leia (?:também|mais)|veja também|lea (?:también|además)|"
     r"(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
-    r"(?:prze)?czytaj (?:też|także|również|więcej))\b.{0,100}",
+    r"(?:prze)?czytaj (?:też|także|również|więcej)|baca juga|läs (?:också|mer)|les også|"
+    r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)\b.{0,100}",
     # "read on" after an ad or a teaser cut, in the same languages
     r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
     r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
@@ -560,6 +562,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "autoplay thumbnails slide buy vea mira puede siehe zie czytaj przeczytaj sigue seguir",
         "category hits aufrufe zugriffe visite visitas lecturas details kategorie geschrieben",
         "verfasst escrito scritto écrit",
+        "baca läs les læs přečtěte citește citeste trefwoorden ämnen emneord tópicos assuntos",
+        "palavras-chave parole tagi słowa etiketler anahtar",
         "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
