@@ -264,6 +264,8 @@ WEAK_HINTS = _words(
     "ultima-hora mas-visto mas-leido mas-vistos mas-leidos boletin suscripcion apoyo",
     "meistgelesen eilmeldung les-plus-lus plus-lus en-continu abonnement soutenir",
     "piu-letti mais-lidas redaccion",
+    "meest-gelezen meestgelezen nieuwsbrief mest-lasta mest-lest najpopularniejsze",
+    "najczesciej-czytane terpopuler en-cok-okunan",
     "teilen werbung anzeige partage publicite publicidad compartir condividi verwandt",
 )
 WEAK_TOKENS = _words(
