@@ -445,7 +445,11 @@ MONTHS = (
     "juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|"
     "novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
     "noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|"
-    "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+    "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|"
+    # Dutch and Swedish, Portuguese, Polish (genitive), Indonesian: the forms not listed above
+    "januari|februari|maart|mei|augustus|augusti|janeiro|fevereiro|março|maio|junho|julho|"
+    "setembro|outubro|novembro|dezembro|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|"
+    "sierpnia|września|października|listopada|grudnia|maret|agustus|desember"
 )
 _DAY = (
     r"(?:(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?"
@@ -454,7 +458,7 @@ _DAY = (
     r"|martedì|mercoledì|giovedì|venerdì|sabato|domenica)\.?,?\s+)?"
 )
 _TIME = (
-    r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
+    r"(?:,?\s*(?:(?:at|um|à|às|om|kl\.?|godz\.?|pukul|saat)\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
     r"(?:\s+[A-Z]{2,5}\b)?)?"
 )
 _DATE = (
@@ -475,8 +479,10 @@ _RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+
 _STAMP_WORDS = (
     r"(?:(?:last|first)\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
     r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato|"
-    r"опубликовано|обновлено|입력|수정|최종\s*수정|更新|発行|配信|发布时间|发布|更新时间)"
-    r"(?:\s+(?:on|am|le|el|il))?:?\s*"
+    r"опубликовано|обновлено|입력|수정|최종\s*수정|更新|発行|配信|发布时间|发布|更新时间|"
+    r"atualizado|gepubliceerd|bijgewerkt|aktualizacja|opublikowano|zaktualizowano|publicerad|"
+    r"uppdaterad|publisert|oppdatert|diperbarui|dipublikasikan|güncelleme|yayınlanma)"
+    r"(?:\s+(?:on|am|le|el|il|em|op|den|pada|dnia))?:?\s*"
 )
 _READING = (
     r"\d+(?:\s*-\s*\d+)?\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:read|reading(?:\s+time)?|"
@@ -525,6 +531,8 @@ FIELD_FIRST_WORDS = frozenset(
         "by von par por door av af di share shares comments views updated published posted",
         "modified created edited last first aktualisiert veröffentlicht mis publié actualizado",
         "publicado aggiornato pubblicato vor il hace há just reading read lesezeit temps tiempo",
+        "atualizado gepubliceerd bijgewerkt aktualizacja opublikowano zaktualizowano publicerad",
+        "uppdaterad publisert oppdatert diperbarui dipublikasikan güncelleme yayınlanma",
         "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
         "copy messenger flipboard threads bluesky sms tumblr pocket an one",
     )
