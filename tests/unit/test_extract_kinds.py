@@ -143,3 +143,22 @@ def test_a_logo_heading_linked_home_is_not_the_headline(pages: dict[str, Page]) 
     assert _extract(pages, "logo-h1-headline").headline == (
         "Trois jours à vélo le long du canal du Midi"
     )
+
+
+def test_a_caption_named_in_portuguese_is_a_caption(pages: dict[str, Page]) -> None:
+    """``p.legenda`` beside an image is the photo's caption (as ``p.caption`` is), not a
+    paragraph between two of the article's sentences."""
+    article = _extract(pages, "legenda-captions")
+    assert article.captions == (
+        "Moradores atravessam a avenida principal alagada na manhã desta terça-feira. "
+        "Foto: Carlos Souza",
+    )
+    assert len(article.paragraphs) == 5
+
+
+def test_a_caption_span_beside_an_image_is_only_a_caption(pages: dict[str, Page]) -> None:
+    """``<div class="foto"><img><span class="caption">``: the span is the photo's caption, and
+    the body walk, which reads spans as parts of a line, leaves it out of the body."""
+    article = _extract(pages, "span-caption")
+    assert "Schipper Henk de Vries aan het roer van de gerepareerde pont." in article.captions
+    assert not any("Schipper" in paragraph for paragraph in article.paragraphs)

@@ -252,6 +252,8 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
                 inline.append(text)
             continue
         if tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
+            if child.mem_id in walk.fields:
+                continue  # a caption ``<span>`` beside an image: a field, not part of a line
             if inline:
                 inline.extend(_skipped_gap(child))
             text = child.text(deep=True)

@@ -43,11 +43,18 @@ HIDDEN_CLASSES = frozenset(
         "visuallyhidden element-invisible element-hidden offscreen u-hidden",
     )
 )
+# A photo's caption as newsrooms name it in other languages and in US print (a "cutline"):
+# ``p.didascalia``, ``div.legenda``, ``span.pie-foto``, ``p.bildunterschrift``, ``p.legende``.
+CAPTION_WORDS = _words(
+    "cutline cutlines didascalia legenda legende leyenda bildunterschrift bildtext",
+    "pie-foto pie-de-foto piefoto fotoleyenda",
+)
 # Where the page itself shows the standfirst, the byline and captions: class words on a
 # paragraph or on its parent (``<div class="standfirst"><p>...``), checked in Python on nodes the
 # one document query returns anyway, because attribute-substring selectors are the slowest kind.
 DOM_META_WORDS = re.compile(
-    r"(?P<caption>wp-caption-text|(?<![a-z])caption)"  # not ``[&_figcaption]:mt-xs``
+    r"(?P<caption>wp-caption-text|(?<![a-z])caption"  # not ``[&_figcaption]:mt-xs``
+    r"|(?<![a-z])(?:" + "|".join(CAPTION_WORDS) + r")(?![a-z]))"
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
     r"|(?P<hidden>(?<![\w-])(?:"
@@ -60,12 +67,13 @@ DOM_META_WORDS = re.compile(
 # in ten) are answered by this one plain search instead of the five-role pattern's lookarounds.
 DOM_META_STEMS = _words(
     "caption standfirst subhead subtitle dek byline author hid d-none sr-only screen-reader",
+    "cutline didascalia legend leyenda bildunterschrift bildtext piefoto pie-",
     "invisible offscreen dateline timestamp -date posted-on -meta -time",
 )
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
 FIELD_ROLES = frozenset(_words("byline dateline caption"))
-BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
+BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door|di)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -129,7 +137,9 @@ CONTENT_QUERY = (
 AUTHOR_LEVELS = 3  # how far above an author link or itemprop=author its byline paragraph is
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
-FALLBACK_CONTENT_QUERY = "div, li, td, span"
+# ``font``: 2000s table layouts set a whole article as bare text between ``<br>``s in one
+# ``<font face=... size=2>`` inside a cell, with no ``<p>`` on the page.
+FALLBACK_CONTENT_QUERY = "div, li, td, span, font"
 FALLBACK_TAGS = frozenset(FALLBACK_CONTENT_QUERY.replace(",", " ").split())
 FALLBACK_BELOW_CHARS = 2000  # so few characters in paragraphs: look at bare text containers too
 BARE_TEXT_CHARS = 200  # ...or this much bare text (between <br>s) sits beside the headline
@@ -180,6 +190,15 @@ BOILERPLATE_TAGS = frozenset(
 WALK_BOILERPLATE_TAGS = BOILERPLATE_TAGS | {"header"}  # an article's <header> repeats its title
 PAGE_TAGS = frozenset(_words("html body"))
 CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is another post
+# Class names of the article's lead paragraphs set in a container of their own just before the
+# body's (``div.article-lead`` + ``div.article-body``): the body's first chunk, not a standfirst
+# (those are named ``standfirst``/``dek``/``subhead`` and are a field).
+LEAD_CLASSES = frozenset(
+    _words(
+        "lead lede intro leadin lead-in lead-text intro-text leadtext article-lead article-intro",
+        "story-lead story-intro post-intro entry-intro article__lead article__intro",
+    )
+)
 # Attributes that name a component the way a class would (``data-component="most-read"``,
 # schema.org's ``itemprop="comment"``): page frameworks (Arc, React sites) mark their widgets
 # there and leave classes generated.
@@ -204,9 +223,14 @@ STATE_SUFFIXES = frozenset(
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
     "kommentar commentaire comentario commenti reacties",
+    "komentar yorum",  # Indonesian, Malay, Polish (komentarze), Czech, Croatian; Turkish
     # "related" in the languages news pages are most often written in
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
+    "terkait ilgili gerelateerd",  # Indonesian (berita-terkait), Turkish, Dutch
     "author-box breadcrumb disqus yarpp jp-relatedposts",
+    # the author's biography under a post (longer than a short post, so it won)
+    "about-author about-the-author author-description author-info author-details author-about",
+    "sobre-el-autor sobre-autor autor-info a-propos-auteur ueber-den-autor uber-den-autor",
     # cookie and consent dialogs (long legal paragraphs that outweigh a short article)
     "consent gdpr cookie-banner cookie-notice cookie-consent cookie-law cookielaw onetrust",
     "didomi qc-cmp cmp-container",
@@ -224,6 +248,11 @@ WEAK_HINTS = _words(
     "read-more paywall byline tags toc table-of-contents author restricted",
     # galleries and media chrome: slide counters, caption toggles, credits
     "gallery slideshow lightbox caption credit",
+    *CAPTION_WORDS,
+    # a pull quote repeats a line of the article in large type beside it
+    "pullquote pull-quote pull_quote pullout",
+    # Joomla's article details box (``dl.article-info``: "Details", "Category:", "Hits: 1234")
+    "article-info",
     # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
@@ -235,6 +264,8 @@ WEAK_HINTS = _words(
     "ultima-hora mas-visto mas-leido mas-vistos mas-leidos boletin suscripcion apoyo",
     "meistgelesen eilmeldung les-plus-lus plus-lus en-continu abonnement soutenir",
     "piu-letti mais-lidas redaccion",
+    "meest-gelezen meestgelezen nieuwsbrief mest-lasta mest-lest najpopularniejsze",
+    "najczesciej-czytane terpopuler en-cok-okunan",
     "teilen werbung anzeige partage publicite publicidad compartir condividi verwandt",
 )
 WEAK_TOKENS = _words(
@@ -285,6 +316,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"pin (?:it )?for later!?",
     r"jump to (?:the )?(?:list|recipe|section).*",
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
+    r"(?:geschrieben von|verfasst von|escrito por|scritto da|écrit par|escrito por)\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
@@ -295,7 +327,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
     r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
     r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
-    r"(?:photo|image|picture|foto|bild)s?\s?:\s.{0,80}",  # ``Photo : AFP`` in French
+    r"(?:photo(?:graph)?|image|picture|foto|bild|imagen|imagem|immagine|zdj[eę]cie)s?\s?:\s.{0,80}",
     # the same gallery chrome in the other languages news pages are most often written in
     r"(?:agrandir|fermer|ampliar|cerrar|schließen|vergrößern|chiudi|ingrandisci|expand|"
     r"collapse|full ?screen|plein écran|pantalla completa|vollbild)",
@@ -313,11 +345,13 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:image|media|video) (?:copyright|caption|source)\b.{0,150}",
     r"media playback is unsupported on your device",
     r"(?:photo(?:graph)?:?\s*)?"
-    r"(?:getty images|afp|epa|reuters|ap photo|shutterstock|istock(?:photo)?)"
-    r"(?:\s*(?:/|via)\s*.{0,40})?",
-    r"(?:filed under|posted in|tagged(?: with)?|topics?|categories|etiquetas|temas|categorías|"
+    r"(?:getty(?: images)?|afp|epa|reuters|ap(?: photo)?|pa(?: wire| images)?|shutterstock|"
+    r"istock(?:photo)?)(?:\s*(?:/|via)\s*.{0,40})?\)?",  # ``(Getty Images)``, a bare ``AP``
+    r"(?:filed under|posted in|tagged(?: with)?|topics?|categor(?:y|ies)|kategorie|etiquetas|"
+    r"temas|categorías|"
     r"schlagw(?:ö|oe)rter|schlagworte|themen|kategorien|mots[- ]cl(?:é|e)s|étiquettes|sujets|"
-    r"catégories|argomenti|categorie|tags?)\s*:.{0,150}",
+    r"catégories|argomenti|categorie|tags?|trefwoorden|ämnen|emneord|tópicos|assuntos|"
+    r"palavras-chave|parole chiave|tagi|słowa kluczowe|etiketler|anahtar kelimeler)\s*:.{0,150}",
     r"(?:copyright|©|\(c\))\s*(?:\d{4}\b)?.{0,80}\ball rights reserved\b.{0,40}",
     r"this material may not be published, broadcast, rewritten,? or redistributed\.?",
     # embedded posts, sponsored slots and recommendation rails
@@ -337,6 +371,22 @@ BOILERPLATE_LINE_PATTERNS = (
     r"this entry was posted in\b.{0,150}",
     r"(?:related|watch|see also|also read)\s?:.{0,120}",  # not "Video: 4K/30p" in a spec list
     r"(?:©|\(c\))\s*\S.{0,100}",
+    r"copyright\s*(?:©|\(c\))?\s*(?:19|20)\d\d\b.{0,80}",  # ``Copyright © 2018 Daily Courier``
+    # an agency named as the source, a newsroom signing as a whole, a Blogger post's footer
+    r"(?:fuente|quelle|source|fonte|źródło|bron)\s?:\s?(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|"
+    r"belga|anp|kna|epd|europa press|pap|agencia \w+|agências?)\.?|\((?:afp|ap|dpa|efe|ansa)\)",
+    r"(?:la )?redacci[oó]n|redazione|redaktion|r[ée]daction|reda[cç][aã]o|redakcja",
+    r"posted by\b.{0,60}\bat \d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?",
+    # embedded posts' signatures (Instagram, Facebook) and a gallery's "show all" button
+    r"(?:a )?(?:post|photo|video) shared by\b.{0,100}|view this (?:post|photo|video) on \w+",
+    r"posted by\b.{0,60}\bon (?:\w+day,? )?\w+\.? \d{1,2},? \d{4}|show all \d{1,3}",
+    r"share this with\b.{0,80}",
+    # a video player's and a page's labels set as paragraphs
+    r"now playing|up next|videos?|related content|topics|print|e-?mail|details",
+    r"(?:hits|views|reads|aufrufe|zugriffe|visite|visitas|lecturas)\s?:?\s?[\d.,]+",  # counters
+    # a 2018 gallery player's controls (Gannett, Brightcove), set as paragraphs
+    r"autoplay|show (?:thumbnails|captions)|(?:last|previous|next) ?slide ?(?:next slide)?|"
+    r"buy photo|read or share this story:.{0,120}|like us on (?:facebook|twitter|instagram)",
     r"(?:[\w'’.-]+(?: [\w'’.-]+){0,3} )?(?:avec|with|mit|con) "
     r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
     # paywall labels: who may read on
@@ -352,10 +402,18 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
-    r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
+    r"lees (?:ook|meer)|leia (?:também|mais)|veja também|lea (?:también|además)|"
+    r"(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
+    r"(?:prze)?czytaj (?:też|także|również|więcej)|baca juga|läs (?:också|mer)|les også|"
+    r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)\b.{0,100}",
+    # "read on" after an ad or a teaser cut, in the same languages
+    r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
+    r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
+    r"continua (?:a leggere|la lettura)|continue a ler|ver (?:galería|galeria|fotos|vídeo)",
     r"(?:teilen|partager|compartir|condividi|delen|compartilhar)"
     r"(?: (?:auf|sur|en|su|op|no) .{0,30})?",
-    r"(?:kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)(?: \(?\d+\)?)?",
+    r"(?:comments?|kommentare?|commentaires?|comentarios?|commenti|reacties|comentários)"
+    r"(?: \(?\d+\)?)?",
     r"(?:jetzt )?kommentieren|commenta(?:re)?|comente|comentar|(?:deja|escribe) (?:un|tu) "
     r"comentario\b.{0,40}|réagi(?:r|ssez)\b.{0,40}|laisser un commentaire\b.{0,40}",
     r"(?:newsletter abonnieren|jetzt abonnieren|abonnez-vous|suscríbete|iscriviti|abonneer)"
@@ -387,18 +445,30 @@ MONTHS = (
     "juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|"
     "novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
     "noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|"
-    "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+    "dicembre|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|"
+    # Dutch and Swedish, Portuguese, Polish (genitive), Indonesian: the forms not listed above
+    "januari|februari|maart|mei|augustus|augusti|janeiro|fevereiro|março|maio|junho|julho|"
+    "setembro|outubro|novembro|dezembro|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|"
+    "sierpnia|września|października|listopada|grudnia|maret|agustus|desember"
 )
-_DAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
+_DAY = (
+    r"(?:(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi"
+    r"|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì"
+    r"|martedì|mercoledì|giovedì|venerdì|sabato|domenica)\.?,?\s+)?"
+)
 _TIME = (
-    r"(?:,?\s*(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
+    r"(?:,?\s*(?:(?:at|um|à|às|om|kl\.?|godz\.?|pukul|saat)\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
     r"(?:\s+[A-Z]{2,5}\b)?)?"
 )
 _DATE = (
     rf"{_DAY}(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}|\d{{4}}[./]\d{{1,2}}[./]\d{{1,2}}"
-    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日(?:\s*\d{{1,2}}[:時]\d{{2}}分?)?){_TIME}"
+    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日(?:\s*\d{{1,2}}[:時]\d{{2}}分?)?"
+    # the time first, as Gannett's papers set it in 2018: ``6:02 p.m. ET Aug. 4, 2018``
+    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?(?:\s+[A-Z]{{2,5}})?\s+(?:{MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"){_TIME}"
 )
 _UNITS = (
     r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|sekunden|minuten|"
@@ -407,10 +477,12 @@ _UNITS = (
 )
 _RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+{_UNITS}|just now"
 _STAMP_WORDS = (
-    r"(?:last\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
+    r"(?:(?:last|first)\s+)?(?:updated|published|posted|modified|created|edited|aktualisiert|"
     r"veröffentlicht|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato|"
-    r"опубликовано|обновлено|입력|수정|최종\s*수정|更新|発行|配信|发布时间|发布|更新时间)"
-    r"(?:\s+(?:on|am|le|el|il))?:?\s*"
+    r"опубликовано|обновлено|입력|수정|최종\s*수정|更新|発行|配信|发布时间|发布|更新时间|"
+    r"atualizado|gepubliceerd|bijgewerkt|aktualizacja|opublikowano|zaktualizowano|publicerad|"
+    r"uppdaterad|publisert|oppdatert|diperbarui|dipublikasikan|güncelleme|yayınlanma)"
+    r"(?:\s+(?:on|am|le|el|il|em|op|den|pada|dnia))?:?\s*"
 )
 _READING = (
     r"\d+(?:\s*-\s*\d+)?\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:read|reading(?:\s+time)?|"
@@ -427,17 +499,25 @@ _SHARE = (
     r"|(?:shares?|comments?|views?):?\s*[\d.,]+\s*[km]?"
     r"|(?:shares?|comments?|replies):?\s*\(\s*[\d.,]+\s*\)"
 )
-# A byline: "By" (or von/par/por/door/av/af) and capitalised names, with an optional role or
+# A byline: "By" (or von/par/por/door/av/af/di) and capitalised names, with an optional role or
 # date after a separator; never a sentence (it would end with a full stop).
 _BYLINE = (
-    r"(?:by|von|par|por|door|av|af)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
+    r"(?:by|von|par|por|door|av|af|di)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
     r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
 )
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
 )
+# The reporter and the paper named without "By", before a stamp (``Jane Porter, The Riverside
+# Courier Published 6:02 p.m. ET Aug. 4, 2018``): capitalised words only, then a stamp word.
+_NAME = r"(?-i:[A-Z][\w.'’-]*)"
+_CREDIT = (
+    rf"{_NAME}(?:\s+(?:(?:and|&)\s+)?{_NAME}){{1,5}}"
+    rf"(?:,\s+(?:the\s+)?{_NAME}(?:\s+{_NAME}){{0,4}})?\s+(?={_STAMP_WORDS})"
+)
 FIELD_LINES = re.compile(
-    rf"^\W*{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$", re.IGNORECASE
+    rf"^\W*(?:{_CREDIT})?{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$",
+    re.IGNORECASE,
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
 # ...or followed by other field items (``May 3, 2018 / 10:32 AM / Updated 2 hours ago``).
@@ -448,9 +528,11 @@ DATE_LINES = re.compile(
 # Field lines without a digit start with one of these (bylines, stamps, share rows).
 FIELD_FIRST_WORDS = frozenset(
     _words(
-        "by von par por door av af share shares comments views updated published posted",
-        "modified created edited last aktualisiert veröffentlicht mis publié actualizado",
+        "by von par por door av af di share shares comments views updated published posted",
+        "modified created edited last first aktualisiert veröffentlicht mis publié actualizado",
         "publicado aggiornato pubblicato vor il hace há just reading read lesezeit temps tiempo",
+        "atualizado gepubliceerd bijgewerkt aktualizacja opublikowano zaktualizowano publicerad",
+        "uppdaterad publisert oppdatert diperbarui dipublikasikan güncelleme yayınlanma",
         "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
         "copy messenger flipboard threads bluesky sms tumblr pocket an one",
     )
@@ -484,7 +566,15 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "supported tweet file email e-mail report comments listen zur artikel diesen watch",
         "also le la el already cet ce réservé article weiterlesen",
         "contenido exclusivo kommentieren commenta commentare comente comentar deja escribe",
-        "réagir réagissez laisser",
+        "réagir réagissez laisser fotos imagen imagem immagine zdjęcie zdjecie comment",
+        "fuente quelle source fonte źródło bron redacción previous next",
+        "redaccion redazione redaktion rédaction redaction redação redacao redakcja posted",
+        "autoplay thumbnails slide buy vea mira puede siehe zie czytaj przeczytaj sigue seguir",
+        "category hits aufrufe zugriffe visite visitas lecturas details kategorie geschrieben",
+        "verfasst escrito scritto écrit",
+        "baca läs les læs přečtěte citește citeste trefwoorden ämnen emneord tópicos assuntos",
+        "palavras-chave parole tagi słowa etiketler anahtar",
+        "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
         "story article continue scroll keep media getty afp epa reuters ap shutterstock istock",

@@ -28,6 +28,7 @@ from worker.extract.rules import (
     FALLBACK_TAGS,
     HIDDEN_CLASSES,
     HINT_ATTRIBUTES,
+    LEAD_CLASSES,
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
     PAGE_TAGS,
@@ -333,23 +334,36 @@ def chunks_of(winner: LexborNode, credit: Mapping[int, int]) -> list[LexborNode]
         return [winner]
     siblings = [child for child in parent.iter() if child.tag and child.tag != "-text"]
     index = next(i for i, child in enumerate(siblings) if child.mem_id == winner.mem_id)
-    before = _continuing(winner, reversed(siblings[:index]), credit)
+    before = _continuing(winner, reversed(siblings[:index]), credit, lead=True)
     after = _continuing(winner, siblings[index + 1 :], credit)
     return [*reversed(before), winner, *after]
 
 
 def _continuing(
-    winner: LexborNode, siblings: Iterable[LexborNode], credit: Mapping[int, int]
+    winner: LexborNode,
+    siblings: Iterable[LexborNode],
+    credit: Mapping[int, int],
+    lead: bool = False,
 ) -> list[LexborNode]:
+    """The run of siblings that continue the winner; before it (``lead``), the first one with
+    text may also be the article's lead in a container of its own (see LEAD_CLASSES)."""
     found: list[LexborNode] = []
     for sibling in siblings:
         size = credit.get(sibling.mem_id, 0)
         if size < MIN_PARAGRAPH_CHARS:
             continue  # an ad slot, a figure, a spacer: the body may go on after it
+        if lead and not found and _is_lead(sibling):
+            found.append(sibling)
+            break  # nothing before the lead belongs to the body
         if not _same_kind(sibling, winner) or _another_post(sibling):
             break
         found.append(sibling)
     return found
+
+
+def _is_lead(node: LexborNode) -> bool:
+    classes = node.attributes.get("class")
+    return classes is not None and not LEAD_CLASSES.isdisjoint(classes.lower().split())
 
 
 def _another_post(node: LexborNode) -> bool:
