@@ -37,7 +37,8 @@ from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile, WatchMode
 
 # 1.3: media placed by the body walk's own blocks (short headings, images per paragraph, one copy
-# of a doubled article); live blogs found anywhere in the JSON-LD, comment words as whole words.
+# of a doubled article); live blogs found anywhere in the JSON-LD, comment words as whole words;
+# older and non-English layouts (<font> bodies, captions, read-also and stamp lines, pull quotes).
 # 1.2: visible headlines, whole class tokens, hidden copies, fields out of the body, chunks,
 # tables, JSON-LD checks (1.1: headline and mojibake repair). A new number makes the first check
 # of every watch re-read its stored page (worker.pipeline.reread) instead of alerting.
