@@ -16,7 +16,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from worker.store.engine import transaction
-from worker.store.schema import checks, metadata, versions, watches
+from worker.store.schema import checks, metadata, version_pages, versions, watches
 
 TOP_WATCHES = 10
 
@@ -61,8 +61,8 @@ def collect(engine: Engine, top: int = TOP_WATCHES) -> DbStats:
             TableStats(table.name, _count(connection, table), sizes.get(table.name))
             for table in metadata.sorted_tables
         )
-        kept = _count(connection, versions, versions.c.raw_html.is_not(None))
-        dropped = _count(connection, versions, versions.c.raw_html.is_(None))
+        kept = _count(connection, version_pages)
+        dropped = _count(connection, versions) - kept
         return DbStats(engine.dialect.name, tables, _top_watches(connection, top), kept, dropped)
 
 
@@ -106,7 +106,7 @@ def _sqlite_table_bytes(connection: Connection) -> dict[str, int]:
 
 
 def _top_watches(connection: Connection, top: int) -> tuple[WatchStats, ...]:
-    payload = sa.func.coalesce(sa.func.length(versions.c.raw_html), 0) + sa.func.length(
+    payload = sa.func.coalesce(sa.func.length(version_pages.c.raw_html), 0) + sa.func.length(
         versions.c.article
     )
     stored = (
@@ -115,6 +115,7 @@ def _top_watches(connection: Connection, top: int) -> tuple[WatchStats, ...]:
             sa.func.count().label("versions"),
             sa.func.sum(payload).label("payload"),
         )
+        .select_from(versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id))
         .group_by(versions.c.watch_id)
         .subquery()
     )
