@@ -39,7 +39,8 @@ class WatchStats:
 
 @dataclass(frozen=True, slots=True)
 class DbStats:
-    """The whole report; ``per_version`` / ``per_check`` are table bytes over rows."""
+    """The whole report; ``per_row`` is a table's bytes over its rows, ``per_version`` a
+    version's with its page (``versions`` and ``version_pages`` bytes over versions)."""
 
     backend: str
     tables: tuple[TableStats, ...]
@@ -52,6 +53,16 @@ class DbStats:
         if found is None or found.bytes is None or found.rows == 0:
             return None
         return found.bytes / found.rows
+
+    def per_version(self) -> float | None:
+        rows, pages = self.per_row("versions"), self._bytes("version_pages")
+        count = next((t.rows for t in self.tables if t.name == "versions"), 0)
+        if rows is None or pages is None:
+            return rows
+        return rows + pages / count
+
+    def _bytes(self, table: str) -> int | None:
+        return next((t.bytes for t in self.tables if t.name == table), None)
 
 
 def collect(engine: Engine, top: int = TOP_WATCHES) -> DbStats:
