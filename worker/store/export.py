@@ -68,7 +68,8 @@ def _queries(chosen: ExportFilter) -> list[tuple[str, sa.Select[Any]]]:
             query = query.where(column.in_(list(chosen.watch_ids)))
         return query
 
-    version_query, change_query, check_query = _with_pages(of(versions)), of(changes), of(checks)
+    version_query = _with_pages(of(versions), chosen.raw_html)
+    change_query, check_query = of(changes), of(checks)
     if chosen.since is not None:
         since = chosen.since
         change_query = change_query.where(changes.c.detected_at >= since)
@@ -83,15 +84,20 @@ def _queries(chosen: ExportFilter) -> list[tuple[str, sa.Select[Any]]]:
             ("check", check_query)]  # fmt: skip
 
 
-def _with_pages(query: sa.Select[Any]) -> sa.Select[Any]:
-    """Versions with their compressed page (NULL when none is kept) in the record's field."""
+def _with_pages(query: sa.Select[Any], with_html: bool) -> sa.Select[Any]:
+    """Versions with their compressed page (NULL when none is kept) in the record's field;
+    without ``with_html`` the field is NULL and no page is read."""
+    page = version_pages.c.raw_html if with_html else sa.null().label("raw_html")
     columns: list[sa.ColumnElement[Any]] = []
     for column in versions.c:
         columns.append(column)
         if column.name == PAGE_AFTER:
-            columns.append(version_pages.c.raw_html)
+            columns.append(page)
+    query = query.with_only_columns(*columns)
+    if not with_html:
+        return query
     joined = versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id)
-    return query.with_only_columns(*columns).select_from(joined)
+    return query.select_from(joined)
 
 
 def _encode(kind: str, row: dict[str, Any], with_html: bool) -> dict[str, Any]:
