@@ -242,8 +242,9 @@ def _measure(database_url: str, site: SoakSite, receiver: Receiver, report: Repo
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text(
-                "SELECT v.id, v.number, w.url, v.raw_html FROM versions v "
-                "JOIN watches w ON w.id = v.watch_id"
+                "SELECT v.id, v.number, w.url, p.raw_html FROM versions v "
+                "JOIN watches w ON w.id = v.watch_id "
+                "LEFT JOIN version_pages p ON p.version_id = v.id"
             )
         ).all()
         notifications = connection.execute(
@@ -266,7 +267,7 @@ def _measure(database_url: str, site: SoakSite, receiver: Receiver, report: Repo
     report.checks_per_s_per_process = report.checks_per_s / report.worker_processes
     with Store(database_url) as store:
         stats = store.storage_stats()
-    report.bytes_per_version = stats.per_row("versions")
+    report.bytes_per_version = stats.per_version()
     report.bytes_per_check = stats.per_row("checks")
 
 

@@ -30,6 +30,7 @@ from worker.extract import EXTRACTOR_VERSION, extract_article
 from worker.models import Validators, Watch
 from worker.normalize import fingerprint, normalize_article
 from worker.store import NewChange, Store
+from worker.store.stats import DbStats
 
 DATA = Path(__file__).resolve().parent / "data" / "extraction"
 CHECKS_PER_WATCH = 10
@@ -89,9 +90,8 @@ def measure(url: str, corpus: list[tuple[str, bytes]]) -> dict[str, float | None
                 c.exec_driver_sql("VACUUM")
             engine.dispose()
         after = store.storage_stats()
-    with_page = before.per_row("versions") or 0.0
-    table = {t.name: t.bytes or 0 for t in before.tables}["versions"]
-    freed = (table - {t.name: t.bytes or 0 for t in after.tables}["versions"]) / pruned.versions
+    with_page = before.per_version() or 0.0
+    freed = (_version_bytes(before) - _version_bytes(after)) / pruned.versions
     return {
         "bytes_per_version": with_page,
         "bytes_per_version_pruned": with_page - freed,
@@ -99,6 +99,11 @@ def measure(url: str, corpus: list[tuple[str, bytes]]) -> dict[str, float | None
         "bytes_per_change": before.per_row("changes"),
         "raw_html_per_page": sum(len(h) for _, h in corpus) / len(corpus),
     }
+
+
+def _version_bytes(stats: DbStats) -> int:
+    """Bytes of the versions and their pages (two tables since revision 0007)."""
+    return sum(t.bytes or 0 for t in stats.tables if t.name in ("versions", "version_pages"))
 
 
 def main() -> int:

@@ -38,7 +38,7 @@ from worker.diff import compare
 from worker.models import Article
 from worker.render import render_json
 from worker.store import Store
-from worker.store.schema import changes, checks, notifications, versions, watches
+from worker.store.schema import changes, checks, notifications, version_pages, versions, watches
 
 TARGET_P95_MS = 100.0
 SITES = 200
@@ -104,6 +104,7 @@ def _insert_batch(
     connection: sa.Connection, rng: random.Random, ids: range, per_watch: int, raw: bytes, diff: str
 ) -> None:
     watch_rows, version_rows, change_rows, check_rows, alert_rows = [], [], [], [], []
+    page_rows: list[dict[str, object]] = []
     for i in ids:
         watch_id = i + 1
         created = NOW - timedelta(days=30)
@@ -113,10 +114,11 @@ def _insert_batch(
                 created + timedelta(hours=number * (720 // per_watch)) - timedelta(minutes=i % 60)
             )
             body = article(rng, f"{sentence(rng, 7)[:-1]} ({number})")
+            page_rows.append({"version_id": version_id, "raw_html": raw})
             version_rows.append({
                 "id": version_id, "watch_id": watch_id, "number": number,
                 "fingerprint": f"{watch_id}-{number}", "article": json.dumps(body.to_dict()),
-                "raw_html": raw, "extractor_version": "bench",
+                "extractor_version": "bench",
                 "first_seen": seen, "last_seen": seen,
             })  # fmt: skip
             if number > 1:
@@ -150,6 +152,7 @@ def _insert_batch(
         })  # fmt: skip
     connection.execute(watches.insert(), watch_rows)
     connection.execute(versions.insert(), version_rows)
+    connection.execute(version_pages.insert(), page_rows)
     connection.execute(changes.insert(), change_rows)
     connection.execute(checks.insert(), check_rows)
     if alert_rows:

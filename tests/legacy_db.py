@@ -40,8 +40,21 @@ def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
             table = sa.Table(name, sa.MetaData(), autoload_with=connection)
             rows = connection.execute(sa.select(table).order_by(table.c.id)).mappings()
             found[name] = [dict(row) for row in rows]
+        _fold_pages(connection, found["versions"])
     engine.dispose()
     return found
+
+
+def _fold_pages(connection: sa.Connection, versions: list[dict[str, Any]]) -> None:
+    """Put each version's page back in its row as ``raw_html`` (NULL: none kept), where pages
+    live in their own table (revision 0007 on), so a snapshot compares across the move."""
+    if not sa.inspect(connection).has_table("version_pages"):
+        return
+    pages = dict(
+        connection.execute(sa.text("SELECT version_id, raw_html FROM version_pages")).all()
+    )
+    for row in versions:
+        row["raw_html"] = pages.get(row["id"])
 
 
 def alembic_revision(url: str) -> str | None:

@@ -112,7 +112,8 @@ def test_verify_names_the_tampered_version(
 def test_rewritten_page_bytes_fail_verify(three_versions: tuple) -> None:  # type: ignore[type-arg]
     """Swapping the stored page of version 1 for other bytes is caught by its sha256."""
     config, data, url, _ = three_versions
-    execute(url, "UPDATE versions SET raw_html = :blob WHERE number = 1",
+    execute(url, "UPDATE version_pages SET raw_html = :blob WHERE version_id ="
+            " (SELECT id FROM versions WHERE number = 1)",
             blob=zlib.compress(b"<html>forged</html>"))  # fmt: skip
     code, _, message = editwatch(config, data, "verify")
     assert code == 1 and "version 1: the stored page bytes do not match" in message

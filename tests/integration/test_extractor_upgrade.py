@@ -39,7 +39,7 @@ from worker.models import Article
 from worker.pipeline import check as check_module
 from worker.pipeline import record
 from worker.store import Store
-from worker.store.schema import versions
+from worker.store.schema import version_pages
 from worker.store.sql import database_url_for
 from worker.web import Access
 
@@ -148,7 +148,7 @@ def test_pruned_page_alerts_saying_the_extractor_changed(
     settings = load_settings(config, data)
     engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
     with engine.begin() as connection:
-        connection.execute(versions.update().values(raw_html=None))
+        connection.execute(version_pages.delete())
     engine.dispose()
     http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
     assert check(config, data)["outcome"] == "changed"

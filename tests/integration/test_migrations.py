@@ -237,6 +237,33 @@ def test_legacy_pages_are_still_compressed_html(store_url: str) -> None:
     assert all(zlib.decompress(page).startswith(b"<html>") for page in after)
 
 
+def test_legacy_pages_move_to_their_table_and_prune_as_before(store_url: str) -> None:
+    """Revision 0007: each 0.x page is a version_pages row (the blob as it was), read through
+    the store, and retention drops the superseded one's; the prefix index of checks is gone."""
+    build_legacy(store_url)
+    raw = sa.create_engine(store_url, poolclass=NullPool)
+    with raw.connect() as connection:
+        blobs = dict(connection.execute(sa.text("SELECT id, raw_html FROM versions")).all())
+    migrate.upgrade(raw)
+    with raw.connect() as connection:
+        moved = dict(connection.execute(sa.text("SELECT * FROM version_pages")).all())
+        inspector = sa.inspect(connection)
+        columns = {column["name"] for column in inspector.get_columns("versions")}
+        indexes = {index["name"] for index in inspector.get_indexes("checks")}
+    raw.dispose()
+    assert moved == blobs and "raw_html" not in columns
+    assert "ix_checks_watch_started" not in indexes
+    with Store(store_url) as store:
+        assert all(store.raw_html(i) == zlib.decompress(blob) for i, blob in blobs.items())
+        later = datetime(2026, 12, 15, tzinfo=UTC)
+        dry = store.prune_raw_html(30 * 86400.0, apply=False, now=later)
+        assert (dry.versions, dry.bytes) == (1, len(blobs[1]))
+        store.prune_raw_html(30 * 86400.0, apply=True, now=later)
+        assert [store.raw_html(i) is None for i in sorted(blobs)] == [True, False, False]
+        report = store.storage_stats()
+    assert (report.raw_html_kept, report.raw_html_dropped) == (2, 1)
+
+
 PROCESSES = 4
 PROCESS_TIMEOUT_S = 90
 

@@ -106,7 +106,7 @@ def stats(
         report = store.storage_stats(top)
     if as_json:
         data = asdict(report) | {
-            "bytes_per_version": report.per_row("versions"),
+            "bytes_per_version": report.per_version(),
             "bytes_per_check": report.per_row("checks"),
         }
         sys.stdout.write(json.dumps(data) + "\n")

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from worker.models import Capture
 from worker.store.engine import inserted_id
-from worker.store.schema import evidence, versions
+from worker.store.schema import evidence, version_pages, versions
 
 HASHED_FIELDS = (
     "number", "fingerprint", "raw_sha256", "text_sha256", "status", "request_url", "final_url",
@@ -212,9 +212,11 @@ def fields_of(record: EvidenceRecord) -> dict[str, Any]:
 
 def stored_contents(connection: Connection, watch_id: int) -> dict[int, tuple[int, bytes, str]]:
     """version number -> (version id, page bytes, article JSON) as they are stored now."""
-    query = sa.select(
-        versions.c.id, versions.c.number, versions.c.raw_html, versions.c.article
-    ).where(versions.c.watch_id == watch_id)
+    query = (
+        sa.select(versions.c.id, versions.c.number, version_pages.c.raw_html, versions.c.article)
+        .select_from(versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id))
+        .where(versions.c.watch_id == watch_id)
+    )
     return {
         row.number: (row.id, _inflate(row.raw_html), row.article)
         for row in connection.execute(query)

@@ -6,6 +6,8 @@ database reproduces the rows (ids included) and exporting that database again gi
 lines. Values are plain JSON: times in ISO 8601 UTC, the article and the diff as objects, and
 the raw page, when asked for, as base64 of the HTML as fetched (it is stored compressed).
 Without ``raw_html`` the imported versions have no page, like versions past retention.
+A version record carries its page as its ``raw_html`` field, as before pages moved to their own
+table (``version_pages``), so exports of either layout import into the other.
 
 The notification outbox is not exported: it is delivery state, not history.
 
@@ -30,13 +32,15 @@ from sqlalchemy.engine import Connection, Engine
 from worker.errors import StoreError
 from worker.store.engine import transaction
 from worker.store.rows import RAW_HTML_COMPRESSION_LEVEL
-from worker.store.schema import UTCDateTime, changes, checks, versions, watches
+from worker.store.schema import UTCDateTime, changes, checks, version_pages, versions, watches
 
 FORMAT = "editwatch-export"
 FORMAT_VERSION = 1
 TABLES = {"watch": watches, "version": versions, "change": changes, "check": checks}
 JSON_COLUMNS = {("version", "article"), ("change", "kinds"), ("change", "diff")}
 INSERT_BATCH = 500
+WRITE_ORDER = {**TABLES, "page": version_pages}  # parents first: a page after its version
+PAGE_AFTER = "article"  # where a version record's raw_html field sits (its old column place)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,8 @@ def _queries(chosen: ExportFilter) -> list[tuple[str, sa.Select[Any]]]:
             query = query.where(column.in_(list(chosen.watch_ids)))
         return query
 
-    version_query, change_query, check_query = of(versions), of(changes), of(checks)
+    version_query = _with_pages(of(versions), chosen.raw_html)
+    change_query, check_query = of(changes), of(checks)
     if chosen.since is not None:
         since = chosen.since
         change_query = change_query.where(changes.c.detected_at >= since)
@@ -79,13 +84,29 @@ def _queries(chosen: ExportFilter) -> list[tuple[str, sa.Select[Any]]]:
             ("check", check_query)]  # fmt: skip
 
 
+def _with_pages(query: sa.Select[Any], with_html: bool) -> sa.Select[Any]:
+    """Versions with their compressed page (NULL when none is kept) in the record's field;
+    without ``with_html`` the field is NULL and no page is read."""
+    page = version_pages.c.raw_html if with_html else sa.null().label("raw_html")
+    columns: list[sa.ColumnElement[Any]] = []
+    for column in versions.c:
+        columns.append(column)
+        if column.name == PAGE_AFTER:
+            columns.append(page)
+    query = query.with_only_columns(*columns)
+    if not with_html:
+        return query
+    joined = versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id)
+    return query.select_from(joined)
+
+
 def _encode(kind: str, row: dict[str, Any], with_html: bool) -> dict[str, Any]:
     table = TABLES[kind]
     out: dict[str, Any] = {}
     for name, value in row.items():
         if (kind, name) in JSON_COLUMNS:
             out[name] = json.loads(value)
-        elif name == "raw_html":
+        elif kind == "version" and name == "raw_html":
             out[name] = _page_out(value) if with_html else None
         elif isinstance(table.c[name].type, UTCDateTime) and value is not None:
             out[name] = value.isoformat()
@@ -123,12 +144,14 @@ def import_lines(engine: Engine, lines: Iterable[str], source: str) -> ImportCou
                 "import into an empty database (a new DATABASE_URL or --data)"
             )
         current: dict[int, int | None] = {}
-        pending: dict[str, list[dict[str, Any]]] = {kind: [] for kind in TABLES}
+        pending: dict[str, list[dict[str, Any]]] = {kind: [] for kind in WRITE_ORDER}
         for number, record in _records(lines, source):
             kind = record.pop("type")
             row = _decode(kind, record, f"{source}:{number}")
             if kind == "watch":
                 current[row["id"]] = row.pop("current_version_id")
+            if kind == "version":
+                _pend_page(pending, row["id"], row.pop("raw_html"))
             pending[kind].append(row)
             setattr(counts, kind, getattr(counts, kind) + 1)
             _flush_full(connection, pending)
@@ -136,6 +159,11 @@ def import_lines(engine: Engine, lines: Iterable[str], source: str) -> ImportCou
         _restore_current_versions(connection, current)
         _advance_sequences(connection)
     return counts
+
+
+def _pend_page(pending: dict[str, list[dict[str, Any]]], version_id: int, page: Any) -> None:
+    if page is not None:
+        pending["page"].append({"version_id": version_id, "raw_html": page})
 
 
 def _records(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -168,19 +196,25 @@ def _check_header(record: dict[str, Any], where: str) -> None:
 
 
 def _decode(kind: str, record: dict[str, Any], where: str) -> dict[str, Any]:
-    table = TABLES[kind]
-    missing = [c.name for c in table.columns if c.name not in record]
-    unknown = sorted(set(record) - set(table.c.keys()))
+    fields = _fields(kind)
+    missing = [name for name in fields if name not in record]
+    unknown = sorted(set(record) - set(fields))
     if missing or unknown:
         raise StoreError(f"{where}: {kind} record has missing {missing} / unknown {unknown} fields")
     return {name: _value(kind, name, value, where) for name, value in record.items()}
+
+
+def _fields(kind: str) -> list[str]:
+    """The fields of a record: its table's columns, and a version's page."""
+    names = list(TABLES[kind].c.keys())
+    return [*names, "raw_html"] if kind == "version" else names
 
 
 def _value(kind: str, name: str, value: Any, where: str) -> Any:
     try:
         if (kind, name) in JSON_COLUMNS:
             return json.dumps(value, sort_keys=True)
-        if name == "raw_html":
+        if kind == "version" and name == "raw_html":
             return _page_in(value)
         if isinstance(TABLES[kind].c[name].type, UTCDateTime) and value is not None:
             return datetime.fromisoformat(value)
@@ -202,9 +236,9 @@ def _flush_full(connection: Connection, pending: dict[str, list[dict[str, Any]]]
 
 def _flush(connection: Connection, pending: dict[str, list[dict[str, Any]]]) -> None:
     """Insert buffered rows parents first, so foreign keys always find their rows."""
-    for kind in TABLES:
+    for kind, table in WRITE_ORDER.items():
         if pending[kind]:
-            connection.execute(TABLES[kind].insert(), pending[kind])
+            connection.execute(table.insert(), pending[kind])
             pending[kind].clear()
 
 

@@ -3,8 +3,8 @@
 Raw pages are by far the largest thing editwatch stores (changedetection.io users report
 hundreds of GB of snapshots), and they are needed only to re-extract a version with a newer
 extractor. So after ``retention.raw_html`` a version that is no longer its watch's current
-state loses its page (``raw_html`` becomes NULL), while its extracted article, fingerprint,
-times and every change row stay: history, diffs, alerts and exports are unaffected.
+state loses its page (its ``version_pages`` row is deleted), while its extracted article,
+fingerprint, times and every change row stay: history, diffs, alerts and exports are unaffected.
 
 A version's age is its ``last_seen``: a state the site keeps serving is not old. Pages are
 dropped in batches of :data:`BATCH` rows, one short transaction each, so workers are never
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from worker.store.engine import transaction
-from worker.store.schema import versions, watches
+from worker.store.schema import version_pages, versions, watches
 
 BATCH = 500
 
@@ -40,18 +40,17 @@ def prunable(cutoff: datetime) -> sa.Select[tuple[int]]:
     current = sa.select(watches.c.current_version_id).where(
         watches.c.current_version_id.is_not(None)
     )
-    return sa.select(versions.c.id).where(
-        versions.c.raw_html.is_not(None),
-        versions.c.last_seen < cutoff,
-        versions.c.id.not_in(current),
+    return (
+        sa.select(version_pages.c.version_id)
+        .join(versions, versions.c.id == version_pages.c.version_id)
+        .where(versions.c.last_seen < cutoff, versions.c.id.not_in(current))
     )
 
 
 def measure(connection: Connection, cutoff: datetime) -> tuple[int, int]:
     """(versions, bytes of compressed HTML) that a prune at ``cutoff`` would drop."""
-    query = sa.select(
-        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.func.length(versions.c.raw_html)), 0)
-    ).where(versions.c.id.in_(prunable(cutoff)))
+    size = sa.func.coalesce(sa.func.sum(sa.func.length(version_pages.c.raw_html)), 0)
+    query = sa.select(sa.func.count(), size).where(version_pages.c.version_id.in_(prunable(cutoff)))
     count, size = connection.execute(query).one()
     return int(count), int(size)
 
@@ -69,9 +68,8 @@ def prune_raw_html(engine: Engine, older_than: float, now: datetime, apply: bool
 def _drop_in_batches(engine: Engine, cutoff: datetime) -> None:
     while True:
         with transaction(engine, write=True, action="dropping old raw html") as connection:
-            ids = list(connection.scalars(prunable(cutoff).order_by(versions.c.id).limit(BATCH)))
+            batch = prunable(cutoff).order_by(version_pages.c.version_id).limit(BATCH)
+            ids = list(connection.scalars(batch))
             if not ids:
                 return
-            connection.execute(
-                versions.update().where(versions.c.id.in_(ids)).values(raw_html=None)
-            )
+            connection.execute(version_pages.delete().where(version_pages.c.version_id.in_(ids)))

@@ -29,12 +29,12 @@ from worker.store.records import (
     NewChange,
     WatchRecord,
 )
-from worker.store.schema import changes, checks, versions, watches
+from worker.store.schema import changes, checks, version_pages, versions, watches
 
 RAW_HTML_COMPRESSION_LEVEL = 6
 INSERT_CHUNK = 1000  # rows per bulk INSERT
-VERSION_COLUMNS = tuple(column for column in versions.c if column.name != "raw_html")
-"""Everything but the compressed page: listings never need to load the blobs."""
+VERSION_COLUMNS = tuple(versions.c)
+"""Every column of a version (its compressed page lives apart, in ``version_pages``)."""
 VERSION_FIELDS = tuple(column.name for column in VERSION_COLUMNS)
 
 # The statements every check batch runs are built once: building a SQLAlchemy statement and
@@ -198,6 +198,11 @@ HIGHEST_NUMBER = sa.select(sa.func.max(versions.c.number)).where(
     versions.c.watch_id == sa.bindparam("watch_id")
 )
 INSERT_VERSION = versions.insert()
+INSERT_PAGE = version_pages.insert()
+PAGE_OF = sa.select(version_pages.c.raw_html).where(
+    version_pages.c.version_id == sa.bindparam("version_id")
+)
+"""A version's compressed page, or no row once retention dropped it."""
 INSERT_CHANGE = changes.insert()
 MAKE_CURRENT = (
     watches.update()
@@ -267,14 +272,22 @@ def store_version(
         "number": number,
         "fingerprint": fingerprint,
         "article": article_json,
-        "raw_html": zlib.compress(raw_html, RAW_HTML_COMPRESSION_LEVEL),
         "extractor_version": extractor_version,
         "first_seen": seen_at,
         "last_seen": seen_at,
         "state": state,
         "reread_of": reread_of,
     }
-    return inserted_id(connection.execute(INSERT_VERSION, values)), number, True
+    version_id = inserted_id(connection.execute(INSERT_VERSION, values))
+    page = zlib.compress(raw_html, RAW_HTML_COMPRESSION_LEVEL)
+    connection.execute(INSERT_PAGE, {"version_id": version_id, "raw_html": page})
+    return version_id, number, True
+
+
+def page_of(connection: Connection, version_id: int) -> bytes | None:
+    """A version's page as fetched, or ``None`` once retention dropped it."""
+    blob: bytes | None = connection.scalar(PAGE_OF, {"version_id": version_id})
+    return None if blob is None else zlib.decompress(blob)
 
 
 def insert_change(

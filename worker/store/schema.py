@@ -117,8 +117,6 @@ versions = sa.Table(
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("fingerprint", sa.String(SHORT_LENGTH * 2), nullable=False),
     sa.Column("article", sa.Text, nullable=False),
-    # NULL once retention.raw_html dropped it; the extracted article and hashes stay.
-    sa.Column("raw_html", sa.LargeBinary, nullable=True),
     sa.Column("extractor_version", sa.String(SHORT_LENGTH), nullable=False, default=""),
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("last_seen", UTCDateTime, nullable=False),
@@ -132,6 +130,23 @@ versions = sa.Table(
     sa.UniqueConstraint("watch_id", "fingerprint", name="uq_versions_watch_fingerprint"),
     sa.CheckConstraint(sa.column("state").in_(VERSION_STATES), name="ck_versions_state"),
     sa.UniqueConstraint("watch_id", "number", name="uq_versions_watch_number"),
+)
+
+# The page of a version as fetched (zlib), apart from the version row: a check that sees the
+# same state again updates ``versions.last_seen``, and a 22 KB blob inside that row made each
+# such UPDATE rewrite the whole row (SQLite) and each current-version read step over it. No row
+# once retention.raw_html dropped the page; the extracted article and hashes stay.
+version_pages = sa.Table(
+    "version_pages",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("raw_html", sa.LargeBinary, nullable=False),
 )
 
 checks = sa.Table(
@@ -151,7 +166,6 @@ checks = sa.Table(
     # ``editwatch history --verbose``.
     sa.Column("detail", sa.Text, nullable=True),
     sa.CheckConstraint(sa.column("outcome").in_(OUTCOMES), name="ck_checks_outcome"),
-    sa.Index("ix_checks_watch_started", "watch_id", "started_at"),
 )
 
 changes = sa.Table(
@@ -256,7 +270,8 @@ evidence = sa.Table(
 # Indexes for the web viewer's range scans: changes and checks by time across all watches.
 VIEW_INDEXES = (
     sa.Index("ix_changes_detected", changes.c.detected_at),
-    # covering: a day's checks per watch are counted from the index alone
+    # covering: a day's checks per watch are counted from the index alone; also the index of
+    # a watch's checks by time (a shorter one on (watch_id, started_at) only cost inserts)
     sa.Index(
         "ix_checks_watch_started_outcome", checks.c.watch_id, checks.c.started_at, checks.c.outcome
     ),

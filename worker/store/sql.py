@@ -9,7 +9,6 @@ UPDATEs), never by Python locks, so any number of workers and CLIs can share one
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -393,21 +392,16 @@ class Store:
     def raw_html(self, version_id: int) -> bytes | None:
         """The page as fetched when this state was first seen (for re-extraction)."""
         with self._read("reading raw html") as connection:
-            blob = connection.scalar(
-                sa.select(versions.c.raw_html).where(versions.c.id == version_id)
-            )
-        return None if blob is None else zlib.decompress(blob)
+            return rows.page_of(connection, version_id)
 
     def stored_page(self, version_id: int) -> tuple[bytes, Capture | None] | None:
         """A version's page as fetched and how it was fetched (its evidence, when it has
         one), to read it again with a newer extractor; ``None`` once retention dropped it."""
         with self._read("reading a stored page") as connection:
-            blob = connection.scalar(
-                sa.select(versions.c.raw_html).where(versions.c.id == version_id)
-            )
-            if blob is None:
+            page = rows.page_of(connection, version_id)
+            if page is None:
                 return None
-            return zlib.decompress(blob), evidence_rows.capture_of(connection, version_id)
+            return page, evidence_rows.capture_of(connection, version_id)
 
     def _versions(self, query: sa.Select[Any], action: str) -> list[Version]:
         with self._read(action) as connection:

@@ -16,7 +16,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from worker.store.engine import transaction
-from worker.store.schema import checks, metadata, versions, watches
+from worker.store.schema import checks, metadata, version_pages, versions, watches
 
 TOP_WATCHES = 10
 
@@ -39,7 +39,8 @@ class WatchStats:
 
 @dataclass(frozen=True, slots=True)
 class DbStats:
-    """The whole report; ``per_version`` / ``per_check`` are table bytes over rows."""
+    """The whole report; ``per_row`` is a table's bytes over its rows, ``per_version`` a
+    version's with its page (``versions`` and ``version_pages`` bytes over versions)."""
 
     backend: str
     tables: tuple[TableStats, ...]
@@ -53,6 +54,16 @@ class DbStats:
             return None
         return found.bytes / found.rows
 
+    def per_version(self) -> float | None:
+        rows, pages = self.per_row("versions"), self._bytes("version_pages")
+        count = next((t.rows for t in self.tables if t.name == "versions"), 0)
+        if rows is None or pages is None:
+            return rows
+        return rows + pages / count
+
+    def _bytes(self, table: str) -> int | None:
+        return next((t.bytes for t in self.tables if t.name == table), None)
+
 
 def collect(engine: Engine, top: int = TOP_WATCHES) -> DbStats:
     with transaction(engine, write=False, action="collecting database statistics") as connection:
@@ -61,8 +72,8 @@ def collect(engine: Engine, top: int = TOP_WATCHES) -> DbStats:
             TableStats(table.name, _count(connection, table), sizes.get(table.name))
             for table in metadata.sorted_tables
         )
-        kept = _count(connection, versions, versions.c.raw_html.is_not(None))
-        dropped = _count(connection, versions, versions.c.raw_html.is_(None))
+        kept = _count(connection, version_pages)
+        dropped = _count(connection, versions) - kept
         return DbStats(engine.dialect.name, tables, _top_watches(connection, top), kept, dropped)
 
 
@@ -106,7 +117,7 @@ def _sqlite_table_bytes(connection: Connection) -> dict[str, int]:
 
 
 def _top_watches(connection: Connection, top: int) -> tuple[WatchStats, ...]:
-    payload = sa.func.coalesce(sa.func.length(versions.c.raw_html), 0) + sa.func.length(
+    payload = sa.func.coalesce(sa.func.length(version_pages.c.raw_html), 0) + sa.func.length(
         versions.c.article
     )
     stored = (
@@ -115,6 +126,7 @@ def _top_watches(connection: Connection, top: int) -> tuple[WatchStats, ...]:
             sa.func.count().label("versions"),
             sa.func.sum(payload).label("payload"),
         )
+        .select_from(versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id))
         .group_by(versions.c.watch_id)
         .subquery()
     )
