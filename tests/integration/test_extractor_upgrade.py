@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,12 @@ from tests.webdata import serve as serve_viewer
 from worker.cli import cli
 from worker.config import load_settings
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article
+from worker.models import Article, Watch
+from worker.normalize import fingerprint
 from worker.pipeline import check as check_module
-from worker.pipeline import record
-from worker.store import Store
+from worker.pipeline import identity, record, reread
+from worker.pipeline.context import Target
+from worker.store import NewChange, Store
 from worker.store.schema import versions
 from worker.store.sql import database_url_for
 from worker.web import Access
@@ -275,3 +278,66 @@ def celery_worker(config: Path, data: Path, redis_url: str, log_path: Path) -> I
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def stored_by_the_old_release(store: Store, *pages: tuple[Article, bytes]) -> Target:
+    """A watch whose states (article, page) were stored in turn by the older release."""
+    watch = Watch(url=f"http://news.test{PATH}", name="budget", interval=60)
+    target = Target(store.sync_watches([watch])[watch.url], watch)
+    for n, (article, page) in enumerate(pages):
+        store.save_state(
+            target.id,
+            article=article,
+            fingerprint=state_print(article, watch.url),
+            raw_html=page,
+            extractor_version=OLD_RELEASE,
+            seen_at=datetime(2026, 11, 20, 8 + n, tzinfo=UTC),
+            change=NewChange(("body",), "minor", False, {}) if n else None,
+        )
+    return target
+
+
+def state_print(article: Article, url: str) -> str:
+    return identity.state_fingerprint(fingerprint(article), article.canonical_url, url)
+
+
+PLAIN = Article(headline="Budget passes", paragraphs=BODY, canonical_url=f"http://news.test{PATH}")
+WIDE = replace(PLAIN, paragraphs=(*BODY, WIDGET))
+
+
+def test_a_reread_that_reads_as_an_older_state_does_not_move_current_back(store: Store) -> None:
+    """v2's page read by this release reads as v1: nothing is stored and ``current`` stays
+    v2 (reusing v1 would move it back and call v1 a re-read); v2's reading is compared with,
+    saying so, and no re-read is claimed."""
+    target = stored_by_the_old_release(store, (PLAIN, b"<p>one</p>"), (WIDE, b"<p>two</p>"))
+    current = store.current_version(target.id)
+    assert current is not None
+    base = reread.baseline(target, current, lambda html, url: PLAIN, store)
+    assert store.current_version(target.id) == current
+    assert [v.reread_of for v in store.versions(target.id)] == [None, None]
+    assert (base.current.number, base.current.article, base.reread_from) == (2, PLAIN, None)
+    assert "reads as an older stored state (as v1)" in base.unchanged_why()
+    assert "stored as" not in base.unchanged_why()
+
+
+def test_a_reread_from_a_stale_current_stores_nothing(store: Store) -> None:
+    """Two workers read v1 (older release) as current; A stores the re-read (v2) and an edit
+    (v3); B's re-read of v1 then stores nothing, leaves v3 current and compares with v3."""
+    target = stored_by_the_old_release(store, (WIDE, b"<p>one</p>"))
+    stale = store.current_version(target.id)
+    assert stale is not None
+    assert reread.baseline(target, stale, lambda html, url: PLAIN, store).reread_from == 1
+    edited = replace(PLAIN, paragraphs=EDITED)
+    store.save_state(
+        target.id,
+        article=edited,
+        fingerprint=state_print(edited, target.watch.url),
+        raw_html=b"<p>three</p>",
+        extractor_version=EXTRACTOR_VERSION,
+        seen_at=datetime(2026, 11, 21, tzinfo=UTC),
+        change=NewChange(("body",), "minor", False, {}),
+    )
+    base = reread.baseline(target, stale, lambda html, url: PLAIN, store)
+    now = store.current_version(target.id)
+    assert now is not None and (now.number, base.current.number) == (3, 3)
+    assert len(store.versions(target.id)) == 3

@@ -49,15 +49,19 @@ class Baseline:
 
     ``note`` goes into the change's details when the old page could not be read again;
     ``reread_from`` is the number of the version whose page ``current`` re-read, when this
-    check stored that re-read.
+    check stored that re-read; ``known`` says ``current`` is the current version's page read
+    again in memory only, because that reading is an older version's (see :func:`baseline`).
     """
 
     current: Version
     note: str | None = None
     reread_from: int | None = None
+    known: bool = False
 
     def unchanged_why(self) -> str:
         """Why a fresh state equal to ``current`` is no edit, for the check's detail."""
+        if self.known and self.note is not None:
+            return f"{self.note}; same canonical text"
         if self.reread_from is None:
             return "same canonical text"
         return (
@@ -72,7 +76,9 @@ def stale(current: Version) -> bool:
     return current.extractor_version != EXTRACTOR_VERSION and not current.removed
 
 
-def baseline(target: Target, current: Version, read: Reader, store: Store) -> Baseline:
+def baseline(
+    target: Target, current: Version, read: Reader, store: Store, *, retry: bool = True
+) -> Baseline:
     """The state to compare a fresh, different one with: ``current`` read again when this
     release reads its page differently (stored as a re-read), else ``current`` itself."""
     if not stale(current):  # the usual case: read by this release
@@ -91,8 +97,32 @@ def baseline(target: Target, current: Version, read: Reader, store: Store) -> Ba
     )
     if print_ == current.fingerprint:  # this page reads the same: the difference is an edit
         return Baseline(current)
-    reread = _store_reread(target, current, article, print_, stored, store)
-    return Baseline(current) if reread is None else Baseline(reread, reread_from=current.number)
+    number = _store_reread(target, current, article, print_, stored, store)
+    if number is not None:
+        reread = store.version(target.id, number)
+        return Baseline(current) if reread is None else Baseline(reread, reread_from=current.number)
+    now = store.current_version(target.id)
+    if now is not None and now.id != current.id:  # another worker moved on: compare with it
+        return baseline(target, now, read, store, retry=False) if retry else Baseline(now)
+    return _known_reading(current, article, print_, store, target)
+
+
+def _known_reading(
+    current: Version, article: Article, print_: str, store: Store, target: Target
+) -> Baseline:
+    """``current``'s page read again reads as an older stored version: that reading is the
+    comparison, but ``current`` stays (moving it back would call the old state this page's)."""
+    older = store.find_version(target.id, print_)
+    like = f" (as v{older.number})" if older is not None else ""
+    log.info("extractor_reread_known", version=current.number, like=like)
+    reading = dc_replace(
+        current, stored=article, fingerprint=print_, extractor_version=EXTRACTOR_VERSION
+    )
+    note = (
+        f"v{current.number}'s page read again by {EXTRACTOR_VERSION} reads as an older "
+        f"stored state{like}; compared with that reading, not stored again"
+    )
+    return Baseline(reading, note=note, known=True)
 
 
 def _store_reread(
@@ -102,28 +132,25 @@ def _store_reread(
     print_: str,
     stored: tuple[bytes, Capture | None],
     store: Store,
-) -> Version | None:
-    """Save the re-read as the current state: no change, and the evidence of the fetch whose
-    page it read (its bytes hash the same)."""
-    page, capture = stored
-    saved = store.save_state(
+) -> int | None:
+    """Save the re-read as the current state (no change; the evidence of the fetch whose
+    page it read, its bytes hash the same): its number, or ``None`` if not saved."""
+    number = store.save_reread(
         target.id,
+        current,
         article=article,
         fingerprint=print_,
-        raw_html=page,
         extractor_version=EXTRACTOR_VERSION,
         seen_at=utcnow(),
-        change=None,
-        capture=capture or _capture_of(current, target.watch),
-        reread_of=current.number,
+        page=stored,
     )
     log.info(
         "extractor_reread",
         version=current.number,
-        reread=saved.version_number,
+        reread=number,
         old_extractor=current.extractor_version,
     )
-    return store.version(target.id, saved.version_number)
+    return number
 
 
 def reread_article(
@@ -171,9 +198,3 @@ def _charset(headers: tuple[tuple[str, str], ...]) -> str | None:
             charset = message.get_content_charset()
             return str(charset) if charset else None
     return None
-
-
-def _capture_of(current: Version, watch: Watch) -> Capture:
-    """What is known of how an old state without an evidence record was fetched."""
-    url = current.article.canonical_url or watch.url
-    return Capture(watch.url, url, None, current.first_seen)
