@@ -42,7 +42,7 @@ from worker.pipeline import check as check_module
 from worker.pipeline import identity, record, reread
 from worker.pipeline.context import Target
 from worker.store import NewChange, Store
-from worker.store.schema import versions
+from worker.store.schema import evidence, versions
 from worker.store.sql import database_url_for
 from worker.web import Access
 
@@ -210,6 +210,33 @@ def test_the_stored_page_is_decoded_as_its_answer_said(
     http_server.route(PATH, body=page, headers=headers)
     config, data = next(checked_by_the_old_release(http_server, tmp_path, store_url))
     assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
+
+
+def test_a_page_whose_charset_is_unknown_is_not_read_again(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """The windows-1252 page, its charset named only by the answer's header, stored without
+    an evidence record (an imported export, a state from before evidence): decoding it as
+    UTF-8 would store a garbled re-read and alert every accented word. It is not read again:
+    the difference is alerted with the note that the old page could not be read again."""
+    latin = ("Le café du conseil a voté le budget à l'unanimité mardi soir.", *BODY[1:])
+    page = article_page("Budget passé", latin).decode("utf-8").encode("cp1252")
+    page = page.replace(b'<meta charset="utf-8">', b"")
+    http_server.route(PATH, body=page, headers={"Content-Type": "text/html; charset=windows-1252"})
+    config, data = next(checked_by_the_old_release(http_server, tmp_path, store_url))
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(evidence.delete())
+    engine.dispose()
+    assert check(config, data)["outcome"] == "changed"
+    (alert,) = alerts(data)
+    (note, *_) = alert["diff"]["details"]
+    assert "has no record of its charset" in note
+    assert "\ufffd" not in json.dumps(alert, ensure_ascii=False)  # no mojibake read
+    with open_store(config, data) as store:
+        (watch,) = store.list_watches()
+        assert [v.reread_of for v in store.versions(watch.id)] == [None, None]
 
 
 @pytest.mark.slow

@@ -25,11 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
-from email.message import Message
 
 from worker.errors import ExtractError
 from worker.extract import EXTRACTOR_VERSION
-from worker.fetch import decode_html
+from worker.fetch import declared_encoding, decode_html
 from worker.logs import get_logger
 from worker.models import Article, Capture, Change, Version, Watch
 from worker.normalize import fingerprint
@@ -38,6 +37,8 @@ from worker.pipeline.context import Target, utcnow
 from worker.store import Store
 
 log = get_logger("worker.pipeline")
+
+UNKNOWN_CHARSET = "has no record of its charset (no evidence record, not UTF-8)"
 
 Reader = Callable[[str, str], Article]
 """``(html, url) -> Article``: the check's own extraction, with its profile and mode."""
@@ -87,8 +88,11 @@ def baseline(
     if stored is None:
         return Baseline(current, note=pruned_note(current))
     page, capture = stored
+    text = stored_text(page, capture)
+    if text is None:
+        return Baseline(current, note=pruned_note(current, why=UNKNOWN_CHARSET))
     try:
-        article = reread_article(page, capture, current, read, target.watch)
+        article = reread_article(text, capture, current, read, target.watch)
     except ExtractError as exc:
         log.warning("extractor_reread_failed", version=current.number, error=str(exc))
         return Baseline(current, note=pruned_note(current, why="could not be parsed again"))
@@ -153,13 +157,30 @@ def _store_reread(
     return number
 
 
+def stored_text(page: bytes, capture: Capture | None) -> str | None:
+    """The stored page decoded as its fetch was (the charset its answer named), or ``None``
+    when that cannot be known: no evidence record keeps the answer's headers, and neither
+    the bytes (BOM, ``<meta>``) nor their being valid UTF-8 settles it. A guess would be a
+    garbled re-read, and every accented word of the next check an alerted edit."""
+    declared = declared_encoding(page, capture.response_headers if capture else ())
+    if declared is None and capture is None and not _utf8(page):
+        return None
+    return decode_html(page, declared)[1]
+
+
+def _utf8(page: bytes) -> bool:
+    try:
+        page.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def reread_article(
-    page: bytes, capture: Capture | None, current: Version, read: Reader, watch: Watch
+    text: str, capture: Capture | None, current: Version, read: Reader, watch: Watch
 ) -> Article:
-    """The stored page decoded as its fetch was (the charset its answer named) and read with
-    ``read``, under the address the state was stored with."""
-    headers = capture.response_headers if capture else ()
-    _, text = decode_html(page, _charset(headers))
+    """The stored page's ``text`` read with ``read``, under the address the state was
+    stored with."""
     url = capture.final_url if capture else current.article.canonical_url or watch.url
     article = read(text, url)
     address = current.article.canonical_url
@@ -187,14 +208,3 @@ def noted(change: Change | None, base: Baseline | None) -> Change | None:
     if change is None or base is None or base.note is None:
         return change
     return dc_replace(change, details=(base.note, *change.details))
-
-
-def _charset(headers: tuple[tuple[str, str], ...]) -> str | None:
-    """The charset a stored answer's ``Content-Type`` named, if any."""
-    for name, value in headers:
-        if name.lower() == "content-type":
-            message = Message()
-            message["content-type"] = value
-            charset = message.get_content_charset()
-            return str(charset) if charset else None
-    return None
