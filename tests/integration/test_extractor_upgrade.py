@@ -212,6 +212,21 @@ def test_the_stored_page_is_decoded_as_its_answer_said(
     assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
 
 
+def test_a_restoration_after_an_upgrade_alerts_no_extractor_difference(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """v1 (older release), then the page answers 404 under this release (removed, v2), then
+    it returns unchanged: the restoration is compared with v1's page read again, so its
+    alert names no line the old release read."""
+    config, data = site
+    http_server.route(PATH, status=404, body=b"gone")
+    assert check(config, data)["kinds"] == ["removed"]
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    assert check(config, data)["kinds"] == ["restored"]
+    _, restored = alerts(data)
+    assert "city hall chamber" not in json.dumps(restored)
+
+
 def test_a_page_whose_charset_is_unknown_is_not_read_again(
     http_server: LocalHTTPServer, tmp_path: Path, store_url: str
 ) -> None:

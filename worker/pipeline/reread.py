@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
+from typing import NamedTuple
 
 from worker.errors import ExtractError
 from worker.extract import EXTRACTOR_VERSION
@@ -84,18 +85,10 @@ def baseline(
     release reads its page differently (stored as a re-read), else ``current`` itself."""
     if not stale(current):  # the usual case: read by this release
         return Baseline(current)
-    stored = store.stored_page(current.id)
-    if stored is None:
-        return Baseline(current, note=pruned_note(current))
-    page, capture = stored
-    text = stored_text(page, capture)
-    if text is None:
-        return Baseline(current, note=pruned_note(current, why=UNKNOWN_CHARSET))
-    try:
-        article = reread_article(text, capture, current, read, target.watch)
-    except ExtractError as exc:
-        log.warning("extractor_reread_failed", version=current.number, error=str(exc))
-        return Baseline(current, note=pruned_note(current, why="could not be parsed again"))
+    reading = read_again(target, current, read, store)
+    if reading.article is None or reading.stored is None:
+        return Baseline(current, note=reading.note)
+    article, stored = reading.article, reading.stored
     print_ = identity.state_fingerprint(
         fingerprint(article), article.canonical_url, target.watch.url
     )
@@ -109,6 +102,32 @@ def baseline(
     if now is not None and now.id != current.id:  # another worker moved on: compare with it
         return baseline(target, now, read, store, retry=False) if retry else Baseline(now)
     return _known_reading(current, article, print_, store, target)
+
+
+class Reading(NamedTuple):
+    """A version's stored page read by this release (in memory), or the note saying why not."""
+
+    article: Article | None
+    note: str | None = None
+    stored: tuple[bytes, Capture | None] | None = None
+
+
+def read_again(target: Target, version: Version, read: Reader, store: Store) -> Reading:
+    """``version``'s page read again with the check's own extraction, nothing stored: for a
+    baseline, or the last live state a restoration is compared with."""
+    stored = store.stored_page(version.id)
+    if stored is None:
+        return Reading(None, pruned_note(version))
+    page, capture = stored
+    text = stored_text(page, capture)
+    if text is None:
+        return Reading(None, pruned_note(version, why=UNKNOWN_CHARSET))
+    try:
+        article = reread_article(text, capture, version, read, target.watch)
+    except ExtractError as exc:
+        log.warning("extractor_reread_failed", version=version.number, error=str(exc))
+        return Reading(None, pruned_note(version, why="could not be parsed again"))
+    return Reading(article, stored=stored)
 
 
 def _known_reading(
