@@ -227,6 +227,42 @@ def test_a_restoration_after_an_upgrade_alerts_no_extractor_difference(
     assert "city hall chamber" not in json.dumps(restored)
 
 
+def test_verify_names_a_real_edit_marked_as_a_reread(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """``reread_of`` is not in the hashed evidence; set on the edit (v3) it would show the edit
+    as "not an edit". Verify names it: its page is not v2's, the re-read v2's is v1's."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    assert check(config, data)["version"] == 3
+    with open_store(config, data) as store:
+        (watch,) = store.list_watches()
+        assert store.verify_evidence(watch.id)[1] == []
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(versions.update().where(versions.c.number == 3).values(reread_of=2))
+    engine.dispose()
+    with open_store(config, data) as store:
+        (problem,) = store.verify_evidence(watch.id)[1]
+    assert (problem.number, problem.message) == (
+        3,
+        "is marked a re-read of version 2 but its page is not",
+    )
+
+
+def test_a_reread_of_a_page_without_evidence_makes_none_up(store: Store) -> None:
+    """A state stored without an evidence record (an import, a state from before evidence)
+    read again: the re-read has no record either (none with no status, no headers and the
+    first-seen time as its fetch), and the evidence verifies."""
+    target = stored_by_the_old_release(store, (WIDE, b"<p>one</p>"))
+    current = store.current_version(target.id)
+    assert current is not None
+    assert reread.baseline(target, current, lambda html, url: PLAIN, store).reread_from == 1
+    assert store.evidence(target.id) == []
+    assert store.verify_evidence(target.id)[1] == []
+
+
 def test_a_page_whose_charset_is_unknown_is_not_read_again(
     http_server: LocalHTTPServer, tmp_path: Path, store_url: str
 ) -> None:

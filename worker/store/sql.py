@@ -653,6 +653,8 @@ class Store:
                 chain = [r for r in found if r.watch_id == wid]
                 stored = evidence_rows.stored_contents(connection, wid)
                 problems += list(evidence_rows.verify_chain(chain, stored))
+                sources = evidence_rows.reread_sources(connection, wid)
+                problems += list(evidence_rows.verify_rereads(wid, chain, sources))
         return found, problems
 
     def captures(
