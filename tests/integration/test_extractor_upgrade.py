@@ -199,6 +199,39 @@ def test_history_diff_web_and_api_show_the_reread_as_no_edit(
     assert "<entry>" not in feed
 
 
+def test_diff_json_and_diffs_across_extractors_say_what_they_are(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """`diff --format json` of the re-read pair is the API's JSON with its note; the note is
+    printed as plain text (the extractor name comes from the database); a diff from v1 (the
+    older release) to the edit v3, in the CLI and the API, says first that two extractors
+    read them."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    assert check(config, data)["version"] == 3
+    said = f"v2 is v1's page read again by {EXTRACTOR_VERSION}: an extractor re-read, not an edit"
+    pair = json.loads(run(config, data, "diff", "budget", "--to", "2", "--format", "json"))
+    assert (pair["changed"], pair["reread"], pair["meta"]["new_version"]) == (False, said, 2)
+    across = f"v1 and v3 were read by different extractors ({OLD_RELEASE} -> {EXTRACTOR_VERSION})"
+    assert across in " ".join(
+        run(config, data, "diff", "budget", "--from", "1", "--to", "3").split()
+    )
+    assert across not in run(config, data, "diff", "budget")  # v2 -> v3: the alert's own diff
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        api = httpx.get(f"{base}/api/v1/watches/{watch['id']}/diff?from=1&to=3").json()
+    assert api["details"][0].startswith(across)
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        rename = versions.update().where(versions.c.number == 2)
+        connection.execute(rename.values(extractor_version="[bold]x[/bold]\x1b[2J"))
+    engine.dispose()
+    shown = run(config, data, "diff", "budget", "--to", "2")
+    assert "read again by [bold]x[/bold][2J" in shown and "\x1b" not in shown
+
+
 def test_the_stored_page_is_decoded_as_its_answer_said(
     http_server: LocalHTTPServer, tmp_path: Path, store_url: str
 ) -> None:

@@ -213,6 +213,24 @@ def describe(number: int, of: int, extractor: str) -> str:
     return f"v{number} is v{of}'s page read again by {extractor}: an extractor re-read, not an edit"
 
 
+def extractor_note(old: Version, new: Version) -> str | None:
+    """What a diff of two live versions read by different extractors says first (``None``
+    when one release read both): not every difference shown is the newsroom's."""
+    if old.extractor_version == new.extractor_version or old.removed or new.removed:
+        return None
+    return (
+        f"v{old.number} and v{new.number} were read by different extractors "
+        f"({old.extractor_version or 'unknown'} -> {new.extractor_version or 'unknown'}): "
+        "part of this difference may be how the page is read, not an edit"
+    )
+
+
+def extractor_noted(change: Change, old: Version, new: Version) -> Change:
+    """``change`` (a diff computed for display) with :func:`extractor_note` first, if any."""
+    note = extractor_note(old, new)
+    return change if note is None else dc_replace(change, details=(note, *change.details))
+
+
 def pruned_note(current: Version, why: str = "is no longer stored (retention)") -> str:
     """What a change compared with an old reading says: part of it may be editwatch's."""
     return (
