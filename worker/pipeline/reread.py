@@ -13,7 +13,13 @@ with it: equal is unchanged, different is an edit whose diff shows only the news
 
 The re-read and the fresh state are saved in two transactions: a check that stops between
 them leaves the re-read current, and the next check compares with it as with any state read
-by this release (the edit is still alerted once, from the re-read).
+by this release (the edit is still alerted once, from the re-read). The re-read is saved only
+while the version it read is still current under the watch's lock (else another worker moved
+on, and the check compares with the state it left) and only when no older version has its
+fingerprint: then the reading is the comparison in memory and ``current`` stays, never moved
+back to an old state. A page whose charset no record keeps is not read again
+(:func:`stored_text`), and a restoration after an upgrade compares with the last live state's
+page read again (:func:`read_again`).
 
 A current version without its page (retention keeps the current one's, but an import without
 pages or a return to a pruned state has none) cannot be read again: the change is compared
