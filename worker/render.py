@@ -520,6 +520,14 @@ def render_json(
     }
 
 
+def same_json(meta: Mapping[str, Any], reread: str | None = None) -> dict[str, Any]:
+    """Two versions that read the same, in the ``editwatch.change/1`` schema: no ``fields``,
+    ``changed`` false, and ``reread`` saying so when the newer is the older's page read again
+    by a newer extractor (the API's ``/diff`` and ``editwatch diff --format json``)."""
+    same: dict[str, Any] = {"schema": SCHEMA, "meta": dict(meta), "changed": False}
+    return same if reread is None else {**same, "reread": reread}
+
+
 def _ops_json(ops: Sequence[DiffOp]) -> list[dict[str, str]]:
     return [{"tag": op.tag, "old": op.old, "new": op.new} for op in ops]
 

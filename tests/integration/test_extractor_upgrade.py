@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,13 @@ from tests.webdata import serve as serve_viewer
 from worker.cli import cli
 from worker.config import load_settings
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article
+from worker.models import Article, Watch
+from worker.normalize import fingerprint
 from worker.pipeline import check as check_module
-from worker.pipeline import record
-from worker.store import Store
-from worker.store.schema import version_pages
+from worker.pipeline import identity, record, reread
+from worker.pipeline.context import Target
+from worker.store import NewChange, Store
+from worker.store.schema import evidence, version_pages, versions
 from worker.store.sql import database_url_for
 from worker.web import Access
 
@@ -196,6 +199,39 @@ def test_history_diff_web_and_api_show_the_reread_as_no_edit(
     assert "<entry>" not in feed
 
 
+def test_diff_json_and_diffs_across_extractors_say_what_they_are(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """`diff --format json` of the re-read pair is the API's JSON with its note; the note is
+    printed as plain text (the extractor name comes from the database); a diff from v1 (the
+    older release) to the edit v3, in the CLI and the API, says first that two extractors
+    read them."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    assert check(config, data)["version"] == 3
+    said = f"v2 is v1's page read again by {EXTRACTOR_VERSION}: an extractor re-read, not an edit"
+    pair = json.loads(run(config, data, "diff", "budget", "--to", "2", "--format", "json"))
+    assert (pair["changed"], pair["reread"], pair["meta"]["new_version"]) == (False, said, 2)
+    across = f"v1 and v3 were read by different extractors ({OLD_RELEASE} -> {EXTRACTOR_VERSION})"
+    assert across in " ".join(
+        run(config, data, "diff", "budget", "--from", "1", "--to", "3").split()
+    )
+    assert across not in run(config, data, "diff", "budget")  # v2 -> v3: the alert's own diff
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        api = httpx.get(f"{base}/api/v1/watches/{watch['id']}/diff?from=1&to=3").json()
+    assert api["details"][0].startswith(across)
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        rename = versions.update().where(versions.c.number == 2)
+        connection.execute(rename.values(extractor_version="[bold]x[/bold]\x1b[2J"))
+    engine.dispose()
+    shown = run(config, data, "diff", "budget", "--to", "2")
+    assert "read again by [bold]x[/bold][2J" in shown and "\x1b" not in shown
+
+
 def test_the_stored_page_is_decoded_as_its_answer_said(
     http_server: LocalHTTPServer, tmp_path: Path, store_url: str
 ) -> None:
@@ -207,6 +243,84 @@ def test_the_stored_page_is_decoded_as_its_answer_said(
     http_server.route(PATH, body=page, headers=headers)
     config, data = next(checked_by_the_old_release(http_server, tmp_path, store_url))
     assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
+
+
+def test_a_restoration_after_an_upgrade_alerts_no_extractor_difference(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """v1 (older release), then the page answers 404 under this release (removed, v2), then
+    it returns unchanged: the restoration is compared with v1's page read again, so its
+    alert names no line the old release read."""
+    config, data = site
+    http_server.route(PATH, status=404, body=b"gone")
+    assert check(config, data)["kinds"] == ["removed"]
+    http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
+    assert check(config, data)["kinds"] == ["restored"]
+    _, restored = alerts(data)
+    assert "city hall chamber" not in json.dumps(restored)
+
+
+def test_verify_names_a_real_edit_marked_as_a_reread(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """``reread_of`` is not in the hashed evidence; set on the edit (v3) it would show the edit
+    as "not an edit". Verify names it: its page is not v2's, the re-read v2's is v1's."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    assert check(config, data)["version"] == 3
+    with open_store(config, data) as store:
+        (watch,) = store.list_watches()
+        assert store.verify_evidence(watch.id)[1] == []
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(versions.update().where(versions.c.number == 3).values(reread_of=2))
+    engine.dispose()
+    with open_store(config, data) as store:
+        (problem,) = store.verify_evidence(watch.id)[1]
+    assert (problem.number, problem.message) == (
+        3,
+        "is marked a re-read of version 2 but its page is not",
+    )
+
+
+def test_a_reread_of_a_page_without_evidence_makes_none_up(store: Store) -> None:
+    """A state stored without an evidence record (an import, a state from before evidence)
+    read again: the re-read has no record either (none with no status, no headers and the
+    first-seen time as its fetch), and the evidence verifies."""
+    target = stored_by_the_old_release(store, (WIDE, b"<p>one</p>"))
+    current = store.current_version(target.id)
+    assert current is not None
+    assert reread.baseline(target, current, lambda html, url: PLAIN, store).reread_from == 1
+    assert store.evidence(target.id) == []
+    assert store.verify_evidence(target.id)[1] == []
+
+
+def test_a_page_whose_charset_is_unknown_is_not_read_again(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """The windows-1252 page, its charset named only by the answer's header, stored without
+    an evidence record (an imported export, a state from before evidence): decoding it as
+    UTF-8 would store a garbled re-read and alert every accented word. It is not read again:
+    the difference is alerted with the note that the old page could not be read again."""
+    latin = ("Le café du conseil a voté le budget à l'unanimité mardi soir.", *BODY[1:])
+    page = article_page("Budget passé", latin).decode("utf-8").encode("cp1252")
+    page = page.replace(b'<meta charset="utf-8">', b"")
+    http_server.route(PATH, body=page, headers={"Content-Type": "text/html; charset=windows-1252"})
+    config, data = next(checked_by_the_old_release(http_server, tmp_path, store_url))
+    settings = load_settings(config, data)
+    engine = sa.create_engine(database_url_for(settings.data_dir, settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(evidence.delete())
+    engine.dispose()
+    assert check(config, data)["outcome"] == "changed"
+    (alert,) = alerts(data)
+    (note, *_) = alert["diff"]["details"]
+    assert "has no record of its charset" in note
+    assert "\ufffd" not in json.dumps(alert, ensure_ascii=False)  # no mojibake read
+    with open_store(config, data) as store:
+        (watch,) = store.list_watches()
+        assert [v.reread_of for v in store.versions(watch.id)] == [None, None]
 
 
 @pytest.mark.slow
@@ -275,3 +389,66 @@ def celery_worker(config: Path, data: Path, redis_url: str, log_path: Path) -> I
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def stored_by_the_old_release(store: Store, *pages: tuple[Article, bytes]) -> Target:
+    """A watch whose states (article, page) were stored in turn by the older release."""
+    watch = Watch(url=f"http://news.test{PATH}", name="budget", interval=60)
+    target = Target(store.sync_watches([watch])[watch.url], watch)
+    for n, (article, page) in enumerate(pages):
+        store.save_state(
+            target.id,
+            article=article,
+            fingerprint=state_print(article, watch.url),
+            raw_html=page,
+            extractor_version=OLD_RELEASE,
+            seen_at=datetime(2026, 11, 20, 8 + n, tzinfo=UTC),
+            change=NewChange(("body",), "minor", False, {}) if n else None,
+        )
+    return target
+
+
+def state_print(article: Article, url: str) -> str:
+    return identity.state_fingerprint(fingerprint(article), article.canonical_url, url)
+
+
+PLAIN = Article(headline="Budget passes", paragraphs=BODY, canonical_url=f"http://news.test{PATH}")
+WIDE = replace(PLAIN, paragraphs=(*BODY, WIDGET))
+
+
+def test_a_reread_that_reads_as_an_older_state_does_not_move_current_back(store: Store) -> None:
+    """v2's page read by this release reads as v1: nothing is stored and ``current`` stays
+    v2 (reusing v1 would move it back and call v1 a re-read); v2's reading is compared with,
+    saying so, and no re-read is claimed."""
+    target = stored_by_the_old_release(store, (PLAIN, b"<p>one</p>"), (WIDE, b"<p>two</p>"))
+    current = store.current_version(target.id)
+    assert current is not None
+    base = reread.baseline(target, current, lambda html, url: PLAIN, store)
+    assert store.current_version(target.id) == current
+    assert [v.reread_of for v in store.versions(target.id)] == [None, None]
+    assert (base.current.number, base.current.article, base.reread_from) == (2, PLAIN, None)
+    assert "reads as an older stored state (as v1)" in base.unchanged_why()
+    assert "stored as" not in base.unchanged_why()
+
+
+def test_a_reread_from_a_stale_current_stores_nothing(store: Store) -> None:
+    """Two workers read v1 (older release) as current; A stores the re-read (v2) and an edit
+    (v3); B's re-read of v1 then stores nothing, leaves v3 current and compares with v3."""
+    target = stored_by_the_old_release(store, (WIDE, b"<p>one</p>"))
+    stale = store.current_version(target.id)
+    assert stale is not None
+    assert reread.baseline(target, stale, lambda html, url: PLAIN, store).reread_from == 1
+    edited = replace(PLAIN, paragraphs=EDITED)
+    store.save_state(
+        target.id,
+        article=edited,
+        fingerprint=state_print(edited, target.watch.url),
+        raw_html=b"<p>three</p>",
+        extractor_version=EXTRACTOR_VERSION,
+        seen_at=datetime(2026, 11, 21, tzinfo=UTC),
+        change=NewChange(("body",), "minor", False, {}),
+    )
+    base = reread.baseline(target, stale, lambda html, url: PLAIN, store)
+    now = store.current_version(target.id)
+    assert now is not None and (now.number, base.current.number) == (3, 3)
+    assert len(store.versions(target.id)) == 3

@@ -60,7 +60,7 @@ from worker.models import CheckResult, Version, Watch
 from worker.normalize import normalize_article
 from worker.pipeline import delivery, health, reread
 from worker.pipeline.history import change_between
-from worker.render import render_html, render_json, render_markdown, render_text
+from worker.render import render_html, render_json, render_markdown, render_text, same_json
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store, WatchRecord
 
@@ -495,16 +495,20 @@ def diff_command(
     store = open_store(settings, ctx)
     watch_id = _watch_id(store, settings, watch)
     before, after = _pick_versions(store, watch_id, old, new)
+    meta = {"watch": watch, "old_version": before.number, "new_version": after.number}
     if after.reread_of == before.number:  # one page, two readings: no edit to show
-        out.print(reread.describe(after.number, before.number, after.extractor_version))
+        _print_same(
+            fmt, meta, reread.describe(after.number, before.number, after.extractor_version)
+        )
         return
     change = change_between(store, watch_id, before, after)
-    before, after = _canonical(before), _canonical(after)
     if change is None:
-        out.print(f"versions {before.number} and {after.number} read the same")
+        _print_same(fmt, meta, None)
         return
+    if not _recorded(store, watch_id, before, after):  # the alert's own diff says what it must
+        change = reread.extractor_noted(change, before, after)
+    before, after = _canonical(before), _canonical(after)
     if fmt == "json":
-        meta = {"watch": watch, "old_version": before.number, "new_version": after.number}
         rendered = render_json(change, old=before.article, new=after.article, meta=meta)
         sys.stdout.write(json.dumps(rendered, indent=2) + "\n")
     elif fmt in ("markdown", "html"):
@@ -513,6 +517,22 @@ def diff_command(
     else:
         text = render_text(change, old=before.article, new=after.article, color=out.is_terminal)
         sys.stdout.write(text + "\n")
+
+
+def _print_same(fmt: DiffFormat, meta: dict[str, Any], reread_note: str | None) -> None:
+    """Two versions that read the same (``reread_note``: one page read again), as the API's
+    JSON for ``--format json``, else one line of plain text."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(same_json(meta, reread_note), indent=2) + "\n")
+        return
+    old, new = meta["old_version"], meta["new_version"]
+    say(reread_note or f"versions {old} and {new} read the same")
+
+
+def _recorded(store: Store, watch_id: int, before: Version, after: Version) -> bool:
+    """Is a change stored from ``before`` straight to ``after`` (the one an alert showed)?"""
+    pair = (before.number, after.number)
+    return any((c.old_version, c.new_version) == pair for c in store.changes(watch_id))
 
 
 def _canonical(version: Version) -> Version:

@@ -34,7 +34,7 @@ import re
 import ssl
 import time
 import zlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -51,6 +51,7 @@ from worker.retry import is_retryable_status
 __all__ = [
     "HTML_CONTENT_TYPES",
     "Client",
+    "declared_encoding",
     "decode_html",
     "fetch",
     "make_client",
@@ -571,6 +572,17 @@ def decode_html(content: bytes, header_charset: str | None = None) -> tuple[str,
         _known_encoding(header_charset) or _meta_encoding(content[:SNIFF_BYTES]) or DEFAULT_ENCODING
     )
     return encoding, content.decode(encoding, errors="replace")
+
+
+def declared_encoding(content: bytes, headers: Sequence[tuple[str, str]] = ()) -> str | None:
+    """The encoding a stored page declares, as its fetch found it: BOM, the answer's
+    ``Content-Type`` charset (parsed by httpx, as the fetch's), then ``<meta>``; ``None`` when
+    nothing does (:func:`decode_html` then assumes UTF-8, which a re-read cannot check)."""
+    for bom, encoding in BOMS:
+        if content.startswith(bom):
+            return encoding
+    header = httpx.Response(200, headers=list(headers)).charset_encoding
+    return _known_encoding(header) or _meta_encoding(content[:SNIFF_BYTES])
 
 
 def _known_encoding(label: str | bytes | None) -> str | None:

@@ -338,7 +338,7 @@ def _compare_and_save(
         current = base.current
         if current.fingerprint == print_:
             return _unchanged(watch, current, article, base.unchanged_why())
-    change = change_from(target, current, article, store) if current else None
+    change = change_from(target, current, article, store, read) if current else None
     change = reread.noted(change, base)
     if current is not None and change is None:
         return _unchanged(watch, current, article, "no difference in the compared fields")

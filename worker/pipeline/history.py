@@ -13,6 +13,7 @@ from dataclasses import replace as dc_replace
 
 from worker import diff as diffing
 from worker.models import Article, Change, ChangeKind, Version
+from worker.pipeline import reread
 from worker.pipeline.context import Target
 from worker.store import Store
 
@@ -22,15 +23,36 @@ REMOVED_FINGERPRINT = "removed"
 LIVE_LOOKBACK = 20  # versions searched for the last live one before a removal
 
 
-def change_from(target: Target, current: Version, article: Article, store: Store) -> Change | None:
-    """The change from the current state: a restoration after a removal, or a plain edit."""
+def change_from(
+    target: Target,
+    current: Version,
+    article: Article,
+    store: Store,
+    read: reread.Reader | None = None,
+) -> Change | None:
+    """The change from the current state: a restoration after a removal, or a plain edit.
+
+    ``read`` (the check's extraction) reads the last live state's page again when another
+    extractor read it, so a restoration after an upgrade is not alerted for how it is read.
+    """
     if current.removed:
-        live = last_live(store, target.id, before=current.number)
-        return diffing.restored_change(live.article if live else Article(), article)
+        return _restoration(target, current, article, store, read)
     change = _edit_or_move(current.article, article)
     if change is not None and "headline" in change.kinds:
         return _mark_ab_test(target, change, article, store)
     return change
+
+
+def _restoration(
+    target: Target, removed: Version, article: Article, store: Store, read: reread.Reader | None
+) -> Change:
+    """The restored state compared with the last live one (read again when it is stale)."""
+    live = last_live(store, target.id, before=removed.number)
+    if live is None or read is None or not reread.stale(live):
+        return diffing.restored_change(live.article if live else Article(), article)
+    reading = reread.read_again(target, live, read, store)
+    change = diffing.restored_change(reading.article or live.article, article)
+    return dc_replace(change, details=(reading.note, *change.details)) if reading.note else change
 
 
 def last_live(store: Store, watch_id: int, *, before: int | None = None) -> Version | None:

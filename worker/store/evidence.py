@@ -246,6 +246,31 @@ def verify_chain(
             yield Problem(_watch_of(chain), number, "has no evidence record (it was inserted)")
 
 
+def reread_sources(connection: Connection, watch_id: int) -> dict[int, int]:
+    """re-read version number -> the number of the version whose page it read again."""
+    query = sa.select(versions.c.number, versions.c.reread_of).where(
+        versions.c.watch_id == watch_id, versions.c.reread_of.is_not(None)
+    )
+    return {row.number: row.reread_of for row in connection.execute(query)}
+
+
+def verify_rereads(
+    watch_id: int, chain: Sequence[EvidenceRecord], sources: dict[int, int]
+) -> Iterator[Problem]:
+    """Every re-read whose page is not its source's as the evidence has it.
+
+    ``reread_of`` is not in the hashed record, and it is what makes a state "not an edit":
+    set on a real edit it would hide it. A re-read's page is its source's bytes, so its
+    record (a re-read of a page without one has none) must hash the same page.
+    """
+    pages = {record.number: record.raw_sha256 for record in chain}
+    for number, source in sorted(sources.items()):
+        if pages.get(number) != pages.get(source):
+            yield Problem(
+                watch_id, number, f"is marked a re-read of version {source} but its page is not"
+            )
+
+
 def _watch_of(chain: Sequence[EvidenceRecord]) -> int:
     return chain[0].watch_id if chain else 0
 

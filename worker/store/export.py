@@ -41,6 +41,9 @@ JSON_COLUMNS = {("version", "article"), ("change", "kinds"), ("change", "diff")}
 INSERT_BATCH = 500
 WRITE_ORDER = {**TABLES, "page": version_pages}  # parents first: a page after its version
 PAGE_AFTER = "article"  # where a version record's raw_html field sits (its old column place)
+# Nullable columns added after the first export format, with the revision that added them: an
+# export whose header names an older schema has none, and imports them as NULL (their default).
+ADDED_IN = {("version", "reread_of"): "0006"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +148,9 @@ def import_lines(engine: Engine, lines: Iterable[str], source: str) -> ImportCou
             )
         current: dict[int, int | None] = {}
         pending: dict[str, list[dict[str, Any]]] = {kind: [] for kind in WRITE_ORDER}
-        for number, record in _records(lines, source):
+        for number, schema, record in _records(lines, source):
             kind = record.pop("type")
-            row = _decode(kind, record, f"{source}:{number}")
+            row = _decode(kind, record, f"{source}:{number}", schema)
             if kind == "watch":
                 current[row["id"]] = row.pop("current_version_id")
             if kind == "version":
@@ -166,8 +169,9 @@ def _pend_page(pending: dict[str, list[dict[str, Any]]], version_id: int, page: 
         pending["page"].append({"version_id": version_id, "raw_html": page})
 
 
-def _records(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    seen_header = False
+def _records(lines: Iterable[str], source: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """``(line number, the header's schema revision, record)`` of every row record."""
+    schema: str | None = None
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
@@ -178,13 +182,13 @@ def _records(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict[str,
         kind = record.get("type") if isinstance(record, dict) else None
         if kind == "header":
             _check_header(record, f"{source}:{number}")
-            seen_header = True
-        elif not seen_header:
+            schema = str(record.get("schema") or "")
+        elif schema is None:
             raise StoreError(f"{source}:{number}: expected the editwatch export header first")
         elif kind not in TABLES:
             raise StoreError(f"{source}:{number}: unknown record type {kind!r}")
         else:
-            yield number, record
+            yield number, schema, record
 
 
 def _check_header(record: dict[str, Any], where: str) -> None:
@@ -195,7 +199,10 @@ def _check_header(record: dict[str, Any], where: str) -> None:
         )
 
 
-def _decode(kind: str, record: dict[str, Any], where: str) -> dict[str, Any]:
+def _decode(kind: str, record: dict[str, Any], where: str, schema: str) -> dict[str, Any]:
+    for (added_kind, name), revision in ADDED_IN.items():
+        if added_kind == kind and name not in record and schema < revision:
+            record[name] = None  # exported before the column existed
     fields = _fields(kind)
     missing = [name for name in fields if name not in record]
     unknown = sorted(set(record) - set(fields))

@@ -242,6 +242,14 @@ def make_current(
     connection.execute(MAKE_CURRENT, params)
 
 
+def has_fingerprint(connection: Connection, watch_id: int, fingerprint: str) -> bool:
+    """Is a version of this watch stored with ``fingerprint``?"""
+    found = connection.execute(
+        VERSION_BY_FINGERPRINT, {"watch_id": watch_id, "fingerprint": fingerprint}
+    ).first()
+    return found is not None
+
+
 def store_version(
     connection: Connection,
     watch_id: int,

@@ -556,6 +556,58 @@ class Store:
             )
             return SavedState(version_id, number, is_new, change_id, ids)
 
+    def save_reread(
+        self,
+        watch_id: int,
+        of: Version,
+        *,
+        article: Article,
+        fingerprint: str,
+        extractor_version: str,
+        seen_at: datetime,
+        page: tuple[bytes, Capture | None],
+    ) -> int | None:
+        """Store ``of``'s page read again by a newer extractor as the current state: the new
+        version's number, or ``None`` when nothing was saved.
+
+        Nothing is saved when ``of`` is no longer current once the watch is locked (another
+        worker moved on: its re-read or edit is the state to compare with) or when an older
+        version already has this fingerprint: reusing it would move ``current`` back to a state
+        the newsroom left, as if it were this page's re-read. The evidence record is the one of
+        ``of``'s fetch (same bytes); a page without one gets none.
+        """
+        raw_html, capture = page
+        article_json = rows.dumps(article.to_dict(), "article")
+        with self._write("saving an extractor re-read") as connection:
+            if rows.lock_watch(connection, watch_id) != of.id:
+                return None
+            if rows.has_fingerprint(connection, watch_id, fingerprint):
+                return None
+            version_id, number, _ = rows.store_version(
+                connection,
+                watch_id,
+                article_json=article_json,
+                fingerprint=fingerprint,
+                raw_html=raw_html,
+                extractor_version=extractor_version,
+                seen_at=seen_at,
+                reread_of=of.number,
+            )
+            if capture is not None:
+                evidence_rows.insert(
+                    connection,
+                    watch_id=watch_id,
+                    version_id=version_id,
+                    number=number,
+                    fingerprint=fingerprint,
+                    raw_html=raw_html,
+                    article_json=article_json,
+                    extractor_version=extractor_version,
+                    capture=capture,
+                )
+            rows.make_current(connection, watch_id, version_id, seen_at, reread=True)
+            return number
+
     def headline_history(self, watch_id: int, limit: int = HEADLINE_HISTORY) -> HeadlineHistory:
         """What headline A/B detection needs, read without loading any article: the headline
         after each recent change (oldest first) and whether an A/B test was reported before."""
@@ -595,6 +647,8 @@ class Store:
                 chain = [r for r in found if r.watch_id == wid]
                 stored = evidence_rows.stored_contents(connection, wid)
                 problems += list(evidence_rows.verify_chain(chain, stored))
+                sources = evidence_rows.reread_sources(connection, wid)
+                problems += list(evidence_rows.verify_rereads(wid, chain, sources))
         return found, problems
 
     def captures(

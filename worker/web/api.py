@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from worker.render import same_json
 from worker.store.schema import NOTIFICATION_STATES
 from worker.web import shapes
 from worker.web.security import Access, same_origin
@@ -124,8 +125,7 @@ def get_diff(
         raise HTTPException(404, f"watch {watch_id} has no version {old} or {new}; have {numbers}")
     if found.diff is None:
         meta = {"watch": view.summary.name, "old_version": old, "new_version": new}
-        same: dict[str, object] = {"schema": "editwatch.change/1", "meta": meta, "changed": False}
-        return same if found.reread is None else {**same, "reread": found.reread}
+        return same_json(meta, found.reread)
     return found.diff
 
 

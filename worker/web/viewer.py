@@ -308,6 +308,7 @@ class Viewer:
         change = compare(before.article, after.article)
         if change is None:
             return DiffView(before, after, None, None)
+        change = reread.extractor_noted(change, before, after)
         return DiffView(
             before, after, render_json(change, old=before.article, new=after.article, meta=meta),
             None,
