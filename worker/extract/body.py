@@ -8,6 +8,7 @@ for pages whose DOM yields clearly less text (some sites truncate it).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import unescape
@@ -62,9 +63,12 @@ from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
 
 _DIGIT = re.compile(r"\d").search
-# What the body walk kept, in document order: (element, text, parent, False) for a block
-# element, and (element, text, element, True) for a run of inline text directly inside it.
-Blocks = list[tuple[LexborNode, str, LexborNode, bool]]
+# What the body walk kept, in document order: (element, text, parent, ()) for a block element,
+# and (element, text, element, members) for a run of inline text directly inside it. A run's
+# members are its nodes (text and inline elements), each with the run line it starts in: the
+# index among the run's non-blank lines when split at blank lines, as the body splits it.
+Members = tuple[tuple[LexborNode, int], ...]
+Blocks = list[tuple[LexborNode, str, LexborNode, Members]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +244,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
     the few that separate two inline runs are read back by :func:`_skipped_gap`.
     """
     inline: list[str] = []
+    members: list[tuple[LexborNode, int]] = []  # each run node, with its text's index in inline
     linked = 0
     for child in node.iter(include_text=True, skip_empty=True):
         tag = child.tag or ""
@@ -247,14 +252,17 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             text = child.text_content or ""
             if inline:
                 inline.extend(_skipped_gap(child))
+                members.append((child, len(inline)))
                 inline.append(text)
             elif not text.isspace():  # indentation between blocks is not a block
+                members.append((child, 0))
                 inline.append(text)
             continue
         if tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
             if inline:
                 inline.extend(_skipped_gap(child))
             text = child.text(deep=True)
+            members.append((child, len(inline)))
             inline.append(text)
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
@@ -263,8 +271,8 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
                 _figure_table(child, walk, out)
             continue
         if inline:
-            _flush(inline, linked, out, walk, node)
-            inline, linked = [], 0
+            _flush(inline, members, linked, out, walk, node)
+            inline, members, linked = [], [], 0
         key = child.mem_id
         if tag != "p" and walk.credit.get(key, 0) < walk.keep_at and is_boilerplate(child, tag=tag):
             continue  # a chrome container holding little text; paragraphs are judged by theirs
@@ -274,20 +282,20 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
-                walk.walked.append((child, text, node, False))
+                walk.walked.append((child, text, node, ()))
         elif tag in BLOCK_TAGS and not _has_blocks(child):  # a list item or a cell of text
             text = walk.texts.get(key) or child.text(deep=True)
             if not walk.mostly_links(child, tag, text):
                 out.append(text)
-                walk.walked.append((child, text, node, False))
+                walk.walked.append((child, text, node, ()))
         elif tag == "tr" and (row := _row_text(child)) is not None:
             if not walk.mostly_links(child, tag, row):
                 out.append(row)
-                walk.walked.append((child, row, node, False))
+                walk.walked.append((child, row, node, ()))
         else:
             _blocks(child, walk, out)
     if inline:
-        _flush(inline, linked, out, walk, node)
+        _flush(inline, members, linked, out, walk, node)
     return out
 
 
@@ -332,13 +340,43 @@ def _skipped_gap(node: LexborNode) -> list[str]:
     return gap
 
 
-def _flush(inline: list[str], linked: int, out: list[str], walk: _Walk, node: LexborNode) -> None:
+def _flush(
+    inline: list[str],
+    members: list[tuple[LexborNode, int]],
+    linked: int,
+    out: list[str],
+    walk: _Walk,
+    node: LexborNode,
+) -> None:
     """Emit collected inline text (a run inside ``node``) as one block unless it is mostly link
-    labels."""
+    labels; ``members`` are the run's nodes, each with the index of its text in ``inline``."""
     text = "".join(inline)
     if not text.isspace() and linked <= MAX_BLOCK_LINK_DENSITY * len(text.strip()):
         out.append(text)
-        walk.walked.append((node, text, node, True))
+        walk.walked.append((node, text, node, _member_lines(inline, members, text)))
+
+
+def _member_lines(inline: list[str], members: list[tuple[LexborNode, int]], text: str) -> Members:
+    """Each run member with the run line it starts in (see ``Blocks``): a run split at blank
+    lines (``<br><br>``) gives the body several paragraphs, and a link belongs to its own."""
+    if "\n\n" not in text:
+        return tuple((member, 0) for member, _ in members)
+    starts, offset = [], 0  # where each piece of inline begins in text
+    for piece in inline:
+        starts.append(offset)
+        offset += len(piece)
+    bounds, before, count, offset = [], [], 0, 0  # each line's start; non-blank lines before it
+    for line in text.split("\n\n"):
+        bounds.append(offset)
+        before.append(count)
+        count += 1 if line and not line.isspace() else 0
+        offset += len(line) + 2
+    found = []
+    for member, index in members:
+        piece = inline[index]
+        at = starts[index] + len(piece) - len(piece.lstrip())  # its first visible character
+        found.append((member, before[bisect_right(bounds, at) - 1]))
+    return tuple(found)
 
 
 def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:

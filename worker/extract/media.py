@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.body import Blocks, Walked, _has_blocks
+from worker.extract.body import Blocks, Members, Walked
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -41,7 +41,6 @@ from worker.extract.page_rules import (
     MEDIA_QUERY,
     MIN_KEY_CHARS,
 )
-from worker.extract.rules import INLINE_TAGS, SKIP_IN_BODY, WRAPPER_INLINE_TAGS
 from worker.extract.signals import Scan
 from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link
@@ -61,10 +60,9 @@ class Body:
     """Where the body sits in the document, worked out once for every media element."""
 
     container: LexborNode
-    places: dict[int, int]  # mem_id of each block holding a body paragraph -> its index
+    places: dict[int, int]  # mem_id of each block (or run member) holding a paragraph -> its index
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
-    runs: dict[int, int] = field(default_factory=dict)  # link in a run of text -> paragraph
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
     closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
 
@@ -146,8 +144,9 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
 
     None when too few paragraphs pair with a walked block (they came from JSON-LD): the text
     is then searched for. A run of inline text is read from the element holding it, which
-    holds other things too: it counts towards the container and the images after it, and
-    places the links inside the run itself (:func:`_run_links`)."""
+    holds other things too: it counts towards the container, and each of its members (the
+    text and inline elements the walk read it from) is placed at its own paragraph, so a link
+    or image among them is the run's, not the paragraph before the holder."""
     matched = _paired(article.paragraphs, walked.blocks)
     if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
         return None
@@ -160,98 +159,21 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
         return None
     places: dict[int, int] = {}
     headings: list[int] = []
-    for node, place, _, _, inline in matched:
-        if not inline:
+    for node, place, _, _, members in matched:
+        if not members:
             places.setdefault(node.mem_id, place)
             if node.tag in _HEADING_TAGS:
                 headings.append(place)
     latest = _latest([(node, last) for node, _, last, _, _ in matched], container)
-    runs = _run_links(walked.blocks, matched)
-    return Body(container, places, latest, tuple(headings), runs=runs)
-
-
-def _run_links(blocks: Blocks, matched: _Paired) -> dict[int, int]:
-    """The links inside the walk's runs of inline text, each with its run's paragraph: text set
-    directly in an element that also holds blocks (``<li>See <a>the list</a><ul>...</ul>``).
-    Each holder's runs are found again as the walk finds them; when their count is not the
-    walk's, or a run gave no paragraph (dropped as mostly links or as a field line), the
-    holder's links are left out rather than given to the wrong paragraph."""
-    recorded: dict[int, int] = {}
-    for _, _, holder, inline in blocks:
-        if inline:
-            recorded[holder.mem_id] = recorded.get(holder.mem_id, 0) + 1
-    firsts: dict[int, list[int]] = {}
-    holders: dict[int, LexborNode] = {}
-    for _, first, _, holder, inline in matched:
-        if inline:
-            firsts.setdefault(holder.mem_id, []).append(first)
-            holders[holder.mem_id] = holder
-    found: dict[int, int] = {}
-    for key, places in firsts.items():
-        if len(places) != recorded[key]:
-            continue
-        segments = _runs_of(holders[key])
-        if segments is None or len(segments) != len(places):
-            continue
-        for segment, place in zip(segments, places, strict=True):
-            for anchor in _anchors_in(segment):
-                found[anchor] = place
-    return found
-
-
-def _runs_of(holder: LexborNode) -> list[list[LexborNode]] | None:
-    """The runs of inline text directly in ``holder``, split where the body walk splits them
-    (any element but inline ones and those it skips); each run is its members. None when a
-    run's text would be empty (the walk's whitespace between members then decides)."""
-    runs: list[list[LexborNode]] = []
-    current: list[LexborNode] = []
-    texts: list[str] = []
-    for child in holder.iter(include_text=True, skip_empty=True):
-        tag = child.tag or ""
-        if tag == "-text":
-            text = child.text_content or ""
-            if current or not text.isspace():
-                current.append(child)
-                texts.append(text)
-        elif tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
-            current.append(child)
-            texts.append(child.text(deep=True))
-        elif tag not in SKIP_IN_BODY and current:
-            if not _ends_run(runs, current, texts):
-                return None
-            current, texts = [], []
-    if current and not _ends_run(runs, current, texts):
-        return None
-    return runs
-
-
-def _ends_run(runs: list[list[LexborNode]], current: list[LexborNode], texts: list[str]) -> bool:
-    """Add a finished run when the walk would keep its text (not only whitespace); False when
-    its text is empty, which the walk's skipped whitespace may turn either way."""
-    text = "".join(texts)
-    if not text:
-        return False
-    if not text.isspace():
-        runs.append(current)
-    return True
-
-
-def _anchors_in(members: list[LexborNode]) -> list[int]:
-    """The ``<a>`` elements among or inside a run's members (inline elements: few nodes)."""
-    found: list[int] = []
-    pending = [node for node in members if node.tag != "-text"]
-    while pending:
-        node = pending.pop()
-        if node.tag == "a":  # the HTML parser never nests links
-            found.append(node.mem_id)
-        else:
-            pending.extend(child for child in node.iter() if child.tag != "-text")
-    return found
+    for _, first, last, _, members in matched:
+        for member, line in members:  # a run's nodes: inside one element, climbed already
+            places[member.mem_id] = latest[member.mem_id] = min(first + line, last)
+    return Body(container, places, latest, tuple(headings))
 
 
 # A walked element, its first and last paragraph, the element holding it (itself, for a run
-# of inline text) and whether it is such a run.
-_Paired = list[tuple[LexborNode, int, int, LexborNode, bool]]
+# of inline text) and the run's members (none for a block element).
+_Paired = list[tuple[LexborNode, int, int, LexborNode, Members]]
 
 
 def _paired(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
@@ -263,13 +185,13 @@ def _paired(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
     text from JSON-LD would not), the pairing is by position, no line cleaned or compared."""
     matched: _Paired = []
     position = 0
-    for node, text, holder, inline in blocks:
+    for node, text, holder, members in blocks:
         if "\n\n" not in text:  # one line: _line_count, inlined (this runs for every block)
             if text and not text.isspace():
-                matched.append((node, position, position, holder, inline))
+                matched.append((node, position, position, holder, members))
                 position += 1
         elif lines := _line_count(text):
-            matched.append((node, position, position + lines - 1, holder, inline))
+            matched.append((node, position, position + lines - 1, holder, members))
             position += lines
     if position == len(paragraphs) and _ends_agree(paragraphs, blocks):
         return matched
@@ -312,7 +234,7 @@ def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
     walk path that records nothing) does not leave every later one unplaced."""
     matched: _Paired = []
     position, count = 0, len(paragraphs)
-    for node, text, holder, inline in blocks:
+    for node, text, holder, members in blocks:
         first = -1
         for line in text.split("\n\n") if "\n\n" in text else (text,):
             if position == count:
@@ -325,7 +247,7 @@ def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
             first = found if first < 0 else first
             position = found + 1
         if first >= 0:
-            matched.append((node, first, position - 1, holder, inline))
+            matched.append((node, first, position - 1, holder, members))
         if position == count:
             break
     return matched
@@ -524,8 +446,8 @@ def _link(
     url: str,
 ) -> Link | None:
     """A link in a body paragraph, or a document link anywhere in the body."""
-    if (paragraph := body.runs.get(node.mem_id)) is not None:
-        found = True
+    if (paragraph := body.places.get(node.mem_id)) is not None:
+        found = True  # a link among a run's members
     else:
         found, paragraph = _enclosing_place(node, body, embedded, climbs)
     if not found or (paragraph is None and not may_be_document_link(node, url)):
