@@ -369,3 +369,22 @@ def test_links_in_a_run_split_at_blank_lines_keep_their_own_paragraph() -> None:
     assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
         (f"{kind}{n}", 2 * n + (kind == "second")) for n in range(3) for kind in ("first", "second")
     ]
+
+
+def test_links_in_a_paragraph_split_at_blank_lines_keep_their_own_paragraph() -> None:
+    """``<p>text<br><br>text <a>`` is two paragraphs: its link is the second one's, and an
+    image after the ``<p>`` follows the second."""
+    html = (
+        f"<html><body><article><h1>Headline</h1><p>{_story(0)}</p>"
+        f"<p>{_story(1)}<br><br>{_story(2)} <a href='/second'>second</a></p>"
+        f"<img src='/after.jpg' width=600 height=400><p>{_story(3)}</p><p>{_story(4)}</p>"
+        "</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/s", mode="article")
+    assert len(article.paragraphs) == 5
+    assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
+        ("second", 2)
+    ]
+    assert [(image.src.rsplit("/", 1)[1], image.paragraph) for image in article.images] == [
+        ("after.jpg", 2)
+    ]

@@ -18,6 +18,7 @@ outlives a removed photo, so it is not used.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 
@@ -165,10 +166,44 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
             if node.tag in _HEADING_TAGS:
                 headings.append(place)
     latest = _latest([(node, last) for node, _, last, _, _ in matched], container)
-    for _, first, last, _, members in matched:
+    for node, first, last, _, members in matched:
         for member, line in members:  # a run's nodes: inside one element, climbed already
             places[member.mem_id] = latest[member.mem_id] = min(first + line, last)
+        if last > first and not members:
+            places.update(_split_block(node, first, last))
     return Body(container, places, latest, tuple(headings))
+
+
+def _split_block(node: LexborNode, first: int, last: int) -> dict[int, int]:
+    """The elements inside a block the body split at blank lines (``<p>a<br><br>b</p>``),
+    each with the paragraph of the line it starts in, when the block's lines are its
+    paragraphs ``first`` to ``last`` (none dropped). Rare: few blocks hold several."""
+    pieces: list[str] = []
+    starts: list[tuple[int, LexborNode]] = []  # each element below node, where its text starts
+    offset = 0
+    pending = list(node.iter(include_text=True))[::-1]  # not traverse(): it stops at a <br>
+    while pending:  # the node the scan put in its place
+        child = pending.pop()
+        if child.tag == "-text":
+            pieces.append(text := child.text_content or "")
+            offset += len(text)
+        else:
+            starts.append((offset, child))
+            pending.extend(list(child.iter(include_text=True))[::-1])
+    text = "".join(pieces)
+    if _line_count(text) != last - first + 1:
+        return {}
+    bounds, before, count, offset = [], [], 0, 0  # each line's start; non-blank lines before it
+    for line in text.split("\n\n"):
+        bounds.append(offset)
+        before.append(count)
+        count += 1 if line and not line.isspace() else 0
+        offset += len(line) + 2
+    found = {}
+    for at, element in starts:
+        if line_index := before[bisect_right(bounds, at) - 1]:
+            found[element.mem_id] = min(first + line_index, last)
+    return found
 
 
 # A walked element, its first and last paragraph, the element holding it (itself, for a run
