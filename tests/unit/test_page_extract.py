@@ -388,3 +388,21 @@ def test_links_in_a_paragraph_split_at_blank_lines_keep_their_own_paragraph() ->
     assert [(image.src.rsplit("/", 1)[1], image.paragraph) for image in article.images] == [
         ("after.jpg", 2)
     ]
+
+
+def test_a_body_of_lines_in_one_div_keeps_its_media() -> None:
+    """A body set as ``<br><br>``-separated lines in one ``<div>`` is one walked block of
+    several paragraphs: its links and images are still placed (there is no ``<p>`` to search)."""
+    lines = "<br><br>".join(f"{_story(n)} <a href='/r{n}'>r{n}</a>" for n in range(4))
+    html = (
+        f"<html><body><article><h1>Headline</h1><div class='story'>{lines}<br>"
+        f"<img src='/mid.jpg' width=600 height=400><br>{_story(4)}</div></article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/s", mode="article")
+    assert len(article.paragraphs) == 5
+    assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
+        (f"r{n}", n) for n in range(4)
+    ]
+    assert [(image.src.rsplit("/", 1)[1], image.paragraph) for image in article.images] == [
+        ("mid.jpg", 3)
+    ]

@@ -143,13 +143,15 @@ def locate_body(tree: LexborHTMLParser, article: Article, scan: Scan | None = No
 def _walked_body(article: Article, walked: Walked) -> Body | None:
     """The body as the walk saw it: each paragraph placed at the element it was read from.
 
-    None when too few paragraphs pair with a walked block (they came from JSON-LD): the text
+    None when too few paragraphs pair with a walked block (they came from JSON-LD; paragraphs
+    are counted, not blocks: one ``<div>`` of ``<br><br>`` lines is a whole body): the text
     is then searched for. A run of inline text is read from the element holding it, which
     holds other things too: it counts towards the container, and each of its members (the
     text and inline elements the walk read it from) is placed at its own paragraph, so a link
     or image among them is the run's, not the paragraph before the holder."""
     matched = _paired(article.paragraphs, walked.blocks)
-    if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
+    placed = sum(last - first + 1 for _, first, last, _, _ in matched)  # a block may give several
+    if placed < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
         return None
     holders = [holder for _, _, _, holder, _ in matched]
     # Every walked block is inside a walked container: climbing further changes no count,
