@@ -307,26 +307,6 @@ def test_links_in_a_run_of_text_beside_blocks_keep_their_paragraph() -> None:
     ]
 
 
-def test_pairing_survives_a_paragraph_that_no_walked_block_gave() -> None:
-    """Should a body walk path emit a paragraph without recording its element, the paragraphs
-    after it are still placed at their own elements, not all left unplaced."""
-    from selectolax.lexbor import LexborHTMLParser
-
-    from worker.extract.media import _paired
-
-    texts = [
-        f"Paragraph {n} says something long enough to be nobody's label at all." for n in "1234"
-    ]
-    tree = LexborHTMLParser("<div>" + "".join(f"<p>{text}</p>" for text in texts) + "</div>")
-    nodes = tree.css("p")
-    parent = nodes[0].parent
-    assert parent is not None
-    blocks = [(node, text, parent, ()) for node, text in zip(nodes, texts, strict=True)]
-    del blocks[1]  # paragraph 2 was emitted but not recorded
-    placed = [(node.mem_id, first) for node, first, _, _, _ in _paired(tuple(texts), blocks)]
-    assert placed == [(nodes[0].mem_id, 0), (nodes[2].mem_id, 2), (nodes[3].mem_id, 3)]
-
-
 def _story(number: int, extra: str = "") -> str:
     """A long sentence of its own (each opens differently, so none is read as a repeat)."""
     word = ("Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India")[number]
@@ -405,4 +385,25 @@ def test_a_body_of_lines_in_one_div_keeps_its_media() -> None:
     ]
     assert [(image.src.rsplit("/", 1)[1], image.paragraph) for image in article.images] == [
         ("mid.jpg", 3)
+    ]
+
+
+def test_a_link_after_a_dropped_line_keeps_its_own_paragraph() -> None:
+    """The body says where it read each paragraph: in ``<p>a<br><br>Share this
+    article<br><br>c <a>``, whose middle line the body drops as chrome, the link is c's."""
+    html = (
+        f"<html><body><article><h1>Headline</h1><p>{_story(0)}</p>"
+        f"<p>{_story(1)}<br><br>Share this article<br><br>{_story(2)} <a href='/third'>c</a></p>"
+        f"<p>{_story(3)}</p><p>{_story(4)}</p></article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/s", mode="article")
+    assert [text.split()[0] for text in article.paragraphs] == [
+        "Bravo",
+        "Charlie",
+        "Delta",
+        "Echo",
+        "Foxtrot",
+    ]
+    assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
+        ("third", 2)
     ]

@@ -69,6 +69,9 @@ _DIGIT = re.compile(r"\d").search
 # index among the run's non-blank lines when split at blank lines, as the body splits it.
 Members = tuple[tuple[LexborNode, int], ...]
 Blocks = list[tuple[LexborNode, str, LexborNode, Members]]
+# Where each body paragraph was read: its walked block's index and the line of that block (as
+# in ``Members``: among its non-blank lines when split at blank lines).
+Origins = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class Walked:
 
     containers: list[LexborNode]
     blocks: Blocks
+    origins: Origins | None = None  # None: the paragraphs are not the walk's (JSON-LD's)
 
 
 def body_of(
@@ -94,36 +98,52 @@ def body_of(
         walked: Blocks = []
         for node in containers:
             _blocks(node, _Walk.over(node, {}, scan, walked), blocks)
-        return _finish(blocks, headline), Walked(containers, walked)
+        paragraphs, read = _finish(blocks, headline)
+        return paragraphs, Walked(containers, walked, _checked(read, blocks, walked))
     article_body = scan.signals.ld.get("articleBody")
     article_text = _ld_body_text(article_body) if isinstance(article_body, str) else ""
-    paragraphs, chunks, walked = _walk_winner(find_winner(tree, scan, anchor), scan, headline)
+    paragraphs, origins, chunks, walked = _walk_winner(
+        find_winner(tree, scan, anchor), scan, headline
+    )
     if _disagrees(paragraphs, article_text):
         # The page's own JSON-LD says the article is another text: score only the paragraphs
         # it contains (a stream of teasers or a sidebar outweighed a short article).
         told = _squashed(article_text)
         winner = find_winner(tree, scan, anchor, lambda text: _opening(text) in told)
         if winner is not None:
-            paragraphs, chunks, walked = _walk_winner(winner, scan, headline)
-    return _cross_check(paragraphs, article_text), Walked(chunks, walked)
+            paragraphs, origins, chunks, walked = _walk_winner(winner, scan, headline)
+    checked = _cross_check(paragraphs, article_text)
+    return checked, Walked(chunks, walked, origins if checked is paragraphs else None)
 
 
 def _walk_winner(
     winner: LexborNode | None, scan: Scan, headline: str
-) -> tuple[tuple[str, ...], list[LexborNode], Blocks]:
+) -> tuple[tuple[str, ...], Origins | None, list[LexborNode], Blocks]:
     chunks = chunks_of(winner, scan.credit) if winner else []
     blocks: list[str] = []
     walked: Blocks = []
     for chunk in chunks:
         _blocks(chunk, _Walk.over(chunk, scan.credit, scan, walked), blocks)
-    return _finish(blocks, headline) or _unfiltered(blocks, headline), chunks, walked
+    paragraphs, origins = _finish(blocks, headline)
+    if not paragraphs:
+        paragraphs, origins = _unfiltered(blocks, headline)
+    return paragraphs, _checked(origins, blocks, walked), chunks, walked
 
 
-def _unfiltered(blocks: list[str], headline: str) -> tuple[str, ...]:
+def _checked(origins: Origins, blocks: list[str], walked: Blocks) -> Origins | None:
+    """``origins`` when they index ``walked`` (every block the walk emitted, it recorded)."""
+    return origins if len(blocks) == len(walked) else None
+
+
+def _unfiltered(blocks: list[str], headline: str) -> tuple[tuple[str, ...], Origins]:
     """The winner's lines without the chrome and field filters: when they would leave nothing
     (a two-line post that reads like a caption), an article is never reported empty."""
-    lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
-    return tuple(dict.fromkeys(text for text in lines if text and text != headline))
+    raw, where = _lines(blocks)
+    kept: dict[str, tuple[int, int]] = {}
+    for text, origin in zip(repair_all([clean_text(line) for line in raw]), where, strict=True):
+        if text and text != headline:
+            kept.setdefault(text, origin)
+    return tuple(kept), tuple(kept.values())
 
 
 def _squashed(text: str) -> str:
@@ -379,25 +399,50 @@ def _member_lines(inline: list[str], members: list[tuple[LexborNode, int]], text
     return tuple(found)
 
 
-def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
+def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Origins]:
     """Clean whitespace, split on hard breaks, drop empties, chrome lines, other fields'
-    lines (bylines, datelines, reading times, share rows), repeats and the headline."""
-    lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
-    lines = [text for text in lines if text and text != headline]
+    lines (bylines, datelines, reading times, share rows), repeats and the headline; with
+    where each kept paragraph was read (the media step places by it)."""
+    raw, where = _lines(blocks)
+    cleaned = repair_all([clean_text(line) for line in raw])
+    lines = [(text, where[i]) for i, text in enumerate(cleaned) if text and text != headline]
     last = len(lines) - 1
     kept = [
-        text
-        for index, text in enumerate(lines)
+        (text, origin)
+        for index, (text, origin) in enumerate(lines)
         if len(text) > MAX_LONG_CHROME_LINE or not _is_furniture(text, index, last)
     ]
-    return _without_copies(kept)
+    texts = [text for text, _ in kept]
+    copies = _copies(texts)
+    if copies is None:
+        return tuple(texts), tuple(origin for _, origin in kept)
+    kept = [line for line, is_copy in zip(kept, copies, strict=True) if not is_copy]
+    return tuple(text for text, _ in kept), tuple(origin for _, origin in kept)
 
 
-def _without_copies(lines: list[str]) -> tuple[str, ...]:
-    """Drop a second copy of the article: a long paragraph seen before, and a short one seen
-    before when it sits beside such a copy (short lines alone may repeat: headings, specs)."""
+def _lines(blocks: Iterable[str]) -> tuple[list[str], list[tuple[int, int]]]:
+    """The blocks split at blank lines, each line with its origin (see ``Origins``)."""
+    lines: list[str] = []
+    where: list[tuple[int, int]] = []
+    for index, block in enumerate(blocks):
+        if "\n\n" not in block:
+            lines.append(block)
+            where.append((index, 0))
+            continue
+        line_number = 0
+        for line in block.split("\n\n"):
+            lines.append(line)
+            where.append((index, line_number))
+            line_number += 1 if line and not line.isspace() else 0
+    return lines, where
+
+
+def _copies(lines: list[str]) -> list[bool] | None:
+    """Which lines are a second copy of the article (None: nothing repeats, the common case):
+    a long paragraph seen before, and a short one seen before when it sits beside such a copy
+    (short lines alone may repeat: headings, specs)."""
     if len(set(lines)) == len(lines):
-        return tuple(lines)  # nothing repeats: the common case
+        return None
     seen: set[str] = set()
     copy = [False] * len(lines)
     for index, text in enumerate(lines):
@@ -407,7 +452,7 @@ def _without_copies(lines: list[str]) -> tuple[str, ...]:
         beside = (index > 0 and copy[index - 1]) or (index + 1 < len(lines) and copy[index + 1])
         if not copy[index] and beside and text in seen and lines.index(text) < index:
             copy[index] = True
-    return tuple(text for text, is_copy in zip(lines, copy, strict=True) if not is_copy)
+    return copy
 
 
 def _is_furniture(text: str, index: int, last: int) -> bool:
