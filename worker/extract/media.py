@@ -2,8 +2,9 @@
 
 The article extractor keeps text; what else an article holds changes too (a lead photo
 swapped, the report a story cites unlinked, an embedded post deleted). The body walk hands
-over the element it read each block from (:class:`~worker.extract.body.Walked`), so each
-paragraph is placed where it was read: the body container is the deepest element holding most
+over the element it read each block from, the nodes of each run of inline text, and where it
+read each paragraph (:class:`~worker.extract.body.Walked`), so each paragraph is placed where
+it was read, with no text compared: the body container is the deepest element holding most
 of those elements, and nothing is searched for again. Only when the paragraphs are not the
 walk's (a JSON-LD ``articleBody`` took over) is the container found by locating the paragraph
 texts in the document (:func:`locate_body`; the document scan, when given, spares reading the
