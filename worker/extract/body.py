@@ -376,6 +376,21 @@ def _flush(
         walk.walked.append((node, text, node, _member_lines(inline, members, text)))
 
 
+def line_starts(text: str) -> tuple[list[int], list[int]]:
+    """Where each line of ``text`` split at blank lines starts, and how many non-blank lines
+    come before it: the line an offset falls in, numbered as ``Members`` and ``Origins`` number
+    them, is ``before[bisect_right(bounds, offset) - 1]``."""
+    bounds: list[int] = []
+    before: list[int] = []
+    count = offset = 0
+    for line in text.split("\n\n"):
+        bounds.append(offset)
+        before.append(count)
+        count += 1 if line and not line.isspace() else 0
+        offset += len(line) + 2
+    return bounds, before
+
+
 def _member_lines(inline: list[str], members: list[tuple[LexborNode, int]], text: str) -> Members:
     """Each run member with the run line it starts in (see ``Blocks``): a run split at blank
     lines (``<br><br>``) gives the body several paragraphs, and a link belongs to its own."""
@@ -385,12 +400,7 @@ def _member_lines(inline: list[str], members: list[tuple[LexborNode, int]], text
     for piece in inline:
         starts.append(offset)
         offset += len(piece)
-    bounds, before, count, offset = [], [], 0, 0  # each line's start; non-blank lines before it
-    for line in text.split("\n\n"):
-        bounds.append(offset)
-        before.append(count)
-        count += 1 if line and not line.isspace() else 0
-        offset += len(line) + 2
+    bounds, before = line_starts(text)
     found = []
     for member, index in members:
         piece = inline[index]

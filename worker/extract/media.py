@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.body import Blocks, Members, Origins, Walked
+from worker.extract.body import Blocks, Members, Origins, Walked, line_starts
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -214,14 +214,9 @@ def _split_block(node: LexborNode, text: str, lines: dict[int, int], first: int)
         else:
             starts.append((offset, child))
             pending.extend(list(child.iter(include_text=True))[::-1])
-    bounds, before, count, offset = [], [], 0, 0  # each line's start; non-blank lines before it
     if "".join(pieces) != text:
         return {}
-    for line in text.split("\n\n"):
-        bounds.append(offset)
-        before.append(count)
-        count += 1 if line and not line.isspace() else 0
-        offset += len(line) + 2
+    bounds, before = line_starts(text)
     found = {}
     for at, element in starts:
         place = lines.get(before[bisect_right(bounds, at) - 1])
