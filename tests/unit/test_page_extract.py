@@ -307,21 +307,103 @@ def test_links_in_a_run_of_text_beside_blocks_keep_their_paragraph() -> None:
     ]
 
 
-def test_pairing_survives_a_paragraph_that_no_walked_block_gave() -> None:
-    """Should a body walk path emit a paragraph without recording its element, the paragraphs
-    after it are still placed at their own elements, not all left unplaced."""
-    from selectolax.lexbor import LexborHTMLParser
+def _story(number: int, extra: str = "") -> str:
+    """A long sentence of its own (each opens differently, so none is read as a repeat)."""
+    word = ("Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India")[number]
+    return (
+        f"{word} paragraph opens here with distinct words number {number}: the council met on"
+        f" Tuesday and agreed the budget for the coming year.{extra}"
+    )
 
-    from worker.extract.media import _paired
 
-    texts = [
-        f"Paragraph {n} says something long enough to be nobody's label at all." for n in "1234"
+def test_images_in_runs_of_text_are_placed_at_their_own_paragraph() -> None:
+    """An image set among the text of a ``div.p`` (slashdot's body) follows that paragraph:
+    not the one before it, and the first one is no lead image."""
+    from worker.models import Selectors, SiteProfile
+
+    divs = "".join(
+        f"<div class='p'>{_story(n)} <a href='/l{n}'>x{n}</a>"
+        f" <img src='/img{n}.jpg' width=600 height=400> tail text here.</div>"
+        for n in range(4)
+    )
+    html = f"<html><body><article><h1>Headline</h1><div class='body'>{divs}</div></article>"
+    profile = SiteProfile("news.example.com", Selectors(body="div.body > div.p"))
+    article = extract_article(html + "</body></html>", "https://news.example.com/s", profile)
+    assert len(article.paragraphs) == 4
+    assert [
+        (image.src.rsplit("/", 1)[1], image.lead, image.paragraph) for image in article.images
+    ] == [(f"img{n}.jpg", False, n) for n in range(4)]
+
+
+def test_links_in_a_run_split_at_blank_lines_keep_their_own_paragraph() -> None:
+    """``text<br><br>text`` set directly in a ``<div>`` is two paragraphs: the link after the
+    break is the second one's."""
+    divs = "".join(
+        f"<div class='x'>{_story(2 * n)} <a href='/first{n}'>f</a><br><br>"
+        f"{_story(2 * n + 1)} <a href='/second{n}'>s</a></div>"
+        for n in range(3)
+    )
+    html = f"<html><body><article><h1>Headline</h1>{divs}</article></body></html>"
+    article = extract_article(html, "https://news.example.com/s", mode="article")
+    assert len(article.paragraphs) == 6
+    assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
+        (f"{kind}{n}", 2 * n + (kind == "second")) for n in range(3) for kind in ("first", "second")
     ]
-    tree = LexborHTMLParser("<div>" + "".join(f"<p>{text}</p>" for text in texts) + "</div>")
-    nodes = tree.css("p")
-    parent = nodes[0].parent
-    assert parent is not None
-    blocks = [(node, text, parent, False) for node, text in zip(nodes, texts, strict=True)]
-    del blocks[1]  # paragraph 2 was emitted but not recorded
-    placed = [(node.mem_id, first) for node, first, _, _, _ in _paired(tuple(texts), blocks)]
-    assert placed == [(nodes[0].mem_id, 0), (nodes[2].mem_id, 2), (nodes[3].mem_id, 3)]
+
+
+def test_links_in_a_paragraph_split_at_blank_lines_keep_their_own_paragraph() -> None:
+    """``<p>text<br><br>text <a>`` is two paragraphs: its link is the second one's, and an
+    image after the ``<p>`` follows the second."""
+    html = (
+        f"<html><body><article><h1>Headline</h1><p>{_story(0)}</p>"
+        f"<p>{_story(1)}<br><br>{_story(2)} <a href='/second'>second</a></p>"
+        f"<img src='/after.jpg' width=600 height=400><p>{_story(3)}</p><p>{_story(4)}</p>"
+        "</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/s", mode="article")
+    assert len(article.paragraphs) == 5
+    assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
+        ("second", 2)
+    ]
+    assert [(image.src.rsplit("/", 1)[1], image.paragraph) for image in article.images] == [
+        ("after.jpg", 2)
+    ]
+
+
+def test_a_body_of_lines_in_one_div_keeps_its_media() -> None:
+    """A body set as ``<br><br>``-separated lines in one ``<div>`` is one walked block of
+    several paragraphs: its links and images are still placed (there is no ``<p>`` to search)."""
+    lines = "<br><br>".join(f"{_story(n)} <a href='/r{n}'>r{n}</a>" for n in range(4))
+    html = (
+        f"<html><body><article><h1>Headline</h1><div class='story'>{lines}<br>"
+        f"<img src='/mid.jpg' width=600 height=400><br>{_story(4)}</div></article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/s", mode="article")
+    assert len(article.paragraphs) == 5
+    assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
+        (f"r{n}", n) for n in range(4)
+    ]
+    assert [(image.src.rsplit("/", 1)[1], image.paragraph) for image in article.images] == [
+        ("mid.jpg", 3)
+    ]
+
+
+def test_a_link_after_a_dropped_line_keeps_its_own_paragraph() -> None:
+    """The body says where it read each paragraph: in ``<p>a<br><br>Share this
+    article<br><br>c <a>``, whose middle line the body drops as chrome, the link is c's."""
+    html = (
+        f"<html><body><article><h1>Headline</h1><p>{_story(0)}</p>"
+        f"<p>{_story(1)}<br><br>Share this article<br><br>{_story(2)} <a href='/third'>c</a></p>"
+        f"<p>{_story(3)}</p><p>{_story(4)}</p></article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/s", mode="article")
+    assert [text.split()[0] for text in article.paragraphs] == [
+        "Bravo",
+        "Charlie",
+        "Delta",
+        "Echo",
+        "Foxtrot",
+    ]
+    assert [(link.href.rsplit("/", 1)[1], link.paragraph) for link in article.links] == [
+        ("third", 2)
+    ]

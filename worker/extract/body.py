@@ -8,6 +8,7 @@ for pages whose DOM yields clearly less text (some sites truncate it).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import unescape
@@ -62,9 +63,15 @@ from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
 
 _DIGIT = re.compile(r"\d").search
-# What the body walk kept, in document order: (element, text, parent, False) for a block
-# element, and (element, text, element, True) for a run of inline text directly inside it.
-Blocks = list[tuple[LexborNode, str, LexborNode, bool]]
+# What the body walk kept, in document order: (element, text, parent, ()) for a block element,
+# and (element, text, element, members) for a run of inline text directly inside it. A run's
+# members are its nodes (text and inline elements), each with the run line it starts in: the
+# index among the run's non-blank lines when split at blank lines, as the body splits it.
+Members = tuple[tuple[LexborNode, int], ...]
+Blocks = list[tuple[LexborNode, str, LexborNode, Members]]
+# Where each body paragraph was read: its walked block's index and the line of that block (as
+# in ``Members``: among its non-blank lines when split at blank lines).
+Origins = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,7 @@ class Walked:
 
     containers: list[LexborNode]
     blocks: Blocks
+    origins: Origins | None = None  # None: the paragraphs are not the walk's (JSON-LD's)
 
 
 def body_of(
@@ -90,36 +98,52 @@ def body_of(
         walked: Blocks = []
         for node in containers:
             _blocks(node, _Walk.over(node, {}, scan, walked), blocks)
-        return _finish(blocks, headline), Walked(containers, walked)
+        paragraphs, read = _finish(blocks, headline)
+        return paragraphs, Walked(containers, walked, _checked(read, blocks, walked))
     article_body = scan.signals.ld.get("articleBody")
     article_text = _ld_body_text(article_body) if isinstance(article_body, str) else ""
-    paragraphs, chunks, walked = _walk_winner(find_winner(tree, scan, anchor), scan, headline)
+    paragraphs, origins, chunks, walked = _walk_winner(
+        find_winner(tree, scan, anchor), scan, headline
+    )
     if _disagrees(paragraphs, article_text):
         # The page's own JSON-LD says the article is another text: score only the paragraphs
         # it contains (a stream of teasers or a sidebar outweighed a short article).
         told = _squashed(article_text)
         winner = find_winner(tree, scan, anchor, lambda text: _opening(text) in told)
         if winner is not None:
-            paragraphs, chunks, walked = _walk_winner(winner, scan, headline)
-    return _cross_check(paragraphs, article_text), Walked(chunks, walked)
+            paragraphs, origins, chunks, walked = _walk_winner(winner, scan, headline)
+    checked = _cross_check(paragraphs, article_text)
+    return checked, Walked(chunks, walked, origins if checked is paragraphs else None)
 
 
 def _walk_winner(
     winner: LexborNode | None, scan: Scan, headline: str
-) -> tuple[tuple[str, ...], list[LexborNode], Blocks]:
+) -> tuple[tuple[str, ...], Origins | None, list[LexborNode], Blocks]:
     chunks = chunks_of(winner, scan.credit) if winner else []
     blocks: list[str] = []
     walked: Blocks = []
     for chunk in chunks:
         _blocks(chunk, _Walk.over(chunk, scan.credit, scan, walked), blocks)
-    return _finish(blocks, headline) or _unfiltered(blocks, headline), chunks, walked
+    paragraphs, origins = _finish(blocks, headline)
+    if not paragraphs:
+        paragraphs, origins = _unfiltered(blocks, headline)
+    return paragraphs, _checked(origins, blocks, walked), chunks, walked
 
 
-def _unfiltered(blocks: list[str], headline: str) -> tuple[str, ...]:
+def _checked(origins: Origins, blocks: list[str], walked: Blocks) -> Origins | None:
+    """``origins`` when they index ``walked`` (every block the walk emitted, it recorded)."""
+    return origins if len(blocks) == len(walked) else None
+
+
+def _unfiltered(blocks: list[str], headline: str) -> tuple[tuple[str, ...], Origins]:
     """The winner's lines without the chrome and field filters: when they would leave nothing
     (a two-line post that reads like a caption), an article is never reported empty."""
-    lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
-    return tuple(dict.fromkeys(text for text in lines if text and text != headline))
+    raw, where = _lines(blocks)
+    kept: dict[str, tuple[int, int]] = {}
+    for text, origin in zip(repair_all([clean_text(line) for line in raw]), where, strict=True):
+        if text and text != headline:
+            kept.setdefault(text, origin)
+    return tuple(kept), tuple(kept.values())
 
 
 def _squashed(text: str) -> str:
@@ -240,6 +264,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
     the few that separate two inline runs are read back by :func:`_skipped_gap`.
     """
     inline: list[str] = []
+    members: list[tuple[LexborNode, int]] = []  # each run node, with its text's index in inline
     linked = 0
     for child in node.iter(include_text=True, skip_empty=True):
         tag = child.tag or ""
@@ -247,8 +272,10 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             text = child.text_content or ""
             if inline:
                 inline.extend(_skipped_gap(child))
+                members.append((child, len(inline)))
                 inline.append(text)
             elif not text.isspace():  # indentation between blocks is not a block
+                members.append((child, 0))
                 inline.append(text)
             continue
         if tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
@@ -257,6 +284,7 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             if inline:
                 inline.extend(_skipped_gap(child))
             text = child.text(deep=True)
+            members.append((child, len(inline)))
             inline.append(text)
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
@@ -265,8 +293,8 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
                 _figure_table(child, walk, out)
             continue
         if inline:
-            _flush(inline, linked, out, walk, node)
-            inline, linked = [], 0
+            _flush(inline, members, linked, out, walk, node)
+            inline, members, linked = [], [], 0
         key = child.mem_id
         if tag != "p" and walk.credit.get(key, 0) < walk.keep_at and is_boilerplate(child, tag=tag):
             continue  # a chrome container holding little text; paragraphs are judged by theirs
@@ -276,20 +304,20 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
                 out.append(text)
-                walk.walked.append((child, text, node, False))
+                walk.walked.append((child, text, node, ()))
         elif tag in BLOCK_TAGS and not _has_blocks(child):  # a list item or a cell of text
             text = walk.texts.get(key) or child.text(deep=True)
             if not walk.mostly_links(child, tag, text):
                 out.append(text)
-                walk.walked.append((child, text, node, False))
+                walk.walked.append((child, text, node, ()))
         elif tag == "tr" and (row := _row_text(child)) is not None:
             if not walk.mostly_links(child, tag, row):
                 out.append(row)
-                walk.walked.append((child, row, node, False))
+                walk.walked.append((child, row, node, ()))
         else:
             _blocks(child, walk, out)
     if inline:
-        _flush(inline, linked, out, walk, node)
+        _flush(inline, members, linked, out, walk, node)
     return out
 
 
@@ -334,34 +362,99 @@ def _skipped_gap(node: LexborNode) -> list[str]:
     return gap
 
 
-def _flush(inline: list[str], linked: int, out: list[str], walk: _Walk, node: LexborNode) -> None:
+def _flush(
+    inline: list[str],
+    members: list[tuple[LexborNode, int]],
+    linked: int,
+    out: list[str],
+    walk: _Walk,
+    node: LexborNode,
+) -> None:
     """Emit collected inline text (a run inside ``node``) as one block unless it is mostly link
-    labels."""
+    labels; ``members`` are the run's nodes, each with the index of its text in ``inline``."""
     text = "".join(inline)
     if not text.isspace() and linked <= MAX_BLOCK_LINK_DENSITY * len(text.strip()):
         out.append(text)
-        walk.walked.append((node, text, node, True))
+        walk.walked.append((node, text, node, _member_lines(inline, members, text)))
 
 
-def _finish(blocks: Iterable[str], headline: str) -> tuple[str, ...]:
+def line_starts(text: str) -> tuple[list[int], list[int]]:
+    """Where each line of ``text`` split at blank lines starts, and how many non-blank lines
+    come before it: the line an offset falls in, numbered as ``Members`` and ``Origins`` number
+    them, is ``before[bisect_right(bounds, offset) - 1]``."""
+    bounds: list[int] = []
+    before: list[int] = []
+    count = offset = 0
+    for line in text.split("\n\n"):
+        bounds.append(offset)
+        before.append(count)
+        count += 1 if line and not line.isspace() else 0
+        offset += len(line) + 2
+    return bounds, before
+
+
+def _member_lines(inline: list[str], members: list[tuple[LexborNode, int]], text: str) -> Members:
+    """Each run member with the run line it starts in (see ``Blocks``): a run split at blank
+    lines (``<br><br>``) gives the body several paragraphs, and a link belongs to its own."""
+    if "\n\n" not in text:
+        return tuple((member, 0) for member, _ in members)
+    starts, offset = [], 0  # where each piece of inline begins in text
+    for piece in inline:
+        starts.append(offset)
+        offset += len(piece)
+    bounds, before = line_starts(text)
+    found = []
+    for member, index in members:
+        piece = inline[index]
+        at = starts[index] + len(piece) - len(piece.lstrip())  # its first visible character
+        found.append((member, before[bisect_right(bounds, at) - 1]))
+    return tuple(found)
+
+
+def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Origins]:
     """Clean whitespace, split on hard breaks, drop empties, chrome lines, other fields'
-    lines (bylines, datelines, reading times, share rows), repeats and the headline."""
-    lines = repair_all([clean_text(line) for block in blocks for line in block.split("\n\n")])
-    lines = [text for text in lines if text and text != headline]
+    lines (bylines, datelines, reading times, share rows), repeats and the headline; with
+    where each kept paragraph was read (the media step places by it)."""
+    raw, where = _lines(blocks)
+    cleaned = repair_all([clean_text(line) for line in raw])
+    lines = [(text, where[i]) for i, text in enumerate(cleaned) if text and text != headline]
     last = len(lines) - 1
     kept = [
-        text
-        for index, text in enumerate(lines)
+        (text, origin)
+        for index, (text, origin) in enumerate(lines)
         if len(text) > MAX_LONG_CHROME_LINE or not _is_furniture(text, index, last)
     ]
-    return _without_copies(kept)
+    texts = [text for text, _ in kept]
+    copies = _copies(texts)
+    if copies is None:
+        return tuple(texts), tuple(origin for _, origin in kept)
+    kept = [line for line, is_copy in zip(kept, copies, strict=True) if not is_copy]
+    return tuple(text for text, _ in kept), tuple(origin for _, origin in kept)
 
 
-def _without_copies(lines: list[str]) -> tuple[str, ...]:
-    """Drop a second copy of the article: a long paragraph seen before, and a short one seen
-    before when it sits beside such a copy (short lines alone may repeat: headings, specs)."""
+def _lines(blocks: Iterable[str]) -> tuple[list[str], list[tuple[int, int]]]:
+    """The blocks split at blank lines, each line with its origin (see ``Origins``)."""
+    lines: list[str] = []
+    where: list[tuple[int, int]] = []
+    for index, block in enumerate(blocks):
+        if "\n\n" not in block:
+            lines.append(block)
+            where.append((index, 0))
+            continue
+        line_number = 0
+        for line in block.split("\n\n"):
+            lines.append(line)
+            where.append((index, line_number))
+            line_number += 1 if line and not line.isspace() else 0
+    return lines, where
+
+
+def _copies(lines: list[str]) -> list[bool] | None:
+    """Which lines are a second copy of the article (None: nothing repeats, the common case):
+    a long paragraph seen before, and a short one seen before when it sits beside such a copy
+    (short lines alone may repeat: headings, specs)."""
     if len(set(lines)) == len(lines):
-        return tuple(lines)  # nothing repeats: the common case
+        return None
     seen: set[str] = set()
     copy = [False] * len(lines)
     for index, text in enumerate(lines):
@@ -371,7 +464,7 @@ def _without_copies(lines: list[str]) -> tuple[str, ...]:
         beside = (index > 0 and copy[index - 1]) or (index + 1 < len(lines) and copy[index + 1])
         if not copy[index] and beside and text in seen and lines.index(text) < index:
             copy[index] = True
-    return tuple(text for text, is_copy in zip(lines, copy, strict=True) if not is_copy)
+    return copy
 
 
 def _is_furniture(text: str, index: int, last: int) -> bool:

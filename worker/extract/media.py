@@ -2,8 +2,9 @@
 
 The article extractor keeps text; what else an article holds changes too (a lead photo
 swapped, the report a story cites unlinked, an embedded post deleted). The body walk hands
-over the element it read each block from (:class:`~worker.extract.body.Walked`), so each
-paragraph is placed where it was read: the body container is the deepest element holding most
+over the element it read each block from, the nodes of each run of inline text, and where it
+read each paragraph (:class:`~worker.extract.body.Walked`), so each paragraph is placed where
+it was read, with no text compared: the body container is the deepest element holding most
 of those elements, and nothing is searched for again. Only when the paragraphs are not the
 walk's (a JSON-LD ``articleBody`` took over) is the container found by locating the paragraph
 texts in the document (:func:`locate_body`; the document scan, when given, spares reading the
@@ -18,12 +19,13 @@ outlives a removed photo, so it is not used.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.body import Blocks, Walked, _has_blocks
+from worker.extract.body import Blocks, Members, Origins, Walked, line_starts
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -41,9 +43,7 @@ from worker.extract.page_rules import (
     MEDIA_QUERY,
     MIN_KEY_CHARS,
 )
-from worker.extract.rules import INLINE_TAGS, SKIP_IN_BODY, WRAPPER_INLINE_TAGS
 from worker.extract.signals import Scan
-from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link
 
 KEY_WINDOW, KEY_CHARS = 400, 60  # a paragraph is found by its first 60 non-space characters
@@ -52,7 +52,6 @@ _SHORT_WINDOW = 96  # most texts have 60 non-space characters within this many
 MIN_PARAGRAPHS, PARAGRAPH_SHARE = 3, 0.5
 _HEADING_TAGS = frozenset(tag.strip() for tag in BODY_HEADING_QUERY.split(","))
 _UNSEEN = -1  # no paragraph index is negative
-MIN_REPEAT_LINE = 40  # a line this long is one paragraph's, not a repeated label
 _ABOVE_BODY = (None, "-document", "html")
 
 
@@ -61,10 +60,9 @@ class Body:
     """Where the body sits in the document, worked out once for every media element."""
 
     container: LexborNode
-    places: dict[int, int]  # mem_id of each block holding a body paragraph -> its index
+    places: dict[int, int]  # mem_id of each block (or run member) holding a paragraph -> its index
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
-    runs: dict[int, int] = field(default_factory=dict)  # link in a run of text -> paragraph
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
     closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
 
@@ -144,14 +142,16 @@ def locate_body(tree: LexborHTMLParser, article: Article, scan: Scan | None = No
 def _walked_body(article: Article, walked: Walked) -> Body | None:
     """The body as the walk saw it: each paragraph placed at the element it was read from.
 
-    None when too few paragraphs pair with a walked block (they came from JSON-LD): the text
-    is then searched for. A run of inline text is read from the element holding it, which
-    holds other things too: it counts towards the container and the images after it, and
-    places the links inside the run itself (:func:`_run_links`)."""
-    matched = _paired(article.paragraphs, walked.blocks)
-    if len(matched) < min(MIN_PARAGRAPHS, PARAGRAPH_SHARE * len(article.paragraphs)):
+    None when the paragraphs are not the walk's (JSON-LD's ``articleBody`` took over): the
+    text is then searched for. A run of inline text is read from the element holding it,
+    which holds other things too: it counts towards the container, and each of its members
+    (the text and inline elements the walk read it from) is placed at the paragraph of its own
+    line, so a link or image among them is the run's, not the paragraph before the holder."""
+    origins = walked.origins
+    if not origins or len(origins) != len(article.paragraphs):
         return None
-    holders = [holder for _, _, _, holder, _ in matched]
+    matched = _placed(walked.blocks, origins)
+    holders = [holder for _, _, _, _, holder, _, _ in matched]
     # Every walked block is inside a walked container: climbing further changes no count,
     # unless the majority spans several containers.
     tops = {root.mem_id for root in walked.containers}
@@ -160,189 +160,69 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
         return None
     places: dict[int, int] = {}
     headings: list[int] = []
-    for node, place, _, _, inline in matched:
-        if not inline:
+    for node, _, place, _, _, members, _ in matched:
+        if not members:
             places.setdefault(node.mem_id, place)
             if node.tag in _HEADING_TAGS:
                 headings.append(place)
-    latest = _latest([(node, last) for node, _, last, _, _ in matched], container)
-    runs = _run_links(walked.blocks, matched)
-    return Body(container, places, latest, tuple(headings), runs=runs)
+    latest = _latest([(node, last) for node, _, _, last, _, _, _ in matched], container)
+    for node, text, first, last, _, members, lines in matched:
+        for member, line in members:  # a run's nodes: inside one element, climbed already
+            if (given := lines.get(line)) is not None:  # not a line the body dropped
+                places[member.mem_id] = latest[member.mem_id] = given
+        if last > first and not members:
+            places.update(_split_block(node, text, lines, first))
+    return Body(container, places, latest, tuple(headings))
 
 
-def _run_links(blocks: Blocks, matched: _Paired) -> dict[int, int]:
-    """The links inside the walk's runs of inline text, each with its run's paragraph: text set
-    directly in an element that also holds blocks (``<li>See <a>the list</a><ul>...</ul>``).
-    Each holder's runs are found again as the walk finds them; when their count is not the
-    walk's, or a run gave no paragraph (dropped as mostly links or as a field line), the
-    holder's links are left out rather than given to the wrong paragraph."""
-    recorded: dict[int, int] = {}
-    for _, _, holder, inline in blocks:
-        if inline:
-            recorded[holder.mem_id] = recorded.get(holder.mem_id, 0) + 1
-    firsts: dict[int, list[int]] = {}
-    holders: dict[int, LexborNode] = {}
-    for _, first, _, holder, inline in matched:
-        if inline:
-            firsts.setdefault(holder.mem_id, []).append(first)
-            holders[holder.mem_id] = holder
-    found: dict[int, int] = {}
-    for key, places in firsts.items():
-        if len(places) != recorded[key]:
-            continue
-        segments = _runs_of(holders[key])
-        if segments is None or len(segments) != len(places):
-            continue
-        for segment, place in zip(segments, places, strict=True):
-            for anchor in _anchors_in(segment):
-                found[anchor] = place
-    return found
+# A walked block that gave paragraphs: its element and text, its first and last paragraph, the
+# element holding it (itself, for a run of inline text), the run's members (none for a block
+# element) and the paragraph each of its lines gave.
+_Placed = list[tuple[LexborNode, str, int, int, LexborNode, Members, dict[int, int]]]
 
 
-def _runs_of(holder: LexborNode) -> list[list[LexborNode]] | None:
-    """The runs of inline text directly in ``holder``, split where the body walk splits them
-    (any element but inline ones and those it skips); each run is its members. None when a
-    run's text would be empty (the walk's whitespace between members then decides)."""
-    runs: list[list[LexborNode]] = []
-    current: list[LexborNode] = []
-    texts: list[str] = []
-    for child in holder.iter(include_text=True, skip_empty=True):
-        tag = child.tag or ""
-        if tag == "-text":
-            text = child.text_content or ""
-            if current or not text.isspace():
-                current.append(child)
-                texts.append(text)
-        elif tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
-            current.append(child)
-            texts.append(child.text(deep=True))
-        elif tag not in SKIP_IN_BODY and current:
-            if not _ends_run(runs, current, texts):
-                return None
-            current, texts = [], []
-    if current and not _ends_run(runs, current, texts):
-        return None
-    return runs
+def _placed(blocks: Blocks, origins: Origins) -> _Placed:
+    """Each walked block that gave paragraphs, from where the body says each was read (the
+    paragraphs keep the blocks' order, so each block's come in a row)."""
+    lines: dict[int, dict[int, int]] = {}
+    for paragraph, (block, line) in enumerate(origins):
+        if (found := lines.get(block)) is None:
+            found = lines[block] = {}
+        found[line] = paragraph
+    placed: _Placed = []
+    for block, found in lines.items():
+        node, text, holder, members = blocks[block]
+        places = found.values()
+        placed.append((node, text, min(places), max(places), holder, members, found))
+    return placed
 
 
-def _ends_run(runs: list[list[LexborNode]], current: list[LexborNode], texts: list[str]) -> bool:
-    """Add a finished run when the walk would keep its text (not only whitespace); False when
-    its text is empty, which the walk's skipped whitespace may turn either way."""
-    text = "".join(texts)
-    if not text:
-        return False
-    if not text.isspace():
-        runs.append(current)
-    return True
-
-
-def _anchors_in(members: list[LexborNode]) -> list[int]:
-    """The ``<a>`` elements among or inside a run's members (inline elements: few nodes)."""
-    found: list[int] = []
-    pending = [node for node in members if node.tag != "-text"]
+def _split_block(node: LexborNode, text: str, lines: dict[int, int], first: int) -> dict[int, int]:
+    """The elements inside a block the body split at blank lines (``<p>a<br><br>b</p>``),
+    each with the paragraph of the line it starts in, past the block's first; none when its
+    text nodes are not the walk's ``text`` (a heading read with spaces). Rare: few blocks
+    hold several."""
+    pieces: list[str] = []
+    starts: list[tuple[int, LexborNode]] = []  # each element below node, where its text starts
+    offset = 0
+    pending = list(node.iter(include_text=True))[::-1]
     while pending:
-        node = pending.pop()
-        if node.tag == "a":  # the HTML parser never nests links
-            found.append(node.mem_id)
+        child = pending.pop()
+        if child.tag == "-text":
+            pieces.append(piece := child.text_content or "")
+            offset += len(piece)
         else:
-            pending.extend(child for child in node.iter() if child.tag != "-text")
+            starts.append((offset, child))
+            pending.extend(list(child.iter(include_text=True))[::-1])
+    if "".join(pieces) != text:
+        return {}
+    bounds, before = line_starts(text)
+    found = {}
+    for at, element in starts:
+        place = lines.get(before[bisect_right(bounds, at) - 1])
+        if place is not None and place != first:
+            found[element.mem_id] = place
     return found
-
-
-# A walked element, its first and last paragraph, the element holding it (itself, for a run
-# of inline text) and whether it is such a run.
-_Paired = list[tuple[LexborNode, int, int, LexborNode, bool]]
-
-
-def _paired(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
-    """Each walked block holding paragraphs, with the index of its first and its last (a block
-    split at blank lines holds several) and the element holding it.
-
-    The paragraphs are the blocks' non-blank lines, cleaned, in order, less those the body's
-    filters dropped. Mostly none was dropped: when the counts agree (and the ends match, which
-    text from JSON-LD would not), the pairing is by position, no line cleaned or compared."""
-    matched: _Paired = []
-    position = 0
-    for node, text, holder, inline in blocks:
-        if "\n\n" not in text:  # one line: _line_count, inlined (this runs for every block)
-            if text and not text.isspace():
-                matched.append((node, position, position, holder, inline))
-                position += 1
-        elif lines := _line_count(text):
-            matched.append((node, position, position + lines - 1, holder, inline))
-            position += lines
-    if position == len(paragraphs) and _ends_agree(paragraphs, blocks):
-        return matched
-    return _compared(paragraphs, blocks)
-
-
-def _line_count(text: str) -> int:
-    """How many paragraphs a block can give: its non-blank lines (the body splits blocks at
-    blank lines)."""
-    if "\n\n" not in text:
-        return 1 if text and not text.isspace() else 0
-    return sum(1 for line in text.split("\n\n") if line and not line.isspace())
-
-
-def _ends_agree(paragraphs: tuple[str, ...], blocks: Blocks) -> bool:
-    """Are the first and last paragraphs the first and last walked lines?"""
-    if not paragraphs:
-        return True
-    first = next(text for _, text, _, _ in blocks if _line_count(text))
-    last = next(text for _, text, _, _ in reversed(blocks) if _line_count(text))
-    lines = [line for line in (*first.split("\n\n"), *last.split("\n\n")) if line.strip()]
-    return _same_text(lines[0], paragraphs[0]) and _same_text(lines[-1], paragraphs[-1])
-
-
-def _same_text(line: str, paragraph: str) -> bool:
-    """Is ``paragraph`` what the body made of ``line`` (cleaned, repaired)? Cleaning and
-    repair only ever shorten a text, so a shorter line is not it (the lines the body's
-    filters dropped are mostly short: bylines, stamps, calls to action)."""
-    if len(line) < len(paragraph):
-        return False
-    if line == paragraph:
-        return True
-    cleaned = clean_text(line)
-    return cleaned == paragraph or (bool(cleaned) and repair(cleaned) == paragraph)
-
-
-def _compared(paragraphs: tuple[str, ...], blocks: Blocks) -> _Paired:
-    """:func:`_paired` the long way: each line is compared with the next unpaired paragraph,
-    and with the few after it (``_LOOKAHEAD``), so one paragraph that no walked block gave (a
-    walk path that records nothing) does not leave every later one unplaced."""
-    matched: _Paired = []
-    position, count = 0, len(paragraphs)
-    for node, text, holder, inline in blocks:
-        first = -1
-        for line in text.split("\n\n") if "\n\n" in text else (text,):
-            if position == count:
-                break
-            wanted = paragraphs[position]  # the length test inlined: a dropped line is mostly short
-            if len(line) >= len(wanted) and _same_text(line, wanted):
-                found = position
-            elif (found := _ahead(line, paragraphs, position)) < 0:
-                continue
-            first = found if first < 0 else first
-            position = found + 1
-        if first >= 0:
-            matched.append((node, first, position - 1, holder, inline))
-        if position == count:
-            break
-    return matched
-
-
-_LOOKAHEAD = 2  # paragraphs past the next one a line may pair with
-
-
-def _ahead(line: str, paragraphs: tuple[str, ...], position: int) -> int:
-    """The index of one of the few paragraphs after ``position`` that is ``line``, else -1
-    (only lines of a long paragraph's length: a short line may well repeat)."""
-    if len(line) < MIN_REPEAT_LINE:
-        return -1
-    for index in range(position + 1, min(position + 1 + _LOOKAHEAD, len(paragraphs))):
-        if _same_text(line, paragraphs[index]):
-            return index
-    return -1
 
 
 def _document_paragraphs(tree: LexborHTMLParser, scan: Scan | None) -> list[LexborNode]:
@@ -524,8 +404,8 @@ def _link(
     url: str,
 ) -> Link | None:
     """A link in a body paragraph, or a document link anywhere in the body."""
-    if (paragraph := body.runs.get(node.mem_id)) is not None:
-        found = True
+    if (paragraph := body.places.get(node.mem_id)) is not None:
+        found = True  # a link among a run's members
     else:
         found, paragraph = _enclosing_place(node, body, embedded, climbs)
     if not found or (paragraph is None and not may_be_document_link(node, url)):
