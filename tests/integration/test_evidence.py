@@ -149,3 +149,20 @@ def test_warc_export_reads_back_with_matching_digests(
     assert all(concurrent in requests for _, _, concurrent, _ in responses)
     assert all(h.get_statuscode() == "200" for *_, h in responses)
     assert [m["raw_sha256"] for m in metadata] == expected
+
+
+def test_verify_still_checks_a_history_whose_old_pages_retention_dropped(
+    three_versions: tuple,  # type: ignore[type-arg]
+) -> None:
+    """Once retention drops the superseded pages, `verify` passes the untouched history (a page
+    that is gone has no bytes to hash) and still catches an edited article of such a version."""
+    config, data, url, _ = three_versions
+    with Store(url) as store:
+        report = store.prune_raw_html(0, apply=True)
+        assert report.versions == 2 and store.raw_html(store.evidence()[0].version_id) is None
+    code, out, _ = editwatch(config, data, "verify")
+    assert code == 0 and "3 versions of 1 watches verified" in out
+    execute(url, "UPDATE versions SET article = REPLACE(article, 'Budget passes', 'Budget won')"
+            " WHERE number = 1")  # fmt: skip
+    code, _, message = editwatch(config, data, "verify")
+    assert code == 1 and "TAMPERED story version 1:" in message and "article text" in message

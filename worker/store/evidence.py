@@ -210,8 +210,12 @@ def fields_of(record: EvidenceRecord) -> dict[str, Any]:
     }
 
 
-def stored_contents(connection: Connection, watch_id: int) -> dict[int, tuple[int, bytes, str]]:
-    """version number -> (version id, page bytes, article JSON) as they are stored now."""
+Stored = tuple[int, bytes | None, str]  # version id, page bytes (None: pruned), article JSON
+
+
+def stored_contents(connection: Connection, watch_id: int) -> dict[int, Stored]:
+    """version number -> (version id, page bytes, article JSON) as they are stored now; the page
+    is ``None`` once retention dropped it (``retention.raw_html``)."""
     query = (
         sa.select(versions.c.id, versions.c.number, version_pages.c.raw_html, versions.c.article)
         .select_from(versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id))
@@ -223,16 +227,16 @@ def stored_contents(connection: Connection, watch_id: int) -> dict[int, tuple[in
     }
 
 
-def _inflate(blob: bytes) -> bytes:
+def _inflate(blob: bytes | None) -> bytes | None:
+    if blob is None:
+        return None  # pruned by retention: nothing left to hash
     try:
         return zlib.decompress(blob)
     except zlib.error:
         return blob  # not what was stored: its hash will not match
 
 
-def verify_chain(
-    chain: Sequence[EvidenceRecord], stored: dict[int, tuple[int, bytes, str]]
-) -> Iterator[Problem]:
+def verify_chain(chain: Sequence[EvidenceRecord], stored: dict[int, Stored]) -> Iterator[Problem]:
     """Every break in one watch's chain and every stored state that no longer matches."""
     previous: EvidenceRecord | None = None
     covered = set()
@@ -278,7 +282,7 @@ def _watch_of(chain: Sequence[EvidenceRecord]) -> int:
 def _check_record(
     record: EvidenceRecord,
     previous: EvidenceRecord | None,
-    stored: tuple[int, bytes, str] | None,
+    stored: Stored | None,
 ) -> Iterator[Problem]:
     def problem(message: str) -> Problem:
         return Problem(record.watch_id, record.number, message)
@@ -286,7 +290,7 @@ def _check_record(
     if stored is None or stored[0] != record.version_id:
         yield problem("its stored version is missing or was replaced")
     else:
-        if sha256_hex(stored[1]) != record.raw_sha256:
+        if stored[1] is not None and sha256_hex(stored[1]) != record.raw_sha256:
             yield problem("the stored page bytes do not match their sha256")
         if sha256_hex(stored[2].encode("utf-8")) != record.text_sha256:
             yield problem("the stored article text does not match its sha256")
