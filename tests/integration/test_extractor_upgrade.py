@@ -431,6 +431,23 @@ def test_a_reread_that_reads_as_an_older_state_does_not_move_current_back(store:
     assert "stored as" not in base.unchanged_why()
 
 
+def test_a_page_that_reads_as_an_older_state_is_read_again_once(store: Store) -> None:
+    """Nothing is stored for such a page, so the next checks would read it again every time (a
+    second extraction and a write lock per check): the process remembers the reading."""
+    target = stored_by_the_old_release(store, (PLAIN, b"<p>one</p>"), (WIDE, b"<p>two</p>"))
+    current = store.current_version(target.id)
+    assert current is not None
+    reads: list[str | bytes] = []
+
+    def counted(html: str | bytes, url: str) -> Article:
+        reads.append(html)
+        return PLAIN
+
+    first = reread.baseline(target, current, counted, store)
+    again = reread.baseline(target, current, counted, store)
+    assert reads == [b"<p>two</p>".decode()] and again == first and again.known
+
+
 def test_a_reread_from_a_stale_current_stores_nothing(store: Store) -> None:
     """Two workers read v1 (older release) as current; A stores the re-read (v2) and an edit
     (v3); B's re-read of v1 then stores nothing, leaves v3 current and compares with v3."""

@@ -28,6 +28,7 @@ with the old reading as before, and says so first in its details (:func:`pruned_
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
@@ -46,6 +47,11 @@ from worker.store import Store
 log = get_logger("worker.pipeline")
 
 UNKNOWN_CHARSET = "has no record of its charset (no evidence record, not UTF-8)"
+# Pages whose re-read reads as an older stored state, remembered per process: nothing is stored
+# for them, so without this every later check of an unchanged page would read it again (a
+# second extraction and a write lock). Rare (after an upgrade), so a few hundred suffice.
+KNOWN_READINGS = 256
+_known: OrderedDict[tuple[str, int, str], Baseline] = OrderedDict()
 
 Reader = Callable[[str | bytes, str], Article]
 """``(html, url) -> Article``: the check's own extraction, with its profile and mode."""
@@ -91,6 +97,8 @@ def baseline(
     release reads its page differently (stored as a re-read), else ``current`` itself."""
     if not stale(current):  # the usual case: read by this release
         return Baseline(current)
+    if (known := _known.get((store.url, current.id, current.fingerprint))) is not None:
+        return known
     reading = read_again(target, current, read, store)
     if reading.article is None or reading.stored is None:
         return Baseline(current, note=reading.note)
@@ -151,7 +159,16 @@ def _known_reading(
         f"v{current.number}'s page read again by {EXTRACTOR_VERSION} reads as an older "
         f"stored state{like}; compared with that reading, not stored again"
     )
-    return Baseline(reading, note=note, known=True)
+    return _remember(store, current, Baseline(reading, note=note, known=True))
+
+
+def _remember(store: Store, current: Version, base: Baseline) -> Baseline:
+    """Keep ``base`` for ``current`` of ``store`` (one process may open several stores, whose
+    version ids repeat), dropping the oldest beyond KNOWN_READINGS."""
+    _known[(store.url, current.id, current.fingerprint)] = base
+    while len(_known) > KNOWN_READINGS:
+        _known.popitem(last=False)
+    return base
 
 
 def _store_reread(
