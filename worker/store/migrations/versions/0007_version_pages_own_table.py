@@ -5,7 +5,10 @@ Why: a check that sees the same state again updates ``versions.last_seen``; with
 in the row, SQLite rewrote the whole row on each such UPDATE and every current-version read
 stepped over it. Pages are copied byte for byte (still zlib); a version whose page retention
 dropped (NULL) gets no row. On SQLite dropping the column rebuilds ``versions`` (batch mode,
-run with foreign keys off and checked before the commit by :mod:`worker.store.migrate`).
+run with foreign keys off and checked before the commit by :mod:`worker.store.migrate`). On
+PostgreSQL ``versions`` is locked against writers before the copy: a worker of the old release
+still running could otherwise save a version after the copy began, and dropping the column
+would then drop its page (SQLite's ``BEGIN IMMEDIATE`` already keeps writers out).
 
 Revision ID: 0007
 Revises: 0006
@@ -31,6 +34,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["version_id"], ["versions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("version_id"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("LOCK TABLE versions IN EXCLUSIVE MODE")  # readers go on, writers wait
     op.execute(
         "INSERT INTO version_pages (version_id, raw_html)"
         " SELECT id, raw_html FROM versions WHERE raw_html IS NOT NULL"
