@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -36,7 +37,7 @@ from tests.webdata import serve as serve_viewer
 from worker.cli import cli
 from worker.config import load_settings
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article, Watch
+from worker.models import Article, Capture, Watch
 from worker.normalize import fingerprint
 from worker.pipeline import check as check_module
 from worker.pipeline import identity, record, reread
@@ -469,3 +470,39 @@ def test_a_reread_from_a_stale_current_stores_nothing(store: Store) -> None:
     now = store.current_version(target.id)
     assert now is not None and (now.number, base.current.number) == (3, 3)
     assert len(store.versions(target.id)) == 3
+
+
+def test_verify_passes_a_reread_of_a_page_older_than_its_evidence(store: Store) -> None:
+    """v1 has no evidence record (stored before evidence), v2 has one; the page returns to v1's
+    state, and this release re-reads v1's page (v3, no record, as v1 has none): verify passes
+    it. The same version without v1's page would be an insertion, and is named."""
+    target = stored_by_the_old_release(store, (WIDE, b"<p>one</p>"))
+    second = replace(WIDE, headline="Budget fails")
+    capture = Capture(url=target.watch.url, final_url=target.watch.url, status=200,
+                      fetched_at=datetime(2026, 11, 20, 9, tzinfo=UTC))  # fmt: skip
+    for article, page, when in ((second, b"<p>two</p>", 9), (WIDE, b"<p>one</p>", 10)):
+        store.save_state(
+            target.id,
+            article=article,
+            fingerprint=state_print(article, target.watch.url),
+            raw_html=page,
+            extractor_version=OLD_RELEASE,
+            seen_at=datetime(2026, 11, 20, when, tzinfo=UTC),
+            change=NewChange(("headline",), "major", False, {}),
+            capture=replace(capture, fetched_at=datetime(2026, 11, 20, when, tzinfo=UTC)),
+        )
+    current = store.current_version(target.id)
+    assert current is not None and current.number == 1
+    assert reread.baseline(target, current, lambda html, url: PLAIN, store).reread_from == 1
+    assert store.verify_evidence(target.id)[1] == []
+    (reread_version,) = [v for v in store.versions(target.id) if v.reread_of]
+    engine = sa.create_engine(store.url)  # tampering behind the store's back
+    with engine.begin() as connection:
+        connection.execute(
+            version_pages.update()
+            .where(version_pages.c.version_id == reread_version.id)
+            .values(raw_html=zlib.compress(b"<p>forged</p>"))
+        )
+    engine.dispose()
+    (problem,) = store.verify_evidence(target.id)[1]
+    assert (problem.number, problem.message) == (3, "has no evidence record (it was inserted)")

@@ -236,18 +236,38 @@ def _inflate(blob: bytes | None) -> bytes | None:
         return blob  # not what was stored: its hash will not match
 
 
-def verify_chain(chain: Sequence[EvidenceRecord], stored: dict[int, Stored]) -> Iterator[Problem]:
-    """Every break in one watch's chain and every stored state that no longer matches."""
+def verify_chain(
+    chain: Sequence[EvidenceRecord],
+    stored: dict[int, Stored],
+    rereads: dict[int, int] | None = None,
+) -> Iterator[Problem]:
+    """Every break in one watch's chain and every stored state that no longer matches.
+
+    A re-read (``rereads``: number -> source number) of a page that has no record has none
+    either, by design: it is no insertion when its stored page is its source's, byte for byte.
+    """
     previous: EvidenceRecord | None = None
-    covered = set()
+    covered: set[int] = set()
     for record in chain:
         covered.add(record.number)
         yield from _check_record(record, previous, stored.get(record.number))
         previous = record
     first = chain[0].number if chain else None
-    for number in sorted(stored):
-        if first is not None and number > first and number not in covered:
+    unrecorded = [n for n in sorted(stored) if first is not None and n > first and n not in covered]
+    for number in unrecorded:
+        if not _unrecorded_reread(number, stored, rereads or {}, covered):
             yield Problem(_watch_of(chain), number, "has no evidence record (it was inserted)")
+
+
+def _unrecorded_reread(
+    number: int, stored: dict[int, Stored], rereads: dict[int, int], covered: set[int]
+) -> bool:
+    """Is version ``number`` a re-read of an unrecorded page, holding that very page?"""
+    source = rereads.get(number)
+    if source is None or source in covered or source not in stored:
+        return False
+    page, original = stored[number][1], stored[source][1]
+    return page is not None and page == original
 
 
 def reread_sources(connection: Connection, watch_id: int) -> dict[int, int]:

@@ -646,8 +646,8 @@ class Store:
             for wid in ids:
                 chain = [r for r in found if r.watch_id == wid]
                 stored = evidence_rows.stored_contents(connection, wid)
-                problems += list(evidence_rows.verify_chain(chain, stored))
                 sources = evidence_rows.reread_sources(connection, wid)
+                problems += list(evidence_rows.verify_chain(chain, stored, sources))
                 problems += list(evidence_rows.verify_rereads(wid, chain, sources))
         return found, problems
 
