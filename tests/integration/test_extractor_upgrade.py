@@ -160,6 +160,8 @@ def test_pruned_page_alerts_saying_the_extractor_changed(
     (note, *_) = alert["diff"]["details"]
     assert f"extractor changed since v1 was stored ({OLD_RELEASE} -> {EXTRACTOR_VERSION})" in note
     assert "not an edit" in note
+    across = f"v1 and v2 were read by different extractors ({OLD_RELEASE} -> {EXTRACTOR_VERSION})"
+    assert across in " ".join(run(config, data, "diff", "budget").split())  # the CLI says so too
 
 
 def test_history_diff_web_and_api_show_the_reread_as_no_edit(

@@ -505,8 +505,8 @@ def diff_command(
     if change is None:
         _print_same(fmt, meta, None)
         return
-    if not _recorded(store, watch_id, before, after):  # the alert's own diff says what it must
-        change = reread.extractor_noted(change, before, after)
+    # recomputed from the stored readings, so across two extractors it says so, recorded or not
+    change = reread.extractor_noted(change, before, after)
     before, after = _canonical(before), _canonical(after)
     if fmt == "json":
         rendered = render_json(change, old=before.article, new=after.article, meta=meta)
@@ -527,12 +527,6 @@ def _print_same(fmt: DiffFormat, meta: dict[str, Any], reread_note: str | None) 
         return
     old, new = meta["old_version"], meta["new_version"]
     say(reread_note or f"versions {old} and {new} read the same")
-
-
-def _recorded(store: Store, watch_id: int, before: Version, after: Version) -> bool:
-    """Is a change stored from ``before`` straight to ``after`` (the one an alert showed)?"""
-    pair = (before.number, after.number)
-    return any((c.old_version, c.new_version) == pair for c in store.changes(watch_id))
 
 
 def _canonical(version: Version) -> Version:
