@@ -378,7 +378,10 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:la )?redacci[oó]n|redazione|redaktion|r[ée]daction|reda[cç][aã]o|redakcja",
     r"posted by\b.{0,60}\bat \d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?",
     # embedded posts' signatures (Instagram, Facebook) and a gallery's "show all" button
-    r"(?:a )?(?:post|photo|video) shared by\b.{0,100}|view this (?:post|photo|video) on \w+",
+    # only the signature's shape: a name, the (@handle), the date; never a sentence that says
+    # who shared a video ("A video shared by the police on Twitter shows ...")
+    r"(?:a )?(?:post|photo|video) shared by [^()@]{1,60}\(@[\w.]{1,30}\)(?: on [\w ,.:]{1,40})?"
+    r"|view this (?:post|photo|video) on \w+",
     r"posted by\b.{0,60}\bon (?:\w+day,? )?\w+\.? \d{1,2},? \d{4}|show all \d{1,3}",
     r"share this with\b.{0,80}",
     # a video player's and a page's labels set as paragraphs

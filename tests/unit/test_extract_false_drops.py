@@ -1,0 +1,38 @@
+"""worker.extract keeps article text that merely looks like chrome: a sentence that opens with
+the words of an embed's signature, a byline prefix or a "read also" label is the article's."""
+
+from __future__ import annotations
+
+from worker.extract import extract_article
+
+_FILL = (
+    "The city council voted on Tuesday to approve a new budget that raises spending on public "
+    "transit by twelve percent, officials said after the late-night session.",
+    "Opponents argued that the plan would raise property taxes for thousands of homeowners, "
+    "while supporters said the investment was overdue and would pay for itself.",
+    "The mayor is expected to sign the measure next week, according to a spokeswoman, who added "
+    "that the first new bus routes could open as early as the spring.",
+)
+_URL = "https://news.example.com/2018/05/03/story.html"
+
+
+def _page(inner: str, lang: str = "en", pre: str = "") -> str:
+    """An ordinary article page with ``inner`` set after its first paragraph."""
+    first, *rest = (f"<p>{text}</p>" for text in _FILL)
+    return (
+        f'<html lang="{lang}"><head><title>Council approves transit budget</title></head><body>'
+        '<nav><a href="/">Home</a></nav><article><h1>Council approves transit budget</h1>'
+        f'{pre}<div class="article-body">{first}{inner}{"".join(rest)}</div></article>'
+        "<footer>Footer</footer></body></html>"
+    )
+
+
+def _paragraphs(inner: str, lang: str = "en", pre: str = "") -> tuple[str, ...]:
+    return tuple(extract_article(_page(inner, lang, pre), _URL).paragraphs)
+
+
+def test_a_sentence_about_a_shared_video_is_text_and_an_embed_signature_is_not() -> None:
+    sentence = "A video shared by the police on Twitter shows the suspect running from the store."
+    assert sentence in _paragraphs(f"<p>{sentence}</p>")
+    signature = "A post shared by Sandhaven Pier (@sandhavenpier) on Apr 7, 2018 at 2:14am PDT"
+    assert not any("shared by" in p for p in _paragraphs(f"<p>{signature}</p>"))
