@@ -4,6 +4,7 @@ the words of an embed's signature, a byline prefix or a "read also" label is the
 from __future__ import annotations
 
 from worker.extract import extract_article
+from worker.extract.rules import BYLINE_PREFIX
 
 _FILL = (
     "The city council voted on Tuesday to approve a new budget that raises spending on public "
@@ -36,3 +37,19 @@ def test_a_sentence_about_a_shared_video_is_text_and_an_embed_signature_is_not()
     assert sentence in _paragraphs(f"<p>{sentence}</p>")
     signature = "A post shared by Sandhaven Pier (@sandhavenpier) on Apr 7, 2018 at 2:14am PDT"
     assert not any("shared by" in p for p in _paragraphs(f"<p>{signature}</p>"))
+
+
+def test_an_italian_line_opening_with_a_di_surname_is_text_and_a_di_byline_is_not() -> None:
+    heading = "Di Maio, «il governo non cade»"
+    line = "Di Battista, Fico e Di Maio in piazza a Roma"
+    paragraphs = _paragraphs(f"<h2>{heading}</h2><p>{line}</p><p>di Marco Rossi</p>", lang="it")
+    assert heading in paragraphs
+    assert line in paragraphs
+    assert "di Marco Rossi" not in paragraphs
+    assert "Di Maria, PSG's quiet hero" in _paragraphs("<h2>Di Maria, PSG's quiet hero</h2>")
+
+
+def test_a_byline_prefix_strips_a_lower_case_di_but_not_a_di_surname() -> None:
+    assert BYLINE_PREFIX.sub("", "di Marco Rossi") == "Marco Rossi"
+    assert BYLINE_PREFIX.sub("", "Di Stefano") == "Di Stefano"
+    assert BYLINE_PREFIX.sub("", "BY JANE DOE") == "JANE DOE"

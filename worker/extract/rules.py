@@ -73,7 +73,8 @@ DOM_META_STEMS = _words(
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
 FIELD_ROLES = frozenset(_words("byline dateline caption"))
-BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door|di)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
+# "By Jane" -> "Jane"; Italian ``di`` only in lower case ("Di Stefano" is a surname)
+BYLINE_PREFIX = re.compile(r"^(?:(?i:by|von|par|por|door)|di)\s+")
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -504,9 +505,13 @@ _SHARE = (
 )
 # A byline: "By" (or von/par/por/door/av/af/di) and capitalised names, with an optional role or
 # date after a separator; never a sentence (it would end with a full stop).
+# Italian ``di`` only in lower case and before names alone: "Di Maio, «il governo non cade»"
+# opens with a surname, not a byline.
 _BYLINE = (
-    r"(?:by|von|par|por|door|av|af|di)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
+    r"(?:(?:by|von|par|por|door|av|af)\s+"
+    r"(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
     r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
+    r"|(?-i:di)\s+(?-i:[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:e\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}))"
 )
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
