@@ -53,3 +53,15 @@ def test_a_byline_prefix_strips_a_lower_case_di_but_not_a_di_surname() -> None:
     assert BYLINE_PREFIX.sub("", "di Marco Rossi") == "Marco Rossi"
     assert BYLINE_PREFIX.sub("", "Di Stefano") == "Di Stefano"
     assert BYLINE_PREFIX.sub("", "BY JANE DOE") == "JANE DOE"
+
+
+def test_a_sentence_opening_with_read_also_words_is_text_and_the_label_is_not() -> None:
+    cases = (
+        ("es", "Lea también el informe completo de la Contraloría, publicado el lunes en su web."),
+        ("nl", "Zie ook de kaart hieronder met alle nieuwe buslijnen in de regio."),
+        ("de", "Siehe auch die Stellungnahme des Ministeriums vom Montag."),
+    )
+    for lang, sentence in cases:
+        assert sentence in _paragraphs(f"<p>{sentence}</p>", lang=lang)
+    label = '<p>Baca juga: <a href="/x">Terminal Bus Baru Dibuka Bulan Depan</a></p>'
+    assert not any("Baca juga" in p for p in _paragraphs(label, lang="id"))

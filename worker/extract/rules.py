@@ -406,10 +406,13 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
-    r"lees (?:ook|meer)|leia (?:também|mais)|veja também|lea (?:también|además)|"
-    r"(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
+    r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
+    # these also open sentences ("Siehe auch die Stellungnahme des Ministeriums vom Montag."):
+    # a label alone, or one set off by a colon, dash or arrow before the linked title
+    r"(?:lea (?:también|además)|(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
     r"(?:prze)?czytaj (?:też|także|również|więcej)|baca juga|läs (?:också|mer)|les også|"
-    r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)\b.{0,100}",
+    r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)"
+    r"(?:\s*[:：|–—>→»›-].{0,100})?",
     # "read on" after an ad or a teaser cut, in the same languages
     r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
     r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
