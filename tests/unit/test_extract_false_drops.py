@@ -65,3 +65,10 @@ def test_a_sentence_opening_with_read_also_words_is_text_and_the_label_is_not() 
         assert sentence in _paragraphs(f"<p>{sentence}</p>", lang=lang)
     label = '<p>Baca juga: <a href="/x">Terminal Bus Baru Dibuka Bulan Depan</a></p>'
     assert not any("Baca juga" in p for p in _paragraphs(label, lang="id"))
+
+
+def test_a_sentence_opening_with_written_by_is_text_and_a_written_by_line_is_not() -> None:
+    sentence = "Escrito por Mario Vargas Llosa en 1963, el libro fue un éxito."
+    paragraphs = _paragraphs(f"<p>{sentence}</p><p>Escrito por María de la Fuente</p>", "es")
+    assert sentence in paragraphs
+    assert "Escrito por María de la Fuente" not in paragraphs

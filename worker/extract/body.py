@@ -56,6 +56,8 @@ from worker.extract.rules import (
     SKIP_IN_BODY,
     TABLE_CELL_TAGS,
     WRAPPER_INLINE_TAGS,
+    WRITTEN_BY_LINES,
+    WRITTEN_BY_STARTS,
 )
 from worker.extract.score import chunks_of, find_winner, has_strong_hint, is_boilerplate
 from worker.extract.signals import Scan, select
@@ -516,7 +518,10 @@ def _in_script(opening: str) -> bool:
 def _is_boilerplate_line(text: str, lowered: str) -> bool:
     """BOILERPLATE_LINES, matched without case folding on the lower-cased line (5x faster on
     a line with an accent or a curly quote); the ignore-case pattern only for the few letters
-    whose lower case is not what that pattern compares (``İ``, ``ſ``, Greek: CASE_SPECIAL)."""
+    whose lower case is not what that pattern compares (``İ``, ``ſ``, Greek: CASE_SPECIAL).
+    A "written by" label is matched with case: only capitalised names may follow it."""
+    if lowered.startswith(WRITTEN_BY_STARTS):
+        return WRITTEN_BY_LINES.match(text) is not None
     if text.isascii() or (len(lowered) == len(text) and CASE_SPECIAL.search(text) is None):
         return BOILERPLATE_LINES_LOWER.match(lowered) is not None
     return BOILERPLATE_LINES.match(text) is not None

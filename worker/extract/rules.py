@@ -317,7 +317,6 @@ BOILERPLATE_LINE_PATTERNS = (
     r"pin (?:it )?for later!?",
     r"jump to (?:the )?(?:list|recipe|section).*",
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
-    r"(?:geschrieben von|verfasst von|escrito por|scritto da|écrit par|escrito por)\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
@@ -437,6 +436,15 @@ BOILERPLATE_LINES = re.compile(
 # The same pattern matched with case: an ASCII line lower-cased matches it exactly when the line
 # matches BOILERPLATE_LINES (the patterns are written in lower case), at twice the speed.
 BOILERPLATE_LINES_LOWER = re.compile(BOILERPLATE_LINES.pattern)
+# A byline set as a labelled line (Joomla's "Geschrieben von Karl Weber"): the label, then a
+# name alone (capitalised words, so matched with case, never on the lower-cased line) and perhaps
+# a date; never a sentence ("Escrito por Mario Vargas Llosa en 1963, el libro fue un éxito.").
+WRITTEN_BY_STARTS = ("geschrieben von", "verfasst von", "escrito por", "scritto da", "écrit par")
+WRITTEN_BY_LINES = re.compile(
+    r"^[^\w]*(?i:geschrieben von|verfasst von|escrito por|scritto da|écrit par):?\s+"
+    r"[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:(?:de|da|di|del|della|la|las|los|le|van|von|der|y|e|und|et|&)\s+)"
+    r"{0,2}[A-ZÀ-Þ][\w.'’-]*){0,5}(?:\s*[|·•,–—-]\s*[\d./: ]{1,20})?[.!:]?$"
+)
 # Letters whose lower case is not what an ignore-case match compares them as: ``İ`` lowers to
 # two characters; ``ı``, ``ſ``, ``µ``, Greek letters and a few others match other letters (see
 # ``re``'s case equivalences). A line holding none may be lower-cased and matched with case.
