@@ -72,3 +72,12 @@ def test_a_sentence_opening_with_written_by_is_text_and_a_written_by_line_is_not
     paragraphs = _paragraphs(f"<p>{sentence}</p><p>Escrito por María de la Fuente</p>", "es")
     assert sentence in paragraphs
     assert "Escrito por María de la Fuente" not in paragraphs
+
+
+def test_a_pull_quote_printed_nowhere_else_is_text_and_its_copy_is_not() -> None:
+    sole = '"This is the biggest investment in transit this city has made in forty years."'
+    paragraphs = _paragraphs(f'<blockquote class="pullquote"><p>{sole}</p></blockquote>')
+    assert sole in paragraphs
+    copy = "Opponents argued that the plan would raise property taxes"
+    block = f'<figure class="wp-block-pullquote"><blockquote><p>{copy}</p></blockquote></figure>'
+    assert copy not in _paragraphs(block)

@@ -51,15 +51,23 @@ from worker.extract.rules import (
     MIN_PARAGRAPH_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
+    PULL_QUOTE_WORDS,
     SCRIPT_CHROME_FROM,
     SCRIPT_CHROME_LINES,
     SKIP_IN_BODY,
     TABLE_CELL_TAGS,
+    WALK_BOILERPLATE_TAGS,
     WRAPPER_INLINE_TAGS,
     WRITTEN_BY_LINES,
     WRITTEN_BY_STARTS,
 )
-from worker.extract.score import chunks_of, find_winner, has_strong_hint, is_boilerplate
+from worker.extract.score import (
+    chunks_of,
+    find_winner,
+    has_any_hint,
+    has_strong_hint,
+    is_boilerplate,
+)
 from worker.extract.signals import Scan, select
 from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
@@ -213,6 +221,8 @@ class _Walk:
     texts: Mapping[int, str]  # paragraph texts already read while scoring
     fields: set[int]  # paragraphs the scan found to be bylines and datelines
     walked: Blocks  # each block kept, with its element and text, in document order
+    winner: LexborNode | None = None  # read only to tell a pull quote's copy from a sole quote
+    winner_words: str | None = None  # its text as words (see _words_of), read on first need
 
     @classmethod
     def over(
@@ -220,7 +230,15 @@ class _Walk:
     ) -> _Walk:
         # KEEP_CHARS, or KEEP_SHARE of the winner's text if that is less: one comparison a block
         keep_at = min(KEEP_CHARS, KEEP_SHARE * credit.get(winner.mem_id, 0))
-        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields, walked)
+        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields, walked, winner)
+
+    def repeats(self, text: str) -> bool:
+        """Is ``text`` (as words) found at least twice in the winner: in its own block and in
+        another?"""
+        if self.winner_words is None:
+            self.winner_words = _words_of(self.winner.text(deep=True)) if self.winner else ""
+        words = _words_of(text)
+        return bool(words) and self.winner_words.count(words) >= 2
 
     def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
         size = len(text.strip())
@@ -298,7 +316,12 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             _flush(inline, members, linked, out, walk, node)
             inline, members, linked = [], [], 0
         key = child.mem_id
-        if tag != "p" and walk.credit.get(key, 0) < walk.keep_at and is_boilerplate(child, tag=tag):
+        if (
+            tag != "p"
+            and walk.credit.get(key, 0) < walk.keep_at
+            and is_boilerplate(child, tag=tag)
+            and not _sole_pull_quote(child, tag, walk)
+        ):
             continue  # a chrome container holding little text; paragraphs are judged by theirs
         if key in walk.fields:
             continue  # a byline, a dateline or a short caption: a field of its own
@@ -321,6 +344,28 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
     if inline:
         _flush(inline, members, linked, out, walk, node)
     return out
+
+
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def _words_of(text: str) -> str:
+    """Lower-case words joined by single spaces: a pull quote's copy differs from its paragraph
+    in quotes, case and the full stop ("If the ferry goes, ..." / "... goes with it," said)."""
+    return " ".join(_NOT_WORDS.sub(" ", text.lower()).split())
+
+
+def _sole_pull_quote(node: LexborNode, tag: str, walk: _Walk) -> bool:
+    """A pull quote (by class alone: not an aside, no other chrome word) whose quote is printed
+    nowhere else in the article: the article's only copy of it, so kept."""
+    classes = (node.attributes.get("class") or "").lower()
+    if tag in WALK_BOILERPLATE_TAGS or not any(word in classes for word in PULL_QUOTE_WORDS):
+        return False
+    rest = " ".join(w for w in classes.split() if not any(q in w for q in PULL_QUOTE_WORDS))
+    if node.attributes.get("id") or (rest and has_any_hint(rest)):
+        return False  # chrome for another reason too
+    quotes = [p.text(deep=True) for p in node.css("p")] or [node.text(deep=True)]
+    return not any(walk.repeats(quote) for quote in quotes)
 
 
 def _leaf_text(node: LexborNode, tag: str) -> str:

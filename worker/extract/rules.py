@@ -250,7 +250,8 @@ WEAK_HINTS = _words(
     # galleries and media chrome: slide counters, caption toggles, credits
     "gallery slideshow lightbox caption credit",
     *CAPTION_WORDS,
-    # a pull quote repeats a line of the article in large type beside it
+    # a pull quote repeats a line of the article in large type beside it (kept when its quote
+    # is found nowhere else in the article: see PULL_QUOTE_WORDS)
     "pullquote pull-quote pull_quote pullout",
     # Joomla's article details box (``dl.article-info``: "Details", "Category:", "Hits: 1234")
     "article-info",
@@ -445,6 +446,9 @@ WRITTEN_BY_LINES = re.compile(
     r"[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:(?:de|da|di|del|della|la|las|los|le|van|von|der|y|e|und|et|&)\s+)"
     r"{0,2}[A-ZÀ-Þ][\w.'’-]*){0,5}(?:\s*[|·•,–—-]\s*[\d./: ]{1,20})?[.!:]?$"
 )
+# Class words of a pull quote: chrome only as a copy. A quote set in one and nowhere else in the
+# article (the only place the mayor's words are printed) is article text.
+PULL_QUOTE_WORDS = ("pullquote", "pull-quote", "pull_quote", "pullout")
 # Letters whose lower case is not what an ignore-case match compares them as: ``İ`` lowers to
 # two characters; ``ı``, ``ſ``, ``µ``, Greek letters and a few others match other letters (see
 # ``re``'s case equivalences). A line holding none may be lower-cased and matched with case.
