@@ -81,3 +81,36 @@ def test_a_pull_quote_printed_nowhere_else_is_text_and_its_copy_is_not() -> None
     copy = "Opponents argued that the plan would raise property taxes"
     block = f'<figure class="wp-block-pullquote"><blockquote><p>{copy}</p></blockquote></figure>'
     assert copy not in _paragraphs(block)
+
+
+def _lead_page(pre: str, meta: str = "") -> str:
+    """The body in ``div.article-body`` with ``pre`` set just before it, in one wrapper."""
+    body = "".join(f"<p>{text}</p>" for text in _FILL)
+    return (
+        f'<html lang="en"><head><title>T</title>{meta}</head><body><article>'
+        f'<h1>Council approves transit budget</h1><div class="wrap">{pre}'
+        f'<div class="article-body">{body}</div></div></article></body></html>'
+    )
+
+
+def test_a_lead_photo_or_a_standfirst_in_div_lead_is_not_the_first_paragraph() -> None:
+    photo = (
+        '<div class="lead"><figure><img src="/bus.jpg" alt="">'
+        "<figcaption>A new electric bus at the depot on Monday, before the vote.</figcaption>"
+        "</figure><p>A new electric bus at the depot on Monday, before the vote.</p></div>"
+    )
+    assert extract_article(_lead_page(photo), _URL).paragraphs[0] == _FILL[0]
+    standfirst = "The vote ends a two-year fight over how the city pays for its buses and trains."
+    meta = f'<meta property="og:description" content="{standfirst}">'
+    page = _lead_page(f'<div class="lead"><p>{standfirst}</p></div>', meta)
+    article = extract_article(page, _URL)
+    assert article.paragraphs[0] == _FILL[0]
+    assert article.subheadline == standfirst
+    named = _lead_page(f'<div class="article-lead"><p>{standfirst}</p></div>', meta)
+    assert extract_article(named, _URL).subheadline == standfirst  # the description's copy
+
+
+def test_a_lead_paragraph_in_a_named_lead_container_opens_the_body() -> None:
+    lead = "Buses will run every ten minutes on the busiest routes from next spring on."
+    page = _lead_page(f'<div class="article-lead"><p>{lead}</p></div>')
+    assert extract_article(page, _URL).paragraphs[0] == lead

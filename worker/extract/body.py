@@ -48,6 +48,7 @@ from worker.extract.rules import (
     MAX_FIELD_LINE,
     MAX_LINK_CHECK_CHARS,
     MAX_LONG_CHROME_LINE,
+    META_SUBHEADLINE,
     MIN_PARAGRAPH_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
@@ -68,7 +69,7 @@ from worker.extract.score import (
     has_strong_hint,
     is_boilerplate,
 )
-from worker.extract.signals import Scan, select
+from worker.extract.signals import Scan, metas, select
 from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
 
@@ -129,7 +130,8 @@ def body_of(
 def _walk_winner(
     winner: LexborNode | None, scan: Scan, headline: str
 ) -> tuple[tuple[str, ...], Origins | None, list[LexborNode], Blocks]:
-    chunks = chunks_of(winner, scan.credit) if winner else []
+    descriptions = [clean_text(text) for text in metas(scan.signals, META_SUBHEADLINE) if text]
+    chunks = chunks_of(winner, scan.credit, descriptions) if winner else []
     blocks: list[str] = []
     walked: Blocks = []
     for chunk in chunks:

@@ -196,10 +196,13 @@ CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is a
 # (those are named ``standfirst``/``dek``/``subhead`` and are a field).
 LEAD_CLASSES = frozenset(
     _words(
-        "lead lede intro leadin lead-in lead-text intro-text leadtext article-lead article-intro",
+        "lede leadin lead-in lead-text intro-text leadtext article-lead article-intro",
         "story-lead story-intro post-intro entry-intro article__lead article__intro",
     )
 )
+# (Not the bare ``lead`` or ``intro``: a ``div.lead`` often holds the lead photo, or a series'
+# blurb.) A container holding one of these is the lead photo's, never the lead paragraph's.
+LEAD_MEDIA = "img, picture, figure, video"
 # Attributes that name a component the way a class would (``data-component="most-read"``,
 # schema.org's ``itemprop="comment"``): page frameworks (Arc, React sites) mark their widgets
 # there and leave classes generated.
