@@ -114,3 +114,9 @@ def test_a_lead_paragraph_in_a_named_lead_container_opens_the_body() -> None:
     lead = "Buses will run every ten minutes on the busiest routes from next spring on."
     page = _lead_page(f'<div class="article-lead"><p>{lead}</p></div>')
     assert extract_article(page, _URL).paragraphs[0] == lead
+
+
+def test_a_bare_label_as_a_sub_heading_over_prose_is_kept_and_alone_is_not() -> None:
+    paragraphs = _paragraphs("<h3>Details</h3>")
+    assert "Details" in paragraphs
+    assert "Video" not in _paragraphs("<p>Video</p>")

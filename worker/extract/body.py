@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from worker.extract.rules import (
     ARTICLE_BODY_SPLIT,
     ARTICLE_BODY_TRUST,
+    BARE_LABELS,
     BLOCK_TAGS,
     BOILERPLATE_FIRST_WORDS,
     BOILERPLATE_INSIDE,
@@ -50,12 +51,14 @@ from worker.extract.rules import (
     MAX_LONG_CHROME_LINE,
     META_SUBHEADLINE,
     MIN_PARAGRAPH_CHARS,
+    MIN_PROSE_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
     PULL_QUOTE_WORDS,
     SCRIPT_CHROME_FROM,
     SCRIPT_CHROME_LINES,
     SKIP_IN_BODY,
+    SUBHEADING_TAGS,
     TABLE_CELL_TAGS,
     WALK_BOILERPLATE_TAGS,
     WRAPPER_INLINE_TAGS,
@@ -136,10 +139,17 @@ def _walk_winner(
     walked: Blocks = []
     for chunk in chunks:
         _blocks(chunk, _Walk.over(chunk, scan.credit, scan, walked), blocks)
-    paragraphs, origins = _finish(blocks, headline)
+    paragraphs, origins = _finish(blocks, headline, _subheadings(blocks, walked))
     if not paragraphs:
         paragraphs, origins = _unfiltered(blocks, headline)
     return paragraphs, _checked(origins, blocks, walked), chunks, walked
+
+
+def _subheadings(blocks: list[str], walked: Blocks) -> frozenset[int]:
+    """The blocks that are a sub-heading element (when the walk recorded every block)."""
+    if len(blocks) != len(walked):
+        return frozenset()
+    return frozenset(i for i, (node, *_) in enumerate(walked) if node.tag in SUBHEADING_TAGS)
 
 
 def _checked(origins: Origins, blocks: list[str], walked: Blocks) -> Origins | None:
@@ -460,10 +470,14 @@ def _member_lines(inline: list[str], members: list[tuple[LexborNode, int]], text
     return tuple(found)
 
 
-def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Origins]:
+def _finish(
+    blocks: Iterable[str], headline: str, subheadings: frozenset[int] = frozenset()
+) -> tuple[tuple[str, ...], Origins]:
     """Clean whitespace, split on hard breaks, drop empties, chrome lines, other fields'
     lines (bylines, datelines, reading times, share rows), repeats and the headline; with
-    where each kept paragraph was read (the media step places by it)."""
+    where each kept paragraph was read (the media step places by it). A bare label ("Video",
+    "Details") set as a sub-heading (``subheadings``: block indexes) over prose is the
+    article's own heading."""
     raw, where = _lines(blocks)
     cleaned = repair_all([clean_text(line) for line in raw])
     lines = [(text, where[i]) for i, text in enumerate(cleaned) if text and text != headline]
@@ -471,7 +485,9 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Orig
     kept = [
         (text, origin)
         for index, (text, origin) in enumerate(lines)
-        if len(text) > MAX_LONG_CHROME_LINE or not _is_furniture(text, index, last)
+        if len(text) > MAX_LONG_CHROME_LINE
+        or not _is_furniture(text, index, last)
+        or _heads_prose(lines, index, subheadings)
     ]
     texts = [text for text, _ in kept]
     copies = _copies(texts)
@@ -479,6 +495,17 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Orig
         return tuple(texts), tuple(origin for _, origin in kept)
     kept = [line for line, is_copy in zip(kept, copies, strict=True) if not is_copy]
     return tuple(text for text, _ in kept), tuple(origin for _, origin in kept)
+
+
+def _heads_prose(
+    lines: list[tuple[str, tuple[int, int]]], index: int, subheadings: frozenset[int]
+) -> bool:
+    """Is this line a bare label set as a sub-heading, with a paragraph of prose after it?"""
+    text, (block, _) = lines[index]
+    if block not in subheadings or BARE_LABELS.match(text) is None or index + 1 >= len(lines):
+        return False
+    after, (next_block, _) = lines[index + 1]
+    return next_block not in subheadings and len(after) >= MIN_PROSE_CHARS
 
 
 def _lines(blocks: Iterable[str]) -> tuple[list[str], list[tuple[int, int]]]:

@@ -452,6 +452,15 @@ WRITTEN_BY_LINES = re.compile(
 # Class words of a pull quote: chrome only as a copy. A quote set in one and nowhere else in the
 # article (the only place the mayor's words are printed) is article text.
 PULL_QUOTE_WORDS = ("pullquote", "pull-quote", "pull_quote", "pullout")
+# Page labels that the line rules drop as whole lines, yet that an article also uses as its own
+# sub-heading (``<h3>Details</h3>`` over a paragraph): kept there. Not a player's "Up Next" or
+# a "Comments" heading: over prose they head a teaser or a reader's comment (measured on dev).
+BARE_LABELS = re.compile(
+    r"^(?:videos?|topics|print|e-?mail|details)[.!:]?$",
+    re.IGNORECASE,
+)
+SUBHEADING_TAGS = frozenset(_words("h2 h3 h4"))
+MIN_PROSE_CHARS = 80  # the paragraph after such a heading is prose, not another label
 # Letters whose lower case is not what an ignore-case match compares them as: ``İ`` lowers to
 # two characters; ``ı``, ``ſ``, ``µ``, Greek letters and a few others match other letters (see
 # ``re``'s case equivalences). A line holding none may be lower-cased and matched with case.
