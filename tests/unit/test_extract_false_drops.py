@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from worker.extract import extract_article
 from worker.extract.rules import BYLINE_PREFIX
+from worker.extract.text import clean_text
 
 _FILL = (
     "The city council voted on Tuesday to approve a new budget that raises spending on public "
@@ -120,3 +121,13 @@ def test_a_bare_label_as_a_sub_heading_over_prose_is_kept_and_alone_is_not() -> 
     paragraphs = _paragraphs("<h3>Details</h3>")
     assert "Details" in paragraphs
     assert "Video" not in _paragraphs("<p>Video</p>")
+
+
+def test_datelines_in_swedish_and_turkish_and_zero_width_paragraphs_leave_the_body() -> None:
+    datelines = "<p>12 maj 2018</p><p>3 Ekim 2018 14:05</p>"
+    assert _paragraphs(f"{datelines}<p>&#8203;</p><p>\ufeff</p>") == _FILL
+
+
+def test_clean_text_drops_only_words_of_zero_width_characters() -> None:
+    assert clean_text(" \u200b ") == ""
+    assert clean_text("Zero\u200bwidth inside \ufeff a line") == "Zero\u200bwidth inside a line"

@@ -480,7 +480,9 @@ MONTHS = (
     # Dutch and Swedish, Portuguese, Polish (genitive), Indonesian: the forms not listed above
     "januari|februari|maart|mei|augustus|augusti|janeiro|fevereiro|março|maio|junho|julho|"
     "setembro|outubro|novembro|dezembro|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|"
-    "sierpnia|września|października|listopada|grudnia|maret|agustus|desember"
+    "sierpnia|września|października|listopada|grudnia|maret|agustus|desember|"
+    # Swedish, Danish and Polish May; Turkish
+    "maj|ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık"
 )
 _DAY = (
     r"(?:(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?"
