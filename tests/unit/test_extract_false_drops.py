@@ -120,6 +120,8 @@ def test_a_lead_paragraph_in_a_named_lead_container_opens_the_body() -> None:
 def test_a_bare_label_as_a_sub_heading_over_prose_is_kept_and_alone_is_not() -> None:
     paragraphs = _paragraphs("<h3>Details</h3>")
     assert "Details" in paragraphs
+    short = "<h2>Print</h2><p>Print advertising fell 18 percent, the company said.</p>"
+    assert "Print" in _paragraphs(short)
     assert "Video" not in _paragraphs("<p>Video</p>")
 
 

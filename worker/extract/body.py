@@ -54,6 +54,7 @@ from worker.extract.rules import (
     MIN_PROSE_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
+    PROSE_ENDS,
     PULL_QUOTE_WORDS,
     SCRIPT_CHROME_FROM,
     SCRIPT_CHROME_LINES,
@@ -505,7 +506,11 @@ def _heads_prose(
     if block not in subheadings or BARE_LABELS.match(text) is None or index + 1 >= len(lines):
         return False
     after, (next_block, _) = lines[index + 1]
-    return next_block not in subheadings and len(after) >= MIN_PROSE_CHARS
+    return (
+        next_block not in subheadings
+        and len(after) >= MIN_PROSE_CHARS
+        and after.endswith(PROSE_ENDS)
+    )
 
 
 def _lines(blocks: Iterable[str]) -> tuple[list[str], list[tuple[int, int]]]:

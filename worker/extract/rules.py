@@ -460,7 +460,8 @@ BARE_LABELS = re.compile(
     re.IGNORECASE,
 )
 SUBHEADING_TAGS = frozenset(_words("h2 h3 h4"))
-MIN_PROSE_CHARS = 80  # the paragraph after such a heading is prose, not another label
+MIN_PROSE_CHARS = 30  # the paragraph after such a heading is a sentence this long, not a label
+PROSE_ENDS = tuple('.!?"”»')  # ...that ends as a sentence does (a teaser's title does not)
 # Letters whose lower case is not what an ignore-case match compares them as: ``İ`` lowers to
 # two characters; ``ı``, ``ſ``, ``µ``, Greek letters and a few others match other letters (see
 # ``re``'s case equivalences). A line holding none may be lower-cased and matched with case.
