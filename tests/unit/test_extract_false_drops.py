@@ -79,6 +79,9 @@ def test_a_pull_quote_printed_nowhere_else_is_text_and_its_copy_is_not() -> None
     sole = '"This is the biggest investment in transit this city has made in forty years."'
     paragraphs = _paragraphs(f'<blockquote class="pullquote"><p>{sole}</p></blockquote>')
     assert sole in paragraphs
+    said = "We are not going to let the buses stop running, not on my watch."
+    figure = f'<figure class="wp-block-pullquote"><blockquote><p>{said}</p></blockquote></figure>'
+    assert said in _paragraphs(figure)
     copy = "Opponents argued that the plan would raise property taxes"
     block = f'<figure class="wp-block-pullquote"><blockquote><p>{copy}</p></blockquote></figure>'
     assert copy not in _paragraphs(block)

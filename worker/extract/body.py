@@ -322,7 +322,12 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
         if tag in SKIP_IN_BODY:  # skipped elements (images, scripts) do not end an inline run
-            if tag == "figure":
+            if tag == "figure" and _sole_pull_quote(child, tag, walk):
+                if inline:
+                    _flush(inline, members, linked, out, walk, node)
+                    inline, members, linked = [], [], 0
+                _blocks(child, walk, out)  # Gutenberg's ``figure.wp-block-pullquote``
+            elif tag == "figure":
                 _figure_table(child, walk, out)
             continue
         if inline:
