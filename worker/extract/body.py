@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from worker.extract.rules import (
     ARTICLE_BODY_SPLIT,
     ARTICLE_BODY_TRUST,
+    BARE_LABELS,
     BLOCK_TAGS,
     BOILERPLATE_FIRST_WORDS,
     BOILERPLATE_INSIDE,
@@ -48,17 +49,31 @@ from worker.extract.rules import (
     MAX_FIELD_LINE,
     MAX_LINK_CHECK_CHARS,
     MAX_LONG_CHROME_LINE,
+    META_SUBHEADLINE,
     MIN_PARAGRAPH_CHARS,
+    MIN_PROSE_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
+    PROSE_ENDS,
+    PULL_QUOTE_WORDS,
     SCRIPT_CHROME_FROM,
     SCRIPT_CHROME_LINES,
     SKIP_IN_BODY,
+    SUBHEADING_TAGS,
     TABLE_CELL_TAGS,
+    WALK_BOILERPLATE_TAGS,
     WRAPPER_INLINE_TAGS,
+    WRITTEN_BY_LINES,
+    WRITTEN_BY_STARTS,
 )
-from worker.extract.score import chunks_of, find_winner, has_strong_hint, is_boilerplate
-from worker.extract.signals import Scan, select
+from worker.extract.score import (
+    chunks_of,
+    find_winner,
+    has_any_hint,
+    has_strong_hint,
+    is_boilerplate,
+)
+from worker.extract.signals import Scan, metas, select
 from worker.extract.text import clean_text, repair_all, spaced_text
 from worker.models import Selectors
 
@@ -119,15 +134,23 @@ def body_of(
 def _walk_winner(
     winner: LexborNode | None, scan: Scan, headline: str
 ) -> tuple[tuple[str, ...], Origins | None, list[LexborNode], Blocks]:
-    chunks = chunks_of(winner, scan.credit) if winner else []
+    descriptions = [clean_text(text) for text in metas(scan.signals, META_SUBHEADLINE) if text]
+    chunks = chunks_of(winner, scan.credit, descriptions) if winner else []
     blocks: list[str] = []
     walked: Blocks = []
     for chunk in chunks:
         _blocks(chunk, _Walk.over(chunk, scan.credit, scan, walked), blocks)
-    paragraphs, origins = _finish(blocks, headline)
+    paragraphs, origins = _finish(blocks, headline, _subheadings(blocks, walked))
     if not paragraphs:
         paragraphs, origins = _unfiltered(blocks, headline)
     return paragraphs, _checked(origins, blocks, walked), chunks, walked
+
+
+def _subheadings(blocks: list[str], walked: Blocks) -> frozenset[int]:
+    """The blocks that are a sub-heading element (when the walk recorded every block)."""
+    if len(blocks) != len(walked):
+        return frozenset()
+    return frozenset(i for i, (node, *_) in enumerate(walked) if node.tag in SUBHEADING_TAGS)
 
 
 def _checked(origins: Origins, blocks: list[str], walked: Blocks) -> Origins | None:
@@ -211,6 +234,8 @@ class _Walk:
     texts: Mapping[int, str]  # paragraph texts already read while scoring
     fields: set[int]  # paragraphs the scan found to be bylines and datelines
     walked: Blocks  # each block kept, with its element and text, in document order
+    winner: LexborNode | None = None  # read only to tell a pull quote's copy from a sole quote
+    winner_words: str | None = None  # its text as words (see _words_of), read on first need
 
     @classmethod
     def over(
@@ -218,7 +243,15 @@ class _Walk:
     ) -> _Walk:
         # KEEP_CHARS, or KEEP_SHARE of the winner's text if that is less: one comparison a block
         keep_at = min(KEEP_CHARS, KEEP_SHARE * credit.get(winner.mem_id, 0))
-        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields, walked)
+        return cls(credit, keep_at, scan.linked, scan.texts, scan.fields, walked, winner)
+
+    def repeats(self, text: str) -> bool:
+        """Is ``text`` (as words) found at least twice in the winner: in its own block and in
+        another?"""
+        if self.winner_words is None:
+            self.winner_words = _words_of(self.winner.text(deep=True)) if self.winner else ""
+        words = _words_of(text)
+        return bool(words) and self.winner_words.count(words) >= 2
 
     def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
         size = len(text.strip())
@@ -289,14 +322,24 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
             continue
         if tag in SKIP_IN_BODY:  # skipped elements (images, scripts) do not end an inline run
-            if tag == "figure":
+            if tag == "figure" and _sole_pull_quote(child, tag, walk):
+                if inline:
+                    _flush(inline, members, linked, out, walk, node)
+                    inline, members, linked = [], [], 0
+                _blocks(child, walk, out)  # Gutenberg's ``figure.wp-block-pullquote``
+            elif tag == "figure":
                 _figure_table(child, walk, out)
             continue
         if inline:
             _flush(inline, members, linked, out, walk, node)
             inline, members, linked = [], [], 0
         key = child.mem_id
-        if tag != "p" and walk.credit.get(key, 0) < walk.keep_at and is_boilerplate(child, tag=tag):
+        if (
+            tag != "p"
+            and walk.credit.get(key, 0) < walk.keep_at
+            and is_boilerplate(child, tag=tag)
+            and not _sole_pull_quote(child, tag, walk)
+        ):
             continue  # a chrome container holding little text; paragraphs are judged by theirs
         if key in walk.fields:
             continue  # a byline, a dateline or a short caption: a field of its own
@@ -319,6 +362,28 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
     if inline:
         _flush(inline, members, linked, out, walk, node)
     return out
+
+
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def _words_of(text: str) -> str:
+    """Lower-case words joined by single spaces: a pull quote's copy differs from its paragraph
+    in quotes, case and the full stop ("If the ferry goes, ..." / "... goes with it," said)."""
+    return " ".join(_NOT_WORDS.sub(" ", text.lower()).split())
+
+
+def _sole_pull_quote(node: LexborNode, tag: str, walk: _Walk) -> bool:
+    """A pull quote (by class alone: not an aside, no other chrome word) whose quote is printed
+    nowhere else in the article: the article's only copy of it, so kept."""
+    classes = (node.attributes.get("class") or "").lower()
+    if tag in WALK_BOILERPLATE_TAGS or not any(word in classes for word in PULL_QUOTE_WORDS):
+        return False
+    rest = " ".join(w for w in classes.split() if not any(q in w for q in PULL_QUOTE_WORDS))
+    if node.attributes.get("id") or (rest and has_any_hint(rest)):
+        return False  # chrome for another reason too
+    quotes = [p.text(deep=True) for p in node.css("p")] or [node.text(deep=True)]
+    return not any(walk.repeats(quote) for quote in quotes)
 
 
 def _leaf_text(node: LexborNode, tag: str) -> str:
@@ -411,10 +476,14 @@ def _member_lines(inline: list[str], members: list[tuple[LexborNode, int]], text
     return tuple(found)
 
 
-def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Origins]:
+def _finish(
+    blocks: Iterable[str], headline: str, subheadings: frozenset[int] = frozenset()
+) -> tuple[tuple[str, ...], Origins]:
     """Clean whitespace, split on hard breaks, drop empties, chrome lines, other fields'
     lines (bylines, datelines, reading times, share rows), repeats and the headline; with
-    where each kept paragraph was read (the media step places by it)."""
+    where each kept paragraph was read (the media step places by it). A bare label ("Video",
+    "Details") set as a sub-heading (``subheadings``: block indexes) over prose is the
+    article's own heading."""
     raw, where = _lines(blocks)
     cleaned = repair_all([clean_text(line) for line in raw])
     lines = [(text, where[i]) for i, text in enumerate(cleaned) if text and text != headline]
@@ -422,7 +491,9 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Orig
     kept = [
         (text, origin)
         for index, (text, origin) in enumerate(lines)
-        if len(text) > MAX_LONG_CHROME_LINE or not _is_furniture(text, index, last)
+        if len(text) > MAX_LONG_CHROME_LINE
+        or not _is_furniture(text, index, last)
+        or _heads_prose(lines, index, subheadings)
     ]
     texts = [text for text, _ in kept]
     copies = _copies(texts)
@@ -430,6 +501,21 @@ def _finish(blocks: Iterable[str], headline: str) -> tuple[tuple[str, ...], Orig
         return tuple(texts), tuple(origin for _, origin in kept)
     kept = [line for line, is_copy in zip(kept, copies, strict=True) if not is_copy]
     return tuple(text for text, _ in kept), tuple(origin for _, origin in kept)
+
+
+def _heads_prose(
+    lines: list[tuple[str, tuple[int, int]]], index: int, subheadings: frozenset[int]
+) -> bool:
+    """Is this line a bare label set as a sub-heading, with a paragraph of prose after it?"""
+    text, (block, _) = lines[index]
+    if block not in subheadings or BARE_LABELS.match(text) is None or index + 1 >= len(lines):
+        return False
+    after, (next_block, _) = lines[index + 1]
+    return (
+        next_block not in subheadings
+        and len(after) >= MIN_PROSE_CHARS
+        and after.endswith(PROSE_ENDS)
+    )
 
 
 def _lines(blocks: Iterable[str]) -> tuple[list[str], list[tuple[int, int]]]:
@@ -516,7 +602,10 @@ def _in_script(opening: str) -> bool:
 def _is_boilerplate_line(text: str, lowered: str) -> bool:
     """BOILERPLATE_LINES, matched without case folding on the lower-cased line (5x faster on
     a line with an accent or a curly quote); the ignore-case pattern only for the few letters
-    whose lower case is not what that pattern compares (``İ``, ``ſ``, Greek: CASE_SPECIAL)."""
+    whose lower case is not what that pattern compares (``İ``, ``ſ``, Greek: CASE_SPECIAL).
+    A "written by" label is matched with case: only capitalised names may follow it."""
+    if lowered.startswith(WRITTEN_BY_STARTS):
+        return WRITTEN_BY_LINES.match(text) is not None
     if text.isascii() or (len(lowered) == len(text) and CASE_SPECIAL.search(text) is None):
         return BOILERPLATE_LINES_LOWER.match(lowered) is not None
     return BOILERPLATE_LINES.match(text) is not None

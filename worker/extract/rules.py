@@ -73,7 +73,8 @@ DOM_META_STEMS = _words(
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
 FIELD_ROLES = frozenset(_words("byline dateline caption"))
-BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door|di)\s+", re.IGNORECASE)  # "By Jane" -> "Jane"
+# "By Jane" -> "Jane"; Italian ``di`` only in lower case ("Di Stefano" is a surname)
+BYLINE_PREFIX = re.compile(r"^(?:(?i:by|von|par|por|door)|di)\s+")
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -195,10 +196,13 @@ CHUNK_HEADINGS = "h1, h2, h3"  # a chunk opening with a linked one of these is a
 # (those are named ``standfirst``/``dek``/``subhead`` and are a field).
 LEAD_CLASSES = frozenset(
     _words(
-        "lead lede intro leadin lead-in lead-text intro-text leadtext article-lead article-intro",
+        "lede leadin lead-in lead-text intro-text leadtext article-lead article-intro",
         "story-lead story-intro post-intro entry-intro article__lead article__intro",
     )
 )
+# (Not the bare ``lead`` or ``intro``: a ``div.lead`` often holds the lead photo, or a series'
+# blurb.) A container holding one of these is the lead photo's, never the lead paragraph's.
+LEAD_MEDIA = "img, picture, figure, video"
 # Attributes that name a component the way a class would (``data-component="most-read"``,
 # schema.org's ``itemprop="comment"``): page frameworks (Arc, React sites) mark their widgets
 # there and leave classes generated.
@@ -249,7 +253,8 @@ WEAK_HINTS = _words(
     # galleries and media chrome: slide counters, caption toggles, credits
     "gallery slideshow lightbox caption credit",
     *CAPTION_WORDS,
-    # a pull quote repeats a line of the article in large type beside it
+    # a pull quote repeats a line of the article in large type beside it (kept when its quote
+    # is found nowhere else in the article: see PULL_QUOTE_WORDS)
     "pullquote pull-quote pull_quote pullout",
     # Joomla's article details box (``dl.article-info``: "Details", "Category:", "Hits: 1234")
     "article-info",
@@ -316,7 +321,6 @@ BOILERPLATE_LINE_PATTERNS = (
     r"pin (?:it )?for later!?",
     r"jump to (?:the )?(?:list|recipe|section).*",
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
-    r"(?:geschrieben von|verfasst von|escrito por|scritto da|écrit par|escrito por)\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
@@ -378,7 +382,10 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:la )?redacci[oó]n|redazione|redaktion|r[ée]daction|reda[cç][aã]o|redakcja",
     r"posted by\b.{0,60}\bat \d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?",
     # embedded posts' signatures (Instagram, Facebook) and a gallery's "show all" button
-    r"(?:a )?(?:post|photo|video) shared by\b.{0,100}|view this (?:post|photo|video) on \w+",
+    # only the signature's shape: a name, the (@handle), the date; never a sentence that says
+    # who shared a video ("A video shared by the police on Twitter shows ...")
+    r"(?:a )?(?:post|photo|video) shared by [^()@]{1,60}\(@[\w.]{1,30}\)(?: on [\w ,.:]{1,40})?"
+    r"|view this (?:post|photo|video) on \w+",
     r"posted by\b.{0,60}\bon (?:\w+day,? )?\w+\.? \d{1,2},? \d{4}|show all \d{1,3}",
     r"share this with\b.{0,80}",
     # a video player's and a page's labels set as paragraphs
@@ -402,10 +409,13 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
-    r"lees (?:ook|meer)|leia (?:também|mais)|veja também|lea (?:también|además)|"
-    r"(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
+    r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
+    # these also open sentences ("Siehe auch die Stellungnahme des Ministeriums vom Montag."):
+    # a label alone, or one set off by a colon, dash or arrow before the linked title
+    r"(?:lea (?:también|además)|(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
     r"(?:prze)?czytaj (?:też|także|również|więcej)|baca juga|läs (?:också|mer)|les også|"
-    r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)\b.{0,100}",
+    r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)"
+    r"(?:\s*[:：|–—>→»›-].{0,100})?",
     # "read on" after an ad or a teaser cut, in the same languages
     r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
     r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
@@ -430,6 +440,28 @@ BOILERPLATE_LINES = re.compile(
 # The same pattern matched with case: an ASCII line lower-cased matches it exactly when the line
 # matches BOILERPLATE_LINES (the patterns are written in lower case), at twice the speed.
 BOILERPLATE_LINES_LOWER = re.compile(BOILERPLATE_LINES.pattern)
+# A byline set as a labelled line (Joomla's "Geschrieben von Karl Weber"): the label, then a
+# name alone (capitalised words, so matched with case, never on the lower-cased line) and perhaps
+# a date; never a sentence ("Escrito por Mario Vargas Llosa en 1963, el libro fue un éxito.").
+WRITTEN_BY_STARTS = ("geschrieben von", "verfasst von", "escrito por", "scritto da", "écrit par")
+WRITTEN_BY_LINES = re.compile(
+    r"^[^\w]*(?i:geschrieben von|verfasst von|escrito por|scritto da|écrit par):?\s+"
+    r"[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:(?:de|da|di|del|della|la|las|los|le|van|von|der|y|e|und|et|&)\s+)"
+    r"{0,2}[A-ZÀ-Þ][\w.'’-]*){0,5}(?:\s*[|·•,–—-]\s*[\d./: ]{1,20})?[.!:]?$"
+)
+# Class words of a pull quote: chrome only as a copy. A quote set in one and nowhere else in the
+# article (the only place the mayor's words are printed) is article text.
+PULL_QUOTE_WORDS = ("pullquote", "pull-quote", "pull_quote", "pullout")
+# Page labels that the line rules drop as whole lines, yet that an article also uses as its own
+# sub-heading (``<h3>Details</h3>`` over a paragraph): kept there. Not a player's "Up Next" or
+# a "Comments" heading: over prose they head a teaser or a reader's comment (measured on dev).
+BARE_LABELS = re.compile(
+    r"^(?:videos?|topics|print|e-?mail|details)[.!:]?$",
+    re.IGNORECASE,
+)
+SUBHEADING_TAGS = frozenset(_words("h2 h3 h4"))
+MIN_PROSE_CHARS = 30  # the paragraph after such a heading is a sentence this long, not a label
+PROSE_ENDS = tuple('.!?"”»')  # ...that ends as a sentence does (a teaser's title does not)
 # Letters whose lower case is not what an ignore-case match compares them as: ``İ`` lowers to
 # two characters; ``ı``, ``ſ``, ``µ``, Greek letters and a few others match other letters (see
 # ``re``'s case equivalences). A line holding none may be lower-cased and matched with case.
@@ -449,7 +481,9 @@ MONTHS = (
     # Dutch and Swedish, Portuguese, Polish (genitive), Indonesian: the forms not listed above
     "januari|februari|maart|mei|augustus|augusti|janeiro|fevereiro|março|maio|junho|julho|"
     "setembro|outubro|novembro|dezembro|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|"
-    "sierpnia|września|października|listopada|grudnia|maret|agustus|desember"
+    "sierpnia|września|października|listopada|grudnia|maret|agustus|desember|"
+    # Swedish, Danish and Polish May; Turkish
+    "maj|ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık"
 )
 _DAY = (
     r"(?:(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?"
@@ -501,9 +535,13 @@ _SHARE = (
 )
 # A byline: "By" (or von/par/por/door/av/af/di) and capitalised names, with an optional role or
 # date after a separator; never a sentence (it would end with a full stop).
+# Italian ``di`` only in lower case and before names alone: "Di Maio, «il governo non cade»"
+# opens with a surname, not a byline.
 _BYLINE = (
-    r"(?:by|von|par|por|door|av|af|di)\s+(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
+    r"(?:(?:by|von|par|por|door|av|af)\s+"
+    r"(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
     r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
+    r"|(?-i:di)\s+(?-i:[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:e\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}))"
 )
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"

@@ -29,6 +29,7 @@ from worker.extract.rules import (
     HIDDEN_CLASSES,
     HINT_ATTRIBUTES,
     LEAD_CLASSES,
+    LEAD_MEDIA,
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
     PAGE_TAGS,
@@ -45,6 +46,7 @@ from worker.extract.rules import (
     WINNER_SHARE,
 )
 from worker.extract.signals import Scan
+from worker.extract.text import clean_text
 
 # Hidden classes count as chrome everywhere: a second copy of the article set in ``.hide``
 # neither votes for its container nor is walked (the style and attribute forms are pruned).
@@ -321,20 +323,23 @@ def _names_itself_body(node: LexborNode) -> bool:
     return POSITIVE_HINTS.search(words) is not None
 
 
-def chunks_of(winner: LexborNode, credit: Mapping[int, int]) -> list[LexborNode]:
+def chunks_of(
+    winner: LexborNode, credit: Mapping[int, int], descriptions: Iterable[str] = ()
+) -> list[LexborNode]:
     """The winner and the siblings that continue it: a body split into several chunks of the
     same kind (``div.article-body``, an ad, ``div.article-body``) is read whole.
 
     Only siblings of the winner's own tag and class (or that name themselves the body) count,
     across elements without paragraph text (ads, figures); any other text, or a sibling with a
-    headline of its own (the next post of an endless page), ends the run.
+    headline of its own (the next post of an endless page), ends the run. A lead container
+    whose text is the page's description (``descriptions``) is the standfirst, not the body.
     """
     parent = winner.parent
     if parent is None or winner.tag in PAGE_TAGS:
         return [winner]
     siblings = [child for child in parent.iter() if child.tag and child.tag != "-text"]
     index = next(i for i, child in enumerate(siblings) if child.mem_id == winner.mem_id)
-    before = _continuing(winner, reversed(siblings[:index]), credit, lead=True)
+    before = _continuing(winner, reversed(siblings[:index]), credit, frozenset(descriptions))
     after = _continuing(winner, siblings[index + 1 :], credit)
     return [*reversed(before), winner, *after]
 
@@ -343,16 +348,17 @@ def _continuing(
     winner: LexborNode,
     siblings: Iterable[LexborNode],
     credit: Mapping[int, int],
-    lead: bool = False,
+    lead: frozenset[str] | None = None,
 ) -> list[LexborNode]:
-    """The run of siblings that continue the winner; before it (``lead``), the first one with
-    text may also be the article's lead in a container of its own (see LEAD_CLASSES)."""
+    """The run of siblings that continue the winner; before it (``lead``: the descriptions a
+    standfirst would repeat), the first one with text may also be the article's lead in a
+    container of its own (see LEAD_CLASSES)."""
     found: list[LexborNode] = []
     for sibling in siblings:
         size = credit.get(sibling.mem_id, 0)
         if size < MIN_PARAGRAPH_CHARS:
             continue  # an ad slot, a figure, a spacer: the body may go on after it
-        if lead and not found and _is_lead(sibling):
+        if lead is not None and not found and _is_lead(sibling, lead):
             found.append(sibling)
             break  # nothing before the lead belongs to the body
         if not _same_kind(sibling, winner) or _another_post(sibling):
@@ -361,9 +367,15 @@ def _continuing(
     return found
 
 
-def _is_lead(node: LexborNode) -> bool:
+def _is_lead(node: LexborNode, descriptions: frozenset[str]) -> bool:
+    """A lead paragraph's own container: named so, holding no photo (a lead photo's caption
+    is no paragraph) and not the standfirst that the description metadata repeats."""
     classes = node.attributes.get("class")
-    return classes is not None and not LEAD_CLASSES.isdisjoint(classes.lower().split())
+    if classes is None or LEAD_CLASSES.isdisjoint(classes.lower().split()):
+        return False
+    if node.css_first(LEAD_MEDIA) is not None:
+        return False
+    return not descriptions or clean_text(node.text(deep=True)) not in descriptions
 
 
 def _another_post(node: LexborNode) -> bool:

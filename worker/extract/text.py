@@ -27,12 +27,21 @@ def first_of(*values: str) -> str:
     return next((value for value in values if value), "")
 
 
+# Characters that show nothing and are no whitespace to ``str.split``: a word made only of them
+# (``<p>&#8203;</p>``, a stray byte-order mark) is no word.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def clean_text(text: str) -> str:
-    """Whitespace runs to single spaces. Most text needs no change; ``isprintable`` is false
-    for every whitespace character but the plain space, so that check finds it cheaply."""
+    """Whitespace runs to single spaces, and words of zero-width characters alone dropped.
+    Most text needs no change; ``isprintable`` is false for every whitespace character but the
+    plain space (and for the zero-width ones), so that check finds it cheaply."""
     if text.isprintable() and "  " not in text:
         return text.strip()
-    return " ".join(text.split())
+    joined = " ".join(text.split())
+    if joined.isprintable():
+        return joined
+    return " ".join(word for word in joined.split(" ") if word.strip(ZERO_WIDTH))
 
 
 def node_text(node: LexborNode | None) -> str:

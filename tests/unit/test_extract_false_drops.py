@@ -1,0 +1,138 @@
+"""worker.extract keeps article text that merely looks like chrome: a sentence that opens with
+the words of an embed's signature, a byline prefix or a "read also" label is the article's."""
+
+from __future__ import annotations
+
+from worker.extract import extract_article
+from worker.extract.rules import BYLINE_PREFIX
+from worker.extract.text import clean_text
+
+_FILL = (
+    "The city council voted on Tuesday to approve a new budget that raises spending on public "
+    "transit by twelve percent, officials said after the late-night session.",
+    "Opponents argued that the plan would raise property taxes for thousands of homeowners, "
+    "while supporters said the investment was overdue and would pay for itself.",
+    "The mayor is expected to sign the measure next week, according to a spokeswoman, who added "
+    "that the first new bus routes could open as early as the spring.",
+)
+_URL = "https://news.example.com/2018/05/03/story.html"
+
+
+def _page(inner: str, lang: str = "en", pre: str = "") -> str:
+    """An ordinary article page with ``inner`` set after its first paragraph."""
+    first, *rest = (f"<p>{text}</p>" for text in _FILL)
+    return (
+        f'<html lang="{lang}"><head><title>Council approves transit budget</title></head><body>'
+        '<nav><a href="/">Home</a></nav><article><h1>Council approves transit budget</h1>'
+        f'{pre}<div class="article-body">{first}{inner}{"".join(rest)}</div></article>'
+        "<footer>Footer</footer></body></html>"
+    )
+
+
+def _paragraphs(inner: str, lang: str = "en", pre: str = "") -> tuple[str, ...]:
+    return tuple(extract_article(_page(inner, lang, pre), _URL).paragraphs)
+
+
+def test_a_sentence_about_a_shared_video_is_text_and_an_embed_signature_is_not() -> None:
+    sentence = "A video shared by the police on Twitter shows the suspect running from the store."
+    assert sentence in _paragraphs(f"<p>{sentence}</p>")
+    signature = "A post shared by Sandhaven Pier (@sandhavenpier) on Apr 7, 2018 at 2:14am PDT"
+    assert not any("shared by" in p for p in _paragraphs(f"<p>{signature}</p>"))
+
+
+def test_an_italian_line_opening_with_a_di_surname_is_text_and_a_di_byline_is_not() -> None:
+    heading = "Di Maio, «il governo non cade»"
+    line = "Di Battista, Fico e Di Maio in piazza a Roma"
+    paragraphs = _paragraphs(f"<h2>{heading}</h2><p>{line}</p><p>di Marco Rossi</p>", lang="it")
+    assert heading in paragraphs
+    assert line in paragraphs
+    assert "di Marco Rossi" not in paragraphs
+    assert "Di Maria, PSG's quiet hero" in _paragraphs("<h2>Di Maria, PSG's quiet hero</h2>")
+
+
+def test_a_byline_prefix_strips_a_lower_case_di_but_not_a_di_surname() -> None:
+    assert BYLINE_PREFIX.sub("", "di Marco Rossi") == "Marco Rossi"
+    assert BYLINE_PREFIX.sub("", "Di Stefano") == "Di Stefano"
+    assert BYLINE_PREFIX.sub("", "BY JANE DOE") == "JANE DOE"
+
+
+def test_a_sentence_opening_with_read_also_words_is_text_and_the_label_is_not() -> None:
+    cases = (
+        ("es", "Lea también el informe completo de la Contraloría, publicado el lunes en su web."),
+        ("nl", "Zie ook de kaart hieronder met alle nieuwe buslijnen in de regio."),
+        ("de", "Siehe auch die Stellungnahme des Ministeriums vom Montag."),
+    )
+    for lang, sentence in cases:
+        assert sentence in _paragraphs(f"<p>{sentence}</p>", lang=lang)
+    label = '<p>Baca juga: <a href="/x">Terminal Bus Baru Dibuka Bulan Depan</a></p>'
+    assert not any("Baca juga" in p for p in _paragraphs(label, lang="id"))
+
+
+def test_a_sentence_opening_with_written_by_is_text_and_a_written_by_line_is_not() -> None:
+    sentence = "Escrito por Mario Vargas Llosa en 1963, el libro fue un éxito."
+    paragraphs = _paragraphs(f"<p>{sentence}</p><p>Escrito por María de la Fuente</p>", "es")
+    assert sentence in paragraphs
+    assert "Escrito por María de la Fuente" not in paragraphs
+
+
+def test_a_pull_quote_printed_nowhere_else_is_text_and_its_copy_is_not() -> None:
+    sole = '"This is the biggest investment in transit this city has made in forty years."'
+    paragraphs = _paragraphs(f'<blockquote class="pullquote"><p>{sole}</p></blockquote>')
+    assert sole in paragraphs
+    said = "We are not going to let the buses stop running, not on my watch."
+    figure = f'<figure class="wp-block-pullquote"><blockquote><p>{said}</p></blockquote></figure>'
+    assert said in _paragraphs(figure)
+    copy = "Opponents argued that the plan would raise property taxes"
+    block = f'<figure class="wp-block-pullquote"><blockquote><p>{copy}</p></blockquote></figure>'
+    assert copy not in _paragraphs(block)
+
+
+def _lead_page(pre: str, meta: str = "") -> str:
+    """The body in ``div.article-body`` with ``pre`` set just before it, in one wrapper."""
+    body = "".join(f"<p>{text}</p>" for text in _FILL)
+    return (
+        f'<html lang="en"><head><title>T</title>{meta}</head><body><article>'
+        f'<h1>Council approves transit budget</h1><div class="wrap">{pre}'
+        f'<div class="article-body">{body}</div></div></article></body></html>'
+    )
+
+
+def test_a_lead_photo_or_a_standfirst_in_div_lead_is_not_the_first_paragraph() -> None:
+    photo = (
+        '<div class="lead"><figure><img src="/bus.jpg" alt="">'
+        "<figcaption>A new electric bus at the depot on Monday, before the vote.</figcaption>"
+        "</figure><p>A new electric bus at the depot on Monday, before the vote.</p></div>"
+    )
+    assert extract_article(_lead_page(photo), _URL).paragraphs[0] == _FILL[0]
+    standfirst = "The vote ends a two-year fight over how the city pays for its buses and trains."
+    meta = f'<meta property="og:description" content="{standfirst}">'
+    page = _lead_page(f'<div class="lead"><p>{standfirst}</p></div>', meta)
+    article = extract_article(page, _URL)
+    assert article.paragraphs[0] == _FILL[0]
+    assert article.subheadline == standfirst
+    named = _lead_page(f'<div class="article-lead"><p>{standfirst}</p></div>', meta)
+    assert extract_article(named, _URL).subheadline == standfirst  # the description's copy
+
+
+def test_a_lead_paragraph_in_a_named_lead_container_opens_the_body() -> None:
+    lead = "Buses will run every ten minutes on the busiest routes from next spring on."
+    page = _lead_page(f'<div class="article-lead"><p>{lead}</p></div>')
+    assert extract_article(page, _URL).paragraphs[0] == lead
+
+
+def test_a_bare_label_as_a_sub_heading_over_prose_is_kept_and_alone_is_not() -> None:
+    paragraphs = _paragraphs("<h3>Details</h3>")
+    assert "Details" in paragraphs
+    short = "<h2>Print</h2><p>Print advertising fell 18 percent, the company said.</p>"
+    assert "Print" in _paragraphs(short)
+    assert "Video" not in _paragraphs("<p>Video</p>")
+
+
+def test_datelines_in_swedish_and_turkish_and_zero_width_paragraphs_leave_the_body() -> None:
+    datelines = "<p>12 maj 2018</p><p>3 Ekim 2018 14:05</p>"
+    assert _paragraphs(f"{datelines}<p>&#8203;</p><p>\ufeff</p>") == _FILL
+
+
+def test_clean_text_drops_only_words_of_zero_width_characters() -> None:
+    assert clean_text(" \u200b ") == ""
+    assert clean_text("Zero\u200bwidth inside \ufeff a line") == "Zero\u200bwidth inside a line"
