@@ -36,6 +36,7 @@ def test_meta_charset_beyond_the_sniff_window_is_ignored() -> None:
         {"If-None-Match": '"v1"'},
         {"If-None-Match": '"v1"', "If-Modified-Since": "Mon"},
         {"accept": "text/plain", "If-None-Match": '"v2"'},
+        {"host": "other.test", "If-Modified-Since": "Tue"},
     ],
 )
 def test_the_fetch_client_builds_its_gets_as_build_request_does(headers: dict[str, str]) -> None:
@@ -47,4 +48,6 @@ def test_the_fetch_client_builds_its_gets_as_build_request_does(headers: dict[st
     httpx_own = client.build_request("GET", url, headers=headers)
     assert (ours.method, ours.url) == (httpx_own.method, httpx_own.url)
     assert ours.headers.multi_items() == httpx_own.headers.multi_items()
+    assert ours.headers.raw == httpx_own.headers.raw
     assert ours.extensions == httpx_own.extensions
+    assert (ours.content, type(ours.stream)) == (httpx_own.content, type(httpx_own.stream))
