@@ -345,17 +345,18 @@ def test_upgrade_marks_no_old_version_as_a_reread(store_url: str) -> None:
         assert watch is not None
         stored = store.versions(watch.id)
         assert [v.reread_of for v in stored] == [None] * len(stored)
-        saved = store.save_state(
+        current = store.current_version(watch.id)
+        assert current is not None
+        number = store.save_reread(
             watch.id,
+            current,
             article=Article(headline="First, updated", paragraphs=("Read again.",)),
             fingerprint="fp-reread",
-            raw_html=store.raw_html(stored[-1].id) or b"",
-            extractor_version="editwatch-extract/1.2",
+            extractor_version="editwatch-extract/1.3",
             seen_at=datetime(2026, 12, 1, tzinfo=UTC),
-            change=None,
-            reread_of=stored[-1].number,
+            page=(store.raw_html(current.id) or b"", None),
         )
         again = store.get_watch(watch.id)
-        reread = store.version(watch.id, saved.version_number)
-    assert reread is not None and reread.reread_of == stored[-1].number
+        reread = store.version(watch.id, number) if number is not None else None
+    assert reread is not None and reread.reread_of == current.number
     assert again is not None and again.last_changed_at == watch.last_changed_at

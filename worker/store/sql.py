@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -501,7 +502,6 @@ class Store:
         alert: NewAlert | None = None,
         state: VersionState = "live",
         capture: Capture | None = None,
-        reread_of: int | None = None,
     ) -> SavedState:
         """Store a state (reusing an identical older one), its change and its outbox rows.
 
@@ -511,37 +511,17 @@ class Store:
         first, so concurrent saves for one watch queue up instead of racing for the next
         version number. ``alert`` is queued only with a ``change``. A new version with a
         ``capture`` gets its evidence record, chained to the watch's previous one, in the
-        same transaction. With ``reread_of`` (a version number) the state is that version's
-        page read by a newer extractor: no change of state, so ``last_changed_at`` stays.
+        same transaction. (A re-read of a stored page is :meth:`save_reread`.)
         """
         article_json = rows.dumps(article.to_dict(), "article")
         with self._write("saving an article state") as connection:
             previous_id = rows.lock_watch(connection, watch_id)
-            version_id, number, is_new = rows.store_version(
+            version_id, number, is_new = _put_state(
                 connection,
                 watch_id,
-                article_json=article_json,
-                fingerprint=fingerprint,
-                raw_html=raw_html,
-                extractor_version=extractor_version,
-                seen_at=seen_at,
+                _StateRow(article_json, fingerprint, raw_html, extractor_version, seen_at),
+                capture,
                 state=state,
-                reread_of=reread_of,
-            )
-            if is_new and capture is not None:
-                evidence_rows.insert(
-                    connection,
-                    watch_id=watch_id,
-                    version_id=version_id,
-                    number=number,
-                    fingerprint=fingerprint,
-                    raw_html=raw_html,
-                    article_json=article_json,
-                    extractor_version=extractor_version,
-                    capture=capture,
-                )
-            rows.make_current(
-                connection, watch_id, version_id, seen_at, reread=reread_of is not None
             )
             if change is None:
                 return SavedState(version_id, number, is_new)
@@ -583,30 +563,8 @@ class Store:
                 return None
             if rows.has_fingerprint(connection, watch_id, fingerprint):
                 return None
-            version_id, number, _ = rows.store_version(
-                connection,
-                watch_id,
-                article_json=article_json,
-                fingerprint=fingerprint,
-                raw_html=raw_html,
-                extractor_version=extractor_version,
-                seen_at=seen_at,
-                reread_of=of.number,
-            )
-            if capture is not None:
-                evidence_rows.insert(
-                    connection,
-                    watch_id=watch_id,
-                    version_id=version_id,
-                    number=number,
-                    fingerprint=fingerprint,
-                    raw_html=raw_html,
-                    article_json=article_json,
-                    extractor_version=extractor_version,
-                    capture=capture,
-                )
-            rows.make_current(connection, watch_id, version_id, seen_at, reread=True)
-            return number
+            row = _StateRow(article_json, fingerprint, raw_html, extractor_version, seen_at)
+            return _put_state(connection, watch_id, row, capture, reread_of=of.number)[1]
 
     def headline_history(self, watch_id: int, limit: int = HEADLINE_HISTORY) -> HeadlineHistory:
         """What headline A/B detection needs, read without loading any article: the headline
@@ -793,3 +751,53 @@ class Store:
         """Dead rows (these, or all) become pending with attempts reset; returns how many."""
         with self._write("resetting dead notifications") as connection:
             return outbox.reset_dead(connection, ids, utcnow())
+
+
+@dataclass(frozen=True, slots=True)
+class _StateRow:
+    """What a stored state's version row and evidence record are made of."""
+
+    article_json: str
+    fingerprint: str
+    raw_html: bytes
+    extractor_version: str
+    seen_at: datetime
+
+
+def _put_state(
+    connection: Connection,
+    watch_id: int,
+    row: _StateRow,
+    capture: Capture | None,
+    *,
+    state: VersionState = "live",
+    reread_of: int | None = None,
+) -> tuple[int, int, bool]:
+    """Store ``row`` as the watch's current state (reusing an identical older version), with
+    the evidence record of ``capture`` for a new version: ``(version id, number, is new)``.
+    One home for :meth:`Store.save_state` and :meth:`Store.save_reread`, under their lock."""
+    version_id, number, is_new = rows.store_version(
+        connection,
+        watch_id,
+        article_json=row.article_json,
+        fingerprint=row.fingerprint,
+        raw_html=row.raw_html,
+        extractor_version=row.extractor_version,
+        seen_at=row.seen_at,
+        state=state,
+        reread_of=reread_of,
+    )
+    if is_new and capture is not None:
+        evidence_rows.insert(
+            connection,
+            watch_id=watch_id,
+            version_id=version_id,
+            number=number,
+            fingerprint=row.fingerprint,
+            raw_html=row.raw_html,
+            article_json=row.article_json,
+            extractor_version=row.extractor_version,
+            capture=capture,
+        )
+    rows.make_current(connection, watch_id, version_id, row.seen_at, reread=reread_of is not None)
+    return version_id, number, is_new
