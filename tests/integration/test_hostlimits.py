@@ -420,7 +420,10 @@ def test_a_pause_from_a_failed_request_stops_the_leases_still_held(
         second = await limiter.acquire(HOST, max_wait=5)
         assert isinstance(first, Lease) and isinstance(second, Lease)
         waiting = [asyncio.ensure_future(limiter.acquire(HOST, max_wait=5)) for _ in range(2)]
-        await asyncio.sleep(0.05)
+        queue = limiter._wire_now().waiting  # the waiters' queue, to wait for
+        async with asyncio.timeout(5):  # both checks queue behind the held slots
+            while len(queue.get(limiter._key(HOST, "released"), ())) < 2:
+                await asyncio.sleep(0)  # one loop step, not a guess at a duration
         assert await limiter.finish(first, "failure", retry_after=60) is not None
         await limiter.finish(second, "success")
         return list(await asyncio.gather(*waiting))
