@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence, Set
+from typing import Any
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -150,23 +151,30 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
     origins = walked.origins
     if not origins or len(origins) != len(article.paragraphs):
         return None
-    matched = _placed(walked.blocks, origins)
-    holders = [holder for _, _, _, _, holder, _, _ in matched]
+    blocks = walked.blocks
+    holders: list[LexborNode] = []
+    climbs: list[tuple[LexborNode, int]] = []  # each block's element and its last paragraph
+    places: dict[int, int] = {}
+    headings: list[int] = []
+    spread: list[_Placed] = []  # the few blocks of several paragraphs, or runs: placed below
+    for block, first, last, lines in _placed(origins):
+        node, text, holder, members = blocks[block]
+        holders.append(holder)
+        climbs.append((node, last))
+        if members or last > first:
+            spread.append((node, text, first, last, members, lines))
+        if not members:
+            places.setdefault(node.mem_id, first)
+            if node.tag in _HEADING_TAGS:
+                headings.append(first)
     # Every walked block is inside a walked container: climbing further changes no count,
     # unless the majority spans several containers.
     tops = {root.mem_id for root in walked.containers}
     container = _deepest_holder(holders, tops) or _deepest_holder(holders)
     if container is None:
         return None
-    places: dict[int, int] = {}
-    headings: list[int] = []
-    for node, _, place, _, _, members, _ in matched:
-        if not members:
-            places.setdefault(node.mem_id, place)
-            if node.tag in _HEADING_TAGS:
-                headings.append(place)
-    latest = _latest([(node, last) for node, _, _, last, _, _, _ in matched], container)
-    for node, text, first, last, _, members, lines in matched:
+    latest = _latest(climbs, container)
+    for node, text, first, last, members, lines in spread:
         for member, line in members:  # a run's nodes: inside one element, climbed already
             if (given := lines.get(line)) is not None:  # not a line the body dropped
                 places[member.mem_id] = latest[member.mem_id] = given
@@ -175,25 +183,32 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
     return Body(container, places, latest, tuple(headings))
 
 
-# A walked block that gave paragraphs: its element and text, its first and last paragraph, the
-# element holding it (itself, for a run of inline text), the run's members (none for a block
-# element) and the paragraph each of its lines gave.
-_Placed = list[tuple[LexborNode, str, int, int, LexborNode, Members, dict[int, int]]]
+# A walked block that gave several paragraphs, or a run of inline text: its element and text,
+# its first and last paragraph, the run's members (none for a block element) and the paragraph
+# each of its lines gave.
+_Placed = tuple[LexborNode, str, int, int, Members, dict[int, int]]
 
 
-def _placed(blocks: Blocks, origins: Origins) -> _Placed:
-    """Each walked block that gave paragraphs, from where the body says each was read (the
-    paragraphs keep the blocks' order, so each block's come in a row)."""
-    lines: dict[int, dict[int, int]] = {}
+def _placed(origins: Origins) -> list[list[Any]]:
+    """Each walked block that gave paragraphs, in the walk's order: its index, its first and
+    last paragraph and the paragraph of each of its lines, in one pass over where the body
+    says each paragraph was read. The paragraphs keep the blocks' order, so each block's come
+    in a row: a block is looked up only when the next paragraph is another block's."""
+    placed: list[list[Any]] = []
+    seen: dict[int, list[Any]] = {}
+    current = -1
+    entry: list[Any] = []
     for paragraph, (block, line) in enumerate(origins):
-        if (found := lines.get(block)) is None:
-            found = lines[block] = {}
-        found[line] = paragraph
-    placed: _Placed = []
-    for block, found in lines.items():
-        node, text, holder, members = blocks[block]
-        places = found.values()
-        placed.append((node, text, min(places), max(places), holder, members, found))
+        if block != current:
+            current = block
+            if (found := seen.get(block)) is None:
+                entry = seen[block] = [block, paragraph, paragraph, {line: paragraph}]
+                placed.append(entry)
+                continue
+            entry = found
+        entry[3][line] = paragraph
+        entry[1] = min(entry[1], paragraph)
+        entry[2] = max(entry[2], paragraph)
     return placed
 
 
