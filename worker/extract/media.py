@@ -21,12 +21,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence, Set
-from typing import Any
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.body import Blocks, Members, Origins, Walked, line_starts
+from worker.extract.body import Members, Origins, Walked, line_starts
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -157,8 +156,12 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
     places: dict[int, int] = {}
     headings: list[int] = []
     spread: list[_Placed] = []  # the few blocks of several paragraphs, or runs: placed below
-    for block, first, last, lines in _placed(origins):
+    for block, lines in _placed(origins):
         node, text, holder, members = blocks[block]
+        if len(lines) == 1:
+            first = last = next(iter(lines.values()))
+        else:
+            first, last = min(lines.values()), max(lines.values())
         holders.append(holder)
         climbs.append((node, last))
         if members or last > first:
@@ -189,26 +192,23 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
 _Placed = tuple[LexborNode, str, int, int, Members, dict[int, int]]
 
 
-def _placed(origins: Origins) -> list[list[Any]]:
-    """Each walked block that gave paragraphs, in the walk's order: its index, its first and
-    last paragraph and the paragraph of each of its lines, in one pass over where the body
-    says each paragraph was read. The paragraphs keep the blocks' order, so each block's come
-    in a row: a block is looked up only when the next paragraph is another block's."""
-    placed: list[list[Any]] = []
-    seen: dict[int, list[Any]] = {}
+def _placed(origins: Origins) -> list[tuple[int, dict[int, int]]]:
+    """Each walked block that gave paragraphs, in the walk's order, with the paragraph each of
+    its lines gave: one pass over where the body says each paragraph was read. The paragraphs
+    keep the blocks' order, so each block's come in a row: a block is looked up only when the
+    next paragraph is another block's."""
+    placed: list[tuple[int, dict[int, int]]] = []
+    seen: dict[int, dict[int, int]] = {}
     current = -1
-    entry: list[Any] = []
+    lines: dict[int, int] = {}
     for paragraph, (block, line) in enumerate(origins):
         if block != current:
             current = block
             if (found := seen.get(block)) is None:
-                entry = seen[block] = [block, paragraph, paragraph, {line: paragraph}]
-                placed.append(entry)
-                continue
-            entry = found
-        entry[3][line] = paragraph
-        entry[1] = min(entry[1], paragraph)
-        entry[2] = max(entry[2], paragraph)
+                found = seen[block] = {}
+                placed.append((block, found))
+            lines = found
+        lines[line] = paragraph
     return placed
 
 
@@ -303,8 +303,11 @@ def _deepest_holder(
     """The deepest element that is or holds most of ``holders`` (``BODY_MAJORITY``), below
     the document and not above the elements ``tops`` names (by ``mem_id``).
 
-    Holders are counted by element first (a body's paragraphs share a few parents), and only
-    those few elements climb to the top, each adding its count to every element above."""
+    Holders are counted by element first (a body's paragraphs share a few parents). One
+    element holding most of them on its own is the answer: nothing below it can hold most.
+    Else only those few elements climb to the top, each adding its count to every element
+    above; the elements holding most then form one line of ancestors (two apart cannot both
+    hold most), so the deepest is the one holding fewest, or of those the one farthest down."""
     if not holders:
         return None
     weights: dict[int, int] = {}
@@ -320,51 +323,58 @@ def _deepest_holder(
             key, previous = parent.mem_id, parent
             weights[key] = weights.get(key, 0) + 1
             parents.setdefault(key, parent)
-    counts: dict[int, int] = {}
-    depths: dict[int, int] = {}  # the number of elements above, up to the document
+    need = BODY_MAJORITY * len(holders)
+    if not weights:
+        return None
+    heaviest = max(weights, key=weights.__getitem__)
+    if weights[heaviest] >= need:
+        return parents[heaviest]
     elements: dict[int, LexborNode] = {}
-    above: dict[int, int] = {}  # each element's parent, climbed once
+    above: dict[int, int | None] = {}  # each element's parent, climbed once (None: the top)
+    for key in weights:
+        _climb(parents[key], elements, above, tops)
+    counts: dict[int, int] = {}
     for key, weight in weights.items():
-        _climb(parents[key], elements, depths, above, tops)
         current: int | None = key
         while current is not None:
             counts[current] = counts.get(current, 0) + weight
-            current = above.get(current)
-    need = BODY_MAJORITY * len(holders)
+            current = above[current]
     candidates = [key for key, count in counts.items() if count >= need]
-    # Two elements of one depth cannot both hold most of the nodes: the deepest is unique.
-    return elements[max(candidates, key=depths.__getitem__)] if candidates else None
+    if not candidates:
+        return None
+    fewest = min(counts[key] for key in candidates)
+    lowest = [key for key in candidates if counts[key] == fewest]
+    return elements[max(lowest, key=lambda key: _depth(key, above))]
 
 
 def _climb(
     element: LexborNode,
     elements: dict[int, LexborNode],
-    depths: dict[int, int],
-    above: dict[int, int],
+    above: dict[int, int | None],
     tops: Set[int] = frozenset(),
 ) -> None:
     """Record ``element`` and the elements above it not yet met (up to, not including, the
-    document and ``<html>``; up to and including one of ``tops``): each one's node, parent and
-    depth."""
-    fresh: list[int] = []
-    met: int | None = None
-    current: LexborNode | None = element
-    while current is not None and current.tag not in _ABOVE_BODY:
-        key = current.mem_id
-        if key in elements:
-            met = key
-            break
+    document and ``<html>``; up to and including one of ``tops``): each one's node and the
+    ``mem_id`` of its parent (None for the last one recorded on the way up)."""
+    current = element
+    while (key := current.mem_id) not in elements:
         elements[key] = current
-        fresh.append(key)
-        if key in tops:
-            break
-        current = current.parent
-    top = depths[met] + 1 if met is not None else 0
-    for level, key in enumerate(reversed(fresh)):
-        depths[key] = top + level
-    for lower, upper in zip(fresh, [*fresh[1:], met], strict=False):  # fresh may be empty
-        if upper is not None:
-            above[lower] = upper
+        parent = None if key in tops else current.parent
+        if parent is None or parent.tag in _ABOVE_BODY:
+            above[key] = None
+            return
+        above[key] = parent.mem_id
+        current = parent
+
+
+def _depth(key: int, above: Mapping[int, int | None]) -> int:
+    """How many recorded elements are above ``key``."""
+    depth = 0
+    current = above[key]
+    while current is not None:
+        depth += 1
+        current = above[current]
+    return depth
 
 
 def _key(text: str) -> str:
