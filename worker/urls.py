@@ -178,10 +178,35 @@ def _resolved(href: str, base: str) -> SplitResult | None:
     try:
         parts = urlsplit(href)
         if base and not (parts.netloc and parts.scheme in WEB_SCHEMES):
-            parts = urlsplit(urljoin(base, href))
+            parts = _from_root(parts, base) or urlsplit(urljoin(base, href))
     except ValueError:
         return None
     return None if parts.scheme.lower() in IGNORED_SCHEMES else parts
+
+
+def _from_root(parts: SplitResult, base: str) -> SplitResult | None:
+    """``urlsplit(urljoin(base, href))`` for an ``href`` (split as ``parts``) that is a path
+    from the root of a web page's host (``/news/story?id=3``), without joining and splitting
+    again: the base's scheme and host, and ``href``'s path, query and fragment as they are.
+    None for any other ``href``: a dot segment (``/a/../b``) or a ``;`` in the path, which
+    ``urljoin`` rewrites, or a base that is no web address with a host."""
+    path = parts.path
+    if parts.scheme or parts.netloc or not path.startswith("/") or "/." in path or ";" in path:
+        return None
+    scheme, host = _scheme_and_host(base)
+    if not host:
+        return None
+    return SplitResult(scheme, host, path, parts.query, parts.fragment)
+
+
+@lru_cache(maxsize=64)
+def _scheme_and_host(base: str) -> tuple[str, str]:
+    """The scheme and host of a web address (cached: a page's links share its URL as base);
+    no host for any other address."""
+    parts = urlsplit(base)
+    if parts.scheme not in WEB_SCHEMES or "[" in parts.netloc:
+        return parts.scheme, ""
+    return parts.scheme, parts.netloc
 
 
 def _unsplit(parts: SplitResult, query: str) -> str:
@@ -225,12 +250,37 @@ def _keep_params(query: str, noise: frozenset[str], generated: frozenset[str] = 
     hash), sorted so that parameter order is no difference."""
     if not query:
         return ""  # most URLs have no query: urlencode([]) is "" too
+    pairs = _plain_pairs(query)
     kept = [
         (key, value)
-        for key, value in parse_qsl(query, keep_blank_values=True)
+        for key, value in (parse_qsl(query, keep_blank_values=True) if pairs is None else pairs)
         if not _is_noise_param(key.lower(), value, noise, generated)
     ]
-    return urlencode(sorted(kept))
+    kept.sort()
+    if pairs is None:
+        return urlencode(kept)
+    return "&".join(f"{key}={value}" for key, value in kept)
+
+
+# Query text that ``parse_qsl`` reads as it is written and ``urlencode`` writes back the same:
+# letters, digits and ``_.~-`` (any other character is decoded or escaped), ``=`` and ``&``.
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~=&-]*")
+
+
+def _plain_pairs(query: str) -> list[tuple[str, str]] | None:
+    """``parse_qsl(query, keep_blank_values=True)`` read by splitting alone, for a plain query
+    (see ``_PLAIN_QUERY``) whose values hold no ``=`` (``urlencode`` escapes one); else None.
+    Most queries are such, and then neither decoding nor escaping has anything to do."""
+    if _PLAIN_QUERY.fullmatch(query) is None:
+        return None
+    pairs = []
+    for piece in query.split("&"):
+        if piece:
+            key, _, value = piece.partition("=")
+            if "=" in value:
+                return None
+            pairs.append((key, value))
+    return pairs
 
 
 def _is_noise_param(key: str, value: str, noise: frozenset[str], generated: frozenset[str]) -> bool:
@@ -285,7 +335,7 @@ def _hints_document(url: str) -> bool:
     if not url.isascii():
         return _DOCUMENT_HINT.search(url, 0, end) is not None
     path = url[:end].lower()
-    for word in _HINT_WORDS:  # noqa: SIM110 - a plain loop: any() over a generator is slower
+    for word in _HINT_WORDS:  # a plain loop: any() over a generator is slower
         if word in path:
             return True
     dot = path.find(".")
