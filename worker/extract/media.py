@@ -64,7 +64,9 @@ class Body:
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
-    closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
+    # Is there chrome (a chrome tag or element) from this element up to the container, by
+    # mem_id: images share most of their ancestors, so a climb stops at the first one answered.
+    chrome_up: dict[int, bool] = field(default_factory=dict)
 
     def is_chrome(self, node: LexborNode) -> bool:
         """:func:`is_chrome_element`, asked once per element: links and images share most
@@ -76,14 +78,21 @@ class Body:
     def inside_chrome(self, node: LexborNode) -> bool:
         """Is any element between ``node`` and the container chrome?"""
         current = node.parent
-        stop, closed = self.container.mem_id, self.closed
+        stop, chrome_up = self.container.mem_id, self.chrome_up
+        climbed: list[int] = []
+        verdict = False
         while current is not None and (key := current.mem_id) != stop:
-            if (known := closed.get(key)) is None:
-                known = closed[key] = (current.tag or "") in CHROME_TAGS or self.is_chrome(current)
-            if known:
-                return True
+            if (known := chrome_up.get(key)) is not None:
+                verdict = known
+                break
+            climbed.append(key)
+            if (current.tag or "") in CHROME_TAGS or self.is_chrome(current):
+                verdict = True
+                break
             current = current.parent
-        return False
+        for key in climbed:
+            chrome_up[key] = verdict
+        return verdict
 
 
 def with_media(
