@@ -237,12 +237,15 @@ def clean_asset_url(src: str, base: str = "") -> str:
     the content stay (``v``, ``id``, ``url`` ...). Players and widgets add session ids, widget
     versions, origins and layout flags that change between renders of the same post."""
     parts = urlsplit(clean_url(src, base))
+    pairs = _plain_pairs(parts.query)
     kept = sorted(
         (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        for key, value in (
+            parse_qsl(parts.query, keep_blank_values=True) if pairs is None else pairs
+        )
         if key.lower() in EMBED_CONTENT_PARAMS
     )
-    return urlunsplit(parts._replace(query=urlencode(kept)))
+    return urlunsplit(parts._replace(query=_encoded(kept, pairs is not None)))
 
 
 def _keep_params(query: str, noise: frozenset[str], generated: frozenset[str] = frozenset()) -> str:
@@ -257,9 +260,12 @@ def _keep_params(query: str, noise: frozenset[str], generated: frozenset[str] = 
         if not _is_noise_param(key.lower(), value, noise, generated)
     ]
     kept.sort()
-    if pairs is None:
-        return urlencode(kept)
-    return "&".join(f"{key}={value}" for key, value in kept)
+    return _encoded(kept, pairs is not None)
+
+
+def _encoded(pairs: list[tuple[str, str]], plain: bool) -> str:
+    """``urlencode(pairs)``; pairs read by :func:`_plain_pairs` (``plain``) need no escaping."""
+    return "&".join(f"{key}={value}" for key, value in pairs) if plain else urlencode(pairs)
 
 
 # Query text that ``parse_qsl`` reads as it is written and ``urlencode`` writes back the same:
