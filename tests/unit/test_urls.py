@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,8 +11,11 @@ from hypothesis import strategies as st
 from worker.extract import extract_article
 from worker.urls import (
     _ASSET_NOISE,
+    _DOCUMENT_HINT,
     CACHE_PARAMS,
     NOISE_PARAMS,
+    _hints_document,
+    _is_noise_param,
     _keep_params,
     _plain_web_url,
     _resolved,
@@ -185,6 +190,46 @@ def test_plain_addresses_skip_the_parser_with_its_answer(
             parts = _resolved(href, BASE)
             assert parts is not None
             assert plain == _unsplit(parts, _keep_params(parts.query, noise, generated))
+
+
+@given(
+    st.sampled_from([BASE, "http://User@Host.example:8080/a/b;p?q=1#f", "https://h.example"]),
+    st.text(alphabet="a/.;?#=&%+~-:@[] \t\u00e9", max_size=16).map(lambda rest: "/" + rest),
+)
+def test_paths_from_the_root_resolve_as_urljoin_resolves_them(base: str, href: str) -> None:
+    """A link from the root of the page's host takes its scheme and host without urljoin:
+    the same parts as joining and splitting again, dot segments and ``;`` included."""
+    try:
+        expected: SplitResult | None = urlsplit(urljoin(base, href.strip()))
+    except ValueError:
+        expected = None  # a malformed address is no link
+    assert _resolved(href, base) == expected
+
+
+_PLAIN_PIECES = st.sampled_from(["k=a=b", "==", "a=", "=v", "b", "Z_.~-=9", "id=2"])
+
+
+@given(st.lists(_QUERY_PIECES | _PLAIN_PIECES | st.text("aZ09_.~-=+%", max_size=6), max_size=5))
+def test_plain_queries_are_cleaned_as_the_parser_cleans_them(pieces: list[str]) -> None:
+    """A query of plain names and values loses the same parameters, in the same order and
+    spelling, as decoding it with parse_qsl and encoding it again with urlencode."""
+    query = "&".join(pieces)
+    for noise, generated in ((NOISE_PARAMS, CACHE_PARAMS), (_ASSET_NOISE, frozenset())):
+        kept = [
+            (key, value)
+            for key, value in parse_qsl(query, keep_blank_values=True)
+            if not _is_noise_param(key.lower(), value, noise, generated)
+        ]
+        assert _keep_params(query, noise, generated) == urlencode(sorted(kept))
+
+
+@given(st.text(alphabet="aAeEdDoOcCsSfFiIlLpPxXtTzZkK\u212a.-/?#\t", max_size=24))
+def test_document_hints_are_the_hint_pattern_case_blind(url: str) -> None:
+    """The substring tests behind the document prefilter say what the case-blind pattern of
+    directory words and extensions says of the address before its query."""
+    clean = url.replace("\t", "")
+    end = min((i for i in (clean.find("?"), clean.find("#")) if i >= 0), default=len(clean))
+    assert _hints_document.__wrapped__(url) == (_DOCUMENT_HINT.search(clean, 0, end) is not None)
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,8 @@ _DOCUMENT_LINK_TEXT_LOWER = re.compile(DOCUMENT_LINK_TEXT.pattern)
 _PLACEHOLDER_IMAGE_LOWER = re.compile(PLACEHOLDER_IMAGE.pattern)
 _SHARE_LINK_LOWER = re.compile(SHARE_LINK.pattern)
 _SHARE_MAILTO_LOWER = re.compile(SHARE_MAILTO.pattern)
+_IGNORED_EMBED_LOWER = re.compile(IGNORED_EMBED.pattern)
+_EMBED_KINDS_LOWER = tuple((kind, re.compile(pattern.pattern)) for kind, pattern in EMBED_KINDS)
 
 
 def link_of(node: LexborNode, base: str, paragraph: int | None = None) -> Link | None:
@@ -126,7 +128,7 @@ def embed_of(node: LexborNode, tag: str, base: str) -> tuple[bool, Embed | None]
     src = embed_source(node, tag, base)
     if src is None:
         return False, None
-    if not src or IGNORED_EMBED.search(src) or _tiny(node.attributes):
+    if not src or _is_ignored_embed(src) or _tiny(node.attributes):
         return True, None
     title = clean_text(node.attributes.get("title") or "")
     return True, Embed(src=src, kind=_embed_kind(src, tag), title=title)
@@ -267,6 +269,22 @@ def _social_class(node: LexborNode) -> bool:
     return any(word in SOCIAL_EMBED_CLASSES for word in words)
 
 
+def _is_ignored_embed(src: str) -> bool:
+    """Does ``IGNORED_EMBED`` match? Asked as :func:`_names_document` asks its pattern:
+    case-sensitively of lower-cased ASCII (a case-blind search of a long frame address for
+    thirty words is most of an embed's cost)."""
+    if src.isascii():
+        return _IGNORED_EMBED_LOWER.search(src.lower()) is not None
+    return IGNORED_EMBED.search(src) is not None
+
+
 def _embed_kind(src: str, tag: str) -> str:
+    """The first of ``EMBED_KINDS`` the address (or the tag) names, asked as
+    :func:`_is_ignored_embed` asks."""
     probe = f"{src} <{tag}>"
+    if probe.isascii():
+        lower = probe.lower()
+        return next(
+            (kind for kind, pattern in _EMBED_KINDS_LOWER if pattern.search(lower)), "embed"
+        )
     return next((kind for kind, pattern in EMBED_KINDS if pattern.search(probe)), "embed")

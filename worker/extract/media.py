@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.body import Blocks, Members, Origins, Walked, line_starts
+from worker.extract.body import Members, Origins, Walked, line_starts
 from worker.extract.elements import (
     embed_of,
     image_of,
@@ -64,7 +64,9 @@ class Body:
     latest: dict[int, int]  # mem_id of each element -> the last paragraph index inside it
     headings: tuple[int, ...]  # paragraph index of each body heading, in document order
     chrome: dict[int, bool] = field(default_factory=dict)  # is_chrome_element, by mem_id
-    closed: dict[int, bool] = field(default_factory=dict)  # a chrome tag or element, by mem_id
+    # Is there chrome (a chrome tag or element) from this element up to the container, by
+    # mem_id: images share most of their ancestors, so a climb stops at the first one answered.
+    chrome_up: dict[int, bool] = field(default_factory=dict)
 
     def is_chrome(self, node: LexborNode) -> bool:
         """:func:`is_chrome_element`, asked once per element: links and images share most
@@ -76,14 +78,21 @@ class Body:
     def inside_chrome(self, node: LexborNode) -> bool:
         """Is any element between ``node`` and the container chrome?"""
         current = node.parent
-        stop, closed = self.container.mem_id, self.closed
+        stop, chrome_up = self.container.mem_id, self.chrome_up
+        climbed: list[int] = []
+        verdict = False
         while current is not None and (key := current.mem_id) != stop:
-            if (known := closed.get(key)) is None:
-                known = closed[key] = (current.tag or "") in CHROME_TAGS or self.is_chrome(current)
-            if known:
-                return True
+            if (known := chrome_up.get(key)) is not None:
+                verdict = known
+                break
+            climbed.append(key)
+            if (current.tag or "") in CHROME_TAGS or self.is_chrome(current):
+                verdict = True
+                break
             current = current.parent
-        return False
+        for key in climbed:
+            chrome_up[key] = verdict
+        return verdict
 
 
 def with_media(
@@ -150,23 +159,34 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
     origins = walked.origins
     if not origins or len(origins) != len(article.paragraphs):
         return None
-    matched = _placed(walked.blocks, origins)
-    holders = [holder for _, _, _, _, holder, _, _ in matched]
+    blocks = walked.blocks
+    holders: list[LexborNode] = []
+    climbs: list[tuple[LexborNode, int]] = []  # each block's element and its last paragraph
+    places: dict[int, int] = {}
+    headings: list[int] = []
+    spread: list[_Placed] = []  # the few blocks of several paragraphs, or runs: placed below
+    for block, lines in _placed(origins):
+        node, text, holder, members = blocks[block]
+        if len(lines) == 1:
+            first = last = next(iter(lines.values()))
+        else:
+            first, last = min(lines.values()), max(lines.values())
+        holders.append(holder)
+        climbs.append((node, last))
+        if members or last > first:
+            spread.append((node, text, first, last, members, lines))
+        if not members:
+            places.setdefault(node.mem_id, first)
+            if node.tag in _HEADING_TAGS:
+                headings.append(first)
     # Every walked block is inside a walked container: climbing further changes no count,
     # unless the majority spans several containers.
     tops = {root.mem_id for root in walked.containers}
     container = _deepest_holder(holders, tops) or _deepest_holder(holders)
     if container is None:
         return None
-    places: dict[int, int] = {}
-    headings: list[int] = []
-    for node, _, place, _, _, members, _ in matched:
-        if not members:
-            places.setdefault(node.mem_id, place)
-            if node.tag in _HEADING_TAGS:
-                headings.append(place)
-    latest = _latest([(node, last) for node, _, _, last, _, _, _ in matched], container)
-    for node, text, first, last, _, members, lines in matched:
+    latest = _latest(climbs, container)
+    for node, text, first, last, members, lines in spread:
         for member, line in members:  # a run's nodes: inside one element, climbed already
             if (given := lines.get(line)) is not None:  # not a line the body dropped
                 places[member.mem_id] = latest[member.mem_id] = given
@@ -175,25 +195,29 @@ def _walked_body(article: Article, walked: Walked) -> Body | None:
     return Body(container, places, latest, tuple(headings))
 
 
-# A walked block that gave paragraphs: its element and text, its first and last paragraph, the
-# element holding it (itself, for a run of inline text), the run's members (none for a block
-# element) and the paragraph each of its lines gave.
-_Placed = list[tuple[LexborNode, str, int, int, LexborNode, Members, dict[int, int]]]
+# A walked block that gave several paragraphs, or a run of inline text: its element and text,
+# its first and last paragraph, the run's members (none for a block element) and the paragraph
+# each of its lines gave.
+_Placed = tuple[LexborNode, str, int, int, Members, dict[int, int]]
 
 
-def _placed(blocks: Blocks, origins: Origins) -> _Placed:
-    """Each walked block that gave paragraphs, from where the body says each was read (the
-    paragraphs keep the blocks' order, so each block's come in a row)."""
-    lines: dict[int, dict[int, int]] = {}
+def _placed(origins: Origins) -> list[tuple[int, dict[int, int]]]:
+    """Each walked block that gave paragraphs, in the walk's order, with the paragraph each of
+    its lines gave: one pass over where the body says each paragraph was read. The paragraphs
+    keep the blocks' order, so each block's come in a row: a block is looked up only when the
+    next paragraph is another block's."""
+    placed: list[tuple[int, dict[int, int]]] = []
+    seen: dict[int, dict[int, int]] = {}
+    current = -1
+    lines: dict[int, int] = {}
     for paragraph, (block, line) in enumerate(origins):
-        if (found := lines.get(block)) is None:
-            found = lines[block] = {}
-        found[line] = paragraph
-    placed: _Placed = []
-    for block, found in lines.items():
-        node, text, holder, members = blocks[block]
-        places = found.values()
-        placed.append((node, text, min(places), max(places), holder, members, found))
+        if block != current:
+            current = block
+            if (found := seen.get(block)) is None:
+                found = seen[block] = {}
+                placed.append((block, found))
+            lines = found
+        lines[line] = paragraph
     return placed
 
 
@@ -288,8 +312,11 @@ def _deepest_holder(
     """The deepest element that is or holds most of ``holders`` (``BODY_MAJORITY``), below
     the document and not above the elements ``tops`` names (by ``mem_id``).
 
-    Holders are counted by element first (a body's paragraphs share a few parents), and only
-    those few elements climb to the top, each adding its count to every element above."""
+    Holders are counted by element first (a body's paragraphs share a few parents). One
+    element holding most of them on its own is the answer: nothing below it can hold most.
+    Else only those few elements climb to the top, each adding its count to every element
+    above; the elements holding most then form one line of ancestors (two apart cannot both
+    hold most), so the deepest is the one holding fewest, or of those the one farthest down."""
     if not holders:
         return None
     weights: dict[int, int] = {}
@@ -305,51 +332,58 @@ def _deepest_holder(
             key, previous = parent.mem_id, parent
             weights[key] = weights.get(key, 0) + 1
             parents.setdefault(key, parent)
-    counts: dict[int, int] = {}
-    depths: dict[int, int] = {}  # the number of elements above, up to the document
+    need = BODY_MAJORITY * len(holders)
+    if not weights:
+        return None
+    heaviest = max(weights, key=weights.__getitem__)
+    if weights[heaviest] >= need:
+        return parents[heaviest]
     elements: dict[int, LexborNode] = {}
-    above: dict[int, int] = {}  # each element's parent, climbed once
+    above: dict[int, int | None] = {}  # each element's parent, climbed once (None: the top)
+    for key in weights:
+        _climb(parents[key], elements, above, tops)
+    counts: dict[int, int] = {}
     for key, weight in weights.items():
-        _climb(parents[key], elements, depths, above, tops)
         current: int | None = key
         while current is not None:
             counts[current] = counts.get(current, 0) + weight
-            current = above.get(current)
-    need = BODY_MAJORITY * len(holders)
+            current = above[current]
     candidates = [key for key, count in counts.items() if count >= need]
-    # Two elements of one depth cannot both hold most of the nodes: the deepest is unique.
-    return elements[max(candidates, key=depths.__getitem__)] if candidates else None
+    if not candidates:
+        return None
+    fewest = min(counts[key] for key in candidates)
+    lowest = [key for key in candidates if counts[key] == fewest]
+    return elements[max(lowest, key=lambda key: _depth(key, above))]
 
 
 def _climb(
     element: LexborNode,
     elements: dict[int, LexborNode],
-    depths: dict[int, int],
-    above: dict[int, int],
+    above: dict[int, int | None],
     tops: Set[int] = frozenset(),
 ) -> None:
     """Record ``element`` and the elements above it not yet met (up to, not including, the
-    document and ``<html>``; up to and including one of ``tops``): each one's node, parent and
-    depth."""
-    fresh: list[int] = []
-    met: int | None = None
-    current: LexborNode | None = element
-    while current is not None and current.tag not in _ABOVE_BODY:
-        key = current.mem_id
-        if key in elements:
-            met = key
-            break
+    document and ``<html>``; up to and including one of ``tops``): each one's node and the
+    ``mem_id`` of its parent (None for the last one recorded on the way up)."""
+    current = element
+    while (key := current.mem_id) not in elements:
         elements[key] = current
-        fresh.append(key)
-        if key in tops:
-            break
-        current = current.parent
-    top = depths[met] + 1 if met is not None else 0
-    for level, key in enumerate(reversed(fresh)):
-        depths[key] = top + level
-    for lower, upper in zip(fresh, [*fresh[1:], met], strict=False):  # fresh may be empty
-        if upper is not None:
-            above[lower] = upper
+        parent = None if key in tops else current.parent
+        if parent is None or parent.tag in _ABOVE_BODY:
+            above[key] = None
+            return
+        above[key] = parent.mem_id
+        current = parent
+
+
+def _depth(key: int, above: Mapping[int, int | None]) -> int:
+    """How many recorded elements are above ``key``."""
+    depth = 0
+    current = above[key]
+    while current is not None:
+        depth += 1
+        current = above[current]
+    return depth
 
 
 def _key(text: str) -> str:

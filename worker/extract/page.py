@@ -64,6 +64,7 @@ __all__ = ["View", "has_article_signals", "main_region", "page_view", "read_page
 _SKIP, _INLINE, _BLOCK = 0, 1, 2  # what the walk does with an element's children
 _LEAVES = frozenset({"br", "img"})
 _DIGIT = re.compile(r"\d")
+_ARTICLE_META_QUERY = ", ".join(ARTICLE_META_SELECTORS)
 
 
 @dataclass(slots=True)
@@ -96,7 +97,7 @@ def read_page(
     ``scan`` is the article's document scan and ``walked`` the blocks its body walk kept, which
     the media step reuses when given.
     """
-    if mode == "article" or (mode == "auto" and has_article_signals(tree)):
+    if mode == "article" or (mode == "auto" and has_article_signals(tree, scan)):
         return with_media(tree, article, url, scan, walked)
     view = page_view(tree, url)
     if mode == "auto" and _dominant(article, view):
@@ -145,16 +146,22 @@ def _after_headings_only(paragraph: int | None, view: View) -> bool:
 # --- choosing the mode ------------------------------------------------------------------------
 
 
-def has_article_signals(tree: LexborHTMLParser) -> bool:
+def has_article_signals(tree: LexborHTMLParser, scan: Scan | None = None) -> bool:
     """An article JSON-LD type (``NewsArticle``, ``BlogPosting`` ...), ``og:type`` article,
-    article:* meta, article microdata, or an ``<article>`` holding the headline and prose."""
+    article:* meta, article microdata, or an ``<article>`` holding the headline and prose.
+
+    ``scan`` is the document scan the article was read from, when there is one: the JSON-LD
+    article it found (of a type this list holds too) answers without a second query and
+    parse of every script, which most pages would need."""
+    if scan is not None and scan.signals.ld:
+        return True
     if _ld_types(tree) & ARTICLE_LD_TYPES:
         return True
     og_type = tree.css_first('meta[property="og:type"]')
     content = og_type.attributes.get("content") if og_type is not None else None
     if (content or "").strip().lower() in ARTICLE_OG_TYPES:
         return True
-    if any(tree.css_first(selector) is not None for selector in ARTICLE_META_SELECTORS):
+    if tree.css_first(_ARTICLE_META_QUERY) is not None:  # one walk of the document, not three
         return True
     return _has_article_microdata(tree) or _headline_article_element(tree)
 
