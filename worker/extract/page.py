@@ -97,7 +97,7 @@ def read_page(
     ``scan`` is the article's document scan and ``walked`` the blocks its body walk kept, which
     the media step reuses when given.
     """
-    if mode == "article" or (mode == "auto" and has_article_signals(tree, scan)):
+    if mode == "article" or (mode == "auto" and has_article_signals(tree)):
         return with_media(tree, article, url, scan, walked)
     view = page_view(tree, url)
     if mode == "auto" and _dominant(article, view):
@@ -146,15 +146,9 @@ def _after_headings_only(paragraph: int | None, view: View) -> bool:
 # --- choosing the mode ------------------------------------------------------------------------
 
 
-def has_article_signals(tree: LexborHTMLParser, scan: Scan | None = None) -> bool:
+def has_article_signals(tree: LexborHTMLParser) -> bool:
     """An article JSON-LD type (``NewsArticle``, ``BlogPosting`` ...), ``og:type`` article,
-    article:* meta, article microdata, or an ``<article>`` holding the headline and prose.
-
-    ``scan`` is the document scan the article was read from, when there is one: the JSON-LD
-    article it found (of a type this list holds too) answers without a second query and
-    parse of every script, which most pages would need."""
-    if scan is not None and scan.signals.ld:
-        return True
+    article:* meta, article microdata, or an ``<article>`` holding the headline and prose."""
     if _ld_types(tree) & ARTICLE_LD_TYPES:
         return True
     og_type = tree.css_first('meta[property="og:type"]')

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from worker.extract.rules import ARTICLE_TYPES
-
 
 def _words(*groups: str) -> frozenset[str]:
     return frozenset(word for group in groups for word in group.split())
@@ -20,9 +18,10 @@ def _words(*groups: str) -> frozenset[str]:
 # --- choosing the mode (``auto``) --------------------------------------------------------------
 # JSON-LD types and og:type values that say "this is an article"; a page without them is read
 # as a page unless its body text clearly dominates the main region.
-# Every type the article scan reads JSON-LD as (``rules.ARTICLE_TYPES``) is one, so a page
-# whose scan found its JSON-LD article has the signal without a second parse.
-ARTICLE_LD_TYPES = ARTICLE_TYPES | {"ScholarlyArticle"}
+ARTICLE_LD_TYPES = _words(
+    "Article NewsArticle ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle",
+    "BlogPosting LiveBlogPosting TechArticle ScholarlyArticle Report",
+)
 ARTICLE_OG_TYPES = _words("article")
 # Markup that says "article" without metadata: a meta of the article:* family, schema.org
 # microdata of an article type, or an <article> element that holds the page's <h1> and reads as
