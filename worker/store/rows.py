@@ -453,7 +453,7 @@ def _headline_statements(dialect: str, limit: int) -> tuple[sa.Select[Any], ...]
     the headline runs them; building them and their cache keys cost three times running them
     on SQLite, some 1 ms a call)."""
     headline = headline_of(dialect)
-    watch_id = sa.bindparam("watch_id")
+    watch_id: sa.BindParameter[Any] = sa.bindparam("watch_id")
     after_changes = (
         sa.select(headline)
         .select_from(changes.join(versions, versions.c.id == changes.c.new_version_id))
