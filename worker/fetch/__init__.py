@@ -460,8 +460,8 @@ async def _close(response: httpx.Response) -> None:
 
     httpx's stream points back at its response (it sets ``elapsed`` on close), so each
     answer, with aiohttp's response, headers and reader behind it (some 40 objects), was a
-    reference cycle left for the garbage collector; collecting them, and the full collections
-    the survivors promoted, was some 4 % of a pool process's CPU.
+    reference cycle left for the garbage collector: a worker pool's young collections took
+    0.19-0.23 s of its 12-15 s in a bench run, 0.10-0.13 s without the cycles.
     """
     try:
         await response.aclose()
