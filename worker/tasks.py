@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import hashlib
 import json
 import os
@@ -149,7 +148,6 @@ class Runtime:
     _dispatch: tuple[int, Sequence[int], str] | None = None
     _by_url: tuple[int, dict[str, int]] | None = None
     politeness: tuple[RobotsCache, HostLimiter] | None = None  # built on first use
-    heap_settled: bool = False  # gc.freeze() done after this process's first batch
 
     def targets(self, need: Iterable[int] = ()) -> Targets:
         """Every watch (feed-discovered ones too) by id, without re-reading them per check.
@@ -487,20 +485,7 @@ def check_batch(self: Task[Any, Any], watch_ids: list[int]) -> int:
     events = health.after_check_round(rt.store, rt.settings, checked)
     for notification_id in [i for r in results for i in r.notifications] + list(events):
         deliver.delay(notification_id)
-    settle_heap(rt)
     return len(results)
-
-
-def settle_heap(rt: Runtime) -> None:
-    """Once per process, after its first batch: move what is alive (modules, settings, the
-    targets, the store's engine, warm caches) out of the garbage collector's sight.
-
-    Those objects live as long as the process; every full collection traversed all of them
-    again (some 70 ms at 2,000 watches on a slow machine), several times a pass.
-    """
-    if not rt.heap_settled:
-        rt.heap_settled = True
-        gc.freeze()
 
 
 def boost_signalled(rt: Runtime, results: Sequence[CheckResult]) -> list[int]:
