@@ -267,6 +267,25 @@ def test_checks_of_one_host_in_a_batch_share_one_checked_lookup(
     assert asked == ["93.184.216.34"]
 
 
+def test_checks_share_an_answer_only_for_the_same_host_and_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A URL whose host ends at ``?`` or ``#`` shares that host's checked answer; the same
+    name on another port is looked up and checked again (here it rebinds to loopback)."""
+    asked = _answering(monkeypatch, "93.184.216.34", "127.0.0.1")
+    guard = CheckedAddresses()
+
+    async def scenario() -> list[str | None]:
+        first = await guard("http://memo.test?page=/2", allow_private=False)
+        same = await guard("http://memo.test#top", allow_private=False)
+        with pytest.raises(BlockedTargetError):
+            await guard("http://memo.test:8080/news/1", allow_private=False)
+        return [first, same]
+
+    assert asyncio.run(scenario()) == ["93.184.216.34"] * 2
+    assert asked == ["93.184.216.34", "127.0.0.1"]
+
+
 def test_a_name_resolved_again_is_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """Once an answer is older than its time to live, the name is resolved and checked anew:
     a rebinding to loopback is refused then."""

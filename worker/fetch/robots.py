@@ -95,13 +95,16 @@ def parse(robots_body: bytes | None, status: int | None) -> Policy:
     return Policy("allow_all", status=status)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin(url: str) -> str:
     """The cache key robots.txt applies to: ``scheme://host[:port]``, lower-cased."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    port = "" if parts.port in (None, default_port) else f":{parts.port}"
-    return f"{parts.scheme}://{host}{port}"
+    port = parts.port  # once: each of urllib's netloc properties parses the netloc again
+    shown = "" if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f":{port}"
+    return f"{parts.scheme}://{host}{shown}"
 
 
 def robots_url(url: str) -> str:
