@@ -16,6 +16,7 @@ from worker.config import load_settings
 from worker.errors import ConfigError
 from worker.models import Article, Watch
 from worker.store import NewChange, Store
+from worker.store.rows import RAW_HTML_COMPRESSION_LEVEL
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DAY = 86400.0
@@ -44,7 +45,7 @@ def fill(store: Store, url: str, ages_days: list[int]) -> int:
 def test_prune_dry_run_counts_old_pages_and_changes_nothing(store: Store) -> None:
     """A dry run reports the superseded versions past retention and their bytes; all pages stay."""
     watch_id = fill(store, "http://a.test/1", [200, 120, 100, 1])
-    expected = sum(len(zlib.compress(page(n), 6)) for n in (1, 2, 3))
+    expected = sum(len(zlib.compress(page(n), RAW_HTML_COMPRESSION_LEVEL)) for n in (1, 2, 3))
     report = store.prune_raw_html(90 * DAY, apply=False, now=NOW)
     assert (report.versions, report.bytes, report.applied) == (3, expected, False)
     assert all(store.raw_html(v.id) is not None for v in store.versions(watch_id))
