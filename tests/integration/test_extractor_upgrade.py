@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -202,6 +203,52 @@ def test_history_diff_web_and_api_show_the_reread_as_no_edit(
     assert "<entry>" not in feed
 
 
+def test_a_reread_headline_is_no_headline_change_but_the_next_edit_is_from_it(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """The older release read the headline with the site's name (v1). After the upgrade a body
+    edit is checked: v1 read again (v2, headline without the name) and the edit (v3). The
+    timeline's headline list shows v2 as a re-read note, not a headline change, lists nothing
+    for v3 (it kept v2's headline), and lists the real rewrite (v4); no alert, feed entry or
+    API change claims a headline change before v4."""
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(PATH), "name": "budget"}],
+        extra={"database_url": store_url},
+    )
+    data = tmp_path / "data"
+    old_release_check(config, data, headline="Budget passes | City Desk")
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    assert check(config, data)["version"] == 3
+    http_server.route(PATH, body=article_page("Budget approved", EDITED), headers=HTML)
+    assert check(config, data)["version"] == 4
+    assert [(a["new_version"], "headline" in a["kinds"]) for a in alerts(data)] == [
+        (3, False),
+        (4, True),
+    ]
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        timeline = httpx.get(f"{base}/w/{watch['id']}").text
+        retitled = httpx.get(f"{base}/api/v1/changes", params={"kind": "headline"}).json()
+        feed = httpx.get(f"{base}/feeds/watch/{watch['id']}.atom").text
+    listed = timeline.split("<h2>Headlines</h2>")[1].split("</ol>")[0]
+    items = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", li)).split()) for li in
+             re.findall(r"<li.*?</li>", listed, re.S)]  # fmt: skip
+    said = f"v2 is v1's page read again by {EXTRACTOR_VERSION}: an extractor re-read, not an edit"
+    assert [item.split(" ", 3)[3] for item in items] == [  # past the date and time
+        "v1 Budget passes | City Desk",
+        f"v2 Budget passes {said}; the headline as this release reads it",
+        "v4 Budget approved",
+    ]
+    assert '<li class="reread">' in listed
+    assert [(c["old_headline"], c["new_headline"]) for c in retitled["changes"]] == [
+        ("Budget passes", "Budget approved")
+    ]
+    assert feed.count("<entry>") == 2 and "City Desk" not in feed
+
+
 def test_diff_json_and_diffs_across_extractors_say_what_they_are(
     http_server: LocalHTTPServer, site: tuple[Path, Path]
 ) -> None:
@@ -355,13 +402,15 @@ def test_the_celery_worker_reads_the_old_state_again_too(
     assert "one new library" in request.body.decode() and "city hall" not in request.body.decode()
 
 
-def old_release_check(config: Path, data: Path) -> None:
-    """One `editwatch check` by the older release (see the module docstring)."""
+def old_release_check(config: Path, data: Path, *, headline: str | None = None) -> None:
+    """One `editwatch check` by the older release (see the module docstring); with a
+    ``headline``, that release also read the page's headline as that."""
     real = check_module.extract_article
 
     def old_release(*args: Any, **kwargs: Any) -> Article:
         article = real(*args, **kwargs)
-        return replace(article, paragraphs=(*article.paragraphs, WIDGET))
+        article = replace(article, paragraphs=(*article.paragraphs, WIDGET))
+        return article if headline is None else replace(article, headline=headline)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(check_module, "extract_article", old_release)
