@@ -9,6 +9,7 @@ under test.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
@@ -35,10 +36,12 @@ from tests.pages import BODY, article_page
 from tests.waiting import wait_for
 from tests.webdata import WebStore
 from tests.webdata import serve as serve_viewer
+from worker import pipeline
 from worker.cli import cli
 from worker.config import load_settings
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article, Capture, Watch
+from worker.fetch import make_client
+from worker.models import Article, Capture, CheckResult, Watch
 from worker.normalize import fingerprint
 from worker.pipeline import check as check_module
 from worker.pipeline import identity, record, reread
@@ -111,6 +114,9 @@ def test_unchanged_page_after_an_upgrade_is_no_edit(
     http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
     first = check(config, data)
     assert (first["outcome"], first["version"]) == ("unchanged", 2)
+    with open_store(config, data) as store:
+        stored = store.versions(before.id)[1]
+    assert stored.last_seen >= stored.first_seen  # its check started earlier: not moved back
     assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
     with open_store(config, data) as store:
         (watch,) = store.list_watches()
@@ -141,6 +147,34 @@ def test_edit_after_an_upgrade_alerts_with_only_the_edit(
     assert "one new library" in diff and "two new libraries" in diff
     assert "city hall chamber" not in diff
     assert "city hall chamber" not in run(config, data, "diff", "budget")
+
+
+def test_a_check_behind_another_workers_edit_marks_that_edit_seen(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """Worker B read v1 (older release) as current; worker A then checks the edited page (the
+    re-read v2, the edit v3). B's fetch finds the same edit: its re-read of v1 stores nothing,
+    it compares with A's v3 and is unchanged, so v3's ``last_seen`` is B's check, not A's."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    settings = load_settings(config, data)
+    with open_store(config, data) as store:
+        (target,) = pipeline.targets_for(store, settings.watches)
+        behind = check_module.CheckBatch.read(store, [target])  # B: v1 current
+        assert check(config, data)["version"] == 3  # A
+        a_saw = store.versions(target.id)[2].last_seen
+
+        async def worker_b() -> CheckResult:
+            async with make_client(settings.fetch) as client:
+                context = pipeline.Context(settings, store, client, gate=pipeline.LocalGate(2))
+                return await pipeline.check_watch(target, context, behind)
+
+        result = asyncio.run(worker_b())
+        store.record_checks(behind.rows)
+        (b_check, *_) = store.checks(target.id)
+        edit = store.versions(target.id)[2]
+    assert (result.outcome, result.version, edit.number) == ("unchanged", 3, 3)
+    assert edit.last_seen == b_check.started_at > a_saw
 
 
 def test_pruned_page_alerts_saying_the_extractor_changed(
