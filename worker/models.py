@@ -492,6 +492,9 @@ class CheckResult:
     # a held live-blog update: the stored validators stay, so the next fetch reads the page in
     # full instead of a 304 that would hide the entries still waiting to be stored
     keep_validators: bool = False
+    # an unchanged article: the stored state it was found equal to, whose ``last_seen`` the
+    # check's row bumps (another worker's newer state, when this check's current was stale)
+    seen_version_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

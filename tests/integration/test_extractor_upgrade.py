@@ -9,9 +9,11 @@ under test.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -34,10 +36,12 @@ from tests.pages import BODY, article_page
 from tests.waiting import wait_for
 from tests.webdata import WebStore
 from tests.webdata import serve as serve_viewer
+from worker import pipeline
 from worker.cli import cli
 from worker.config import load_settings
 from worker.extract import EXTRACTOR_VERSION
-from worker.models import Article, Capture, Watch
+from worker.fetch import make_client
+from worker.models import Article, Capture, CheckResult, Watch
 from worker.normalize import fingerprint
 from worker.pipeline import check as check_module
 from worker.pipeline import identity, record, reread
@@ -110,6 +114,9 @@ def test_unchanged_page_after_an_upgrade_is_no_edit(
     http_server.route(PATH, body=article_page("Budget passes", BODY, noise=1), headers=HTML)
     first = check(config, data)
     assert (first["outcome"], first["version"]) == ("unchanged", 2)
+    with open_store(config, data) as store:
+        stored = store.versions(before.id)[1]
+    assert stored.last_seen >= stored.first_seen  # its check started earlier: not moved back
     assert (check(config, data)["outcome"], alerts(data)) == ("unchanged", [])
     with open_store(config, data) as store:
         (watch,) = store.list_watches()
@@ -140,6 +147,34 @@ def test_edit_after_an_upgrade_alerts_with_only_the_edit(
     assert "one new library" in diff and "two new libraries" in diff
     assert "city hall chamber" not in diff
     assert "city hall chamber" not in run(config, data, "diff", "budget")
+
+
+def test_a_check_behind_another_workers_edit_marks_that_edit_seen(
+    http_server: LocalHTTPServer, site: tuple[Path, Path]
+) -> None:
+    """Worker B read v1 (older release) as current; worker A then checks the edited page (the
+    re-read v2, the edit v3). B's fetch finds the same edit: its re-read of v1 stores nothing,
+    it compares with A's v3 and is unchanged, so v3's ``last_seen`` is B's check, not A's."""
+    config, data = site
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    settings = load_settings(config, data)
+    with open_store(config, data) as store:
+        (target,) = pipeline.targets_for(store, settings.watches)
+        behind = check_module.CheckBatch.read(store, [target])  # B: v1 current
+        assert check(config, data)["version"] == 3  # A
+        a_saw = store.versions(target.id)[2].last_seen
+
+        async def worker_b() -> CheckResult:
+            async with make_client(settings.fetch) as client:
+                context = pipeline.Context(settings, store, client, gate=pipeline.LocalGate(2))
+                return await pipeline.check_watch(target, context, behind)
+
+        result = asyncio.run(worker_b())
+        store.record_checks(behind.rows)
+        (b_check, *_) = store.checks(target.id)
+        edit = store.versions(target.id)[2]
+    assert (result.outcome, result.version, edit.number) == ("unchanged", 3, 3)
+    assert edit.last_seen == b_check.started_at > a_saw
 
 
 def test_pruned_page_alerts_saying_the_extractor_changed(
@@ -200,6 +235,52 @@ def test_history_diff_web_and_api_show_the_reread_as_no_edit(
     assert "city hall chamber" not in diff_page.split("Every field")[0]
     assert "an extractor re-read, not an edit" in version_page
     assert "<entry>" not in feed
+
+
+def test_a_reread_headline_is_no_headline_change_but_the_next_edit_is_from_it(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """The older release read the headline with the site's name (v1). After the upgrade a body
+    edit is checked: v1 read again (v2, headline without the name) and the edit (v3). The
+    timeline's headline list shows v2 as a re-read note, not a headline change, lists nothing
+    for v3 (it kept v2's headline), and lists the real rewrite (v4); no alert, feed entry or
+    API change claims a headline change before v4."""
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(PATH), "name": "budget"}],
+        extra={"database_url": store_url},
+    )
+    data = tmp_path / "data"
+    old_release_check(config, data, headline="Budget passes | City Desk")
+    http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
+    assert check(config, data)["version"] == 3
+    http_server.route(PATH, body=article_page("Budget approved", EDITED), headers=HTML)
+    assert check(config, data)["version"] == 4
+    assert [(a["new_version"], "headline" in a["kinds"]) for a in alerts(data)] == [
+        (3, False),
+        (4, True),
+    ]
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        timeline = httpx.get(f"{base}/w/{watch['id']}").text
+        retitled = httpx.get(f"{base}/api/v1/changes", params={"kind": "headline"}).json()
+        feed = httpx.get(f"{base}/feeds/watch/{watch['id']}.atom").text
+    listed = timeline.split("<h2>Headlines</h2>")[1].split("</ol>")[0]
+    items = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", li)).split()) for li in
+             re.findall(r"<li.*?</li>", listed, re.S)]  # fmt: skip
+    said = f"v2 is v1's page read again by {EXTRACTOR_VERSION}: an extractor re-read, not an edit"
+    assert [item.split(" ", 3)[3] for item in items] == [  # past the date and time
+        "v1 Budget passes | City Desk",
+        f"v2 Budget passes {said}; the headline as this release reads it",
+        "v4 Budget approved",
+    ]
+    assert '<li class="reread">' in listed
+    assert [(c["old_headline"], c["new_headline"]) for c in retitled["changes"]] == [
+        ("Budget passes", "Budget approved")
+    ]
+    assert feed.count("<entry>") == 2 and "City Desk" not in feed
 
 
 def test_diff_json_and_diffs_across_extractors_say_what_they_are(
@@ -355,13 +436,15 @@ def test_the_celery_worker_reads_the_old_state_again_too(
     assert "one new library" in request.body.decode() and "city hall" not in request.body.decode()
 
 
-def old_release_check(config: Path, data: Path) -> None:
-    """One `editwatch check` by the older release (see the module docstring)."""
+def old_release_check(config: Path, data: Path, *, headline: str | None = None) -> None:
+    """One `editwatch check` by the older release (see the module docstring); with a
+    ``headline``, that release also read the page's headline as that."""
     real = check_module.extract_article
 
     def old_release(*args: Any, **kwargs: Any) -> Article:
         article = real(*args, **kwargs)
-        return replace(article, paragraphs=(*article.paragraphs, WIDGET))
+        article = replace(article, paragraphs=(*article.paragraphs, WIDGET))
+        return article if headline is None else replace(article, headline=headline)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(check_module, "extract_article", old_release)

@@ -164,13 +164,20 @@ def _check_row(
         error=result.error,
         validators=page.validators if page and not result.keep_validators else None,
         detail=result.detail,
-        seen_version_id=current.id if seen and current and _saw(result, current) else None,
+        seen_version_id=_seen(result, current) if seen and current else None,
     )
 
 
-def _saw(result: CheckResult, current: Version) -> bool:
-    """Did the check see ``current`` again (not a re-read of it stored by this check)?"""
-    return result.version in (None, current.number)
+def _seen(result: CheckResult, current: Version) -> int | None:
+    """The id of the stored state the check saw again: the one an unchanged page was found
+    equal to (after a re-read, or on the retry path another worker's newer state, which the
+    batch's ``current`` predates), else ``current`` when the result names it (a 304).
+
+    Bumping is never backwards (:data:`worker.store.rows.TOUCH_VERSION`), so a state stored
+    after this check started (its own re-read) keeps its later time."""
+    if result.seen_version_id is not None:
+        return result.seen_version_id
+    return current.id if result.version in (None, current.number) else None
 
 
 async def _guarded_check(
@@ -372,7 +379,10 @@ def _unchanged(watch: Watch, current: Version, article: Article, why: str) -> Ch
         for drop in explain_noise(article)
     )
     detail = f"{why} as v{current.number}" + (f"; dropped as noise: {dropped}" if dropped else "")
-    return result_for(watch, "unchanged", version=current.number, detail=detail[:DETAIL_CHARS])
+    return result_for(
+        watch, "unchanged", version=current.number, detail=detail[:DETAIL_CHARS],
+        seen_version_id=current.id,
+    )  # fmt: skip
 
 
 def _lost(

@@ -74,11 +74,16 @@ WATCH_STATES = (
 )
 """Failure streak, last error and last change (else the current state's first sighting)."""
 INSERT_CHECK = checks.insert()
+_SEEN_AT = sa.bindparam("b_seen", type_=versions.c.last_seen.type)
 TOUCH_VERSION = (
     versions.update()
     .where(versions.c.id == sa.bindparam("b_id"))
-    .values(last_seen=sa.bindparam("b_seen", type_=versions.c.last_seen.type))
+    .values(
+        last_seen=sa.case((versions.c.last_seen < _SEEN_AT, _SEEN_AT), else_=versions.c.last_seen)
+    )
 )
+"""``last_seen`` moves forward only: a check that started before another stored (or saw)
+the state must not make history say it was last seen earlier than it was."""
 
 
 def dumps(value: Any, what: str, *, sort_keys: bool = True) -> str:

@@ -91,6 +91,7 @@ class HeadlineEntry:
     since: datetime
     version: int
     ab_variant: bool
+    reread: str | None = None  # an extractor re-read's reading, in words: no headline change
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +276,10 @@ class Viewer:
 
     @staticmethod
     def headlines(timeline: Sequence[TimelineEntry]) -> list[HeadlineEntry]:
-        """The headline each time it changed; those an A/B test alternated are marked."""
+        """The headline each time the newsroom changed it; those an A/B test alternated are
+        marked. An extractor re-read that reads the headline differently is a note, never a
+        change (the newsroom did nothing), but what it read is what the next edit is compared
+        with: an edit that keeps the re-read's headline lists nothing."""
         variants = {
             text
             for entry in timeline
@@ -283,11 +287,14 @@ class Viewer:
             for text in (entry.change.old_headline, entry.change.new_headline)
         }
         out: list[HeadlineEntry] = []
+        carried: str | None = None  # the headline as last read, a re-read's included
         for entry in timeline:
-            if entry.removed or (out and out[-1].headline == entry.headline):
+            if entry.removed or entry.headline == carried:
                 continue
+            carried = entry.headline
+            variant = entry.reread is None and entry.headline in variants
             out.append(
-                HeadlineEntry(entry.headline, entry.seen, entry.version, entry.headline in variants)
+                HeadlineEntry(entry.headline, entry.seen, entry.version, variant, entry.reread)
             )
         return out
 
