@@ -283,6 +283,36 @@ def test_a_reread_headline_is_no_headline_change_but_the_next_edit_is_from_it(
     assert feed.count("<entry>") == 2 and "City Desk" not in feed
 
 
+def test_a_restoration_read_by_the_new_release_lists_no_headline_change(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """The older release read the headline with the site's name (v1); the page is then
+    removed (v2) and comes back byte for byte (v3), read by this release. The restoration is
+    compared with v1's page read again, so it records no headline change, and the timeline's
+    headline list claims none either: the newsroom never retitled the story."""
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    config = write_config(
+        tmp_path / "config",
+        [{"url": http_server.url(PATH), "name": "budget"}],
+        extra={"database_url": store_url},
+    )
+    data = tmp_path / "data"
+    old_release_check(config, data, headline="Budget passes | City Desk")
+    http_server.route(PATH, body="gone", status=404)
+    check(config, data)
+    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
+    check(config, data)
+    assert not any("headline" in a["kinds"] for a in alerts(data))
+    stored = WebStore(config, data, load_settings(config, data), "")
+    with serve_viewer(stored, Access(token=None, loopback=True)) as base:
+        (watch,) = httpx.get(f"{base}/api/v1/watches").json()["watches"]
+        timeline = httpx.get(f"{base}/w/{watch['id']}").text
+    listed = timeline.split("<h2>Headlines</h2>")[1].split("</ol>")[0]
+    items = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", li)).split()) for li in
+             re.findall(r"<li.*?</li>", listed, re.S)]  # fmt: skip
+    assert [item.split(" ", 3)[3] for item in items] == ["v1 Budget passes | City Desk"]
+
+
 def test_diff_json_and_diffs_across_extractors_say_what_they_are(
     http_server: LocalHTTPServer, site: tuple[Path, Path]
 ) -> None:

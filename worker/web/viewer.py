@@ -277,9 +277,12 @@ class Viewer:
     @staticmethod
     def headlines(timeline: Sequence[TimelineEntry]) -> list[HeadlineEntry]:
         """The headline each time the newsroom changed it; those an A/B test alternated are
-        marked. An extractor re-read that reads the headline differently is a note, never a
-        change (the newsroom did nothing), but what it read is what the next edit is compared
-        with: an edit that keeps the re-read's headline lists nothing."""
+        marked. A change lists its headline only when it recorded one (kind ``headline``): a
+        restoration or edit compared with a page read again in memory by a newer extractor can
+        carry a headline read differently with no headline change. An extractor re-read that
+        reads the headline differently is a note, never a change (the newsroom did nothing),
+        but what it read is what the next edit is compared with: an edit that keeps the
+        re-read's headline lists nothing."""
         variants = {
             text
             for entry in timeline
@@ -291,7 +294,10 @@ class Viewer:
         for entry in timeline:
             if entry.removed or entry.headline == carried:
                 continue
+            retitled = entry.change is None or "headline" in entry.change.kinds
             carried = entry.headline
+            if not retitled:
+                continue
             variant = entry.reread is None and entry.headline in variants
             out.append(
                 HeadlineEntry(entry.headline, entry.seen, entry.version, variant, entry.reread)
