@@ -237,14 +237,10 @@ def test_history_diff_web_and_api_show_the_reread_as_no_edit(
     assert "<entry>" not in feed
 
 
-def test_a_reread_headline_is_no_headline_change_but_the_next_edit_is_from_it(
+def read_with_the_site_name(
     http_server: LocalHTTPServer, tmp_path: Path, store_url: str
-) -> None:
-    """The older release read the headline with the site's name (v1). After the upgrade a body
-    edit is checked: v1 read again (v2, headline without the name) and the edit (v3). The
-    timeline's headline list shows v2 as a re-read note, not a headline change, lists nothing
-    for v3 (it kept v2's headline), and lists the real rewrite (v4); no alert, feed entry or
-    API change claims a headline change before v4."""
+) -> tuple[Path, Path]:
+    """A watch whose v1 the older release read with the site's name in the headline."""
     http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
     config = write_config(
         tmp_path / "config",
@@ -253,6 +249,18 @@ def test_a_reread_headline_is_no_headline_change_but_the_next_edit_is_from_it(
     )
     data = tmp_path / "data"
     old_release_check(config, data, headline="Budget passes | City Desk")
+    return config, data
+
+
+def test_a_reread_headline_is_no_headline_change_but_the_next_edit_is_from_it(
+    http_server: LocalHTTPServer, tmp_path: Path, store_url: str
+) -> None:
+    """The older release read the headline with the site's name (v1). After the upgrade a body
+    edit is checked: v1 read again (v2, headline without the name) and the edit (v3). The
+    timeline's headline list shows v2 as a re-read note, not a headline change, lists nothing
+    for v3 (it kept v2's headline), and lists the real rewrite (v4); no alert, feed entry or
+    API change claims a headline change before v4."""
+    config, data = read_with_the_site_name(http_server, tmp_path, store_url)
     http_server.route(PATH, body=article_page("Budget passes", EDITED, noise=1), headers=HTML)
     assert check(config, data)["version"] == 3
     http_server.route(PATH, body=article_page("Budget approved", EDITED), headers=HTML)
@@ -290,14 +298,7 @@ def test_a_restoration_read_by_the_new_release_lists_no_headline_change(
     removed (v2) and comes back byte for byte (v3), read by this release. The restoration is
     compared with v1's page read again, so it records no headline change, and the timeline's
     headline list claims none either: the newsroom never retitled the story."""
-    http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
-    config = write_config(
-        tmp_path / "config",
-        [{"url": http_server.url(PATH), "name": "budget"}],
-        extra={"database_url": store_url},
-    )
-    data = tmp_path / "data"
-    old_release_check(config, data, headline="Budget passes | City Desk")
+    config, data = read_with_the_site_name(http_server, tmp_path, store_url)
     http_server.route(PATH, body="gone", status=404)
     check(config, data)
     http_server.route(PATH, body=article_page("Budget passes", BODY), headers=HTML)
