@@ -439,10 +439,11 @@ class WorkerRunner:
             self.client.zadd(key, dict.fromkeys(members, 0.0), xx=True)
 
     def run_pass(self, mode: str, timeout: float, subset: int | None = None) -> Phase:
-        """The first pass starts the fleet (new watches are due at once); later ones make
-        every watch (or the first ``subset``) due again at once."""
+        """The first pass starts the fleet (new watches are due at once, so it leaves the
+        queue alone); later ones make every watch (or the first ``subset``) due again at once."""
         mark = self.store.mark("checks")
-        if self.meter is None:
+        first = self.meter is None
+        if first:
             self.start()
         assert self.meter is not None
         before = self.meter.cpu()
@@ -452,7 +453,8 @@ class WorkerRunner:
             self.meter.sampling(),
             profiling(pids, self.profile) if spied and self.profile else nullcontext([]) as files,
         ):
-            self.make_all_due(subset)
+            if not first:  # new watches are due at once; zeroing them again would race the
+                self.make_all_due(subset)  # first tick and have its claims checked twice
             self._wait_checked(mark, subset or len(self.urls), timeout)
         by_role = cpu_delta(before, self.meter.cpu())
         phase = window_phase(
