@@ -372,7 +372,8 @@ def is_document_url(url: str) -> bool:
 AMP_PARAMS = _words("amp outputtype amp_js_v usqp")
 AMP_SEGMENT = "amp"
 HOST_PREFIXES = ("www.", "amp.", "m.")
-DEFAULT_PORTS = frozenset({80, 443})
+SCHEME_PORTS = {"http": 80, "https": 443}  # a web scheme's port when the URL names none
+DEFAULT_PORTS = frozenset(SCHEME_PORTS.values())
 # Second-level labels under a country code that registries sell names below (``bbc.co.uk``):
 # a short list instead of the whole public suffix list, enough to keep ``co.uk`` sites apart.
 GENERIC_SECOND_LEVELS = _words("co com net org gov edu ac ne or go gob nic mil ltd plc")

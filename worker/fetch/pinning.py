@@ -33,9 +33,10 @@ import httpcore
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from worker.urls import SCHEME_PORTS
+
 # (host as sent on the wire, port, checked address) for the request in flight in this task.
 _PIN: ContextVar[tuple[str, int, str] | None] = ContextVar("editwatch_fetch_pin", default=None)
-DEFAULT_PORTS = {"http": 80, "https": 443}
 SocketOption = (
     tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 )
@@ -44,7 +45,7 @@ SocketOption = (
 def wire_host_and_port(url: str | httpx.URL) -> tuple[str, int]:
     """The host (IDNA-encoded, as httpcore dials it) and port of ``url``."""
     parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
-    return parsed.raw_host.decode("ascii").lower(), parsed.port or DEFAULT_PORTS[parsed.scheme]
+    return parsed.raw_host.decode("ascii").lower(), parsed.port or SCHEME_PORTS[parsed.scheme]
 
 
 @contextmanager

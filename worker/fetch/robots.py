@@ -27,6 +27,7 @@ import redis
 from protego import Protego
 
 from worker.config import PolitenessSettings
+from worker.urls import SCHEME_PORTS
 
 PARSE_LIMIT = 500 * 1024
 DEFAULTS = PolitenessSettings()  # robots_ttl and robots_error_ttl live in config, once
@@ -95,15 +96,12 @@ def parse(robots_body: bytes | None, status: int | None) -> Policy:
     return Policy("allow_all", status=status)
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
 def origin(url: str) -> str:
     """The cache key robots.txt applies to: ``scheme://host[:port]``, lower-cased."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port  # once: each of urllib's netloc properties parses the netloc again
-    shown = "" if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f":{port}"
+    shown = "" if port is None or port == SCHEME_PORTS.get(parts.scheme) else f":{port}"
     return f"{parts.scheme}://{host}{shown}"
 
 
