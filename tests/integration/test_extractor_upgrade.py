@@ -588,10 +588,8 @@ def test_a_reread_from_a_stale_current_stores_nothing(store: Store) -> None:
     assert len(store.versions(target.id)) == 3
 
 
-def test_verify_passes_a_reread_of_a_page_older_than_its_evidence(store: Store) -> None:
-    """v1 has no evidence record (stored before evidence), v2 has one; the page returns to v1's
-    state, and this release re-reads v1's page (v3, no record, as v1 has none): verify passes
-    it. The same version without v1's page would be an insertion, and is named."""
+def back_to_a_page_older_than_its_evidence(store: Store) -> Target:
+    """v1 stored before evidence (no record), v2 with one; then the page returns to v1's."""
     target = stored_by_the_old_release(store, (WIDE, b"<p>one</p>"))
     second = replace(WIDE, headline="Budget fails")
     capture = Capture(url=target.watch.url, final_url=target.watch.url, status=200,
@@ -607,6 +605,14 @@ def test_verify_passes_a_reread_of_a_page_older_than_its_evidence(store: Store) 
             change=NewChange(("headline",), "major", False, {}),
             capture=replace(capture, fetched_at=datetime(2026, 11, 20, when, tzinfo=UTC)),
         )
+    return target
+
+
+def test_verify_passes_a_reread_of_a_page_older_than_its_evidence(store: Store) -> None:
+    """v1 has no evidence record (stored before evidence), v2 has one; the page returns to v1's
+    state, and this release re-reads v1's page (v3, no record, as v1 has none): verify passes
+    it. The same version without v1's page would be an insertion, and is named."""
+    target = back_to_a_page_older_than_its_evidence(store)
     current = store.current_version(target.id)
     assert current is not None and current.number == 1
     assert reread.baseline(target, current, lambda html, url: PLAIN, store).reread_from == 1
@@ -622,3 +628,18 @@ def test_verify_passes_a_reread_of_a_page_older_than_its_evidence(store: Store) 
     engine.dispose()
     (problem,) = store.verify_evidence(target.id)[1]
     assert (problem.number, problem.message) == (3, "has no evidence record (it was inserted)")
+
+
+def test_verify_passes_that_reread_after_retention_dropped_its_source_page(store: Store) -> None:
+    """The same history, then retention drops the pages of versions no longer current (v1 and
+    v2; the re-read v3 is current): with no bytes left to compare, verify still finds nothing
+    inserted, as it does for any pruned page."""
+    target = back_to_a_page_older_than_its_evidence(store)
+    current = store.current_version(target.id)
+    assert current is not None
+    assert reread.baseline(target, current, lambda html, url: PLAIN, store).reread_from == 1
+    report = store.prune_raw_html(0.0, apply=True, now=datetime(2027, 1, 1, tzinfo=UTC))
+    assert report.versions == 2
+    (reread_version,) = [v for v in store.versions(target.id) if v.reread_of]
+    assert store.raw_html(reread_version.id) is not None
+    assert store.verify_evidence(target.id)[1] == []

@@ -262,12 +262,16 @@ def verify_chain(
 def _unrecorded_reread(
     number: int, stored: dict[int, Stored], rereads: dict[int, int], covered: set[int]
 ) -> bool:
-    """Is version ``number`` a re-read of an unrecorded page, holding that very page?"""
+    """Is version ``number`` a re-read of an older unrecorded page, holding that very page?
+
+    Once retention dropped either page there are no bytes to compare, and the re-read's link
+    to its unrecorded source is all that is left: a pruned page is no insertion (nor is it
+    one for a recorded version, whose check also has nothing left to hash)."""
     source = rereads.get(number)
-    if source is None or source in covered or source not in stored:
+    if source is None or source >= number or source in covered or source not in stored:
         return False
     page, original = stored[number][1], stored[source][1]
-    return page is not None and page == original
+    return page is None or original is None or page == original
 
 
 def reread_sources(connection: Connection, watch_id: int) -> dict[int, int]:
