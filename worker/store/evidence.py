@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from worker.models import Capture
 from worker.store.engine import inserted_id
-from worker.store.schema import evidence, version_pages, versions
+from worker.store.schema import VERSIONS_WITH_PAGES, evidence, version_pages, versions
 
 HASHED_FIELDS = (
     "number", "fingerprint", "raw_sha256", "text_sha256", "status", "request_url", "final_url",
@@ -218,7 +218,7 @@ def stored_contents(connection: Connection, watch_id: int) -> dict[int, Stored]:
     is ``None`` once retention dropped it (``retention.raw_html``)."""
     query = (
         sa.select(versions.c.id, versions.c.number, version_pages.c.raw_html, versions.c.article)
-        .select_from(versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id))
+        .select_from(VERSIONS_WITH_PAGES)
         .where(versions.c.watch_id == watch_id)
     )
     return {

@@ -32,7 +32,15 @@ from sqlalchemy.engine import Connection, Engine
 from worker.errors import StoreError
 from worker.store.engine import transaction
 from worker.store.rows import RAW_HTML_COMPRESSION_LEVEL
-from worker.store.schema import UTCDateTime, changes, checks, version_pages, versions, watches
+from worker.store.schema import (
+    VERSIONS_WITH_PAGES,
+    UTCDateTime,
+    changes,
+    checks,
+    version_pages,
+    versions,
+    watches,
+)
 
 FORMAT = "editwatch-export"
 FORMAT_VERSION = 1
@@ -99,7 +107,7 @@ def _with_pages(query: sa.Select[Any], with_html: bool) -> sa.Select[Any]:
     query = query.with_only_columns(*columns)
     if not with_html:
         return query
-    joined = versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id)
+    joined = VERSIONS_WITH_PAGES
     return query.select_from(joined)
 
 

@@ -148,6 +148,8 @@ version_pages = sa.Table(
     ),
     sa.Column("raw_html", sa.LargeBinary, nullable=False),
 )
+# Every version with its page when one is kept (retention drops pages, never versions).
+VERSIONS_WITH_PAGES = versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id)
 
 checks = sa.Table(
     "checks",

@@ -16,7 +16,14 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from worker.store.engine import transaction
-from worker.store.schema import checks, metadata, version_pages, versions, watches
+from worker.store.schema import (
+    VERSIONS_WITH_PAGES,
+    checks,
+    metadata,
+    version_pages,
+    versions,
+    watches,
+)
 
 TOP_WATCHES = 10
 
@@ -126,7 +133,7 @@ def _top_watches(connection: Connection, top: int) -> tuple[WatchStats, ...]:
             sa.func.count().label("versions"),
             sa.func.sum(payload).label("payload"),
         )
-        .select_from(versions.outerjoin(version_pages, version_pages.c.version_id == versions.c.id))
+        .select_from(VERSIONS_WITH_PAGES)
         .group_by(versions.c.watch_id)
         .subquery()
     )
