@@ -230,7 +230,10 @@ def test_per_host_limit_holds_across_two_worker_processes(
     assert len(starts) == 12
     assert probe.peak == 2  # the cap was reached, and never exceeded
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.2, gaps  # 0.25 s minus scheduling noise between Redis and server
+    # 0.25 s between grants, minus the scheduling noise between a grant and its request
+    # reaching the server: up to 0.115 s with the suite on two processes on two cores.
+    # Without the limiter six threads start within milliseconds of each other.
+    assert min(gaps) >= 0.1, gaps
 
 
 # -- waiting without polling (issue 13) --------------------------------------------------------
