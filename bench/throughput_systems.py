@@ -394,7 +394,9 @@ class WorkerRunner:
     def __init__(self, work: Path, urls: Sequence[str], redis_: PrivateRedis, polite: Politeness):
         self.work, self.urls, self.redis = work, list(urls), redis_
         self.config, self.data = work / "config", work / "data"
-        self.prefix = "bench-worker"
+        # a prefix of its own: the host cases share one Redis, and the due-queue (same watch
+        # ids, due in 6 h) or host slots a previous case left must not be this one's
+        self.prefix = f"bench-worker-{work.name}"
         write_config(self.config, self.urls, self.prefix, polite)
         self.store = StoreReader(self.data / "editwatch.db")
         env = {
