@@ -392,10 +392,26 @@ def dispatch_due(self: Task[Any, Any]) -> int:
     limiter, wait = rt.limiter(), rt.settings.politeness.max_wait
     share = functools.partial(host_share, limiter, wait)
     batches = group_by_host(claimed, urls, rt.settings.schedule.batch_size, share)
-    for batch in batches:
+    for batch in interleave_hosts(batches, urls):
         check_batch.delay(batch)
     summarize_dispatch(rt, len(claimed), len(batches))
     return len(claimed)
+
+
+def interleave_hosts(batches: list[list[int]], urls: Mapping[int, str]) -> list[list[int]]:
+    """The batches in turn by host (the host of a batch's first watch): A1, B1, A2, B2, ...
+
+    Pool processes take tasks in queue order. Host by host (A1, A2, B1, ...), two processes
+    would start on the same host and share its slots, one waiting while the other holds
+    them, where in turn each works a host of its own.
+    """
+    by_host: dict[str, list[list[int]]] = defaultdict(list)
+    for batch in batches:
+        by_host[urlsplit(urls.get(batch[0], "")).hostname or ""].append(batch)
+    turns = [list(group) for group in by_host.values()]
+    return [
+        turn[i] for i in range(max(map(len, turns), default=0)) for turn in turns if i < len(turn)
+    ]
 
 
 SUMMARY_EVERY = 60  # seconds: one dispatch_summary line a minute instead of one per tick

@@ -20,7 +20,7 @@ from worker.models import CheckOutcome, CheckResult, Watch
 from worker.pipeline import Target
 from worker.schedule.duequeue import DueQueue
 from worker.store import Store
-from worker.tasks import Runtime, Targets, group_by_host, host_share, needs_facts
+from worker.tasks import Runtime, Targets, group_by_host, host_share, interleave_hosts, needs_facts
 
 URL = "https://news.example/story"
 
@@ -94,6 +94,20 @@ def test_a_batch_takes_no_more_of_a_host_than_its_share() -> None:
     share = {"slow.example": 2}.get
     batches = group_by_host(sorted(urls), urls, 4, lambda host: share(host, 100))
     assert batches == [[0, 1], [2, 3], [4, 10, 11, 12]]
+
+
+def test_batches_are_queued_in_turn_by_host() -> None:
+    """Two pool processes taking the queue in order start on different hosts, not both on
+    the first host's slots; every batch is queued once."""
+    urls = {i: f"https://a.example/{i}" for i in range(6)}
+    urls |= {10 + i: f"https://b.example/{i}" for i in range(4)}
+    urls |= {20: "https://c.example/x"}
+    batches = group_by_host(sorted(urls), urls, 2)
+    queued = interleave_hosts(batches, urls)
+    hosts = [urls[batch[0]].split("/")[2][0] for batch in queued]
+    assert hosts == ["a", "b", "c", "a", "b", "a"]
+    assert sorted(map(tuple, queued)) == sorted(map(tuple, batches))
+    assert interleave_hosts([], urls) == []
 
 
 def test_a_host_share_is_what_it_serves_while_a_check_waits() -> None:
