@@ -36,6 +36,9 @@ import redis
 from celery import Task
 from celery.signals import beat_init, worker_ready
 
+# The extractor, which worker.extract imports only on a first page read: here, in the main
+# process, so the pool processes forked from it share it compiled instead of each compiling it.
+import worker.extract.document  # noqa: F401
 from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings, startup_stamp
 from worker.config import ConfigStamp, Settings, config_stamp
