@@ -48,8 +48,9 @@ from worker.fetch.hostlimits import HostLimiter, shared_politeness
 from worker.fetch.robots import RobotsCache
 from worker.logs import bound, get_logger
 from worker.models import CheckResult, Watch
-from worker.notify import Channel, ChannelContext, build_channels
+from worker.notify import Channel, build_channels
 from worker.pipeline import delivery, health
+from worker.pipeline.delivery import channel_context
 from worker.schedule.duequeue import PARKED, DueQueue, ids_version
 from worker.schedule.signals import SignalBoost
 from worker.store import Store, WatchState
@@ -243,25 +244,6 @@ class Runtime:
 
 
 _runtime: Runtime | None = None
-
-
-def draw_card(payload: Mapping[str, Any]) -> bytes | None:
-    """The alert's card, with the drawing stack (Pillow, fontTools: some 8 MB) imported on the
-    first card drawn, not at start: every pool process inherits the worker's imports, and
-    most never draw a card."""
-    from worker.cards import card_for_payload
-
-    return card_for_payload(payload)
-
-
-def channel_context(settings: Settings) -> ChannelContext:
-    return ChannelContext(
-        data_dir=settings.data_dir,
-        allow_private_networks=settings.fetch.allow_private_networks,
-        user_agent=settings.fetch.user_agent,
-        timeout=settings.notify.timeout,
-        draw_card=draw_card,
-    )
 
 
 def build_runtime(settings: Settings, stamp: ConfigStamp) -> Runtime:

@@ -1,8 +1,9 @@
-"""What a fresh process imports: the extractor only when a page is read, or where it is shared.
+"""What a fresh process imports: the extractor and the card drawing stack only on use.
 
 ``editwatch check`` pays its start-up once per run, and a run whose answers are all 304 reads
-no page: importing the extractor (its regular expressions compile at import) is left to the
-first page read. A Celery worker imports it in its main process, before the pool forks.
+no page and draws no card: importing the extractor (its regular expressions compile at import)
+is left to the first page read, Pillow and fontTools to the first card. A Celery worker imports
+the extractor in its main process, before the pool forks.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from tests.configs import write_config
 EXTRACTOR = "worker.extract.rules"  # the module whose regular expressions cost the most
 
 
-def imported_after(code: str, env: dict[str, str] | None = None) -> bool:
-    """Whether :data:`EXTRACTOR` is imported once ``code`` ran in a new interpreter."""
-    probe = f"{code}\nimport sys\nprint({EXTRACTOR!r} in sys.modules)"
+def imported_after(code: str, env: dict[str, str] | None = None, module: str = EXTRACTOR) -> bool:
+    """Whether ``module`` is imported once ``code`` ran in a new interpreter."""
+    probe = f"{code}\nimport sys\nprint({module!r} in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
     )
@@ -29,6 +30,11 @@ def test_the_check_command_does_not_import_the_extractor_until_a_page_is_read() 
     assert not imported_after("import worker.cli, worker.pipeline")
     read = "from worker.extract import extract_article\nextract_article('<h1>A headline</h1>')"
     assert imported_after(read)
+
+
+def test_the_check_command_does_not_import_the_card_drawing_stack() -> None:
+    for module in ("PIL", "fontTools", "worker.cards"):
+        assert not imported_after("import worker.cli", module=module)
 
 
 def test_a_worker_imports_the_extractor_before_its_pool_forks(tmp_path: Path) -> None:
