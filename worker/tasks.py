@@ -36,6 +36,9 @@ import redis
 from celery import Task
 from celery.signals import beat_init, worker_ready
 
+# The extractor, which worker.extract imports only on a first page read: here, in the main
+# process, so the pool processes forked from it share it compiled instead of each compiling it.
+import worker.extract.document  # noqa: F401
 from worker import pipeline, schedule
 from worker.app import DEFAULT_BROKER, app, settings_from_env, startup_settings, startup_stamp
 from worker.config import ConfigStamp, Settings, config_stamp
@@ -45,8 +48,9 @@ from worker.fetch.hostlimits import HostLimiter, shared_politeness
 from worker.fetch.robots import RobotsCache
 from worker.logs import bound, get_logger
 from worker.models import CheckResult, Watch
-from worker.notify import Channel, ChannelContext, build_channels
+from worker.notify import Channel, build_channels
 from worker.pipeline import delivery, health
+from worker.pipeline.delivery import channel_context
 from worker.schedule.duequeue import PARKED, DueQueue, ids_version
 from worker.schedule.signals import SignalBoost
 from worker.store import Store, WatchState
@@ -240,25 +244,6 @@ class Runtime:
 
 
 _runtime: Runtime | None = None
-
-
-def draw_card(payload: Mapping[str, Any]) -> bytes | None:
-    """The alert's card, with the drawing stack (Pillow, fontTools: some 8 MB) imported on the
-    first card drawn, not at start: every pool process inherits the worker's imports, and
-    most never draw a card."""
-    from worker.cards import card_for_payload
-
-    return card_for_payload(payload)
-
-
-def channel_context(settings: Settings) -> ChannelContext:
-    return ChannelContext(
-        data_dir=settings.data_dir,
-        allow_private_networks=settings.fetch.allow_private_networks,
-        user_agent=settings.fetch.user_agent,
-        timeout=settings.notify.timeout,
-        draw_card=draw_card,
-    )
 
 
 def build_runtime(settings: Settings, stamp: ConfigStamp) -> Runtime:

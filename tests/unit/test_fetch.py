@@ -6,6 +6,7 @@ tests/integration/test_fetch.py, against a real local server.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.integration.test_fetch import CHARSET_CASES
@@ -51,3 +52,23 @@ def test_the_fetch_client_builds_its_gets_as_build_request_does(headers: dict[st
     assert ours.headers.raw == httpx_own.headers.raw
     assert ours.extensions == httpx_own.extensions
     assert (ours.content, type(ours.stream)) == (httpx_own.content, type(httpx_own.stream))
+
+
+def test_the_fetch_client_parses_each_url_once_and_keeps_a_bounded_number() -> None:
+    """A watch's URL is requested on every check: the client parses it once and reuses the
+    (immutable) result, keeps at most ``PARSED_URLS`` of them (the oldest goes first), and
+    keeps no invalid URL (it raises again, as httpx does)."""
+    client = make_client(FetchSettings(user_agent="editwatch-test/1"))
+    url = "http://example.test:8080/news/1?x=1"
+    first, again = client.get_request(url, {}), client.get_request(url, {"If-None-Match": '"a"'})
+    assert client.target(url) is client.target(url)
+    assert first.url == again.url == httpx.URL(url)
+    assert first.headers["host"] == again.headers["host"] == "example.test:8080"
+    client.PARSED_URLS = 3
+    for index in range(5):
+        client.target(f"http://example.test/{index}")
+    assert list(client._parsed) == [f"http://example.test/{i}" for i in (2, 3, 4)]
+    for _ in range(2):
+        with pytest.raises(httpx.InvalidURL):
+            client.target("http://[::1/")
+    assert "http://[::1/" not in client._parsed

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from worker.cards import CardMeta, change_from_document, meta_from_document, render_card
 from worker.cli.common import err, load, open_store
 from worker.errors import CardError
 from worker.store import ChangeRecord, Store
+
+if TYPE_CHECKING:
+    from worker.cards import CardMeta
 
 
 def card(
@@ -50,7 +52,13 @@ def card(
 
 
 def card_png(store: Store, change_id: int) -> bytes:
-    """The PNG of a stored change, or exit with a message a user can act on."""
+    """The PNG of a stored change, or exit with a message a user can act on.
+
+    The drawing stack (Pillow, fontTools) is imported here, on use: every ``editwatch``
+    command imports this module, and ``editwatch check`` pays its imports at each start.
+    """
+    from worker.cards import change_from_document, render_card
+
     record = store.change(change_id)
     watch = store.get_watch(record.watch_id) if record else None
     if record is None or watch is None:
@@ -67,6 +75,8 @@ def card_png(store: Store, change_id: int) -> bytes:
 
 
 def _meta(record: ChangeRecord, url: str) -> CardMeta:
+    from worker.cards import meta_from_document
+
     return meta_from_document(
         record.diff,
         url=url,

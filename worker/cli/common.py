@@ -16,11 +16,11 @@ from rich.console import Console, ConsoleDimensions
 from rich.text import Text
 
 from worker import logs
-from worker.cards import card_for_payload
 from worker.config import Settings, load_settings
 from worker.errors import ConfigError, EditwatchError
 from worker.extract import selector_problem
-from worker.notify import Channel, ChannelContext, build_channels
+from worker.notify import Channel, build_channels
+from worker.pipeline.delivery import channel_context
 from worker.store import Store
 from worker.textutil import terminal_safe
 
@@ -122,16 +122,6 @@ def open_store(settings: Settings, ctx: typer.Context | None = None) -> Store:
     if ctx is not None:
         ctx.call_on_close(store.close)
     return store
-
-
-def channel_context(settings: Settings) -> ChannelContext:
-    return ChannelContext(
-        settings.data_dir,
-        settings.fetch.allow_private_networks,
-        settings.fetch.user_agent,
-        settings.notify.timeout,
-        draw_card=card_for_payload,
-    )
 
 
 def build_all_channels(settings: Settings) -> dict[str, Channel]:

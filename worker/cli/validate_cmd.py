@@ -13,13 +13,14 @@ from pathlib import Path
 
 import typer
 
-from worker.cli.common import channel_context, count, err, options_of, out, say
+from worker.cli.common import count, err, options_of, out, say
 from worker.config import WATCHES_FILE, ConfigReport, Settings, inspect_config
 from worker.errors import BlockedTargetError, ConfigError, FetchError
 from worker.extract import selector_problem
 from worker.models import Watch
 from worker.netguard import check_url_sync
 from worker.notify import build_channel
+from worker.pipeline.delivery import channel_context
 
 LOOKUP_BUDGET = 5.0  # seconds for all DNS lookups of the private-address warning
 

@@ -20,20 +20,6 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from worker.errors import ExtractError
-from worker.extract.body import Walked, body_of, captions_of
-from worker.extract.headline import (
-    byline_of,
-    headline_node,
-    headline_of,
-    language_of,
-    subheadline_of,
-)
-from worker.extract.liveblog import live_entries
-from worker.extract.page import read_page
-from worker.extract.prune import prune
-from worker.extract.rules import META_MODIFIED, META_PUBLISHED
-from worker.extract.signals import Scan, ld_address, ld_str, metas, scan_document, select
-from worker.extract.text import first_of
 from worker.models import Article, Selectors, SiteProfile, WatchMode
 
 # 1.3: media placed by the body walk's own blocks (short headings, images per paragraph, one copy
@@ -66,9 +52,15 @@ def extract_article(
     """
     if not html or html.isspace():
         return Article(canonical_url=url or "")
+    # Here, not at the top: importing the extractor compiles its ~110 regular expressions
+    # (about 0.2 s of CPU, half the package's import), which `editwatch check` paid at start-up
+    # even when every answer was a 304 and no page was read. The package itself (the version,
+    # the selector check config validation runs) stays cheap to import.
+    from worker.extract.document import extract, read_page
+
     try:
         tree = LexborHTMLParser(html)  # lexbor drops NULs itself
-        article, scan, walked = _extract(tree, url, profile.selectors if profile else Selectors())
+        article, scan, walked = extract(tree, url, profile.selectors if profile else Selectors())
     except _PARSE_FAILURES as exc:
         raise ExtractError(f"{url or 'document'}: the HTML could not be parsed ({exc!r})") from exc
     return read_page(tree, article, url or "", mode, scan, walked)
@@ -85,38 +77,3 @@ def selector_problem(css: str) -> str | None:
     except SelectolaxError as exc:
         return f"{css!r} is not a CSS selector the parser can read ({exc})"
     return None
-
-
-def _extract(
-    tree: LexborHTMLParser, url: str | None, selectors: Selectors
-) -> tuple[Article, Scan, Walked]:
-    """The article, the document scan it was read from and where the body walk read its
-    paragraphs (the media step reuses both)."""
-    for node in reversed(select(tree, ", ".join(selectors.exclude))):
-        node.decompose()  # reverse document order: descendants go before their ancestors
-    prune(tree)
-    scan = scan_document(tree, selectors)
-    signals = scan.signals
-    headline = headline_of(tree, signals, selectors, url)
-    anchor = headline_node(signals, headline)
-    paragraphs, walked = body_of(tree, selectors, scan, headline, anchor)
-    entries = live_entries(signals, url, paragraphs)
-    article = Article(
-        headline=headline,
-        subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),
-        byline=byline_of(signals, scan.byline),
-        published=first_of(  # a live blog's first <time> is its newest entry's, not its own
-            ld_str(signals.ld, "datePublished"),
-            *metas(signals, META_PUBLISHED),
-            "" if entries else signals.time,
-        ),
-        modified=first_of(ld_str(signals.ld, "dateModified"), *metas(signals, META_MODIFIED)),
-        paragraphs=paragraphs,
-        captions=captions_of(scan, walked.containers),
-        canonical_url=first_of(
-            signals.canonical, signals.meta.get("og:url", ""), ld_address(signals.ld), url or ""
-        ),
-        language=language_of(tree, signals),
-        entries=entries,
-    )
-    return article, scan, walked

@@ -26,14 +26,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from worker.clock import utcnow
 from worker.config import ChannelSettings, NotifySettings, Settings
 from worker.errors import NotifyError
 from worker.logs import bound, get_logger
 from worker.models import Notification
-from worker.notify import Channel, ThreadedChannel
+from worker.notify import Channel, ChannelContext, ThreadedChannel
 from worker.notify.events import digest_payload, operator_payload
 from worker.retry import retry_delay
 from worker.store import Store
@@ -42,6 +42,26 @@ log = get_logger(__name__)
 
 DeliveryState = Literal["sent", "retry", "dead", "held", "skipped", "deferred"]
 HOUR = timedelta(hours=1)
+
+
+def channel_context(settings: Settings) -> ChannelContext:
+    """What the channels get from the settings: workers and ``editwatch`` build them alike."""
+    return ChannelContext(
+        data_dir=settings.data_dir,
+        allow_private_networks=settings.fetch.allow_private_networks,
+        user_agent=settings.fetch.user_agent,
+        timeout=settings.notify.timeout,
+        draw_card=_draw_card,
+    )
+
+
+def _draw_card(payload: Mapping[str, Any]) -> bytes | None:
+    """The alert's card, with the drawing stack (Pillow, fontTools: some 8 MB) imported on the
+    first card drawn, not at start: every pool process inherits the worker's imports and most
+    never draw a card, and an ``editwatch check`` run pays its imports at every start."""
+    from worker.cards import card_for_payload
+
+    return card_for_payload(payload)
 
 
 @dataclass(frozen=True, slots=True)
