@@ -136,3 +136,19 @@ def test_datelines_in_swedish_and_turkish_and_zero_width_paragraphs_leave_the_bo
 def test_clean_text_drops_only_words_of_zero_width_characters() -> None:
     assert clean_text(" \u200b ") == ""
     assert clean_text("Zero\u200bwidth inside \ufeff a line") == "Zero\u200bwidth inside a line"
+
+
+def test_a_class_merely_holding_content_words_is_text_and_robots_nocontent_is_not() -> None:
+    sentence = "The slideshow of the museum's 1960s photographs needs no ticket and runs to June."
+    for classes in ("post-nocontent-inner", "content no-ads", "entry-content-note"):
+        assert sentence in _paragraphs(f'<div class="{classes}"><p>{sentence}</p></div>')
+    appeal = "Stories like this one reach you free because readers chip in what they can."
+    assert appeal not in _paragraphs(f'<p class="robots-nocontent">{appeal}</p>')
+    assert appeal not in _paragraphs(f'<div class="nocontent"><p>{appeal}</p></div>')
+
+
+def test_a_paragraph_about_the_author_is_text_and_her_author_box_biography_is_not() -> None:
+    sentence = "Whitfield, who covered the county board for eight years, asked the first question."
+    assert sentence in _paragraphs(f"<p>{sentence}</p>")
+    box = f'<div class="saboxplugin-wrap" itemprop="author"><p>{sentence}</p></div>'
+    assert sentence not in _paragraphs(box)

@@ -162,3 +162,17 @@ def test_a_caption_span_beside_an_image_is_only_a_caption(pages: dict[str, Page]
     article = _extract(pages, "span-caption")
     assert "Schipper Henk de Vries aan het roer van de gerepareerde pont." in article.captions
     assert not any("Schipper" in paragraph for paragraph in article.paragraphs)
+
+
+def test_robots_nocontent_text_and_an_author_box_biography_are_in_no_field(
+    pages: dict[str, Page],
+) -> None:
+    """Jetpack's ``robots-nocontent`` lines and a Simple Author Box biography longer than the
+    post: the post wins, and neither is read as body, caption or heading."""
+    article = _extract(pages, "jetpack-author-box")
+    assert len(article.paragraphs) == 3
+    every_field = " ".join(
+        (*article.paragraphs, *article.captions, *article.headings, article.subheadline)
+    )
+    for text in ("This slideshow requires JavaScript.", "chip in", "Share this", "Whitfield has"):
+        assert text not in every_field

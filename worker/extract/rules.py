@@ -41,6 +41,10 @@ HIDDEN_CLASSES = frozenset(
     _words(
         "hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible",
         "visuallyhidden element-invisible element-hidden offscreen u-hidden",
+        # not hidden but declared not content, for search robots (Yahoo's ``robots-nocontent``,
+        # set by WordPress Jetpack on its slideshow's "This slideshow requires JavaScript."
+        # fallback, its share row and its related posts; ``nocontent`` for other crawlers)
+        "robots-nocontent nocontent",
     )
 )
 # A photo's caption as newsrooms name it in other languages and in US print (a "cutline"):
@@ -68,7 +72,7 @@ DOM_META_WORDS = re.compile(
 DOM_META_STEMS = _words(
     "caption standfirst subhead subtitle dek byline author hid d-none sr-only screen-reader",
     "cutline didascalia legend leyenda bildunterschrift bildtext piefoto pie-",
-    "invisible offscreen dateline timestamp -date posted-on -meta -time",
+    "invisible offscreen nocontent dateline timestamp -date posted-on -meta -time",
 )
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
@@ -232,6 +236,7 @@ STRONG_HINTS = _words(
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
     "terkait ilgili gerelateerd",  # Indonesian (berita-terkait), Turkish, Dutch
     "author-box breadcrumb disqus yarpp jp-relatedposts",
+    "saboxplugin",  # WordPress's Simple Author Box (``div.saboxplugin-wrap``): the author's bio
     # the author's biography under a post (longer than a short post, so it won)
     "about-author about-the-author author-description author-info author-details author-about",
     "sobre-el-autor sobre-autor autor-info a-propos-auteur ueber-den-autor uber-den-autor",
