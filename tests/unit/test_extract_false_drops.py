@@ -152,3 +152,19 @@ def test_a_paragraph_about_the_author_is_text_and_her_author_box_biography_is_no
     assert sentence in _paragraphs(f"<p>{sentence}</p>")
     box = f'<div class="saboxplugin-wrap" itemprop="author"><p>{sentence}</p></div>'
     assert sentence not in _paragraphs(box)
+
+
+def test_sentences_that_open_like_wordpress_furniture_are_text() -> None:
+    sentences = (
+        "1 of 5 adults in the county has no access to a doctor within ten miles, the study found.",
+        "Posted in Berlin since 2016, the diplomat was tagged as a rising star by her colleagues.",
+        "Your email address will not be published, the council promised petition signers.",
+        "You must be logged in to the county portal to pay the fee, officials said Tuesday.",
+        "This slideshow of 1960s photographs requires a ticket, the museum said on Monday.",
+        "Embed from the start: reporters joined the unit before it left for the border.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{sentence}</p>" for sentence in sentences))
+    for sentence in sentences:
+        assert sentence in paragraphs
+    assert "1 of 6" not in _paragraphs("<p>1 of 6</p>")
+    assert "5/5" in _paragraphs("<p>5/5</p>")  # a product rating, not a slide counter

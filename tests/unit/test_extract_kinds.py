@@ -176,3 +176,13 @@ def test_robots_nocontent_text_and_an_author_box_biography_are_in_no_field(
     )
     for text in ("This slideshow requires JavaScript.", "chip in", "Share this", "Whitfield has"):
         assert text not in every_field
+
+
+def test_wordpress_furniture_set_as_paragraphs_is_in_no_field(pages: dict[str, Page]) -> None:
+    """A bare slide counter, embed and slideshow fallbacks, an entry footer and a comment form
+    set as plain ``<p>`` in a 2018 WordPress post: only the three article paragraphs remain."""
+    article = _extract(pages, "wordpress-furniture-2018")
+    assert len(article.paragraphs) == 3
+    every_field = " ".join((*article.paragraphs, *article.captions, *article.headings))
+    for text in ("1 of 6", "slideshow", "Getty", "Posted in", "logged in", "email address"):
+        assert text not in every_field

@@ -328,6 +328,14 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
+    # a WordPress theme's entry footer: its category and tag lists, its comment link
+    r"posted in:? [^|]{1,80}\|\s*(?:tagged|leave a comment|\d+ comments?)\b.{0,150}",
+    # the comment form inside the article
+    r"you must be (?:logged in|registered) to post a comment",
+    r"your email address will not be published\.?(?: required fields are marked \*?)?",
+    # embed and slideshow fallbacks set as text: Getty's embed label, Jetpack's slideshow
+    r"embed from getty images",
+    r"this slideshow requires javascript",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
     r"(?:(?:image|photo|picture|slide|foto|bild|imagen|immagine)\s+)?"
     r"\d{1,3}\s*(?:of|/|von|de|sur|di|van)\s*\d{1,3}",
@@ -439,6 +447,9 @@ BOILERPLATE_LINE_PATTERNS = (
     r"this (?:story|article|journalism|reporting) (?:is|was) "
     r"(?:funded|supported|made possible)\b.*",
 )
+# A gallery's slide counter set as a line of its own, without a word before its number (the
+# patterns above need one): "1 of 12", "3 von 8". Not "5/5": a rating, in product reviews.
+SLIDE_COUNTER = re.compile(r"^\d{1,3} (?:of|von|de|sur|di|van|z|из) \d{1,3}$")
 BOILERPLATE_LINES = re.compile(
     "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
 )
@@ -593,6 +604,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "login home privacy terms book shop buy order see view check about pin jump",
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
+        "your embed",
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",
