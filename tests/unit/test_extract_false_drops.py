@@ -168,3 +168,25 @@ def test_sentences_that_open_like_wordpress_furniture_are_text() -> None:
         assert sentence in paragraphs
     assert "1 of 6" not in _paragraphs("<p>1 of 6</p>")
     assert "5/5" in _paragraphs("<p>5/5</p>")  # a product rating, not a slide counter
+
+
+def test_an_author_person_with_a_description_is_a_biography_whatever_its_class() -> None:
+    bio = (
+        "Dana Whitfield has covered county government, the courts and the school board since "
+        "2011, after eight years as a reporter and night editor at daily papers in Iowa.",
+        "She grew up on a dairy farm north of the city, studied journalism at the state "
+        "university and still keeps a vegetable garden large enough to feed the newsroom.",
+        "Tips about roads, taxes and local elections are always welcome; she reads every letter "
+        "that readers send to the newsroom on Main Street, and answers most of them by hand.",
+    )
+    box = (
+        '<div class="writer-card" itemprop="author" itemscope itemtype="http://schema.org/Person">'
+        '<span itemprop="name">Dana Whitfield</span><div itemprop="description">'
+        + "".join(f"<p>{text}</p>" for text in bio)
+        + "</div></div>"
+    )
+    page = _page("").replace("</div></article>", f"</div>{box}</article>")
+    paragraphs = extract_article(page, _URL).paragraphs
+    assert tuple(paragraphs) == _FILL
+    for text in bio:
+        assert text not in paragraphs

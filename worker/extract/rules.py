@@ -140,6 +140,11 @@ CONTENT_QUERY = (
     + CAPTION_BOX_QUERY
 )
 AUTHOR_LEVELS = 3  # how far above an author link or itemprop=author its byline paragraph is
+# A schema.org Person given as the author (``itemprop="author" itemscope``) that holds its own
+# ``itemprop="description"`` is the author's biography box, whatever its classes are named
+# (author-box plugins and themes write it so): it is given this class, a strong chrome hint.
+AUTHOR_BIO_QUERY = '[itemprop="description"]'
+AUTHOR_BIO_MARK = "author-bio"
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 # ``font``: 2000s table layouts set a whole article as bare text between ``<br>``s in one
