@@ -136,3 +136,57 @@ def test_datelines_in_swedish_and_turkish_and_zero_width_paragraphs_leave_the_bo
 def test_clean_text_drops_only_words_of_zero_width_characters() -> None:
     assert clean_text(" \u200b ") == ""
     assert clean_text("Zero\u200bwidth inside \ufeff a line") == "Zero\u200bwidth inside a line"
+
+
+def test_a_class_merely_holding_content_words_is_text_and_robots_nocontent_is_not() -> None:
+    sentence = "The slideshow of the museum's 1960s photographs needs no ticket and runs to June."
+    for classes in ("post-nocontent-inner", "content no-ads", "entry-content-note"):
+        assert sentence in _paragraphs(f'<div class="{classes}"><p>{sentence}</p></div>')
+    appeal = "Stories like this one reach you free because readers chip in what they can."
+    assert appeal not in _paragraphs(f'<p class="robots-nocontent">{appeal}</p>')
+    assert appeal not in _paragraphs(f'<div class="nocontent"><p>{appeal}</p></div>')
+
+
+def test_a_paragraph_about_the_author_is_text_and_her_author_box_biography_is_not() -> None:
+    sentence = "Whitfield, who covered the county board for eight years, asked the first question."
+    assert sentence in _paragraphs(f"<p>{sentence}</p>")
+    box = f'<div class="saboxplugin-wrap" itemprop="author"><p>{sentence}</p></div>'
+    assert sentence not in _paragraphs(box)
+
+
+def test_sentences_that_open_like_wordpress_furniture_are_text() -> None:
+    sentences = (
+        "1 of 5 adults in the county has no access to a doctor within ten miles, the study found.",
+        "Posted in Berlin since 2016, the diplomat was tagged as a rising star by her colleagues.",
+        "Your email address will not be published, the council promised petition signers.",
+        "You must be logged in to the county portal to pay the fee, officials said Tuesday.",
+        "This slideshow of 1960s photographs requires a ticket, the museum said on Monday.",
+        "Embed from the start: reporters joined the unit before it left for the border.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{sentence}</p>" for sentence in sentences))
+    for sentence in sentences:
+        assert sentence in paragraphs
+    assert "1 of 6" not in _paragraphs("<p>1 of 6</p>")
+    assert "5/5" in _paragraphs("<p>5/5</p>")  # a product rating, not a slide counter
+
+
+def test_an_author_person_with_a_description_is_a_biography_whatever_its_class() -> None:
+    bio = (
+        "Dana Whitfield has covered county government, the courts and the school board since "
+        "2011, after eight years as a reporter and night editor at daily papers in Iowa.",
+        "She grew up on a dairy farm north of the city, studied journalism at the state "
+        "university and still keeps a vegetable garden large enough to feed the newsroom.",
+        "Tips about roads, taxes and local elections are always welcome; she reads every letter "
+        "that readers send to the newsroom on Main Street, and answers most of them by hand.",
+    )
+    box = (
+        '<div class="writer-card" itemprop="author" itemscope itemtype="http://schema.org/Person">'
+        '<span itemprop="name">Dana Whitfield</span><div itemprop="description">'
+        + "".join(f"<p>{text}</p>" for text in bio)
+        + "</div></div>"
+    )
+    page = _page("").replace("</div></article>", f"</div>{box}</article>")
+    paragraphs = extract_article(page, _URL).paragraphs
+    assert tuple(paragraphs) == _FILL
+    for text in bio:
+        assert text not in paragraphs

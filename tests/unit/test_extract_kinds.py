@@ -162,3 +162,27 @@ def test_a_caption_span_beside_an_image_is_only_a_caption(pages: dict[str, Page]
     article = _extract(pages, "span-caption")
     assert "Schipper Henk de Vries aan het roer van de gerepareerde pont." in article.captions
     assert not any("Schipper" in paragraph for paragraph in article.paragraphs)
+
+
+def test_robots_nocontent_text_and_an_author_box_biography_are_in_no_field(
+    pages: dict[str, Page],
+) -> None:
+    """Jetpack's ``robots-nocontent`` lines and a Simple Author Box biography longer than the
+    post: the post wins, and neither is read as body, caption or heading."""
+    article = _extract(pages, "jetpack-author-box")
+    assert len(article.paragraphs) == 3
+    every_field = " ".join(
+        (*article.paragraphs, *article.captions, *article.headings, article.subheadline)
+    )
+    for text in ("This slideshow requires JavaScript.", "chip in", "Share this", "Whitfield has"):
+        assert text not in every_field
+
+
+def test_wordpress_furniture_set_as_paragraphs_is_in_no_field(pages: dict[str, Page]) -> None:
+    """A bare slide counter, embed and slideshow fallbacks, an entry footer and a comment form
+    set as plain ``<p>`` in a 2018 WordPress post: only the three article paragraphs remain."""
+    article = _extract(pages, "wordpress-furniture-2018")
+    assert len(article.paragraphs) == 3
+    every_field = " ".join((*article.paragraphs, *article.captions, *article.headings))
+    for text in ("1 of 6", "slideshow", "Getty", "Posted in", "logged in", "email address"):
+        assert text not in every_field

@@ -59,6 +59,7 @@ from worker.extract.rules import (
     SCRIPT_CHROME_FROM,
     SCRIPT_CHROME_LINES,
     SKIP_IN_BODY,
+    SLIDE_COUNTER,
     SUBHEADING_TAGS,
     TABLE_CELL_TAGS,
     WALK_BOILERPLATE_TAGS,
@@ -585,6 +586,8 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     )  # the slash: reporters' initials before an agency (``ala/dpa``)
     if starts_like_chrome and _is_boilerplate_line(text, lowered):
         return True
+    if first.isdigit() and SLIDE_COUNTER.match(lowered) is not None:
+        return True  # ``1 of 12`` alone on a line
     if _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:
         return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line

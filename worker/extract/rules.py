@@ -41,6 +41,10 @@ HIDDEN_CLASSES = frozenset(
     _words(
         "hidden hide d-none is-hidden visually-hidden sr-only screen-reader-text invisible",
         "visuallyhidden element-invisible element-hidden offscreen u-hidden",
+        # not hidden but declared not content, for search robots (Yahoo's ``robots-nocontent``,
+        # set by WordPress Jetpack on its slideshow's "This slideshow requires JavaScript."
+        # fallback, its share row and its related posts; ``nocontent`` for other crawlers)
+        "robots-nocontent nocontent",
     )
 )
 # A photo's caption as newsrooms name it in other languages and in US print (a "cutline"):
@@ -68,7 +72,7 @@ DOM_META_WORDS = re.compile(
 DOM_META_STEMS = _words(
     "caption standfirst subhead subtitle dek byline author hid d-none sr-only screen-reader",
     "cutline didascalia legend leyenda bildunterschrift bildtext piefoto pie-",
-    "invisible offscreen dateline timestamp -date posted-on -meta -time",
+    "invisible offscreen nocontent dateline timestamp -date posted-on -meta -time",
 )
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
@@ -136,6 +140,11 @@ CONTENT_QUERY = (
     + CAPTION_BOX_QUERY
 )
 AUTHOR_LEVELS = 3  # how far above an author link or itemprop=author its byline paragraph is
+# A schema.org Person given as the author (``itemprop="author" itemscope``) that holds its own
+# ``itemprop="description"`` is the author's biography box, whatever its classes are named
+# (author-box plugins and themes write it so): it is given this class, a strong chrome hint.
+AUTHOR_BIO_QUERY = '[itemprop="description"]'
+AUTHOR_BIO_MARK = "author-bio"
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote"})
 SCAN_QUERY = f"{HEAD_QUERY}, {CONTENT_QUERY}"
 # ``font``: 2000s table layouts set a whole article as bare text between ``<br>``s in one
@@ -232,6 +241,7 @@ STRONG_HINTS = _words(
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
     "terkait ilgili gerelateerd",  # Indonesian (berita-terkait), Turkish, Dutch
     "author-box breadcrumb disqus yarpp jp-relatedposts",
+    "saboxplugin",  # WordPress's Simple Author Box (``div.saboxplugin-wrap``): the author's bio
     # the author's biography under a post (longer than a short post, so it won)
     "about-author about-the-author author-description author-info author-details author-about",
     "sobre-el-autor sobre-autor autor-info a-propos-auteur ueber-den-autor uber-den-autor",
@@ -323,6 +333,14 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
     r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
+    # a WordPress theme's entry footer: its category and tag lists, its comment link
+    r"posted in:? [^|]{1,80}\|\s*(?:tagged|leave a comment|\d+ comments?)\b.{0,150}",
+    # the comment form inside the article
+    r"you must be (?:logged in|registered) to post a comment",
+    r"your email address will not be published\.?(?: required fields are marked \*?)?",
+    # embed and slideshow fallbacks set as text: Getty's embed label, Jetpack's slideshow
+    r"embed from getty images",
+    r"this slideshow requires javascript",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
     r"(?:(?:image|photo|picture|slide|foto|bild|imagen|immagine)\s+)?"
     r"\d{1,3}\s*(?:of|/|von|de|sur|di|van)\s*\d{1,3}",
@@ -434,6 +452,9 @@ BOILERPLATE_LINE_PATTERNS = (
     r"this (?:story|article|journalism|reporting) (?:is|was) "
     r"(?:funded|supported|made possible)\b.*",
 )
+# A gallery's slide counter set as a line of its own, without a word before its number (the
+# patterns above need one): "1 of 12", "3 von 8". Not "5/5": a rating, in product reviews.
+SLIDE_COUNTER = re.compile(r"^\d{1,3} (?:of|von|de|sur|di|van|z|из) \d{1,3}$")
 BOILERPLATE_LINES = re.compile(
     "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
 )
@@ -588,6 +609,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "login home privacy terms book shop buy order see view check about pin jump",
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
+        "your embed",
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",

@@ -22,6 +22,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from worker.extract.rules import (
     ARTICLE_TYPES,
+    AUTHOR_BIO_MARK,
+    AUTHOR_BIO_QUERY,
     AUTHOR_LEVELS,
     CAPTION_BOX_CLASSES,
     DOM_META_STEMS,
@@ -119,6 +121,7 @@ def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
             scan.signals.h1s.append((position, node))
         elif _names_author(node):  # ``<span itemprop="author">`` inside a byline paragraph
             _mark_author(node, scan, described)
+            _mark_biography(node)
         else:
             _scan_other(node, tag, scan.signals)
     scan.signals.ld, scan.signals.live_ld = _json_ld_article(scripts)
@@ -182,6 +185,14 @@ def _mark_author(node: LexborNode, scan: Scan, described: list[tuple[LexborNode,
             described.append((current, "byline"))
             return
         current = current.parent
+
+
+def _mark_biography(node: LexborNode) -> None:
+    """An author Person with a description of its own is a biography box: mark it chrome (see
+    AUTHOR_BIO_QUERY), so a biography longer than a short post never wins or joins the body."""
+    attrs = node.attributes
+    if "itemscope" in attrs and node.css_first(AUTHOR_BIO_QUERY) is not None:
+        node.attrs["class"] = f"{attrs.get('class') or ''} {AUTHOR_BIO_MARK}"
 
 
 def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
