@@ -28,7 +28,7 @@ from worker.models import Article, Selectors, SiteProfile, WatchMode
 # 1.2: visible headlines, whole class tokens, hidden copies, fields out of the body, chunks,
 # tables, JSON-LD checks (1.1: headline and mojibake repair). A new number makes the first check
 # of every watch re-read its stored page (worker.pipeline.reread) instead of alerting.
-EXTRACTOR_VERSION = "editwatch-extract/1.3"
+EXTRACTOR_VERSION = "editwatch-extract/1.4"
 __all__ = ["EXTRACTOR_VERSION", "extract_article", "selector_problem"]
 
 # What a broken document can make the parser or the walk raise; anything else is a bug and
