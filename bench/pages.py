@@ -116,7 +116,7 @@ def media_cost(repeat: int) -> None:
     from selectolax.lexbor import LexborHTMLParser
 
     from bench.scoring import load_pages
-    from worker.extract import _extract
+    from worker.extract.document import extract as _extract
     from worker.extract.page import read_page
     from worker.models import Selectors
 

@@ -12,8 +12,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bench.extraction import cold_caches
 from bench.scoring import HANDMADE_DIR, load_pages
-from worker.extract import _extract, extract_article
+from worker.extract import extract_article
 from worker.extract.classes import class_words, hint_matcher, hint_pattern
+from worker.extract.document import extract as _extract
 from worker.extract.elements import image_of, link_of
 from worker.extract.media import with_media
 from worker.extract.page_rules import (
