@@ -144,7 +144,19 @@ def test_a_class_merely_holding_content_words_is_text_and_robots_nocontent_is_no
         assert sentence in _paragraphs(f'<div class="{classes}"><p>{sentence}</p></div>')
     appeal = "Stories like this one reach you free because readers chip in what they can."
     assert appeal not in _paragraphs(f'<p class="robots-nocontent">{appeal}</p>')
-    assert appeal not in _paragraphs(f'<div class="nocontent"><p>{appeal}</p></div>')
+    assert appeal not in _paragraphs(f'<div class="robots-nocontent"><p>{appeal}</p></div>')
+
+
+def test_an_article_body_in_a_no_content_state_class_keeps_its_paragraphs() -> None:
+    """Apps name an empty state ``noContent``; on the body's own wrapper it must not read as
+    hidden, which would send every paragraph to the fields and leave the body empty."""
+    body = "".join(
+        f"<p>Paragraph {i} of the report says the council met on Tuesday and voted again.</p>"
+        for i in range(6)
+    )
+    wrapper = f'<div class="entry-content noContent">{body}</div>'
+    page = f"<article><h1>Council votes</h1>{wrapper}</article>"
+    assert len(extract_article(page, _URL).paragraphs) == 6
 
 
 def test_a_paragraph_about_the_author_is_text_and_her_author_box_biography_is_not() -> None:

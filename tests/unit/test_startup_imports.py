@@ -8,6 +8,7 @@ the extractor in its main process, before the pool forks.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,5 +40,9 @@ def test_the_check_command_does_not_import_the_card_drawing_stack() -> None:
 
 def test_a_worker_imports_the_extractor_before_its_pool_forks(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config", [])
-    env = {"EDITWATCH_CONFIG_DIR": str(config), "EDITWATCH_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "EDITWATCH_CONFIG_DIR": str(config),
+        "EDITWATCH_DATA_DIR": str(tmp_path / "data"),
+    }
     assert imported_after("import worker.tasks", env)

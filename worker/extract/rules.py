@@ -43,8 +43,9 @@ HIDDEN_CLASSES = frozenset(
         "visuallyhidden element-invisible element-hidden offscreen u-hidden",
         # not hidden but declared not content, for search robots (Yahoo's ``robots-nocontent``,
         # set by WordPress Jetpack on its slideshow's "This slideshow requires JavaScript."
-        # fallback, its share row and its related posts; ``nocontent`` for other crawlers)
-        "robots-nocontent nocontent",
+        # fallback, its share row and its related posts). Not a bare ``noContent``: apps name
+        # an empty state that way, and a hidden parent sends all its paragraphs to the fields.
+        "robots-nocontent",
     )
 )
 # A photo's caption as newsrooms name it in other languages and in US print (a "cutline"):
