@@ -202,3 +202,15 @@ def test_an_author_person_with_a_description_is_a_biography_whatever_its_class()
     assert tuple(paragraphs) == _FILL
     for text in bio:
         assert text not in paragraphs
+
+
+def test_a_sentence_opening_with_published_or_posted_is_text_and_a_date_stamp_is_not() -> None:
+    sentences = (
+        "Posted in Kabul since 2019, the reporter saw it all.",
+        "Published in 1998, the novel was an instant hit.",
+        "Updated guidance issued in 2020 tells schools to reopen.",
+    )
+    stamps = ("Updated March 5, 2018 at 10:05 a.m. ET", "Posted on: 05/03/2018")
+    paragraphs = _paragraphs("".join(f"<p>{line}</p>" for line in (*sentences, *stamps)))
+    assert all(sentence in paragraphs for sentence in sentences)
+    assert not any(stamp in paragraphs for stamp in stamps)

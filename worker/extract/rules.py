@@ -333,7 +333,10 @@ BOILERPLATE_LINE_PATTERNS = (
     r"jump to (?:the )?(?:list|recipe|section).*",
     r"(?:written|reviewed|edited|fact[- ]checked|medically reviewed) by\b.{0,60}",
     r"(?:featured?|header|cover) image (?:by|via|credit)\b.*",
-    r"(?:last )?(?:updated|published|posted)(?: on)?:? .{0,30}\d{4}\b.{0,40}",
+    # a date stamp starts with its date ("Updated March 5, 2018", "Posted on: 05/03/2018"), not
+    # with a word a sentence goes on with ("Published in 1998, the novel ...")
+    r"(?:last )?(?:updated|published|posted)(?: on| at)?:? (?=\d|(?:jan|feb|mar|apr|may|jun|jul"
+    r"|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b).{0,30}\d{4}\b.{0,40}",
     # a WordPress theme's entry footer: its category and tag lists, its comment link
     r"posted in:? [^|]{1,80}\|\s*(?:tagged|leave a comment|\d+ comments?)\b.{0,150}",
     # the comment form inside the article
