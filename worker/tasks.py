@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
-from itertools import chain, pairwise
+from itertools import chain, pairwise, zip_longest
 from operator import attrgetter
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -392,11 +392,14 @@ def interleave_hosts(batches: list[list[int]], urls: Mapping[int, str]) -> list[
     """
     by_host: dict[str, list[list[int]]] = defaultdict(list)
     for batch in batches:
-        by_host[urlsplit(urls.get(batch[0], "")).hostname or ""].append(batch)
-    turns = [list(group) for group in by_host.values()]
-    return [
-        turn[i] for i in range(max(map(len, turns), default=0)) for turn in turns if i < len(turn)
-    ]
+        by_host[_batch_host(urls, batch[0])].append(batch)
+    turns = zip_longest(*by_host.values())
+    return [batch for turn in turns for batch in turn if batch is not None]
+
+
+def _batch_host(urls: Mapping[int, str], watch_id: int) -> str:
+    """The host a watch's checks are batched under ("" for an unknown or host-less URL)."""
+    return urlsplit(urls.get(watch_id, "")).hostname or ""
 
 
 SUMMARY_EVERY = 60  # seconds: one dispatch_summary line a minute instead of one per tick
@@ -439,7 +442,7 @@ def group_by_host(
     """
     by_host: dict[str, list[int]] = defaultdict(list)
     for watch_id in ids:
-        by_host[urlsplit(urls.get(watch_id, "")).hostname or ""].append(watch_id)
+        by_host[_batch_host(urls, watch_id)].append(watch_id)
     batches: list[list[int]] = []
     last_hosts: set[str] = set()  # the hosts in the last batch, which small groups join
     for host, group in by_host.items():
