@@ -306,6 +306,8 @@ SKIP_IN_BODY = frozenset(
 # Whole paragraphs that are site chrome, not article text: calls to action, widget titles and
 # link labels. Each pattern must match the entire paragraph, so article sentences that merely
 # contain these words are kept.
+# "3 of 12" in the languages of gallery counters (one list for both counter patterns below)
+_SLIDE_OF = "of|von|de|sur|di|van|z|из"
 BOILERPLATE_LINE_PATTERNS = (
     r"advertisement",
     r"read (?:more|next)\b.*",
@@ -347,7 +349,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"this slideshow requires javascript",
     # gallery and video chrome: slide counters, caption toggles, player labels, credits
     r"(?:(?:image|photo|picture|slide|foto|bild|imagen|immagine)\s+)?"
-    r"\d{1,3}\s*(?:of|/|von|de|sur|di|van)\s*\d{1,3}",
+    rf"\d{{1,3}}\s*(?:{_SLIDE_OF}|/)\s*\d{{1,3}}",
     r"(?:…|\.\.\.)?\s*(?:(?:show |read |see )?(?:more|less)(?:\s*/\s*(?:more|less))?)",
     r"(?:caption\s+)?(?:close|open|hide|show|toggle)(?:\s+caption)?",
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
@@ -458,7 +460,7 @@ BOILERPLATE_LINE_PATTERNS = (
 )
 # A gallery's slide counter set as a line of its own, without a word before its number (the
 # patterns above need one): "1 of 12", "3 von 8". Not "5/5": a rating, in product reviews.
-SLIDE_COUNTER = re.compile(r"^\d{1,3} (?:of|von|de|sur|di|van|z|из) \d{1,3}$")
+SLIDE_COUNTER = re.compile(rf"^\d{{1,3}} (?:{_SLIDE_OF}) \d{{1,3}}$")
 BOILERPLATE_LINES = re.compile(
     "^[^\\w]*(?:" + "|".join(BOILERPLATE_LINE_PATTERNS) + r")[.!:]?$", re.IGNORECASE
 )
