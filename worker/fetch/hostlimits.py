@@ -230,6 +230,7 @@ class HostLimiter:
         self._release = client.register_script(_RELEASE)
         self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
         self._held: dict[str, _Held] = {}  # host -> this process's leases Redis granted
+        self._refused: dict[str, float] = {}  # host -> loop time Redis last found it full
         self._asking: dict[str, list[asyncio.Future[Lease | Busy]]] = {}  # host -> joined checks
         self._wire: Wire[Lease] | None = None  # the running loop's, from wire_for
         # a lease is passed on for HANDOFF_SPAN, and never near its expiry in Redis
@@ -345,6 +346,8 @@ class HostLimiter:
         for lease in grants:
             self._note_grant(cast(Lease, lease), loop)
         if len(grants) < count:
+            if code == 1:
+                self._refused[host.lower()] = loop.time()
             busy = self._decode(host, code, value, loop)
             grants += [busy] * (count - len(grants))
         return grants
@@ -366,29 +369,31 @@ class HostLimiter:
             return None
         now = loop.time()
         young = [at for at in held.granted.values() if now - at < self._span]
-        if len(young) < self._share(host):
+        if len(young) < self._share(host, loop, asking=True):
             return None
         return Busy(host, "in_flight", min(young) + self._span - now)
 
-    def _share(self, host: str) -> int:
+    def _share(self, host: str, loop: asyncio.AbstractEventLoop, *, asking: bool) -> int:
         """How many of the host's slots this process may keep passing on among its checks.
 
         All of them while no other process waits for the host. While one does (it was refused
         a slot within ``CONTEST_SPAN``), half, at least one: otherwise the process that got the
         slots first would pass them from check to check and the others would idle until its
-        batch ran out, with one core working for a one-host workload.
+        batch ran out, with one core working for a one-host workload. When ``asking`` (may a
+        check ask Redis for one more?), this process's own recent refusal halves it too: the
+        other process keeps its half, and asking again per check would only be refused.
         """
         limit = self.limit_for(host).max_in_flight
-        wire = self._wire
-        if wire is None or not wire.wanted_lately(self._key(host, "released"), CONTEST_SPAN):
-            return limit
-        return max(1, limit // 2)
+        wire, key = self._wire, host.lower()
+        wanted = wire is not None and wire.wanted_lately(self._key(host, "released"), CONTEST_SPAN)
+        refused = asking and loop.time() - self._refused.get(key, -math.inf) < CONTEST_SPAN
+        return max(1, limit // 2) if wanted or refused else limit
 
-    def _yields(self, lease: Lease) -> bool:
+    def _yields(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> bool:
         """Does this lease go back to Redis, for another process's waiter, rather than to a
         check of this process? When this process holds more than its :meth:`_share`."""
         held = self._held.get(lease.host.lower())
-        return held is not None and len(held.granted) > self._share(lease.host)
+        return held is not None and len(held.granted) > self._share(lease.host, loop, asking=False)
 
     def _note_grant(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> None:
         """Remember a lease Redis granted, for :meth:`_held_full` and :meth:`_passes_on`."""
@@ -462,8 +467,8 @@ class HostLimiter:
         """
         wire = self._wire_now()
         channel = self._key(lease.host, "released")
-        heir = None if self._yields(lease) else wire.first_waiter(channel)
         loop = asyncio.get_running_loop()
+        heir = None if self._yields(lease, loop) else wire.first_waiter(channel)
         if heir is not None and self._passes_on(lease, verdict, loop):
             self._pass_on(lease, verdict, heir, wire)
             await asyncio.sleep(0)  # let the heir send its request now
