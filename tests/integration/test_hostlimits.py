@@ -390,6 +390,34 @@ def test_two_processes_on_one_gap_free_host_share_its_slots(
     assert first.in_flight(HOST) == 0
 
 
+def test_processes_take_turns_on_a_one_slot_host(redis_client: redis.Redis, redis_url: str) -> None:
+    """On a gap-free host with a single slot, a process that passes the slot from check to
+    check hands it to a waiting process once it may no longer pass it on (``HANDOFF_SPAN``),
+    rather than to its own next check: the other process's checks do not wait for its whole
+    batch."""
+    first = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    second = HostLimiter(redis.Redis.from_url(redis_url), "test", max_in_flight=1, min_gap=0.0)
+    starts: dict[str, list[float]] = {"first": [], "second": []}
+
+    async def one(limiter: HostLimiter, name: str) -> None:
+        grant = await limiter.acquire(HOST, max_wait=10)
+        assert isinstance(grant, Lease)
+        starts[name].append(time.monotonic())
+        await asyncio.sleep(0.02)  # the request
+        await limiter.finish(grant, "success")
+
+    async def scenario() -> float:
+        begun = time.monotonic()
+        firsts = [asyncio.ensure_future(one(first, "first")) for _ in range(100)]
+        await asyncio.sleep(0.1)
+        await asyncio.gather(*(one(second, "second") for _ in range(5)), *firsts)
+        return begun
+
+    begun = asyncio.run(scenario())
+    assert min(starts["second"]) - begun < HANDOFF_SPAN + 0.5
+    assert max(starts["first"]) - begun > HANDOFF_SPAN + 0.8  # the first still had checks
+
+
 def test_checks_starting_together_share_one_grant_call(redis_client: redis.Redis) -> None:
     """The checks of one host that ask for a slot in the same loop step get their answers
     from one call: the leases granted together share one token stem, the rest are refused."""

@@ -384,16 +384,25 @@ class HostLimiter:
         other process keeps its half, and asking again per check would only be refused.
         """
         limit = self.limit_for(host).max_in_flight
-        wire, key = self._wire, host.lower()
-        wanted = wire is not None and wire.wanted_lately(self._key(host, "released"), CONTEST_SPAN)
-        refused = asking and loop.time() - self._refused.get(key, -math.inf) < CONTEST_SPAN
-        return max(1, limit // 2) if wanted or refused else limit
+        refused = asking and loop.time() - self._refused.get(host.lower(), -math.inf) < CONTEST_SPAN
+        return max(1, limit // 2) if refused or self._wanted(host) else limit
+
+    def _wanted(self, host: str) -> bool:
+        """Was another process refused a slot on ``host`` within ``CONTEST_SPAN``?"""
+        wire = self._wire
+        return wire is not None and wire.wanted_lately(self._key(host, "released"), CONTEST_SPAN)
 
     def _yields(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> bool:
         """Does this lease go back to Redis, for another process's waiter, rather than to a
-        check of this process? When this process holds more than its :meth:`_share`."""
+        check of this process? While another process wants the host: when this process holds
+        more than its :meth:`_share`, or when the lease may no longer be passed on anyway (so
+        that on a one-slot host the processes take turns at least every ``HANDOFF_SPAN``)."""
         held = self._held.get(lease.host.lower())
-        return held is not None and len(held.granted) > self._share(lease.host, loop, asking=False)
+        if held is None or not self._wanted(lease.host):
+            return False
+        granted = held.granted.get(lease.token, -math.inf)
+        share = self._share(lease.host, loop, asking=False)
+        return len(held.granted) > share or loop.time() - granted >= self._span
 
     def _note_grant(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> None:
         """Remember a lease Redis granted, for :meth:`_held_full` and :meth:`_passes_on`."""
