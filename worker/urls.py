@@ -334,10 +334,11 @@ def may_be_document_url(href: str, base: str = "") -> bool:
 @lru_cache(maxsize=256)
 def _hints_document(url: str) -> bool:
     """Does the path part of ``url`` hold a hint (cached: the page's own URL is asked for
-    every link on it)? Only the path: the resolved address's path is made of the paths'
-    segments, and a document is told by its path alone. ASCII text is lower-cased and searched for the words as they are; only
-    other text can hold letters such as U+212A KELVIN SIGN that match ``k`` when the case is
-    ignored, so it is asked of the case-blind pattern."""
+    every link on it)? Of an absolute ASCII address only the path (:func:`_path_part`): a
+    resolved address's path is made of the paths' segments, and a document is told by its path
+    alone. ASCII text is lower-cased and searched for the words as they are; only other text
+    can hold letters such as U+212A KELVIN SIGN that match ``k`` when the case is ignored, so
+    it is asked of the case-blind pattern."""
     if "\t" in url or "\r" in url or "\n" in url:  # rare: translate is slow per character
         url = url.translate(_UNSAFE_URL_CHARACTERS)
     end = len(url)
