@@ -159,6 +159,28 @@ def test_an_article_body_in_a_no_content_state_class_keeps_its_paragraphs() -> N
     assert len(extract_article(page, _URL).paragraphs) == 6
 
 
+def test_a_hidden_class_on_the_only_article_sized_block_hides_nothing() -> None:
+    """Jetpack's ``robots-nocontent`` (or any hidden class) on the body's wrapper, the article
+    or a wrapper above it: with no shown copy of the text elsewhere, it is the article, and
+    a short visible widget beside it does not win; a hidden copy beside a shown body still
+    counts once."""
+    body = "".join(f"<p>{text}</p>" for text in _FILL)
+    widget = (
+        '<div class="widget"><h3>About us</h3><p>The Gazette is an independent paper that has '
+        "covered the town and its valley since 1882, owned by its readers and its staff.</p></div>"
+    )
+    for article in (
+        f'<article><h1>Budget</h1><div class="entry-content robots-nocontent">{body}</div>',
+        f'<article class="post hide"><h1>Budget</h1><div class="entry-content">{body}</div>',
+        f'<div class="robots-nocontent"><article><h1>Budget</h1><div>{body}</div></article>',
+    ):
+        for page in (article, article + widget):
+            assert extract_article(page, _URL).paragraphs == _FILL
+    copy = f'<article><h1>Budget</h1><div class="entry-content">{body}</div>'
+    copy += f'<div class="hide">{body}</div></article>{widget}'
+    assert extract_article(copy, _URL).paragraphs == _FILL
+
+
 def test_a_paragraph_about_the_author_is_text_and_her_author_box_biography_is_not() -> None:
     sentence = "Whitfield, who covered the county board for eight years, asked the first question."
     assert sentence in _paragraphs(f"<p>{sentence}</p>")

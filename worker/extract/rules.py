@@ -165,6 +165,9 @@ MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
 CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
 CLEAN_CHARS = 150  # ...or this much text: a short post under a long comment thread
+# A hidden-class block (``div.hide``) is a copy only when the shown text holds this share of it
+# (a copy's original is as long): else it is the article, and counts (see ``score._unveiled``).
+VISIBLE_COPY_SHARE = 0.5
 # The text around the visible headline, in a branch apart from the winner's, wins when it holds
 # this many characters and this share of the winner's (a short post beside a long thread).
 ANCHOR_LEVELS = 3  # "around the headline": the text's container is at most this far up

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.classes import hint_matcher
+from worker.extract.classes import has_hidden_class, hint_matcher
 from worker.extract.rules import (
     ANCHOR_LEVELS,
     ANCHOR_MIN_CHARS,
@@ -38,6 +38,7 @@ from worker.extract.rules import (
     POSITIVE_TAGS,
     STRONG_HINTS,
     STRONG_TOKENS,
+    VISIBLE_COPY_SHARE,
     WALK_BOILERPLATE_TAGS,
     WEAK_HINTS,
     WEAK_TOKENS,
@@ -54,6 +55,7 @@ has_strong_hint = hint_matcher(STRONG_HINTS, STRONG_TOKENS, HIDDEN_CLASSES)
 has_any_hint = hint_matcher(
     (*STRONG_HINTS, *WEAK_HINTS), (*STRONG_TOKENS, *WEAK_TOKENS), HIDDEN_CLASSES
 )
+_has_shown_hint = hint_matcher(STRONG_HINTS, STRONG_TOKENS)  # chrome that is shown
 
 
 def find_winner(
@@ -157,6 +159,8 @@ class _Ancestry:
     parent: dict[int, int] = field(default_factory=dict)
     depth: dict[int, int] = field(default_factory=dict)
     tainted: dict[int, bool] = field(default_factory=dict)  # it or an ancestor is chrome
+    # ...chrome for more than a hidden class (``div.hide``, Jetpack's ``robots-nocontent``)
+    marked: dict[int, bool] = field(default_factory=dict)
 
     def register(self, node: LexborNode) -> int:
         """Record ``node`` and its unknown ancestors; return its key."""
@@ -177,12 +181,14 @@ class _Ancestry:
         for key, element, tag in reversed(path):
             self.nodes[key] = element
             chrome = is_boilerplate(element, has_strong_hint, BOILERPLATE_TAGS, tag)
+            marked = chrome and not _hidden_by_class_alone(element, tag)
             if above is None:
-                depth[key], self.tainted[key] = 0, chrome
+                depth[key], self.tainted[key], self.marked[key] = 0, chrome, marked
             else:
                 self.parent[key] = above
                 depth[key] = depth[above] + 1
                 self.tainted[key] = chrome or self.tainted[above]
+                self.marked[key] = marked or self.marked[above]
             above = key
         return node.mem_id
 
@@ -216,6 +222,7 @@ def _credit(
     ancestry = _Ancestry()
     everything: dict[int, int] = {}
     clean: dict[int, int] = {}
+    veiled: dict[int, int] = {}  # under a hidden class and no other chrome
     for node in paragraphs:
         own = node.mem_id
         bare = node.tag in FALLBACK_TAGS
@@ -241,13 +248,40 @@ def _credit(
         everything[key] = everything.get(key, 0) + size
         if not ancestry.tainted[key]:
             clean[key] = clean.get(key, 0) + size
+        elif not ancestry.marked[key]:
+            veiled[key] = veiled.get(key, 0) + size
     clean_totals = ancestry.totals(clean)
     best_clean = max(clean_totals.values(), default=0)
+    if veiled and (shown := _unveiled(ancestry, clean, veiled, best_clean)) is not None:
+        return shown, ancestry.nodes
     if best_clean >= CLEAN_CHARS or (
         best_clean and best_clean >= CLEAN_SHARE * ancestry.largest_total(everything)
     ):
         return clean_totals, ancestry.nodes
     return ancestry.totals(everything), ancestry.nodes
+
+
+def _hidden_by_class_alone(element: LexborNode, tag: str) -> bool:
+    """Is a hidden class token all that makes this element chrome? (Run for chrome only.)"""
+    if not has_hidden_class(element.attributes.get("class")):
+        return False
+    return not is_boilerplate(element, _has_shown_hint, BOILERPLATE_TAGS, tag)
+
+
+def _unveiled(
+    ancestry: _Ancestry, clean: dict[int, int], veiled: dict[int, int], best_clean: int
+) -> dict[int, int] | None:
+    """The totals with hidden-class text counted, when a hidden block is the article: a hidden
+    copy has its shown original beside it, as large; with none, the class hid nothing
+    (Jetpack's ``robots-nocontent`` on the body's wrapper, a body revealed by script), and a
+    visible sidebar widget must not win. None when the shown text is a copy's size."""
+    merged = dict(clean)
+    for key, size in veiled.items():
+        merged[key] = merged.get(key, 0) + size
+    totals = ancestry.totals(merged)
+    tainted = ancestry.tainted
+    largest = max((size for key, size in totals.items() if tainted[key]), default=0)
+    return totals if best_clean < VISIBLE_COPY_SHARE * largest else None
 
 
 def reading_size(text: str, size: int) -> int:

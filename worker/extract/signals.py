@@ -89,6 +89,7 @@ class Scan:
     subheadline: str = ""
     byline: str = ""
     fields: set[int] = field(default_factory=set)  # bylines, datelines, hidden paragraphs
+    hidden: set[int] = field(default_factory=set)  # those of ``fields`` hidden by a class
 
 
 def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
@@ -213,6 +214,7 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
         return
     if role == "hidden":
         scan.fields.add(node.mem_id)  # not shown at all
+        scan.hidden.add(node.mem_id)
         return
     if role in FIELD_ROLES and len(text) <= MAX_FIELD_LINE:
         scan.fields.add(node.mem_id)  # shown in a field of its own
