@@ -101,4 +101,4 @@ def hint_matcher(
 
 def has_hidden_class(classes: str | None) -> bool:
     """Is one of the class string's tokens a class that hides the element (HIDDEN_CLASSES)?"""
-    return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())

@@ -222,6 +222,9 @@ LEAD_MEDIA = "img, picture, figure, video"
 HINT_ATTRIBUTES = frozenset(
     _words("data-component data-module data-testid data-widget data-type itemprop")
 )
+# A heading's id is its anchor, made from its text by the CMS or a table-of-contents plugin
+# (``<h2 id="1-clinical-decision-support">``): never read as a hint, as its classes are.
+ANCHOR_ID_TAGS = frozenset(_words("h1 h2 h3 h4 h5 h6"))
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.
@@ -235,11 +238,15 @@ STATE_SUFFIXES = frozenset(
     _words(
         "enabled disabled allowed open opened closed active inactive on off ready loaded count",
         "only",  # ``article--subscriber-only``, ``mobile-only``: who sees it, not what it is
+        # a part of the element that is hidden: Drupal's ``field--label-hidden`` (on nearly every
+        # field of a Drupal 7/8 body, the body's own included: the field's label is hidden)
+        "label-hidden title-hidden",
     )
 )
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
-    "kommentar commentaire comentario commenti reacties",
+    "kommentar commentaire comentario commenti reacties reaction",  # French ``réactions``
+    "obsuzhdenie otzyv",  # Russian in Latin letters: discussion, reviews
     "komentar yorum",  # Indonesian, Malay, Polish (komentarze), Czech, Croatian; Turkish
     # "related" in the languages news pages are most often written in
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
@@ -275,6 +282,7 @@ WEAK_HINTS = _words(
     # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
+    "ranking support",  # ``p-ranking`` (a most-read list), ``support-module`` (an appeal)
     "outbrain taboola",
     # jQuery-era gallery and slider plugins
     "slick owl-carousel swiper fotorama flexslider royal-slider galleria bxslider lightgallery",
@@ -557,8 +565,14 @@ _SOCIAL = (
     r"facebook|twitter|x|linkedin|e-?mail|mail|whatsapp|pinterest|reddit|telegram|print|"
     r"copy(?:\s+link)?|messenger|flipboard|threads|bluesky|sms|tumblr|pocket"
 )
+# "Share" in the languages news pages are most often written in (``Artikel teilen:``)
+_SHARE_LABEL = (
+    r"(?:share|(?:artikel |beitrag )?teilen|partager|partagez|compartir|comparte|compartilhe|"
+    r"compartilhar|condividi|delen|dela|udostępnij|paylaş)"
+)
 _SHARE = (
-    rf"(?:share(?:\s+(?:this|on))?(?:\s+(?:article|story|post))?:?\s*)?(?:(?:{_SOCIAL})\b[\s,|/•·]*){{2,}}"
+    rf"(?:{_SHARE_LABEL}(?:\s+(?:this|on))?(?:\s+(?:article|story|post))?:?\s*)?"
+    rf"(?:(?:{_SOCIAL})\b[\s,|/•·]*){{2,}}"
     r"|[\d.,]+\s*[km]?\s+(?:shares?|comments?|views?|likes?|reactions?|reads?)"
     r"|(?:shares?|comments?|views?):?\s*[\d.,]+\s*[km]?"
     r"|(?:shares?|comments?|replies):?\s*\(\s*[\d.,]+\s*\)"
@@ -584,7 +598,9 @@ _CREDIT = (
     rf"(?:,\s+(?:the\s+)?{_NAME}(?:\s+{_NAME}){{0,4}})?\s+(?={_STAMP_WORDS})"
 )
 FIELD_LINES = re.compile(
-    rf"^\W*(?:{_CREDIT})?{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$",
+    # after the first item a bare date may follow too (``Von Markus Brandt | 18.10.2018, 14:22``)
+    rf"^\W*(?:{_CREDIT})?{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*(?:{_FIELD_ITEM}|{_DATE}))*"
+    r"[\s|·•⋅∙,–—/-]*$",
     re.IGNORECASE,
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
@@ -603,6 +619,8 @@ FIELD_FIRST_WORDS = frozenset(
         "uppdaterad publisert oppdatert diperbarui dipublikasikan güncelleme yayınlanma",
         "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
         "copy messenger flipboard threads bluesky sms tumblr pocket an one",
+        "artikel beitrag teilen partager partagez compartir comparte compartilhe compartilhar",
+        "condividi delen dela udostępnij paylaş",
     )
 )
 MAX_FIELD_LINE = 160  # longer lines are never a field
@@ -685,7 +703,15 @@ SCRIPT_CHROME_LINE_PATTERNS = (
     r"(?:фото|видео|источник|иллюстрация)\s*:\s.{0,80}",
     r"показать (?:ещё|еще|больше|полностью)|развернуть|свернуть|закрыть|подробнее",
     r"(?:самое (?:читаемое|популярное)|материалы по теме|новости партн[её]ров)\b.{0,20}",
+    r"(?:обсуждение|отзывы)(?: \(?\d+\)?)?",
     r"(?:теги|метки|по теме)\s*:.{0,150}",
+    # Arabic: read also, the source, share, tags, comments, ads, most read
+    r"(?:اقرأ|إقرأ|اقرا) (?:أيضا|أيضاً|ايضا)\b.{0,120}",
+    r"(?:المصدر|مصدر)\s*:.{0,60}",
+    r"(?:شارك|مشاركة)(?: (?:هذا|هذه) (?:الخبر|المقال|المقالة|الموضوع))?"
+    r"(?:\s*(?:على|عبر)\b.{0,30})?",
+    r"(?:الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية|الكلمات الدلالية)\s*:.{0,150}",
+    r"(?:التعليقات|تعليقات)(?: \(?\d+\)?)?|(?:إعلان|اعلان)|(?:الأكثر|الاكثر) (?:قراءة|مشاهدة)",
     # Chinese: original title, source and editor notes, share and comment labels, rankings
     r"[（(]?原标题[：:].{0,100}?[）)]?",
     r"(?:(?:本文来源|来源|责任编辑|编辑|责编|作者)[：:][^：:]{0,40}){1,3}",
@@ -694,7 +720,7 @@ SCRIPT_CHROME_LINE_PATTERNS = (
     r"标签[：:].{0,100}",
     # Japanese: share, related, read on, photo credits, tags
     r"この記事を(?:シェア|共有)(?:する)?|(?:シェア|ツイート|いいね)",
-    r"関連記事.{0,60}|続きを読む|広告",
+    r"関連記事.{0,60}|続きを読む|広告|(?:アクセス|記事)?ランキング",
     r"(?:写真|画像|撮影)[＝=:：].{0,40}",
     r"タグ[：:].{0,100}",
     # Korean: related articles, the wire's copyright notice, the reporter line, rankings

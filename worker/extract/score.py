@@ -14,6 +14,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.classes import has_hidden_class, hint_matcher
 from worker.extract.rules import (
+    ANCHOR_ID_TAGS,
     ANCHOR_LEVELS,
     ANCHOR_MIN_CHARS,
     ANCHOR_SHARE,
@@ -319,6 +320,8 @@ def is_boilerplate(
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
     classes, ident = attrs.get("class"), attrs.get("id")
+    if ident and tag in ANCHOR_ID_TAGS:
+        ident = None  # the heading's anchor, its own text
     if HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
         if not ident:  # the common case: the class string alone, no new string to build
             return hints(classes) if classes else False

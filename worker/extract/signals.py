@@ -32,6 +32,7 @@ from worker.extract.rules import (
     LINK_ANCESTOR_LEVELS,
     LIVE_LD_TYPES,
     MAX_FIELD_LINE,
+    META_SUBHEADLINE,
     PARAGRAPH_TAGS,
     SCAN_QUERY,
     TITLE_CLASS,
@@ -222,6 +223,8 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
         scan.captions.append((node, text))
     elif role == "subheadline" and not scan.subheadline:
         scan.subheadline = text
+        if text in metas(scan.signals, META_SUBHEADLINE):
+            scan.fields.add(node.mem_id)  # the standfirst the description repeats: a field
     elif role == "byline" and not scan.byline and len(text) <= MAX_FIELD_LINE:
         scan.byline = text
 
