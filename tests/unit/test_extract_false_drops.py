@@ -236,3 +236,34 @@ def test_a_sentence_opening_with_published_or_posted_is_text_and_a_date_stamp_is
     paragraphs = _paragraphs("".join(f"<p>{line}</p>" for line in (*sentences, *stamps)))
     assert all(sentence in paragraphs for sentence in sentences)
     assert not any(stamp in paragraphs for stamp in stamps)
+
+
+def test_a_sub_heading_whose_anchor_id_holds_a_hint_word_is_kept() -> None:
+    """A CMS or table-of-contents plugin makes a heading's id from its text: the words
+    "support", "related" or "comments" there say nothing about the heading."""
+    for ident, heading in (
+        ("1-clinical-decision-support", "1. Clinical Decision Support"),
+        ("h-related-work", "Related work on the ferry"),
+        ("readers-comments-in-1998", "What readers wrote in 1998"),
+    ):
+        assert heading in _paragraphs(f'<h2 id="{ident}">{heading}</h2>')
+
+
+def test_arabic_sentences_that_open_like_chrome_are_text() -> None:
+    """Sentences opening with the words of a share call ("شارك": took part) or a source line
+    are the article's; the bare labels are not."""
+    took_part = "شارك آلاف المواطنين في المسيرة التي انطلقت من وسط المدينة صباح الجمعة."
+    source = "المصدر الذي تحدث إلى الصحيفة قال إن الاجتماع سيعقد الأسبوع المقبل."
+    paragraphs = _paragraphs(f"<p>{took_part}</p><p>{source}</p><p>شارك هذا الخبر</p>", "ar")
+    assert took_part in paragraphs and source in paragraphs
+    assert "شارك هذا الخبر" not in paragraphs
+
+
+def test_a_by_line_sentence_with_a_date_is_text_and_a_byline_with_a_date_is_not() -> None:
+    sentence = (
+        "Von Hamburg aus fuhr der Zug am 18.10.2018 um 14:22 Uhr los, mit zwei Stunden Verspätung."
+    )
+    assert sentence in _paragraphs(f"<p>{sentence}</p>", "de")
+    assert "Von Markus Brandt | 18.10.2018, 14:22 Uhr" not in _paragraphs(
+        "<p>Von Markus Brandt | 18.10.2018, 14:22 Uhr</p>", "de"
+    )
