@@ -267,3 +267,30 @@ def test_a_by_line_sentence_with_a_date_is_text_and_a_byline_with_a_date_is_not(
     assert "Von Markus Brandt | 18.10.2018, 14:22 Uhr" not in _paragraphs(
         "<p>Von Markus Brandt | 18.10.2018, 14:22 Uhr</p>", "de"
     )
+
+
+def test_read_also_labels_in_more_languages_leave_the_body_and_sentences_stay() -> None:
+    """"Related" and "read also" labels in Polish, Czech, Vietnamese, French, Spanish, Italian,
+    Ukrainian and Chinese, a share button, a pager and an ad's "continue reading" set as
+    paragraphs are chrome; sentences that open with the same words are text."""
+    labels = (
+        "Zobacz także: Rada miasta przyjęła budżet",
+        "Související články",
+        "Xem thêm: Hội đồng thành phố thông qua ngân sách",
+        "Sur le même sujet",
+        "Noticias relacionadas",
+        "Notizie correlate",
+        "Читайте також: Рада ухвалила бюджет",
+        "延伸阅读：市议会通过预算",
+        "Share on Facebook",
+        "Previous",
+        "Advertisement - Continue Reading Below",
+    )
+    sentences = (
+        "Sur le même sujet, le ministre a déclaré lundi qu'aucune décision ne serait prise.",
+        "Zobacz także, jak radni głosowali w sprawie budżetu w poprzednich latach.",
+        "Next year the council will vote again on the same budget, officials said on Monday.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
+    assert not set(labels) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)

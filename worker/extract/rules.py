@@ -366,7 +366,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
     r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
     r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
-    r"(?:photo(?:graph)?|image|picture|foto|bild|imagen|imagem|immagine|zdj[eę]cie)s?\s?:\s.{0,80}",
+    r"(?:photo(?:graph)?|image|picture|foto|fotó|kuva|bild|imagen|imagem|immagine|zdj[eę]cie)s?"
+    r"\s?:\s.{0,80}",
     # the same gallery chrome in the other languages news pages are most often written in
     r"(?:agrandir|fermer|ampliar|cerrar|schließen|vergrößern|chiudi|ingrandisci|expand|"
     r"collapse|full ?screen|plein écran|pantalla completa|vollbild)",
@@ -440,15 +441,23 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:[a-zäöü]{2,4}/)+(?:dpa|afp|ap|reuters|kna|epd|sid|apa|sda|ddp|efe)(?:/[a-z]{2,8}){0,3}",
     # the same chrome in the other languages news pages are most often written in
     r"(?:anzeige|werbung|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reclame|advertentie|"
-    r"reklama|reklam)",
+    r"reklama|reklam|advertising)",
+    r"(?:advertisement|advertising)\s*[-–—:]?\s*(?:continue reading|story continues) below",
+    # a share button or a page control set as a paragraph
+    r"(?:share|tweet|post) (?:this )?(?:on|via|to) (?:facebook|twitter|x|linkedin|whatsapp|"
+    r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top|(?:image|photo) via .{1,40}",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
+
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
     r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
     # these also open sentences ("Siehe auch die Stellungnahme des Ministeriums vom Montag."):
     # a label alone, or one set off by a colon, dash or arrow before the linked title
     r"(?:lea (?:también|además)|(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
-    r"(?:prze)?czytaj (?:też|także|również|więcej)|baca juga|läs (?:också|mer)|les også|"
+    r"(?:prze)?czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|baca juga|"
+    r"sur le même sujet|noticias relacionadas|notizie correlate|notícias relacionadas|"
+    r"ilgili haberler|související (?:články|zprávy)|xem thêm|related topics|"
+    r"läs (?:också|mer)|les også|"
     r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)"
     r"(?:\s*[:：|–—>→»›-].{0,100})?",
     # "read on" after an ad or a teaser cut, in the same languages
@@ -661,6 +670,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "verfasst escrito scritto écrit",
         "baca läs les læs přečtěte citește citeste trefwoorden ämnen emneord tópicos assuntos",
         "palavras-chave parole tagi słowa etiketler anahtar",
+        "zobacz související xem ilgili sur noticias notizie notícias advertising next back",
+        "fotó kuva",
         "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
@@ -694,7 +705,8 @@ MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
 SCRIPT_CHROME_FROM = "\u0370"  # Greek and later scripts
 SCRIPT_CHROME_LINE_PATTERNS = (
     # Russian: read also, ads, subscribe, share, comments, galleries, most read, tags
-    r"(?:читайте|смотрите) (?:также|ещё|еще)\b.{0,100}",
+    r"(?:читайте|смотрите) (?:также|ещё|еще|також)\b.{0,100}",
+    r"(?:джерело|источник)\s*:.{0,60}|поділитися\b.{0,30}|коментарі(?: \(?\d+\)?)?",
     r"реклама|на правах рекламы",
     r"(?:подписывайтесь|подпишитесь)\b.{0,80}",
     r"поделиться\b.{0,30}",
@@ -716,11 +728,12 @@ SCRIPT_CHROME_LINE_PATTERNS = (
     r"[（(]?原标题[：:].{0,100}?[）)]?",
     r"(?:(?:本文来源|来源|责任编辑|编辑|责编|作者)[：:][^：:]{0,40}){1,3}",
     r"(?:分享到|扫一扫|打开微信).{0,40}",
-    r"跟[贴帖]\s*\d+\s*条|(?:相关新闻|相关阅读|相关文章|热门推荐|热门跟[贴帖]|\d*小时?点击排行)",
+    r"跟[贴帖]\s*\d+\s*条|(?:相关新闻|相关阅读|相关文章|相关报道|热门推荐|热门跟[贴帖]|\d*小时?点击排行)",
+    r"(?:延伸阅读|推荐阅读)[：:]?.{0,100}|阅读全文|关注我们|点击(?:查看|进入|这里)",
     r"标签[：:].{0,100}",
     # Japanese: share, related, read on, photo credits, tags
     r"この記事を(?:シェア|共有)(?:する)?|(?:シェア|ツイート|いいね)",
-    r"関連記事.{0,60}|続きを読む|広告|(?:アクセス|記事)?ランキング",
+    r"関連記事.{0,60}|(?:記事の)?続きを読む|広告|(?:アクセス|記事)?ランキング|写真",
     r"(?:写真|画像|撮影)[＝=:：].{0,40}",
     r"タグ[：:].{0,100}",
     # Korean: related articles, the wire's copyright notice, the reporter line, rankings
