@@ -445,7 +445,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:advertisement|advertising)\s*[-–—:]?\s*(?:continue reading|story continues) below",
     # a share button or a page control set as a paragraph
     r"(?:share|tweet|post) (?:this )?(?:on|via|to) (?:facebook|twitter|x|linkedin|whatsapp|"
-    r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top|(?:image|photo) via .{1,40}",
+    r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top|"
+    r"(?:image|photo) via .{1,40}",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
 
