@@ -270,7 +270,7 @@ def test_a_by_line_sentence_with_a_date_is_text_and_a_byline_with_a_date_is_not(
 
 
 def test_read_also_labels_in_more_languages_leave_the_body_and_sentences_stay() -> None:
-    """"Related" and "read also" labels in Polish, Czech, Vietnamese, French, Spanish, Italian,
+    """ "Related" and "read also" labels in Polish, Czech, Vietnamese, French, Spanish, Italian,
     Ukrainian and Chinese, a share button, a pager and an ad's "continue reading" set as
     paragraphs are chrome; sentences that open with the same words are text."""
     labels = (

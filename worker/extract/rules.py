@@ -449,7 +449,6 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:image|photo) via .{1,40}",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
-
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
     r"lees (?:ook|meer)|leia (?:também|mais)|veja também)\b.{0,100}",
     # these also open sentences ("Siehe auch die Stellungnahme des Ministeriums vom Montag."):
