@@ -294,3 +294,26 @@ def test_read_also_labels_in_more_languages_leave_the_body_and_sentences_stay() 
     paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
     assert not set(labels) & set(paragraphs)
     assert set(sentences) <= set(paragraphs)
+
+
+def test_sentences_that_open_like_plugin_labels_are_text() -> None:
+    """Only a whole line is a plugin's label ("Reply", "Full story", "No votes so far! ..."):
+    sentences opening with the same words stay."""
+    sentences = (
+        "Reply to the letter came two weeks later, the clerk said.",
+        "Full story: the council met at nine and voted at ten, officials said.",
+        "No votes were cast against the plan on Tuesday night.",
+        "How useful was the old timetable? Not very, commuters said.",
+        "Spread the cost over ten years, the treasurer proposed.",
+        "Sharing is caring, the campaign's posters say, and the city agrees.",
+        "More stories like this one will follow as the budget is debated.",
+    )
+    labels = (
+        "Spread the love",
+        "How useful was this post?",
+        "Reply",
+        "Print Friendly, PDF & Email",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*sentences, *labels)))
+    assert set(sentences) <= set(paragraphs)
+    assert not set(labels) & set(paragraphs)

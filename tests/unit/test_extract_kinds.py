@@ -256,3 +256,15 @@ def test_a_byline_with_a_bare_date_and_a_german_share_line_leave_the_body(
     article = _extract(pages, "german-print-copy")
     assert len(article.paragraphs) == len(set(article.paragraphs)) == 5
     assert not any(text.startswith(("Von ", "Artikel teilen")) for text in article.paragraphs)
+
+
+def test_wordpress_plugin_labels_in_unnamed_wrappers_are_in_no_field(
+    pages: dict[str, Page],
+) -> None:
+    """A share box's "Spread the love", Print Friendly's button and a star-rating widget's
+    prompts and counts, in wrappers whose classes name no chrome: only the post remains."""
+    article = _extract(pages, "wordpress-plugins-2018")
+    assert len(article.paragraphs) == 5
+    every_field = " ".join((*article.paragraphs, *article.captions, *article.headings))
+    for text in ("Spread the love", "Print Friendly", "rate it", "Vote count", "not useful"):
+        assert text not in every_field

@@ -380,7 +380,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
     # wire-story and newsroom furniture
     r"(?:the )?(?:story|article) continues (?:below|after)\b.{0,30}",
-    r"continue reading(?: the (?:main )?story| below| after the (?:advertisement|ad))?",
+    r"continue reading(?: the (?:main )?story| below| after the (?:advertisement|ad))?\s*[→»›>]*",
     r"(?:scroll|keep reading) (?:down )?to (?:continue|read)\b.{0,30}",
     r"(?:image|media|video) (?:copyright|caption|source)\b.{0,150}",
     r"media playback is unsupported on your device",
@@ -443,6 +443,19 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:anzeige|werbung|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reclame|advertentie|"
     r"reklama|reklam|advertising)",
     r"(?:advertisement|advertising)\s*[-–—:]?\s*(?:continue reading|story continues) below",
+    # 2010s WordPress plugins' labels: share boxes, star ratings (Rate my Post, WP-PostRatings),
+    # print buttons, comment and pager controls, recommendation rails
+    r"spread the (?:love|word)\b.{0,40}|sharing is caring!?|(?:please )?share this "
+    r"(?:article|post|story)!?|like it\? share with your friends!?|enjoy this (?:blog|post|article)"
+    r"\?.{0,60}",
+    r"click (?:on a star )?to rate (?:this|it)\b.{0,30}|rate this (?:article|post|story|recipe)!?|"
+    r"how useful was this post\??|no votes so far!.{0,60}|we are sorry that this post was not "
+    r"useful for you!?|let us improve this post!?|average rating [\d.,]+ ?/ ?\d+\.? vote count:? "
+    r"\d+\.?|\[total: \d+ average: [\d.,]+\]",
+    r"print friendly, pdf & email|font size|a a a|send (?:by|via) e-?mail|report (?:abuse|this "
+    r"comment)|reply|cancel reply|hide comments|load more(?: comments| stories)?|more stories|"
+    r"(?:read the )?full story|(?:promoted|sponsored) (?:stories|links)(?: by \w+)?|from the web|"
+    r"ads by google",
     # a share button or a page control set as a paragraph
     r"(?:share|tweet|post) (?:this )?(?:on|via|to) (?:facebook|twitter|x|linkedin|whatsapp|"
     r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top|"
@@ -645,7 +658,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "login home privacy terms book shop buy order see view check about pin jump",
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
-        "your embed",
+        "your embed spread sharing please like enjoy rate average no we let how print font a",
+        "send reply cancel hide load full from ads",
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",
