@@ -317,3 +317,20 @@ def test_sentences_that_open_like_plugin_labels_are_text() -> None:
     paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*sentences, *labels)))
     assert set(sentences) <= set(paragraphs)
     assert not set(labels) & set(paragraphs)
+
+
+def test_a_longer_comment_thread_named_in_other_languages_is_not_the_article() -> None:
+    """Comment sections named in Finnish, Romanian, Czech and Hungarian beside a short
+    article inside the same page: the article is the body, the thread is in no paragraph."""
+    comment = (
+        "I have lived in this town for forty years and I have never seen the buses run on time, "
+        "so I doubt that twelve percent more money will change anything at all, said a reader."
+    )
+    thread = "".join(f'<div class="item"><b>Reader {i}</b><p>{comment}</p></div>' for i in range(4))
+    body = "".join(f"<p>{text}</p>" for text in _FILL)
+    for name in ("kommentit", "comentarii", "diskuse-list", "hozzaszolasok"):
+        page = (
+            f'<article><h1>Budget</h1><div class="text">{body}</div>'
+            f'<div class="{name}">{thread}</div></article>'
+        )
+        assert extract_article(page, _URL).paragraphs == _FILL

@@ -247,6 +247,9 @@ STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
     "kommentar commentaire comentario commenti reacties reaction",  # French ``réactions``
     "obsuzhdenie otzyv",  # Russian in Latin letters: discussion, reviews
+    # comments in Finnish (kommentit), Catalan/Romanian (comentaris, comentarii), Czech and
+    # Swedish discussions, Hungarian (hozzaszolasok), Chinese and Vietnamese in Latin letters
+    "komment comentari diskuse diskuze diskussion hozzaszolas pinglun binhluan binh-luan",
     "komentar yorum",  # Indonesian, Malay, Polish (komentarze), Czech, Croatian; Turkish
     # "related" in the languages news pages are most often written in
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
