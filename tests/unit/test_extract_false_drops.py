@@ -280,6 +280,7 @@ def test_read_also_labels_in_more_languages_leave_the_body_and_sentences_stay() 
         "Sur le même sujet",
         "Noticias relacionadas",
         "Notizie correlate",
+        "İlgili Haberler",
         "Читайте також: Рада ухвалила бюджет",
         "延伸阅读：市议会通过预算",
         "Share on Facebook",

@@ -689,6 +689,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "palavras-chave parole tagi słowa etiketler anahtar",
         "zobacz související xem ilgili sur noticias notizie notícias advertising next back",
         "fotó kuva",
+        "i\u0307lgili",  # Turkish "İlgili" lower-cased: an i and a combining dot above
         "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
