@@ -335,3 +335,28 @@ def test_a_longer_comment_thread_named_in_other_languages_is_not_the_article() -
             f'<div class="{name}">{thread}</div></article>'
         )
         assert extract_article(page, _URL).paragraphs == _FILL
+
+
+def test_widget_titles_in_other_languages_leave_the_body_and_sentences_stay() -> None:
+    """A most-read, latest-news, newsletter or reader-appeal widget's title is left behind
+    when its links are dropped: alone on a line it is chrome; a sentence opening alike is text."""
+    titles = (
+        "Meistgelesen",
+        "Lo más leído",
+        "Les plus lus",
+        "Mais lidas da semana",
+        "Najczęściej czytane",
+        "Últimas noticias",
+        "Newsletter",
+        "Abonnieren Sie unseren Newsletter",
+        "Soutenez notre rédaction",
+        "Популярное",
+    )
+    sentences = (
+        "Les plus lus des journaux locaux ont tous publié la même photo lundi matin.",
+        "Die meistgelesenen Zeitungen der Region berichteten am Montag über den Haushalt.",
+        "Aktuelle Nachrichten aus dem Rathaus erreichten die Bürger erst am Abend.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*titles, *sentences)))
+    assert not set(titles) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)

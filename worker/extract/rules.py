@@ -476,6 +476,24 @@ BOILERPLATE_LINE_PATTERNS = (
     r"läs (?:också|mer)|les også|"
     r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)"
     r"(?:\s*[:：|–—>→»›-].{0,100})?",
+    # widget titles in the same languages (most read, latest news, newsletter, reader appeals),
+    # left behind when the widget's links are dropped as link text
+    r"(?:(?:die|lo|los|las|les|i|as|os) )?(?:meistgelesen(?:e|en)?(?: (?:artikel|nachrichten))?|"
+    r"meistgeklickt|meistkommentiert|más (?:leído|visto|leídas|vistas)s?|plus (?:lus|partagés|"
+    r"commentés|populaires)|più (?:letti|visti|condivisi)|mais (?:lidas|lidos|vistos|vistas)|"
+    r"najczęściej (?:czytane|komentowane)|najnowsze|najpopularniejsze|meest (?:gelezen|bekeken)|"
+    r"mest (?:lästa|lest|læste)|derni[èe]res (?:infos|nouvelles|actualités|actus)|"
+    r"últimas (?:noticias|notícias)|ultime notizie|neueste (?:artikel|nachrichten)|"
+    r"aktuelle nachrichten|top[- ]themen)"
+    r"(?: (?:de la|da|der|del|della|di|de|des|dieser) (?:semana|semaine|woche|settimana|jour|"
+    r"día|dia|tages|giorno|mois|mes|monats|mese))?",
+    r"newsletters?|(?:abonnieren sie|abonnez-vous à|inscrivez-vous à|suscríbete a|"
+    r"iscriviti alla|assine|"
+    r"cadastre-se (?:na|em)|zapisz się do|meld je aan voor) (?:unseren?|notre|nuestro|nuestra|la|"
+    r"a|nossa|naszego|onze|de) (?:newsletter|boletín|lettre d'information|newslettera)\b.{0,40}",
+    r"(?:unterstützen sie|soutenez|apoya|apoye|sostieni|apoie|wesprzyj|steun) (?:den |unabhängigen "
+    r"|unseren |notre |el |o |il |nasz |onafhankelijke |de )?(?:journalismus|rédaction|journalisme|"
+    r"periodismo|giornalismo|jornalismo|dziennikarstwo|journalistiek|redaktion)\b.{0,60}",
     # "read on" after an ad or a teaser cut, in the same languages
     r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
     r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
@@ -689,6 +707,10 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "palavras-chave parole tagi słowa etiketler anahtar",
         "zobacz související xem ilgili sur noticias notizie notícias advertising next back",
         "fotó kuva",
+        "die lo los las les plus più mais najczęściej najnowsze najpopularniejsze meest mest",
+        "meistgelesen meistgelesene meistgelesenen meistgeklickt meistkommentiert más dernières",
+        "dernieres últimas ultime neueste aktuelle top-themen abonnieren inscrivez-vous assine",
+        "cadastre-se zapisz meld unterstützen soutenez apoya apoye sostieni apoie wesprzyj steun",
         "i\u0307lgili",  # Turkish "İlgili" lower-cased: an i and a combining dot above
         "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
@@ -733,7 +755,7 @@ SCRIPT_CHROME_LINE_PATTERNS = (
     r"(?:фото|видео|источник|иллюстрация)\s*:\s.{0,80}",
     r"показать (?:ещё|еще|больше|полностью)|развернуть|свернуть|закрыть|подробнее",
     r"(?:самое (?:читаемое|популярное)|материалы по теме|новости партн[её]ров)\b.{0,20}",
-    r"(?:обсуждение|отзывы)(?: \(?\d+\)?)?",
+    r"(?:обсуждение|отзывы)(?: \(?\d+\)?)?|популярное|последние новости|самое обсуждаемое",
     r"(?:теги|метки|по теме)\s*:.{0,150}",
     # Arabic: read also, the source, share, tags, comments, ads, most read
     r"(?:اقرأ|إقرأ|اقرا) (?:أيضا|أيضاً|ايضا)\b.{0,120}",
