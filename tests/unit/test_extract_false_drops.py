@@ -360,3 +360,44 @@ def test_widget_titles_in_other_languages_leave_the_body_and_sentences_stay() ->
     paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*titles, *sentences)))
     assert not set(titles) & set(paragraphs)
     assert set(sentences) <= set(paragraphs)
+
+
+_COMMENT = (
+    "I have lived in this town for forty years and I have never seen the buses run on time, so "
+    "I doubt that twelve percent more money will change anything at all, whatever they say."
+)
+
+
+def _beside(article: str, other: str, inside: bool) -> str:
+    """A short article and ``other`` inside the same ``<article>``, or after it."""
+    if inside:
+        return f"<body><article><h1>Budget</h1>{article}{other}</article></body>"
+    return f"<body><article><h1>Budget</h1>{article}</article>{other}</body>"
+
+
+def test_a_longer_thread_of_signed_items_whose_classes_name_nothing_is_not_the_article() -> None:
+    """Comments as items of one kind, each with its author's name, in containers named
+    ``thread`` or ``feedback``: the text beside the headline is the body."""
+    body = f'<div class="text">{"".join(f"<p>{text}</p>" for text in _FILL)}</div>'
+    thread = "".join(
+        f'<div class="item"><b>Reader {i}</b><p>{_COMMENT}</p></div>' for i in range(4)
+    )
+    for inside in (True, False):
+        for other in (f'<div class="thread">{thread}</div>', f"<section>{thread}</section>"):
+            page = _beside(body, other, inside)
+            assert extract_article(page, _URL).paragraphs == _FILL
+
+
+def test_a_listicle_or_a_body_of_unsigned_items_beside_the_lead_is_kept() -> None:
+    """Items with their own section heading (a listicle) or with nothing but paragraphs (a
+    CMS's body items) after the lead in the article are the article, not a thread."""
+    lead = f'<div class="lead-text">{"".join(f"<p>{text}</p>" for text in _FILL[:2])}</div>'
+    texts = [f"{_COMMENT[:-1]}, item {i}." for i in range(4)]
+    listicle = "".join(
+        f'<div class="item"><b>No. {i}</b><h3>Route {i}</h3><p>{text}</p></div>'
+        for i, text in enumerate(texts)
+    )
+    unsigned = "".join(f'<div class="item"><p>{text}</p></div>' for text in texts)
+    for items in (listicle, unsigned):
+        page = _beside(lead, f'<div class="items">{items}</div>', True)
+        assert set(texts) <= set(extract_article(page, _URL).paragraphs)

@@ -174,6 +174,11 @@ ANCHOR_LEVELS = 3  # "around the headline": the text's container is at most this
 ANCHOR_MIN_CHARS = 250
 ANCHOR_SHARE = 0.2
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
+# A comment thread without a hint beside the headline's text in the winner: this many items of
+# one tag and class hold its text, each signed, none with a section heading (a listicle's are).
+THREAD_MIN_ITEMS = 3
+THREAD_NOT_ITEM = "h2, h3"
+THREAD_SIGNATURE_CHARS = 3  # each item's text outside its paragraphs: the commenter's name
 # A container that names itself the article body wins with a smaller share of the text.
 POSITIVE_SHARE = 0.5
 POSITIVE_HINTS = re.compile(

@@ -39,6 +39,9 @@ from worker.extract.rules import (
     POSITIVE_TAGS,
     STRONG_HINTS,
     STRONG_TOKENS,
+    THREAD_MIN_ITEMS,
+    THREAD_NOT_ITEM,
+    THREAD_SIGNATURE_CHARS,
     VISIBLE_COPY_SHARE,
     WALK_BOILERPLATE_TAGS,
     WEAK_HINTS,
@@ -115,7 +118,7 @@ def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int])
     came for: when real paragraphs sit right around it (a few levels up), in a branch apart
     from the winner's and not chrome, that text's tightest container wins instead."""
     if winner.mem_id in _ancestor_keys(anchor):
-        return winner  # the headline is inside the winner
+        return _beside_thread(winner, anchor, credit)  # the headline is inside the winner
     above_winner = _ancestor_keys(winner)
     current = anchor.parent
     for _ in range(ANCHOR_LEVELS):
@@ -131,6 +134,67 @@ def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int])
     if credit[current.mem_id] < ANCHOR_SHARE * credit.get(winner.mem_id, 0):
         return winner
     return _tightest(current, credit)
+
+
+def _beside_thread(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]) -> LexborNode:
+    """The winner holds the headline's text and, beside it, a longer run of repeated items (a
+    comment thread whose classes name nothing, each comment an item of one kind with its
+    author's name): no single branch held enough to win alone, so their common parent did.
+    The headline's text wins."""
+    text = _headline_text(winner, anchor, credit)
+    if text is None:
+        return winner
+    branch = text
+    while branch.parent is not None and branch.parent.mem_id != winner.mem_id:
+        branch = branch.parent
+    others = [
+        child
+        for child in winner.iter()
+        if child.mem_id != branch.mem_id and credit.get(child.mem_id, 0) >= MIN_PARAGRAPH_CHARS
+    ]
+    if len(others) != 1 or not _thread(others[0], credit):
+        return winner
+    return _tightest(text, credit)
+
+
+def _headline_text(
+    winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]
+) -> LexborNode | None:
+    """The text container around the headline below the winner: a few levels up from it, or
+    (a headline set straight in the winner) the sibling after it."""
+    current = anchor.parent
+    for _ in range(ANCHOR_LEVELS):
+        if current is None:
+            return None
+        if current.mem_id == winner.mem_id:
+            sibling = anchor.next
+            while sibling is not None and not credit.get(sibling.mem_id, 0):
+                sibling = sibling.next
+            if sibling is None or credit[sibling.mem_id] < ANCHOR_MIN_CHARS:
+                return None
+            return sibling
+        if credit.get(current.mem_id, 0) >= ANCHOR_MIN_CHARS:
+            return current
+        current = current.parent
+    return None
+
+
+def _thread(node: LexborNode, credit: Mapping[int, int]) -> bool:
+    """Does the element's text sit in THREAD_MIN_ITEMS or more children of one tag and class,
+    each with a line of its own beside its paragraphs (the author's name) and none with a
+    section heading (a listicle's items have one)?"""
+    items = [child for child in node.iter() if credit.get(child.mem_id, 0)]
+    if len(items) < THREAD_MIN_ITEMS:
+        return False
+    if len({(child.tag, child.attributes.get("class")) for child in items}) != 1:
+        return False
+    return all(child.css_first(THREAD_NOT_ITEM) is None and _signed(child) for child in items)
+
+
+def _signed(item: LexborNode) -> bool:
+    """Does the item hold text outside its paragraphs (a name, a date)?"""
+    inside = sum(len(p.text(deep=True).strip()) for p in item.css("p"))
+    return len(item.text(deep=True).strip()) - inside >= THREAD_SIGNATURE_CHARS
 
 
 def _ancestor_keys(node: LexborNode) -> set[int]:
