@@ -371,7 +371,7 @@ _COMMENT = (
 def _beside(article: str, other: str, inside: bool) -> str:
     """A short article and ``other`` inside the same ``<article>``, or after it."""
     if inside:
-        return f"<body><article><h1>Budget</h1>{article}{other}</article></body>"
+        return f"<body><article><header><h1>Budget</h1></header>{article}{other}</article></body>"
     return f"<body><article><h1>Budget</h1>{article}</article>{other}</body>"
 
 
@@ -386,6 +386,8 @@ def test_a_longer_thread_of_signed_items_whose_classes_name_nothing_is_not_the_a
         for other in (f'<div class="thread">{thread}</div>', f"<section>{thread}</section>"):
             page = _beside(body, other, inside)
             assert extract_article(page, _URL).paragraphs == _FILL
+            bare_headline = page.replace("<header><h1>Budget</h1></header>", "<h1>Budget</h1>")
+            assert extract_article(bare_headline, _URL).paragraphs == _FILL
 
 
 def test_a_listicle_or_a_body_of_unsigned_items_beside_the_lead_is_kept() -> None:

@@ -162,12 +162,12 @@ def _headline_text(
 ) -> LexborNode | None:
     """The text container around the headline below the winner: a few levels up from it, or
     (a headline set straight in the winner) the sibling after it."""
-    current = anchor.parent
+    below, current = anchor, anchor.parent
     for _ in range(ANCHOR_LEVELS):
         if current is None:
             return None
         if current.mem_id == winner.mem_id:
-            sibling = anchor.next
+            sibling = below.next  # after the headline's branch (``<header><h1>``, or itself)
             while sibling is not None and not credit.get(sibling.mem_id, 0):
                 sibling = sibling.next
             if sibling is None or credit[sibling.mem_id] < ANCHOR_MIN_CHARS:
@@ -175,7 +175,7 @@ def _headline_text(
             return sibling
         if credit.get(current.mem_id, 0) >= ANCHOR_MIN_CHARS:
             return current
-        current = current.parent
+        below, current = current, current.parent
     return None
 
 
