@@ -403,3 +403,11 @@ def test_a_listicle_or_a_body_of_unsigned_items_beside_the_lead_is_kept() -> Non
     for items in (listicle, unsigned):
         page = _beside(lead, f'<div class="items">{items}</div>', True)
         assert set(texts) <= set(extract_article(page, _URL).paragraphs)
+
+
+def test_a_marquee_ticker_inside_the_body_is_in_no_paragraph() -> None:
+    """The scrolling ``<marquee>`` of breaking news set in the body, as bare text or around a
+    paragraph: the ticker is chrome, whatever its classes say."""
+    ticker = "Prime minister to address the nation tonight at nine, markets close higher again."
+    for inner in (f"<marquee>{ticker}</marquee>", f"<div><marquee><p>{ticker}</p></marquee></div>"):
+        assert _paragraphs(inner) == _FILL

@@ -203,6 +203,7 @@ MAX_LINK_CHECK_CHARS = 300
 BOILERPLATE_TAGS = frozenset(
     _words(
         "nav aside footer form menu dialog",
+        "marquee",  # the scrolling breaking-news ticker of 2000s and 2010s news sites
         "amp-sidebar amp-consent amp-user-notification amp-ad amp-embed amp-sticky-ad",  # AMP
     )
 )
