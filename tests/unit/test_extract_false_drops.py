@@ -411,3 +411,25 @@ def test_a_marquee_ticker_inside_the_body_is_in_no_paragraph() -> None:
     ticker = "Prime minister to address the nation tonight at nine, markets close higher again."
     for inner in (f"<marquee>{ticker}</marquee>", f"<div><marquee><p>{ticker}</p></marquee></div>"):
         assert _paragraphs(inner) == _FILL
+
+
+def test_joomla_k2_labels_leave_the_body_and_sentences_opening_alike_stay() -> None:
+    """K2's toolbar, rating, tag, related and sharing labels set as paragraphs are chrome;
+    sentences that open with "Bookmark", "Powered by" or "Related items" are text."""
+    labels = (
+        "font size decrease font size increase font size",
+        "Rate this item 1 2 3 4 5 (0 votes)",
+        "Tagged under Politics Budget",
+        "Related items",
+        "Read 1234 times",
+        "Submit to Facebook",
+        "Powered by Joomla",
+    )
+    sentences = (
+        "Bookmark this date: the vote will take place on June 12, the clerk said.",
+        "Powered by solar panels, the new buses will run silently through the centre.",
+        "Related items on the agenda were postponed until July by the committee.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
+    assert not set(labels) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)

@@ -465,6 +465,12 @@ BOILERPLATE_LINE_PATTERNS = (
     r"comment)|reply|cancel reply|hide comments|load more(?: comments| stories)?|more stories|"
     r"(?:read the )?full story|(?:promoted|sponsored) (?:stories|links)(?: by \w+)?|from the web|"
     r"ads by google",
+    # Joomla K2's item toolbar, rating, tag, related, gallery and sharing blocks' labels
+    r"font size decrease font size increase font size|font-size|rate this item"
+    r"(?: [1-5](?: [1-5]){4})?(?: \(\d+ votes?\))?|\(\d+ votes?\)|tagged under\b.{0,150}|"
+    r"related items|read [\d,.]+ times|social sharing|item image gallery|"
+    r"submit to (?:facebook|twitter|linkedin|reddit|delicious|digg|"
+    r"stumbleupon)|bookmark|email this|add (?:a )?comment|powered by \w+",
     # a share button or a page control set as a paragraph
     r"(?:share|tweet|post) (?:this )?(?:on|via|to) (?:facebook|twitter|x|linkedin|whatsapp|"
     r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top|"
@@ -686,7 +692,8 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
         "your embed spread sharing please like enjoy rate average no we let how print font a",
-        "send reply cancel hide load full from ads",
+        "send reply cancel hide load full from ads font font-size social item submit bookmark",
+        "powered",
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",
