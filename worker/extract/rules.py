@@ -461,7 +461,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"how useful was this post\??|no votes so far!.{0,60}|we are sorry that this post was not "
     r"useful for you!?|let us improve this post!?|average rating [\d.,]+ ?/ ?\d+\.? vote count:? "
     r"\d+\.?|\[total: \d+ average: [\d.,]+\]",
-    r"print friendly, pdf & email|font size|a a a|send (?:by|via) e-?mail|report (?:abuse|this "
+    r"print friendly, pdf & email|font size|send (?:by|via) e-?mail|report (?:abuse|this "
     r"comment)|reply|cancel reply|hide comments|load more(?: comments| stories)?|more stories|"
     r"(?:read the )?full story|(?:promoted|sponsored) (?:stories|links)(?: by \w+)?|from the web|"
     r"ads by google",
@@ -691,7 +691,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "login home privacy terms book shop buy order see view check about pin jump",
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
-        "your embed spread sharing please like enjoy rate average no we let how print font a",
+        "your embed spread sharing please like enjoy rate average no we let how print font",
         "send reply cancel hide load full from ads font font-size social item submit bookmark",
         "powered",
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
