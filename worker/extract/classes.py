@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from worker.extract.rules import STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
+from worker.extract.rules import HIDDEN_CLASSES, STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
 from worker.textutil import alternation
 
 # A "-" between a lower-case letter or digit and a capital: lookarounds, so the replacement is a
@@ -97,3 +97,8 @@ def hint_matcher(
         return pattern.search(_without_states(words)) is not None
 
     return hinted
+
+
+def has_hidden_class(classes: str | None) -> bool:
+    """Is one of the class string's tokens a class that hides the element (HIDDEN_CLASSES)?"""
+    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
