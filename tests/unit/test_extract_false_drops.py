@@ -433,3 +433,13 @@ def test_joomla_k2_labels_leave_the_body_and_sentences_opening_alike_stay() -> N
     paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
     assert not set(labels) & set(paragraphs)
     assert set(sentences) <= set(paragraphs)
+
+
+def test_a_sentence_opening_add_a_comment_is_text_and_the_comment_prompt_is_not() -> None:
+    sentence = (
+        "Add a comment to the survey before Friday, the council said, and it will be read "
+        "out at the next public meeting."
+    )
+    assert sentence in _paragraphs(f"<p>{sentence}</p>")
+    prompt = "Leave a Reply Cancel reply"
+    assert prompt not in _paragraphs(f"<p>{prompt}</p>")

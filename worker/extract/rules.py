@@ -342,7 +342,9 @@ BOILERPLATE_LINE_PATTERNS = (
     r"stay connected.{0,30}",
     r"(?:click|tap) here to .*",
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in).*",
-    r"(?:leave|post|add) a (?:comment|reply|star rating).*",
+    # the prompt and what a form puts after it ("Leave a Reply Cancel reply"), not a sentence
+    # ("Add a comment to the survey before Friday, the council said")
+    r"(?:leave|post|add) a (?:comment|reply|star rating)\b.{0,30}",
     r"be the first to comment.*",
     r"what do you think\??",
     r"(?:contact us|get in touch)\b.{0,60}",
