@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -34,7 +35,7 @@ from urllib.parse import urlsplit
 
 import redis
 from celery import Task
-from celery.signals import beat_init, worker_ready
+from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
 
 # The extractor, which worker.extract imports only on a first page read: here, in the main
 # process, so the pool processes forked from it share it compiled instead of each compiling it.
@@ -323,6 +324,7 @@ def reload_if_changed() -> Runtime:
         current.settings = fresh
         current.channels = build_channels(fresh.channels, channel_context(fresh))
         current.politeness = None  # built again from the new politeness settings
+        settle_heap(again=True)
     return current
 
 
@@ -605,6 +607,31 @@ def start_heartbeat(role: str, settings: Settings) -> threading.Thread:
     thread = threading.Thread(target=beat, name=f"editwatch-heartbeat-{role}", daemon=True)
     thread.start()
     return thread
+
+
+def settle_heap(*, again: bool = False) -> None:
+    """Take what this process has built so far out of the garbage collector's view.
+
+    A worker process keeps its configuration (every watch), the compiled extractor, Celery
+    and the store for its whole life; each full collection walked all of them again: in a
+    pool process one took 75-90 ms, some 13 % of its CPU in a 304 pass (0.08 ms a check).
+    Frozen (``gc.freeze``) they are still freed by reference counting, only never scanned;
+    in the main process before the pool forks, the children also share those pages instead
+    of copying each one a collection writes to. ``again`` (a reloaded configuration): the
+    old objects are let back in first, so the cycles among them can be collected, not kept.
+    """
+    if again:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+@worker_init.connect
+@worker_process_init.connect
+@beat_init.connect
+def _settle_heap(**_: Any) -> None:
+    """Before the pool forks (main), in each pool process, and in beat."""
+    settle_heap()
 
 
 @worker_ready.connect

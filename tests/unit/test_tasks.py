@@ -172,6 +172,40 @@ def test_worker_imports_the_card_stack_only_when_a_card_is_drawn(tmp_path: Path)
     assert done.returncode == 0, done.stderr
 
 
+def test_a_worker_process_keeps_its_configuration_out_of_full_collections(
+    tmp_path: Path,
+) -> None:
+    """A pool process (and the worker's main process, before it forks) freezes what it has
+    built, every watch of the configuration included: a full collection no longer walks them.
+    After a reload the new configuration's watches are frozen too, and the reload took them."""
+    config = write_config(tmp_path / "config", [{"url": URL, "name": "first"}])
+    script = (
+        "import gc, os, sys\n"
+        "from celery.signals import worker_process_init\n"
+        "import worker.tasks as tasks\n"
+        "def walked(watches):\n"
+        "    ids = {id(w) for w in watches}\n"
+        "    return sum(id(o) in ids for o in gc.get_objects())\n"
+        "assert walked(tasks.startup_settings().watches) == 1\n"
+        "worker_process_init.send(sender='test')\n"
+        "assert walked(tasks.startup_settings().watches) == 0\n"
+        "rt = tasks.runtime()\n"
+        "path = rt.settings.config_dir / 'watches.yaml'\n"
+        "path.write_text(path.read_text() + '- {name: second, url: https://example.org/b}\\n')\n"
+        "os.utime(path, ns=(1, 1))\n"
+        "rt = tasks.reload_if_changed()\n"
+        "assert [w.name for w in rt.settings.watches] == ['first', 'second']\n"
+        "assert walked(rt.settings.watches) == 0\n"
+        "rt.close()\n"
+    )
+    env = {**os.environ, "EDITWATCH_CONFIG_DIR": str(config)}
+    env["EDITWATCH_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_targets_index_answers_as_the_dict_it_replaces() -> None:
     """Lookups, membership and iteration in id order; feed-discovered ones join in a new index."""
     watches = {i: Watch(f"{URL}/{i}", f"w{i}", 60.0) for i in (7, 3, 12, 5)}

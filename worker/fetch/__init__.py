@@ -203,6 +203,22 @@ class _CookielessClient(httpx.AsyncClient):
         request.read()  # a GET's empty body counts as read, as in httpx's own build
         return request
 
+    async def send_plain(self, request: httpx.Request) -> httpx.Response:
+        """``send(request, stream=True)`` for the requests the fetch stage sends, for less.
+
+        ``send`` runs an auth flow (an async generator), the event hooks and redirect
+        handling, and wraps the body in a timing stream; this client has no auth, no hooks
+        and follows no redirects (the fetch stage does, hop by hop), so the request goes
+        straight to its transport (a proxy's, when the environment names one, as there):
+        some 10 us of a 304's CPU less.
+        """
+        if self.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = await self._transport_for_url(request.url).handle_async_request(request)
+        response.request = request
+        response.default_encoding = self._default_encoding
+        return response
+
     def target(self, url: str) -> tuple[httpx.URL, bytes]:
         """``url`` as ``httpx.URL`` parses it, with its ``Host`` value: parsed once, then kept.
 
@@ -283,10 +299,10 @@ async def _follow_redirects(attempt: _Attempt) -> FetchResult:
         )
         request = _build_request(attempt)
         if address is None:  # nothing was looked up: nothing to pin
-            response = await attempt.client.send(request, stream=True)
+            response = await _send(attempt.client, request)
         else:
             with pinned(request.url, address):  # the URL as parsed for the request, not again
-                response = await attempt.client.send(request, stream=True)
+                response = await _send(attempt.client, request)
         try:
             target = _redirect_target(response, attempt.current)
             if target is None:
@@ -310,6 +326,14 @@ def _build_request(attempt: _Attempt) -> httpx.Request:
     if isinstance(attempt.client, _CookielessClient):
         return attempt.client.get_request(attempt.current, headers)
     return attempt.client.build_request("GET", attempt.current, headers=headers)
+
+
+async def _send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """The request, its body left to stream (:meth:`_CookielessClient.send_plain` when the
+    client is the fetch stage's own)."""
+    if isinstance(client, _CookielessClient):
+        return await client.send_plain(request)
+    return await client.send(request, stream=True)
 
 
 def _refuse_credentials(attempt: _Attempt) -> None:
