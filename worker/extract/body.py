@@ -151,7 +151,7 @@ def _subheadings(blocks: list[str], walked: Blocks) -> frozenset[int]:
     """The blocks that are a sub-heading element (when the walk recorded every block)."""
     if len(blocks) != len(walked):
         return frozenset()
-    return frozenset(i for i, (node, *_) in enumerate(walked) if node.tag in SUBHEADING_TAGS)
+    return frozenset([i for i, block in enumerate(walked) if block[0].tag in SUBHEADING_TAGS])
 
 
 def _checked(origins: Origins, blocks: list[str], walked: Blocks) -> Origins | None:
@@ -335,6 +335,8 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             _flush(inline, members, linked, out, walk, node)
             inline, members, linked = [], [], 0
         key = child.mem_id
+        if key in walk.fields:
+            continue  # a byline, a dateline or a short caption: a field of its own
         if (
             tag != "p"
             and walk.credit.get(key, 0) < walk.keep_at
@@ -342,8 +344,6 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             and not _sole_pull_quote(child, tag, walk)
         ):
             continue  # a chrome container holding little text; paragraphs are judged by theirs
-        if key in walk.fields:
-            continue  # a byline, a dateline or a short caption: a field of its own
         if tag in LEAF_BLOCK_TAGS:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):

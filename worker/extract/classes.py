@@ -23,6 +23,7 @@ from worker.textutil import alternation
 # plain string (a group template such as ``\1-\2`` makes ``sub`` three times slower).
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[-_:.]+")  # word separators inside a class token
+_WORD_START = "(?<![a-z0-9])"  # how a hint pattern opens: its word starts where a word does
 
 
 _STATE_TOKEN = re.compile(
@@ -69,7 +70,7 @@ def hint_pattern(hints: Iterable[str], tokens: Iterable[str] = ()) -> re.Pattern
     parts = [starts] if starts else []
     if whole:
         parts.append(f"{whole}(?![a-z0-9])")
-    return re.compile(f"(?<![a-z0-9])(?:{'|'.join(parts)})") if parts else None
+    return re.compile(f"{_WORD_START}(?:{'|'.join(parts)})") if parts else None
 
 
 def hint_matcher(
@@ -80,20 +81,30 @@ def hint_matcher(
     class names (``sr-only``, matched before state tokens are dropped). One compiled pattern,
     and a cache: page builders repeat the same long class strings hundreds of times a page."""
     pattern = hint_pattern(hints, tokens)
+    search = _at_word_starts(pattern).search if pattern is not None else None
     names = frozenset(name.lower() for name in classes_)
 
     @lru_cache(maxsize=16384)
     def hinted(classes: str) -> bool:
         if names and not names.isdisjoint(classes.lower().split()):
             return True
-        if pattern is None:
+        if search is None:
             return False
         # Dropping state tokens only removes text, so a hint missing from the words with their
         # states is missing without them: most class strings end here, before the state pass
         # (the costliest of the three) runs at all.
         words = _stated_words(classes)
-        if pattern.search(words) is None:
+        if search(f" {words}") is None:
             return False
-        return pattern.search(_without_states(words)) is not None
+        return search(f" {_without_states(words)}") is not None
 
     return hinted
+
+
+def _at_word_starts(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` (see :func:`hint_pattern`) for a text given with one space before it: its
+    look-behind ("no letter or digit before") becomes a character the match starts with, so the
+    regex engine jumps from word start to word start instead of trying every position (a
+    search finds a match in ``" " + text`` exactly when ``pattern`` finds one in ``text``)."""
+    return re.compile(f"[^a-z0-9]{pattern.pattern.removeprefix(_WORD_START)}")
+
