@@ -180,8 +180,14 @@ def _disagrees(paragraphs: tuple[str, ...], article_text: str) -> bool:
         return False
     told = _squashed(article_text)
     long = [text for text in paragraphs if len(text) >= MIN_PARAGRAPH_CHARS]
-    found = sum(len(text) for text in long if _opening(text) in told)
-    return found < LD_AGREE_SHARE * sum(len(text) for text in long)
+    enough = LD_AGREE_SHARE * sum(len(text) for text in long)
+    found = 0
+    for text in long:  # most pages agree: stop searching once enough of the text is found
+        if _opening(text) in told:
+            found += len(text)
+            if found >= enough:
+                return False
+    return found < enough
 
 
 def _opening(text: str, size: int = 80) -> str:
@@ -588,7 +594,7 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
         return True
     if first.isdigit() and SLIDE_COUNTER.match(lowered) is not None:
         return True  # ``1 of 12`` alone on a line
-    if _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:
+    if not text.isascii() and _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:
         return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
@@ -598,7 +604,8 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
 
 def _in_script(opening: str) -> bool:
     """Does a character past the Latin ones open the line? isascii() first: the common case,
-    at C speed (max() reads each character as a string of its own)."""
+    at C speed (max() reads each character as a string of its own). The caller asks the whole
+    line's isascii() before slicing: a flag of the string, read without looking at the text."""
     return not opening.isascii() and max(opening) >= SCRIPT_CHROME_FROM
 
 

@@ -45,9 +45,9 @@ def prune(tree: LexborHTMLParser) -> None:
 
 def _hidden(node: LexborNode) -> bool:
     attrs = node.attributes
-    if HIDDEN_EXEMPT_ID.match(attrs.get("id") or ""):
-        return False  # React's streamed segments: hidden until a script moves them in place
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-        return True
-    style = attrs.get("style")
-    return style is not None and HIDDEN_STYLE.search(style) is not None
+    if "hidden" not in attrs and attrs.get("aria-hidden") != "true":
+        style = attrs.get("style")  # the query's ``[style*="none" i]`` also finds "border: none"
+        if style is None or HIDDEN_STYLE.search(style) is None:
+            return False
+    # React's streamed segments: hidden until a script moves them in place
+    return HIDDEN_EXEMPT_ID.match(attrs.get("id") or "") is None

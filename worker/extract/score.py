@@ -290,7 +290,9 @@ def is_boilerplate(
     if HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
         if not ident:  # the common case: the class string alone, no new string to build
             return hints(classes) if classes else False
-        return hints(f"{classes} {ident}" if classes else ident)
+        # Asked apart, as the words of both would be together (no hint spans a space): the
+        # class string is then one the cache has seen, and only the id is read afresh.
+        return (hints(classes) if classes else False) or hints(ident)
     return hints(f"{classes or ''} {ident or ''}{_named_by_data(attrs)}")
 
 

@@ -263,8 +263,10 @@ def _add_meta(node: LexborNode, found: dict[str, str]) -> None:
     attrs = node.attributes
     key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
     content = attrs.get("content")
-    if key and content and (content := repair(clean_text(unescape(content)))):
-        found.setdefault(key.strip().lower(), content)
+    if not key or not content or (key := key.strip().lower()) in found:
+        return  # a repeated key (``article:tag``, ``og:image``) is not cleaned to be dropped
+    if content := repair(clean_text(unescape(content))):
+        found[key] = content
 
 
 def _json_ld_article(scripts: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
