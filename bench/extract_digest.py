@@ -32,7 +32,9 @@ def article_lines(data_dir: Path) -> list[str]:
     for page in load_pages(data_dir):
         profile = profile_for(page.url, site_profiles())
         article = extract_article(page.markup, page.url, profile)
-        fields = json.dumps(dataclasses.asdict(article), sort_keys=True, ensure_ascii=False, default=str)
+        fields = json.dumps(
+            dataclasses.asdict(article), sort_keys=True, ensure_ascii=False, default=str
+        )
         lines.append(f"{page.id}\t{fields}")
     return lines
 

@@ -107,4 +107,3 @@ def _at_word_starts(pattern: re.Pattern[str]) -> re.Pattern[str]:
     regex engine jumps from word start to word start instead of trying every position (a
     search finds a match in ``" " + text`` exactly when ``pattern`` finds one in ``text``)."""
     return re.compile(f"[^a-z0-9]{pattern.pattern.removeprefix(_WORD_START)}")
-
