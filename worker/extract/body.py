@@ -25,7 +25,6 @@ from worker.extract.rules import (
     BOILERPLATE_INSIDE_MARKERS,
     BOILERPLATE_LINES,
     BOILERPLATE_LINES_LOWER,
-    BOILERPLATE_TAGS,
     CAPTION_REACH,
     CASE_SPECIAL,
     DATE_LINES,
@@ -71,8 +70,8 @@ from worker.extract.score import (
     chunks_of,
     find_winner,
     has_any_hint,
-    has_strong_hint,
     is_boilerplate,
+    is_chrome,
 )
 from worker.extract.signals import Scan, metas, select
 from worker.extract.text import clean_text, repair_all, spaced_text
@@ -210,17 +209,21 @@ def captions_of(scan: Scan, containers: list[LexborNode]) -> tuple[str, ...]:
                 break
             anchors.add(node.mem_id)
             node = node.parent
-    kept = (text for node, text in scan.captions if _under(node, anchors))
+    kept = (text for node, text in scan.captions if _under(node, anchors, scan.chrome))
     return tuple(dict.fromkeys(kept))
 
 
-def _under(node: LexborNode, anchors: set[int]) -> bool:
-    """Is ``node`` inside one of ``anchors`` with no chrome element in between?"""
+def _under(node: LexborNode, anchors: set[int], chrome: Mapping[int, bool]) -> bool:
+    """Is ``node`` inside one of ``anchors`` with no chrome element in between? ``chrome``
+    holds the verdicts the scoring reached already (most of the way up is the body's)."""
     current = node.parent
     while current is not None:
-        if current.mem_id in anchors:
+        key = current.mem_id
+        if key in anchors:
             return True
-        if is_boilerplate(current, has_strong_hint, BOILERPLATE_TAGS):
+        if (verdict := chrome.get(key)) is None:
+            verdict = is_chrome(current)
+        if verdict:
             return False
         current = current.parent
     return False

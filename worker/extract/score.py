@@ -74,11 +74,11 @@ def find_winner(
         paragraphs = [node for node in paragraphs if only(scan.texts.get(node.mem_id, ""))]
         if not paragraphs:
             return None
-    credit, nodes = _credit(paragraphs, scan.linked, scan.texts)
+    credit, nodes = _credit(paragraphs, scan)
     few = max(credit.values(), default=0) < FALLBACK_BELOW_CHARS
     if only is None and (few or (anchor is not None and _bare_beside(anchor, credit))):
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
-        credit, nodes = _credit([*paragraphs, *bare], scan.linked, scan.texts)
+        credit, nodes = _credit([*paragraphs, *bare], scan)
     scan.credit = credit
     if not credit:
         return None
@@ -151,8 +151,12 @@ def _tightest(node: LexborNode, credit: Mapping[int, int]) -> LexborNode:
 
 @dataclass(slots=True)
 class _Ancestry:
-    """The elements above the paragraphs, each looked at once: parent, depth, chrome or not."""
+    """The elements above the paragraphs, each looked at once: parent, depth, chrome or not.
 
+    ``chrome`` (each element's own verdict) is the scan's: a second vote and the caption step
+    read it instead of testing the same element's classes again."""
+
+    chrome: dict[int, bool]
     nodes: dict[int, LexborNode] = field(default_factory=dict)
     parent: dict[int, int] = field(default_factory=dict)
     depth: dict[int, int] = field(default_factory=dict)
@@ -176,7 +180,8 @@ class _Ancestry:
             current = current.parent
         for key, element, tag in reversed(path):
             self.nodes[key] = element
-            chrome = is_boilerplate(element, has_strong_hint, BOILERPLATE_TAGS, tag)
+            if (chrome := self.chrome.get(key)) is None:
+                chrome = self.chrome[key] = is_chrome(element, tag)
             if above is None:
                 depth[key], self.tainted[key] = 0, chrome
             else:
@@ -206,14 +211,15 @@ class _Ancestry:
 
 
 def _credit(
-    paragraphs: list[LexborNode], linked: Mapping[int, int], texts: dict[int, str]
+    paragraphs: list[LexborNode], scan: Scan
 ) -> tuple[dict[int, int], dict[int, LexborNode]]:
     """Credit every good paragraph's length to each of its ancestors (keyed by ``mem_id``).
 
     Paragraphs under a boilerplate ancestor (``<nav>``, "related", "comments", ...) are left
     out, unless that would discard most of the page's text (a theme that hints its own content).
     """
-    ancestry = _Ancestry()
+    linked, texts = scan.linked, scan.texts
+    ancestry = _Ancestry(scan.chrome)
     everything: dict[int, int] = {}
     clean: dict[int, int] = {}
     for node in paragraphs:
@@ -263,6 +269,11 @@ def reading_size(text: str, size: int) -> int:
 def _own_text(node: LexborNode) -> str:
     """Text directly inside the element (its text nodes), not its descendants'."""
     return str(node.text(deep=False))
+
+
+def is_chrome(node: LexborNode, tag: str | None = None) -> bool:
+    """Chrome as the scoring reads it: a chrome tag or a strong hint (see :attr:`Scan.chrome`)."""
+    return is_boilerplate(node, has_strong_hint, BOILERPLATE_TAGS, tag)
 
 
 def is_boilerplate(

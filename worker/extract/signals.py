@@ -86,6 +86,8 @@ class Scan:
     captions: list[tuple[LexborNode, str]] = field(default_factory=list)
     custom_captions: bool = False  # a site profile chose them: keep them all
     credit: dict[int, int] = field(default_factory=dict)  # paragraph text held per element
+    # Each element the scoring looked at: is it chrome itself (``score.is_chrome``)?
+    chrome: dict[int, bool] = field(default_factory=dict)
     subheadline: str = ""
     byline: str = ""
     fields: set[int] = field(default_factory=set)  # bylines, datelines, hidden paragraphs
@@ -142,10 +144,21 @@ def _scan_heading(
 ) -> None:
     """An ``<h2>`` may be the standfirst or byline; an h2/h3 with a title class, the headline."""
     classes = node.attributes.get("class")
-    if classes and TITLE_CLASS.search(classes):
+    if classes and _names_title(classes):
         scan.signals.titled.append((position, node))
     elif tag == "h2" and (role := _dom_meta_role(node, scan.parent_roles)):
         described.append((node, role))
+
+
+def _names_title(classes: str) -> bool:
+    """TITLE_CLASS, searched only in class strings that hold one of its two words: for ASCII
+    ones a lower-cased substring test tells (most headings' classes hold neither); any other
+    string goes to the pattern, which folds case in its own way (``ı`` matches ``i``)."""
+    if classes.isascii():
+        lowered = classes.lower()
+        if "title" not in lowered and "headline" not in lowered:
+            return False
+    return TITLE_CLASS.search(classes) is not None
 
 
 def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
