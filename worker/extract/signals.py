@@ -215,7 +215,8 @@ def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
     for _ in range(LINK_ANCESTOR_LEVELS):
         if parent is None:
             return
-        linked[parent.mem_id] = linked.get(parent.mem_id, 0) + size
+        key = parent.mem_id
+        linked[key] = linked.get(key, 0) + size
         parent = parent.parent
 
 
