@@ -22,6 +22,7 @@ from worker.extract.rules import (
     BLOCK_TAGS,
     BOILERPLATE_FIRST_WORDS,
     BOILERPLATE_INSIDE,
+    BOILERPLATE_INSIDE_LOWER,
     BOILERPLATE_INSIDE_MARKERS,
     BOILERPLATE_LINES,
     BOILERPLATE_LINES_LOWER,
@@ -601,8 +602,15 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
         return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
-            return BOILERPLATE_INSIDE.search(text) is not None
+            return _has_inside_chrome(text, lowered)
     return False
+
+
+def _has_inside_chrome(text: str, lowered: str) -> bool:
+    """BOILERPLATE_INSIDE; an ASCII line is searched lower-cased, with case (faster)."""
+    if text.isascii():
+        return BOILERPLATE_INSIDE_LOWER.search(lowered) is not None
+    return BOILERPLATE_INSIDE.search(text) is not None
 
 
 def _in_script(opening: str) -> bool:

@@ -117,6 +117,10 @@ PRUNE_QUERY = (
     '[aria-hidden="true"], [style*="none" i], [style*="hidden" i]'
 )
 HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+# The same matched with case, for a lower-cased ASCII style (the pattern is written in lower
+# case): the engine then jumps to each "d" or "v" instead of folding case at every position
+# (three times faster on the styles the prune query finds).
+HIDDEN_STYLE_LOWER = re.compile(HIDDEN_STYLE.pattern)
 HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
 HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are marked (HIDDEN_MARK), not removed
 HIDDEN_MARK = "hidden"  # one of HIDDEN_CLASSES: the scoring and the walk read it as chrome
@@ -666,6 +670,8 @@ BOILERPLATE_INSIDE = re.compile(
     r"|^(?:we|this (?:web)?site) uses? cookies\b",
     re.IGNORECASE,
 )
+# The same matched with case on a lower-cased ASCII line, as BOILERPLATE_LINES_LOWER is.
+BOILERPLATE_INSIDE_LOWER = re.compile(BOILERPLATE_INSIDE.pattern)
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
 # The same chrome in scripts whose lines have no first word to gate on (Chinese, Japanese) or
 # whose words the Latin patterns never name (Russian, Korean): checked on short lines that open
