@@ -220,6 +220,7 @@ def _credit(
     """
     linked, texts = scan.linked, scan.texts
     ancestry = _Ancestry(scan.chrome)
+    registered, tainted = ancestry.depth, ancestry.tainted  # read once per paragraph each
     everything: dict[int, int] = {}
     clean: dict[int, int] = {}
     for node in paragraphs:
@@ -242,10 +243,10 @@ def _credit(
         if parent is None:
             continue
         key = parent.mem_id
-        if key not in ancestry.depth:  # most paragraphs share a parent already registered
+        if key not in registered:  # most paragraphs share a parent already registered
             ancestry.register(parent)
         everything[key] = everything.get(key, 0) + size
-        if not ancestry.tainted[key]:
+        if not tainted[key]:
             clean[key] = clean.get(key, 0) + size
     clean_totals = ancestry.totals(clean)
     best_clean = max(clean_totals.values(), default=0)
