@@ -98,6 +98,11 @@ _HINT_WORDS = tuple(
     sorted(w for w in _LAST_SEGMENTS if not any(v != w and v in w for v in _LAST_SEGMENTS))
 )
 _HINT_EXTENSIONS = tuple(sorted(DOCUMENT_EXTENSIONS))  # as ``str.startswith`` takes them
+# Their opening characters, as long as the shortest: a set lookup rules most dots out (a host's,
+# ``.html``) before ``startswith`` tries every extension.
+_HEAD_CHARS = min(len(extension) for extension in DOCUMENT_EXTENSIONS)
+_HINT_HEADS = frozenset(extension[:_HEAD_CHARS] for extension in DOCUMENT_EXTENSIONS)
+_WEB_PREFIXES = ("https://", "http://")
 _DOCUMENT_HINT_WORDS = alternation(_HINT_WORDS) + rf"|\.(?:{alternation(DOCUMENT_EXTENSIONS)})"
 _DOCUMENT_HINT = re.compile(_DOCUMENT_HINT_WORDS, re.IGNORECASE)  # for text not ASCII
 _ASSET_NOISE = NOISE_PARAMS | CACHE_PARAMS | IMAGE_PARAMS
@@ -329,9 +334,11 @@ def may_be_document_url(href: str, base: str = "") -> bool:
 @lru_cache(maxsize=256)
 def _hints_document(url: str) -> bool:
     """Does the path part of ``url`` hold a hint (cached: the page's own URL is asked for
-    every link on it)? ASCII text is lower-cased and searched for the words as they are; only
-    other text can hold letters such as U+212A KELVIN SIGN that match ``k`` when the case is
-    ignored, so it is asked of the case-blind pattern."""
+    every link on it)? Of an absolute ASCII address only the path (:func:`_path_part`): a
+    resolved address's path is made of the paths' segments, and a document is told by its path
+    alone. ASCII text is lower-cased and searched for the words as they are; only other text
+    can hold letters such as U+212A KELVIN SIGN that match ``k`` when the case is ignored, so
+    it is asked of the case-blind pattern."""
     if "\t" in url or "\r" in url or "\n" in url:  # rare: translate is slow per character
         url = url.translate(_UNSAFE_URL_CHARACTERS)
     end = len(url)
@@ -340,16 +347,28 @@ def _hints_document(url: str) -> bool:
             end = found
     if not url.isascii():
         return _DOCUMENT_HINT.search(url, 0, end) is not None
-    path = url[:end].lower()
+    path = _path_part(url[:end].lower())
     for word in _HINT_WORDS:  # a plain loop: any() over a generator is slower
         if word in path:
             return True
     dot = path.find(".")
     while dot >= 0:
-        if path.startswith(_HINT_EXTENSIONS, dot + 1):
+        head = path[dot + 1 : dot + 1 + _HEAD_CHARS]
+        if head in _HINT_HEADS and path.startswith(_HINT_EXTENSIONS, dot + 1):
             return True
         dot = path.find(".", dot + 1)
     return False
+
+
+def _path_part(url: str) -> str:
+    """The path of an absolute web address (lower-cased, cut before its query): a host names
+    no document, and its dots are most of an address's. Any other text as it is: the parser
+    may read it otherwise, so all of it is searched."""
+    for prefix in _WEB_PREFIXES:
+        if url.startswith(prefix):
+            slash = url.find("/", len(prefix))  # urlsplit ends the host at the first "/"
+            return url[slash:] if slash >= 0 else ""
+    return url
 
 
 def is_document_url(url: str) -> bool:

@@ -354,6 +354,70 @@ def test_a_gap_free_host_passes_its_leases_on_without_new_grants(
     assert limiter.in_flight(HOST) == 0
 
 
+def test_two_processes_on_one_gap_free_host_share_its_slots(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    """A process whose checks wait for a gap-free host while another process passes both of
+    the host's slots from check to check gets one of them as soon as it is refused, instead of
+    idling until the other's batch runs out (on a one-host workload, both pool processes then
+    work at once), and never more than the host's two requests are in flight."""
+    first = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+    second = HostLimiter(redis.Redis.from_url(redis_url), "test", max_in_flight=2, min_gap=0.0)
+    spans: dict[str, list[tuple[float, float]]] = {"first": [], "second": []}
+    in_flight = [0, 0]  # now, most ever
+
+    async def one(limiter: HostLimiter, name: str) -> None:
+        grant = await limiter.acquire(HOST, max_wait=10)
+        assert isinstance(grant, Lease)
+        in_flight[0] += 1
+        in_flight[1] = max(in_flight)
+        start = time.monotonic()
+        await asyncio.sleep(0.02)  # the request
+        spans[name].append((start, time.monotonic()))
+        in_flight[0] -= 1
+        await limiter.finish(grant, "success")
+
+    async def scenario() -> None:
+        firsts = [asyncio.ensure_future(one(first, "first")) for _ in range(100)]
+        await asyncio.sleep(0.1)  # the first process holds both slots, passing them on
+        await asyncio.gather(*(one(second, "second") for _ in range(20)), *firsts)
+
+    asyncio.run(scenario())
+    first_done = max(end for _, end in spans["first"])
+    second_started = min(start for start, _ in spans["second"])
+    assert second_started < first_done - 0.3, (second_started, first_done)
+    assert in_flight[1] == 2
+    assert first.in_flight(HOST) == 0
+
+
+def test_processes_take_turns_on_a_one_slot_host(redis_client: redis.Redis, redis_url: str) -> None:
+    """On a gap-free host with a single slot, a process that passes the slot from check to
+    check hands it to a waiting process once it may no longer pass it on (``HANDOFF_SPAN``),
+    rather than to its own next check: the other process's checks do not wait for its whole
+    batch."""
+    first = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    second = HostLimiter(redis.Redis.from_url(redis_url), "test", max_in_flight=1, min_gap=0.0)
+    starts: dict[str, list[float]] = {"first": [], "second": []}
+
+    async def one(limiter: HostLimiter, name: str) -> None:
+        grant = await limiter.acquire(HOST, max_wait=10)
+        assert isinstance(grant, Lease)
+        starts[name].append(time.monotonic())
+        await asyncio.sleep(0.02)  # the request
+        await limiter.finish(grant, "success")
+
+    async def scenario() -> float:
+        begun = time.monotonic()
+        firsts = [asyncio.ensure_future(one(first, "first")) for _ in range(100)]
+        await asyncio.sleep(0.1)
+        await asyncio.gather(*(one(second, "second") for _ in range(5)), *firsts)
+        return begun
+
+    begun = asyncio.run(scenario())
+    assert min(starts["second"]) - begun < HANDOFF_SPAN + 0.5
+    assert max(starts["first"]) - begun > HANDOFF_SPAN + 0.8  # the first still had checks
+
+
 def test_checks_starting_together_share_one_grant_call(redis_client: redis.Redis) -> None:
     """The checks of one host that ask for a slot in the same loop step get their answers
     from one call: the leases granted together share one token stem, the rest are refused."""

@@ -159,6 +159,28 @@ def test_an_article_body_in_a_no_content_state_class_keeps_its_paragraphs() -> N
     assert len(extract_article(page, _URL).paragraphs) == 6
 
 
+def test_a_hidden_class_on_the_only_article_sized_block_hides_nothing() -> None:
+    """Jetpack's ``robots-nocontent`` (or any hidden class) on the body's wrapper, the article
+    or a wrapper above it: with no shown copy of the text elsewhere, it is the article, and
+    a short visible widget beside it does not win; a hidden copy beside a shown body still
+    counts once."""
+    body = "".join(f"<p>{text}</p>" for text in _FILL)
+    widget = (
+        '<div class="widget"><h3>About us</h3><p>The Gazette is an independent paper that has '
+        "covered the town and its valley since 1882, owned by its readers and its staff.</p></div>"
+    )
+    for article in (
+        f'<article><h1>Budget</h1><div class="entry-content robots-nocontent">{body}</div>',
+        f'<article class="post hide"><h1>Budget</h1><div class="entry-content">{body}</div>',
+        f'<div class="robots-nocontent"><article><h1>Budget</h1><div>{body}</div></article>',
+    ):
+        for page in (article, article + widget):
+            assert extract_article(page, _URL).paragraphs == _FILL
+    copy = f'<article><h1>Budget</h1><div class="entry-content">{body}</div>'
+    copy += f'<div class="hide">{body}</div></article>{widget}'
+    assert extract_article(copy, _URL).paragraphs == _FILL
+
+
 def test_a_paragraph_about_the_author_is_text_and_her_author_box_biography_is_not() -> None:
     sentence = "Whitfield, who covered the county board for eight years, asked the first question."
     assert sentence in _paragraphs(f"<p>{sentence}</p>")
@@ -214,3 +236,210 @@ def test_a_sentence_opening_with_published_or_posted_is_text_and_a_date_stamp_is
     paragraphs = _paragraphs("".join(f"<p>{line}</p>" for line in (*sentences, *stamps)))
     assert all(sentence in paragraphs for sentence in sentences)
     assert not any(stamp in paragraphs for stamp in stamps)
+
+
+def test_a_sub_heading_whose_anchor_id_holds_a_hint_word_is_kept() -> None:
+    """A CMS or table-of-contents plugin makes a heading's id from its text: the words
+    "support", "related" or "comments" there say nothing about the heading."""
+    for ident, heading in (
+        ("1-clinical-decision-support", "1. Clinical Decision Support"),
+        ("h-related-work", "Related work on the ferry"),
+        ("readers-comments-in-1998", "What readers wrote in 1998"),
+    ):
+        assert heading in _paragraphs(f'<h2 id="{ident}">{heading}</h2>')
+
+
+def test_arabic_sentences_that_open_like_chrome_are_text() -> None:
+    """Sentences opening with the words of a share call ("شارك": took part) or a source line
+    are the article's; the bare labels are not."""
+    took_part = "شارك آلاف المواطنين في المسيرة التي انطلقت من وسط المدينة صباح الجمعة."
+    source = "المصدر الذي تحدث إلى الصحيفة قال إن الاجتماع سيعقد الأسبوع المقبل."
+    paragraphs = _paragraphs(f"<p>{took_part}</p><p>{source}</p><p>شارك هذا الخبر</p>", "ar")
+    assert took_part in paragraphs and source in paragraphs
+    assert "شارك هذا الخبر" not in paragraphs
+
+
+def test_a_by_line_sentence_with_a_date_is_text_and_a_byline_with_a_date_is_not() -> None:
+    sentence = (
+        "Von Hamburg aus fuhr der Zug am 18.10.2018 um 14:22 Uhr los, mit zwei Stunden Verspätung."
+    )
+    assert sentence in _paragraphs(f"<p>{sentence}</p>", "de")
+    assert "Von Markus Brandt | 18.10.2018, 14:22 Uhr" not in _paragraphs(
+        "<p>Von Markus Brandt | 18.10.2018, 14:22 Uhr</p>", "de"
+    )
+
+
+def test_read_also_labels_in_more_languages_leave_the_body_and_sentences_stay() -> None:
+    """ "Related" and "read also" labels in Polish, Czech, Vietnamese, French, Spanish, Italian,
+    Ukrainian and Chinese, a share button, a pager and an ad's "continue reading" set as
+    paragraphs are chrome; sentences that open with the same words are text."""
+    labels = (
+        "Zobacz także: Rada miasta przyjęła budżet",
+        "Související články",
+        "Xem thêm: Hội đồng thành phố thông qua ngân sách",
+        "Sur le même sujet",
+        "Noticias relacionadas",
+        "Notizie correlate",
+        "İlgili Haberler",
+        "Читайте також: Рада ухвалила бюджет",
+        "延伸阅读：市议会通过预算",
+        "Share on Facebook",
+        "Previous",
+        "Advertisement - Continue Reading Below",
+    )
+    sentences = (
+        "Sur le même sujet, le ministre a déclaré lundi qu'aucune décision ne serait prise.",
+        "Zobacz także, jak radni głosowali w sprawie budżetu w poprzednich latach.",
+        "Next year the council will vote again on the same budget, officials said on Monday.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
+    assert not set(labels) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)
+
+
+def test_sentences_that_open_like_plugin_labels_are_text() -> None:
+    """Only a whole line is a plugin's label ("Reply", "Full story", "No votes so far! ..."):
+    sentences opening with the same words stay."""
+    sentences = (
+        "Reply to the letter came two weeks later, the clerk said.",
+        "Full story: the council met at nine and voted at ten, officials said.",
+        "No votes were cast against the plan on Tuesday night.",
+        "How useful was the old timetable? Not very, commuters said.",
+        "Spread the cost over ten years, the treasurer proposed.",
+        "Sharing is caring, the campaign's posters say, and the city agrees.",
+        "More stories like this one will follow as the budget is debated.",
+    )
+    labels = (
+        "Spread the love",
+        "How useful was this post?",
+        "Reply",
+        "Print Friendly, PDF & Email",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*sentences, *labels)))
+    assert set(sentences) <= set(paragraphs)
+    assert not set(labels) & set(paragraphs)
+
+
+def test_a_longer_comment_thread_named_in_other_languages_is_not_the_article() -> None:
+    """Comment sections named in Finnish, Romanian, Czech and Hungarian beside a short
+    article inside the same page: the article is the body, the thread is in no paragraph."""
+    comment = (
+        "I have lived in this town for forty years and I have never seen the buses run on time, "
+        "so I doubt that twelve percent more money will change anything at all, said a reader."
+    )
+    thread = "".join(f'<div class="item"><b>Reader {i}</b><p>{comment}</p></div>' for i in range(4))
+    body = "".join(f"<p>{text}</p>" for text in _FILL)
+    for name in ("kommentit", "comentarii", "diskuse-list", "hozzaszolasok"):
+        page = (
+            f'<article><h1>Budget</h1><div class="text">{body}</div>'
+            f'<div class="{name}">{thread}</div></article>'
+        )
+        assert extract_article(page, _URL).paragraphs == _FILL
+
+
+def test_widget_titles_in_other_languages_leave_the_body_and_sentences_stay() -> None:
+    """A most-read, latest-news, newsletter or reader-appeal widget's title is left behind
+    when its links are dropped: alone on a line it is chrome; a sentence opening alike is text."""
+    titles = (
+        "Meistgelesen",
+        "Lo más leído",
+        "Les plus lus",
+        "Mais lidas da semana",
+        "Najczęściej czytane",
+        "Últimas noticias",
+        "Newsletter",
+        "Abonnieren Sie unseren Newsletter",
+        "Soutenez notre rédaction",
+        "Популярное",
+    )
+    sentences = (
+        "Les plus lus des journaux locaux ont tous publié la même photo lundi matin.",
+        "Die meistgelesenen Zeitungen der Region berichteten am Montag über den Haushalt.",
+        "Aktuelle Nachrichten aus dem Rathaus erreichten die Bürger erst am Abend.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*titles, *sentences)))
+    assert not set(titles) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)
+
+
+_COMMENT = (
+    "I have lived in this town for forty years and I have never seen the buses run on time, so "
+    "I doubt that twelve percent more money will change anything at all, whatever they say."
+)
+
+
+def _beside(article: str, other: str, inside: bool) -> str:
+    """A short article and ``other`` inside the same ``<article>``, or after it."""
+    if inside:
+        return f"<body><article><header><h1>Budget</h1></header>{article}{other}</article></body>"
+    return f"<body><article><h1>Budget</h1>{article}</article>{other}</body>"
+
+
+def test_a_longer_thread_of_signed_items_whose_classes_name_nothing_is_not_the_article() -> None:
+    """Comments as items of one kind, each with its author's name, in containers named
+    ``thread`` or ``feedback``: the text beside the headline is the body."""
+    body = f'<div class="text">{"".join(f"<p>{text}</p>" for text in _FILL)}</div>'
+    thread = "".join(
+        f'<div class="item"><b>Reader {i}</b><p>{_COMMENT}</p></div>' for i in range(4)
+    )
+    for inside in (True, False):
+        for other in (f'<div class="thread">{thread}</div>', f"<section>{thread}</section>"):
+            page = _beside(body, other, inside)
+            assert extract_article(page, _URL).paragraphs == _FILL
+            bare_headline = page.replace("<header><h1>Budget</h1></header>", "<h1>Budget</h1>")
+            assert extract_article(bare_headline, _URL).paragraphs == _FILL
+
+
+def test_a_listicle_or_a_body_of_unsigned_items_beside_the_lead_is_kept() -> None:
+    """Items with their own section heading (a listicle) or with nothing but paragraphs (a
+    CMS's body items) after the lead in the article are the article, not a thread."""
+    lead = f'<div class="lead-text">{"".join(f"<p>{text}</p>" for text in _FILL[:2])}</div>'
+    texts = [f"{_COMMENT[:-1]}, item {i}." for i in range(4)]
+    listicle = "".join(
+        f'<div class="item"><b>No. {i}</b><h3>Route {i}</h3><p>{text}</p></div>'
+        for i, text in enumerate(texts)
+    )
+    unsigned = "".join(f'<div class="item"><p>{text}</p></div>' for text in texts)
+    for items in (listicle, unsigned):
+        page = _beside(lead, f'<div class="items">{items}</div>', True)
+        assert set(texts) <= set(extract_article(page, _URL).paragraphs)
+
+
+def test_a_marquee_ticker_inside_the_body_is_in_no_paragraph() -> None:
+    """The scrolling ``<marquee>`` of breaking news set in the body, as bare text or around a
+    paragraph: the ticker is chrome, whatever its classes say."""
+    ticker = "Prime minister to address the nation tonight at nine, markets close higher again."
+    for inner in (f"<marquee>{ticker}</marquee>", f"<div><marquee><p>{ticker}</p></marquee></div>"):
+        assert _paragraphs(inner) == _FILL
+
+
+def test_joomla_k2_labels_leave_the_body_and_sentences_opening_alike_stay() -> None:
+    """K2's toolbar, rating, tag, related and sharing labels set as paragraphs are chrome;
+    sentences that open with "Bookmark", "Powered by" or "Related items" are text."""
+    labels = (
+        "font size decrease font size increase font size",
+        "Rate this item 1 2 3 4 5 (0 votes)",
+        "Tagged under Politics Budget",
+        "Related items",
+        "Read 1234 times",
+        "Submit to Facebook",
+        "Powered by Joomla",
+    )
+    sentences = (
+        "Bookmark this date: the vote will take place on June 12, the clerk said.",
+        "Powered by solar panels, the new buses will run silently through the centre.",
+        "Related items on the agenda were postponed until July by the committee.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
+    assert not set(labels) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)
+
+
+def test_a_sentence_opening_add_a_comment_is_text_and_the_comment_prompt_is_not() -> None:
+    sentence = (
+        "Add a comment to the survey before Friday, the council said, and it will be read "
+        "out at the next public meeting."
+    )
+    assert sentence in _paragraphs(f"<p>{sentence}</p>")
+    prompt = "Leave a Reply Cancel reply"
+    assert prompt not in _paragraphs(f"<p>{prompt}</p>")

@@ -186,3 +186,85 @@ def test_wordpress_furniture_set_as_paragraphs_is_in_no_field(pages: dict[str, P
     every_field = " ".join((*article.paragraphs, *article.captions, *article.headings))
     for text in ("1 of 6", "slideshow", "Getty", "Posted in", "logged in", "email address"):
         assert text not in every_field
+
+
+def test_a_body_wrapper_marked_robots_nocontent_is_still_the_body(pages: dict[str, Page]) -> None:
+    """The post's own wrapper carries Jetpack's ``robots-nocontent``: its four paragraphs are
+    the body (it came back empty), not the visible "About" text widget beside it."""
+    article = _extract(pages, "wordpress-nocontent-wrapper")
+    assert len(article.paragraphs) == 4
+    assert article.paragraphs[0].startswith("On Tuesday morning the mill pond")
+    assert not any("retired teacher" in text for text in article.paragraphs)
+
+
+def test_arabic_chrome_lines_are_in_no_field(pages: dict[str, Page]) -> None:
+    """ "Read also" teasers, the source line, the share call and the tag line written in
+    Arabic leave the body; the caption is a caption."""
+    article = _extract(pages, "arabic-widgets")
+    assert len(article.paragraphs) == 4
+    assert article.captions == ("الحافلة الكهربائية الأولى أثناء تجربتها في شارع الجامعة",)
+    body = " ".join(article.paragraphs)
+    for text in ("اقرأ أيضا", "المصدر", "شارك", "الوسوم", "الأكثر قراءة"):
+        assert text not in body
+
+
+def test_drupal_fields_with_hidden_labels_are_read_and_the_standfirst_is_a_field(
+    pages: dict[str, Page],
+) -> None:
+    """Every Drupal field says ``field--label-hidden`` (its label is hidden, not the field):
+    the short last text item is kept; the standfirst the description repeats is the
+    subheadline, not a paragraph; the most-read and donation items are in no field."""
+    article = _extract(pages, "drupal8-paragraphs")
+    assert len(article.paragraphs) == 5
+    assert article.paragraphs[-1].startswith("The council will now apply")
+    assert article.subheadline == "The halt closed in 1964; trains could stop there again by 2021."
+    every_field = " ".join((*article.paragraphs, *article.captions, *article.headings))
+    for text in ("Most read", "favourite stories", "Local journalism costs money", "Photo:"):
+        assert text not in every_field
+
+
+def test_comment_sections_named_in_french_and_russian_leave_the_article(
+    pages: dict[str, Page],
+) -> None:
+    """Readers' reactions (``section.reactions``) and a discussion (``div.obsuzhdenie``) longer
+    than the short article inside the same ``<article>``: only the article is the body."""
+    for page_id, comment in (
+        ("french-amp-reactions", "Deux ans sans pouvoir nager"),
+        ("russian-comments-tags", "Были вчера с детьми"),
+    ):
+        article = _extract(pages, page_id)
+        assert len(article.paragraphs) == 3
+        assert not any(comment in text for text in article.paragraphs)
+
+
+def test_ranking_and_support_widgets_inside_the_body_are_in_no_field(
+    pages: dict[str, Page],
+) -> None:
+    """An access ranking's title (``p-ranking``) and a donation module (``support-module``)
+    set inside the body: neither is a paragraph or a heading."""
+    japanese = _extract(pages, "japanese-ranking")
+    assert "アクセスランキング" not in (*japanese.paragraphs, *japanese.headings)
+    radio = _extract(pages, "brightspot-enhancements")
+    assert not any("nonprofit newsroom" in text for text in radio.paragraphs)
+
+
+def test_a_byline_with_a_bare_date_and_a_german_share_line_leave_the_body(
+    pages: dict[str, Page],
+) -> None:
+    """ "Von Markus Brandt | 18.10.2018, 14:22 Uhr" and "Artikel teilen: Facebook Twitter
+    WhatsApp"; the hidden print copy counts once."""
+    article = _extract(pages, "german-print-copy")
+    assert len(article.paragraphs) == len(set(article.paragraphs)) == 5
+    assert not any(text.startswith(("Von ", "Artikel teilen")) for text in article.paragraphs)
+
+
+def test_wordpress_plugin_labels_in_unnamed_wrappers_are_in_no_field(
+    pages: dict[str, Page],
+) -> None:
+    """A share box's "Spread the love", Print Friendly's button and a star-rating widget's
+    prompts and counts, in wrappers whose classes name no chrome: only the post remains."""
+    article = _extract(pages, "wordpress-plugins-2018")
+    assert len(article.paragraphs) == 5
+    every_field = " ".join((*article.paragraphs, *article.captions, *article.headings))
+    for text in ("Spread the love", "Print Friendly", "rate it", "Vote count", "not useful"):
+        assert text not in every_field

@@ -132,6 +132,8 @@ _URL_PIECES = st.sampled_from(
         "data.json;",
         "download",
         "http:",
+        "https://",
+        "HTTP://",  # a host before the path: only the path can name a document
         "//cdn.example",
         "ftp:",
         "%2e%2e",

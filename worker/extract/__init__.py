@@ -22,13 +22,18 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 from worker.errors import ExtractError
 from worker.models import Article, Selectors, SiteProfile, WatchMode
 
+# 1.5: a hidden class never hides the only article-sized block; a heading's id is no hint;
+# comment sections, read-also labels, widget titles and chrome lines in more languages; 2010s
+# WordPress and Joomla plugin labels; <marquee> tickers; an unnamed comment thread beside the
+# headline; a standfirst the description repeats is the subheadline.
+# 1.4: robots-nocontent, author-bio boxes, WordPress furniture lines, slide counters.
 # 1.3: media placed by the body walk's own blocks (short headings, images per paragraph, one copy
 # of a doubled article); live blogs found anywhere in the JSON-LD, comment words as whole words;
 # older and non-English layouts (<font> bodies, captions, read-also and stamp lines, pull quotes).
 # 1.2: visible headlines, whole class tokens, hidden copies, fields out of the body, chunks,
 # tables, JSON-LD checks (1.1: headline and mojibake repair). A new number makes the first check
 # of every watch re-read its stored page (worker.pipeline.reread) instead of alerting.
-EXTRACTOR_VERSION = "editwatch-extract/1.4"
+EXTRACTOR_VERSION = "editwatch-extract/1.5"
 __all__ = ["EXTRACTOR_VERSION", "extract_article", "selector_problem"]
 
 # What a broken document can make the parser or the walk raise; anything else is a bug and

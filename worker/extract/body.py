@@ -15,6 +15,7 @@ from html import unescape
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.classes import has_hidden_class
 from worker.extract.rules import (
     ARTICLE_BODY_SPLIT,
     ARTICLE_BODY_TRUST,
@@ -54,6 +55,7 @@ from worker.extract.rules import (
     MIN_PROSE_CHARS,
     MIN_REPEAT_CHARS,
     NESTED_BLOCK_TAGS,
+    PAGE_TAGS,
     PROSE_ENDS,
     PULL_QUOTE_WORDS,
     SCRIPT_CHROME_FROM,
@@ -140,11 +142,36 @@ def _walk_winner(
     blocks: list[str] = []
     walked: Blocks = []
     for chunk in chunks:
-        _blocks(chunk, _Walk.over(chunk, scan.credit, scan, walked), blocks)
+        walk = _Walk.over(chunk, scan.credit, scan, walked)
+        if scan.hidden and _veiled(chunk):
+            walk.fields = _unveiled_fields(chunk, scan)
+        _blocks(chunk, walk, blocks)
     paragraphs, origins = _finish(blocks, headline, _subheadings(blocks, walked))
     if not paragraphs:
         paragraphs, origins = _unfiltered(blocks, headline)
     return paragraphs, _checked(origins, blocks, walked), chunks, walked
+
+
+def _veiled(chunk: LexborNode) -> bool:
+    """Does a hidden class sit on the chunk or above it? Then it hides the article itself (the
+    scoring chose it: see ``score._unveiled``), not a copy beside it."""
+    current: LexborNode | None = chunk
+    while current is not None and current.tag not in PAGE_TAGS:
+        if has_hidden_class(current.attributes.get("class")):
+            return True
+        current = current.parent
+    return False
+
+
+def _unveiled_fields(chunk: LexborNode, scan: Scan) -> set[int]:
+    """The fields without the chunk's paragraphs that only its hidden class made hidden (a
+    paragraph's own hidden class, ``p.sr-only``, still hides it)."""
+    freed = {
+        child.mem_id
+        for child in chunk.iter()
+        if child.mem_id in scan.hidden and not has_hidden_class(child.attributes.get("class"))
+    }
+    return scan.fields - freed
 
 
 def _subheadings(blocks: list[str], walked: Blocks) -> frozenset[int]:

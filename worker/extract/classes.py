@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from worker.extract.rules import STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
+from worker.extract.rules import HIDDEN_CLASSES, STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
 
 # A "-" between a lower-case letter or digit and a capital: lookarounds, so the replacement is a
 # plain string (a group template such as ``\1-\2`` makes ``sub`` three times slower).
@@ -134,3 +134,8 @@ def _at_word_starts(pattern: re.Pattern[str]) -> re.Pattern[str]:
     regex engine jumps from word start to word start instead of trying every position (a
     search finds a match in ``" " + text`` exactly when ``pattern`` finds one in ``text``)."""
     return re.compile(f"[^a-z0-9]{pattern.pattern.removeprefix(_WORD_START)}")
+
+
+def has_hidden_class(classes: str | None) -> bool:
+    """Is one of the class string's tokens a class that hides the element (HIDDEN_CLASSES)?"""
+    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())

@@ -141,7 +141,10 @@ def is_chrome_element(node: LexborNode) -> bool:
         return False
     if not _FLAG_NAMES.isdisjoint(attrs) and _flagged(attrs):
         return True
-    return _chrome_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+    classes, ident = attrs.get("class"), attrs.get("id")
+    if ident:  # most elements have no id: their class string is asked as it is, not copied
+        return _chrome_words(f"{classes or ''} {ident}")
+    return _chrome_words(classes) if classes else False
 
 
 def _flagged(attrs: Mapping[str, str | None]) -> bool:

@@ -9,7 +9,7 @@ lose the site's own name, never an arbitrary tail.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from html import unescape
 from typing import Any
@@ -60,15 +60,15 @@ def headline_of(
     claims = [claim for claim in claims if len(claim) >= MIN_TITLE_CHARS]
     page_title = sites.strip(signals.title)
     known: dict[int, bool] = {}  # elements' chrome answers, shared by the two lists' walks
-    h1s = _visible(signals.h1s, sites, signals.heading_texts, known)
-    titled = _visible(signals.titled, sites, signals.heading_texts, known)
+    h1s = _Visible(signals.h1s, sites, signals.heading_texts, known)
+    titled = _Visible(signals.titled, sites, signals.heading_texts, known)
     backing = [*claims, page_title]
     return (
         _first_backed(h1s, backing)
         or _first_backed(titled, backing)
-        or _lone_heading(h1s, titled)
-        or _vote([*claims, page_title])
-        or (h1s or titled or [(0, "")])[0][1]
+        or _lone_heading(h1s.all(), titled.all())
+        or _vote(backing)
+        or (h1s.all() or titled.all() or [(0, "")])[0][1]
     )
 
 
@@ -78,26 +78,53 @@ def _metadata_titles(signals: Signals) -> list[str]:
     ]
 
 
-def _visible(
-    nodes: Iterable[tuple[int, LexborNode]],
-    sites: SiteNames,
-    texts: dict[int, str],
-    known: dict[int, bool],
-) -> list[tuple[int, str]]:
+class _Visible:
     """Headings outside chrome (a mega-menu, a subscribe overlay) that are not the site's name
     (a logo set in an ``<h1>``), each with its document position (``known``: see
-    :func:`_in_chrome`)."""
-    found: list[tuple[int, str]] = []
-    for position, node in nodes:
-        if len(found) >= MAX_H1:
-            break
-        text = texts[node.mem_id] = heading_text(node)
-        too_long = len(text) > MAX_HEADLINE_CHARS
-        if too_long or not text or sites.is_site(text) or _links_home(node, text):
-            continue
-        if not _in_chrome(node, known):
-            found.append((position, text))
-    return found
+    :func:`_in_chrome`), read only as far as they are asked for: most pages' first visible
+    ``<h1>`` is the backed one, and then no other heading needs its text and its ancestors
+    read. Each heading read is in ``texts`` (:func:`headline_node` finds the chosen one there);
+    at most ``MAX_H1`` are found."""
+
+    __slots__ = ("found", "known", "pending", "sites", "texts")
+
+    def __init__(
+        self,
+        nodes: Iterable[tuple[int, LexborNode]],
+        sites: SiteNames,
+        texts: dict[int, str],
+        known: dict[int, bool],
+    ) -> None:
+        self.found: list[tuple[int, str]] = []
+        self.pending = iter(nodes)
+        self.sites, self.texts, self.known = sites, texts, known
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        index = 0
+        while index < len(self.found) or self._next():
+            yield self.found[index]
+            index += 1
+
+    def all(self) -> list[tuple[int, str]]:
+        """Every visible heading (up to ``MAX_H1``)."""
+        while self._next():
+            pass
+        return self.found
+
+    def _next(self) -> bool:
+        """Read headings until one more is visible; False when none is left to find."""
+        while len(self.found) < MAX_H1:
+            if (item := next(self.pending, None)) is None:
+                return False
+            position, node = item
+            text = self.texts[node.mem_id] = heading_text(node)
+            too_long = len(text) > MAX_HEADLINE_CHARS
+            if too_long or not text or self.sites.is_site(text) or _links_home(node, text):
+                continue
+            if not _in_chrome(node, self.known):
+                self.found.append((position, text))
+                return True
+        return False
 
 
 def _links_home(node: LexborNode, text: str) -> bool:
@@ -133,7 +160,7 @@ def _in_chrome(node: LexborNode, known: dict[int, bool]) -> bool:
     return verdict
 
 
-def _first_backed(headings: list[tuple[int, str]], claims: list[str]) -> str:
+def _first_backed(headings: Iterable[tuple[int, str]], claims: list[str]) -> str:
     """The first heading whose words mostly agree with a metadata title, or that starts it
     when the heading is in a script written without spaces (``标题`` in ``标题_频道_站点``)."""
     for _, text in headings:

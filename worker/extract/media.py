@@ -227,25 +227,24 @@ def _split_block(node: LexborNode, text: str, lines: dict[int, int], first: int)
     text nodes are not the walk's ``text`` (a heading read with spaces). Rare: few blocks
     hold several."""
     pieces: list[str] = []
-    starts: list[tuple[int, LexborNode]] = []  # each element below node, where its text starts
+    starts: list[tuple[int, int]] = []  # each node below node (by mem_id), where its text starts
     offset = 0
-    pending = list(node.iter(include_text=True))[::-1]
-    while pending:
-        child = pending.pop()
-        if child.tag == "-text":
+    below = node.traverse(include_text=True)  # document order, in C: ~4x a Python walk
+    next(below)  # the block itself
+    for child in below:
+        if child.is_text_node:
             pieces.append(piece := child.text_content or "")
             offset += len(piece)
         else:
-            starts.append((offset, child))
-            pending.extend(list(child.iter(include_text=True))[::-1])
+            starts.append((offset, child.mem_id))
     if "".join(pieces) != text:
         return {}
     bounds, before = line_starts(text)
     found = {}
-    for at, element in starts:
+    for at, key in starts:
         place = lines.get(before[bisect_right(bounds, at) - 1])
         if place is not None and place != first:
-            found[element.mem_id] = place
+            found[key] = place
     return found
 
 

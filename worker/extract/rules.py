@@ -169,12 +169,20 @@ MAX_BLOCK_LINK_DENSITY = 0.6  # while emitting blocks from the winner
 LINK_ANCESTOR_LEVELS = 3  # ``p > em > a``: how far up a link's text counts against a paragraph
 CLEAN_SHARE = 0.2  # hint-free paragraphs must keep this share of the text to be trusted alone
 CLEAN_CHARS = 150  # ...or this much text: a short post under a long comment thread
+# A hidden-class block (``div.hide``) is a copy only when the shown text holds this share of it
+# (a copy's original is as long): else it is the article, and counts (see ``score._unveiled``).
+VISIBLE_COPY_SHARE = 0.5
 # The text around the visible headline, in a branch apart from the winner's, wins when it holds
 # this many characters and this share of the winner's (a short post beside a long thread).
 ANCHOR_LEVELS = 3  # "around the headline": the text's container is at most this far up
 ANCHOR_MIN_CHARS = 250
 ANCHOR_SHARE = 0.2
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
+# A comment thread without a hint beside the headline's text in the winner: this many items of
+# one tag and class hold its text, each signed, none with a section heading (a listicle's are).
+THREAD_MIN_ITEMS = 3
+THREAD_NOT_ITEM = "h2, h3"
+THREAD_SIGNATURE_CHARS = 3  # each item's text outside its paragraphs: the commenter's name
 # A container that names itself the article body wins with a smaller share of the text.
 POSITIVE_SHARE = 0.5
 POSITIVE_HINTS = re.compile(
@@ -199,6 +207,7 @@ MAX_LINK_CHECK_CHARS = 300
 BOILERPLATE_TAGS = frozenset(
     _words(
         "nav aside footer form menu dialog",
+        "marquee",  # the scrolling breaking-news ticker of 2000s and 2010s news sites
         "amp-sidebar amp-consent amp-user-notification amp-ad amp-embed amp-sticky-ad",  # AMP
     )
 )
@@ -223,6 +232,9 @@ LEAD_MEDIA = "img, picture, figure, video"
 HINT_ATTRIBUTES = frozenset(
     _words("data-component data-module data-testid data-widget data-type itemprop")
 )
+# A heading's id is its anchor, made from its text by the CMS or a table-of-contents plugin
+# (``<h2 id="1-clinical-decision-support">``): never read as a hint, as its classes are.
+ANCHOR_ID_TAGS = frozenset(_words("h1 h2 h3 h4 h5 h6"))
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.
@@ -236,11 +248,18 @@ STATE_SUFFIXES = frozenset(
     _words(
         "enabled disabled allowed open opened closed active inactive on off ready loaded count",
         "only",  # ``article--subscriber-only``, ``mobile-only``: who sees it, not what it is
+        # a part of the element that is hidden: Drupal's ``field--label-hidden`` (on nearly every
+        # field of a Drupal 7/8 body, the body's own included: the field's label is hidden)
+        "label-hidden title-hidden",
     )
 )
 STRONG_HINTS = _words(
     "comment related popup modal signup sign-up subscribe subscription author-bio authorbio",
-    "kommentar commentaire comentario commenti reacties",
+    "kommentar commentaire comentario commenti reacties reaction",  # French ``réactions``
+    "obsuzhdenie otzyv",  # Russian in Latin letters: discussion, reviews
+    # comments in Finnish (kommentit), Catalan/Romanian (comentaris, comentarii), Czech and
+    # Swedish discussions, Hungarian (hozzaszolasok), Chinese and Vietnamese in Latin letters
+    "komment comentari diskuse diskuze diskussion hozzaszolas pinglun binhluan binh-luan",
     "komentar yorum",  # Indonesian, Malay, Polish (komentarze), Czech, Croatian; Turkish
     # "related" in the languages news pages are most often written in
     "relacionad artikel-empfehlung lire-aussi a-lire correlati",
@@ -276,6 +295,7 @@ WEAK_HINTS = _words(
     # widgets set inside the article: tickers, most-read lists, reader appeals, staff lists
     "ticker breaking marquee most-read mostread most-popular mostpopular popular trending",
     "most-viewed appeal donate donation contribute membership support-us staff masthead",
+    "ranking support",  # ``p-ranking`` (a most-read list), ``support-module`` (an appeal)
     "outbrain taboola",
     # jQuery-era gallery and slider plugins
     "slick owl-carousel swiper fotorama flexslider royal-slider galleria bxslider lightgallery",
@@ -326,7 +346,9 @@ BOILERPLATE_LINE_PATTERNS = (
     r"stay connected.{0,30}",
     r"(?:click|tap) here to .*",
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in).*",
-    r"(?:leave|post|add) a (?:comment|reply|star rating).*",
+    # the prompt and what a form puts after it ("Leave a Reply Cancel reply"), not a sentence
+    # ("Add a comment to the survey before Friday, the council said")
+    r"(?:leave|post|add) a (?:comment|reply|star rating)\b.{0,30}",
     r"be the first to comment.*",
     r"what do you think\??",
     r"(?:contact us|get in touch)\b.{0,60}",
@@ -359,7 +381,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:enlarge|expand|zoom) (?:this )?(?:image|photo|picture)",
     r"(?:view|open|launch|see) (?:the )?(?:gallery|slideshow|full ?screen|all photos)\b.{0,20}",
     r"(?:play|watch|replay) (?:the )?video\b.{0,30}",
-    r"(?:photo(?:graph)?|image|picture|foto|bild|imagen|imagem|immagine|zdj[eę]cie)s?\s?:\s.{0,80}",
+    r"(?:photo(?:graph)?|image|picture|foto|fotó|kuva|bild|imagen|imagem|immagine|zdj[eę]cie)s?"
+    r"\s?:\s.{0,80}",
     # the same gallery chrome in the other languages news pages are most often written in
     r"(?:agrandir|fermer|ampliar|cerrar|schließen|vergrößern|chiudi|ingrandisci|expand|"
     r"collapse|full ?screen|plein écran|pantalla completa|vollbild)",
@@ -372,7 +395,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"breaking(?: news)?|top stories|editor'?s picks)\b.{0,20}",
     # wire-story and newsroom furniture
     r"(?:the )?(?:story|article) continues (?:below|after)\b.{0,30}",
-    r"continue reading(?: the (?:main )?story| below| after the (?:advertisement|ad))?",
+    r"continue reading(?: the (?:main )?story| below| after the (?:advertisement|ad))?\s*[→»›>]*",
     r"(?:scroll|keep reading) (?:down )?to (?:continue|read)\b.{0,30}",
     r"(?:image|media|video) (?:copyright|caption|source)\b.{0,150}",
     r"media playback is unsupported on your device",
@@ -436,7 +459,31 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:[a-zäöü]{2,4}/)+(?:dpa|afp|ap|reuters|kna|epd|sid|apa|sda|ddp|efe)(?:/[a-z]{2,8}){0,3}",
     # the same chrome in the other languages news pages are most often written in
     r"(?:anzeige|werbung|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reclame|advertentie|"
-    r"reklama|reklam)",
+    r"reklama|reklam|advertising)",
+    r"(?:advertisement|advertising)\s*[-–—:]?\s*(?:continue reading|story continues) below",
+    # 2010s WordPress plugins' labels: share boxes, star ratings (Rate my Post, WP-PostRatings),
+    # print buttons, comment and pager controls, recommendation rails
+    r"spread the (?:love|word)\b.{0,40}|sharing is caring!?|(?:please )?share this "
+    r"(?:article|post|story)!?|like it\? share with your friends!?|enjoy this (?:blog|post|article)"
+    r"\?.{0,60}",
+    r"click (?:on a star )?to rate (?:this|it)\b.{0,30}|rate this (?:article|post|story|recipe)!?|"
+    r"how useful was this post\??|no votes so far!.{0,60}|we are sorry that this post was not "
+    r"useful for you!?|let us improve this post!?|average rating [\d.,]+ ?/ ?\d+\.? vote count:? "
+    r"\d+\.?|\[total: \d+ average: [\d.,]+\]",
+    r"print friendly, pdf & email|font size|send (?:by|via) e-?mail|report (?:abuse|this "
+    r"comment)|reply|cancel reply|hide comments|load more(?: comments| stories)?|more stories|"
+    r"(?:read the )?full story|(?:promoted|sponsored) (?:stories|links)(?: by \w+)?|from the web|"
+    r"ads by google",
+    # Joomla K2's item toolbar, rating, tag, related, gallery and sharing blocks' labels
+    r"font size decrease font size increase font size|font-size|rate this item"
+    r"(?: [1-5](?: [1-5]){4})?(?: \(\d+ votes?\))?|\(\d+ votes?\)|tagged under\b.{0,150}|"
+    r"related items|read [\d,.]+ times|social sharing|item image gallery|"
+    r"submit to (?:facebook|twitter|linkedin|reddit|delicious|digg|"
+    r"stumbleupon)|bookmark|email this|add (?:a )?comment|powered by \w+",
+    # a share button or a page control set as a paragraph
+    r"(?:share|tweet|post) (?:this )?(?:on|via|to) (?:facebook|twitter|x|linkedin|whatsapp|"
+    r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top|"
+    r"(?:image|photo) via .{1,40}",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
@@ -444,9 +491,30 @@ BOILERPLATE_LINE_PATTERNS = (
     # these also open sentences ("Siehe auch die Stellungnahme des Ministeriums vom Montag."):
     # a label alone, or one set off by a colon, dash or arrow before the linked title
     r"(?:lea (?:también|además)|(?:vea|mira) también|le puede interesar|siehe auch|zie ook|"
-    r"(?:prze)?czytaj (?:też|także|również|więcej)|baca juga|läs (?:också|mer)|les også|"
+    r"(?:prze)?czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|baca juga|"
+    r"sur le même sujet|noticias relacionadas|notizie correlate|notícias relacionadas|"
+    r"ilgili haberler|související (?:články|zprávy)|xem thêm|related topics|"
+    r"läs (?:också|mer)|les også|"
     r"læs (?:også|mere)|přečtěte si (?:také|též)|cite[sș]te [sș]i)"
     r"(?:\s*[:：|–—>→»›-].{0,100})?",
+    # widget titles in the same languages (most read, latest news, newsletter, reader appeals),
+    # left behind when the widget's links are dropped as link text
+    r"(?:(?:die|lo|los|las|les|i|as|os) )?(?:meistgelesen(?:e|en)?(?: (?:artikel|nachrichten))?|"
+    r"meistgeklickt|meistkommentiert|más (?:leído|visto|leídas|vistas)s?|plus (?:lus|partagés|"
+    r"commentés|populaires)|più (?:letti|visti|condivisi)|mais (?:lidas|lidos|vistos|vistas)|"
+    r"najczęściej (?:czytane|komentowane)|najnowsze|najpopularniejsze|meest (?:gelezen|bekeken)|"
+    r"mest (?:lästa|lest|læste)|derni[èe]res (?:infos|nouvelles|actualités|actus)|"
+    r"últimas (?:noticias|notícias)|ultime notizie|neueste (?:artikel|nachrichten)|"
+    r"aktuelle nachrichten|top[- ]themen)"
+    r"(?: (?:de la|da|der|del|della|di|de|des|dieser) (?:semana|semaine|woche|settimana|jour|"
+    r"día|dia|tages|giorno|mois|mes|monats|mese))?",
+    r"newsletters?|(?:abonnieren sie|abonnez-vous à|inscrivez-vous à|suscríbete a|"
+    r"iscriviti alla|assine|"
+    r"cadastre-se (?:na|em)|zapisz się do|meld je aan voor) (?:unseren?|notre|nuestro|nuestra|la|"
+    r"a|nossa|naszego|onze|de) (?:newsletter|boletín|lettre d'information|newslettera)\b.{0,40}",
+    r"(?:unterstützen sie|soutenez|apoya|apoye|sostieni|apoie|wesprzyj|steun) (?:den |unabhängigen "
+    r"|unseren |notre |el |o |il |nasz |onafhankelijke |de )?(?:journalismus|rédaction|journalisme|"
+    r"periodismo|giornalismo|jornalismo|dziennikarstwo|journalistiek|redaktion)\b.{0,60}",
     # "read on" after an ad or a teaser cut, in the same languages
     r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
     r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
@@ -561,8 +629,14 @@ _SOCIAL = (
     r"facebook|twitter|x|linkedin|e-?mail|mail|whatsapp|pinterest|reddit|telegram|print|"
     r"copy(?:\s+link)?|messenger|flipboard|threads|bluesky|sms|tumblr|pocket"
 )
+# "Share" in the languages news pages are most often written in (``Artikel teilen:``)
+_SHARE_LABEL = (
+    r"(?:share|(?:artikel |beitrag )?teilen|partager|partagez|compartir|comparte|compartilhe|"
+    r"compartilhar|condividi|delen|dela|udostępnij|paylaş)"
+)
 _SHARE = (
-    rf"(?:share(?:\s+(?:this|on))?(?:\s+(?:article|story|post))?:?\s*)?(?:(?:{_SOCIAL})\b[\s,|/•·]*){{2,}}"
+    rf"(?:{_SHARE_LABEL}(?:\s+(?:this|on))?(?:\s+(?:article|story|post))?:?\s*)?"
+    rf"(?:(?:{_SOCIAL})\b[\s,|/•·]*){{2,}}"
     r"|[\d.,]+\s*[km]?\s+(?:shares?|comments?|views?|likes?|reactions?|reads?)"
     r"|(?:shares?|comments?|views?):?\s*[\d.,]+\s*[km]?"
     r"|(?:shares?|comments?|replies):?\s*\(\s*[\d.,]+\s*\)"
@@ -589,7 +663,9 @@ _CREDIT = (
     rf"(?:,\s+(?:the\s+)?{_NAME}(?:\s+{_NAME}){{0,4}})?\s+(?={_STAMP_WORDS})"
 )
 FIELD_LINES = re.compile(
-    rf"^\W*(?:{_CREDIT})?{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*{_FIELD_ITEM})*[\s|·•⋅∙,–—/-]*$",
+    # after the first item a bare date may follow too (``Von Markus Brandt | 18.10.2018, 14:22``)
+    rf"^\W*(?:{_CREDIT})?{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*(?:{_FIELD_ITEM}|{_DATE}))*"
+    r"[\s|·•⋅∙,–—/-]*$",
     re.IGNORECASE,
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
@@ -608,6 +684,8 @@ FIELD_FIRST_WORDS = frozenset(
         "uppdaterad publisert oppdatert diperbarui dipublikasikan güncelleme yayınlanma",
         "facebook twitter x linkedin email e-mail mail whatsapp pinterest reddit telegram print",
         "copy messenger flipboard threads bluesky sms tumblr pocket an one",
+        "artikel beitrag teilen partager partagez compartir comparte compartilhe compartilhar",
+        "condividi delen dela udostępnij paylaş",
     )
 )
 MAX_FIELD_LINE = 160  # longer lines are never a field
@@ -623,7 +701,9 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "login home privacy terms book shop buy order see view check about pin jump",
         "in article tags written reviewed edited fact fact-checked medically disclosure",
         "affiliate disclaimer feature featured header cover last updated published posted this",
-        "your embed",
+        "your embed spread sharing please like enjoy rate average no we let how print font",
+        "send reply cancel hide load full from ads font font-size social item submit bookmark",
+        "powered",
         "more less show close open hide toggle caption enlarge expand zoom launch play watch",
         "replay photo photos image picture video foto bild illustration most breaking top",
         "editor's editors create start begin unlock claim grab download try apply open",
@@ -648,6 +728,13 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "verfasst escrito scritto écrit",
         "baca läs les læs přečtěte citește citeste trefwoorden ämnen emneord tópicos assuntos",
         "palavras-chave parole tagi słowa etiketler anahtar",
+        "zobacz související xem ilgili sur noticias notizie notícias advertising next back",
+        "fotó kuva",
+        "die lo los las les plus più mais najczęściej najnowsze najpopularniejsze meest mest",
+        "meistgelesen meistgelesene meistgelesenen meistgeklickt meistkommentiert más dernières",
+        "dernieres últimas ultime neueste aktuelle top-themen abonnieren inscrivez-vous assine",
+        "cadastre-se zapisz meld unterstützen soutenez apoya apoye sostieni apoie wesprzyj steun",
+        "i\u0307lgili",  # Turkish "İlgili" lower-cased: an i and a combining dot above
         "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
@@ -683,7 +770,8 @@ MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
 SCRIPT_CHROME_FROM = "\u0370"  # Greek and later scripts
 SCRIPT_CHROME_LINE_PATTERNS = (
     # Russian: read also, ads, subscribe, share, comments, galleries, most read, tags
-    r"(?:читайте|смотрите) (?:также|ещё|еще)\b.{0,100}",
+    r"(?:читайте|смотрите) (?:также|ещё|еще|також)\b.{0,100}",
+    r"(?:джерело|источник)\s*:.{0,60}|поділитися\b.{0,30}|коментарі(?: \(?\d+\)?)?",
     r"реклама|на правах рекламы",
     r"(?:подписывайтесь|подпишитесь)\b.{0,80}",
     r"поделиться\b.{0,30}",
@@ -692,16 +780,25 @@ SCRIPT_CHROME_LINE_PATTERNS = (
     r"(?:фото|видео|источник|иллюстрация)\s*:\s.{0,80}",
     r"показать (?:ещё|еще|больше|полностью)|развернуть|свернуть|закрыть|подробнее",
     r"(?:самое (?:читаемое|популярное)|материалы по теме|новости партн[её]ров)\b.{0,20}",
+    r"(?:обсуждение|отзывы)(?: \(?\d+\)?)?|популярное|последние новости|самое обсуждаемое",
     r"(?:теги|метки|по теме)\s*:.{0,150}",
+    # Arabic: read also, the source, share, tags, comments, ads, most read
+    r"(?:اقرأ|إقرأ|اقرا) (?:أيضا|أيضاً|ايضا)\b.{0,120}",
+    r"(?:المصدر|مصدر)\s*:.{0,60}",
+    r"(?:شارك|مشاركة)(?: (?:هذا|هذه) (?:الخبر|المقال|المقالة|الموضوع))?"
+    r"(?:\s*(?:على|عبر)\b.{0,30})?",
+    r"(?:الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية|الكلمات الدلالية)\s*:.{0,150}",
+    r"(?:التعليقات|تعليقات)(?: \(?\d+\)?)?|(?:إعلان|اعلان)|(?:الأكثر|الاكثر) (?:قراءة|مشاهدة)",
     # Chinese: original title, source and editor notes, share and comment labels, rankings
     r"[（(]?原标题[：:].{0,100}?[）)]?",
     r"(?:(?:本文来源|来源|责任编辑|编辑|责编|作者)[：:][^：:]{0,40}){1,3}",
     r"(?:分享到|扫一扫|打开微信).{0,40}",
-    r"跟[贴帖]\s*\d+\s*条|(?:相关新闻|相关阅读|相关文章|热门推荐|热门跟[贴帖]|\d*小时?点击排行)",
+    r"跟[贴帖]\s*\d+\s*条|(?:相关新闻|相关阅读|相关文章|相关报道|热门推荐|热门跟[贴帖]|\d*小时?点击排行)",
+    r"(?:延伸阅读|推荐阅读)[：:]?.{0,100}|阅读全文|关注我们|点击(?:查看|进入|这里)",
     r"标签[：:].{0,100}",
     # Japanese: share, related, read on, photo credits, tags
     r"この記事を(?:シェア|共有)(?:する)?|(?:シェア|ツイート|いいね)",
-    r"関連記事.{0,60}|続きを読む|広告",
+    r"関連記事.{0,60}|(?:記事の)?続きを読む|広告|(?:アクセス|記事)?ランキング|写真",
     r"(?:写真|画像|撮影)[＝=:：].{0,40}",
     r"タグ[：:].{0,100}",
     # Korean: related articles, the wire's copyright notice, the reporter line, rankings

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.classes import hint_matcher
+from worker.extract.classes import has_hidden_class, hint_matcher
 from worker.extract.rules import (
+    ANCHOR_ID_TAGS,
     ANCHOR_LEVELS,
     ANCHOR_MIN_CHARS,
     ANCHOR_SHARE,
@@ -38,6 +39,10 @@ from worker.extract.rules import (
     POSITIVE_TAGS,
     STRONG_HINTS,
     STRONG_TOKENS,
+    THREAD_MIN_ITEMS,
+    THREAD_NOT_ITEM,
+    THREAD_SIGNATURE_CHARS,
+    VISIBLE_COPY_SHARE,
     WALK_BOILERPLATE_TAGS,
     WEAK_HINTS,
     WEAK_TOKENS,
@@ -54,6 +59,7 @@ has_strong_hint = hint_matcher(STRONG_HINTS, STRONG_TOKENS, HIDDEN_CLASSES)
 has_any_hint = hint_matcher(
     (*STRONG_HINTS, *WEAK_HINTS), (*STRONG_TOKENS, *WEAK_TOKENS), HIDDEN_CLASSES
 )
+_has_shown_hint = hint_matcher(STRONG_HINTS, STRONG_TOKENS)  # chrome that is shown
 
 
 def find_winner(
@@ -112,7 +118,7 @@ def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int])
     came for: when real paragraphs sit right around it (a few levels up), in a branch apart
     from the winner's and not chrome, that text's tightest container wins instead."""
     if winner.mem_id in _ancestor_keys(anchor):
-        return winner  # the headline is inside the winner
+        return _beside_thread(winner, anchor, credit)  # the headline is inside the winner
     above_winner = _ancestor_keys(winner)
     current = anchor.parent
     for _ in range(ANCHOR_LEVELS):
@@ -128,6 +134,67 @@ def _anchored(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int])
     if credit[current.mem_id] < ANCHOR_SHARE * credit.get(winner.mem_id, 0):
         return winner
     return _tightest(current, credit)
+
+
+def _beside_thread(winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]) -> LexborNode:
+    """The winner holds the headline's text and, beside it, a longer run of repeated items (a
+    comment thread whose classes name nothing, each comment an item of one kind with its
+    author's name): no single branch held enough to win alone, so their common parent did.
+    The headline's text wins."""
+    text = _headline_text(winner, anchor, credit)
+    if text is None:
+        return winner
+    branch = text
+    while branch.parent is not None and branch.parent.mem_id != winner.mem_id:
+        branch = branch.parent
+    others = [
+        child
+        for child in winner.iter()
+        if child.mem_id != branch.mem_id and credit.get(child.mem_id, 0) >= MIN_PARAGRAPH_CHARS
+    ]
+    if len(others) != 1 or not _thread(others[0], credit):
+        return winner
+    return _tightest(text, credit)
+
+
+def _headline_text(
+    winner: LexborNode, anchor: LexborNode, credit: Mapping[int, int]
+) -> LexborNode | None:
+    """The text container around the headline below the winner: a few levels up from it, or
+    (a headline set straight in the winner) the sibling after it."""
+    below, current = anchor, anchor.parent
+    for _ in range(ANCHOR_LEVELS):
+        if current is None:
+            return None
+        if current.mem_id == winner.mem_id:
+            sibling = below.next  # after the headline's branch (``<header><h1>``, or itself)
+            while sibling is not None and not credit.get(sibling.mem_id, 0):
+                sibling = sibling.next
+            if sibling is None or credit[sibling.mem_id] < ANCHOR_MIN_CHARS:
+                return None
+            return sibling
+        if credit.get(current.mem_id, 0) >= ANCHOR_MIN_CHARS:
+            return current
+        below, current = current, current.parent
+    return None
+
+
+def _thread(node: LexborNode, credit: Mapping[int, int]) -> bool:
+    """Does the element's text sit in THREAD_MIN_ITEMS or more children of one tag and class,
+    each with a line of its own beside its paragraphs (the author's name) and none with a
+    section heading (a listicle's items have one)?"""
+    items = [child for child in node.iter() if credit.get(child.mem_id, 0)]
+    if len(items) < THREAD_MIN_ITEMS:
+        return False
+    if len({(child.tag, child.attributes.get("class")) for child in items}) != 1:
+        return False
+    return all(child.css_first(THREAD_NOT_ITEM) is None and _signed(child) for child in items)
+
+
+def _signed(item: LexborNode) -> bool:
+    """Does the item hold text outside its paragraphs (a name, a date)?"""
+    inside = sum(len(p.text(deep=True).strip()) for p in item.css("p"))
+    return len(item.text(deep=True).strip()) - inside >= THREAD_SIGNATURE_CHARS
 
 
 def _ancestor_keys(node: LexborNode) -> set[int]:
@@ -161,6 +228,8 @@ class _Ancestry:
     parent: dict[int, int] = field(default_factory=dict)
     depth: dict[int, int] = field(default_factory=dict)
     tainted: dict[int, bool] = field(default_factory=dict)  # it or an ancestor is chrome
+    # ...chrome for more than a hidden class (``div.hide``, Jetpack's ``robots-nocontent``)
+    marked: dict[int, bool] = field(default_factory=dict)
 
     def register(self, node: LexborNode) -> int:
         """Record ``node`` and its unknown ancestors; return its key."""
@@ -182,12 +251,14 @@ class _Ancestry:
             self.nodes[key] = element
             if (chrome := self.chrome.get(key)) is None:
                 chrome = self.chrome[key] = is_chrome(element, tag)
+            marked = chrome and not _hidden_by_class_alone(element, tag)
             if above is None:
-                depth[key], self.tainted[key] = 0, chrome
+                depth[key], self.tainted[key], self.marked[key] = 0, chrome, marked
             else:
                 self.parent[key] = above
                 depth[key] = depth[above] + 1
                 self.tainted[key] = chrome or self.tainted[above]
+                self.marked[key] = marked or self.marked[above]
             above = key
         return node.mem_id
 
@@ -223,6 +294,7 @@ def _credit(
     registered, tainted = ancestry.depth, ancestry.tainted  # read once per paragraph each
     everything: dict[int, int] = {}
     clean: dict[int, int] = {}
+    veiled: dict[int, int] = {}  # under a hidden class and no other chrome
     for node in paragraphs:
         own = node.mem_id
         bare = node.tag in FALLBACK_TAGS
@@ -248,13 +320,40 @@ def _credit(
         everything[key] = everything.get(key, 0) + size
         if not tainted[key]:
             clean[key] = clean.get(key, 0) + size
+        elif not ancestry.marked[key]:
+            veiled[key] = veiled.get(key, 0) + size
     clean_totals = ancestry.totals(clean)
     best_clean = max(clean_totals.values(), default=0)
+    if veiled and (shown := _unveiled(ancestry, clean, veiled, best_clean)) is not None:
+        return shown, ancestry.nodes
     if best_clean >= CLEAN_CHARS or (
         best_clean and best_clean >= CLEAN_SHARE * ancestry.largest_total(everything)
     ):
         return clean_totals, ancestry.nodes
     return ancestry.totals(everything), ancestry.nodes
+
+
+def _hidden_by_class_alone(element: LexborNode, tag: str) -> bool:
+    """Is a hidden class token all that makes this element chrome? (Run for chrome only.)"""
+    if not has_hidden_class(element.attributes.get("class")):
+        return False
+    return not is_boilerplate(element, _has_shown_hint, BOILERPLATE_TAGS, tag)
+
+
+def _unveiled(
+    ancestry: _Ancestry, clean: dict[int, int], veiled: dict[int, int], best_clean: int
+) -> dict[int, int] | None:
+    """The totals with hidden-class text counted, when a hidden block is the article: a hidden
+    copy has its shown original beside it, as large; with none, the class hid nothing
+    (Jetpack's ``robots-nocontent`` on the body's wrapper, a body revealed by script), and a
+    visible sidebar widget must not win. None when the shown text is a copy's size."""
+    merged = dict(clean)
+    for key, size in veiled.items():
+        merged[key] = merged.get(key, 0) + size
+    totals = ancestry.totals(merged)
+    tainted = ancestry.tainted
+    largest = max((size for key, size in totals.items() if tainted[key]), default=0)
+    return totals if best_clean < VISIBLE_COPY_SHARE * largest else None
 
 
 def reading_size(text: str, size: int) -> int:
@@ -299,6 +398,8 @@ def is_boilerplate(
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
     classes, ident = attrs.get("class"), attrs.get("id")
+    if ident and tag in ANCHOR_ID_TAGS:
+        ident = None  # the heading's anchor, its own text
     if HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
         if not ident:  # the common case: the class string alone, no new string to build
             return hints(classes) if classes else False

@@ -32,6 +32,7 @@ from worker.extract.rules import (
     LINK_ANCESTOR_LEVELS,
     LIVE_LD_TYPES,
     MAX_FIELD_LINE,
+    META_SUBHEADLINE,
     PARAGRAPH_TAGS,
     SCAN_QUERY,
     TITLE_CLASS,
@@ -91,6 +92,7 @@ class Scan:
     subheadline: str = ""
     byline: str = ""
     fields: set[int] = field(default_factory=set)  # bylines, datelines, hidden paragraphs
+    hidden: set[int] = field(default_factory=set)  # those of ``fields`` hidden by a class
 
 
 def scan_document(tree: LexborHTMLParser, selectors: Selectors) -> Scan:
@@ -227,6 +229,7 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
         return
     if role == "hidden":
         scan.fields.add(node.mem_id)  # not shown at all
+        scan.hidden.add(node.mem_id)
         return
     if role in FIELD_ROLES and len(text) <= MAX_FIELD_LINE:
         scan.fields.add(node.mem_id)  # shown in a field of its own
@@ -234,6 +237,8 @@ def _add_dom_meta(node: LexborNode, role: str, scan: Scan) -> None:
         scan.captions.append((node, text))
     elif role == "subheadline" and not scan.subheadline:
         scan.subheadline = text
+        if text in metas(scan.signals, META_SUBHEADLINE):
+            scan.fields.add(node.mem_id)  # the standfirst the description repeats: a field
     elif role == "byline" and not scan.byline and len(text) <= MAX_FIELD_LINE:
         scan.byline = text
 

@@ -22,7 +22,10 @@ one of its own waiters for that host (:mod:`.wakeups`); a release in the same pr
 slot to its own next waiter in that same script, gap and pause permitting; on a host without a
 gap it hands the lease itself over with no round trip at all, for up to ``HANDOFF_SPAN`` after
 Redis granted it (a cross-process pause or a failure-count reset reaches that lease at most
-that late; a failure in this process still goes to Redis at once). A waiter never trusts
+that late; a failure in this process still goes to Redis at once). While another process is
+refused a slot on the host (a refusal publishes a want on the host's channel), a process passes
+on only its share of the host's slots and gives the others back through Redis, so that two
+pool processes on a one-host workload both work. A waiter never trusts
 the signal alone: it asks again when the earliest lease on the host expires (a worker that died
 holding a slot sends nothing) and after ``IN_FLIGHT_RECHECK`` at the latest (a message lost with a
 dropped connection). The pipeline uses the async API (:meth:`HostLimiter.acquire`,
@@ -53,6 +56,9 @@ IN_FLIGHT_RECHECK = 1.0  # the longest a waiter trusts release signals alone bef
 # count to reset, are seen by Redis at most this late.
 HANDOFF_SPAN = 1.0
 SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no release signal
+# How long a process that was refused a slot counts as waiting for the host: it asks again
+# within IN_FLIGHT_RECHECK while it still waits, and says so again each time it is refused.
+CONTEST_SPAN = 1.5 * IN_FLIGHT_RECHECK
 
 BusyReason = Literal["in_flight", "gap", "paused"]
 Verdict = Literal["success", "failure", "none"]  # what a finished request tells the breaker
@@ -93,8 +99,10 @@ _ACQUIRE = (
 )
 
 # KEYS = in-flight zset, last-start key, pause key. ARGV = token stem, count, max, gap, lease
-# ttl. Grants up to count slots in one call (tokens stem:1, stem:2, ...) and stops at the first
-# refusal. Returns {0 or the refusal's reason, its wait, the granted tokens...}.
+# ttl, the host's release channel, a want message. Grants up to count slots in one call (tokens
+# stem:1, stem:2, ...) and stops at the first refusal; a refusal because the host is full tells
+# the processes holding its slots that this one wants one too (see HostLimiter._share).
+# Returns {0 or the refusal's reason, its wait, the granted tokens...}.
 _ACQUIRE_MANY = (
     _NOW
     + _GRANT
@@ -105,6 +113,7 @@ for i = 1, tonumber(ARGV[2]) do
   if result[1] ~= 0 then break end
   granted[#granted + 1] = result[2]
 end
+if result[1] == 1 then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
 return {result[1], result[2], unpack(granted)}
 """
 )
@@ -221,6 +230,7 @@ class HostLimiter:
         self._release = client.register_script(_RELEASE)
         self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
         self._held: dict[str, _Held] = {}  # host -> this process's leases Redis granted
+        self._refused: dict[str, float] = {}  # host -> loop time Redis last found it full
         self._asking: dict[str, list[asyncio.Future[Lease | Busy]]] = {}  # host -> joined checks
         self._wire: Wire[Lease] | None = None  # the running loop's, from wire_for
         # a lease is passed on for HANDOFF_SPAN, and never near its expiry in Redis
@@ -330,12 +340,14 @@ class HostLimiter:
         keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
         limit = self.limit_for(host)
         args: list[str | float] = [_token(), count, limit.max_in_flight, limit.min_gap]
-        args.append(self.lease_ttl)
+        args += [self.lease_ttl, self._key(host, "released"), wire.want]
         code, value, *tokens = cast(list[Any], await wire.link.run(_ACQUIRE_MANY, keys, args))
         grants: list[Lease | Busy] = [Lease(host, token.decode()) for token in tokens]
         for lease in grants:
             self._note_grant(cast(Lease, lease), loop)
         if len(grants) < count:
+            if code == 1:
+                self._refused[host.lower()] = loop.time()
             busy = self._decode(host, code, value, loop)
             grants += [busy] * (count - len(grants))
         return grants
@@ -349,16 +361,48 @@ class HostLimiter:
         return wire
 
     def _held_full(self, host: str, loop: asyncio.AbstractEventLoop) -> Busy | None:
-        """``in_flight`` when this process's own young leases fill the host (no Redis call),
-        waiting until the oldest of them may no longer be passed on (then Redis is asked)."""
+        """``in_flight`` when this process's own young leases fill its share of the host (no
+        Redis call), waiting until the oldest of them may no longer be passed on (then Redis
+        is asked)."""
         held = self._held.get(host.lower())
         if held is None:
             return None
         now = loop.time()
         young = [at for at in held.granted.values() if now - at < self._span]
-        if len(young) < self.limit_for(host).max_in_flight:
+        if len(young) < self._share(host, loop, asking=True):
             return None
         return Busy(host, "in_flight", min(young) + self._span - now)
+
+    def _share(self, host: str, loop: asyncio.AbstractEventLoop, *, asking: bool) -> int:
+        """How many of the host's slots this process may keep passing on among its checks.
+
+        All of them while no other process waits for the host. While one does (it was refused
+        a slot within ``CONTEST_SPAN``), half, at least one: otherwise the process that got the
+        slots first would pass them from check to check and the others would idle until its
+        batch ran out, with one core working for a one-host workload. When ``asking`` (may a
+        check ask Redis for one more?), this process's own recent refusal halves it too: the
+        other process keeps its half, and asking again per check would only be refused.
+        """
+        limit = self.limit_for(host).max_in_flight
+        refused = asking and loop.time() - self._refused.get(host.lower(), -math.inf) < CONTEST_SPAN
+        return max(1, limit // 2) if refused or self._wanted(host) else limit
+
+    def _wanted(self, host: str) -> bool:
+        """Was another process refused a slot on ``host`` within ``CONTEST_SPAN``?"""
+        wire = self._wire
+        return wire is not None and wire.wanted_lately(self._key(host, "released"), CONTEST_SPAN)
+
+    def _yields(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> bool:
+        """Does this lease go back to Redis, for another process's waiter, rather than to a
+        check of this process? While another process wants the host: when this process holds
+        more than its :meth:`_share`, or when the lease may no longer be passed on anyway (so
+        that on a one-slot host the processes take turns at least every ``HANDOFF_SPAN``)."""
+        held = self._held.get(lease.host.lower())
+        if held is None or not self._wanted(lease.host):
+            return False
+        granted = held.granted.get(lease.token, -math.inf)
+        share = self._share(lease.host, loop, asking=False)
+        return len(held.granted) > share or loop.time() - granted >= self._span
 
     def _note_grant(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> None:
         """Remember a lease Redis granted, for :meth:`_held_full` and :meth:`_passes_on`."""
@@ -432,8 +476,8 @@ class HostLimiter:
         """
         wire = self._wire_now()
         channel = self._key(lease.host, "released")
-        heir = wire.first_waiter(channel)
         loop = asyncio.get_running_loop()
+        heir = None if self._yields(lease, loop) else wire.first_waiter(channel)
         if heir is not None and self._passes_on(lease, verdict, loop):
             self._pass_on(lease, verdict, heir, wire)
             await asyncio.sleep(0)  # let the heir send its request now

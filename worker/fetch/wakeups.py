@@ -4,9 +4,9 @@ Why a module of its own: the limiter's rules live in :mod:`.hostlimits` (Lua scr
 the breaker); this is the plumbing that lets a waiter sleep until a slot is released instead of
 polling. A :class:`Wire` holds the link the limiter's scripts run on (:mod:`.scriptlink`, one
 pipelined connection), the ``redis.asyncio`` twin of the worker's Redis client for one pub/sub
-connection that receives every process's releases, and this process's waiters per host
-channel, first come first woken. The value a waiter may be handed (the
-limiter's ``Lease``) is opaque here.
+connection that receives every process's releases (and wants: another process was refused a
+slot), and this process's waiters per host channel, first come first woken. The value a
+waiter may be handed (the limiter's ``Lease``) is opaque here.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from worker.fetch.scriptlink import ScriptLink, link_for
 
 T = TypeVar("T")
 SUBSCRIBE_WAIT = 1.0  # how long a first waiter on a host waits for Redis to confirm its channel
+WANT = b"want:"  # a message that starts so says its sender was refused a slot, not released one
 
 
 @dataclass(eq=False)
@@ -44,6 +45,7 @@ class Wire(Generic[T]):
     sender: str = field(default_factory=lambda: uuid.uuid4().hex)
     waiting: dict[str, deque[asyncio.Future[T | None]]] = field(default_factory=dict)
     confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
+    wanted: dict[str, float] = field(default_factory=dict)  # channel -> loop time of a want
     pubsub: Any = None
     reader: asyncio.Task[None] | None = None
     keeper: asyncio.Task[None] | None = None
@@ -86,6 +88,17 @@ class Wire(Generic[T]):
             timer.cancel()
             if waiter in queue:  # not when a release took it: a failed remove costs a repr
                 queue.remove(waiter)
+
+    @property
+    def want(self) -> str:
+        """What this process publishes on a host's channel when the host refused it a slot."""
+        return f"{WANT.decode()}{self.sender}"
+
+    def wanted_lately(self, channel: str, span: float) -> bool:
+        """Did another process say, less than ``span`` seconds ago, that it waits for a slot
+        on the channel's host?"""
+        at = self.wanted.get(channel)
+        return at is not None and self.loop.time() - at < span
 
     def first_waiter(self, channel: str) -> asyncio.Future[T | None] | None:
         """Take this process's longest-waiting waiter on ``channel`` (if any)."""
@@ -157,7 +170,15 @@ class Wire(Generic[T]):
             confirmed = self.confirmed.get(channel)
             if confirmed is not None and not confirmed.done():
                 confirmed.set_result(None)
-        elif message["type"] == "message" and message["data"] != self.sender.encode():
+        elif message["type"] == "message":
+            self._signal(channel, message["data"])
+
+    def _signal(self, channel: str, data: bytes) -> None:
+        """Another process released a slot (wake a waiter here) or wants one (note it)."""
+        if data.startswith(WANT):
+            if data[len(WANT) :] != self.sender.encode():
+                self.wanted[channel] = self.loop.time()
+        elif data != self.sender.encode():
             self.wake(channel)
 
 
