@@ -24,17 +24,23 @@ from worker.extract.page_rules import (
     SHARE_MAILTO,
 )
 from worker.extract.rules import (
+    BOILERPLATE_INSIDE,
+    BOILERPLATE_INSIDE_LOWER,
     BOILERPLATE_LINES,
     BOILERPLATE_LINES_LOWER,
     CAPTION_BOX_CLASSES,
     CAPTION_BOX_STEM,
     DOM_META_STEMS,
     DOM_META_WORDS,
+    FIELD_LINES,
+    HIDDEN_STYLE,
+    HIDDEN_STYLE_LOWER,
     STRONG_HINTS,
     STRONG_TOKENS,
     WEAK_HINTS,
     WEAK_TOKENS,
 )
+from worker.extract.score import has_any_hint, has_strong_hint
 from worker.models import Selectors
 from worker.textutil import alternation
 from worker.urls import clean_url, may_be_document_url
@@ -188,3 +194,94 @@ def test_lower_cased_searches_find_what_the_case_blind_ones_find() -> None:
         "https://x.org/img/photo.jpg",
         None,
     ]
+
+
+_HINT_PIECE = st.sampled_from(
+    ["ad", "ads", "nav", "comment", "commentlist", "share", "related", "-", " ", "x", "1", "s"]
+)
+
+
+@given(st.lists(_HINT_PIECE, max_size=10).map("".join))
+def test_one_tree_of_hints_and_tokens_finds_what_the_two_word_lists_find(words: str) -> None:
+    """Hints (each may go on: ``comment`` ~ ``commentlist``) and whole-word tokens (``ad``)
+    share one prefix tree; it matches where the plain lists of both would."""
+    hints, tokens = ("comment", "related", "share", "ads"), ("ad", "nav", "x")
+    plain = f"(?<![a-z0-9])(?:{'|'.join(hints)}|(?:{'|'.join(tokens)})(?![a-z0-9]))"
+    pattern = hint_pattern(hints, tokens)
+    assert pattern is not None
+    assert (pattern.search(words) is not None) is (re.search(plain, words) is not None)
+
+
+@given(
+    st.lists(st.one_of(_CLASS_TOKEN, st.text(alphabet="aBd-_ ", max_size=8)), max_size=4),
+    st.lists(st.one_of(_CLASS_TOKEN, st.text(alphabet="aBd-_ ", max_size=8)), max_size=3),
+)
+def test_a_class_and_an_id_asked_apart_answer_as_asked_together(
+    classes: list[str], ident: list[str]
+) -> None:
+    """The chrome test asks an element's class string and its id one at a time (the class
+    string is then a cache hit): no hint spans the space that would join them."""
+    for matcher in (has_any_hint, has_strong_hint):
+        together = matcher(f"{' '.join(classes)} {'-'.join(ident)}")
+        assert together is (matcher(" ".join(classes)) or matcher("-".join(ident)))
+
+
+_STYLE = st.lists(
+    st.sampled_from(["display", "visibility", ":", " ", "none", "hidden", "block", ";", "x"]),
+    max_size=8,
+).map("".join)
+_INSIDE = st.lists(
+    st.sampled_from(
+        [
+            "sign up for",
+            "our",
+            "the",
+            "newsletter",
+            "follow us on",
+            "twitter",
+            "if you liked",
+            "this",
+            "article",
+            "your data",
+            "will be",
+            "used",
+            "we use",
+            "cookies",
+            " ",
+            "x",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@given(st.one_of(_STYLE, _INSIDE), st.randoms(use_true_random=False))
+def test_ascii_styles_and_lines_match_lower_cased_as_they_match_ignoring_case(
+    text: str, rng: random.Random
+) -> None:
+    """An ASCII inline style or short line is lower-cased and matched with case against
+    HIDDEN_STYLE_LOWER / BOILERPLATE_INSIDE_LOWER: the answer of the case-blind patterns."""
+    text = "".join(char.upper() if rng.random() < 0.3 else char for char in text)
+    for blind, lower in (
+        (HIDDEN_STYLE, HIDDEN_STYLE_LOWER),
+        (BOILERPLATE_INSIDE, BOILERPLATE_INSIDE_LOWER),
+    ):
+        assert blind.flags & re.IGNORECASE and blind.pattern == blind.pattern.lower()
+        expected = blind.search(text) is not None
+        assert (lower.search(text.lower()) is not None) is expected
+
+
+_FIELD_PIECE = st.sampled_from(
+    ["Jane", "Porter", "The", "Courier", "Published", "Updated", "By", "with", "AFP", "ap",
+     "Reuters", "May", "3,", "2018", "6:02", "p.m.", "ET", ",", " ", "'", "-", "|", "x"]
+)  # fmt: skip
+
+
+@given(st.lists(_FIELD_PIECE, max_size=12).map(" ".join))
+def test_possessive_words_in_line_patterns_match_what_backtracking_ones_match(line: str) -> None:
+    """A word that a space or comma always follows is matched possessively in the field and
+    chrome line patterns; the same patterns with ordinary quantifiers answer the same."""
+    for pattern in (FIELD_LINES, BOILERPLATE_LINES):
+        assert "*+" in pattern.pattern or "++" in pattern.pattern
+        plain = re.compile(pattern.pattern.replace("*+", "*").replace("++", "+"), pattern.flags)
+        assert (pattern.match(line) is not None) is (plain.match(line) is not None)

@@ -23,10 +23,10 @@ from worker.extract.rules import (
     BLOCK_TAGS,
     BOILERPLATE_FIRST_WORDS,
     BOILERPLATE_INSIDE,
+    BOILERPLATE_INSIDE_LOWER,
     BOILERPLATE_INSIDE_MARKERS,
     BOILERPLATE_LINES,
     BOILERPLATE_LINES_LOWER,
-    BOILERPLATE_TAGS,
     CAPTION_REACH,
     CASE_SPECIAL,
     DATE_LINES,
@@ -73,8 +73,8 @@ from worker.extract.score import (
     chunks_of,
     find_winner,
     has_any_hint,
-    has_strong_hint,
     is_boilerplate,
+    is_chrome,
 )
 from worker.extract.signals import Scan, metas, select
 from worker.extract.text import clean_text, repair_all, spaced_text
@@ -178,7 +178,7 @@ def _subheadings(blocks: list[str], walked: Blocks) -> frozenset[int]:
     """The blocks that are a sub-heading element (when the walk recorded every block)."""
     if len(blocks) != len(walked):
         return frozenset()
-    return frozenset(i for i, (node, *_) in enumerate(walked) if node.tag in SUBHEADING_TAGS)
+    return frozenset([i for i, block in enumerate(walked) if block[0].tag in SUBHEADING_TAGS])
 
 
 def _checked(origins: Origins, blocks: list[str], walked: Blocks) -> Origins | None:
@@ -207,8 +207,14 @@ def _disagrees(paragraphs: tuple[str, ...], article_text: str) -> bool:
         return False
     told = _squashed(article_text)
     long = [text for text in paragraphs if len(text) >= MIN_PARAGRAPH_CHARS]
-    found = sum(len(text) for text in long if _opening(text) in told)
-    return found < LD_AGREE_SHARE * sum(len(text) for text in long)
+    enough = LD_AGREE_SHARE * sum(len(text) for text in long)
+    found = 0
+    for text in long:  # most pages agree: stop searching once enough of the text is found
+        if _opening(text) in told:
+            found += len(text)
+            if found >= enough:
+                return False
+    return found < enough
 
 
 def _opening(text: str, size: int = 80) -> str:
@@ -231,17 +237,21 @@ def captions_of(scan: Scan, containers: list[LexborNode]) -> tuple[str, ...]:
                 break
             anchors.add(node.mem_id)
             node = node.parent
-    kept = (text for node, text in scan.captions if _under(node, anchors))
+    kept = (text for node, text in scan.captions if _under(node, anchors, scan.chrome))
     return tuple(dict.fromkeys(kept))
 
 
-def _under(node: LexborNode, anchors: set[int]) -> bool:
-    """Is ``node`` inside one of ``anchors`` with no chrome element in between?"""
+def _under(node: LexborNode, anchors: set[int], chrome: Mapping[int, bool]) -> bool:
+    """Is ``node`` inside one of ``anchors`` with no chrome element in between? ``chrome``
+    holds the verdicts the scoring reached already (most of the way up is the body's)."""
     current = node.parent
     while current is not None:
-        if current.mem_id in anchors:
+        key = current.mem_id
+        if key in anchors:
             return True
-        if is_boilerplate(current, has_strong_hint, BOILERPLATE_TAGS):
+        if (verdict := chrome.get(key)) is None:
+            verdict = is_chrome(current)
+        if verdict:
             return False
         current = current.parent
     return False
@@ -362,6 +372,8 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             _flush(inline, members, linked, out, walk, node)
             inline, members, linked = [], [], 0
         key = child.mem_id
+        if key in walk.fields:
+            continue  # a byline, a dateline or a short caption: a field of its own
         if (
             tag != "p"
             and walk.credit.get(key, 0) < walk.keep_at
@@ -369,8 +381,6 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             and not _sole_pull_quote(child, tag, walk)
         ):
             continue  # a chrome container holding little text; paragraphs are judged by theirs
-        if key in walk.fields:
-            continue  # a byline, a dateline or a short caption: a field of its own
         if tag in LEAF_BLOCK_TAGS:
             text = walk.texts.get(key) or _leaf_text(child, tag)
             if tag == "pre" or not walk.mostly_links(child, tag, text):
@@ -615,17 +625,25 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
         return True
     if first.isdigit() and SLIDE_COUNTER.match(lowered) is not None:
         return True  # ``1 of 12`` alone on a line
-    if _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:
+    if not text.isascii() and _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:
         return True  # the same chrome in Cyrillic, CJK or Hangul
     for marker in BOILERPLATE_INSIDE_MARKERS:  # a plain loop: this runs for every short line
         if marker in lowered:
-            return BOILERPLATE_INSIDE.search(text) is not None
+            return _has_inside_chrome(text, lowered)
     return False
+
+
+def _has_inside_chrome(text: str, lowered: str) -> bool:
+    """BOILERPLATE_INSIDE; an ASCII line is searched lower-cased, with case (faster)."""
+    if text.isascii():
+        return BOILERPLATE_INSIDE_LOWER.search(lowered) is not None
+    return BOILERPLATE_INSIDE.search(text) is not None
 
 
 def _in_script(opening: str) -> bool:
     """Does a character past the Latin ones open the line? isascii() first: the common case,
-    at C speed (max() reads each character as a string of its own)."""
+    at C speed (max() reads each character as a string of its own). The caller asks the whole
+    line's isascii() before slicing: a flag of the string, read without looking at the text."""
     return not opening.isascii() and max(opening) >= SCRIPT_CHROME_FROM
 
 

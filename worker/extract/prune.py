@@ -21,6 +21,7 @@ from worker.extract.rules import (
     HIDDEN_KEEP_CHARS,
     HIDDEN_MARK,
     HIDDEN_STYLE,
+    HIDDEN_STYLE_LOWER,
     PRUNE_QUERY,
     UNREAD_TAGS,
 )
@@ -45,9 +46,17 @@ def prune(tree: LexborHTMLParser) -> None:
 
 def _hidden(node: LexborNode) -> bool:
     attrs = node.attributes
-    if HIDDEN_EXEMPT_ID.match(attrs.get("id") or ""):
-        return False  # React's streamed segments: hidden until a script moves them in place
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-        return True
-    style = attrs.get("style")
-    return style is not None and HIDDEN_STYLE.search(style) is not None
+    if "hidden" not in attrs and attrs.get("aria-hidden") != "true":
+        style = attrs.get("style")  # the query's ``[style*="none" i]`` also finds "border: none"
+        if style is None or not _hides(style):
+            return False
+    # React's streamed segments: hidden until a script moves them in place
+    return HIDDEN_EXEMPT_ID.match(attrs.get("id") or "") is None
+
+
+def _hides(style: str) -> bool:
+    """Does the inline style hide its element? An ASCII style (nearly all) is matched lower-cased
+    with case (see HIDDEN_STYLE_LOWER); any other goes to the case-folding pattern."""
+    if style.isascii():
+        return HIDDEN_STYLE_LOWER.search(style.lower()) is not None
+    return HIDDEN_STYLE.search(style) is not None

@@ -117,6 +117,10 @@ PRUNE_QUERY = (
     '[aria-hidden="true"], [style*="none" i], [style*="hidden" i]'
 )
 HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+# The same matched with case, for a lower-cased ASCII style (the pattern is written in lower
+# case): the engine then jumps to each "d" or "v" instead of folding case at every position
+# (three times faster on the styles the prune query finds).
+HIDDEN_STYLE_LOWER = re.compile(HIDDEN_STYLE.pattern)
 HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
 HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are marked (HIDDEN_MARK), not removed
 HIDDEN_MARK = "hidden"  # one of HIDDEN_CLASSES: the scoring and the walk read it as chrome
@@ -441,7 +445,10 @@ BOILERPLATE_LINE_PATTERNS = (
     # a 2018 gallery player's controls (Gannett, Brightcove), set as paragraphs
     r"autoplay|show (?:thumbnails|captions)|(?:last|previous|next) ?slide ?(?:next slide)?|"
     r"buy photo|read or share this story:.{0,120}|like us on (?:facebook|twitter|instagram)",
-    r"(?:[\w'’.-]+(?: [\w'’.-]+){0,3} )?(?:avec|with|mit|con) "
+    # (possessive words: a space always follows one, so giving letters back never helps; the
+    # engine no longer tries every shorter word on every line: a sixth of BOILERPLATE_LINES'
+    # time on the dev set)
+    r"(?:[\w'’.-]++(?: [\w'’.-]++){0,3} )?(?:avec|with|mit|con) "
     r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
     # paywall labels: who may read on
     r"already (?:a )?(?:subscriber|member|registered)\b.{0,60}",
@@ -649,7 +656,8 @@ _FIELD_ITEM = (
 )
 # The reporter and the paper named without "By", before a stamp (``Jane Porter, The Riverside
 # Courier Published 6:02 p.m. ET Aug. 4, 2018``): capitalised words only, then a stamp word.
-_NAME = r"(?-i:[A-Z][\w.'’-]*)"
+# Possessive: a space or a comma follows every name, so the engine need not give letters back.
+_NAME = r"(?-i:[A-Z][\w.'’-]*+)"
 _CREDIT = (
     rf"{_NAME}(?:\s+(?:(?:and|&)\s+)?{_NAME}){{1,5}}"
     rf"(?:,\s+(?:the\s+)?{_NAME}(?:\s+{_NAME}){{0,4}})?\s+(?={_STAMP_WORDS})"
@@ -753,6 +761,8 @@ BOILERPLATE_INSIDE = re.compile(
     r"|^(?:we|this (?:web)?site) uses? cookies\b",
     re.IGNORECASE,
 )
+# The same matched with case on a lower-cased ASCII line, as BOILERPLATE_LINES_LOWER is.
+BOILERPLATE_INSIDE_LOWER = re.compile(BOILERPLATE_INSIDE.pattern)
 MAX_BOILERPLATE_LINE = 200  # longer paragraphs are never a call to action
 # The same chrome in scripts whose lines have no first word to gate on (Chinese, Japanese) or
 # whose words the Latin patterns never name (Russian, Korean): checked on short lines that open

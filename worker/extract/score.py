@@ -80,11 +80,11 @@ def find_winner(
         paragraphs = [node for node in paragraphs if only(scan.texts.get(node.mem_id, ""))]
         if not paragraphs:
             return None
-    credit, nodes = _credit(paragraphs, scan.linked, scan.texts)
+    credit, nodes = _credit(paragraphs, scan)
     few = max(credit.values(), default=0) < FALLBACK_BELOW_CHARS
     if only is None and (few or (anchor is not None and _bare_beside(anchor, credit))):
         bare = [node for node in tree.css(FALLBACK_CONTENT_QUERY) if _own_text(node).strip()]
-        credit, nodes = _credit([*paragraphs, *bare], scan.linked, scan.texts)
+        credit, nodes = _credit([*paragraphs, *bare], scan)
     scan.credit = credit
     if not credit:
         return None
@@ -218,8 +218,12 @@ def _tightest(node: LexborNode, credit: Mapping[int, int]) -> LexborNode:
 
 @dataclass(slots=True)
 class _Ancestry:
-    """The elements above the paragraphs, each looked at once: parent, depth, chrome or not."""
+    """The elements above the paragraphs, each looked at once: parent, depth, chrome or not.
 
+    ``chrome`` (each element's own verdict) is the scan's: a second vote and the caption step
+    read it instead of testing the same element's classes again."""
+
+    chrome: dict[int, bool]
     nodes: dict[int, LexborNode] = field(default_factory=dict)
     parent: dict[int, int] = field(default_factory=dict)
     depth: dict[int, int] = field(default_factory=dict)
@@ -245,7 +249,8 @@ class _Ancestry:
             current = current.parent
         for key, element, tag in reversed(path):
             self.nodes[key] = element
-            chrome = is_boilerplate(element, has_strong_hint, BOILERPLATE_TAGS, tag)
+            if (chrome := self.chrome.get(key)) is None:
+                chrome = self.chrome[key] = is_chrome(element, tag)
             marked = chrome and not _hidden_by_class_alone(element, tag)
             if above is None:
                 depth[key], self.tainted[key], self.marked[key] = 0, chrome, marked
@@ -277,14 +282,16 @@ class _Ancestry:
 
 
 def _credit(
-    paragraphs: list[LexborNode], linked: Mapping[int, int], texts: dict[int, str]
+    paragraphs: list[LexborNode], scan: Scan
 ) -> tuple[dict[int, int], dict[int, LexborNode]]:
     """Credit every good paragraph's length to each of its ancestors (keyed by ``mem_id``).
 
     Paragraphs under a boilerplate ancestor (``<nav>``, "related", "comments", ...) are left
     out, unless that would discard most of the page's text (a theme that hints its own content).
     """
-    ancestry = _Ancestry()
+    linked, texts = scan.linked, scan.texts
+    ancestry = _Ancestry(scan.chrome)
+    registered, tainted = ancestry.depth, ancestry.tainted  # read once per paragraph each
     everything: dict[int, int] = {}
     clean: dict[int, int] = {}
     veiled: dict[int, int] = {}  # under a hidden class and no other chrome
@@ -308,10 +315,10 @@ def _credit(
         if parent is None:
             continue
         key = parent.mem_id
-        if key not in ancestry.depth:  # most paragraphs share a parent already registered
+        if key not in registered:  # most paragraphs share a parent already registered
             ancestry.register(parent)
         everything[key] = everything.get(key, 0) + size
-        if not ancestry.tainted[key]:
+        if not tainted[key]:
             clean[key] = clean.get(key, 0) + size
         elif not ancestry.marked[key]:
             veiled[key] = veiled.get(key, 0) + size
@@ -364,6 +371,11 @@ def _own_text(node: LexborNode) -> str:
     return str(node.text(deep=False))
 
 
+def is_chrome(node: LexborNode, tag: str | None = None) -> bool:
+    """Chrome as the scoring reads it: a chrome tag or a strong hint (see :attr:`Scan.chrome`)."""
+    return is_boilerplate(node, has_strong_hint, BOILERPLATE_TAGS, tag)
+
+
 def is_boilerplate(
     node: LexborNode,
     hints: Callable[[str], bool] = has_any_hint,
@@ -381,6 +393,8 @@ def is_boilerplate(
     attrs = node.attributes
     if not attrs:
         return False
+    if len(attrs) == 1 and (classes := attrs.get("class")) is not None:
+        return hints(classes) if classes else False  # a class alone: the common case (six in ten)
     if attrs.get("role") in BOILERPLATE_ROLES:
         return True
     classes, ident = attrs.get("class"), attrs.get("id")
@@ -389,7 +403,9 @@ def is_boilerplate(
     if HINT_ATTRIBUTES.isdisjoint(attrs):  # a set test over the keys, at C speed
         if not ident:  # the common case: the class string alone, no new string to build
             return hints(classes) if classes else False
-        return hints(f"{classes} {ident}" if classes else ident)
+        # Asked apart, as the words of both would be together (no hint spans a space): the
+        # class string is then one the cache has seen, and only the id is read afresh.
+        return (hints(classes) if classes else False) or hints(ident)
     return hints(f"{classes or ''} {ident or ''}{_named_by_data(attrs)}")
 
 

@@ -87,6 +87,8 @@ class Scan:
     captions: list[tuple[LexborNode, str]] = field(default_factory=list)
     custom_captions: bool = False  # a site profile chose them: keep them all
     credit: dict[int, int] = field(default_factory=dict)  # paragraph text held per element
+    # Each element the scoring looked at: is it chrome itself (``score.is_chrome``)?
+    chrome: dict[int, bool] = field(default_factory=dict)
     subheadline: str = ""
     byline: str = ""
     fields: set[int] = field(default_factory=set)  # bylines, datelines, hidden paragraphs
@@ -144,10 +146,21 @@ def _scan_heading(
 ) -> None:
     """An ``<h2>`` may be the standfirst or byline; an h2/h3 with a title class, the headline."""
     classes = node.attributes.get("class")
-    if classes and TITLE_CLASS.search(classes):
+    if classes and _names_title(classes):
         scan.signals.titled.append((position, node))
     elif tag == "h2" and (role := _dom_meta_role(node, scan.parent_roles)):
         described.append((node, role))
+
+
+def _names_title(classes: str) -> bool:
+    """TITLE_CLASS, searched only in class strings that hold one of its two words: for ASCII
+    ones a lower-cased substring test tells (most headings' classes hold neither); any other
+    string goes to the pattern, which folds case in its own way (``ı`` matches ``i``)."""
+    if classes.isascii():
+        lowered = classes.lower()
+        if "title" not in lowered and "headline" not in lowered:
+            return False
+    return TITLE_CLASS.search(classes) is not None
 
 
 def _scan_other(node: LexborNode, tag: str, signals: Signals) -> None:
@@ -204,7 +217,8 @@ def _count_link(node: LexborNode, linked: dict[int, int]) -> None:
     for _ in range(LINK_ANCESTOR_LEVELS):
         if parent is None:
             return
-        linked[parent.mem_id] = linked.get(parent.mem_id, 0) + size
+        key = parent.mem_id
+        linked[key] = linked.get(key, 0) + size
         parent = parent.parent
 
 
@@ -268,8 +282,10 @@ def _add_meta(node: LexborNode, found: dict[str, str]) -> None:
     attrs = node.attributes
     key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
     content = attrs.get("content")
-    if key and content and (content := repair(clean_text(unescape(content)))):
-        found.setdefault(key.strip().lower(), content)
+    if not key or not content or (key := key.strip().lower()) in found:
+        return  # a repeated key (``article:tag``, ``og:image``) is not cleaned to be dropped
+    if content := repair(clean_text(unescape(content))):
+        found[key] = content
 
 
 def _json_ld_article(scripts: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
