@@ -20,7 +20,6 @@ from worker.extract.page_rules import (
     DOCUMENT_LINK_TEXT,
     EMBED_KINDS,
     HIDDEN_ATTRIBUTES,
-    HIDDEN_STYLE,
     IGNORED_EMBED,
     IMAGE_LINK_TARGET,
     IMAGE_SOURCE_ATTRIBUTES,
@@ -35,6 +34,7 @@ from worker.extract.page_rules import (
     SOCIAL_EMBED_TAGS,
     TEASER_LINK_REACH,
 )
+from worker.extract.rules import HIDDEN_STYLE
 from worker.extract.text import clean_text, repair
 from worker.models import Embed, Image, Link
 from worker.urls import (

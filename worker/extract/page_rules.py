@@ -98,7 +98,7 @@ ROTATING_HEADING_WORDS = re.compile(
 # shown to the reader.
 LIVE_ATTRIBUTES = ("aria-live", "data-rotate", "data-ride", "data-slick", "data-carousel")
 HIDDEN_ATTRIBUTES = ("hidden", "aria-hidden")
-HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# (an inline style that hides: rules.HIDDEN_STYLE, one pattern for both walks)
 
 # --- the walk in reading order ----------------------------------------------------------------
 HEADING_TAGS = _words("h1 h2 h3 h4 h5 h6")
