@@ -44,6 +44,7 @@ if not __package__:  # run as a file: `bench` is this directory, and the project
         sys.path.pop(0)  # bench/diff.py, bench/web.py... must not shadow real modules
 
 import argparse
+import compileall
 import json
 import os
 import re
@@ -485,6 +486,18 @@ def main_memory(args: argparse.Namespace, options: Options) -> int:
     return 1 if args.check and not ok else 0
 
 
+def compile_bytecode(package: Path) -> None:
+    """Byte-compile the measured package, as ``pip install`` does for a wheel (the Docker image).
+
+    ``check`` is charged its whole process, start-up included. An editable install under
+    ``PYTHONDONTWRITEBYTECODE=1`` (set here, and in the Dockerfile) never writes bytecode, so
+    each run compiled editwatch's ~100 modules from source first: some 17 % of the
+    instructions of a 304 pass over 2000 watches, a cost no installed editwatch pays. Stale
+    ``.pyc`` files are rewritten (``compileall`` compares the source's time stamp).
+    """
+    compileall.compile_dir(package, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args, options = parse(argv)
     if args.json:
@@ -499,8 +512,10 @@ def main(argv: list[str] | None = None) -> int:
     json_path = args.json.resolve() if args.json else None
     import worker  # the package of the active venv: say which tree is measured
 
+    package = Path(worker.__file__).parent
+    compile_bytecode(package)
     print(
-        f"editwatch from {Path(worker.__file__).parent}; {options.pages} pages, hosts "
+        f"editwatch from {package} (bytecode compiled); {options.pages} pages, hosts "
         f"{options.hosts}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; work "
         f"{options.work}"
     )

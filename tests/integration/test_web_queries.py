@@ -13,7 +13,8 @@ from tests.configs import write_config
 from tests.httpserver import LocalHTTPServer
 from tests.pages import BODY, article_page
 from worker.cli import cli
-from worker.store import Store, ViewQueries
+from worker.store import Store
+from worker.store.queries import ViewQueries
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 pytestmark = pytest.mark.slow

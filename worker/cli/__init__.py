@@ -12,7 +12,7 @@ import errno
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -167,11 +167,12 @@ def check(
     channels = build_all_channels(settings) if notify else {}
     store = open_store(settings, ctx)
     watches = _select(settings, watch)
+    registered = pipeline.register_watches(store, watches)  # once: every later look-up reads
     with state_redis(settings.broker_url, settings.data_dir, _warn) as state:
         results = _run_checks(
-            watches, settings, store, state, show_progress=not as_json and out.is_terminal
+            watches, registered, settings, store, state, out.is_terminal and not as_json
         )
-    checked = [(t.id, t.watch.url) for t in pipeline.targets_for(store, watches)]
+    checked = [(t.id, t.watch.url) for t in pipeline.targets_for(store, watches, registered)]
     health.after_check_round(store, settings, checked)
     if notify:
         routing = delivery.Routing.from_settings(settings)
@@ -224,6 +225,7 @@ def _select(settings: Settings, keys: Sequence[str] | None) -> tuple[Any, ...]:
 
 def _run_checks(
     watches: Sequence[Watch],
+    registered: Mapping[str, int],
     settings: Settings,
     store: Store,
     state: redis.Redis | None,
@@ -234,10 +236,12 @@ def _run_checks(
     async def go(progress: Progress | None) -> list[CheckResult]:
         async with make_client(settings.fetch) as client:
             context = _check_context(settings, store, client, state)
-            targets = pipeline.targets_for(store, watches)
+            targets = pipeline.targets_for(store, watches, registered)
             feeds = [t for t in targets if t.watch.is_source]
             results = await _checks(feeds, context, progress, "Reading feeds")
-            articles = [t for t in pipeline.targets_for(store, watches) if not t.watch.is_source]
+            if feeds:  # what they discovered, and merges their checks made
+                targets = pipeline.targets_for(store, watches, registered)
+            articles = [t for t in targets if not t.watch.is_source]
             return results + await _checks(articles, context, progress, "Checking articles")
 
     if not show_progress:

@@ -17,7 +17,6 @@ from rich.console import Console
 
 from worker.cli.common import err, load, open_store
 from worker.store import EvidenceRecord, Store
-from worker.store.warc import write_warc
 
 out = Console(highlight=False)
 WatchArgument = Annotated[
@@ -57,6 +56,8 @@ def warc(
     ] = Path("editwatch.warc.gz"),
 ) -> None:
     """Write the stored captures as a gzipped WARC file (request + response + evidence)."""
+    from worker.store.warc import write_warc  # warcio: for this command only, not every start
+
     settings = load(ctx)
     with open_store(settings) as store:
         captures = store.captures(_watch_id(store, watch))

@@ -26,7 +26,6 @@ from worker.cli.common import err, load, open_store
 from worker.clock import utcnow
 from worker.config import parse_duration
 from worker.errors import EditwatchError
-from worker.pipeline.newsedits import newsedits_rows
 from worker.store import Store
 from worker.store.export import ExportFilter
 
@@ -94,6 +93,8 @@ def _write(
 ) -> int:
     count = 0
     if fmt == "newsedits":
+        from worker.pipeline.newsedits import newsedits_rows  # this format only, not every start
+
         for row in newsedits_rows(store, ids, since):
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1

@@ -5,13 +5,13 @@
 row -> value conversions), ``outbox`` (queueing and claiming notifications), ``evidence``
 (hashes and the hash chain of each version), ``addresses`` (the addresses an article was
 seen under, merged watches) and ``records`` (the frozen values the store
-hands out).
+hands out). The viewer's read-only queries (``queries.ViewQueries``) are imported from their
+module by the viewer alone: ``editwatch check`` and the workers never need them.
 """
 
 from worker.store.engine import DEFAULT_SQLITE_FILENAME
 from worker.store.evidence import EvidenceRecord, Problem
 from worker.store.migrate import SchemaOutOfDate
-from worker.store.queries import ViewQueries
 from worker.store.records import (
     ArticleAddress,
     ChangeRecord,
@@ -42,7 +42,6 @@ __all__ = [
     "SavedState",
     "SchemaOutOfDate",
     "Store",
-    "ViewQueries",
     "WatchRecord",
     "WatchState",
 ]

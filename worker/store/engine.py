@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
@@ -105,8 +105,17 @@ def conflict_insert(connection: Connection, table: sa.Table) -> Any:
     """An INSERT of ``table`` in the connection's dialect, so ``on_conflict_do_nothing`` /
     ``on_conflict_do_update`` can be added: one statement where two processes may write the
     same key at once (a select-then-insert would fail the second on the key)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    if connection.dialect.name == "postgresql":
+        return postgresql_dialect().insert(table)
+    return sqlite.insert(table)
+
+
+def postgresql_dialect() -> Any:
+    """SQLAlchemy's PostgreSQL dialect, imported on first use: a PostgreSQL engine has loaded
+    it already, and a SQLite store (``editwatch check`` on a laptop) never pays its ~20 ms."""
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:

@@ -15,12 +15,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, RowMapping
 
 from worker.errors import StoreError
 from worker.models import Validators, Version, VersionState
-from worker.store.engine import inserted_id
+from worker.store.engine import inserted_id, postgresql_dialect
 from worker.store.records import (
     ArticleAddress,
     ChangeRecord,
@@ -445,9 +444,8 @@ def change_record(row: RowMapping) -> ChangeRecord:
 def headline_of(dialect: str) -> sa.ColumnElement[Any]:
     """A version's headline read inside the database, so listings never load whole articles."""
     if dialect == "postgresql":
-        headline: sa.ColumnElement[Any] = sa.cast(versions.c.article, postgresql.JSONB)[
-            "headline"
-        ].astext
+        jsonb = postgresql_dialect().JSONB
+        headline: sa.ColumnElement[Any] = sa.cast(versions.c.article, jsonb)["headline"].astext
         return headline
     return sa.func.json_extract(versions.c.article, "$.headline")
 

@@ -24,8 +24,15 @@ from worker.pipeline import reread
 from worker.pipeline.history import REMOVED_FINGERPRINT
 from worker.render import render_json
 from worker.schedule import SchedulePolicy, interval_for
-from worker.store import Store, ViewQueries
-from worker.store.queries import ChangeSummary, VersionSummary, WatchPage, WatchSummary, site_of
+from worker.store import Store
+from worker.store.queries import (
+    ChangeSummary,
+    VersionSummary,
+    ViewQueries,
+    WatchPage,
+    WatchSummary,
+    site_of,
+)
 
 DueLookup = Callable[[Sequence[int]], Mapping[int, float]]
 """Watch ids -> next due time (epoch seconds) from the shared due-queue, when there is one."""
