@@ -443,3 +443,27 @@ def test_a_sentence_opening_add_a_comment_is_text_and_the_comment_prompt_is_not(
     assert sentence in _paragraphs(f"<p>{sentence}</p>")
     prompt = "Leave a Reply Cancel reply"
     assert prompt not in _paragraphs(f"<p>{prompt}</p>")
+
+
+def test_words_of_an_inline_element_laid_out_as_a_line_stay_apart() -> None:
+    """A ``<span style="display:block">`` (or flex) is a line of its own: its words are not glued
+    to the text around it, CJK or Latin; an inline-block and a plain inline span stay in line."""
+    inner = (
+        '<p>北京市的新闻<span style="display:block">Beijing city news</span>上海的消息</p>'
+        '<p>Gamma line one<span style="display: flex">Delta line two</span></p>'
+        '<p>東京の天気<span style="display:inline-block">晴れ</span>です</p>'
+    )
+    paragraphs = _paragraphs(inner)
+    assert "北京市的新闻 Beijing city news 上海的消息" in paragraphs
+    assert "Gamma line one Delta line two" in paragraphs
+    assert "東京の天気晴れです" in paragraphs
+
+
+def test_code_lines_set_as_flex_spans_keep_their_blank_lines() -> None:
+    """A highlighter's ``<pre>`` of ``<span style="display:flex">`` lines, each ending with its
+    newline: the blank line between two commands still parts them."""
+    lines = ("# make a repository", "git init demo", "", "# or in this directory", "git init")
+    spans = "".join(f'<span style="display:flex"><span>{line}\n</span></span>' for line in lines)
+    paragraphs = _paragraphs(f"<pre><code>{spans}</code></pre>")
+    assert "# make a repository git init demo" in paragraphs
+    assert "# or in this directory git init" in paragraphs

@@ -114,9 +114,15 @@ UNREAD_TAGS = frozenset(_words("script style noscript template rt rp"))  # rt: r
 # anyway: as chrome by ``score``/``headline`` and as a role of paragraphs by ``signals``.
 PRUNE_QUERY = (
     'script:not([type="application/ld+json"]), style, noscript, template, rt, rp, [hidden], '
-    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i]'
+    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i], [style*="display" i]'
 )
 HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+# An inline element the page lays out as a line of its own (``<span style="display:block">``):
+# a space goes on either side, so its words are not glued to the text around it (CJK and Latin
+# run together otherwise). Not ``inline-block``/``inline-flex``: those stay inside the line.
+BLOCK_STYLE = re.compile(
+    r"(?<![\w-])display\s*:\s*(?:block|flex|grid|list-item|table)(?![\w-])", re.IGNORECASE
+)
 HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
 HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are marked (HIDDEN_MARK), not removed
 HIDDEN_MARK = "hidden"  # one of HIDDEN_CLASSES: the scoring and the walk read it as chrome
