@@ -467,3 +467,28 @@ def test_code_lines_set_as_flex_spans_keep_their_blank_lines() -> None:
     paragraphs = _paragraphs(f"<pre><code>{spans}</code></pre>")
     assert "# make a repository git init demo" in paragraphs
     assert "# or in this directory git init" in paragraphs
+
+
+def test_a_sentence_opening_like_a_byline_is_text_and_a_byline_line_is_a_field() -> None:
+    """Sentences opening "By Tuesday ..." and "Von Montag an ..." are the article's; a meta line "By
+    Jane Doe | May 3, 2018" above it is the byline field, without its date, and not in the body."""
+    sentences = (
+        "By Tuesday the river had risen two metres, and the council closed the lower road.",
+        "Von Montag an gilt auf der Brücke ein Tempolimit von dreißig Stundenkilometern.",
+    )
+    inner = "".join(f"<p>{text}</p>" for text in sentences)
+    pre = '<p class="article-meta">By Jane Doe | May 3, 2018</p>'
+    article = extract_article(_page(inner, pre=pre), _URL)
+    assert all(text in article.paragraphs for text in sentences)
+    assert article.byline == "Jane Doe"
+    assert not any("Jane Doe" in text for text in article.paragraphs)
+
+
+def test_a_byline_prefix_in_more_languages_and_a_bare_label_leave_the_name() -> None:
+    from worker.extract.headline import byline_name
+
+    assert byline_name("بقلم: سامر الخطيب") == "سامر الخطيب"
+    assert byline_name("Автор: Иван Петров") == "Иван Петров"
+    assert byline_name("By Dana Ortiz Published May 2, 2019 at 5:41 PM PDT") == "Dana Ortiz"
+    assert byline_name("Posted by:") == byline_name("By") == ""
+    assert byline_name("Sat, 20 Dec, 2025 - 06:36") == ""

@@ -43,7 +43,7 @@ def extract(
     article = Article(
         headline=headline,
         subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),
-        byline=byline_of(signals, scan.byline),
+        byline=byline_of(tree, signals, scan.byline),
         published=first_of(  # a live blog's first <time> is its newest entry's, not its own
             ld_str(signals.ld, "datePublished"),
             *metas(signals, META_PUBLISHED),

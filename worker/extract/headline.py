@@ -17,9 +17,18 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
     BOILERPLATE_TAGS,
+    BYLINE_HINTS,
+    BYLINE_LINE_HINTS,
     BYLINE_PREFIX,
+    BYLINE_QUERY,
+    BYLINE_TAIL,
+    DATE_LINES,
+    FIELD_FIRST_WORDS,
+    MAX_BYLINE_CHARS,
+    MAX_BYLINE_WORDS,
     MAX_H1,
     MAX_HEADLINE_CHARS,
     META_BYLINE,
@@ -316,11 +325,55 @@ def subheadline_of(dom: str, signals: Signals, headline: str, body: tuple[str, .
     return found
 
 
-def byline_of(signals: Signals, dom: str) -> str:
+def byline_of(tree: LexborHTMLParser, signals: Signals, dom: str) -> str:
+    """The author as the metadata names them, else as the page shows them: the byline the scan
+    found (``p.byline``, an author link's paragraph), else one the page sets elsewhere (see
+    BYLINE_QUERY), read only then. A meta ``author`` that is a profile URL names no one."""
     names = _ld_authors(signals.ld.get("author"))
     if names:
         return ", ".join(dict.fromkeys(names))
-    return first_of(*metas(signals, META_BYLINE), BYLINE_PREFIX.sub("", dom))
+    named = [value for value in metas(signals, META_BYLINE) if value and "://" not in value]
+    return first_of(*named) or byline_name(dom) or _shown_byline(tree)
+
+
+def byline_name(text: str, prefixed: bool = False) -> str:
+    """``By Jane Doe | 12.03.2018`` -> ``Jane Doe``: the prefix and what follows a separator or
+    a date go; what is left is a name only when short, without digits and not a sentence ("" for
+    a bare label such as "Posted by:"). ``prefixed``: only a line that opens with a prefix."""
+    name = BYLINE_PREFIX.sub("", text, count=1)
+    if (prefixed and name == text) or DATE_LINES.match(name):
+        return ""
+    name = BYLINE_TAIL.split(name, maxsplit=1)[0].strip(" ,;:–—-").replace(" ,", ",")
+    words = name.split()
+    if not words or len(name) > MAX_BYLINE_CHARS or len(words) > MAX_BYLINE_WORDS:
+        return ""
+    if any(char.isdigit() for char in name) or name[-1] in "!?:":
+        return ""
+    if name.lower() in FIELD_FIRST_WORDS:  # "Updated January 8, 2026": a stamp, no name
+        return ""
+    return "" if name[-1] == "." and len(words[-1]) > 3 else name
+
+
+_names_author = hint_matcher(BYLINE_HINTS)
+_names_line = hint_matcher(BYLINE_LINE_HINTS)
+
+
+def _shown_byline(tree: LexborHTMLParser) -> str:
+    """The first byline the page shows outside chrome (comments, author boxes, menus): an
+    element named for the author, an author link, or a meta line that opens with "By"."""
+    known: dict[int, bool] = {}
+    for node in select(tree, BYLINE_QUERY):
+        attrs = node.attributes
+        classes = attrs.get("class") or ""
+        author = "author" in (attrs.get("rel") or "", attrs.get("itemprop") or "")
+        if not (author or _names_author(classes)) and not _names_line(classes):
+            continue
+        prefixed = not author and not _names_author(classes)
+        # its parts apart: ``<span>By</span><a>Jane</a><div>Published ...</div>``
+        name = byline_name(clean_text(node.text(deep=True, separator=" ")), prefixed)
+        if name and not _in_chrome(node, known):
+            return repair(name)
+    return ""
 
 
 def _ld_authors(author: Any) -> list[str]:

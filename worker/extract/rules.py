@@ -78,8 +78,18 @@ DOM_META_STEMS = _words(
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
 FIELD_ROLES = frozenset(_words("byline dateline caption"))
-# "By Jane" -> "Jane"; Italian ``di`` only in lower case ("Di Stefano" is a surname)
-BYLINE_PREFIX = re.compile(r"^(?:(?i:by|von|par|por|door)|di)\s+")
+# The DOM's byline: elements whose class words name a byline or an author (``span.byline``,
+# Brightspot's camelCase ``ArticlePage-authorName``, ``post-meta-author``), author links and
+# ``itemprop=author``; and meta lines (``p.artikel-meta``, Drupal's ``div.node__meta``) that
+# open with a byline prefix. Read only when the metadata names no author.
+BYLINE_QUERY = (
+    '[class*="byline" i], [class*="author" i], [class*="meta" i], [rel="author"], '
+    '[itemprop="author"]'
+)
+BYLINE_HINTS = _words("byline by-line author authors autor autore auteur")
+BYLINE_LINE_HINTS = _words("meta")  # lines that hold the byline only after a prefix
+MAX_BYLINE_CHARS = 80  # a longer "name" is a sentence or a biography
+MAX_BYLINE_WORDS = 10
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -649,6 +659,20 @@ _BYLINE = (
     r"(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
     r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
     r"|(?-i:di)\s+(?-i:[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:e\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}))"
+)
+# Where a byline line's name ends: a separator (``Von Markus Brandt | 18.10.2018``) or a date,
+# perhaps after a stamp word (``By Dana Ortiz Published May 2, 2019``).
+BYLINE_TAIL = re.compile(
+    rf"\s*[|•·⋅∙]|\s+(?=(?:(?:on|am|le|el|em|op)\s+)?(?:{_STAMP_WORDS})?(?:{_DATE}))",
+    re.IGNORECASE,
+)
+# "By Jane" -> "Jane" in the languages bylines are most often written in, with or without a
+# colon (``Author: Jane``, Arabic ``بقلم: ...``, Russian ``Автор: ...``, Indonesian ``Oleh``); a
+# bare label ("By", "Posted by:") leaves nothing. Italian ``di`` only in lower case ("Di Stefano"
+# is a surname).
+BYLINE_PREFIX = re.compile(
+    r"^(?:(?i:by|von|par|por|door|av|af|oleh|written by|posted by|authored by|author|autor"
+    rf"|auteur|автор|بقلم|بواسطة|كتب|{'|'.join(WRITTEN_BY_STARTS)})(?:\s*[:：]\s*|\s+|$)|di\s+)"
 )
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
