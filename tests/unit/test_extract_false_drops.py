@@ -481,6 +481,7 @@ def test_a_sentence_opening_like_a_byline_is_text_and_a_byline_line_is_a_field()
     article = extract_article(_page(inner, pre=pre), _URL)
     assert all(text in article.paragraphs for text in sentences)
     assert article.byline == "Jane Doe"
+    assert article.published == "May 3, 2018"  # the page gives no other date
     assert not any("Jane Doe" in text for text in article.paragraphs)
 
 

@@ -290,3 +290,10 @@ def test_the_byline_the_page_shows_is_the_byline_field(
     article = _extract(pages, page_id)
     assert article.byline == byline
     assert not any(byline in text and len(text) < 80 for text in article.paragraphs)
+
+
+def test_the_date_on_a_byline_line_is_the_publication_date(pages: dict[str, Page]) -> None:
+    """ "Von Markus Brandt | 18.10.2018, 14:22 Uhr" with no date in the metadata: the name is the
+    byline, the date the publication date."""
+    article = _extract(pages, "german-print-copy")
+    assert (article.byline, article.published) == ("Markus Brandt", "18.10.2018, 14:22 Uhr")

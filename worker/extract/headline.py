@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from html import unescape
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -27,6 +27,7 @@ from worker.extract.rules import (
     BYLINE_TAIL,
     DATE_LINES,
     FIELD_FIRST_WORDS,
+    LINE_DATE,
     MAX_BYLINE_CHARS,
     MAX_BYLINE_WORDS,
     MAX_H1,
@@ -325,15 +326,32 @@ def subheadline_of(dom: str, signals: Signals, headline: str, body: tuple[str, .
     return found
 
 
-def byline_of(tree: LexborHTMLParser, signals: Signals, dom: str) -> str:
+class Byline(NamedTuple):
+    """The byline's name, and the date the page set on the same line (``Von Markus Brandt |
+    18.10.2018, 14:22 Uhr``) when the name was read from the page's own line."""
+
+    name: str
+    date: str = ""
+
+
+def byline_of(tree: LexborHTMLParser, signals: Signals, dom: str) -> Byline:
     """The author as the metadata names them, else as the page shows them: the byline the scan
     found (``p.byline``, an author link's paragraph), else one the page sets elsewhere (see
     BYLINE_QUERY), read only then. A meta ``author`` that is a profile URL names no one."""
     names = _ld_authors(signals.ld.get("author"))
     if names:
-        return ", ".join(dict.fromkeys(names))
+        return Byline(", ".join(dict.fromkeys(names)))
     named = [value for value in metas(signals, META_BYLINE) if value and "://" not in value]
-    return first_of(*named) or byline_name(dom) or _shown_byline(tree)
+    if named:
+        return Byline(named[0])
+    if name := byline_name(dom):
+        return Byline(name, _line_date(dom))
+    return _shown_byline(tree)
+
+
+def _line_date(line: str) -> str:
+    found = LINE_DATE.search(line)
+    return found.group(0).strip(" ,") if found else ""
 
 
 def byline_name(text: str, prefixed: bool = False) -> str:
@@ -358,7 +376,7 @@ _names_author = hint_matcher(BYLINE_HINTS)
 _names_line = hint_matcher(BYLINE_LINE_HINTS)
 
 
-def _shown_byline(tree: LexborHTMLParser) -> str:
+def _shown_byline(tree: LexborHTMLParser) -> Byline:
     """The first byline the page shows outside chrome (comments, author boxes, menus): an
     element named for the author, an author link, or a meta line that opens with "By"."""
     known: dict[int, bool] = {}
@@ -370,10 +388,11 @@ def _shown_byline(tree: LexborHTMLParser) -> str:
             continue
         prefixed = not author and not _names_author(classes)
         # its parts apart: ``<span>By</span><a>Jane</a><div>Published ...</div>``
-        name = byline_name(clean_text(node.text(deep=True, separator=" ")), prefixed)
+        line = clean_text(node.text(deep=True, separator=" "))
+        name = byline_name(line, prefixed)
         if name and not _in_chrome(node, known):
-            return repair(name)
-    return ""
+            return Byline(repair(name), _line_date(line))
+    return Byline("")
 
 
 def _ld_authors(author: Any) -> list[str]:

@@ -674,6 +674,7 @@ BYLINE_PREFIX = re.compile(
     r"^(?:(?i:by|von|par|por|door|av|af|oleh|written by|posted by|authored by|author|autor"
     rf"|auteur|автор|بقلم|بواسطة|كتب|{'|'.join(WRITTEN_BY_STARTS)})(?:\s*[:：]\s*|\s+|$)|di\s+)"
 )
+LINE_DATE = re.compile(_DATE, re.IGNORECASE)  # the date on a byline's line
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
 )
