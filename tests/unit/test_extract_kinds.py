@@ -280,6 +280,8 @@ def test_wordpress_plugin_labels_in_unnamed_wrappers_are_in_no_field(
         ("portuguese-code", "Rafael Souza"),  # a rel=author link outside any paragraph
         ("wordpress-plugins-2018", "Meg"),  # span.byline "by Meg"
         ("joomla-details", "Karl Weber"),  # "Geschrieben von ..."
+        ("german-chrome", "Anna Müller"),  # a plain <p>Von Anna Müller</p> the body leaves out
+        ("spanish-widgets", "Carmen Ruiz"),  # div.articulo-firma "Por Carmen Ruiz"
     ],
 )
 def test_the_byline_the_page_shows_is_the_byline_field(

@@ -40,7 +40,7 @@ def extract(
     anchor = headline_node(signals, headline)
     paragraphs, walked = body_of(tree, selectors, scan, headline, anchor)
     entries = live_entries(signals, url, paragraphs)
-    byline = byline_of(tree, signals, scan.byline)
+    byline = byline_of(tree, scan, paragraphs, anchor)
     article = Article(
         headline=headline,
         subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),

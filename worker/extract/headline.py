@@ -21,12 +21,14 @@ from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
     BOILERPLATE_TAGS,
     BYLINE_HINTS,
+    BYLINE_LEVELS,
     BYLINE_LINE_HINTS,
     BYLINE_PREFIX,
     BYLINE_QUERY,
     BYLINE_TAIL,
     DATE_LINES,
     FIELD_FIRST_WORDS,
+    FIELD_LINES,
     LINE_DATE,
     MAX_BYLINE_CHARS,
     MAX_BYLINE_WORDS,
@@ -45,7 +47,7 @@ from worker.extract.rules import (
     UNSPACED_SCRIPTS_FROM,
 )
 from worker.extract.score import has_strong_hint, is_boilerplate
-from worker.extract.signals import Signals, ld_str, metas, select
+from worker.extract.signals import Scan, Signals, ld_str, metas, select
 from worker.extract.text import clean_text, first_of, heading_text, repair
 from worker.models import Selectors
 from worker.normalize import normalize_text
@@ -334,10 +336,14 @@ class Byline(NamedTuple):
     date: str = ""
 
 
-def byline_of(tree: LexborHTMLParser, signals: Signals, dom: str) -> Byline:
+def byline_of(
+    tree: LexborHTMLParser, scan: Scan, body: tuple[str, ...], anchor: LexborNode | None
+) -> Byline:
     """The author as the metadata names them, else as the page shows them: the byline the scan
     found (``p.byline``, an author link's paragraph), else one the page sets elsewhere (see
-    BYLINE_QUERY), read only then. A meta ``author`` that is a profile URL names no one."""
+    BYLINE_QUERY), else a plain paragraph the body left out as a byline line (``<p>Von Anna
+    Müller</p>``), read only then. A meta ``author`` that is a profile URL names no one."""
+    signals, dom = scan.signals, scan.byline
     names = _ld_authors(signals.ld.get("author"))
     if names:
         return Byline(", ".join(dict.fromkeys(names)))
@@ -346,7 +352,22 @@ def byline_of(tree: LexborHTMLParser, signals: Signals, dom: str) -> Byline:
         return Byline(named[0])
     if name := byline_name(dom):
         return Byline(name, _line_date(dom))
-    return _shown_byline(tree)
+    shown = _shown_byline(_byline_area(tree, anchor))
+    return shown if shown.name else _byline_paragraph(scan.paragraphs, body)
+
+
+def _byline_paragraph(paragraphs: Iterable[LexborNode], body: tuple[str, ...]) -> Byline:
+    """A paragraph that opens with a byline prefix and is all a byline line (FIELD_LINES, as
+    the body walk reads it), and that the body left out: "By Tuesday the river rose." is a
+    sentence and stays in the body."""
+    kept = set(body)
+    for node in paragraphs:
+        line = clean_text(node.text(deep=True))
+        if not BYLINE_PREFIX.match(line) or line in kept or not FIELD_LINES.match(line):
+            continue
+        if name := byline_name(line, prefixed=True):
+            return Byline(repair(name), _line_date(line))
+    return Byline("")
 
 
 def _line_date(line: str) -> str:
@@ -376,11 +397,25 @@ _names_author = hint_matcher(BYLINE_HINTS)
 _names_line = hint_matcher(BYLINE_LINE_HINTS)
 
 
-def _shown_byline(tree: LexborHTMLParser) -> Byline:
+def _byline_area(tree: LexborHTMLParser, anchor: LexborNode | None) -> LexborNode | None:
+    """Where the byline is looked for: around the visible headline (BYLINE_LEVELS above it:
+    the article's header and the block that holds it), else the whole body. Half the cost of
+    the query, and a teaser's "By ..." in a sidebar is not read."""
+    if anchor is None:
+        return tree.body
+    area = anchor
+    for _ in range(BYLINE_LEVELS):
+        if area.parent is None or area.parent.tag in ("body", "html"):
+            break
+        area = area.parent
+    return area
+
+
+def _shown_byline(area: LexborNode | None) -> Byline:
     """The first byline the page shows outside chrome (comments, author boxes, menus): an
     element named for the author, an author link, or a meta line that opens with "By"."""
     known: dict[int, bool] = {}
-    for node in select(tree, BYLINE_QUERY):
+    for node in area.css(BYLINE_QUERY) if area is not None else ():
         attrs = node.attributes
         classes = attrs.get("class") or ""
         author = "author" in (attrs.get("rel") or "", attrs.get("itemprop") or "")

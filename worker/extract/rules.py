@@ -82,12 +82,19 @@ FIELD_ROLES = frozenset(_words("byline dateline caption"))
 # Brightspot's camelCase ``ArticlePage-authorName``, ``post-meta-author``), author links and
 # ``itemprop=author``; and meta lines (``p.artikel-meta``, Drupal's ``div.node__meta``) that
 # open with a byline prefix. Read only when the metadata names no author.
-BYLINE_QUERY = (
-    '[class*="byline" i], [class*="author" i], [class*="meta" i], [rel="author"], '
-    '[itemprop="author"]'
-)
-BYLINE_HINTS = _words("byline by-line author authors autor autore auteur")
+# ``firma``: the signature, as Spanish and Italian newsrooms name it (``div.articulo-firma``)
+BYLINE_HINTS = _words("byline by-line author authors autor autore auteur firma")
 BYLINE_LINE_HINTS = _words("meta")  # lines that hold the byline only after a prefix
+# One substring selector per hint no other hint holds (``author`` finds ``authors``).
+_BYLINE_STEMS = [
+    hint
+    for hint in (*BYLINE_HINTS, *BYLINE_LINE_HINTS)
+    if not any(other != hint and other in hint for other in BYLINE_HINTS)
+]
+BYLINE_QUERY = ", ".join(
+    [*(f'[class*="{stem}" i]' for stem in _BYLINE_STEMS), '[rel="author"]', '[itemprop="author"]']
+)
+BYLINE_LEVELS = 4  # how far above the headline the byline's area starts
 MAX_BYLINE_CHARS = 80  # a longer "name" is a sentence or a biography
 MAX_BYLINE_WORDS = 10
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
