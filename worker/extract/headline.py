@@ -32,6 +32,7 @@ from worker.extract.rules import (
     LINE_DATE,
     MAX_BYLINE_CHARS,
     MAX_BYLINE_WORDS,
+    MAX_FIELD_LINE,
     MAX_H1,
     MAX_HEADLINE_CHARS,
     META_BYLINE,
@@ -353,16 +354,21 @@ def byline_of(
     if name := byline_name(dom):
         return Byline(name, _line_date(dom))
     shown = _shown_byline(_byline_area(tree, anchor))
-    return shown if shown.name else _byline_paragraph(scan.paragraphs, body)
+    return shown if shown.name else _byline_paragraph(scan, body)
 
 
-def _byline_paragraph(paragraphs: Iterable[LexborNode], body: tuple[str, ...]) -> Byline:
+def _byline_paragraph(scan: Scan, body: tuple[str, ...]) -> Byline:
     """A paragraph that opens with a byline prefix and is all a byline line (FIELD_LINES, as
     the body walk reads it), and that the body left out: "By Tuesday the river rose." is a
-    sentence and stays in the body."""
-    kept = set(body)
-    for node in paragraphs:
-        line = clean_text(node.text(deep=True))
+    sentence and stays in the body. Texts the scoring read already are not read again."""
+    kept, texts = set(body), scan.texts
+    for node in scan.paragraphs:
+        raw = texts.get(node.mem_id)
+        if raw is None:
+            raw = node.text(deep=True)
+        if len(raw) > 2 * MAX_FIELD_LINE:
+            continue  # a byline line is short even before its whitespace is collapsed
+        line = clean_text(raw)
         if not BYLINE_PREFIX.match(line) or line in kept or not FIELD_LINES.match(line):
             continue
         if name := byline_name(line, prefixed=True):
