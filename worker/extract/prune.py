@@ -23,6 +23,7 @@ from worker.extract.rules import (
     HIDDEN_KEEP_CHARS,
     HIDDEN_MARK,
     HIDDEN_STYLE,
+    INLINE_TAGS,
     PRUNE_QUERY,
     UNREAD_TAGS,
 )
@@ -41,7 +42,7 @@ def prune(tree: LexborHTMLParser) -> None:
                 doomed.append(node)
             else:  # weighed later: chrome to the scoring, unless it is most of the page's text
                 node.attrs["class"] = f"{node.attributes.get('class') or ''} {HIDDEN_MARK}"
-        elif BLOCK_STYLE.search(node.attributes.get("style") or ""):
+        elif node.tag in INLINE_TAGS and BLOCK_STYLE.search(node.attributes.get("style") or ""):
             _set_apart(node)
     for node in reversed(doomed):  # reverse document order: descendants before their ancestors
         node.decompose()

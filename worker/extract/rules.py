@@ -137,6 +137,9 @@ HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.
 # An inline element the page lays out as a line of its own (``<span style="display:block">``):
 # a space goes on either side, so its words are not glued to the text around it (CJK and Latin
 # run together otherwise). Not ``inline-block``/``inline-flex``: those stay inside the line.
+# Only inline elements need it: the walk and heading reader part block elements already, and a
+# ``div style="display:flex"`` around a whole page would be read to its end for nothing.
+INLINE_TAGS = frozenset(_words("span a em strong b i u font small label time cite abbr q sub sup"))
 BLOCK_STYLE = re.compile(
     r"(?<![\w-])display\s*:\s*(?:block|flex|grid|list-item|table)(?![\w-])", re.IGNORECASE
 )
