@@ -443,3 +443,53 @@ def test_a_sentence_opening_add_a_comment_is_text_and_the_comment_prompt_is_not(
     assert sentence in _paragraphs(f"<p>{sentence}</p>")
     prompt = "Leave a Reply Cancel reply"
     assert prompt not in _paragraphs(f"<p>{prompt}</p>")
+
+
+def test_words_of_an_inline_element_laid_out_as_a_line_stay_apart() -> None:
+    """A ``<span style="display:block">`` (or flex) is a line of its own: its words are not glued
+    to the text around it, CJK or Latin; an inline-block and a plain inline span stay in line."""
+    inner = (
+        '<p>北京市的新闻<span style="display:block">Beijing city news</span>上海的消息</p>'
+        '<p>Gamma line one<span style="display: flex">Delta line two</span></p>'
+        '<p>東京の天気<span style="display:inline-block">晴れ</span>です</p>'
+    )
+    paragraphs = _paragraphs(inner)
+    assert "北京市的新闻 Beijing city news 上海的消息" in paragraphs
+    assert "Gamma line one Delta line two" in paragraphs
+    assert "東京の天気晴れです" in paragraphs
+
+
+def test_code_lines_set_as_flex_spans_keep_their_blank_lines() -> None:
+    """A highlighter's ``<pre>`` of ``<span style="display:flex">`` lines, each ending with its
+    newline: the blank line between two commands still parts them."""
+    lines = ("# make a repository", "git init demo", "", "# or in this directory", "git init")
+    spans = "".join(f'<span style="display:flex"><span>{line}\n</span></span>' for line in lines)
+    paragraphs = _paragraphs(f"<pre><code>{spans}</code></pre>")
+    assert "# make a repository git init demo" in paragraphs
+    assert "# or in this directory git init" in paragraphs
+
+
+def test_a_sentence_opening_like_a_byline_is_text_and_a_byline_line_is_a_field() -> None:
+    """Sentences opening "By Tuesday ..." and "Von Montag an ..." are the article's; a meta line "By
+    Jane Doe | May 3, 2018" above it is the byline field, without its date, and not in the body."""
+    sentences = (
+        "By Tuesday the river had risen two metres, and the council closed the lower road.",
+        "Von Montag an gilt auf der Brücke ein Tempolimit von dreißig Stundenkilometern.",
+    )
+    inner = "".join(f"<p>{text}</p>" for text in sentences)
+    pre = '<p class="article-meta">By Jane Doe | May 3, 2018</p>'
+    article = extract_article(_page(inner, pre=pre), _URL)
+    assert all(text in article.paragraphs for text in sentences)
+    assert article.byline == "Jane Doe"
+    assert article.published == "May 3, 2018"  # the page gives no other date
+    assert not any("Jane Doe" in text for text in article.paragraphs)
+
+
+def test_a_byline_prefix_in_more_languages_and_a_bare_label_leave_the_name() -> None:
+    from worker.extract.headline import byline_name
+
+    assert byline_name("بقلم: سامر الخطيب") == "سامر الخطيب"
+    assert byline_name("Автор: Иван Петров") == "Иван Петров"
+    assert byline_name("By Dana Ortiz Published May 2, 2019 at 5:41 PM PDT") == "Dana Ortiz"
+    assert byline_name("Posted by:") == byline_name("By") == ""
+    assert byline_name("Sat, 20 Dec, 2025 - 06:36") == ""

@@ -268,3 +268,34 @@ def test_wordpress_plugin_labels_in_unnamed_wrappers_are_in_no_field(
     every_field = " ".join((*article.paragraphs, *article.captions, *article.headings))
     for text in ("Spread the love", "Print Friendly", "rate it", "Vote count", "not useful"):
         assert text not in every_field
+
+
+@pytest.mark.parametrize(
+    ("page_id", "byline"),
+    [
+        ("arabic-widgets", "سامر الخطيب"),  # "بقلم: ..." in span.post-meta-author
+        ("drupal8-paragraphs", "Helen Marsh"),  # "By ..." in a span of div.node__meta
+        ("brightspot-enhancements", "Dana Ortiz"),  # camelCase ArticlePage-authorName
+        ("german-print-copy", "Markus Brandt"),  # "Von ... | 18.10.2018, 14:22 Uhr"
+        ("portuguese-code", "Rafael Souza"),  # a rel=author link outside any paragraph
+        ("wordpress-plugins-2018", "Meg"),  # span.byline "by Meg"
+        ("joomla-details", "Karl Weber"),  # "Geschrieben von ..."
+        ("german-chrome", "Anna Müller"),  # a plain <p>Von Anna Müller</p> the body leaves out
+        ("spanish-widgets", "Carmen Ruiz"),  # div.articulo-firma "Por Carmen Ruiz"
+    ],
+)
+def test_the_byline_the_page_shows_is_the_byline_field(
+    pages: dict[str, Page], page_id: str, byline: str
+) -> None:
+    """A byline set in a meta line, an author-named element or an author link outside any
+    paragraph is the byline field, without its prefix and its date; it is not in the body."""
+    article = _extract(pages, page_id)
+    assert article.byline == byline
+    assert not any(byline in text and len(text) < 80 for text in article.paragraphs)
+
+
+def test_the_date_on_a_byline_line_is_the_publication_date(pages: dict[str, Page]) -> None:
+    """ "Von Markus Brandt | 18.10.2018, 14:22 Uhr" with no date in the metadata: the name is the
+    byline, the date the publication date."""
+    article = _extract(pages, "german-print-copy")
+    assert (article.byline, article.published) == ("Markus Brandt", "18.10.2018, 14:22 Uhr")

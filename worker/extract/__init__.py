@@ -25,7 +25,9 @@ from worker.models import Article, Selectors, SiteProfile, WatchMode
 # 1.5: a hidden class never hides the only article-sized block; a heading's id is no hint;
 # comment sections, read-also labels, widget titles and chrome lines in more languages; 2010s
 # WordPress and Joomla plugin labels; <marquee> tickers; an unnamed comment thread beside the
-# headline; a standfirst the description repeats is the subheadline.
+# headline; a standfirst the description repeats is the subheadline; bylines in more languages
+# and shown forms (a class naming the author, "By X | date" split into byline and date); an
+# inline element laid out as a line is set apart from its neighbours' words.
 # 1.4: robots-nocontent, author-bio boxes, WordPress furniture lines, slide counters.
 # 1.3: media placed by the body walk's own blocks (short headings, images per paragraph, one copy
 # of a doubled article); live blogs found anywhere in the JSON-LD, comment words as whole words;

@@ -40,14 +40,16 @@ def extract(
     anchor = headline_node(signals, headline)
     paragraphs, walked = body_of(tree, selectors, scan, headline, anchor)
     entries = live_entries(signals, url, paragraphs)
+    byline = byline_of(tree, scan, paragraphs, anchor)
     article = Article(
         headline=headline,
         subheadline=subheadline_of(scan.subheadline, signals, headline, paragraphs),
-        byline=byline_of(signals, scan.byline),
+        byline=byline.name,
         published=first_of(  # a live blog's first <time> is its newest entry's, not its own
             ld_str(signals.ld, "datePublished"),
             *metas(signals, META_PUBLISHED),
             "" if entries else signals.time,
+            byline.date,  # the date beside the byline (``Von X | 18.10.2018``), else nothing
         ),
         modified=first_of(ld_str(signals.ld, "dateModified"), *metas(signals, META_MODIFIED)),
         paragraphs=paragraphs,

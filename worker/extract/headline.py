@@ -12,14 +12,27 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from html import unescape
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.classes import hint_matcher
 from worker.extract.rules import (
     BOILERPLATE_TAGS,
+    BYLINE_HINTS,
+    BYLINE_LEVELS,
+    BYLINE_LINE_HINTS,
     BYLINE_PREFIX,
+    BYLINE_QUERY,
+    BYLINE_TAIL,
+    DATE_LINES,
+    FIELD_FIRST_WORDS,
+    FIELD_LINES,
+    LINE_DATE,
+    MAX_BYLINE_CHARS,
+    MAX_BYLINE_WORDS,
+    MAX_FIELD_LINE,
     MAX_H1,
     MAX_HEADLINE_CHARS,
     META_BYLINE,
@@ -35,7 +48,7 @@ from worker.extract.rules import (
     UNSPACED_SCRIPTS_FROM,
 )
 from worker.extract.score import has_strong_hint, is_boilerplate
-from worker.extract.signals import Signals, ld_str, metas, select
+from worker.extract.signals import Scan, Signals, ld_str, metas, select
 from worker.extract.text import clean_text, first_of, heading_text, repair
 from worker.models import Selectors
 from worker.normalize import normalize_text
@@ -316,11 +329,111 @@ def subheadline_of(dom: str, signals: Signals, headline: str, body: tuple[str, .
     return found
 
 
-def byline_of(signals: Signals, dom: str) -> str:
+class Byline(NamedTuple):
+    """The byline's name, and the date the page set on the same line (``Von Markus Brandt |
+    18.10.2018, 14:22 Uhr``) when the name was read from the page's own line."""
+
+    name: str
+    date: str = ""
+
+
+def byline_of(
+    tree: LexborHTMLParser, scan: Scan, body: tuple[str, ...], anchor: LexborNode | None
+) -> Byline:
+    """The author as the metadata names them, else as the page shows them: the byline the scan
+    found (``p.byline``, an author link's paragraph), else one the page sets elsewhere (see
+    BYLINE_QUERY), else a plain paragraph the body left out as a byline line (``<p>Von Anna
+    Müller</p>``), read only then. A meta ``author`` that is a profile URL names no one."""
+    signals, dom = scan.signals, scan.byline
     names = _ld_authors(signals.ld.get("author"))
     if names:
-        return ", ".join(dict.fromkeys(names))
-    return first_of(*metas(signals, META_BYLINE), BYLINE_PREFIX.sub("", dom))
+        return Byline(", ".join(dict.fromkeys(names)))
+    named = [value for value in metas(signals, META_BYLINE) if value and "://" not in value]
+    if named:
+        return Byline(named[0])
+    if name := byline_name(dom):
+        return Byline(name, _line_date(dom))
+    shown = _shown_byline(_byline_area(tree, anchor))
+    return shown if shown.name else _byline_paragraph(scan, body)
+
+
+def _byline_paragraph(scan: Scan, body: tuple[str, ...]) -> Byline:
+    """A paragraph that opens with a byline prefix and is all a byline line (FIELD_LINES, as
+    the body walk reads it), and that the body left out: "By Tuesday the river rose." is a
+    sentence and stays in the body. Texts the scoring read already are not read again."""
+    kept, texts = set(body), scan.texts
+    for node in scan.paragraphs:
+        raw = texts.get(node.mem_id)
+        if raw is None:
+            raw = node.text(deep=True)
+        if len(raw) > 2 * MAX_FIELD_LINE:
+            continue  # a byline line is short even before its whitespace is collapsed
+        line = clean_text(raw)
+        if not BYLINE_PREFIX.match(line) or line in kept or not FIELD_LINES.match(line):
+            continue
+        if name := byline_name(line, prefixed=True):
+            return Byline(repair(name), _line_date(line))
+    return Byline("")
+
+
+def _line_date(line: str) -> str:
+    found = LINE_DATE.search(line)
+    return found.group(0).strip(" ,") if found else ""
+
+
+def byline_name(text: str, prefixed: bool = False) -> str:
+    """``By Jane Doe | 12.03.2018`` -> ``Jane Doe``: the prefix and what follows a separator or
+    a date go; what is left is a name only when short, without digits and not a sentence ("" for
+    a bare label such as "Posted by:"). ``prefixed``: only a line that opens with a prefix."""
+    name = BYLINE_PREFIX.sub("", text, count=1)
+    if (prefixed and name == text) or DATE_LINES.match(name):
+        return ""
+    name = BYLINE_TAIL.split(name, maxsplit=1)[0].strip(" ,;:–—-").replace(" ,", ",")
+    words = name.split()
+    if not words or len(name) > MAX_BYLINE_CHARS or len(words) > MAX_BYLINE_WORDS:
+        return ""
+    if any(char.isdigit() for char in name) or name[-1] in "!?:":
+        return ""
+    if name.lower() in FIELD_FIRST_WORDS:  # "Updated January 8, 2026": a stamp, no name
+        return ""
+    return "" if name[-1] == "." and len(words[-1]) > 3 else name
+
+
+_names_author = hint_matcher(BYLINE_HINTS)
+_names_line = hint_matcher(BYLINE_LINE_HINTS)
+
+
+def _byline_area(tree: LexborHTMLParser, anchor: LexborNode | None) -> LexborNode | None:
+    """Where the byline is looked for: around the visible headline (BYLINE_LEVELS above it:
+    the article's header and the block that holds it), else the whole body. Half the cost of
+    the query, and a teaser's "By ..." in a sidebar is not read."""
+    if anchor is None:
+        return tree.body
+    area = anchor
+    for _ in range(BYLINE_LEVELS):
+        if area.parent is None or area.parent.tag in ("body", "html"):
+            break
+        area = area.parent
+    return area
+
+
+def _shown_byline(area: LexborNode | None) -> Byline:
+    """The first byline the page shows outside chrome (comments, author boxes, menus): an
+    element named for the author, an author link, or a meta line that opens with "By"."""
+    known: dict[int, bool] = {}
+    for node in area.css(BYLINE_QUERY) if area is not None else ():
+        attrs = node.attributes
+        classes = attrs.get("class") or ""
+        author = "author" in (attrs.get("rel") or "", attrs.get("itemprop") or "")
+        if not (author or _names_author(classes)) and not _names_line(classes):
+            continue
+        prefixed = not author and not _names_author(classes)
+        # its parts apart: ``<span>By</span><a>Jane</a><div>Published ...</div>``
+        line = clean_text(node.text(deep=True, separator=" "))
+        name = byline_name(line, prefixed)
+        if name and not _in_chrome(node, known):
+            return Byline(repair(name), _line_date(line))
+    return Byline("")
 
 
 def _ld_authors(author: Any) -> list[str]:

@@ -9,7 +9,8 @@ One CSS query finds them all; the style candidates are confirmed in Python. A hi
 with real text is not removed but given the ``hidden`` class, which the scoring reads as chrome:
 its paragraphs do not vote, unless leaving them out would discard most of the page's text (some
 pages ship their article hidden and reveal it with script, and an empty article would be worse
-than a duplicated one).
+than a duplicated one). The same query finds inline elements styled as lines of their own
+(``<span style="display:block">``): a space on either side keeps their words apart.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.rules import (
+    BLOCK_STYLE,
     HIDDEN_EXEMPT_ID,
     HIDDEN_KEEP_CHARS,
     HIDDEN_MARK,
     HIDDEN_STYLE,
     HIDDEN_STYLE_LOWER,
+    INLINE_TAGS,
     PRUNE_QUERY,
     UNREAD_TAGS,
 )
@@ -40,8 +43,22 @@ def prune(tree: LexborHTMLParser) -> None:
                 doomed.append(node)
             else:  # weighed later: chrome to the scoring, unless it is most of the page's text
                 node.attrs["class"] = f"{node.attributes.get('class') or ''} {HIDDEN_MARK}"
+        elif node.tag in INLINE_TAGS and BLOCK_STYLE.search(node.attributes.get("style") or ""):
+            _set_apart(node)
     for node in reversed(doomed):  # reverse document order: descendants before their ancestors
         node.decompose()
+
+
+def _set_apart(node: LexborNode) -> None:
+    """A space on either side of an element laid out as a line of its own, where no
+    whitespace is there already (a code block's line spans end with their newline, and a space
+    after it would turn the blank line between two of its paragraphs into a line)."""
+    text = node.text(deep=True)
+    if text and not text[-1].isspace():
+        node.insert_after(" ")
+    before = node.prev
+    if before is not None and (text := before.text(deep=True)) and not text[-1].isspace():
+        node.insert_before(" ")
 
 
 def _hidden(node: LexborNode) -> bool:

@@ -78,8 +78,25 @@ DOM_META_STEMS = _words(
 # Their short paragraphs never enter the body (``<div class="photo"><img><p class="caption">``
 # is in the captions field; in the body it would sit between two sentences).
 FIELD_ROLES = frozenset(_words("byline dateline caption"))
-# "By Jane" -> "Jane"; Italian ``di`` only in lower case ("Di Stefano" is a surname)
-BYLINE_PREFIX = re.compile(r"^(?:(?i:by|von|par|por|door)|di)\s+")
+# The DOM's byline: elements whose class words name a byline or an author (``span.byline``,
+# Brightspot's camelCase ``ArticlePage-authorName``, ``post-meta-author``), author links and
+# ``itemprop=author``; and meta lines (``p.artikel-meta``, Drupal's ``div.node__meta``) that
+# open with a byline prefix. Read only when the metadata names no author.
+# ``firma``: the signature, as Spanish and Italian newsrooms name it (``div.articulo-firma``)
+BYLINE_HINTS = _words("byline by-line author authors autor autore auteur firma")
+BYLINE_LINE_HINTS = _words("meta")  # lines that hold the byline only after a prefix
+# One substring selector per hint no other hint holds (``author`` finds ``authors``).
+_BYLINE_STEMS = [
+    hint
+    for hint in (*BYLINE_HINTS, *BYLINE_LINE_HINTS)
+    if not any(other != hint and other in hint for other in BYLINE_HINTS)
+]
+BYLINE_QUERY = ", ".join(
+    [*(f'[class*="{stem}" i]' for stem in _BYLINE_STEMS), '[rel="author"]', '[itemprop="author"]']
+)
+BYLINE_LEVELS = 4  # how far above the headline the byline's area starts
+MAX_BYLINE_CHARS = 80  # a longer "name" is a sentence or a biography
+MAX_BYLINE_WORDS = 10
 MAX_H1 = 5  # visible <h1>s considered (after those in chrome: menus, overlays)
 # Headings that name themselves the article's title (a Blogger ``h3.post-title``): the visible
 # headline when no <h1> is backed by the metadata. Matched on whole class tokens.
@@ -114,13 +131,22 @@ UNREAD_TAGS = frozenset(_words("script style noscript template rt rp"))  # rt: r
 # anyway: as chrome by ``score``/``headline`` and as a role of paragraphs by ``signals``.
 PRUNE_QUERY = (
     'script:not([type="application/ld+json"]), style, noscript, template, rt, rp, [hidden], '
-    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i]'
+    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i], [style*="display" i]'
 )
 HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 # The same matched with case, for a lower-cased ASCII style (the pattern is written in lower
 # case): the engine then jumps to each "d" or "v" instead of folding case at every position
 # (three times faster on the styles the prune query finds).
 HIDDEN_STYLE_LOWER = re.compile(HIDDEN_STYLE.pattern)
+# An inline element the page lays out as a line of its own (``<span style="display:block">``):
+# a space goes on either side, so its words are not glued to the text around it (CJK and Latin
+# run together otherwise). Not ``inline-block``/``inline-flex``: those stay inside the line.
+# Only inline elements need it: the walk and heading reader part block elements already, and a
+# ``div style="display:flex"`` around a whole page would be read to its end for nothing.
+INLINE_TAGS = frozenset(_words("span a em strong b i u font small label time cite abbr q sub sup"))
+BLOCK_STYLE = re.compile(
+    r"(?<![\w-])display\s*:\s*(?:block|flex|grid|list-item|table)(?![\w-])", re.IGNORECASE
+)
 HIDDEN_EXEMPT_ID = re.compile(r"S:[0-9a-z]+$")  # React streaming: ``<div hidden id="S:7">``
 HIDDEN_KEEP_CHARS = 200  # hidden subtrees this large are marked (HIDDEN_MARK), not removed
 HIDDEN_MARK = "hidden"  # one of HIDDEN_CLASSES: the scoring and the walk read it as chrome
@@ -651,6 +677,21 @@ _BYLINE = (
     r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
     r"|(?-i:di)\s+(?-i:[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:e\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}))"
 )
+# Where a byline line's name ends: a separator (``Von Markus Brandt | 18.10.2018``) or a date,
+# perhaps after a stamp word (``By Dana Ortiz Published May 2, 2019``).
+BYLINE_TAIL = re.compile(
+    rf"\s*[|•·⋅∙]|\s+(?=(?:(?:on|am|le|el|em|op)\s+)?(?:{_STAMP_WORDS})?(?:{_DATE}))",
+    re.IGNORECASE,
+)
+# "By Jane" -> "Jane" in the languages bylines are most often written in, with or without a
+# colon (``Author: Jane``, Arabic ``بقلم: ...``, Russian ``Автор: ...``, Indonesian ``Oleh``); a
+# bare label ("By", "Posted by:") leaves nothing. Italian ``di`` only in lower case ("Di Stefano"
+# is a surname).
+BYLINE_PREFIX = re.compile(
+    r"^(?:(?i:by|von|par|por|door|av|af|oleh|written by|posted by|authored by|author|autor"
+    rf"|auteur|автор|بقلم|بواسطة|كتب|{'|'.join(WRITTEN_BY_STARTS)})(?:\s*[:：]\s*|\s+|$)|di\s+)"
+)
+LINE_DATE = re.compile(_DATE, re.IGNORECASE)  # the date on a byline's line
 _FIELD_ITEM = (
     rf"(?:{_STAMP_WORDS}(?:{_DATE}|{_RELATIVE})|{_RELATIVE}|{_READING}|{_SHARE}|{_BYLINE})"
 )
