@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -390,6 +391,81 @@ def test_two_processes_on_one_gap_free_host_share_its_slots(
     assert first.in_flight(HOST) == 0
 
 
+def _run_checks(limiter: HostLimiter, count: int, log: list[tuple[float, float]]) -> list[Any]:
+    """``count`` checks of 10 ms requests on HOST through ``limiter``, each span logged."""
+
+    async def one() -> None:
+        grant = await limiter.acquire(HOST, max_wait=10)
+        assert isinstance(grant, Lease)
+        start = time.monotonic()
+        await asyncio.sleep(0.01)  # the request
+        log.append((start, time.monotonic()))
+        await limiter.finish(grant, "success")
+
+    return [one() for _ in range(count)]
+
+
+def test_two_processes_use_every_slot_of_a_three_slot_host(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    """Sharing a contested host rounds up: of three slots one process keeps two and the other
+    one, so none idles (300 checks of 10 ms each in two processes: ~2 s with all three busy,
+    ~3 s if the host ran on two)."""
+    limiters = [
+        HostLimiter(client, "test", max_in_flight=3, min_gap=0.0)
+        for client in (redis_client, redis.Redis.from_url(redis_url))
+    ]
+    log: list[tuple[float, float]] = []
+
+    async def scenario() -> None:
+        await asyncio.gather(*(c for lim in limiters for c in _run_checks(lim, 300, log)))
+
+    started = time.monotonic()
+    asyncio.run(scenario())
+    busy = sum(end - start for start, end in log)
+    assert busy / (3 * (time.monotonic() - started)) > 0.85
+
+
+def test_a_refused_process_takes_the_whole_host_once_the_other_lets_go(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    """A process refused once because another held a slot for a moment keeps to half the host
+    only until that slot comes back: then its checks use both slots again."""
+    lone = HostLimiter(redis_client, "test", max_in_flight=2, min_gap=0.0)
+    brief = HostLimiter(redis.Redis.from_url(redis_url), "test", max_in_flight=2, min_gap=0.0)
+    log: list[tuple[float, float]] = []
+
+    async def hold_a_moment() -> None:
+        grant = await brief.acquire(HOST, max_wait=5)
+        assert isinstance(grant, Lease)
+        await asyncio.sleep(0.05)
+        await brief.finish(grant, "success")
+
+    async def scenario() -> None:
+        holding = asyncio.ensure_future(hold_a_moment())
+        await asyncio.sleep(0.005)
+        await asyncio.gather(*_run_checks(lone, 200, log), holding)
+
+    started = time.monotonic()
+    asyncio.run(scenario())
+    assert time.monotonic() - started < 1.5  # 200 x 10 ms on two slots: ~1.05 s; on one: ~2.1 s
+
+
+def test_a_lone_process_never_sleeps_beside_a_free_slot(redis_client: redis.Redis) -> None:
+    """When a lease's pass-on span ends while the process's other checks are out asking Redis
+    (so it had no heir for the release), those checks ask again at once: no check waits the
+    1 s recheck while the host's slot is free (400 checks of 10 ms on a one-slot host)."""
+    limiter = HostLimiter(redis_client, "test", max_in_flight=1, min_gap=0.0)
+    log: list[tuple[float, float]] = []
+
+    async def scenario() -> None:
+        await asyncio.gather(*_run_checks(limiter, 400, log))
+
+    asyncio.run(scenario())
+    starts = sorted(start for start, _ in log)
+    assert max(b - a for a, b in itertools.pairwise(starts)) < 0.5
+
+
 def test_processes_take_turns_on_a_one_slot_host(redis_client: redis.Redis, redis_url: str) -> None:
     """On a gap-free host with a single slot, a process that passes the slot from check to
     check hands it to a waiting process once it may no longer pass it on (``HANDOFF_SPAN``),
@@ -489,7 +565,7 @@ def test_a_pause_from_a_failed_request_stops_the_leases_still_held(
         waiting = [asyncio.ensure_future(limiter.acquire(HOST, max_wait=5)) for _ in range(2)]
         queue = limiter._wire_now().waiting  # the waiters' queue, to wait for
         async with asyncio.timeout(5):  # both checks queue behind the held slots
-            while len(queue.get(limiter._key(HOST, "released"), ())) < 2:
+            while len(queue.get(limiter._channel(HOST), ())) < 2:
                 await asyncio.sleep(0)  # one loop step, not a guess at a duration
         assert await limiter.finish(first, "failure", retry_after=60) is not None
         await limiter.finish(second, "success")

@@ -59,6 +59,9 @@ SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no r
 # How long a process that was refused a slot counts as waiting for the host: it asks again
 # within IN_FLIGHT_RECHECK while it still waits, and says so again each time it is refused.
 CONTEST_SPAN = 1.5 * IN_FLIGHT_RECHECK
+# How long a process that gave a slot back for another one's waiter lets that process take it
+# before its own first waiter asks again (a wake-up through Redis takes about a millisecond).
+YIELD_HEAD_START = 0.01
 
 BusyReason = Literal["in_flight", "gap", "paused"]
 Verdict = Literal["success", "failure", "none"]  # what a finished request tells the breaker
@@ -219,6 +222,7 @@ class HostLimiter:
     ) -> None:
         self.client = client
         self.prefix = f"{prefix}:host"
+        self._db = int(client.connection_pool.connection_kwargs.get("db") or 0)
         self.default = HostLimit(max_in_flight, min_gap)
         self.overrides = {h.lower(): HostLimit(*v) for h, v in (overrides or {}).items()}
         self._limits: dict[str, HostLimit] = {}  # host -> its limit (limit_for), as asked
@@ -231,7 +235,7 @@ class HostLimiter:
         self._release = client.register_script(_RELEASE)
         self._paused: dict[str, float] = {}  # host -> pause end (loop time), read once
         self._held: dict[str, _Held] = {}  # host -> this process's leases Redis granted
-        self._refused: dict[str, float] = {}  # host -> loop time Redis last found it full
+        self._returned: dict[str, int] = {}  # host -> leases this process gave back to Redis
         self._asking: dict[str, list[asyncio.Future[Lease | Busy]]] = {}  # host -> joined checks
         self._wire: Wire[Lease] | None = None  # the running loop's, from wire_for
         # a lease is passed on for HANDOFF_SPAN, and never near its expiry in Redis
@@ -259,6 +263,12 @@ class HostLimiter:
     def _key(self, host: str, part: str) -> str:
         return f"{self.prefix}:{host.lower()}:{part}"
 
+    def _channel(self, host: str) -> str:
+        """The host's release channel. Pub/sub ignores Redis's database number, so the channel
+        carries it: deployments (or test sessions) on one server, in databases of their own
+        under the same prefix, must not wake or contest each other's waiters."""
+        return f"{self._key(host, 'released')}@{self._db}"
+
     def _acquire_call(self, host: str) -> tuple[list[str], list[str | float]]:
         keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
         return keys, self._grant_args(host, _token())
@@ -280,7 +290,7 @@ class HostLimiter:
         keys = [self._key(host, "inflight"), self._key(host, "failures"), self._key(host, "pause")]
         keys.append(self._key(host, "last"))
         capped = "" if retry_after is None else min(max(retry_after, 0.0), self.retry_after_cap)
-        args: list[str | float] = [lease.token, self._key(host, "released"), sender, verdict]
+        args: list[str | float] = [lease.token, self._channel(host), sender, verdict]
         args += [self.failure_threshold, self.breaker_pause, capped]
         args += self._grant_args(host, heir) if heir else ["", 0, 0, 0]
         return keys, [*args, "1" if reset else ""]
@@ -297,7 +307,7 @@ class HostLimiter:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
         wire = self._wire_now()
-        channel = self._key(host, "released")
+        channel = self._channel(host)
         while True:
             grant = (
                 self._known_pause(host, loop)
@@ -351,15 +361,22 @@ class HostLimiter:
         keys = [self._key(host, "inflight"), self._key(host, "last"), self._key(host, "pause")]
         limit = self.limit_for(host)
         args: list[str | float] = [_token(), count, limit.max_in_flight, limit.min_gap]
-        args += [self.lease_ttl, self._key(host, "released"), wire.want]
+        args += [self.lease_ttl, self._channel(host), wire.want]
+        returned = self._returned.get(host.lower(), 0)
         code, value, *tokens = cast(list[Any], await wire.link.run(_ACQUIRE_MANY, keys, args))
         grants: list[Lease | Busy] = [Lease(host, token.decode()) for token in tokens]
         for lease in grants:
             self._note_grant(cast(Lease, lease), loop)
         if len(grants) < count:
-            if code == 1:
-                self._refused[host.lower()] = loop.time()
             busy = self._decode(host, code, value, loop)
+            if code == 1:
+                wire.refused[self._channel(host)] = loop.time()
+                if self._returned.get(host.lower(), 0) != returned:
+                    # this process gave a lease back while the call was out (its checks had
+                    # left the wait queue to ask, so it had no heir): that release's signal
+                    # never wakes this process's own waiters, so they ask again at once
+                    # instead of sleeping IN_FLIGHT_RECHECK beside a free slot
+                    busy = Busy(host, "in_flight", 0.0)
             grants += [busy] * (count - len(grants))
         return grants
 
@@ -390,18 +407,22 @@ class HostLimiter:
         All of them while no other process waits for the host. While one does (it was refused
         a slot within ``CONTEST_SPAN``), half, at least one: otherwise the process that got the
         slots first would pass them from check to check and the others would idle until its
-        batch ran out, with one core working for a one-host workload. When ``asking`` (may a
-        check ask Redis for one more?), this process's own recent refusal halves it too: the
-        other process keeps its half, and asking again per check would only be refused.
+        batch ran out, with one core working for a one-host workload (half rounded up: of
+        three slots, two and one, none idle). When ``asking`` (may a check ask Redis for one
+        more?), this process's own recent refusal halves it too, until another process releases
+        a slot: the other keeps its half, and asking again per check would only be refused.
         """
         limit = self.limit_for(host).max_in_flight
-        refused = asking and loop.time() - self._refused.get(host.lower(), -math.inf) < CONTEST_SPAN
-        return max(1, limit // 2) if refused or self._wanted(host) else limit
+        wire, channel = self._wire, self._channel(host)
+        if wire is None:
+            return limit
+        refused = asking and wire.refused_lately(channel, CONTEST_SPAN)
+        return (limit + 1) // 2 if refused or wire.wanted_lately(channel, CONTEST_SPAN) else limit
 
     def _wanted(self, host: str) -> bool:
         """Was another process refused a slot on ``host`` within ``CONTEST_SPAN``?"""
         wire = self._wire
-        return wire is not None and wire.wanted_lately(self._key(host, "released"), CONTEST_SPAN)
+        return wire is not None and wire.wanted_lately(self._channel(host), CONTEST_SPAN)
 
     def _yields(self, lease: Lease, loop: asyncio.AbstractEventLoop) -> bool:
         """Does this lease go back to Redis, for another process's waiter, rather than to a
@@ -486,9 +507,10 @@ class HostLimiter:
         with no round trip at all (:meth:`_passes_on`), its success's reset sent later.
         """
         wire = self._wire_now()
-        channel = self._key(lease.host, "released")
+        channel = self._channel(lease.host)
         loop = asyncio.get_running_loop()
-        heir = None if self._yields(lease, loop) else wire.first_waiter(channel)
+        yields = self._yields(lease, loop)
+        heir = None if yields else wire.first_waiter(channel)
         if heir is not None and self._passes_on(lease, verdict, loop):
             self._pass_on(lease, verdict, heir, wire)
             await asyncio.sleep(0)  # let the heir send its request now
@@ -497,8 +519,11 @@ class HostLimiter:
         if verdict == "failure":
             self._stop_passing_on(lease.host)
         reset = self._forget(lease)
+        self._returned[lease.host.lower()] = self._returned.get(lease.host.lower(), 0) + 1
         keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token, reset)
         until, code, value = cast(list[Any], await wire.link.run(_RELEASE, keys, args))
+        if yields:
+            wire.gave_back(channel, YIELD_HEAD_START)
         if heir is not None:
             handed = self._decode(lease.host, code, value) if code >= 0 else None
             if isinstance(handed, Lease):

@@ -46,6 +46,7 @@ class Wire(Generic[T]):
     waiting: dict[str, deque[asyncio.Future[T | None]]] = field(default_factory=dict)
     confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
     wanted: dict[str, float] = field(default_factory=dict)  # channel -> loop time of a want
+    refused: dict[str, float] = field(default_factory=dict)  # channel -> loop time we were
     pubsub: Any = None
     reader: asyncio.Task[None] | None = None
     keeper: asyncio.Task[None] | None = None
@@ -96,9 +97,23 @@ class Wire(Generic[T]):
 
     def wanted_lately(self, channel: str, span: float) -> bool:
         """Did another process say, less than ``span`` seconds ago, that it waits for a slot
-        on the channel's host?"""
+        on the channel's host (and no slot was given back for it since)?"""
         at = self.wanted.get(channel)
         return at is not None and self.loop.time() - at < span
+
+    def refused_lately(self, channel: str, span: float) -> bool:
+        """Was this process refused a slot on the channel's host less than ``span`` seconds
+        ago, with no release from another process since (which may have freed one)?"""
+        at = self.refused.get(channel)
+        return at is not None and self.loop.time() - at < span
+
+    def gave_back(self, channel: str, head_start: float) -> None:
+        """A slot went back to Redis for the process that wanted it: that want is served (if
+        it wants more, its next refusal says so), and this process's own first waiter asks
+        again after ``head_start`` seconds, in case nobody takes the slot (a want that went
+        stale): its own release signal never wakes it."""
+        self.wanted.pop(channel, None)
+        self.loop.call_later(head_start, self.wake, channel)
 
     def first_waiter(self, channel: str) -> asyncio.Future[T | None] | None:
         """Take this process's longest-waiting waiter on ``channel`` (if any)."""
@@ -179,6 +194,7 @@ class Wire(Generic[T]):
             if data[len(WANT) :] != self.sender.encode():
                 self.wanted[channel] = self.loop.time()
         elif data != self.sender.encode():
+            self.refused.pop(channel, None)
             self.wake(channel)
 
 
