@@ -61,7 +61,7 @@ SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no r
 CONTEST_SPAN = 1.5 * IN_FLIGHT_RECHECK
 # How long a process that gave a slot back for another one's waiter lets that process take it
 # before its own first waiter asks again (a wake-up through Redis takes about a millisecond).
-YIELD_HEAD_START = 0.01
+YIELD_HEAD_START = 0.02
 
 BusyReason = Literal["in_flight", "gap", "paused"]
 Verdict = Literal["success", "failure", "none"]  # what a finished request tells the breaker
@@ -391,7 +391,10 @@ class HostLimiter:
     def _held_full(self, host: str, loop: asyncio.AbstractEventLoop) -> Busy | None:
         """``in_flight`` when this process's own young leases fill its share of the host (no
         Redis call), waiting until the oldest of them may no longer be passed on (then Redis
-        is asked)."""
+        is asked); and while the head start this process just gave another one lasts."""
+        wire = self._wire
+        if wire is not None and (wait := wire.holding_back(self._channel(host))) > 0:
+            return Busy(host, "in_flight", wait)
         held = self._held.get(host.lower())
         if held is None:
             return None
@@ -519,7 +522,8 @@ class HostLimiter:
         if verdict == "failure":
             self._stop_passing_on(lease.host)
         reset = self._forget(lease)
-        self._returned[lease.host.lower()] = self._returned.get(lease.host.lower(), 0) + 1
+        if not yields:  # a yield's slot is for another process first (see Wire.gave_back)
+            self._returned[lease.host.lower()] = self._returned.get(lease.host.lower(), 0) + 1
         keys, args = self._release_call(lease, wire.sender, verdict, retry_after, token, reset)
         until, code, value = cast(list[Any], await wire.link.run(_RELEASE, keys, args))
         if yields:

@@ -47,6 +47,7 @@ class Wire(Generic[T]):
     confirmed: dict[str, asyncio.Future[None]] = field(default_factory=dict)
     wanted: dict[str, float] = field(default_factory=dict)  # channel -> loop time of a want
     refused: dict[str, float] = field(default_factory=dict)  # channel -> loop time we were
+    yielded: dict[str, float] = field(default_factory=dict)  # channel -> end of a head start
     pubsub: Any = None
     reader: asyncio.Task[None] | None = None
     keeper: asyncio.Task[None] | None = None
@@ -111,9 +112,17 @@ class Wire(Generic[T]):
         """A slot went back to Redis for the process that wanted it: that want is served (if
         it wants more, its next refusal says so), and this process's own first waiter asks
         again after ``head_start`` seconds, in case nobody takes the slot (a want that went
-        stale): its own release signal never wakes it."""
+        stale): its own release signal never wakes it. Until then this process's checks do
+        not ask for the host (:meth:`holding_back`), so the other process gets the slot."""
         self.wanted.pop(channel, None)
+        self.yielded[channel] = self.loop.time() + head_start
         self.loop.call_later(head_start, self.wake, channel)
+
+    def holding_back(self, channel: str) -> float:
+        """Seconds left of the head start this process gave another one on the channel's host
+        (0 when none)."""
+        until = self.yielded.get(channel)
+        return 0.0 if until is None else max(0.0, until - self.loop.time())
 
     def first_waiter(self, channel: str) -> asyncio.Future[T | None] | None:
         """Take this process's longest-waiting waiter on ``channel`` (if any)."""
