@@ -619,23 +619,26 @@ _DAY = (
     r"|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì"
     r"|martedì|mercoledì|giovedì|venerdì|sabato|domenica)\.?,?\s+)?"
 )
+# A time after a date: never the start of another date (``18.10.18 19.10.18``), and a time
+# zone in capitals (``ET``, ``MEZ``), never the next item's first word (``14:22 Email Print``).
 _TIME = (
-    r"(?:,?\s*(?:(?:at|um|à|às|om|kl\.?|godz\.?|pukul|saat)\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?"
-    r"(?:\s+[A-Z]{2,5}\b)?)?"
+    r"(?:,?\s*(?:(?:at|um|à|às|om|kl\.?|godz\.?|pukul|saat)\s+)?\d{1,2}[:.h]\d{2}(?![./]\d)"
+    r"(?:\s*[ap]\.?m\.?)?(?:\s*(?:h|uhr|hrs?)\b)?(?:\s+(?-i:[A-Z]{2,5})\b)?)?"
 )
-_DATE = (
+_DAY_DATE = (
     rf"{_DAY}(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}|\d{{4}}[./]\d{{1,2}}[./]\d{{1,2}}"
     rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日(?:\s*\d{{1,2}}[:時]\d{{2}}分?)?"
     # the time first, as Gannett's papers set it in 2018: ``6:02 p.m. ET Aug. 4, 2018``
     rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?(?:\s+[A-Z]{{2,5}})?\s+(?:{MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}"
-    rf"){_TIME}"
+    r")"
 )
+_DATE = _DAY_DATE + _TIME
 _UNITS = (
     r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|sekunden|minuten|"
     r"stunden|tagen|wochen|monaten|jahren|secondes?|heures?|jours?|semaines?|mois|ans?|segundos?|"
-    r"minutos?|horas?|días?|dias?|semanas?|meses|años?|anos?)"
+    r"minutos?|horas?|días?|dias?|semanas?|meses|años?|anos?)\b"  # whole: "minute" starts "minuten"
 )
 _RELATIVE = rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|(?:vor|il y a|hace|há)\s+\d+\s+{_UNITS}|just now"
 _STAMP_WORDS = (
@@ -648,7 +651,7 @@ _STAMP_WORDS = (
 )
 _READING = (
     r"\d+(?:\s*-\s*\d+)?\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:read|reading(?:\s+time)?|"
-    r"de lecture|lesezeit|de lectura|de leitura|di lettura|read time)"
+    r"de lecture|lesezeit|de lectura|de leitura|di lettura|read time)\b"
     r"|(?:reading time|read time|lesezeit|temps de lecture|tiempo de lectura):?\s*\d+\s*\w*\.?"
 )
 _SOCIAL = (
@@ -667,15 +670,28 @@ _SHARE = (
     r"|(?:shares?|comments?|views?):?\s*[\d.,]+\s*[km]?"
     r"|(?:shares?|comments?|replies):?\s*\(\s*[\d.,]+\s*\)"
 )
+# Where a field item starts (a byline's "By Jane", a stamp and its date, a bare date, a reading
+# time, a share row): a byline's names and role end before one. No lookarounds inside, so it
+# can itself sit in a lookahead.
+_ITEM_START = (
+    rf"(?:(?:by|von|par|por|door|av|af)\s+(?-i:[A-ZÀ-Þ])|{_STAMP_WORDS}(?:{_DAY_DATE}|{_RELATIVE})"
+    rf"|{_RELATIVE}|{_READING}|{_SHARE}|{_DAY_DATE})"
+)
 # A byline: "By" (or von/par/por/door/av/af/di) and capitalised names, with an optional role or
 # date after a separator; never a sentence (it would end with a full stop).
 # Italian ``di`` only in lower case and before names alone: "Di Maio, «il governo non cade»"
 # opens with a surname, not a byline.
+# Linear (FIELD_LINES holds it in an atomic group, so its first match is the one kept): a name
+# is a whole word, never the next item's start; the role after a separator is the rest of the
+# line (``By Jo Li – Updated May 2, 2019 | Fact-checked by Al Ng``), or stops before an item.
+_BYLINE_NAME = rf"(?!{_ITEM_START})(?-i:[A-ZÀ-Þ])[\w.'’-]*+"
 _BYLINE = (
-    r"(?:(?:by|von|par|por|door|av|af)\s+"
-    r"(?:(?-i:[A-ZÀ-Þ])[\w.'’-]*\s*(?:,|&|and\b|und\b|et\b|y\b)?\s*){1,8}"
-    r"(?:[|·•⋅∙,–—-]\s*[^.!?]{0,80})?"
-    r"|(?-i:di)\s+(?-i:[A-ZÀ-Þ][\w.'’-]*(?:\s+(?:e\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}))"
+    rf"(?:(?:by|von|par|por|door|av|af)\s+{_BYLINE_NAME}"
+    rf"(?:\s*+(?:,|&|and\b|und\b|et\b|y\b)?\s*+{_BYLINE_NAME}){{0,7}}"
+    r"(?:\s*+(?:&|and\b|und\b|et\b|y\b))?"
+    rf"(?:\s*+[|·•⋅∙,–—-](?:[^.!?]{{0,80}}+(?=[\s|·•⋅∙,–—/-]*+$)"
+    rf"|(?:(?<!\w)(?!{_ITEM_START})[^.!?]|(?<=\w)[^.!?]){{0,80}}+))?"
+    r"|(?-i:di)\s+(?-i:[A-ZÀ-Þ][\w.'’-]*+(?:\s+(?:e\s+)?[A-ZÀ-Þ][\w.'’-]*+){0,5}))"
 )
 # Where a byline line's name ends: a separator (``Von Markus Brandt | 18.10.2018``) or a date,
 # perhaps after a stamp word (``By Dana Ortiz Published May 2, 2019``).
@@ -703,16 +719,19 @@ _CREDIT = (
     rf"{_NAME}(?:\s+(?:(?:and|&)\s+)?{_NAME}){{1,5}}"
     rf"(?:,\s+(?:the\s+)?{_NAME}(?:\s+{_NAME}){{0,4}})?\s+(?={_STAMP_WORDS})"
 )
+# Matched in time linear in the line: each item is an atomic group (its first match is kept) and
+# separators are possessive, so the engine never tries the ways a line splits into items (it
+# tried them all: 40 s on a 152-character line of repeated bylines and dates).
 FIELD_LINES = re.compile(
     # after the first item a bare date may follow too (``Von Markus Brandt | 18.10.2018, 14:22``)
-    rf"^\W*(?:{_CREDIT})?{_FIELD_ITEM}(?:\s*[|·•⋅∙,–—/-]?\s*(?:{_FIELD_ITEM}|{_DATE}))*"
-    r"[\s|·•⋅∙,–—/-]*$",
+    rf"^\W*+(?>{_CREDIT})?(?>{_FIELD_ITEM})"
+    rf"(?:\s*+[|·•⋅∙,–—/-]?+\s*+(?>{_FIELD_ITEM}|{_DATE}))*+[\s|·•⋅∙,–—/-]*+$",
     re.IGNORECASE,
 )
 # A bare date or time is a dateline only at the edges of the body (a timeline's dates are text).
 # ...or followed by other field items (``May 3, 2018 / 10:32 AM / Updated 2 hours ago``).
 DATE_LINES = re.compile(
-    rf"^\W*(?:{_STAMP_WORDS})?{_DATE}(?:\s*[|·•⋅/,–—-]\s*(?:{_TIME}|{_FIELD_ITEM}))*\W*$",
+    rf"^\W*+(?:{_STAMP_WORDS})?(?>{_DATE})(?:\s*+[|·•⋅/,–—-]\s*+(?>{_FIELD_ITEM}|{_TIME}))*+\W*+$",
     re.IGNORECASE,
 )
 # Field lines without a digit start with one of these (bylines, stamps, share rows).
