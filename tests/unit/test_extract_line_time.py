@@ -60,6 +60,9 @@ def test_bylines_and_dates_in_a_row_are_still_field_lines() -> None:
         "By Jane Doe and John Roe " * 5,
         "By Jane Doe | Reporter | Updated 2:30 p.m. ET Aug. 4, 2018",
         "By Jane Doe, staff writer",
+        "7 min readDec 30, 2013",
+        "4 min reading time",
+        "Von Markus Brandt | vor 5 Minuten",
         "By Jane Doe Published May 2, 2019 | 4 min read",
         "By Scott Levine – Updated Sep 9, 2025 at 1:00 PM EST | Fact-checked by Frank Bass",
     ):

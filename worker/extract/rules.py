@@ -650,8 +650,9 @@ _STAMP_WORDS = (
     r"(?:\s+(?:on|am|le|el|il|em|op|den|pada|dnia))?:?\s*"
 )
 _READING = (
-    r"\d+(?:\s*-\s*\d+)?\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:read|reading(?:\s+time)?|"
-    r"de lecture|lesezeit|de lectura|de leitura|di lettura|read time)\b"
+    # the longer labels first: the item keeps its first match (``7 min readDec 30, 2013``)
+    r"\d+(?:\s*-\s*\d+)?\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:reading(?:\s+time)?|read time|read|"
+    r"de lecture|lesezeit|de lectura|de leitura|di lettura)"
     r"|(?:reading time|read time|lesezeit|temps de lecture|tiempo de lectura):?\s*\d+\s*\w*\.?"
 )
 _SOCIAL = (
