@@ -493,3 +493,40 @@ def test_a_byline_prefix_in_more_languages_and_a_bare_label_leave_the_name() -> 
     assert byline_name("By Dana Ortiz Published May 2, 2019 at 5:41 PM PDT") == "Dana Ortiz"
     assert byline_name("Posted by:") == byline_name("By") == ""
     assert byline_name("Sat, 20 Dec, 2025 - 06:36") == ""
+
+
+def test_a_sentence_ending_with_an_agency_is_text_and_an_agency_credit_is_not() -> None:
+    """A credit line is a newsroom's name or a label before the agency; a sentence that merely
+    ends with an agency's name (a reporter spoke with it) is the article's."""
+    credits = ("Le Monde avec AFP", "Text: with AFP", "Mit Material von dpa", "Redaktion mit dpa")
+    sentences = (
+        "We spoke with AP.",
+        "Die Polizei sprach mit dpa.",
+        "Los manifestantes hablaron con EFE.",
+        "Die Ministerin sprach mit AFP.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*credits, *sentences)))
+    assert not set(credits) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)
+
+
+def test_sentences_opening_like_a_label_are_text_and_the_labels_are_not() -> None:
+    """A label alone or followed by short tags or a source is chrome; the same words opening a
+    clause, a sentence after a comma, are the article's."""
+    labels = (
+        "Tagged under Politics, Budget",
+        "Tagged under: politics, Europe",
+        "Image via Getty Images",
+        "Apoya el periodismo local",
+        "Spread the love",
+    )
+    sentences = (
+        "Tagged under a new EU rule, the fish are tracked for years.",
+        "Image via satellite showed the flood.",
+        "Photo via drone shows the damage.",
+        "Apoya el periodismo local, dijo el alcalde.",
+        "Spread the love, the pastor told the congregation.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
+    assert not set(labels) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)

@@ -29,6 +29,9 @@ from worker.extract.rules import (
     BOILERPLATE_LINES_LOWER,
     CAPTION_REACH,
     CASE_SPECIAL,
+    CREDIT_ENDS,
+    CREDIT_FIRST_WORDS,
+    CREDIT_LINES,
     DATE_LINES,
     FIELD_EDGE,
     FIELD_FIRST_WORDS,
@@ -623,6 +626,9 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     )  # the slash: reporters' initials before an agency (``ala/dpa``)
     if starts_like_chrome and _is_boilerplate_line(text, lowered):
         return True
+    credit_like = first in CREDIT_FIRST_WORDS or lowered.rstrip(".!:").endswith(CREDIT_ENDS)
+    if credit_like and CREDIT_LINES.match(text) is not None:
+        return True  # ``Le Monde avec AFP``, ``Image via Getty Images``
     if first.isdigit() and SLIDE_COUNTER.match(lowered) is not None:
         return True  # ``1 of 12`` alone on a line
     if not text.isascii() and _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:

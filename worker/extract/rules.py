@@ -358,6 +358,14 @@ SKIP_IN_BODY = frozenset(
 # contain these words are kept.
 # "3 of 12" in the languages of gallery counters (one list for both counter patterns below)
 _SLIDE_OF = "of|von|de|sur|di|van|z|из"
+# What may follow a label on its line: a few words (``Spread the love``, ``Apoya el periodismo
+# local``), or a list of short tags (``Tagged under Politics, Budget``); never a clause after a
+# comma ("Spread the love, the pastor told the congregation.") nor a sentence's full stop.
+_LABEL_WORDS = r"(?: [^\s,;.!?]++){0,4}"
+_TAG_LIST = (
+    r"(?!.*[.!?]$)(?::?\s*+[^\s,;!?]++(?: [^\s,;!?]++){0,3}"
+    r"(?:\s*+[,|/·]\s*+[^\s,;!?]++(?: [^\s,;!?]++){0,2})*+)?"
+)
 BOILERPLATE_LINE_PATTERNS = (
     r"advertisement",
     r"read (?:more|next)\b.*",
@@ -471,11 +479,6 @@ BOILERPLATE_LINE_PATTERNS = (
     # a 2018 gallery player's controls (Gannett, Brightcove), set as paragraphs
     r"autoplay|show (?:thumbnails|captions)|(?:last|previous|next) ?slide ?(?:next slide)?|"
     r"buy photo|read or share this story:.{0,120}|like us on (?:facebook|twitter|instagram)",
-    # (possessive words: a space always follows one, so giving letters back never helps; the
-    # engine no longer tries every shorter word on every line: a sixth of BOILERPLATE_LINES'
-    # time on the dev set)
-    r"(?:[\w'’.-]++(?: [\w'’.-]++){0,3} )?(?:avec|with|mit|con) "
-    r"(?:afp|ap|reuters|dpa|efe|ansa|apa|sda|belga|anp|kna|epd)",
     # paywall labels: who may read on
     r"already (?:a )?(?:subscriber|member|registered)\b.{0,60}",
     r"(?:(?:cet )?article |ce contenu (?:est )?)?réservé aux abonnés\b.{0,60}",
@@ -489,7 +492,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:advertisement|advertising)\s*[-–—:]?\s*(?:continue reading|story continues) below",
     # 2010s WordPress plugins' labels: share boxes, star ratings (Rate my Post, WP-PostRatings),
     # print buttons, comment and pager controls, recommendation rails
-    r"spread the (?:love|word)\b.{0,40}|sharing is caring!?|(?:please )?share this "
+    rf"spread the (?:love|word){_LABEL_WORDS}|sharing is caring!?|(?:please )?share this "
     r"(?:article|post|story)!?|like it\? share with your friends!?|enjoy this (?:blog|post|article)"
     r"\?.{0,60}",
     r"click (?:on a star )?to rate (?:this|it)\b.{0,30}|rate this (?:article|post|story|recipe)!?|"
@@ -502,14 +505,14 @@ BOILERPLATE_LINE_PATTERNS = (
     r"ads by google",
     # Joomla K2's item toolbar, rating, tag, related, gallery and sharing blocks' labels
     r"font size decrease font size increase font size|font-size|rate this item"
-    r"(?: [1-5](?: [1-5]){4})?(?: \(\d+ votes?\))?|\(\d+ votes?\)|tagged under\b.{0,150}|"
+    r"(?: [1-5](?: [1-5]){4})?(?: \(\d+ votes?\))?|\(\d+ votes?\)|"
+    rf"tagged under{_TAG_LIST}|"
     r"related items|read [\d,.]+ times|social sharing|item image gallery|"
     r"submit to (?:facebook|twitter|linkedin|reddit|delicious|digg|"
     r"stumbleupon)|bookmark|email this|add (?:a )?comment|powered by \w+",
     # a share button or a page control set as a paragraph
     r"(?:share|tweet|post) (?:this )?(?:on|via|to) (?:facebook|twitter|x|linkedin|whatsapp|"
-    r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top|"
-    r"(?:image|photo) via .{1,40}",
+    r"pinterest|reddit|telegram|email|e-mail)|tweet this|next|previous|back to top",
     r"(?:lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|weitere artikel|"
     r"(?:à )?lire aussi|lire la suite|voir aussi|à voir aussi|lee (?:también|más)|leer más|"
     r"ver también|te puede interesar|leggi (?:anche|tutto)|potrebbe interessarti|"
@@ -540,7 +543,8 @@ BOILERPLATE_LINE_PATTERNS = (
     r"a|nossa|naszego|onze|de) (?:newsletter|boletín|lettre d'information|newslettera)\b.{0,40}",
     r"(?:unterstützen sie|soutenez|apoya|apoye|sostieni|apoie|wesprzyj|steun) (?:den |unabhängigen "
     r"|unseren |notre |el |o |il |nasz |onafhankelijke |de )?(?:journalismus|rédaction|journalisme|"
-    r"periodismo|giornalismo|jornalismo|dziennikarstwo|journalistiek|redaktion)\b.{0,60}",
+    r"periodismo|giornalismo|jornalismo|dziennikarstwo|journalistiek|redaktion)"
+    rf"(?:{_LABEL_WORDS}|\s*[:–—-]\s*.{{1,60}})",
     # "read on" after an ad or a teaser cut, in the same languages
     r"(?:sigue|seguir|continúa|continua) leyendo|(?:lesen sie )?weiter(?:lesen)?|"
     r"(?:la )?suite (?:de l'article|après (?:la )?(?:publicité|cette publicité))|"
@@ -568,6 +572,22 @@ BOILERPLATE_LINES = re.compile(
 # The same pattern matched with case: an ASCII line lower-cased matches it exactly when the line
 # matches BOILERPLATE_LINES (the patterns are written in lower case), at twice the speed.
 BOILERPLATE_LINES_LOWER = re.compile(BOILERPLATE_LINES.pattern)
+# A credit on a line of its own, matched with case: a newsroom's capitalised name or a label,
+# then the agency (``Le Monde avec AFP``, ``Text: with AFP``, ``Mit Material von dpa``), or a
+# picture's source (``Image via Getty Images``, ``Photo via @cityhall``); never a sentence
+# that ends with an agency ("We spoke with AP.", "Die Polizei sprach mit dpa.") or says what a
+# picture showed ("Image via satellite showed the flood.").
+CREDIT_AGENCIES = _words("afp ap reuters dpa efe ansa apa sda belga anp kna epd")
+CREDIT_ENDS = tuple(f" {agency}" for agency in CREDIT_AGENCIES)  # cheap tests before the regex
+CREDIT_FIRST_WORDS = frozenset(_words("image photo foto picture"))
+_SOURCE_WORD = r"(?:[A-ZÀ-Þ@][^\s]*+|of|the|and|on|user|by|de|/|&)"
+CREDIT_LINES = re.compile(
+    r"^[^\w]*(?:(?:[A-ZÀ-Þ][\w'’.-]*+:?\s+){0,4}(?i:avec|with|mit|con)"
+    r"(?i: (?:material|matériel|información|informaciones) (?:von|der|de|des|d'))?"
+    rf" (?i:{'|'.join(CREDIT_AGENCIES)})"
+    rf"|(?i:image|photo|foto|picture)s? via (?=[A-ZÀ-Þ@]){_SOURCE_WORD}(?: {_SOURCE_WORD}){{0,5}})"
+    r"[.!:]?$"
+)
 # A byline set as a labelled line (Joomla's "Geschrieben von Karl Weber"): the label, then a
 # name alone (capitalised words, so matched with case, never on the lower-cased line) and perhaps
 # a date; never a sentence ("Escrito por Mario Vargas Llosa en 1963, el libro fue un éxito.").
