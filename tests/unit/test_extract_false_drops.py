@@ -530,3 +530,27 @@ def test_sentences_opening_like_a_label_are_text_and_the_labels_are_not() -> Non
     paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
     assert not set(labels) & set(paragraphs)
     assert set(sentences) <= set(paragraphs)
+
+
+def test_a_paragraph_hidden_only_on_wide_screens_is_text_and_a_hidden_one_is_not() -> None:
+    """Tailwind's ``md:hidden`` hides a paragraph on wide screens only (phones show it), as
+    ``hidden-xs`` hides one on phones only: it is text; a whole ``hidden`` class hides it."""
+    shown = "Only phones show this paragraph of the story, which tells how the bridge vote went."
+    hidden = "No reader sees this paragraph of the story, which a script was meant to reveal."
+    paragraphs = _paragraphs(f'<p class="md:hidden">{shown}</p><p class="hidden">{hidden}</p>')
+    assert shown in paragraphs
+    assert hidden not in paragraphs
+
+
+def test_widget_titles_after_any_listed_article_and_turkish_capitals_leave_the_body() -> None:
+    """Every article the widget-title pattern allows opens a line the gate sends to it ("I più
+    letti", "As mais lidas"), and a Turkish title in capitals is folded as the pattern folds it
+    ("İLGİLİ HABERLER" is "ilgili haberler"); sentences opening with those words stay."""
+    titles = ("I più letti", "As mais lidas", "İLGİLİ HABERLER", "İlgili haberler")
+    sentences = (
+        "I spoke with the mayor about the bridge before the vote on Tuesday evening.",
+        "As the council met, protesters gathered outside the town hall in the rain.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*titles, *sentences)))
+    assert not set(titles) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)

@@ -597,7 +597,7 @@ def _copies(lines: list[str]) -> list[bool] | None:
 def _is_furniture(text: str, index: int, last: int) -> bool:
     """Is this cleaned line (single spaces only) chrome or another field's line? The cheap
     first-word and digit tests run first: this runs for every short line of every page."""
-    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    first = _first_word(text)
     if first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None:
         return True
     size = len(text)
@@ -608,6 +608,14 @@ def _is_furniture(text: str, index: int, last: int) -> bool:
     if first not in FIELD_FIRST_WORDS and (size > MAX_DIGIT_FIELD_LINE or not _DIGIT(text)):
         return False  # a field line opens with a field word, or is short and holds a number
     return _is_field_line(text, index, last)
+
+
+def _first_word(text: str) -> str:
+    """The line's first word as the gates list it: lower-cased as the ignore-case patterns
+    compare it, so ``İ`` is an ``i`` (``str.lower`` adds a combining dot: ``İLGİLİ`` would
+    never meet the gate's ``ilgili`` that the pattern's ``ilgili haberler`` matches)."""
+    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    return first.replace("i\u0307", "i") if "\u0307" in first else first
 
 
 def _is_field_line(text: str, index: int, last: int) -> bool:

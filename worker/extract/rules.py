@@ -62,9 +62,11 @@ DOM_META_WORDS = re.compile(
     r"|(?<![a-z])(?:" + "|".join(CAPTION_WORDS) + r")(?![a-z]))"
     r"|(?P<subheadline>standfirst|subhead|subtitle|(?<![a-z])dek(?![a-z]))"
     r"|(?P<byline>byline|author-name|author-info|article-author|post-author|entry-author)"
-    r"|(?P<hidden>(?<![\w-])(?:"
+    # a whole class token, as ``classes.has_hidden_class`` reads it (Tailwind's ``md:hidden``
+    # hides only on wide screens, as ``hidden-xs`` only on phones)
+    r"|(?P<hidden>(?<!\S)(?:"
     + "|".join(re.escape(name) for name in sorted(HIDDEN_CLASSES))
-    + r")(?![\w-]))"
+    + r")(?!\S))"
     r"|(?P<dateline>dateline|timestamp|publish-date|pub-date|post-date|entry-date|article-date"
     r"|posted-on|entry-meta|post-meta|article-meta|reading-time|read-time)"
 )
@@ -258,9 +260,10 @@ LEAD_MEDIA = "img, picture, figure, video"
 HINT_ATTRIBUTES = frozenset(
     _words("data-component data-module data-testid data-widget data-type itemprop")
 )
+HEADING_TAGS = frozenset(_words("h1 h2 h3 h4 h5 h6"))
 # A heading's id is its anchor, made from its text by the CMS or a table-of-contents plugin
 # (``<h2 id="1-clinical-decision-support">``): never read as a hint, as its classes are.
-ANCHOR_ID_TAGS = frozenset(_words("h1 h2 h3 h4 h5 h6"))
+ANCHOR_ID_TAGS = HEADING_TAGS
 BOILERPLATE_ROLES = frozenset(_words("navigation complementary banner contentinfo search dialog"))
 # Class tokens that state a property rather than a role (``has-comments``, ``tag-related``,
 # ``modal-enabled``, ``comments-open``): never read as a chrome hint.
@@ -356,6 +359,9 @@ SKIP_IN_BODY = frozenset(
 # Whole paragraphs that are site chrome, not article text: calls to action, widget titles and
 # link labels. Each pattern must match the entire paragraph, so article sentences that merely
 # contain these words are kept.
+# The articles before a widget title ("Die meistgelesenen Artikel", "I più letti", "As mais
+# lidas"): the title pattern's optional first word, and so first words of chrome lines too.
+WIDGET_ARTICLES = _words("die lo los las les i as os")
 # "3 of 12" in the languages of gallery counters (one list for both counter patterns below)
 _SLIDE_OF = "of|von|de|sur|di|van|z|из"
 # What may follow a label on its line: a few words (``Spread the love``, ``Apoya el periodismo
@@ -528,7 +534,7 @@ BOILERPLATE_LINE_PATTERNS = (
     r"(?:\s*[:：|–—>→»›-].{0,100})?",
     # widget titles in the same languages (most read, latest news, newsletter, reader appeals),
     # left behind when the widget's links are dropped as link text
-    r"(?:(?:die|lo|los|las|les|i|as|os) )?(?:meistgelesen(?:e|en)?(?: (?:artikel|nachrichten))?|"
+    rf"(?:(?:{'|'.join(WIDGET_ARTICLES)}) )?(?:meistgelesen(?:e|en)?(?: (?:artikel|nachrichten))?|"
     r"meistgeklickt|meistkommentiert|más (?:leído|visto|leídas|vistas)s?|plus (?:lus|partagés|"
     r"commentés|populaires)|più (?:letti|visti|condivisi)|mais (?:lidas|lidos|vistos|vistas)|"
     r"najczęściej (?:czytane|komentowane)|najnowsze|najpopularniejsze|meest (?:gelezen|bekeken)|"
@@ -811,11 +817,10 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "palavras-chave parole tagi słowa etiketler anahtar",
         "zobacz související xem ilgili sur noticias notizie notícias advertising next back",
         "fotó kuva",
-        "die lo los las les plus più mais najczęściej najnowsze najpopularniejsze meest mest",
+        "plus più mais najczęściej najnowsze najpopularniejsze meest mest",
         "meistgelesen meistgelesene meistgelesenen meistgeklickt meistkommentiert más dernières",
         "dernieres últimas ultime neueste aktuelle top-themen abonnieren inscrivez-vous assine",
         "cadastre-se zapisz meld unterstützen soutenez apoya apoye sostieni apoie wesprzyj steun",
-        "i\u0307lgili",  # Turkish "İlgili" lower-cased: an i and a combining dot above
         "continúa continua weiter weiterlesen suite lea a getty ap pa now up videos topics print",
         "schlagwörter schlagwoerter schlagworte themen kategorien mots-clés mots-cles mots",
         "étiquettes sujets catégories argomenti categorie tag",
@@ -823,7 +828,7 @@ BOILERPLATE_FIRST_WORDS = frozenset(
         "photograph filed tagged topic topics categories copyright © (c) material",
         "http https www pic.twitter.com sponsored paid promoted partner around recommended our",
     )
-)
+) | frozenset(WIDGET_ARTICLES)
 # Calls to action that sit inside a short paragraph rather than filling it; the markers are
 # cheap substring tests that gate the regex.
 BOILERPLATE_INSIDE_MARKERS = (
