@@ -700,9 +700,12 @@ _SHARE = (
 # Where a field item starts (a byline's "By Jane", a stamp and its date, a bare date, a reading
 # time, a share row): a byline's names and role end before one. No lookarounds inside, so it
 # can itself sit in a lookahead.
+# A date's start stands for the date (a digit, or a month and a digit): the lookahead is spelled
+# out at every name, and the whole date would make the patterns twice as long to compile.
+_DATE_START = rf"{_DAY}(?:\d|(?:{MONTHS})\.?\s+\d)"
 _ITEM_START = (
-    rf"(?:(?:by|von|par|por|door|av|af)\s+(?-i:[A-ZÀ-Þ])|{_STAMP_WORDS}(?:{_DAY_DATE}|{_RELATIVE})"
-    rf"|{_RELATIVE}|{_READING}|{_SHARE}|{_DAY_DATE})"
+    rf"(?:(?:by|von|par|por|door|av|af)\s+(?-i:[A-ZÀ-Þ])|{_STAMP_WORDS}(?:{_DATE_START}|{_RELATIVE})"
+    rf"|{_RELATIVE}|{_READING}|{_SHARE}|{_DATE_START})"
 )
 # A byline: "By" (or von/par/por/door/av/af/di) and capitalised names, with an optional role or
 # date after a separator; never a sentence (it would end with a full stop).
@@ -713,8 +716,7 @@ _ITEM_START = (
 # line (``By Jo Li – Updated May 2, 2019 | Fact-checked by Al Ng``), or stops before an item.
 _BYLINE_NAME = rf"(?!{_ITEM_START})(?-i:[A-ZÀ-Þ])[\w.'’-]*+"
 _BYLINE = (
-    rf"(?:(?:by|von|par|por|door|av|af)\s+{_BYLINE_NAME}"
-    rf"(?:\s*+(?:,|&|and\b|und\b|et\b|y\b)?\s*+{_BYLINE_NAME}){{0,7}}"
+    rf"(?:(?:by|von|par|por|door|av|af)\s++(?:(?:,|&|and\b|und\b|et\b|y\b)?\s*+{_BYLINE_NAME}\s*+){{1,8}}"
     r"(?:\s*+(?:&|and\b|und\b|et\b|y\b))?"
     rf"(?:\s*+[|·•⋅∙,–—-](?:[^.!?]{{0,80}}+(?=[\s|·•⋅∙,–—/-]*+$)"
     rf"|(?:(?<!\w)(?!{_ITEM_START})[^.!?]|(?<=\w)[^.!?]){{0,80}}+))?"
