@@ -493,3 +493,64 @@ def test_a_byline_prefix_in_more_languages_and_a_bare_label_leave_the_name() -> 
     assert byline_name("By Dana Ortiz Published May 2, 2019 at 5:41 PM PDT") == "Dana Ortiz"
     assert byline_name("Posted by:") == byline_name("By") == ""
     assert byline_name("Sat, 20 Dec, 2025 - 06:36") == ""
+
+
+def test_a_sentence_ending_with_an_agency_is_text_and_an_agency_credit_is_not() -> None:
+    """A credit line is a newsroom's name or a label before the agency; a sentence that merely
+    ends with an agency's name (a reporter spoke with it) is the article's."""
+    credits = ("Le Monde avec AFP", "Text: with AFP", "Mit Material von dpa", "Redaktion mit dpa")
+    sentences = (
+        "We spoke with AP.",
+        "Die Polizei sprach mit dpa.",
+        "Los manifestantes hablaron con EFE.",
+        "Die Ministerin sprach mit AFP.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*credits, *sentences)))
+    assert not set(credits) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)
+
+
+def test_sentences_opening_like_a_label_are_text_and_the_labels_are_not() -> None:
+    """A label alone or followed by short tags or a source is chrome; the same words opening a
+    clause, a sentence after a comma, are the article's."""
+    labels = (
+        "Tagged under Politics, Budget",
+        "Tagged under: politics, Europe",
+        "Image via Getty Images",
+        "Apoya el periodismo local",
+        "Spread the love",
+    )
+    sentences = (
+        "Tagged under a new EU rule, the fish are tracked for years.",
+        "Image via satellite showed the flood.",
+        "Photo via drone shows the damage.",
+        "Apoya el periodismo local, dijo el alcalde.",
+        "Spread the love, the pastor told the congregation.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*labels, *sentences)))
+    assert not set(labels) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)
+
+
+def test_a_paragraph_hidden_only_on_wide_screens_is_text_and_a_hidden_one_is_not() -> None:
+    """Tailwind's ``md:hidden`` hides a paragraph on wide screens only (phones show it), as
+    ``hidden-xs`` hides one on phones only: it is text; a whole ``hidden`` class hides it."""
+    shown = "Only phones show this paragraph of the story, which tells how the bridge vote went."
+    hidden = "No reader sees this paragraph of the story, which a script was meant to reveal."
+    paragraphs = _paragraphs(f'<p class="md:hidden">{shown}</p><p class="hidden">{hidden}</p>')
+    assert shown in paragraphs
+    assert hidden not in paragraphs
+
+
+def test_widget_titles_after_any_listed_article_and_turkish_capitals_leave_the_body() -> None:
+    """Every article the widget-title pattern allows opens a line the gate sends to it ("I più
+    letti", "As mais lidas"), and a Turkish title in capitals is folded as the pattern folds it
+    ("İLGİLİ HABERLER" is "ilgili haberler"); sentences opening with those words stay."""
+    titles = ("I più letti", "As mais lidas", "İLGİLİ HABERLER", "İlgili haberler")
+    sentences = (
+        "I spoke with the mayor about the bridge before the vote on Tuesday evening.",
+        "As the council met, protesters gathered outside the town hall in the rain.",
+    )
+    paragraphs = _paragraphs("".join(f"<p>{text}</p>" for text in (*titles, *sentences)))
+    assert not set(titles) & set(paragraphs)
+    assert set(sentences) <= set(paragraphs)

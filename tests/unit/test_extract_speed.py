@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
@@ -277,6 +277,7 @@ _FIELD_PIECE = st.sampled_from(
 )  # fmt: skip
 
 
+@settings(deadline=None)  # the first example compiles the plain patterns: a few hundred ms
 @given(st.lists(_FIELD_PIECE, max_size=12).map(" ".join))
 def test_possessive_words_in_line_patterns_match_what_backtracking_ones_match(line: str) -> None:
     """A word that a space or comma always follows is matched possessively in the field and

@@ -29,6 +29,9 @@ from worker.extract.rules import (
     BOILERPLATE_LINES_LOWER,
     CAPTION_REACH,
     CASE_SPECIAL,
+    CREDIT_ENDS,
+    CREDIT_FIRST_WORDS,
+    CREDIT_LINES,
     DATE_LINES,
     FIELD_EDGE,
     FIELD_FIRST_WORDS,
@@ -594,7 +597,7 @@ def _copies(lines: list[str]) -> list[bool] | None:
 def _is_furniture(text: str, index: int, last: int) -> bool:
     """Is this cleaned line (single spaces only) chrome or another field's line? The cheap
     first-word and digit tests run first: this runs for every short line of every page."""
-    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    first = _first_word(text)
     if first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None:
         return True
     size = len(text)
@@ -605,6 +608,14 @@ def _is_furniture(text: str, index: int, last: int) -> bool:
     if first not in FIELD_FIRST_WORDS and (size > MAX_DIGIT_FIELD_LINE or not _DIGIT(text)):
         return False  # a field line opens with a field word, or is short and holds a number
     return _is_field_line(text, index, last)
+
+
+def _first_word(text: str) -> str:
+    """The line's first word as the gates list it: lower-cased as the ignore-case patterns
+    compare it, so ``İ`` is an ``i`` (``str.lower`` adds a combining dot: ``İLGİLİ`` would
+    never meet the gate's ``ilgili`` that the pattern's ``ilgili haberler`` matches)."""
+    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    return first.replace("i\u0307", "i") if "\u0307" in first else first
 
 
 def _is_field_line(text: str, index: int, last: int) -> bool:
@@ -623,6 +634,9 @@ def _is_chrome_line(text: str, lowered: str, first: str) -> bool:
     )  # the slash: reporters' initials before an agency (``ala/dpa``)
     if starts_like_chrome and _is_boilerplate_line(text, lowered):
         return True
+    credit_like = first in CREDIT_FIRST_WORDS or lowered.rstrip(".!:").endswith(CREDIT_ENDS)
+    if credit_like and CREDIT_LINES.match(text) is not None:
+        return True  # ``Le Monde avec AFP``, ``Image via Getty Images``
     if first.isdigit() and SLIDE_COUNTER.match(lowered) is not None:
         return True  # ``1 of 12`` alone on a line
     if not text.isascii() and _in_script(text[:4]) and SCRIPT_CHROME_LINES.match(text) is not None:

@@ -43,7 +43,6 @@ from worker.extract.page_rules import (
     DOMINANT_SHARE,
     FURNITURE_INLINE,
     FURNITURE_LINES,
-    HEADING_TAGS,
     INLINE_TAGS,
     MAIN_SELECTORS,
     MAX_BLOCK_CHARS,
@@ -56,6 +55,7 @@ from worker.extract.page_rules import (
     ROTATING_HEADINGS,
     ROTATING_LINK_SHARE,
 )
+from worker.extract.rules import HEADING_TAGS
 from worker.extract.signals import Scan
 from worker.extract.text import clean_text, repair
 from worker.models import Article, Embed, Image, Link, WatchMode

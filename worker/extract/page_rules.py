@@ -101,7 +101,7 @@ HIDDEN_ATTRIBUTES = ("hidden", "aria-hidden")
 # (an inline style that hides: rules.HIDDEN_STYLE, one pattern for both walks)
 
 # --- the walk in reading order ----------------------------------------------------------------
-HEADING_TAGS = _words("h1 h2 h3 h4 h5 h6")
+# (the heading tags: rules.HEADING_TAGS, one set for the walk and the scoring)
 CELL_TAGS = _words("td th")
 # Elements that flow inside a line; every other element starts and ends a block of its own.
 INLINE_TAGS = _words(
