@@ -439,8 +439,8 @@ def _items_kept(items: str, url: str = _URL) -> None:
 
 def test_live_blog_updates_timed_beside_the_headline_are_kept() -> None:
     """A live blog's updates, each under its time (in a ``<time>`` or not, with the reporter's
-    name, avatar and profile link, or under a numbered label) beside the headline and the
-    intro, are the article: a time or a reporter never makes an update a reader's comment."""
+    name, avatar and profile link, or under a numbered label or a title) beside the headline and
+    the intro, are the article: a time or a reporter never makes an update a reader's comment."""
     times = ("21:40", "21:15", "20:50", "20:30")
     reporter = "<a href='/profile/jane-reporter'><img class='avatar' src='/j.png'>Jane Reporter</a>"
     forms = (
@@ -452,6 +452,7 @@ def test_live_blog_updates_timed_beside_the_headline_are_kept() -> None:
         "<div class='update'><time>{time}</time>" + reporter + "<p>{text}</p></div>",
         "<div class='update'><b>By Jane Reporter</b><p>{text}</p></div>",
         "<div class='update'><b>Update {n}</b><p>{text}</p></div>",
+        "<div class='update'><strong>Latest from the coast</strong><p>{text}</p></div>",
     )
     for form in forms:
         _items_kept(

@@ -216,7 +216,7 @@ def _outside_lines(node: LexborNode) -> Iterable[str]:
     """The element's text outside its paragraphs and times, one string a text node."""
     for child in node.iter(include_text=True):
         if child.tag == "-text":
-            if text := child.text_content.strip():
+            if text := (child.text_content or "").strip():
                 yield text
         elif child.tag not in _NOT_SIGNATURE_TAGS:
             yield from _outside_lines(child)
@@ -240,13 +240,13 @@ def _name_line(text: str) -> bool:
         return False
     if BYLINE_PREFIX.match(text) or sum(char.isalpha() for char in text) < 2:
         return False
-    return (
-        all(
-            _capitalised(word) or (0 < index < len(words) - 1 and len(word) <= 3)
-            for index, word in enumerate(words)
-        )
-        or len(words) == 1
-    )
+    if len(words) == 1:
+        return True  # ``jdoe42``: a user name is any case
+    last = len(words) - 1
+    return all(
+        _capitalised(word) or (0 < index < last and len(word) <= 3)
+        for index, word in enumerate(words)
+    )  # so a short sentence-case line ("Rail services cut") is an update's title
 
 
 def _capitalised(word: str) -> bool:
