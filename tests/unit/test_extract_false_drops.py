@@ -375,12 +375,15 @@ def _beside(article: str, other: str, inside: bool) -> str:
     return f"<body><article><h1>Budget</h1>{article}</article>{other}</body>"
 
 
+_COMMENTERS = ("Maria K.", "Tom Brennan", "jdoe42", "Anke van der Berg")
+
+
 def test_a_longer_thread_of_signed_items_whose_classes_name_nothing_is_not_the_article() -> None:
     """Comments as items of one kind, each with its author's name, in containers named
     ``thread`` or ``feedback``: the text beside the headline is the body."""
     body = f'<div class="text">{"".join(f"<p>{text}</p>" for text in _FILL)}</div>'
     thread = "".join(
-        f'<div class="item"><b>Reader {i}</b><p>{_COMMENT}</p></div>' for i in range(4)
+        f'<div class="item"><b>{name}</b><p>{_COMMENT}</p></div>' for name in _COMMENTERS
     )
     for inside in (True, False):
         for other in (f'<div class="thread">{thread}</div>', f"<section>{thread}</section>"):
@@ -388,6 +391,107 @@ def test_a_longer_thread_of_signed_items_whose_classes_name_nothing_is_not_the_a
             assert extract_article(page, _URL).paragraphs == _FILL
             bare_headline = page.replace("<header><h1>Budget</h1></header>", "<h1>Budget</h1>")
             assert extract_article(bare_headline, _URL).paragraphs == _FILL
+
+
+def test_a_timed_thread_is_told_by_its_reply_controls_or_says_lines() -> None:
+    """Comments with a time each are told by what only comments carry: a reply or like
+    control, a "Jane says:" line, a comment class word inside the item, or (with no time) an
+    avatar or a link to the commenter's profile."""
+    body = f'<div class="text">{"".join(f"<p>{text}</p>" for text in _FILL)}</div>'
+    stamp = '<time datetime="2018-05-03T21:40:00Z">May 3, 2018 at 9:40 pm</time>'
+    forms = (
+        f"<span>{{name}}</span>{stamp}<p>{_COMMENT}</p><a href='#r'>Reply</a>",
+        f"<span>{{name}} says:</span>{stamp}<p>{_COMMENT}</p>",
+        f"<span class='comment-author'>{{name}}</span>{stamp}<p>{_COMMENT}</p>",
+        f"<a href='/users/{{name}}'>{{name}}</a><p>{_COMMENT}</p>",
+        f"<img class='avatar' src='/a.png' alt=''><i>{{name}}, Leeds</i><p>{_COMMENT}</p>",
+    )
+    for form in forms:
+        thread = "".join(f"<div class='c'>{form.format(name=n)}</div>" for n in _COMMENTERS)
+        page = _beside(body, f"<div>{thread}</div>", True)
+        assert extract_article(page, _URL).paragraphs == _FILL, form
+
+
+_UPDATES = (
+    "Firefighters say they were called out more than eighty times since six o'clock, mostly "
+    "to fallen trees and flooded cellars in the older districts near the harbour.",
+    "The rail operator says every long-distance train north of the capital is cancelled until "
+    "at least noon on Monday, and replacement buses will not run tonight.",
+    "A lorry has overturned on the coastal motorway near the bridge; the road is closed in both "
+    "directions and drivers are asked to stay away from the area.",
+    "Power is out in about twelve thousand homes in the eastern districts, the grid operator "
+    "says, and its crews will not go out before the wind drops.",
+)
+
+
+def _items_kept(items: str, url: str = _URL) -> None:
+    """The items beside a headline and its intro (in the headline's ``<header>`` or after
+    it) are read with the intro."""
+    intro = "".join(f"<p>{text}</p>" for text in _FILL)
+    for page in (
+        f"<body><main><div><header><h1>Storm</h1>{intro}</header>"
+        f"<div class='stream'>{items}</div></div></main></body>",
+        _beside(f"<div class='text'>{intro}</div>", f"<div>{items}</div>", True),
+    ):
+        paragraphs = extract_article(page, url).paragraphs
+        assert set(_FILL) | set(_UPDATES) <= set(paragraphs), items
+
+
+def test_live_blog_updates_timed_beside_the_headline_are_kept() -> None:
+    """A live blog's updates, each under its time (in a ``<time>`` or not, with the reporter's
+    name, avatar and profile link, or under a numbered label or a title) beside the headline and
+    the intro, are the article: a time or a reporter never makes an update a reader's comment."""
+    times = ("21:40", "21:15", "20:50", "20:30")
+    reporter = "<a href='/profile/jane-reporter'><img class='avatar' src='/j.png'>Jane Reporter</a>"
+    forms = (
+        "<div class='update'><time>{time}</time><p>{text}</p></div>",
+        "<div class='update'><time datetime='2018-02-09T{time}'>{time}</time><p>{text}</p></div>",
+        "<div class='update'><span>{time}</span><p>{text}</p></div>",
+        "<div class='update'><span>Updated {time} GMT</span><p>{text}</p></div>",
+        "<div class='update'><time>{time}</time><span>Jane Reporter</span><p>{text}</p></div>",
+        "<div class='update'><time>{time}</time>" + reporter + "<p>{text}</p></div>",
+        "<div class='update'><b>By Jane Reporter</b><p>{text}</p></div>",
+        "<div class='update'><b>Update {n}</b><p>{text}</p></div>",
+        "<div class='update'><strong>Latest from the coast</strong><p>{text}</p></div>",
+    )
+    for form in forms:
+        _items_kept(
+            "".join(
+                form.format(time=time, text=text, n=n)
+                for n, (time, text) in enumerate(zip(times, _UPDATES, strict=True), 1)
+            )
+        )
+
+
+def test_a_live_blog_of_timed_updates_beside_its_headline_keeps_its_entries() -> None:
+    """The live blog's entries are read from the updates kept beside the headline."""
+    items = "".join(
+        f"<article id='e{n}'><time datetime='2018-02-09T21:{n}0:00Z'>21:{n}0</time>"
+        f"<p>{text}</p></article>"
+        for n, text in enumerate(_UPDATES)
+    )
+    intro = "".join(f"<p>{text}</p>" for text in _FILL)
+    page = (
+        f"<body><main><div><header><h1>Storm live</h1>{intro}</header>"
+        f"<div class='stream'>{items}</div></div></main></body>"
+    )
+    article = extract_article(page, "https://news.example.com/2018/feb/09/live-storm")
+    assert [entry.text for entry in article.entries] == list(_UPDATES)
+
+
+def test_a_q_and_a_or_a_timeline_beside_the_headline_is_kept() -> None:
+    """A Q&A's answers under their questions and a timeline's events under their dates (a
+    year, a month, a day and month) beside the headline are the article, not a thread."""
+    questions = ("Who is affected?", "What happens now?", "Why so late?", "Q:")
+    dates = ("1998", "March 2016", "January", "12 June")
+    for labels in (questions, dates):
+        for tag in ("b", "dt", "span"):
+            _items_kept(
+                "".join(
+                    f"<div class='entry'><{tag}>{label}</{tag}><p>{text}</p></div>"
+                    for label, text in zip(labels, _UPDATES, strict=True)
+                )
+            )
 
 
 def test_a_listicle_or_a_body_of_unsigned_items_beside_the_lead_is_kept() -> None:

@@ -13,10 +13,16 @@ of a token's words in sequence (``comment`` matches ``comments`` and ``commentli
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
-from worker.extract.rules import HIDDEN_CLASSES, STATE_INFIXES, STATE_PREFIXES, STATE_SUFFIXES
+from worker.extract.rules import (
+    HIDDEN_CLASSES,
+    LIVE_NOT_STREAM_WORDS,
+    STATE_INFIXES,
+    STATE_PREFIXES,
+    STATE_SUFFIXES,
+)
 
 # A "-" between a lower-case letter or digit and a capital: lookarounds, so the replacement is a
 # plain string (a group template such as ``\1-\2`` makes ``sub`` three times slower).
@@ -139,3 +145,14 @@ def _at_word_starts(pattern: re.Pattern[str]) -> re.Pattern[str]:
 def has_hidden_class(classes: str | None) -> bool:
     """Is one of the class string's tokens a class that hides the element (HIDDEN_CLASSES)?"""
     return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+
+
+_names_comments = hint_matcher((), LIVE_NOT_STREAM_WORDS)
+
+
+def names_comments(attributes: Mapping[str, str | None]) -> bool:
+    """Do an element's class or id words name reader comments (whole words, never inside
+    another: ``live-commentary`` is a stream)? A live blog's stream is never theirs, and a
+    thread beside the headline is told by them."""
+    words = f"{attributes.get('class') or ''} {attributes.get('id') or ''}"
+    return not words.isspace() and _names_comments(words)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from worker.extract.classes import hint_matcher
+from worker.extract.classes import names_comments
 from worker.extract.rules import (
     LIVE_CHROME_TAGS,
     LIVE_CLIMB_LEVELS,
@@ -34,7 +34,6 @@ from worker.extract.rules import (
     LIVE_MIN_ENTRIES,
     LIVE_MIN_ENTRIES_HINTED,
     LIVE_MIN_ENTRY_WORDS,
-    LIVE_NOT_STREAM_WORDS,
     LIVE_PATH,
     LIVE_TEXT_QUERY,
     LIVE_TITLE_QUERY,
@@ -46,8 +45,6 @@ from worker.models import LiveEntry
 __all__ = ["entry_time", "live_entries"]
 
 _MARKUP = re.compile(r"<[^>]{0,500}>")
-# Reader comments by whole class or id words, never inside another word (``commentary``).
-_names_comments = hint_matcher((), LIVE_NOT_STREAM_WORDS)
 
 
 def live_entries(
@@ -132,7 +129,7 @@ def _entry_blocks(times: Iterable[LexborNode]) -> list[LexborNode]:
         while (
             parent is not None and parent.tag not in ("body", "html") and levels < LIVE_CLIMB_LEVELS
         ):
-            if parent.tag in LIVE_CHROME_TAGS or _not_stream(parent):
+            if parent.tag in LIVE_CHROME_TAGS or names_comments(parent.attributes):
                 break
             children.setdefault(parent.mem_id, {}).setdefault(node.mem_id, node)
             node, parent, levels = parent, parent.parent, levels + 1
@@ -178,12 +175,6 @@ def _all_prose(blocks: list[LexborNode], entries: tuple[LiveEntry, ...]) -> bool
     text = sum(len(entry.text) for entry in entries)
     links = sum(len(node_text(a)) for block in blocks for a in block.css("a"))
     return links <= LIVE_MAX_LINK_SHARE * max(text, 1)
-
-
-def _not_stream(node: LexborNode) -> bool:
-    attrs = node.attributes
-    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return not words.isspace() and _names_comments(words)
 
 
 def _holds_body(entries: tuple[LiveEntry, ...], paragraphs: tuple[str, ...]) -> bool:

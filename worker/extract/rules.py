@@ -207,10 +207,10 @@ ANCHOR_MIN_CHARS = 250
 ANCHOR_SHARE = 0.2
 WINNER_SHARE = 0.62  # the winner holds at least this share of all good paragraph text
 # A comment thread without a hint beside the headline's text in the winner: this many items of
-# one tag and class hold its text, each signed, none with a section heading (a listicle's are).
+# one tag and class hold its text, each a reader's comment (THREAD_CONTROL and below), none with
+# a section heading (a listicle's are).
 THREAD_MIN_ITEMS = 3
 THREAD_NOT_ITEM = "h2, h3"
-THREAD_SIGNATURE_CHARS = 3  # each item's text outside its paragraphs: the commenter's name
 # A container that names itself the article body wins with a smaller share of the text.
 POSITIVE_SHARE = 0.5
 POSITIVE_HINTS = re.compile(
@@ -763,6 +763,28 @@ DATE_LINES = re.compile(
     rf"^\W*+(?:{_STAMP_WORDS})?(?>{_DATE})(?:\s*+[|·•⋅/,–—-]\s*+(?>{_FIELD_ITEM}|{_TIME}))*+\W*+$",
     re.IGNORECASE,
 )
+# What tells a reader's comment (``score._signed``) from a live blog's update, a timeline's
+# event or a Q&A's answer, all items of one kind beside the headline too: a reply or like
+# control or a "Jane says:" line outside its paragraphs, or its commenter on an item with no
+# time (a live blog's updates are timed and often signed by their reporters): a profile link,
+# an avatar, or a name line (at most THREAD_NAME_WORDS words, none a number, a month, a
+# question or a label).
+THREAD_CONTROL = re.compile(
+    r"(?:reply|respond|like|dislike|report (?:abuse|this comment)|antworten|répondre|responder|"
+    r"rispondi|beantwoorden|reageer|svara|svar|odpowiedz|ответить|balas|yanıtla|responda)"
+    r"(?:\s*\(?\d+\)?)?|[\d.,]+\s*(?:likes?|replies|responses)"
+    r"|.{0,60}\b(?:says|wrote|schrieb|schreibt|sagt|meint|dit|a écrit|escribió|dice|dijo|"
+    r"scrive|ha scritto|zegt|schreef|diz|disse|escreveu|skriver|skrev|säger|napisał|пишет|"
+    r"написал|menulis|yazdı)\s*:",
+    re.IGNORECASE,
+)
+THREAD_PERSON_QUERY = (
+    'img[class*="avatar"], img[src*="avatar"], a[href*="/user"], a[href*="/profile"], '
+    'a[href*="/member"]'
+)
+THREAD_STAMP = re.compile(rf"\d{{1,2}}[:.h]\d{{2}}\b|{_DATE}|{_RELATIVE}", re.IGNORECASE)
+THREAD_NAME_WORDS = 4
+THREAD_NOT_NAME = re.compile(rf"[?!:;]|(?<!\w)\d+(?!\w)|^(?:(?:{MONTHS})\.?,?\s*)+$", re.IGNORECASE)
 # Field lines without a digit start with one of these (bylines, stamps, share rows).
 FIELD_FIRST_WORDS = frozenset(
     _words(

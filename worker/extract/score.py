@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.classes import has_hidden_class, hint_matcher
+from worker.extract.classes import has_hidden_class, hint_matcher, names_comments
 from worker.extract.rules import (
     ANCHOR_ID_TAGS,
     ANCHOR_LEVELS,
@@ -21,6 +21,7 @@ from worker.extract.rules import (
     BARE_TEXT_CHARS,
     BOILERPLATE_ROLES,
     BOILERPLATE_TAGS,
+    BYLINE_PREFIX,
     CHUNK_HEADINGS,
     CLEAN_CHARS,
     CLEAN_SHARE,
@@ -34,14 +35,19 @@ from worker.extract.rules import (
     MAX_PARAGRAPH_LINK_DENSITY,
     MIN_PARAGRAPH_CHARS,
     PAGE_TAGS,
+    PARAGRAPH_TAGS,
     POSITIVE_HINTS,
     POSITIVE_SHARE,
     POSITIVE_TAGS,
     STRONG_HINTS,
     STRONG_TOKENS,
+    THREAD_CONTROL,
     THREAD_MIN_ITEMS,
+    THREAD_NAME_WORDS,
     THREAD_NOT_ITEM,
-    THREAD_SIGNATURE_CHARS,
+    THREAD_NOT_NAME,
+    THREAD_PERSON_QUERY,
+    THREAD_STAMP,
     VISIBLE_COPY_SHARE,
     WALK_BOILERPLATE_TAGS,
     WEAK_HINTS,
@@ -181,8 +187,8 @@ def _headline_text(
 
 def _thread(node: LexborNode, credit: Mapping[int, int]) -> bool:
     """Does the element's text sit in THREAD_MIN_ITEMS or more children of one tag and class,
-    each with a line of its own beside its paragraphs (the author's name) and none with a
-    section heading (a listicle's items have one)?"""
+    each a reader's comment (see :func:`_signed`) and none with a section heading (a
+    listicle's items have one)?"""
     items = [child for child in node.iter() if credit.get(child.mem_id, 0)]
     if len(items) < THREAD_MIN_ITEMS:
         return False
@@ -192,9 +198,61 @@ def _thread(node: LexborNode, credit: Mapping[int, int]) -> bool:
 
 
 def _signed(item: LexborNode) -> bool:
-    """Does the item hold text outside its paragraphs (a name, a date)?"""
-    inside = sum(len(p.text(deep=True).strip()) for p in item.css("p"))
-    return len(item.text(deep=True).strip()) - inside >= THREAD_SIGNATURE_CHARS
+    """Is the item a reader's comment rather than a live blog's update, a timeline's event or a
+    Q&A's answer (items of one kind beside the headline too)? Only comments carry a reply or
+    like control, a "Jane says:" line or a comment class word. Else its commenter tells it, on
+    an item with no time: a live blog's updates are timed and often signed by their reporters
+    (name, avatar, profile link), so a name there proves nothing, and a time alone never
+    signs."""
+    lines = list(_outside_lines(item))
+    if any(THREAD_CONTROL.fullmatch(line) for line in lines) or _names_comments_inside(item):
+        return True
+    if item.css_first("time") is not None or any(THREAD_STAMP.search(line) for line in lines):
+        return False
+    return item.css_first(THREAD_PERSON_QUERY) is not None or _name_line(" ".join(lines))
+
+
+def _outside_lines(node: LexborNode) -> Iterable[str]:
+    """The element's text outside its paragraphs and times, one string a text node."""
+    for child in node.iter(include_text=True):
+        if child.tag == "-text":
+            if text := (child.text_content or "").strip():
+                yield text
+        elif child.tag not in _NOT_SIGNATURE_TAGS:
+            yield from _outside_lines(child)
+
+
+_NOT_SIGNATURE_TAGS = PARAGRAPH_TAGS | {"time", "script", "style", "-comment"}
+
+
+def _names_comments_inside(item: LexborNode) -> bool:
+    """Does the item or an element in it carry a class or id word of reader comments?"""
+    return any(names_comments(node.attributes) for node in (item, *item.css("[class], [id]")))
+
+
+def _name_line(text: str) -> bool:
+    """Does the text read as a person's name or user name: a single word, or a few words that
+    each open with a capital (short particles between: ``Maria van der Berg``), with no number,
+    month, question or label in them (``21:40``, ``1998``, ``March``, ``Who pays?``, ``Q:``)
+    and no byline's "By" (a reporter's)?"""
+    words = text.split()
+    if not 0 < len(words) <= THREAD_NAME_WORDS or THREAD_NOT_NAME.search(text):
+        return False
+    if BYLINE_PREFIX.match(text) or sum(char.isalpha() for char in text) < 2:
+        return False
+    if len(words) == 1:
+        return True  # ``jdoe42``: a user name is any case
+    last = len(words) - 1
+    return all(
+        _capitalised(word) or (0 < index < last and len(word) <= 3)
+        for index, word in enumerate(words)
+    )  # so a short sentence-case line ("Rail services cut") is an update's title
+
+
+def _capitalised(word: str) -> bool:
+    """Does the word's first letter have no lower case (a capital, or a script without case)?"""
+    first = next((char for char in word if char.isalpha()), "")
+    return bool(first) and not first.islower()
 
 
 def _ancestor_keys(node: LexborNode) -> set[int]:
