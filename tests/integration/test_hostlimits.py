@@ -482,16 +482,15 @@ def test_processes_take_turns_on_a_one_slot_host(redis_client: redis.Redis, redi
         await asyncio.sleep(0.02)  # the request
         await limiter.finish(grant, "success")
 
-    async def scenario() -> float:
-        begun = time.monotonic()
-        firsts = [asyncio.ensure_future(one(first, "first")) for _ in range(100)]
+    async def scenario() -> None:
+        firsts = [asyncio.ensure_future(one(first, "first")) for _ in range(150)]
         await asyncio.sleep(0.1)
         await asyncio.gather(*(one(second, "second") for _ in range(5)), *firsts)
-        return begun
 
-    begun = asyncio.run(scenario())
-    assert min(starts["second"]) - begun < HANDOFF_SPAN + 0.5
-    assert max(starts["first"]) - begun > HANDOFF_SPAN + 0.8  # the first still had checks
+    asyncio.run(scenario())
+    # 150 x 20 ms take the first process 3 s; the second gets the slot when a lease of the
+    # first's may no longer be passed on (each HANDOFF_SPAN), not only after its whole batch
+    assert min(starts["second"]) < max(starts["first"]) - 0.5
 
 
 def test_checks_starting_together_share_one_grant_call(redis_client: redis.Redis) -> None:
