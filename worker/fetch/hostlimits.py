@@ -59,9 +59,11 @@ SYNC_POLL = 0.1  # the in-flight wait hint for synchronous callers, who get no r
 # How long a process that was refused a slot counts as waiting for the host: it asks again
 # within IN_FLIGHT_RECHECK while it still waits, and says so again each time it is refused.
 CONTEST_SPAN = 1.5 * IN_FLIGHT_RECHECK
-# How long a process that gave a slot back for another one's waiter lets that process take it
-# before its own first waiter asks again (a wake-up through Redis takes about a millisecond).
-YIELD_HEAD_START = 0.02
+# How long a process that gave a slot back for another one's waiter leaves the host to it
+# before its own checks ask again, unless another process's release comes first (a wake-up
+# through Redis takes a millisecond or so, but a loaded machine can hold a process back for
+# tens): the longest a slot given back to a process that no longer wants it stays idle.
+YIELD_HEAD_START = 0.2
 
 BusyReason = Literal["in_flight", "gap", "paused"]
 Verdict = Literal["success", "failure", "none"]  # what a finished request tells the breaker

@@ -112,8 +112,9 @@ class Wire(Generic[T]):
         """A slot went back to Redis for the process that wanted it: that want is served (if
         it wants more, its next refusal says so), and this process's own first waiter asks
         again after ``head_start`` seconds, in case nobody takes the slot (a want that went
-        stale): its own release signal never wakes it. Until then this process's checks do
-        not ask for the host (:meth:`holding_back`), so the other process gets the slot."""
+        stale): its own release signal never wakes it. Until then, or until another process
+        releases a slot on the host, this process's checks do not ask for it
+        (:meth:`holding_back`): the other process gets the slot however busy this loop is."""
         self.wanted.pop(channel, None)
         self.yielded[channel] = self.loop.time() + head_start
         self.loop.call_later(head_start, self.wake, channel)
@@ -204,6 +205,7 @@ class Wire(Generic[T]):
                 self.wanted[channel] = self.loop.time()
         elif data != self.sender.encode():
             self.refused.pop(channel, None)
+            self.yielded.pop(channel, None)  # the slot given back was taken and is free again
             self.wake(channel)
 
 
