@@ -64,7 +64,7 @@ def _set_apart(node: LexborNode) -> None:
 def _hidden(node: LexborNode) -> bool:
     attrs = node.attributes
     if "hidden" not in attrs and attrs.get("aria-hidden") != "true":
-        style = attrs.get("style")  # the query's ``[style*="none" i]`` also finds "border: none"
+        style = attrs.get("style")  # ``[style*="hidden" i]`` also finds "overflow: hidden"
         if style is None or not _hides(style):
             return False
     # React's streamed segments: hidden until a script moves them in place

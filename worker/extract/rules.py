@@ -131,9 +131,12 @@ SITE_PREFIX_END = re.compile(r"(?:\s+[|\-–—•·]{1,2}|\s*:)\s+$")  # ``Site
 UNREAD_TAGS = frozenset(_words("script style noscript template rt rp"))  # rt: ruby readings
 # Class selectors double the query's cost, so hidden classes are read where class words are read
 # anyway: as chrome by ``score``/``headline`` and as a role of paragraphs by ``signals``.
+# Styles are found by the words HIDDEN_STYLE and BLOCK_STYLE need: "display" (``display:none``,
+# ``display:block``) and "hidden" (``visibility:hidden``); each attribute test is one more pass
+# over every element's attributes, so no "none" term (every hiding "none" follows "display").
 PRUNE_QUERY = (
     'script:not([type="application/ld+json"]), style, noscript, template, rt, rp, [hidden], '
-    '[aria-hidden="true"], [style*="none" i], [style*="hidden" i], [style*="display" i]'
+    '[aria-hidden="true"], [style*="display" i], [style*="hidden" i]'
 )
 HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 # The same matched with case, for a lower-cased ASCII style (the pattern is written in lower
