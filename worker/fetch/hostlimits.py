@@ -371,7 +371,8 @@ class HostLimiter:
             self._note_grant(cast(Lease, lease), loop)
         if len(grants) < count:
             busy = self._decode(host, code, value, loop)
-            if code == 1:
+            if code == 1 and self._held_count(host) < limit.max_in_flight:
+                # refused for another process's leases (its own filling the host say nothing)
                 wire.refused[self._channel(host)] = loop.time()
                 if self._returned.get(host.lower(), 0) != returned:
                     # this process gave a lease back while the call was out (its checks had
@@ -405,6 +406,11 @@ class HostLimiter:
         if len(young) < self._share(host, loop, asking=True):
             return None
         return Busy(host, "in_flight", min(young) + self._span - now)
+
+    def _held_count(self, host: str) -> int:
+        """How many of the host's leases this process holds (young or not)."""
+        held = self._held.get(host.lower())
+        return 0 if held is None else len(held.granted)
 
     def _share(self, host: str, loop: asyncio.AbstractEventLoop, *, asking: bool) -> int:
         """How many of the host's slots this process may keep passing on among its checks.

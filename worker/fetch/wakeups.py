@@ -74,8 +74,11 @@ class Wire(Generic[T]):
 
         Returns the slot when a release in this process handed it over, else ``None`` (ask
         again). The timer sets the same future, so a wake-up costs one loop step, not several.
+        The waiter that subscribes the process to the channel asks again at once: a release
+        published between its refusal and the subscription reached nobody here.
         """
-        await self._subscribe(channel)
+        if await self._subscribe(channel):
+            return None
         waiter: asyncio.Future[T | None] = self.loop.create_future()
         queue = self.waiting.setdefault(channel, deque())
         queue.append(waiter)
@@ -152,14 +155,15 @@ class Wire(Generic[T]):
         if waiter is not None:
             waiter.set_result(None)
 
-    async def _subscribe(self, channel: str) -> None:
-        """Listen on ``channel``; the first waiter waits until Redis confirms (no lost wake-up).
+    async def _subscribe(self, channel: str) -> bool:
+        """Listen on ``channel``; the first waiter waits until Redis confirms (no lost wake-up)
+        and is told so (True).
 
         Later waiters do not wait for the confirmation: if it never comes (a dropped link),
         their bounded waits still get them the slot.
         """
         if channel in self.confirmed:
-            return
+            return False
         confirmed = self.confirmed[channel] = self.loop.create_future()
         if self.pubsub is None:
             self.pubsub = self.client.pubsub()
@@ -172,6 +176,7 @@ class Wire(Generic[T]):
             self.reader = self.loop.create_task(self._read())
         with suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_WAIT)
+        return True
 
     async def _read(self) -> None:
         """Dispatch release messages to waiters; on a dropped link, subscribe afresh later."""
