@@ -422,8 +422,8 @@ def test_two_processes_use_every_slot_of_a_three_slot_host(
 
     started = time.monotonic()
     asyncio.run(scenario())
-    busy = sum(end - start for start, end in log)
-    assert busy / (3 * (time.monotonic() - started)) > 0.85
+    assert len(log) == 600
+    assert time.monotonic() - started < 2.8  # ~2.1 s on three slots, over 3 s on two
 
 
 def test_a_refused_process_takes_the_whole_host_once_the_other_lets_go(
