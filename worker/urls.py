@@ -454,3 +454,33 @@ def is_front_of(candidate: str, article: str) -> bool:
         return True
     page_host, _, page_path = page.partition("/")
     return host == page_host and page_path.startswith(path + "/")
+
+
+# --- the site part of an address, per check -------------------------------------------------
+
+
+def site_prefix(url: str) -> str:
+    """``url`` up to the end of its netloc (``scheme://user@host:port``), or the whole URL when
+    it has no ``//``: what ``urlsplit`` reads the scheme and netloc from (the netloc ends at the
+    first ``/``, ``?`` or ``#`` after ``//``). Cut from the string, not parsed: every check asks
+    for its host, and a fleet has far fewer sites than URLs, so what is derived from this (see
+    :func:`hostname_of`) is cached per site."""
+    start = url.find("//")
+    if start < 0:
+        return url
+    end = len(url)
+    for stop in "/?#":
+        found = url.find(stop, start + 2, end)
+        if found >= 0:
+            end = found
+    return url[:end]
+
+
+def hostname_of(url: str) -> str:
+    """``urlsplit(url).hostname or ""``, cached per site (:func:`site_prefix`)."""
+    return _hostname(site_prefix(url))
+
+
+@lru_cache(maxsize=4096)
+def _hostname(prefix: str) -> str:
+    return urlsplit(prefix).hostname or ""

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from worker.netguard import check_url
+from worker.urls import site_prefix
 
 __all__ = ["ADDRESS_TTL", "CheckedAddresses"]
 
@@ -59,17 +60,9 @@ def _host_key(url: str) -> str:
     the whole URL when it has none.
 
     The guard's answer depends on the scheme, host and port only, and this string holds all of
-    them as ``urlsplit`` would find them (the netloc ends at the first ``/``, ``?`` or ``#``
-    after ``//``), so a key never stands for two hosts; two spellings of one port (``:80`` or
-    none) are two keys, each asking the guard once. Cut from the string, not parsed:
-    ``urlsplit`` and its ``hostname`` and ``port`` cost a 304 check more than the look-up.
+    them as ``urlsplit`` would find them (:func:`worker.urls.site_prefix`), so a key never
+    stands for two hosts; two spellings of one port (``:80`` or none) are two keys, each asking
+    the guard once. Cut from the string, not parsed: ``urlsplit`` and its ``hostname`` and
+    ``port`` cost a 304 check more than the look-up.
     """
-    start = url.find("//")
-    if start < 0:
-        return url
-    end = len(url)
-    for stop in "/?#":
-        found = url.find(stop, start + 2, end)
-        if found >= 0:
-            end = found
-    return url[:end].lower()
+    return site_prefix(url).lower()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from worker.errors import FetchError
 from worker.fetch import fetch, robots
 from worker.fetch.hostlimits import Busy, Lease, Verdict
 from worker.models import FetchResult, Validators
 from worker.pipeline.context import Context
+from worker.urls import hostname_of
 
 
 async def robots_policy(url: str, context: Context) -> robots.Policy:
@@ -98,7 +98,7 @@ class HostSlot:
     async def __aenter__(self) -> HostSlot:
         gate = self.context.gate
         if gate is not None:
-            host = urlsplit(self.url).hostname or ""
+            host = hostname_of(self.url)  # cached per site: every check asks
             self.grant = await gate.acquire(host, max_wait=self.context.host_wait)
         return self
 
