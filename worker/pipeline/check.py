@@ -398,13 +398,13 @@ def _lost(
     current article is not put in canonical form for the comparison. A live blog's
     fingerprint is its entries, not its paragraphs: it is always compared.
     """
-    same = identity.state_fingerprint(text_print, current.article.canonical_url, watch.url)
+    same = identity.state_fingerprint(text_print, current.canonical_url, watch.url)
     lost = None
     if article.is_liveblog or same != current.fingerprint:
         lost = lost_article(current.article, article, lambda: access_signals(page.text))
     if lost is not None:
         return result_for(watch, "error", version=current.number, error=lost.error)
-    if current.article.paragraphs and not article.paragraphs:
+    if not article.paragraphs and current.has_paragraphs():
         hint = "the site may have changed its layout: check its selectors in config/sites/"
         error = f"{EMPTY_ARTICLE_ERROR}; {hint}"
         return result_for(watch, "error", version=current.number, error=error)
@@ -476,7 +476,7 @@ def _mode(watch: Watch, current: Version | None) -> WatchMode:
     """``auto`` decides once: later checks read the page the way its stored state was read, so
     a page near the threshold cannot flip between modes and alert on the flip."""
     if watch.mode == "auto" and current is not None and not current.removed:
-        return current.article.mode
+        return current.mode
     return watch.mode
 
 

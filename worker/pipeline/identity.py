@@ -114,16 +114,12 @@ def stored_address(placed: Placement, known: ArticleAddress, current: Version | 
     spelling the current version has, so a flip between ``/amp`` and the page, a first
     reading after the upgrade, or a canonical claim found to be shared by another article
     (the address it had was that claim) is no URL change."""
-    if current is None or current.removed or not current.article.canonical_url:
+    if current is None or current.removed or not current.canonical_url:
         return placed.url
     if known.canonical_url is None:
-        return current.article.canonical_url
+        return current.canonical_url
     unmoved = {identity_key(placed.url), identity_key(placed.rejected)}
-    return (
-        current.article.canonical_url
-        if identity_key(known.canonical_url) in unmoved
-        else placed.url
-    )
+    return current.canonical_url if identity_key(known.canonical_url) in unmoved else placed.url
 
 
 def state_fingerprint(text_print: str, address: str, watch_url: str) -> str:
