@@ -11,7 +11,8 @@ import pytest
 
 from tests.integration.test_fetch import CHARSET_CASES
 from worker.config import FetchSettings
-from worker.fetch import decode_html, make_client
+from worker.fetch import _text_headers, decode_html, make_client
+from worker.fetch.transports import TEXT_HEADERS
 
 
 @pytest.mark.parametrize(("content_type", "body", "encoding", "fragment"), CHARSET_CASES)
@@ -50,8 +51,21 @@ def test_the_fetch_client_builds_its_gets_as_build_request_does(headers: dict[st
     assert (ours.method, ours.url) == (httpx_own.method, httpx_own.url)
     assert ours.headers.multi_items() == httpx_own.headers.multi_items()
     assert ours.headers.raw == httpx_own.headers.raw
+    text = ours.extensions.pop(TEXT_HEADERS)  # what the transport hands aiohttp
+    assert text == list(ours.headers.items()) == list(httpx_own.headers.items())
     assert ours.extensions == httpx_own.extensions
     assert (ours.content, type(ours.stream)) == (httpx_own.content, type(httpx_own.stream))
+
+
+def test_text_headers_are_left_to_httpx_when_they_would_differ() -> None:
+    """Names that come twice (``items()`` joins them) or bytes beyond ASCII (httpx then
+    decodes as UTF-8 or Latin-1): no shortcut, the transport asks httpx."""
+    assert _text_headers([(b"A", b"1"), (b"a", b"2")]) is None
+    assert _text_headers([(b"A", "\u00e9".encode())]) is None
+    assert _text_headers([(b"Host", b"x"), (b"If-None-Match", b'"v"')]) == [
+        ("host", "x"),
+        ("if-none-match", '"v"'),
+    ]
 
 
 def test_the_fetch_client_parses_each_url_once_and_keeps_a_bounded_number() -> None:

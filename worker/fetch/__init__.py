@@ -44,7 +44,7 @@ from worker.clock import utcnow
 from worker.config import FetchSettings
 from worker.errors import FetchError, PermanentFetchError, TransientFetchError
 from worker.fetch.pinning import pinned
-from worker.fetch.transports import build_transport
+from worker.fetch.transports import TEXT_HEADERS, build_transport
 from worker.models import FetchResult, Validators
 from worker.netguard import check_url, parse_retry_after
 from worker.retry import is_retryable_status
@@ -194,12 +194,12 @@ class _CookielessClient(httpx.AsyncClient):
             pairs.append((b"Host", netloc))
         pairs.extend(own)
         pairs.extend((k.encode("ascii"), v.encode("ascii")) for k, v in headers.items())
+        extensions: dict[str, Any] = {"timeout": self.timeout.as_dict()}
+        text = _text_headers(pairs)
+        if text is not None:
+            extensions[TEXT_HEADERS] = text
         request = httpx.Request(
-            "GET",
-            target,
-            headers=pairs,
-            stream=httpx.ByteStream(b""),
-            extensions={"timeout": self.timeout.as_dict()},
+            "GET", target, headers=pairs, stream=httpx.ByteStream(b""), extensions=extensions
         )
         request.read()  # a GET's empty body counts as read, as in httpx's own build
         return request
@@ -236,6 +236,18 @@ class _CookielessClient(httpx.AsyncClient):
                 del self._parsed[next(iter(self._parsed))]
             self._parsed[url] = found
         return found
+
+
+def _text_headers(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]] | None:
+    """``httpx.Headers(pairs).items()`` as a list, made from the pairs at hand: names lower-cased,
+    text decoded. When every byte is ASCII (httpx's header encoding is then ASCII) and no name
+    comes twice (nothing for ``items()`` to join), it is exactly that, for a fifth of the cost
+    (``items()`` was some 20 us of a 304); otherwise ``None``, and the transport asks httpx."""
+    try:
+        text = [(k.lower().decode("ascii"), v.decode("ascii")) for k, v in pairs]
+    except UnicodeDecodeError:
+        return None
+    return text if len({k for k, _ in text}) == len(text) else None
 
 
 async def fetch(

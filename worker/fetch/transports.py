@@ -34,6 +34,10 @@ from worker.fetch.pinning import PinningResolver, PinningTransport
 # aiohttp refuses a header line over 8 KiB; httpx (h11) takes a head of up to 16 KiB, and news
 # sites do send long Content-Security-Policy and Link headers.
 HEADER_LIMIT = 16 * 1024
+# A request extension: the request's headers as ``request.headers.items()`` gives them, made by
+# the fetch client's GET builder with the headers (worker.fetch._text_headers), so the
+# transport does not decode them again for aiohttp.
+TEXT_HEADERS = "editwatch.text_headers"
 # The peer (host, port) of the connection that answered the request in flight in this task.
 _PEER: ContextVar[tuple[str, int] | None] = ContextVar("editwatch_fetch_peer", default=None)
 
@@ -102,7 +106,7 @@ class PinnedAiohttpTransport(AiohttpTransport):
             # Quoted again by yarl, as before: handing it httpx's encoding as is would send
             # '%', '|', '{}', '[]' and '^' raw, which strict servers answer with 400.
             str(request.url),
-            headers=request.headers.items(),
+            headers=request.extensions.get(TEXT_HEADERS) or request.headers.items(),
             allow_redirects=False,
             auto_decompress=False,
             timeout=self._timeout(request.extensions.get("timeout", {})),
