@@ -18,7 +18,7 @@ from worker.extract.headline import (
 from worker.extract.liveblog import live_entries
 from worker.extract.page import read_page
 from worker.extract.prune import prune
-from worker.extract.rules import META_MODIFIED, META_PUBLISHED
+from worker.extract.rules import META_MODIFIED, META_PUBLISHED, QUERIED_ATTRIBUTE_NAMES
 from worker.extract.signals import Scan, ld_address, ld_str, metas, scan_document, select
 from worker.extract.text import first_of
 from worker.models import Article, Selectors
@@ -31,6 +31,7 @@ def extract(
 ) -> tuple[Article, Scan, Walked]:
     """The article, the document scan it was read from and where the body walk read its
     paragraphs (the media step reuses both)."""
+    register_attribute_names(tree)
     for node in reversed(select(tree, ", ".join(selectors.exclude))):
         node.decompose()  # reverse document order: descendants go before their ancestors
     prune(tree)
@@ -61,3 +62,18 @@ def extract(
         entries=entries,
     )
     return article, scan, walked
+
+
+def register_attribute_names(tree: LexborHTMLParser) -> None:
+    """Make the document know every name in QUERIED_ATTRIBUTE_NAMES, on an element that is
+    never attached to the tree (so no query finds it and no output shows it).
+
+    lexbor's selector engine looks an attribute selector's name up in the document's table and
+    keeps its id for the rest of the query, but only when the name is there: for a name no
+    element carries it looked it up again on every element (``[itemprop="author"]`` cost twice
+    a tag selector on pages without microdata). Known names make the queries about 0.3 M
+    instructions cheaper per page, and their answers are the same.
+    """
+    holder = tree.create_node("div")
+    for name in QUERIED_ATTRIBUTE_NAMES:
+        holder.attrs[name] = ""
