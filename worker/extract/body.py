@@ -294,12 +294,13 @@ class _Walk:
         words = _words_of(text)
         return bool(words) and self.winner_words.count(words) >= 2
 
-    def mostly_links(self, node: LexborNode, tag: str, text: str) -> bool:
+    def mostly_links(self, node: LexborNode, tag: str, text: str, key: int) -> bool:
+        """Is the block (``key``: its ``mem_id``, read once by the walk) mostly link text?"""
         size = len(text.strip())
         if size == 0:
             return True
         if tag == "p":
-            linked = self.linked.get(node.mem_id, 0)
+            linked = self.linked.get(key, 0)
         elif size > MAX_LINK_CHECK_CHARS:
             return False  # a long list item or cell is text, whatever it links
         else:
@@ -353,14 +354,15 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
                 inline.append(text)
             continue
         if tag in INLINE_TAGS and (tag not in WRAPPER_INLINE_TAGS or not _has_blocks(child)):
-            if child.mem_id in walk.fields:
+            key = child.mem_id
+            if key in walk.fields:
                 continue  # a caption ``<span>`` beside an image: a field, not part of a line
             if inline:
                 inline.extend(_skipped_gap(child))
             text = child.text(deep=True)
             members.append((child, len(inline)))
             inline.append(text)
-            linked += len(text) if tag == "a" else walk.linked.get(child.mem_id, 0)
+            linked += len(text) if tag == "a" else walk.linked.get(key, 0)
             continue
         if tag in SKIP_IN_BODY:  # skipped elements (images, scripts) do not end an inline run
             if tag == "figure" and _sole_pull_quote(child, tag, walk):
@@ -386,16 +388,16 @@ def _blocks(node: LexborNode, walk: _Walk, out: list[str]) -> list[str]:
             continue  # a chrome container holding little text; paragraphs are judged by theirs
         if tag in LEAF_BLOCK_TAGS:
             text = walk.texts.get(key) or _leaf_text(child, tag)
-            if tag == "pre" or not walk.mostly_links(child, tag, text):
+            if tag == "pre" or not walk.mostly_links(child, tag, text, key):
                 out.append(text)
                 walk.walked.append((child, text, node, ()))
         elif tag in BLOCK_TAGS and not _has_blocks(child):  # a list item or a cell of text
             text = walk.texts.get(key) or child.text(deep=True)
-            if not walk.mostly_links(child, tag, text):
+            if not walk.mostly_links(child, tag, text, key):
                 out.append(text)
                 walk.walked.append((child, text, node, ()))
         elif tag == "tr" and (row := _row_text(child)) is not None:
-            if not walk.mostly_links(child, tag, row):
+            if not walk.mostly_links(child, tag, row, key):
                 out.append(row)
                 walk.walked.append((child, row, node, ()))
         else:
@@ -597,10 +599,12 @@ def _copies(lines: list[str]) -> list[bool] | None:
 def _is_furniture(text: str, index: int, last: int) -> bool:
     """Is this cleaned line (single spaces only) chrome or another field's line? The cheap
     first-word and digit tests run first: this runs for every short line of every page."""
+    size = len(text)
+    if size > MAX_BOILERPLATE_LINE and text[:1] not in _LONG_CHROME_OPENINGS:
+        return False  # a paragraph of text: only a long chrome line could be this long
     first = _first_word(text)
     if first in LONG_CHROME_FIRST_WORDS and LONG_CHROME.match(text) is not None:
         return True
-    size = len(text)
     if size <= MAX_BOILERPLATE_LINE and _is_chrome_line(text, text.lower(), first):
         return True
     if size > MAX_FIELD_LINE:
@@ -610,11 +614,22 @@ def _is_furniture(text: str, index: int, last: int) -> bool:
     return _is_field_line(text, index, last)
 
 
+# What a line whose first word is one of LONG_CHROME_FIRST_WORDS can open with: that word's
+# first letter in either case (no other character lower-cases to an ASCII letter but ``K``,
+# the Kelvin sign, and ``İ``: neither opens a word of the list), or a character that
+# ``_first_word`` strips. A long line opening with anything else is never furniture: its first
+# word, the costliest part of the test, need not be read.
+_FIRST_STRIPPED = ".:!?-—–*•|"
+_LONG_CHROME_OPENINGS = frozenset(
+    "".join(word[0] + word[0].upper() for word in LONG_CHROME_FIRST_WORDS) + _FIRST_STRIPPED
+)
+
+
 def _first_word(text: str) -> str:
     """The line's first word as the gates list it: lower-cased as the ignore-case patterns
     compare it, so ``İ`` is an ``i`` (``str.lower`` adds a combining dot: ``İLGİLİ`` would
     never meet the gate's ``ilgili`` that the pattern's ``ilgili haberler`` matches)."""
-    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(".:!?-—–*•|")
+    first = text[:40].lower().partition(" ")[0].partition("/")[0].strip(_FIRST_STRIPPED)
     return first.replace("i\u0307", "i") if "\u0307" in first else first
 
 
