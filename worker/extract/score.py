@@ -361,7 +361,9 @@ def _credit(
         elif (known := texts.get(own)) is not None:
             text = known  # a second vote (the fallback, or only the JSON-LD's paragraphs)
         else:
-            text = texts[own] = node.text(deep=True)
+            # lexbor's textContent: the same text as ``text(deep=True)`` (the Text nodes below,
+            # decoded alike) at under half its cost, the walk of the text done in C
+            text = texts[own] = node.text_lexbor()
         size = len(text.strip())
         if linked.get(own, 0) > MAX_PARAGRAPH_LINK_DENSITY * size:
             continue
