@@ -503,8 +503,14 @@ class Version:
         stored = self.stored
         if isinstance(stored, str):
             stored = json.loads(stored)
+            if not isinstance(stored, dict):
+                raise ValueError(
+                    f"version {self.number} of watch {self.watch_id}: the stored article is "
+                    f"not a JSON object ({type(stored).__name__}); `editwatch verify` checks "
+                    "the store"
+                )
             object.__setattr__(self, "stored", stored)
-        assert isinstance(stored, dict)
+        assert isinstance(stored, dict)  # only str is replaced, by a dict or later an Article
         return stored
 
     @property

@@ -66,13 +66,17 @@ def test_a_bad_port_still_raises() -> None:
         robots.origin("http://example.com:99999/x")
 
 
-def test_robots_verdicts_are_remembered_and_right() -> None:
-    policy = robots.parse(b"User-agent: *\nDisallow: /private\n", 200)
+def test_robots_answers_stay_right_when_asked_again() -> None:
+    """Each answer is remembered per URL and user agent: asking again, or for another agent
+    that the rules treat differently, never gets another's answer."""
+    rules = b"User-agent: editwatch\nDisallow: /private\n\nUser-agent: *\nDisallow: /other\n"
+    policy = robots.parse(rules, 200)
     for _ in range(2):  # the second round answers from the remembered verdicts
-        assert policy.allows("https://example.com/news/1", "editwatch")
         assert not policy.allows("https://example.com/private/1", "editwatch")
+        assert policy.allows("https://example.com/private/1", "otherbot")
+        assert policy.allows("https://example.com/other/1", "editwatch")
+        assert not policy.allows("https://example.com/other/1", "otherbot")
         assert policy.allows("https://example.com/robots.txt", "editwatch")
-    assert len(policy._verdicts) == 3
 
 
 @pytest.mark.parametrize(

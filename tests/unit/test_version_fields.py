@@ -44,3 +44,9 @@ def test_old_and_odd_rows_read_as_from_dict(data: dict[str, object]) -> None:
     version, expected = _version(json.dumps(data)), Article.from_dict(data)
     assert (version.mode, version.canonical_url) == (expected.mode, expected.canonical_url)
     assert version.has_paragraphs() == bool(expected.paragraphs)
+
+
+def test_a_damaged_row_names_its_version() -> None:
+    """A stored article that is not a JSON object is a damaged row: the error says which."""
+    with pytest.raises(ValueError, match="version 1 of watch 1: the stored article is not"):
+        _ = _version("[1, 2]").mode

@@ -78,7 +78,7 @@ class Policy:
         return verdict
 
     def _allows(self, url: str, user_agent: str) -> bool:
-        if urlsplit(url).path == "/robots.txt" or self.kind == "allow_all":
+        if urlsplit(url).path == "/robots.txt":
             return True
         if self._parser is None:
             return False
